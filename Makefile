@@ -1,0 +1,74 @@
+# Aramid — top-level build and test entry points.
+#
+#   make run          build the kernel and boot it in QEMU (the main job)
+#   make test         install what is missing, then host unit tests + QEMU suites
+#
+# Every QEMU run uses TCG: /dev/kvm does not work on the build machines.
+
+SHELL      := /bin/bash
+GO         ?= go
+BUILD      := build
+export GOTOOLCHAIN := local
+
+KERNEL_ELF := $(BUILD)/kernel.elf
+QEMU       ?= qemu-system-x86_64
+QEMU_FLAGS ?= -accel tcg -cpu max -m 128M -nographic -no-reboot \
+              -device isa-debug-exit,iobase=0xf4,iosize=0x04
+APPEND     ?= console=ttyS0
+
+# Debian packages the build and the suites need. `make deps` installs whichever
+# are missing (apt-get update first), so a fresh Debian machine needs nothing else.
+DEB_PACKAGES := qemu-system-x86 ovmf grub-pc-bin grub-efi-amd64-bin grub-common \
+                musl-tools cpio xz-utils dosfstools mtools e2fsprogs busybox-static \
+                manpages-dev gcc libc6-dev
+
+.PHONY: all deps kernel run test test-unit test-boot clean linux-ref
+
+all: kernel
+
+deps: $(BUILD)/.deps-ok
+$(BUILD)/.deps-ok: Makefile
+	@mkdir -p $(BUILD)
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing $$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+	@touch $@
+
+# ---- kernel ---------------------------------------------------------------
+
+KERNEL_SRCS := $(shell find kernel platform -name '*.go' -o -name '*.s' 2>/dev/null)
+
+kernel: $(KERNEL_ELF)
+$(KERNEL_ELF): $(KERNEL_SRCS) go.mod
+	@mkdir -p $(BUILD)
+	$(GO) run ./platform/x64/boot/cmd/mkkernel -o $@
+
+run: $(KERNEL_ELF) deps
+	$(QEMU) $(QEMU_FLAGS) -kernel $(KERNEL_ELF) -append "$(APPEND)"
+
+# ---- reference Linux kernel (Debian's cloud kernel, never committed) -------
+
+LINUX_REF := $(BUILD)/linux/vmlinuz
+linux-ref: $(LINUX_REF)
+$(LINUX_REF):
+	@mkdir -p $(BUILD)/linux/pkg
+	@pkg=$$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $$2; exit}'); \
+	if [ -z "$$pkg" ]; then apt-get update -qq; pkg=$$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-[0-9]/{print $$2; exit}'); fi; \
+	test -n "$$pkg" || { echo "linux-ref: cannot resolve linux-image-cloud-amd64" >&2; exit 1; }; \
+	echo "linux-ref: fetching $$pkg"; \
+	cd $(BUILD)/linux/pkg && rm -f *.deb && apt-get download -q $$pkg && dpkg-deb -x *.deb root
+	@cp $(BUILD)/linux/pkg/root/boot/vmlinuz-* $@
+	@echo "linux-ref: $$(ls $(BUILD)/linux/pkg/root/boot/vmlinuz-*)"
+
+# ---- tests ----------------------------------------------------------------
+
+test: deps test-unit
+
+test-unit: deps
+	$(GO) test ./...
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,249 @@
+// Package qemu boots a kernel under QEMU (TCG) with the -kernel/-initrd/-append
+// contract every Aramid suite uses, streams the serial console line by line to a
+// judge, and stops QEMU as soon as the judge has its verdict. It never sleeps a
+// fixed time: a run ends when the judge says so, when QEMU exits, or when the
+// timeout expires (reported as such, loudly).
+package qemu
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Config describes one QEMU boot.
+type Config struct {
+	Binary  string        // default qemu-system-x86_64
+	Kernel  string        // -kernel
+	Initrd  string        // -initrd, optional
+	Append  string        // -append, optional
+	Memory  string        // -m, default 128M
+	SMP     int           // -smp, default 1
+	Timeout time.Duration // whole-run limit, default 60s
+	// Args are extra QEMU arguments (drives, firmware, devices). When Kernel is
+	// empty the boot comes from these alone (a disk image through firmware).
+	Args []string
+	// NoDebugExit leaves out the isa-debug-exit device.
+	NoDebugExit bool
+	// LogFile, if set, receives a copy of the raw serial output.
+	LogFile string
+}
+
+// Line is one line of serial output with the time since QEMU was started.
+type Line struct {
+	Text string
+	At   time.Duration
+}
+
+// Judge sees each serial line as it arrives; returning true ends the run
+// (QEMU is stopped at once).
+type Judge func(Line) (stop bool)
+
+// Result is what a run produced.
+type Result struct {
+	Lines    []Line
+	ExitCode int  // QEMU's exit status; -1 if QEMU was stopped or killed
+	Stopped  bool // the judge ended the run
+	TimedOut bool // the timeout ended the run
+	Elapsed  time.Duration
+}
+
+// Log returns the whole serial output.
+func (r *Result) Log() string {
+	var b strings.Builder
+	for _, l := range r.Lines {
+		b.WriteString(l.Text)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// Find returns the first line containing s.
+func (r *Result) Find(s string) (Line, bool) {
+	for _, l := range r.Lines {
+		if strings.Contains(l.Text, s) {
+			return l, true
+		}
+	}
+	return Line{}, false
+}
+
+// DebugExitStatus decodes QEMU's exit code into the status the guest wrote to
+// isa-debug-exit (QEMU exits with status<<1|1). A clean ACPI power-off exits 0,
+// which decodes to status 0.
+func DebugExitStatus(exitCode int) (status int, ok bool) {
+	if exitCode == 0 {
+		return 0, true
+	}
+	if exitCode > 0 && exitCode&1 == 1 {
+		return exitCode >> 1, true
+	}
+	return 0, false
+}
+
+// args returns the QEMU arguments for c (without the binary).
+func (c *Config) args() []string {
+	mem := c.Memory
+	if mem == "" {
+		mem = "128M"
+	}
+	// -nographic routes the first serial port to stdio; -monitor none keeps
+	// QEMU's monitor from sharing it.
+	a := []string{"-accel", "tcg", "-cpu", "max", "-m", mem, "-nographic", "-no-reboot",
+		"-monitor", "none"}
+	if c.SMP > 1 {
+		a = append(a, "-smp", strconv.Itoa(c.SMP))
+	}
+	if !c.NoDebugExit {
+		a = append(a, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04")
+	}
+	if c.Kernel != "" {
+		a = append(a, "-kernel", c.Kernel)
+	}
+	if c.Initrd != "" {
+		a = append(a, "-initrd", c.Initrd)
+	}
+	if c.Append != "" {
+		a = append(a, "-append", c.Append)
+	}
+	return append(a, c.Args...)
+}
+
+// CommandLine renders the QEMU invocation, for logs and error messages.
+func (c *Config) CommandLine() string {
+	bin := c.Binary
+	if bin == "" {
+		bin = "qemu-system-x86_64"
+	}
+	parts := []string{bin}
+	for _, a := range c.args() {
+		if strings.ContainsAny(a, " \t\"'") {
+			a = strconv.Quote(a)
+		}
+		parts = append(parts, a)
+	}
+	return strings.Join(parts, " ")
+}
+
+// ErrTimeout is wrapped by Run when the timeout ends the run.
+var ErrTimeout = errors.New("qemu: timeout")
+
+// Run boots c and feeds serial lines to judge until it returns true, QEMU
+// exits, or the timeout expires. The returned error is non-nil only when QEMU
+// could not be started or the run timed out; the exit status is in Result.
+func Run(ctx context.Context, c Config, judge Judge) (*Result, error) {
+	bin := c.Binary
+	if bin == "" {
+		bin = "qemu-system-x86_64"
+	}
+	timeout := c.Timeout
+	if timeout == 0 {
+		timeout = 60 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	cmd := exec.Command(bin, c.args()...)
+	cmd.Stdin = nil
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, fmt.Errorf("qemu: %w", err)
+	}
+	var logw io.Writer = io.Discard
+	if c.LogFile != "" {
+		f, err := os.Create(c.LogFile)
+		if err != nil {
+			return nil, fmt.Errorf("qemu: serial log: %w", err)
+		}
+		defer f.Close()
+		logw = f
+	}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("qemu: start %s: %w", bin, err)
+	}
+
+	res := &Result{ExitCode: -1}
+	var mu sync.Mutex
+	judged := make(chan struct{})
+	readDone := make(chan struct{})
+	go func() {
+		defer close(readDone)
+		r := bufio.NewReaderSize(out, 64<<10)
+		stopped := false
+		for {
+			s, err := r.ReadString('\n')
+			if len(s) > 0 {
+				io.WriteString(logw, s)
+				text := strings.TrimRight(s, "\r\n")
+				l := Line{Text: text, At: time.Since(start)}
+				mu.Lock()
+				res.Lines = append(res.Lines, l)
+				mu.Unlock()
+				if !stopped && judge != nil && judge(l) {
+					stopped = true
+					close(judged)
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+
+	waitDone := make(chan error, 1)
+	go func() {
+		<-readDone
+		waitDone <- cmd.Wait()
+	}()
+
+	select {
+	case <-judged:
+		res.Stopped = true
+		cmd.Process.Kill()
+		<-waitDone
+	case err := <-waitDone:
+		if ee, ok := err.(*exec.ExitError); ok {
+			res.ExitCode = ee.ExitCode()
+		} else if err == nil {
+			res.ExitCode = 0
+		}
+		// The judge may have stopped on the very last line.
+		select {
+		case <-judged:
+			res.Stopped = true
+		default:
+		}
+	case <-ctx.Done():
+		res.TimedOut = true
+		cmd.Process.Kill()
+		<-waitDone
+	}
+	res.Elapsed = time.Since(start)
+	if res.TimedOut {
+		return res, fmt.Errorf("%w after %v (%d serial lines; last: %q): %s", ErrTimeout, timeout,
+			len(res.Lines), lastLine(res), strings.TrimSpace(stderr.String()))
+	}
+	if res.ExitCode != 0 && !res.Stopped && len(res.Lines) == 0 && stderr.Len() > 0 {
+		return res, fmt.Errorf("qemu: exited %d with no output: %s", res.ExitCode, strings.TrimSpace(stderr.String()))
+	}
+	return res, nil
+}
+
+func lastLine(r *Result) string {
+	if len(r.Lines) == 0 {
+		return ""
+	}
+	return r.Lines[len(r.Lines)-1].Text
+}
