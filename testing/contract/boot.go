@@ -1,0 +1,186 @@
+package contract
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"aramid/testing/qemu"
+)
+
+// Kernel is one kernel under test.
+type Kernel struct {
+	Name string // "linux", "aramid"
+	Path string // image passed to -kernel
+}
+
+// BootConfig holds what every boot of the suite shares.
+type BootConfig struct {
+	QEMU        string        // QEMU binary, default qemu-system-x86_64
+	Initrd      string        // the suite's initramfs
+	Memory      string        // guest RAM, e.g. "256M"
+	Append      string        // base kernel command line
+	TestTimeout time.Duration // runner's per-test limit
+	BootTimeout time.Duration // limit to reach the runner
+	Grace       time.Duration // extra time beyond TestTimeout before the harness gives up
+	LogDir      string        // serial logs go here as <kernel>-boot<N>.log
+	Progress    io.Writer     // progress lines, may be nil
+}
+
+// BootFunc boots once and feeds serial lines to judge; ctx cancellation must
+// stop the boot. It exists so tests can replace QEMU.
+type BootFunc func(ctx context.Context, c qemu.Config, judge qemu.Judge) (*qemu.Result, error)
+
+// RunKernel runs the whole suite on k, booting again after every crash or
+// hang, and returns one outcome per test index. It never fails: whatever the
+// kernel does becomes outcomes (CRASH, TIMEOUT) with a note.
+func RunKernel(ctx context.Context, k Kernel, names []string, bc BootConfig, boot BootFunc) []*Outcome {
+	if boot == nil {
+		boot = qemu.Run
+	}
+	out := make([]*Outcome, len(names))
+	start := 0
+	for n := 0; start < len(names); n++ {
+		p, res, err := bootOnce(ctx, k, n, start, bc, boot)
+		for idx, o := range p.Outcomes {
+			if idx >= 0 && idx < len(out) && o.End != "" {
+				out[idx] = o
+			}
+		}
+		next, stop := settle(p, res, err, start, len(names), out, k)
+		progressf(bc.Progress, "contracts: %s boot %d: tests %d..%d, %s\n", k.Name, n, start, next-1, bootSummary(p, res, err))
+		if stop || ctx.Err() != nil {
+			break
+		}
+		start = next
+	}
+	for i := range out {
+		if out[i] == nil {
+			out[i] = &Outcome{End: "crash", Note: "not run: the suite stopped before it"}
+		}
+	}
+	return out
+}
+
+func progressf(w io.Writer, format string, a ...any) {
+	if w != nil {
+		fmt.Fprintf(w, format, a...)
+	}
+}
+
+func bootSummary(p *Parser, res *qemu.Result, err error) string {
+	switch {
+	case p.Done:
+		return "suite done"
+	case p.Panic != "":
+		return "kernel panic: " + p.Panic
+	case err != nil:
+		return err.Error()
+	case res != nil:
+		return fmt.Sprintf("QEMU exited %d before the suite finished", res.ExitCode)
+	}
+	return "no result"
+}
+
+// settle turns an interrupted boot into outcomes and picks the next start
+// index. stop reports that booting again is pointless (the kernel never
+// reached the runner, or the suite is done).
+func settle(p *Parser, res *qemu.Result, err error, start, total int, out []*Outcome, k Kernel) (next int, stop bool) {
+	if p.Done {
+		return total, true
+	}
+	why := "QEMU exited"
+	if res != nil && res.ExitCode >= 0 {
+		why = fmt.Sprintf("QEMU exited with %d", res.ExitCode)
+	}
+	end := "crash"
+	if p.Panic != "" {
+		why = "kernel panic: " + p.Panic
+	} else if res != nil && res.TimedOut {
+		why = "kernel stopped responding (harness watchdog)"
+		end = "timeout"
+	} else if err != nil && res == nil {
+		why = err.Error()
+	}
+	if !p.RunnerSeen {
+		for i := start; i < total; i++ {
+			out[i] = &Outcome{End: "crash", Boot: p.Boot,
+				Note: fmt.Sprintf("%s never started the runner (/init): %s", k.Name, why)}
+		}
+		return total, true
+	}
+	if p.Current >= 0 {
+		o := p.Outcomes[p.Current]
+		o.End, o.Note = end, why
+		out[p.Current] = o
+		return p.Current + 1, false
+	}
+	if p.LastEnded >= start {
+		return p.LastEnded + 1, false
+	}
+	// The runner started but no test began: blame the first one.
+	out[start] = &Outcome{End: "crash", Boot: p.Boot, Note: why + " before the test began"}
+	return start + 1, false
+}
+
+// bootOnce boots k once starting at test index start. A watchdog cancels the
+// boot when the runner does not appear within BootTimeout or a test runs
+// longer than TestTimeout+Grace (the runner itself should have killed it).
+func bootOnce(ctx context.Context, k Kernel, n, start int, bc BootConfig, boot BootFunc) (*Parser, *qemu.Result, error) {
+	p := NewParser(n)
+	var mu sync.Mutex
+	lastEvent, events := time.Now(), 0
+	judge := func(l qemu.Line) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		stop := p.Feed(l.Text)
+		if p.Events != events {
+			events, lastEvent = p.Events, time.Now()
+		}
+		return stop
+	}
+	bctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			mu.Lock()
+			limit := bc.TestTimeout + bc.Grace
+			if !p.RunnerSeen {
+				limit = bc.BootTimeout
+			}
+			idle := time.Since(lastEvent)
+			mu.Unlock()
+			if idle > limit {
+				cancel()
+				return
+			}
+		}
+	}()
+	cfg := qemu.Config{
+		Binary:  bc.QEMU,
+		Kernel:  k.Path,
+		Initrd:  bc.Initrd,
+		Append:  fmt.Sprintf("%s contract_start=%d contract_timeout=%d", bc.Append, start, int(bc.TestTimeout/time.Second)),
+		Memory:  bc.Memory,
+		Timeout: 24 * time.Hour, // the watchdog above bounds every phase
+	}
+	if bc.LogDir != "" {
+		cfg.LogFile = filepath.Join(bc.LogDir, fmt.Sprintf("%s-boot%d.log", k.Name, n))
+	}
+	res, err := boot(bctx, cfg, judge)
+	mu.Lock()
+	defer mu.Unlock()
+	return p, res, err
+}
