@@ -1,5 +1,11 @@
 module aramid
 
-go 1.26
+go 1.26.0
 
 toolchain go1.26.8
+
+require (
+	github.com/cavaliergopher/cpio v1.0.1
+	github.com/klauspost/compress v1.20.3
+	github.com/ulikunitz/xz v0.5.17
+)
