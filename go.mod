@@ -9,3 +9,5 @@ require (
 	github.com/klauspost/compress v1.20.3
 	github.com/ulikunitz/xz v0.5.17
 )
+
+require gopkg.in/yaml.v3 v3.0.1 // indirect

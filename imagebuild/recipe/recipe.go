@@ -1,0 +1,260 @@
+// Package recipe defines mkimage's declarative image recipes: YAML files in
+// recipes/, decoded strictly (an unknown key is an error that names its file
+// and line) and validated before any build step runs. Every problem Validate
+// finds is reported with its key and line.
+package recipe
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+)
+
+// Recipe is one image description.
+type Recipe struct {
+	Name        string    `yaml:"name"`
+	Description string    `yaml:"description"`
+	Seed        string    `yaml:"seed"`
+	Init        string    `yaml:"init"`    // PID 1 inside the image; /init links to it
+	Cmdline     string    `yaml:"cmdline"` // kernel command line for this image
+	Outputs     []string  `yaml:"outputs"` // initramfs, disk
+	Compression string    `yaml:"compression"`
+	Systemd     *Systemd  `yaml:"systemd"`
+	Harvest     Harvest   `yaml:"harvest"`
+	Compile     []Compile `yaml:"compile"`
+	Files       []File    `yaml:"files"`
+	Checks      *Checks   `yaml:"checks"`
+
+	// File is where the recipe was read from; lines maps key paths
+	// ("files[2].mode") to their line in File.
+	File  string         `yaml:"-"`
+	lines map[string]int `yaml:"-"`
+}
+
+// Systemd asks for systemd built from a source tarball.
+type Systemd struct {
+	Version string   `yaml:"version"`
+	Source  string   `yaml:"source"` // tarball path (relative to the repository) or "" when none is available
+	SHA256  string   `yaml:"sha256"` // required with Source
+	Meson   []string `yaml:"meson"`  // extra -D options
+	// Fallback is what to do when the source cannot be had: "host" harvests
+	// the host's systemd (and says so loudly), "fail" stops.
+	Fallback string `yaml:"fallback"`
+}
+
+// Harvest lists host files to copy. Binaries and libraries must be ELF64
+// x86-64; their shared-library closure is copied with them.
+type Harvest struct {
+	Sysroot   string   `yaml:"sysroot"`
+	Binaries  []string `yaml:"binaries"`
+	Libraries []string `yaml:"libraries"` // loaded at run time (dlopen, NSS)
+	Files     []string `yaml:"files"`     // copied as they are
+}
+
+// Compile builds a C program from testing/ into the image.
+type Compile struct {
+	Source    string   `yaml:"source"`    // path relative to the repository root
+	Output    string   `yaml:"output"`    // path in the image
+	Toolchain string   `yaml:"toolchain"` // gcc or musl
+	Flags     []string `yaml:"flags"`
+}
+
+// File is a generated entry: a path plus exactly one of the sources.
+type File struct {
+	Path      string  `yaml:"path"`
+	Mode      *uint32 `yaml:"mode"`
+	UID       uint32  `yaml:"uid"`
+	GID       uint32  `yaml:"gid"`
+	Contents  *string `yaml:"contents"`
+	Symlink   string  `yaml:"symlink"`
+	Hardlink  string  `yaml:"hardlink"`
+	Directory bool    `yaml:"directory"`
+	Device    *Device `yaml:"device"`
+	Fifo      bool    `yaml:"fifo"`
+	Generate  string  `yaml:"generate"` // machine-id
+}
+
+// Device is a character or block special file.
+type Device struct {
+	Kind  string `yaml:"kind"` // char or block
+	Major uint32 `yaml:"major"`
+	Minor uint32 `yaml:"minor"`
+}
+
+// Checks are the serial-log expectations a boot test of this image uses.
+type Checks struct {
+	Welcome      string `yaml:"welcome"`       // text after "Welcome to"
+	Target       string `yaml:"target"`        // text after "Reached target"
+	ConsoleShell string `yaml:"console_shell"` // text after "Started"
+	Success      string `yaml:"success"`       // a line that means the image worked (non-systemd images)
+}
+
+// Known output kinds.
+var outputKinds = []string{"initramfs", "disk"}
+
+// Generators known to Files[].Generate.
+var generators = []string{"machine-id"}
+
+// Problem is one validation failure.
+type Problem struct {
+	Key  string
+	Line int
+	Msg  string
+}
+
+// ValidationError lists every problem of a recipe on one line.
+type ValidationError struct {
+	File     string
+	Problems []Problem
+}
+
+func (e *ValidationError) Error() string {
+	parts := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		loc := e.File
+		if p.Line > 0 {
+			loc = fmt.Sprintf("%s:%d", e.File, p.Line)
+		}
+		parts[i] = fmt.Sprintf("%s: %s: %s", loc, p.Key, p.Msg)
+	}
+	return "recipe: " + strings.Join(parts, "; ")
+}
+
+// Line returns the line of a key path, or the nearest enclosing key's.
+func (r *Recipe) Line(key string) int {
+	for k := key; k != ""; {
+		if l, ok := r.lines[k]; ok {
+			return l
+		}
+		i := strings.LastIndexAny(k, ".[")
+		if i < 0 {
+			break
+		}
+		k = k[:i]
+	}
+	return 0
+}
+
+// Validate checks the decoded recipe and returns a *ValidationError listing
+// every problem, or nil.
+func (r *Recipe) Validate() error {
+	var ps []Problem
+	bad := func(key, format string, a ...any) {
+		ps = append(ps, Problem{Key: key, Line: r.Line(key), Msg: fmt.Sprintf(format, a...)})
+	}
+	imagePath := func(key, p string) {
+		switch {
+		case p == "":
+			bad(key, "empty path")
+		case !path.IsAbs(p):
+			bad(key, "%q is not absolute", p)
+		case path.Clean(p) != p || strings.Contains(p, "/../") || strings.HasSuffix(p, "/.."):
+			bad(key, "%q is not clean or escapes the image root", p)
+		}
+	}
+	if r.Name == "" {
+		bad("name", "missing")
+	} else if r.File != "" && strings.TrimSuffix(path.Base(r.File), ".yaml") != r.Name {
+		bad("name", "%q does not match the file name %s", r.Name, path.Base(r.File))
+	}
+	if r.Seed == "" {
+		bad("seed", "missing (every UUID and the machine-id derive from it)")
+	}
+	if r.Init != "" {
+		imagePath("init", r.Init)
+	}
+	if len(r.Outputs) == 0 {
+		bad("outputs", "missing (initramfs and/or disk)")
+	}
+	for i, o := range r.Outputs {
+		if !contains(outputKinds, o) {
+			bad(fmt.Sprintf("outputs[%d]", i), "unknown output %q (want initramfs or disk)", o)
+		}
+	}
+	switch r.Compression {
+	case "", "xz", "gzip", "zstd", "none":
+	default:
+		bad("compression", "unknown method %q (want xz, gzip, zstd or none)", r.Compression)
+	}
+	if s := r.Systemd; s != nil {
+		if s.Version == "" {
+			bad("systemd.version", "missing")
+		}
+		if s.Source != "" && len(s.SHA256) != 64 {
+			bad("systemd.sha256", "a source tarball needs its 64-hex-digit sha256")
+		}
+		switch s.Fallback {
+		case "host", "fail":
+		default:
+			bad("systemd.fallback", "%q: want host or fail", s.Fallback)
+		}
+	}
+	if r.Harvest.Sysroot != "" && !path.IsAbs(r.Harvest.Sysroot) {
+		bad("harvest.sysroot", "%q is not absolute", r.Harvest.Sysroot)
+	}
+	for name, list := range map[string][]string{"binaries": r.Harvest.Binaries, "libraries": r.Harvest.Libraries, "files": r.Harvest.Files} {
+		for i, p := range list {
+			imagePath(fmt.Sprintf("harvest.%s[%d]", name, i), p)
+		}
+	}
+	for i, c := range r.Compile {
+		key := fmt.Sprintf("compile[%d]", i)
+		if c.Source == "" || path.IsAbs(c.Source) || path.Clean(c.Source) != c.Source || strings.HasPrefix(c.Source, "../") {
+			bad(key+".source", "%q: want a clean path relative to the repository", c.Source)
+		}
+		imagePath(key+".output", c.Output)
+		if c.Toolchain != "gcc" && c.Toolchain != "musl" {
+			bad(key+".toolchain", "%q: want gcc or musl", c.Toolchain)
+		}
+	}
+	seen := map[string]int{}
+	for i, f := range r.Files {
+		key := fmt.Sprintf("files[%d]", i)
+		imagePath(key+".path", f.Path)
+		if j, ok := seen[f.Path]; ok {
+			bad(key+".path", "%s already declared by files[%d]", f.Path, j)
+		}
+		seen[f.Path] = i
+		n := 0
+		for _, set := range []bool{f.Contents != nil, f.Symlink != "", f.Hardlink != "", f.Directory, f.Device != nil, f.Fifo, f.Generate != ""} {
+			if set {
+				n++
+			}
+		}
+		if n != 1 {
+			bad(key, "needs exactly one of contents, symlink, hardlink, directory, device, fifo, generate (has %d)", n)
+		}
+		if f.Mode != nil && *f.Mode&^uint32(fs.ModePerm|0o7000) != 0 {
+			bad(key+".mode", "%o has bits beyond 07777", *f.Mode)
+		}
+		if f.Hardlink != "" {
+			imagePath(key+".hardlink", f.Hardlink)
+		}
+		if f.Symlink != "" && strings.ContainsRune(f.Symlink, 0) {
+			bad(key+".symlink", "NUL in target")
+		}
+		if d := f.Device; d != nil && d.Kind != "char" && d.Kind != "block" {
+			bad(key+".device.kind", "%q: want char or block", d.Kind)
+		}
+		if f.Generate != "" && !contains(generators, f.Generate) {
+			bad(key+".generate", "unknown generator %q (want %s)", f.Generate, strings.Join(generators, ", "))
+		}
+	}
+	if len(ps) == 0 {
+		return nil
+	}
+	return &ValidationError{File: r.File, Problems: ps}
+}
+
+// Wants reports whether output kind o is requested.
+func (r *Recipe) Wants(o string) bool { return contains(r.Outputs, o) }
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
