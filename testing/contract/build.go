@@ -83,13 +83,21 @@ func (c *Compiler) Compile(ctx context.Context, src string) (string, error) {
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%q\x00", c.cc(), c.version, c.Flags)
-	for _, f := range []string{src, filepath.Join(c.Include, "contract.h")} {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return "", fmt.Errorf("contract: compile: %w", err)
+	}
+	h.Write(b)
+	// Headers the program may include: the shared ones and its directory's.
+	hdrs, _ := filepath.Glob(filepath.Join(c.Include, "*.h"))
+	local, _ := filepath.Glob(filepath.Join(filepath.Dir(src), "*.h"))
+	for _, f := range append(hdrs, local...) {
 		b, err := os.ReadFile(f)
-		if err != nil && f == src {
+		if err != nil {
 			return "", fmt.Errorf("contract: compile: %w", err)
 		}
+		fmt.Fprintf(h, "\x00%s\x00", filepath.Base(f))
 		h.Write(b)
-		h.Write([]byte{0})
 	}
 	sum := hex.EncodeToString(h.Sum(nil))[:20]
 	out := filepath.Join(c.CacheDir, strings.TrimSuffix(filepath.Base(src), ".c")+"-"+sum)
