@@ -1,0 +1,168 @@
+// Command mkimage builds reproducible Aramid boot images from the recipes in
+// recipes/.
+//
+//	mkimage --recipe NAME -o DIR [--format initramfs,disk] [--compression xz]
+//	mkimage list
+//	mkimage inspect FILE
+//
+// A build writes DIR/initramfs.cpio.xz, DIR/disk.img and DIR/manifest.json.
+// Timestamps come from SOURCE_DATE_EPOCH, else from the recipe's last commit.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+
+	"aramid/imagebuild"
+	"aramid/imagebuild/recipe"
+	"aramid/imagebuild/repro"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "mkimage:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// findRepo walks up from dir to the directory holding recipes/ and go.mod.
+func findRepo(dir string) string {
+	for d := dir; ; d = filepath.Dir(d) {
+		if fi, err := os.Stat(filepath.Join(d, "recipes")); err == nil && fi.IsDir() {
+			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+				return d
+			}
+		}
+		if filepath.Dir(d) == d {
+			return dir
+		}
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("mkimage", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cwd, _ := os.Getwd()
+	var (
+		name        = fs.String("recipe", "", "recipe to build (see `mkimage list`)")
+		out         = fs.String("o", "", "output directory")
+		formats     = fs.String("format", "", "comma-separated outputs: initramfs, disk, manifest (default: the recipe's)")
+		compression = fs.String("compression", "", "initramfs compression: xz, gzip, zstd, none (default: the recipe's, else xz)")
+		repo        = fs.String("repo", findRepo(cwd), "repository root (holds recipes/ and testing/)")
+		cache       = fs.String("cache", "", "cache directory (default REPO/build/cache)")
+		linux       = fs.String("linux", "", "Linux kernel to put on the disk image (default REPO/build/linux/vmlinuz if present)")
+		aramid      = fs.String("aramid", "", "Aramid kernel ELF to put on the disk image as /boot/aramid.elf (default REPO/build/kernel.elf if present)")
+		bootDefault = fs.String("boot-default", "linux", "GRUB default entry: linux or aramid")
+		quiet       = fs.Bool("q", false, "no progress output")
+	)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: mkimage --recipe NAME -o DIR [flags]\n       mkimage list\n       mkimage inspect FILE\n\nflags:\n")
+		fs.PrintDefaults()
+	}
+	if len(args) > 0 {
+		switch args[0] {
+		case "list":
+			return list(*repo, stdout)
+		case "inspect":
+			if len(args) != 2 {
+				return errors.New("usage: mkimage inspect FILE")
+			}
+			rows, err := imagebuild.Inspect(args[1])
+			if err != nil {
+				return err
+			}
+			for _, r := range rows {
+				fmt.Fprintln(stdout, imagebuild.FormatRow(r))
+			}
+			return nil
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (usage: mkimage --recipe NAME -o DIR)", fs.Arg(0))
+	}
+	if *name == "" || *out == "" {
+		return errors.New("--recipe and -o are required (try `mkimage list`)")
+	}
+	r, err := recipe.Load(filepath.Join(*repo, "recipes"), *name)
+	if err != nil {
+		return err
+	}
+	epoch, from, err := repro.Epoch(getenv, r.File)
+	if err != nil {
+		return err
+	}
+	level := slog.LevelInfo
+	if *quiet {
+		level = slog.LevelWarn
+	}
+	lg := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	if *cache == "" {
+		*cache = filepath.Join(*repo, "build", "cache")
+	}
+	o := imagebuild.Options{
+		RepoDir: *repo, OutDir: *out, CacheDir: *cache, Epoch: epoch, EpochFrom: from,
+		Compression: *compression, Linux: defaultFile(*linux, *repo, "build/linux/vmlinuz"),
+		Aramid: defaultFile(*aramid, *repo, "build/kernel.elf"), BootDefault: *bootDefault, Log: lg,
+	}
+	if *formats != "" {
+		o.Formats = strings.Split(*formats, ",")
+	}
+	lg.Info("build", "recipe", r.Name, "out", *out, "source_date_epoch", epoch.Unix(), "from", from)
+	m, err := imagebuild.Build(ctx, r, o)
+	if err != nil {
+		return err
+	}
+	for _, n := range m.Notices {
+		fmt.Fprintf(stderr, "\n!!! %s\n\n", n)
+	}
+	for _, k := range []string{"initramfs", "disk"} {
+		if o, ok := m.Outputs[k]; ok {
+			fmt.Fprintf(stdout, "%s  %s/%s (%d bytes)\n", o.SHA256, *out, o.File, o.Size)
+		}
+	}
+	fmt.Fprintf(stdout, "manifest: %s/%s (%d files)\n", *out, imagebuild.ManifestName, len(m.Files))
+	return nil
+}
+
+func defaultFile(flagValue, repo, rel string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	p := filepath.Join(repo, rel)
+	if _, err := os.Stat(p); err == nil {
+		return p
+	}
+	return ""
+}
+
+func list(repo string, w io.Writer) error {
+	dir := filepath.Join(repo, "recipes")
+	names, err := recipe.List(dir)
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		r, err := recipe.Load(dir, n)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%-16s %s\n", n, r.Description)
+	}
+	return nil
+}

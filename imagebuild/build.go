@@ -1,0 +1,342 @@
+// Package imagebuild turns a recipe into image files. Build composes the
+// stages, each a pure step from the one before: the recipe becomes a tree
+// (harvested, compiled and generated files), the tree becomes bytes (a newc
+// cpio, compressed; a GPT disk), and a manifest records what went in. No
+// stage reads the clock, the environment, the host's user ids or map order:
+// time comes from Options.Epoch and every identifier from the recipe's seed.
+//
+// Outputs are written to a temporary directory inside the output directory
+// and renamed into place only when every one of them is complete, so a
+// failed build leaves nothing behind.
+package imagebuild
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"aramid/imagebuild/compile"
+	"aramid/imagebuild/compress"
+	"aramid/imagebuild/cpio"
+	"aramid/imagebuild/harvest"
+	"aramid/imagebuild/recipe"
+	"aramid/imagebuild/repro"
+	"aramid/imagebuild/tree"
+)
+
+// Output file names inside the output directory.
+const (
+	ManifestName  = "manifest.json"
+	InitramfsBase = "initramfs.cpio"
+	DiskName      = "disk.img"
+)
+
+// Options are the inputs of a build that are not in the recipe.
+type Options struct {
+	RepoDir   string    // repository root: compile sources live here
+	OutDir    string    // created if missing
+	CacheDir  string    // compile and source-build cache
+	Formats   []string  // outputs to write; empty means the recipe's
+	Epoch     time.Time // SOURCE_DATE_EPOCH
+	EpochFrom string    // where Epoch came from, for the manifest
+	// Compression overrides the recipe's (xz when neither says).
+	Compression string
+	// Linux and Aramid are kernel files placed on the disk image's ESP.
+	Linux  string
+	Aramid string
+	// BootDefault names the GRUB menu entry booted by default: linux or aramid.
+	BootDefault string
+	Log         *slog.Logger
+}
+
+func (o *Options) log() *slog.Logger {
+	if o.Log == nil {
+		return slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return o.Log
+}
+
+// Image is an assembled tree with what the manifest needs to say about it.
+type Image struct {
+	Tree      *tree.Tree
+	Notices   []string
+	Toolchain map[string]string
+	Sources   map[string]string
+}
+
+// Assemble builds the recipe's tree: harvested files, compiled programs,
+// generated files, and /init.
+func Assemble(ctx context.Context, r *recipe.Recipe, o Options) (*Image, error) {
+	img := &Image{Tree: tree.New(), Toolchain: map[string]string{}, Sources: map[string]string{}}
+	t := img.Tree
+	lg := o.log()
+	h, err := harvest.New(r.Harvest.Sysroot, t)
+	if err != nil {
+		return nil, err
+	}
+	if s := r.Systemd; s != nil {
+		note, err := systemdSource(r, s, o)
+		if err != nil {
+			return nil, err
+		}
+		img.Sources["systemd"] = note.source
+		if note.notice != "" {
+			img.Notices = append(img.Notices, note.notice)
+			lg.Warn(note.notice)
+		}
+	}
+	for i, p := range r.Harvest.Binaries {
+		lg.Info("harvest", "binary", p)
+		if err := h.Binary(p); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", r.File, r.Line(fmt.Sprintf("harvest.binaries[%d]", i)), err)
+		}
+	}
+	for i, p := range r.Harvest.Libraries {
+		lg.Info("harvest", "library", p)
+		if err := h.Binary(p); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", r.File, r.Line(fmt.Sprintf("harvest.libraries[%d]", i)), err)
+		}
+	}
+	for i, p := range r.Harvest.Files {
+		if err := h.File(p); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", r.File, r.Line(fmt.Sprintf("harvest.files[%d]", i)), err)
+		}
+	}
+	if len(r.Compile) > 0 {
+		cc := &compile.Compiler{RepoDir: o.RepoDir, CacheDir: filepath.Join(o.CacheDir, "compile")}
+		for i, c := range r.Compile {
+			lg.Info("compile", "source", c.Source, "toolchain", c.Toolchain)
+			res, err := cc.Build(ctx, c.Source, c.Toolchain, c.Flags)
+			if err != nil {
+				return nil, fmt.Errorf("%s:%d: %w", r.File, r.Line(fmt.Sprintf("compile[%d]", i)), err)
+			}
+			img.Toolchain[c.Toolchain] = res.Compiler
+			e := tree.Entry{Path: c.Output, Type: tree.Regular, Mode: 0o755, Data: res.Data,
+				Origin: fmt.Sprintf("compiled from %s with %s (cache key %s)", c.Source, c.Toolchain, res.Key[:16])}
+			if err := t.Add(e); err != nil {
+				return nil, fmt.Errorf("%s:%d: %w", r.File, r.Line(fmt.Sprintf("compile[%d]", i)), err)
+			}
+		}
+	}
+	for i, f := range r.Files {
+		e, err := generated(r, f)
+		if err == nil {
+			err = t.Add(e)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", r.File, r.Line(fmt.Sprintf("files[%d]", i)), err)
+		}
+	}
+	if r.Init != "" {
+		if _, ok := t.Get("/init"); !ok && r.Init != "/init" {
+			rel := strings.TrimPrefix(r.Init, "/")
+			if err := t.Add(tree.Entry{Path: "/init", Type: tree.Symlink, Mode: 0o777, Target: rel,
+				Origin: "generated: Linux runs /init from an initramfs"}); err != nil {
+				return nil, fmt.Errorf("%s: init: %w", r.File, err)
+			}
+		}
+	}
+	if err := t.Check(); err != nil {
+		return nil, fmt.Errorf("%s: %w", r.File, err)
+	}
+	return img, nil
+}
+
+// generated turns a recipe file entry into a tree entry.
+func generated(r *recipe.Recipe, f recipe.File) (tree.Entry, error) {
+	e := tree.Entry{Path: f.Path, UID: f.UID, GID: f.GID, Origin: "generated"}
+	mode := func(def uint32) {
+		if f.Mode != nil {
+			e.Mode = os.FileMode(*f.Mode)
+		} else {
+			e.Mode = os.FileMode(def)
+		}
+	}
+	switch {
+	case f.Contents != nil:
+		e.Type, e.Data = tree.Regular, []byte(*f.Contents)
+		mode(0o644)
+	case f.Symlink != "":
+		e.Type, e.Target, e.Mode = tree.Symlink, f.Symlink, 0o777
+	case f.Hardlink != "":
+		e.Type, e.Target = tree.Hardlink, f.Hardlink
+	case f.Directory:
+		e.Type = tree.Dir
+		mode(0o755)
+	case f.Fifo:
+		e.Type = tree.Fifo
+		mode(0o644)
+	case f.Device != nil:
+		e.Type, e.Major, e.Minor = tree.CharDev, f.Device.Major, f.Device.Minor
+		if f.Device.Kind == "block" {
+			e.Type = tree.BlockDev
+		}
+		mode(0o600)
+	case f.Generate == "machine-id":
+		e.Type, e.Data = tree.Regular, []byte(repro.MachineID(r.Seed)+"\n")
+		e.Origin = "generated: machine-id from the recipe seed"
+		mode(0o444)
+	default:
+		return e, fmt.Errorf("%s: no source", f.Path)
+	}
+	return e, nil
+}
+
+// Build assembles the recipe and writes the requested outputs and the
+// manifest into o.OutDir.
+func Build(ctx context.Context, r *recipe.Recipe, o Options) (m *tree.Manifest, err error) {
+	formats := o.Formats
+	if len(formats) == 0 {
+		formats = r.Outputs
+	}
+	for _, f := range formats {
+		if f != "initramfs" && f != "disk" && f != "manifest" {
+			return nil, fmt.Errorf("imagebuild: unknown format %q (want initramfs, disk or manifest)", f)
+		}
+	}
+	method := compress.Xz
+	for _, c := range []string{r.Compression, o.Compression} {
+		if c != "" {
+			if method, err = compress.Parse(c); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if fi, err := os.Stat(o.OutDir); err == nil && !fi.IsDir() {
+		return nil, fmt.Errorf("imagebuild: output directory %s is a file", o.OutDir)
+	}
+	created := false
+	if _, err := os.Stat(o.OutDir); errors.Is(err, os.ErrNotExist) {
+		created = true
+	}
+	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
+		return nil, fmt.Errorf("imagebuild: %w", err)
+	}
+	tmp, err := os.MkdirTemp(o.OutDir, ".mkimage-")
+	if err != nil {
+		return nil, fmt.Errorf("imagebuild: %w", err)
+	}
+	defer func() {
+		os.RemoveAll(tmp)
+		if err != nil && created {
+			os.Remove(o.OutDir)
+		}
+	}()
+
+	img, err := Assemble(ctx, r, o)
+	if err != nil {
+		return nil, err
+	}
+	m = &tree.Manifest{
+		Recipe: r.Name, RecipeFile: filepath.ToSlash(relTo(o.RepoDir, r.File)), Seed: r.Seed,
+		Epoch: o.Epoch.Unix(), EpochFrom: o.EpochFrom, Cmdline: r.Cmdline, Init: r.Init,
+		Notices: img.Notices, Toolchain: img.Toolchain, Sources: img.Sources,
+		Outputs: map[string]tree.Output{}, Files: img.Tree.Rows(),
+	}
+	m.Toolchain["mkimage"] = "aramid mkimage (Go " + goVersion() + ")"
+	var names []string
+	for _, f := range formats {
+		switch f {
+		case "initramfs":
+			name := InitramfsBase + method.Ext()
+			o.log().Info("write", "file", name, "entries", img.Tree.Len())
+			if err := writeInitramfs(filepath.Join(tmp, name), img.Tree, o.Epoch, method); err != nil {
+				return nil, err
+			}
+			names = append(names, name)
+		case "disk":
+			o.log().Info("write", "file", DiskName)
+			if err := writeDisk(ctx, filepath.Join(tmp, DiskName), r, img, o, method); err != nil {
+				return nil, err
+			}
+			names = append(names, DiskName)
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		out, err := digest(filepath.Join(tmp, n))
+		if err != nil {
+			return nil, err
+		}
+		out.File = n
+		key := "initramfs"
+		if n == DiskName {
+			key = "disk"
+		}
+		m.Outputs[key] = out
+	}
+	mf, err := os.Create(filepath.Join(tmp, ManifestName))
+	if err != nil {
+		return nil, fmt.Errorf("imagebuild: %w", err)
+	}
+	if err := m.Encode(mf); err != nil {
+		mf.Close()
+		return nil, err
+	}
+	if err := mf.Close(); err != nil {
+		return nil, fmt.Errorf("imagebuild: %w", err)
+	}
+	for _, n := range append(names, ManifestName) {
+		if err := os.Rename(filepath.Join(tmp, n), filepath.Join(o.OutDir, n)); err != nil {
+			return nil, fmt.Errorf("imagebuild: %w", err)
+		}
+	}
+	return m, nil
+}
+
+func writeInitramfs(file string, t *tree.Tree, epoch time.Time, m compress.Method) error {
+	f, err := os.Create(file)
+	if err != nil {
+		return fmt.Errorf("imagebuild: %w", err)
+	}
+	defer f.Close()
+	zw, err := compress.NewWriter(f, m)
+	if err != nil {
+		return err
+	}
+	if err := cpio.WriteTree(zw, t, epoch); err != nil {
+		return fmt.Errorf("imagebuild: initramfs: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return fmt.Errorf("imagebuild: initramfs: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("imagebuild: initramfs: %w", err)
+	}
+	return nil
+}
+
+func digest(file string) (tree.Output, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return tree.Output{}, fmt.Errorf("imagebuild: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return tree.Output{}, fmt.Errorf("imagebuild: %w", err)
+	}
+	return tree.Output{Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+func relTo(base, p string) string {
+	if base == "" {
+		return p
+	}
+	if r, err := filepath.Rel(base, p); err == nil && !strings.HasPrefix(r, "..") {
+		return r
+	}
+	return p
+}
+
