@@ -10,4 +10,7 @@ require (
 	github.com/ulikunitz/xz v0.5.17
 )
 
-require gopkg.in/yaml.v3 v3.0.1 // indirect
+require (
+	golang.org/x/arch v0.32.0 // indirect
+	gopkg.in/yaml.v3 v3.0.1 // indirect
+)

@@ -1,0 +1,207 @@
+package boot
+
+import (
+	"bytes"
+	"debug/elf"
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	bp "aramid/platform/x64/bootparams"
+)
+
+// EntrySymbol is the nucleus's 64-bit entry, which the trampoline jumps to.
+const EntrySymbol = "aramid/platform/x64/nucleus.entry64"
+
+const (
+	xenElfnotePhys32Entry = 18
+	multiboot2HeaderMagic = 0xe85250d6
+	phdrSize              = 56
+	pageSize              = 0x1000
+)
+
+// MakeBootable rewrites a kernel ELF linked at bp.LinkAddress into a bootable
+// image:
+//   - each PT_LOAD gets p_paddr = p_vaddr - KernelBase (QEMU and GRUB load by
+//     physical address; the Go linker sets p_paddr = p_vaddr);
+//   - a new PT_LOAD holds the 32-bit trampoline at bp.TrampolinePhys, followed
+//     by the Params block the nucleus reads;
+//   - a PT_NOTE carries the Xen PVH entry (XEN_ELFNOTE_PHYS32_ENTRY) for QEMU;
+//   - a multiboot2 header with an entry-address tag is placed in the zero gap
+//     after the section headers, inside the first 32 KiB as GRUB requires.
+//
+// The Go linker leaves no room after its program headers, so the new program
+// header table is appended at the end of the file and PT_PHDR becomes PT_NULL.
+func MakeBootable(in []byte) ([]byte, error) {
+	f, err := elf.NewFile(bytes.NewReader(in))
+	if err != nil {
+		return nil, fmt.Errorf("boot: parse kernel ELF: %w", err)
+	}
+	if f.Class != elf.ELFCLASS64 || f.Machine != elf.EM_X86_64 || f.Type != elf.ET_EXEC {
+		return nil, fmt.Errorf("boot: kernel must be an ELF64 x86-64 executable, got %v %v %v", f.Class, f.Machine, f.Type)
+	}
+	entry64, err := symbolAddr(f, EntrySymbol)
+	if err != nil {
+		return nil, err
+	}
+
+	params := bp.Params{Magic: bp.ParamsMagic, PhysStart: bp.TrampolinePhys}
+	var phdrs []elf.Prog64
+	for _, p := range f.Progs {
+		ph := elf.Prog64{
+			Type: uint32(p.Type), Flags: uint32(p.Flags), Off: p.Off, Vaddr: p.Vaddr,
+			Paddr: p.Paddr, Filesz: p.Filesz, Memsz: p.Memsz, Align: p.Align,
+		}
+		switch p.Type {
+		case elf.PT_PHDR:
+			ph = elf.Prog64{Type: uint32(elf.PT_NULL)}
+		case elf.PT_LOAD:
+			if p.Vaddr < bp.LinkAddress || p.Vaddr+p.Memsz < p.Vaddr {
+				return nil, fmt.Errorf("boot: load segment at %#x is below the link address %#x: was the kernel linked with -T?", p.Vaddr, uint64(bp.LinkAddress))
+			}
+			ph.Paddr = p.Vaddr - bp.KernelBase
+			if ph.Paddr+p.Memsz > 1<<30 {
+				return nil, fmt.Errorf("boot: load segment %#x+%#x lies beyond the 1 GiB the trampoline maps", p.Vaddr, p.Memsz)
+			}
+			if params.NumSegments == bp.MaxSegments {
+				return nil, fmt.Errorf("boot: more than %d load segments", bp.MaxSegments)
+			}
+			params.Segments[params.NumSegments] = bp.Segment{Vaddr: p.Vaddr, Memsz: p.Memsz, Flags: uint64(p.Flags)}
+			params.NumSegments++
+			params.PhysEnd = max(params.PhysEnd, ph.Paddr+p.Memsz)
+		}
+		phdrs = append(phdrs, ph)
+	}
+	if params.NumSegments == 0 {
+		return nil, errors.New("boot: kernel has no load segments")
+	}
+	params.Entry64 = entry64
+
+	tramp, err := Trampoline(entry64)
+	if err != nil {
+		return nil, err
+	}
+	copy(tramp[bp.ParamsOffset:], encodeParams(&params))
+
+	out := append([]byte(nil), in...)
+	for len(out)%pageSize != 0 {
+		out = append(out, 0)
+	}
+	trampOff := uint64(len(out))
+	out = append(out, tramp...)
+
+	noteOff := uint64(len(out))
+	out = append(out, pvhNote(bp.TrampolinePhys)...)
+
+	phdrs = append([]elf.Prog64{{
+		Type: uint32(elf.PT_LOAD), Flags: uint32(elf.PF_R | elf.PF_W | elf.PF_X),
+		Off: trampOff, Vaddr: bp.TrampolinePhys, Paddr: bp.TrampolinePhys,
+		Filesz: bp.TrampolineFileSize, Memsz: bp.TrampolineMemSize, Align: pageSize,
+	}}, phdrs...)
+	phdrs = append(phdrs, elf.Prog64{
+		Type: uint32(elf.PT_NOTE), Off: noteOff, Filesz: uint64(len(out)) - noteOff, Align: 4,
+	})
+
+	for len(out)%8 != 0 {
+		out = append(out, 0)
+	}
+	phoff := uint64(len(out))
+	for _, ph := range phdrs {
+		var b bytes.Buffer
+		binary.Write(&b, binary.LittleEndian, &ph)
+		out = append(out, b.Bytes()...)
+	}
+	// e_phoff at 32, e_phnum at 56 in the ELF64 header.
+	binary.LittleEndian.PutUint64(out[32:], phoff)
+	binary.LittleEndian.PutUint16(out[56:], uint16(len(phdrs)))
+
+	if err := placeMultiboot2(out, f); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func symbolAddr(f *elf.File, name string) (uint64, error) {
+	syms, err := f.Symbols()
+	if err != nil {
+		return 0, fmt.Errorf("boot: kernel symbols: %w", err)
+	}
+	for _, s := range syms {
+		if s.Name == name || s.Name == name+".abi0" {
+			return s.Value, nil
+		}
+	}
+	return 0, fmt.Errorf("boot: symbol %s not found in the kernel (is the nucleus linked in?)", name)
+}
+
+func encodeParams(p *bp.Params) []byte {
+	var b bytes.Buffer
+	binary.Write(&b, binary.LittleEndian, p)
+	if b.Len() != bp.ParamsSize {
+		panic(fmt.Sprintf("bootparams: encoded %d bytes, want %d", b.Len(), bp.ParamsSize))
+	}
+	return b.Bytes()
+}
+
+// pvhNote builds the ELF note QEMU looks for: name "Xen", type
+// XEN_ELFNOTE_PHYS32_ENTRY, an 8-byte descriptor with the 32-bit entry.
+func pvhNote(entry uint32) []byte {
+	var b []byte
+	b = binary.LittleEndian.AppendUint32(b, 4) // namesz, with NUL
+	b = binary.LittleEndian.AppendUint32(b, 8) // descsz
+	b = binary.LittleEndian.AppendUint32(b, xenElfnotePhys32Entry)
+	b = append(b, 'X', 'e', 'n', 0)
+	return binary.LittleEndian.AppendUint64(b, uint64(entry))
+}
+
+// multiboot2Header returns a header with an entry-address tag (so GRUB enters
+// the trampoline, not the ELF's higher-half e_entry), a module-alignment tag
+// and the end tag.
+func multiboot2Header(entry uint32) []byte {
+	var tags []byte
+	tags = binary.LittleEndian.AppendUint16(tags, 3) // entry address
+	tags = binary.LittleEndian.AppendUint16(tags, 0)
+	tags = binary.LittleEndian.AppendUint32(tags, 12)
+	tags = binary.LittleEndian.AppendUint32(tags, entry)
+	tags = binary.LittleEndian.AppendUint32(tags, 0) // pad to 8
+	tags = binary.LittleEndian.AppendUint16(tags, 6) // module alignment
+	tags = binary.LittleEndian.AppendUint16(tags, 0)
+	tags = binary.LittleEndian.AppendUint32(tags, 8)
+	tags = binary.LittleEndian.AppendUint16(tags, 0) // end
+	tags = binary.LittleEndian.AppendUint16(tags, 0)
+	tags = binary.LittleEndian.AppendUint32(tags, 8)
+	length := uint32(16 + len(tags))
+	var h []byte
+	h = binary.LittleEndian.AppendUint32(h, multiboot2HeaderMagic)
+	h = binary.LittleEndian.AppendUint32(h, 0) // i386 protected mode
+	h = binary.LittleEndian.AppendUint32(h, length)
+	h = binary.LittleEndian.AppendUint32(h, -(multiboot2HeaderMagic + length))
+	return append(h, tags...)
+}
+
+// placeMultiboot2 writes the header into the zero-filled space between the
+// section header table and the first section, which the Go linker leaves in
+// the first page.
+func placeMultiboot2(out []byte, f *elf.File) error {
+	hdr := multiboot2Header(bp.TrampolinePhys)
+	shoff := binary.LittleEndian.Uint64(out[40:])
+	shentsize := uint64(binary.LittleEndian.Uint16(out[58:]))
+	shnum := uint64(binary.LittleEndian.Uint16(out[60:]))
+	start := (shoff + shentsize*shnum + 7) &^ 7
+	limit := uint64(pageSize)
+	for _, s := range f.Sections {
+		if s.Type != elf.SHT_NOBITS && s.Offset > 0 && s.Offset < limit && s.Offset >= start {
+			limit = s.Offset
+		}
+	}
+	if start+uint64(len(hdr)) > limit || start+uint64(len(hdr)) > 32<<10 {
+		return fmt.Errorf("boot: no room for the multiboot2 header between %#x and %#x", start, limit)
+	}
+	for _, c := range out[start : start+uint64(len(hdr))] {
+		if c != 0 {
+			return fmt.Errorf("boot: multiboot2 header slot at %#x is not free", start)
+		}
+	}
+	copy(out[start:], hdr)
+	return nil
+}

@@ -1,0 +1,67 @@
+package nucleus
+
+import "unsafe"
+
+// The interface the rest of the kernel uses. These functions are called from
+// ordinary Go code (interrupts on, goroutine stack), so they only read
+// nucleus state or do what is safe from there.
+
+// Info describes the machine as the nucleus found it.
+type Info struct {
+	CommandLine  string
+	BootProtocol string // "pvh" or "multiboot2"
+	TSCHz        uint64
+	MemoryTotal  uint64 // bytes of usable RAM handed to the page allocator
+	EntryPC      uintptr
+	ACPIPowerOff bool
+	SMEP, SMAP   bool
+	XCR0         uint64
+	XSaveSize    uint64
+}
+
+// MachineInfo returns Info. It allocates (the command line string).
+func MachineInfo() Info {
+	proto := "pvh"
+	if bootProtocol == 2 {
+		proto = "multiboot2"
+	}
+	return Info{
+		CommandLine:  string(cmdline[:cmdlineLen]),
+		BootProtocol: proto,
+		TSCHz:        tscHz,
+		MemoryTotal:  pagesTotal * pageSize,
+		EntryPC:      entry64Addr(),
+		ACPIPowerOff: acpiReady,
+		SMEP:         hasSMEP,
+		SMAP:         hasSMAP,
+		XCR0:         xcr0,
+		XSaveSize:    xsaveSize,
+	}
+}
+
+// MemStats reports physical pages in use and free.
+func MemStats() (inUse, free uint64) {
+	return pagesInUse * pageSize, pagesFree * pageSize
+}
+
+// SinceBoot returns nanoseconds since the nucleus was entered, from the TSC,
+// without a system call.
+//
+//go:nosplit
+func SinceBoot() int64 { return sinceBoot() }
+
+// Initrd returns the initial ramdisk the boot loader placed in memory, or
+// nil. The slice aliases physical memory the page allocator never hands out.
+func Initrd() []byte {
+	if initrdEnd <= initrdStart {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(phys2virt(initrdStart))), initrdEnd-initrdStart)
+}
+
+// UnmappedKernelAddress is an upper-half address that is never mapped, for
+// the fault-path self-check.
+const UnmappedKernelAddress = heapLimit + 0x1000
+
+// Ticks returns the number of timer interrupts taken on this CPU.
+func Ticks() uint64 { return cpus[0].ticks }

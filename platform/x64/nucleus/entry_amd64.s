@@ -1,0 +1,268 @@
+#include "go_asm.h"
+#include "textflag.h"
+
+// Segment selectors (see gdt.go).
+#define KCODE 0x08
+#define KDATA 0x10
+
+// SAVE_FRAME stores the general-purpose and X0-X15 registers below an
+// interrupt frame whose vector slot SP points at, leaving SP at the start of
+// a trapFrame. Nucleus Go code is compiled for GOAMD64=v1 and only touches
+// X0-X15 with legacy SSE instructions, which leave the upper YMM/ZMM halves
+// alone, so these sixteen registers are all of the FPU state a trap handler
+// can disturb.
+#define SAVE_FRAME \
+	SUBQ	$trapFrame_vector, SP; \
+	MOVQ	R15, trapFrame_r15(SP); \
+	MOVQ	R14, trapFrame_r14(SP); \
+	MOVQ	R13, trapFrame_r13(SP); \
+	MOVQ	R12, trapFrame_r12(SP); \
+	MOVQ	R11, trapFrame_r11(SP); \
+	MOVQ	R10, trapFrame_r10(SP); \
+	MOVQ	R9, trapFrame_r9(SP); \
+	MOVQ	R8, trapFrame_r8(SP); \
+	MOVQ	BP, trapFrame_rbp(SP); \
+	MOVQ	DI, trapFrame_rdi(SP); \
+	MOVQ	SI, trapFrame_rsi(SP); \
+	MOVQ	DX, trapFrame_rdx(SP); \
+	MOVQ	CX, trapFrame_rcx(SP); \
+	MOVQ	BX, trapFrame_rbx(SP); \
+	MOVQ	AX, trapFrame_rax(SP); \
+	SAVE_XMM
+
+#define SAVE_XMM \
+	MOVUPS	X0, (trapFrame_xmm+0*16)(SP); \
+	MOVUPS	X1, (trapFrame_xmm+1*16)(SP); \
+	MOVUPS	X2, (trapFrame_xmm+2*16)(SP); \
+	MOVUPS	X3, (trapFrame_xmm+3*16)(SP); \
+	MOVUPS	X4, (trapFrame_xmm+4*16)(SP); \
+	MOVUPS	X5, (trapFrame_xmm+5*16)(SP); \
+	MOVUPS	X6, (trapFrame_xmm+6*16)(SP); \
+	MOVUPS	X7, (trapFrame_xmm+7*16)(SP); \
+	MOVUPS	X8, (trapFrame_xmm+8*16)(SP); \
+	MOVUPS	X9, (trapFrame_xmm+9*16)(SP); \
+	MOVUPS	X10, (trapFrame_xmm+10*16)(SP); \
+	MOVUPS	X11, (trapFrame_xmm+11*16)(SP); \
+	MOVUPS	X12, (trapFrame_xmm+12*16)(SP); \
+	MOVUPS	X13, (trapFrame_xmm+13*16)(SP); \
+	MOVUPS	X14, (trapFrame_xmm+14*16)(SP); \
+	MOVUPS	X15, (trapFrame_xmm+15*16)(SP)
+
+#define RESTORE_XMM \
+	MOVUPS	(trapFrame_xmm+0*16)(SP), X0; \
+	MOVUPS	(trapFrame_xmm+1*16)(SP), X1; \
+	MOVUPS	(trapFrame_xmm+2*16)(SP), X2; \
+	MOVUPS	(trapFrame_xmm+3*16)(SP), X3; \
+	MOVUPS	(trapFrame_xmm+4*16)(SP), X4; \
+	MOVUPS	(trapFrame_xmm+5*16)(SP), X5; \
+	MOVUPS	(trapFrame_xmm+6*16)(SP), X6; \
+	MOVUPS	(trapFrame_xmm+7*16)(SP), X7; \
+	MOVUPS	(trapFrame_xmm+8*16)(SP), X8; \
+	MOVUPS	(trapFrame_xmm+9*16)(SP), X9; \
+	MOVUPS	(trapFrame_xmm+10*16)(SP), X10; \
+	MOVUPS	(trapFrame_xmm+11*16)(SP), X11; \
+	MOVUPS	(trapFrame_xmm+12*16)(SP), X12; \
+	MOVUPS	(trapFrame_xmm+13*16)(SP), X13; \
+	MOVUPS	(trapFrame_xmm+14*16)(SP), X14; \
+	MOVUPS	(trapFrame_xmm+15*16)(SP), X15
+
+// RESTORE_GPRS reloads the general-purpose registers from the trapFrame at SP
+// and leaves SP at the hardware interrupt frame (RIP).
+#define RESTORE_GPRS \
+	MOVQ	trapFrame_r15(SP), R15; \
+	MOVQ	trapFrame_r14(SP), R14; \
+	MOVQ	trapFrame_r13(SP), R13; \
+	MOVQ	trapFrame_r12(SP), R12; \
+	MOVQ	trapFrame_r11(SP), R11; \
+	MOVQ	trapFrame_r10(SP), R10; \
+	MOVQ	trapFrame_r9(SP), R9; \
+	MOVQ	trapFrame_r8(SP), R8; \
+	MOVQ	trapFrame_rbp(SP), BP; \
+	MOVQ	trapFrame_rdi(SP), DI; \
+	MOVQ	trapFrame_rsi(SP), SI; \
+	MOVQ	trapFrame_rdx(SP), DX; \
+	MOVQ	trapFrame_rcx(SP), CX; \
+	MOVQ	trapFrame_rbx(SP), BX; \
+	MOVQ	trapFrame_rax(SP), AX; \
+	ADDQ	$trapFrame_rip, SP
+
+// entry64 is where the boot trampoline lands, in long mode on the trampoline's
+// page tables, with no stack. DI holds the boot magic, SI the boot info's
+// physical address. It enables SSE, gives Go code a valid TLS block, runs
+// bootstrap on the boot stack, then enters the Go runtime's own ELF entry
+// (_rt0_amd64_linux) on the process stack bootstrap fabricated, with
+// interrupts enabled.
+TEXT ·entry64(SB),NOSPLIT|NOFRAME,$0
+	MOVQ	$·bootStack+const_bootStackSize(SB), SP
+	// CR0: MP on, EM and TS off. CR4: OSFXSR, OSXMMEXCPT, OSXSAVE, PGE later.
+	MOVQ	CR0, AX
+	ANDQ	$~0xC, AX
+	ORQ	$0x2, AX
+	MOVQ	AX, CR0
+	MOVQ	CR4, AX
+	ORQ	$0x40600, AX
+	MOVQ	AX, CR4
+	// XCR0 = x87|SSE for now; bootstrap widens it to what the CPU offers.
+	XORQ	CX, CX
+	MOVQ	$3, AX
+	XORQ	DX, DX
+	XSETBV
+	// FS base → bootTLS+8, so the ABI wrappers' load of g from -8(FS) reads 0.
+	MOVQ	DI, R12
+	MOVQ	SI, R13
+	MOVQ	$·bootTLS+8(SB), AX
+	MOVQ	AX, DX
+	SHRQ	$32, DX
+	MOVL	$0xC0000100, CX
+	WRMSR
+	SUBQ	$32, SP
+	MOVQ	R12, 0(SP)
+	MOVQ	R13, 8(SP)
+	CALL	·bootstrap(SB)
+	MOVQ	16(SP), AX
+	MOVQ	AX, SP
+	STI
+	JMP	_rt0_amd64_linux(SB)
+
+// syscallEntry is LSTAR. A return address (RCX) in the upper half means the Go
+// runtime itself made the call at ring 0: SYSCALL switched no stack, so move
+// to the current thread's nucleus stack and build a trapFrame there. Ring-3
+// callers are not supported yet and are treated as a fatal fault.
+TEXT ·syscallEntry(SB),NOSPLIT|NOFRAME,$0
+	TESTQ	CX, CX
+	JNS	fromUser
+	MOVQ	SP, cpu_scratch(GS)
+	MOVQ	cpu_kstackTop(GS), SP
+	SUBQ	$(trapFrame__size-trapFrame_vector), SP
+	MOVQ	$KDATA, (trapFrame_ss-trapFrame_vector)(SP)
+	MOVQ	R11, (trapFrame_rflags-trapFrame_vector)(SP)
+	MOVQ	$KCODE, (trapFrame_cs-trapFrame_vector)(SP)
+	MOVQ	CX, (trapFrame_rip-trapFrame_vector)(SP)
+	MOVQ	$0, (trapFrame_errCode-trapFrame_vector)(SP)
+	MOVQ	$const_vectorSyscall, 0(SP)
+	MOVQ	cpu_scratch(GS), CX
+	MOVQ	CX, (trapFrame_rsp-trapFrame_vector)(SP)
+	SUBQ	$trapFrame_vector, SP
+	MOVQ	R15, trapFrame_r15(SP)
+	MOVQ	R14, trapFrame_r14(SP)
+	MOVQ	R13, trapFrame_r13(SP)
+	MOVQ	R12, trapFrame_r12(SP)
+	MOVQ	R11, trapFrame_r11(SP)
+	MOVQ	R10, trapFrame_r10(SP)
+	MOVQ	R9, trapFrame_r9(SP)
+	MOVQ	R8, trapFrame_r8(SP)
+	MOVQ	BP, trapFrame_rbp(SP)
+	MOVQ	DI, trapFrame_rdi(SP)
+	MOVQ	SI, trapFrame_rsi(SP)
+	MOVQ	DX, trapFrame_rdx(SP)
+	MOVQ	BX, trapFrame_rbx(SP)
+	MOVQ	AX, trapFrame_rax(SP)
+	MOVQ	SP, AX
+	SUBQ	$16, SP
+	MOVQ	AX, 0(SP)
+	CALL	·syscall(SB)
+	ADDQ	$16, SP
+	JMP	·returnToFrame(SB)
+fromUser:
+	MOVQ	$0, AX
+	MOVQ	AX, (AX)
+	JMP	fromUser
+
+// returnToFrame resumes the context in the trapFrame at SP. A frame that is
+// still a plain syscall frame returns the fast way (RCX and R11 are clobbered
+// by SYSCALL anyway); anything else (a trap, a signal frame, rt_sigreturn)
+// gets every register back, X0-X15 included, through IRETQ.
+TEXT ·returnToFrame(SB),NOSPLIT|NOFRAME,$0
+	CMPQ	trapFrame_vector(SP), $const_vectorSyscall
+	JNE	full
+	RESTORE_GPRS
+	MOVQ	0(SP), CX                    // RIP
+	MOVQ	16(SP), R11                  // RFLAGS
+	MOVQ	24(SP), SP                   // caller's RSP
+	PUSHQ	R11
+	POPFQ
+	JMP	CX
+full:
+	RESTORE_XMM
+	RESTORE_GPRS
+	IRETQ
+
+// trapCommon is reached from the per-vector stubs with the vector and an
+// error code pushed on the IST stack. trap decides on the IST stack; a nonzero
+// answer (preempt, deliver a signal) moves the frame to the interrupted
+// thread's nucleus stack, where trapSlow may switch threads.
+TEXT ·trapCommon(SB),NOSPLIT|NOFRAME,$0
+	SAVE_FRAME
+	MOVQ	SP, AX
+	SUBQ	$16, SP
+	MOVQ	AX, 0(SP)
+	CALL	·trap(SB)
+	MOVQ	8(SP), BX
+	ADDQ	$16, SP
+	TESTQ	BX, BX
+	JNZ	slow
+	RESTORE_XMM
+	RESTORE_GPRS
+	IRETQ
+slow:
+	MOVQ	SP, SI
+	MOVQ	cpu_kstackTop(GS), DI
+	SUBQ	$trapFrame__size, DI
+	MOVQ	DI, BX
+	MOVQ	$(trapFrame__size/8), CX
+	CLD
+	REP; MOVSQ
+	MOVQ	BX, SP
+	SUBQ	$16, SP
+	MOVQ	BX, 0(SP)
+	CALL	·trapSlow(SB)
+	ADDQ	$16, SP
+	JMP	·returnToFrame(SB)
+
+// switchStacks saves the caller's frame pointer and stack pointer in *save and
+// continues on the stack next, which a previous switchStacks (or newThread)
+// left in the same shape. Go's ABI has no callee-saved registers besides BP.
+TEXT ·switchStacks(SB),NOSPLIT|NOFRAME,$0-16
+	MOVQ	save+0(FP), AX
+	MOVQ	next+8(FP), BX
+	PUSHQ	BP
+	MOVQ	SP, (AX)
+	MOVQ	BX, SP
+	POPQ	BP
+	RET
+
+// threadStart is the first return address of a new thread's nucleus stack:
+// the stack above it holds the trapFrame the thread starts from.
+TEXT ·threadStart(SB),NOSPLIT|NOFRAME,$0
+	JMP	·returnToFrame(SB)
+
+// idleStart is the first return address of the idle thread.
+TEXT ·idleStart(SB),NOSPLIT|NOFRAME,$0
+	CALL	·idleLoop(SB)
+	HLT
+
+// Addresses of the assembly entry points, for the IDT, LSTAR and new stacks.
+TEXT ·vectorsAddr(SB),NOSPLIT,$0-8
+	MOVQ	$·vectors(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+TEXT ·syscallEntryAddr(SB),NOSPLIT,$0-8
+	MOVQ	$·syscallEntry(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+TEXT ·threadStartAddr(SB),NOSPLIT,$0-8
+	MOVQ	$·threadStart(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+TEXT ·idleStartAddr(SB),NOSPLIT,$0-8
+	MOVQ	$·idleStart(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+TEXT ·entry64Addr(SB),NOSPLIT,$0-8
+	MOVQ	$·entry64(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET

@@ -1,0 +1,479 @@
+package nucleus
+
+import bp "aramid/platform/x64/bootparams"
+
+// Physical memory: free extents from the boot memory map (minus the image,
+// the initrd and low memory), handed out by bumping, plus a free list of
+// returned pages threaded through the pages themselves (via the direct map).
+//
+// Virtual memory: one set of kernel page tables. The upper half holds the
+// direct map of physical memory, the runtime's mmap region, nucleus stacks
+// and the kernel image. The page tables double as the record of the
+// runtime's mappings: a committed-but-untouched page is a non-present PTE
+// carrying ptDemand, filled with a zero page on first touch.
+
+const (
+	ptPresent = 1 << 0
+	ptWrite   = 1 << 1
+	ptUser    = 1 << 2
+	ptPWT     = 1 << 3
+	ptPCD     = 1 << 4
+	ptLarge   = 1 << 7
+	ptGlobal  = 1 << 8
+	ptDemand  = 1 << 10 // software: allocate a zero page on first touch
+	ptNX      = 1 << 63
+	ptAddr    = 0x000ffffffffff000
+
+	maxRegions = 64
+)
+
+type memRegion struct {
+	base, end uint64
+}
+
+var (
+	params bp.Params
+
+	// usable RAM from the boot memory map, then the free extents
+	ramRegions  [maxRegions]memRegion
+	numRAM      int
+	freeExt     [maxRegions]memRegion
+	numFree     int
+	freeList    uintptr // physical address of the first free page; each holds the next
+	pagesFree   uint64
+	pagesInUse  uint64
+	pagesTotal  uint64
+	physTop     uint64
+	memLock     spinlock
+	kernelPML4  uintptr // physical
+	heapNext    uintptr = heapBase
+	stackNext   uintptr = stackRegion
+	initrdStart uint64
+	initrdEnd   uint64
+)
+
+// physWindow is where physical memory appears: the trampoline's identity
+// map (first 4 GiB) until buildKernelTables switches to the direct map.
+var physWindow uintptr
+
+//go:nosplit
+func phys2virt(pa uint64) uintptr { return uintptr(pa) + physWindow }
+
+// addRAM records a usable region from the boot memory map.
+//
+//go:nosplit
+func addRAM(base, length uint64) {
+	if numRAM == maxRegions || length == 0 {
+		return
+	}
+	ramRegions[uint(numRAM)%maxRegions] = memRegion{base, base + length}
+	numRAM++
+	if base+length > physTop {
+		physTop = base + length
+	}
+}
+
+// initPhysAlloc carves the free extents: usable RAM above 1 MiB that is not
+// the kernel image or the initrd.
+//
+//go:nosplit
+func initPhysAlloc() {
+	for i := 0; i < numRAM && i < maxRegions; i++ {
+		r := ramRegions[i]
+		r.base = (r.base + pageSize - 1) &^ (pageSize - 1)
+		r.end &^= pageSize - 1
+		if r.base < 1<<20 {
+			r.base = 1 << 20
+		}
+		addFreeRange(r, params.PhysStart, (params.PhysEnd+pageSize-1)&^(pageSize-1))
+	}
+}
+
+// addFreeRange adds r minus the kernel [ks,ke) and the initrd.
+//
+//go:nosplit
+func addFreeRange(r memRegion, ks, ke uint64) {
+	is := initrdStart &^ (pageSize - 1)
+	ie := (initrdEnd + pageSize - 1) &^ (pageSize - 1)
+	// Split r around the two holes (at most three pieces).
+	holes := [2]memRegion{{ks, ke}, {is, ie}}
+	if holes[1].base < holes[0].base {
+		holes[0], holes[1] = holes[1], holes[0]
+	}
+	cur := r.base
+	for h := 0; h < 2; h++ {
+		hole := holes[h]
+		if hole.end <= hole.base || hole.end <= cur || hole.base >= r.end {
+			continue
+		}
+		if hole.base > cur {
+			pushExtent(cur, hole.base)
+		}
+		cur = hole.end
+	}
+	if cur < r.end {
+		pushExtent(cur, r.end)
+	}
+}
+
+//go:nosplit
+func pushExtent(base, end uint64) {
+	if end <= base || numFree == maxRegions {
+		return
+	}
+	freeExt[uint(numFree)%maxRegions] = memRegion{base, end}
+	numFree++
+	pages := (end - base) / pageSize
+	pagesFree += pages
+	pagesTotal += pages
+}
+
+// allocPage returns a zeroed physical page, or 0 when memory is exhausted.
+//
+//go:nosplit
+func allocPage() uint64 {
+	memLock.lock()
+	var pa uint64
+	if freeList != 0 {
+		pa = uint64(freeList)
+		freeList = uintptr(*ptr64(phys2virt(pa)))
+	} else {
+		for i := 0; i < numFree && i < maxRegions; i++ {
+			if freeExt[i].base < freeExt[i].end {
+				pa = freeExt[i].base
+				freeExt[i].base += pageSize
+				break
+			}
+		}
+	}
+	if pa != 0 {
+		pagesFree--
+		pagesInUse++
+	}
+	memLock.unlock()
+	if pa != 0 {
+		memzero(phys2virt(pa), pageSize)
+	}
+	return pa
+}
+
+//go:nosplit
+func freePage(pa uint64) {
+	memLock.lock()
+	*ptr64(phys2virt(pa)) = uint64(freeList)
+	freeList = uintptr(pa)
+	pagesFree++
+	pagesInUse--
+	memLock.unlock()
+}
+
+// mustAllocPage is allocPage for boot-time structures, where running out of
+// memory is fatal.
+//
+//go:nosplit
+func mustAllocPage() uint64 {
+	pa := allocPage()
+	if pa == 0 {
+		fatal("out of physical memory")
+	}
+	return pa
+}
+
+// pte returns the page-table entry for va at the given level (1 = 4 KiB
+// leaf, 2 = 2 MiB), creating intermediate tables when create is set. It
+// returns 0 if a table is missing (and not created) or a large page is in
+// the way.
+//
+//go:nosplit
+func pte(pml4 uintptr, va uintptr, level int, create bool) uintptr {
+	table := pml4
+	for l := 4; l > level; l-- {
+		idx := (va >> (pageShift + 9*uint(l-1))) & 511
+		e := phys2virt(uint64(table)) + idx*8
+		v := *ptr64(e)
+		if v&ptPresent == 0 {
+			if !create {
+				return 0
+			}
+			pa := allocPage()
+			if pa == 0 {
+				return 0
+			}
+			// Intermediate entries are permissive; the leaf decides.
+			v = pa | ptPresent | ptWrite
+			if va < 1<<47 {
+				v |= ptUser
+			}
+			*ptr64(e) = v
+		} else if v&ptLarge != 0 {
+			return 0
+		}
+		table = uintptr(v & ptAddr)
+	}
+	idx := (va >> (pageShift + 9*uint(level-1))) & 511
+	return phys2virt(uint64(table)) + idx*8
+}
+
+//go:nosplit
+func mapPage(va uintptr, pa uint64, flags uint64) {
+	e := pte(kernelPML4, va, 1, true)
+	if e == 0 {
+		fatal("mapPage: cannot map")
+	}
+	*ptr64(e) = pa | flags | ptPresent
+}
+
+// buildKernelTables replaces the trampoline's page tables: the kernel image
+// with its segment permissions, the direct map of all physical memory
+// (0-4 GiB at least, to cover MMIO) with 2 MiB pages, and no lower half.
+//
+//go:nosplit
+func buildKernelTables() {
+	kernelPML4 = uintptr(mustAllocPage())
+	for i := uint64(0); i < params.NumSegments && i < bp.MaxSegments; i++ {
+		s := params.Segments[i]
+		flags := uint64(ptGlobal)
+		if s.Flags&bp.SegWrite != 0 {
+			flags |= ptWrite
+		}
+		if s.Flags&bp.SegExec == 0 {
+			flags |= ptNX
+		}
+		start := uintptr(s.Vaddr) &^ (pageSize - 1)
+		end := (uintptr(s.Vaddr+s.Memsz) + pageSize - 1) &^ (pageSize - 1)
+		for va := start; va < end; va += pageSize {
+			mapPage(va, uint64(va-bp.KernelBase), flags)
+		}
+	}
+	top := physTop
+	if top < 4<<30 {
+		top = 4 << 30
+	}
+	for pa := uint64(0); pa < top; pa += 2 << 20 {
+		e := pte(kernelPML4, uintptr(pa)+directMapBase, 2, true)
+		if e == 0 {
+			fatal("direct map: cannot map")
+		}
+		flags := uint64(ptPresent | ptWrite | ptLarge | ptGlobal | ptNX)
+		if pa >= 0xfe000000 && pa < 1<<32 { // local APIC, IOAPIC, firmware
+			flags |= ptPCD | ptPWT
+		}
+		*ptr64(e) = pa | flags
+	}
+	// Pre-create the upper-half PML4 slots so address spaces made later can
+	// share them by copying slots 256-511 once.
+	for _, va := range [...]uintptr{heapBase, stackRegion} {
+		pte(kernelPML4, va, 3, true)
+	}
+	writeCR3(uint64(kernelPML4))
+	physWindow = directMapBase
+}
+
+// demandFault resolves a fault on a page the runtime committed but never
+// touched. It reports whether va was such a page.
+//
+//go:nosplit
+func demandFault(va uintptr) bool {
+	if va < heapBase || va >= heapLimit {
+		return false
+	}
+	e := pte(kernelPML4, va, 1, false)
+	if e == 0 {
+		return false
+	}
+	v := *ptr64(e)
+	if v&ptPresent != 0 {
+		// Another fault already filled it (or a stale TLB entry): retry.
+		invlpg(va &^ (pageSize - 1))
+		return true
+	}
+	if v&ptDemand == 0 {
+		return false
+	}
+	pa := allocPage()
+	if pa == 0 {
+		fatal("out of memory on a demand fault")
+	}
+	*ptr64(e) = pa | (v & (ptWrite | ptNX)) | ptPresent
+	return true
+}
+
+// Linux mmap constants the runtime uses.
+const (
+	protRead     = 0x1
+	protWrite    = 0x2
+	protExec     = 0x4
+	mapShared    = 0x01
+	mapPrivate   = 0x02
+	mapFixed     = 0x10
+	mapAnonymous = 0x20
+	mapNoreplace = 0x100000
+)
+
+// protPTE is the demand PTE for a protection: PROT_NONE has none.
+//
+//go:nosplit
+func protPTE(prot uint64) uint64 {
+	if prot&(protRead|protWrite|protExec) == 0 {
+		return 0
+	}
+	v := uint64(ptDemand)
+	if prot&protWrite != 0 {
+		v |= ptWrite
+	}
+	if prot&protExec == 0 {
+		v |= ptNX
+	}
+	return v
+}
+
+// setRange makes every page of [va, va+n) fresh: present pages are freed,
+// and each PTE becomes demand (or empty for PROT_NONE).
+//
+//go:nosplit
+func setRange(va, n uintptr, demand uint64) bool {
+	for p := va; p < va+n; p += pageSize {
+		e := pte(kernelPML4, p, 1, demand != 0)
+		if e == 0 {
+			if demand != 0 {
+				return false
+			}
+			continue
+		}
+		v := *ptr64(e)
+		if v&ptPresent != 0 {
+			freePage(v & ptAddr)
+			*ptr64(e) = demand
+			invlpg(p)
+		} else {
+			*ptr64(e) = demand
+		}
+	}
+	return true
+}
+
+//go:nosplit
+func sysMmap(addr, length, prot, flags, fd, off uint64) int64 {
+	if flags&mapAnonymous == 0 {
+		return -errENODEV // the runtime maps no files
+	}
+	if length == 0 || length > heapLimit-heapBase {
+		return -errEINVAL
+	}
+	n := uintptr(length+pageSize-1) &^ (pageSize - 1)
+	va := uintptr(addr)
+	if flags&mapFixed != 0 {
+		if va&(pageSize-1) != 0 || va < heapBase || va+n > heapNext || va+n < va {
+			return -errEINVAL
+		}
+	} else {
+		// Refuse every hint: the lower half belongs to user programs. The
+		// runtime accepts any address, and upper-half arenas work on amd64.
+		memLock.lock()
+		va = heapNext
+		heapNext += n
+		memLock.unlock()
+		if heapNext > heapLimit {
+			return -errENOMEM
+		}
+	}
+	if !setRange(va, n, protPTE(prot)) {
+		return -errENOMEM
+	}
+	return int64(va)
+}
+
+//go:nosplit
+func sysMunmap(addr, length uint64) int64 {
+	va := uintptr(addr)
+	n := uintptr(length+pageSize-1) &^ (pageSize - 1)
+	if va&(pageSize-1) != 0 || n == 0 {
+		return -errEINVAL
+	}
+	if va < heapBase || va+n > heapLimit {
+		return 0 // nothing of ours is mapped there
+	}
+	setRange(va, n, 0)
+	return 0
+}
+
+// sysMadvise implements MADV_DONTNEED and MADV_FREE by dropping the pages:
+// go1.26 relies on DONTNEED pages reading back as zero (mheap.initSpan skips
+// clearing scavenged spans). Other advice is accepted and ignored.
+//
+//go:nosplit
+func sysMadvise(addr, length, advice uint64) int64 {
+	const madvDontneed, madvFree = 4, 8
+	va := uintptr(addr)
+	if va&(pageSize-1) != 0 {
+		return -errEINVAL
+	}
+	if advice != madvDontneed && advice != madvFree {
+		return 0
+	}
+	n := uintptr(length+pageSize-1) &^ (pageSize - 1)
+	if va < heapBase || va+n > heapLimit {
+		return -errENOMEM
+	}
+	for p := va; p < va+n; p += pageSize {
+		e := pte(kernelPML4, p, 1, false)
+		if e == 0 {
+			continue
+		}
+		v := *ptr64(e)
+		if v&ptPresent != 0 {
+			freePage(v & ptAddr)
+			*ptr64(e) = ptDemand | (v & (ptWrite | ptNX))
+			invlpg(p)
+		}
+	}
+	return 0
+}
+
+//go:nosplit
+func sysMprotect(addr, length, prot uint64) int64 {
+	va := uintptr(addr)
+	n := uintptr(length+pageSize-1) &^ (pageSize - 1)
+	if va&(pageSize-1) != 0 || va < heapBase || va+n > heapLimit {
+		return -errEINVAL
+	}
+	want := protPTE(prot)
+	for p := va; p < va+n; p += pageSize {
+		e := pte(kernelPML4, p, 1, want != 0)
+		if e == 0 {
+			continue
+		}
+		v := *ptr64(e)
+		switch {
+		case want == 0:
+			// PROT_NONE on the runtime's own memory only happens when it
+			// gives memory back; dropping the page is what it expects.
+			if v&ptPresent != 0 {
+				freePage(v & ptAddr)
+				invlpg(p)
+			}
+			*ptr64(e) = 0
+		case v&ptPresent != 0:
+			*ptr64(e) = v&^(ptWrite|ptNX) | want&(ptWrite|ptNX)
+			invlpg(p)
+		default:
+			*ptr64(e) = want
+		}
+	}
+	return 0
+}
+
+// allocStack maps npages of fresh memory below a guard page in the stack
+// region and returns the stack's top.
+//
+//go:nosplit
+func allocStack(npages uintptr) uintptr {
+	memLock.lock()
+	base := stackNext + pageSize // guard page below
+	stackNext = base + npages*pageSize
+	memLock.unlock()
+	for i := uintptr(0); i < npages; i++ {
+		mapPage(base+i*pageSize, mustAllocPage(), ptWrite|ptNX|ptGlobal)
+	}
+	return base + npages*pageSize
+}

@@ -1,0 +1,174 @@
+package nucleus
+
+import "unsafe"
+
+// Power-off. Status 0 is a clean ACPI S5 power-off (QEMU exits 0). Any other
+// status goes out through QEMU's isa-debug-exit device (iobase 0xf4), which
+// makes QEMU exit with status<<1|1; on machines without it the ACPI
+// power-off follows, then a halt.
+
+const (
+	debugExitPort = 0xf4
+	exitPanic     = 127 // nucleus panic or unhandled exception: QEMU exits 255
+)
+
+var (
+	rsdpPhys   uint64 // from the boot protocol, if it says
+	rsdpCopy   [36]byte
+	haveRSDPCopy bool // multiboot2 hands over a copy of the RSDP itself
+	pm1aCnt    uint16
+	pm1bCnt    uint16
+	slpTypA    uint16
+	slpTypB    uint16
+	acpiReady  bool
+	poweringOff uint32
+)
+
+//go:nosplit
+func powerOff(status int) {
+	cli()
+	if lockXchg(&poweringOff) != 0 {
+		for {
+			hlt()
+		}
+	}
+	printStamp()
+	print("aramid: power off, status ")
+	printDec(uint64(status))
+	print("\n")
+	if status != 0 {
+		outl(debugExitPort, uint32(status))
+	}
+	if acpiReady {
+		outw(pm1aCnt, slpTypA<<10|1<<13)
+		if pm1bCnt != 0 {
+			outw(pm1bCnt, slpTypB<<10|1<<13)
+		}
+	}
+	outl(debugExitPort, uint32(status)) // status 0 without ACPI: QEMU exits 1
+	for {
+		hlt()
+	}
+}
+
+//go:nosplit
+func checksumOK(p uintptr, n uintptr) bool {
+	var s byte
+	for i := uintptr(0); i < n; i++ {
+		s += *ptr8(p + i)
+	}
+	return s == 0
+}
+
+//go:nosplit
+func sigIs(p uintptr, sig string) bool {
+	for i := 0; i < len(sig); i++ {
+		if *ptr8(p + uintptr(i)) != sig[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// findRSDP scans the BIOS areas for "RSD PTR " when the boot protocol gave
+// no address.
+//
+//go:nosplit
+func findRSDP() uint64 {
+	if rsdpPhys != 0 {
+		return rsdpPhys
+	}
+	ebda := uint64(*ptr16(phys2virt(0x40e))) << 4
+	ranges := [2][2]uint64{{ebda, ebda + 1024}, {0xe0000, 0x100000}}
+	for _, r := range ranges {
+		for pa := r[0] &^ 15; pa+20 <= r[1] && pa != 0; pa += 16 {
+			p := phys2virt(pa)
+			if sigIs(p, "RSD PTR ") && checksumOK(p, 20) {
+				return pa
+			}
+		}
+	}
+	return 0
+}
+
+// acpiInit finds the FADT's PM1 control ports and the \_S5 sleep type in
+// the DSDT: enough for a power-off.
+//
+//go:nosplit
+func acpiInit() {
+	var p uintptr
+	if haveRSDPCopy {
+		p = uintptr(unsafe.Pointer(&rsdpCopy[0]))
+	} else if rsdp := findRSDP(); rsdp != 0 {
+		p = phys2virt(rsdp)
+	} else {
+		return
+	}
+	var root uint64
+	entry := uintptr(4)
+	if *ptr8(p+15) >= 2 && *ptr64(p+24) != 0 {
+		root = *ptr64(p + 24) // XSDT
+		entry = 8
+	} else {
+		root = uint64(*ptr32(p + 16)) // RSDT
+	}
+	if root == 0 || root >= physTop {
+		return
+	}
+	r := phys2virt(root)
+	n := (uintptr(*ptr32(r + 4)) - 36) / entry
+	var fadt uintptr
+	for i := uintptr(0); i < n && i < 64; i++ {
+		var t uint64
+		if entry == 8 {
+			t = *ptr64(r + 36 + i*8)
+		} else {
+			t = uint64(*ptr32(r + 36 + i*4))
+		}
+		if t != 0 && t < physTop && sigIs(phys2virt(t), "FACP") {
+			fadt = phys2virt(t)
+			break
+		}
+	}
+	if fadt == 0 {
+		return
+	}
+	pm1aCnt = uint16(*ptr32(fadt + 64))
+	pm1bCnt = uint16(*ptr32(fadt + 68))
+	dsdt := uint64(*ptr32(fadt + 40))
+	if pm1aCnt == 0 || dsdt == 0 || dsdt >= physTop {
+		return
+	}
+	d := phys2virt(dsdt)
+	length := uintptr(*ptr32(d + 4))
+	for i := uintptr(36); i+8 < length; i++ {
+		if !sigIs(d+i, "_S5_") {
+			continue
+		}
+		// _S5_ PackageOp(0x12) PkgLength NumElements then SLP_TYPa, SLP_TYPb,
+		// each a ByteConst (0x0a xx) or ZeroOp/OneOp.
+		q := d + i + 4
+		if *ptr8(q) != 0x12 {
+			continue
+		}
+		q++
+		q += uintptr(*ptr8(q)>>6) + 1 // PkgLength bytes
+		q++                           // NumElements
+		slpTypA, q = amlInt(q)
+		slpTypB, _ = amlInt(q)
+		acpiReady = true
+		return
+	}
+}
+
+//go:nosplit
+func amlInt(q uintptr) (uint16, uintptr) {
+	switch *ptr8(q) {
+	case 0x0a:
+		return uint16(*ptr8(q + 1)), q + 2
+	case 0x01:
+		return 1, q + 1
+	default: // ZeroOp and anything unexpected
+		return 0, q + 1
+	}
+}
