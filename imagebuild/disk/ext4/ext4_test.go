@@ -1,0 +1,140 @@
+package ext4
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"aramid/imagebuild/tree"
+)
+
+func sample(t testing.TB, big int) *tree.Tree {
+	tr := tree.New()
+	add := func(e tree.Entry) {
+		if err := tr.Add(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(tree.Entry{Path: "/usr/bin/prog", Type: tree.Regular, Mode: 0o755, Data: []byte("#!/bin/sh\necho hi\n")})
+	add(tree.Entry{Path: "/usr/bin/alias", Type: tree.Hardlink, Target: "/usr/bin/prog"})
+	add(tree.Entry{Path: "/bin", Type: tree.Symlink, Mode: 0o777, Target: "usr/bin"})
+	add(tree.Entry{Path: "/long", Type: tree.Symlink, Mode: 0o777, Target: "/" + strings.Repeat("x", 100)})
+	add(tree.Entry{Path: "/dev/console", Type: tree.CharDev, Mode: 0o600, Major: 5, Minor: 1})
+	add(tree.Entry{Path: "/dev/big", Type: tree.BlockDev, Mode: 0o600, Major: 259, Minor: 300})
+	add(tree.Entry{Path: "/run/fifo", Type: tree.Fifo, Mode: 0o644})
+	add(tree.Entry{Path: "/tmp", Type: tree.Dir, Mode: 0o1777})
+	add(tree.Entry{Path: "/etc/empty", Type: tree.Regular, Mode: 0o600, UID: 1000, GID: 70000})
+	for i := 0; i < 300; i++ { // several directory blocks
+		add(tree.Entry{Path: fmt.Sprintf("/many/file-with-a-longish-name-%03d", i), Type: tree.Regular, Mode: 0o644, Data: []byte{byte(i)}})
+	}
+	data := make([]byte, big)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	add(tree.Entry{Path: "/big", Type: tree.Regular, Mode: 0o644, Data: data})
+	return tr
+}
+
+func opts() Options {
+	return Options{UUID: [16]byte{1, 2, 3}, HashSeed: [16]byte{4, 5, 6}, Time: time.Unix(1700000000, 0), Label: "aramid-root"}
+}
+
+func fsck(t *testing.T, img []byte) string {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "fs.img")
+	if err := os.WriteFile(f, img, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("e2fsck", "-fn", f).CombinedOutput()
+	if err != nil {
+		t.Fatalf("e2fsck -fn: %v\n%s", err, out)
+	}
+	return f
+}
+
+func debugfs(t *testing.T, f, req string) string {
+	t.Helper()
+	out, err := exec.Command("debugfs", "-R", req, f).CombinedOutput()
+	if err != nil {
+		t.Fatalf("debugfs %s: %v\n%s", req, err, out)
+	}
+	return string(out)
+}
+
+func TestE2fsck(t *testing.T) {
+	if _, err := exec.LookPath("e2fsck"); err != nil {
+		t.Skip("e2fsck not installed (make deps installs e2fsprogs)")
+	}
+	tests := []struct {
+		name      string
+		big       int
+		minBlocks int64
+	}{
+		{"one group", 1 << 20, 0},
+		{"file across groups", 130 << 20, 0},
+		{"padded to four groups", 1000, 3*blocksPerGroup + 100},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := opts()
+			o.MinBlocks = tt.minBlocks
+			tr := sample(t, tt.big)
+			img, err := Build(tr, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := fsck(t, img)
+			big, _ := tr.Get("/big")
+			if got := debugfs(t, f, "cat /big"); !strings.Contains(got, string(big.Data)) {
+				t.Error("/big content differs")
+			}
+			checks := []struct{ req, want string }{
+				{"stat /dev/console", "Device major/minor number: 05:01"},
+				{"stat /dev/big", "Device major/minor number: 259:300"},
+				{"stat /usr/bin/prog", "Links: 2"},
+				{"stat /etc/empty", "User:  1000   Group: 70000"},
+				{"stat /tmp", "Mode:  01777"},
+				{"stat /run/fifo", "Type: FIFO"},
+				{"cat /usr/bin/alias", "echo hi"},
+				{"stat /bin", `Fast link dest: "usr/bin"`},
+				{"stat /long", "Size: 101"},
+				{"cat /many/file-with-a-longish-name-299", "\x2b"},
+			}
+			for _, c := range checks {
+				if got := debugfs(t, f, c.req); !strings.Contains(got, c.want) {
+					t.Errorf("debugfs %s: want %q in\n%s", c.req, c.want, got)
+				}
+			}
+		})
+	}
+}
+
+func TestReproducible(t *testing.T) {
+	a, err := Build(sample(t, 5000), opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := Build(sample(t, 5000), opts())
+	if !bytes.Equal(a, b) {
+		t.Fatal("same inputs, different images")
+	}
+	o := opts()
+	o.Time = time.Unix(1, 0)
+	c, _ := Build(sample(t, 5000), o)
+	if bytes.Equal(a, c) {
+		t.Fatal("control: a different epoch gives the same image, so time is not written")
+	}
+}
+
+func TestExtents(t *testing.T) {
+	got := extents([]uint64{10, 11, 12, 20, 21, 5})
+	want := []extent{{0, 10, 3}, {3, 20, 2}, {5, 5, 1}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("extents = %v, want %v", got, want)
+	}
+}

@@ -1,0 +1,88 @@
+package systemd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"aramid/testing/qemu"
+)
+
+// Firmware selects how a disk image boots.
+type Firmware string
+
+// Firmware kinds.
+const (
+	UEFI Firmware = "uefi" // OVMF
+	BIOS Firmware = "bios" // SeaBIOS, QEMU's default
+)
+
+// OVMF code image shipped by Debian's ovmf package.
+var ovmfPaths = []string{"/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/ovmf/OVMF.fd"}
+
+// OVMF returns the path of the OVMF firmware, or an error naming the package.
+func OVMF() (string, error) {
+	for _, p := range ovmfPaths {
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", errors.New("OVMF firmware not found (make deps installs the ovmf package)")
+}
+
+// Boot describes one systemd boot.
+type Boot struct {
+	Kernel   string // -kernel; empty for a disk boot
+	Initrd   string
+	Cmdline  string
+	Disk     string // raw disk image, booted through firmware when Kernel is empty
+	Firmware Firmware
+	Memory   string
+	Timeout  time.Duration
+	LogFile  string
+}
+
+// Config renders the QEMU configuration for b. Disk boots run on a private
+// copy-on-write overlay (-snapshot) so the image under test is never modified.
+func (b Boot) Config() (qemu.Config, error) {
+	c := qemu.Config{Kernel: b.Kernel, Initrd: b.Initrd, Append: b.Cmdline, Memory: b.Memory,
+		Timeout: b.Timeout, LogFile: b.LogFile, NoDebugExit: true}
+	if c.Memory == "" {
+		c.Memory = "512M"
+	}
+	if c.Timeout == 0 {
+		c.Timeout = 150 * time.Second
+	}
+	if b.Kernel == "" {
+		if b.Disk == "" {
+			return c, errors.New("systemd: boot needs a kernel or a disk")
+		}
+		c.Initrd, c.Append = "", ""
+		c.Args = append(c.Args, "-drive", "file="+b.Disk+",format=raw,if=virtio,snapshot=on")
+		switch b.Firmware {
+		case UEFI:
+			fw, err := OVMF()
+			if err != nil {
+				return c, err
+			}
+			c.Args = append(c.Args, "-drive", "if=pflash,format=raw,readonly=on,file="+fw)
+		case BIOS, "":
+		default:
+			return c, fmt.Errorf("systemd: unknown firmware %q", b.Firmware)
+		}
+	}
+	return c, nil
+}
+
+// Run boots b and judges it with exp.
+func Run(ctx context.Context, b Boot, exp Expect) (*Judge, *qemu.Result, error) {
+	c, err := b.Config()
+	if err != nil {
+		return nil, nil, err
+	}
+	j := NewJudge(exp)
+	res, err := qemu.Run(ctx, c, j.Observe)
+	return j, res, err
+}
