@@ -1,17 +1,66 @@
 // Command aramid is the kernel. It is an ordinary linux/amd64 Go program: the
 // nucleus (platform/x64/nucleus) boots the machine and runs the Go runtime
-// at ring 0 beneath it.
+// at ring 0 beneath it, and this program is the kernel proper.
 package main
 
 import (
-	"fmt"
 	"os"
+	"runtime"
+	"time"
 
+	"aramid/kernel/cmdline"
+	"aramid/kernel/klog"
+	"aramid/kernel/selftest"
 	"aramid/platform/x64/nucleus"
 )
 
+// Version is the kernel release string.
+const Version = "0.1.0"
+
+func sinceBoot() time.Duration { return time.Duration(nucleus.SinceBoot()) }
+
 func main() {
+	log := klog.New(os.Stdout, sinceBoot)
 	info := nucleus.MachineInfo()
-	fmt.Printf("Aramid: main reached, cmdline %q, entry %#x\n", info.CommandLine, info.EntryPC)
+	cfg := cmdline.Parse(info.CommandLine)
+
+	log.Printf("Aramid %s (%s, stock runtime at ring 0), booted via %s", Version, runtime.Version(), info.BootProtocol)
+	log.Printf("Command line: %s", info.CommandLine)
+	log.Printf("CPU: %d MHz TSC, XCR0 %#x (XSAVE area %d bytes), SMEP %v, SMAP %v",
+		info.TSCHz/1e6, info.XCR0, info.XSaveSize, info.SMEP, info.SMAP)
+	inUse, free := nucleus.MemStats()
+	log.Printf("Memory: %d KiB usable, %d KiB in use by the kernel at main, %d KiB free",
+		info.MemoryTotal>>10, inUse>>10, free>>10)
+	if rd := nucleus.Initrd(); rd != nil {
+		log.Printf("initrd: %d bytes", len(rd))
+	}
+
+	switch cfg.TestFault {
+	case "":
+	case "pagefault":
+		log.Printf("aramid.testfault=pagefault: writing to unmapped kernel address %#x", uintptr(nucleus.UnmappedKernelAddress))
+		nucleus.FaultOnPurpose()
+	default:
+		log.Printf("aramid.testfault=%s: unknown fault kind, ignored", cfg.TestFault)
+	}
+
+	if cfg.SelfTest {
+		env := &selftest.Env{Clock: sinceBoot, MemoryLimit: info.MemoryTotal}
+		log.Printf("aramid.selftest=1: running %d in-kernel checks", len(selftest.Checks()))
+		_, failed := selftest.Run(os.Stdout, env, selftest.Checks())
+		inUse, _ := nucleus.MemStats()
+		log.Printf("selftest done: kernel memory in use %d KiB, %d timer ticks", inUse>>10, nucleus.Ticks())
+		if failed != 0 {
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+
+	init := cfg.RDInit
+	if cfg.Init != "" && nucleus.Initrd() == nil {
+		init = cfg.Init
+	}
+	log.Printf("Run %s as init process", init)
+	log.Printf("aramid: running user programs is not implemented yet; powering off")
 	os.Exit(0)
 }

@@ -60,8 +60,17 @@ func Initrd() []byte {
 }
 
 // UnmappedKernelAddress is an upper-half address that is never mapped, for
-// the fault-path self-check.
+// the fault-path check.
 const UnmappedKernelAddress = heapLimit + 0x1000
+
+// FaultOnPurpose writes to UnmappedKernelAddress from ordinary kernel Go
+// code: the nucleus's page-fault report and the Go runtime's crash trace
+// that follow are what a kernel bug produces (aramid.testfault=pagefault).
+//
+//go:noinline
+func FaultOnPurpose() {
+	*ptr64(UnmappedKernelAddress) = 0xdead
+}
 
 // Ticks returns the number of timer interrupts taken on this CPU.
 func Ticks() uint64 { return cpus[0].ticks }

@@ -48,29 +48,21 @@ func bootstrap(magic, info uint64) uintptr {
 	if numRAM == 0 {
 		fatal("the boot protocol gave no memory map")
 	}
-	logLine("step initPhysAlloc")
 	initPhysAlloc()
-	logLine("step buildKernelTables")
 	buildKernelTables()
-	logLine("step calibrateTSC")
 	calibrateTSC()
-	logLine("step readRTC")
 	readRTC()
-	logLine("step maskPIC")
 	maskPIC()
-	logLine("step lapicInit")
 	lapicInit()
-	logLine("step acpiInit")
 	acpiInit()
-	logLine("step threadsInit")
 	threadsInit()
-	logLine("step ioapicRoute")
 	ioapicRoute(4, vectorSerial)
 	serialEnableRx()
 	logDec("TSC: ", tscHz/1000, " kHz")
 	logDec("memory: ", pagesTotal*pageSize>>10, " KiB usable")
 	if acpiReady {
-		logLine("ACPI: power-off via FADT PM1 control")
+		logHex("ACPI: power-off via FADT PM1a control port ", uint64(pm1aCnt))
+		logHex("ACPI: S5 sleep type ", uint64(slpTypA))
 	}
 	return buildProcessStack()
 }
@@ -82,12 +74,12 @@ func parsePVH(info uintptr) {
 	modlist := *ptr64(info + 16)
 	cmdPA := *ptr64(info + 24)
 	rsdpPhys = *ptr64(info + 32)
-	if *ptr32(info+4) >= 1 {
+	if *ptr32(info + 4) >= 1 {
 		mm := uintptr(*ptr64(info + 40))
 		n := *ptr32(info + 48)
 		for i := uint32(0); i < n; i++ {
 			e := mm + uintptr(i)*24
-			if *ptr32(e+16) == 1 {
+			if *ptr32(e + 16) == 1 {
 				addRAM(*ptr64(e), *ptr64(e + 8))
 			}
 		}
@@ -98,7 +90,7 @@ func parsePVH(info uintptr) {
 	if nrModules > 0 && modlist != 0 {
 		m := uintptr(modlist)
 		initrdStart = *ptr64(m)
-		initrdEnd = initrdStart + *ptr64(m+8)
+		initrdEnd = initrdStart + *ptr64(m + 8)
 	}
 }
 
@@ -122,7 +114,7 @@ func parseMultiboot2(info uintptr) {
 		case 6: // memory map
 			esize := uintptr(*ptr32(p + 8))
 			for e := p + 16; esize != 0 && e+esize <= p+size; e += esize {
-				if *ptr32(e+16) == 1 {
+				if *ptr32(e + 16) == 1 {
 					addRAM(*ptr64(e), *ptr64(e + 8))
 				}
 			}

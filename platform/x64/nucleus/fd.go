@@ -8,23 +8,23 @@ import "unsafe"
 // Go runtime.
 
 const (
-	maxFDs     = 32
-	firstFD    = 3
-	maxEpRegs  = 8
-	kindFree   = 0
-	kindEvent  = 1
-	kindEpoll  = 2
-	epollIn    = 0x1
-	epollOut   = 0x4
-	epollAdd   = 1
-	epollDel   = 2
-	epollMod   = 3
-	efdNonblk  = 0x800
-	oRDWR      = 2
-	fGetFD     = 1
-	fSetFD     = 2
-	fGetFL     = 3
-	fSetFL     = 4
+	maxFDs    = 32
+	firstFD   = 3
+	maxEpRegs = 8
+	kindFree  = 0
+	kindEvent = 1
+	kindEpoll = 2
+	epollIn   = 0x1
+	epollOut  = 0x4
+	epollAdd  = 1
+	epollDel  = 2
+	epollMod  = 3
+	efdNonblk = 0x800
+	oRDWR     = 2
+	fGetFD    = 1
+	fSetFD    = 2
+	fGetFL    = 3
+	fSetFL    = 4
 )
 
 type epReg struct {

@@ -245,11 +245,7 @@ func buildKernelTables() {
 			mapPage(va, uint64(va-bp.KernelBase), flags)
 		}
 	}
-	top := physTop
-	if top < 4<<30 {
-		top = 4 << 30
-	}
-	for pa := uint64(0); pa < top; pa += 2 << 20 {
+	for pa := uint64(0); pa < directMapTop(); pa += 2 << 20 {
 		e := pte(kernelPML4, uintptr(pa)+directMapBase, 2, true)
 		if e == 0 {
 			fatal("direct map: cannot map")
@@ -476,4 +472,15 @@ func allocStack(npages uintptr) uintptr {
 		mapPage(base+i*pageSize, mustAllocPage(), ptWrite|ptNX|ptGlobal)
 	}
 	return base + npages*pageSize
+}
+
+// directMapTop is the end of the direct map: all RAM, and at least 4 GiB so
+// that firmware tables and MMIO below 4 GiB are reachable too.
+//
+//go:nosplit
+func directMapTop() uint64 {
+	if physTop < 4<<30 {
+		return 4 << 30
+	}
+	return (physTop + 2<<20 - 1) &^ (2<<20 - 1)
 }

@@ -15,10 +15,11 @@ import (
 // apiFuncs are called from ordinary Go code above the nucleus (goroutine
 // stack, interrupts on) and may use the runtime.
 var apiFuncs = map[string]bool{
-	"MachineInfo": true,
-	"MemStats":    true,
-	"Initrd":      true,
-	"Ticks":       true,
+	"MachineInfo":    true,
+	"MemStats":       true,
+	"Initrd":         true,
+	"Ticks":          true,
+	"FaultOnPurpose": true,
 }
 
 // buildKernel links the kernel the way mkkernel does (minus the post-link

@@ -13,15 +13,15 @@ const (
 )
 
 var (
-	rsdpPhys   uint64 // from the boot protocol, if it says
-	rsdpCopy   [36]byte
+	rsdpPhys     uint64 // from the boot protocol, if it says
+	rsdpCopy     [36]byte
 	haveRSDPCopy bool // multiboot2 hands over a copy of the RSDP itself
-	pm1aCnt    uint16
-	pm1bCnt    uint16
-	slpTypA    uint16
-	slpTypB    uint16
-	acpiReady  bool
-	poweringOff uint32
+	pm1aCnt      uint16
+	pm1bCnt      uint16
+	slpTypA      uint16
+	slpTypB      uint16
+	acpiReady    bool
+	poweringOff  uint32
 )
 
 //go:nosplit
@@ -43,6 +43,12 @@ func powerOff(status int) {
 		outw(pm1aCnt, slpTypA<<10|1<<13)
 		if pm1bCnt != 0 {
 			outw(pm1bCnt, slpTypB<<10|1<<13)
+		}
+		// The power-off takes effect asynchronously (QEMU finishes it in its
+		// main loop): give it a second before falling back.
+		start := rdtsc()
+		for tscHz != 0 && rdtsc()-start < tscHz {
+			pause()
 		}
 	}
 	outl(debugExitPort, uint32(status)) // status 0 without ACPI: QEMU exits 1
@@ -106,13 +112,13 @@ func acpiInit() {
 	}
 	var root uint64
 	entry := uintptr(4)
-	if *ptr8(p+15) >= 2 && *ptr64(p+24) != 0 {
+	if *ptr8(p + 15) >= 2 && *ptr64(p + 24) != 0 {
 		root = *ptr64(p + 24) // XSDT
 		entry = 8
 	} else {
 		root = uint64(*ptr32(p + 16)) // RSDT
 	}
-	if root == 0 || root >= physTop {
+	if root == 0 || root >= directMapTop() {
 		return
 	}
 	r := phys2virt(root)
@@ -125,7 +131,7 @@ func acpiInit() {
 		} else {
 			t = uint64(*ptr32(r + 36 + i*4))
 		}
-		if t != 0 && t < physTop && sigIs(phys2virt(t), "FACP") {
+		if t != 0 && t < directMapTop() && sigIs(phys2virt(t), "FACP") {
 			fadt = phys2virt(t)
 			break
 		}
@@ -136,7 +142,7 @@ func acpiInit() {
 	pm1aCnt = uint16(*ptr32(fadt + 64))
 	pm1bCnt = uint16(*ptr32(fadt + 68))
 	dsdt := uint64(*ptr32(fadt + 40))
-	if pm1aCnt == 0 || dsdt == 0 || dsdt >= physTop {
+	if pm1aCnt == 0 || dsdt == 0 || dsdt >= directMapTop() {
 		return
 	}
 	d := phys2virt(dsdt)

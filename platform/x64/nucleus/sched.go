@@ -250,7 +250,7 @@ func prepareStack(t *thread, ret uintptr, withFrame bool) uintptr {
 		frame = top - unsafe.Sizeof(trapFrame{})
 	}
 	sp := frame - 16
-	*ptr64(sp) = 0              // BP popped by switchStacks
+	*ptr64(sp) = 0               // BP popped by switchStacks
 	*ptr64(sp + 8) = uint64(ret) // return address
 	t.ksp = sp
 	return frame

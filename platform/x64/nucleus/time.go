@@ -14,15 +14,15 @@ const (
 	calibrateMs  = 20
 	lapicDefault = 0xfee00000
 
-	lapicID      = 0x020
-	lapicEOI     = 0x0b0
-	lapicSVR     = 0x0f0
-	lapicLVTT    = 0x320
-	lapicTICR    = 0x380
-	lapicTCCR    = 0x390
-	lapicTDCR    = 0x3e0
-	lvtPeriodic  = 1 << 17
-	lvtMasked    = 1 << 16
+	lapicID     = 0x020
+	lapicEOI    = 0x0b0
+	lapicSVR    = 0x0f0
+	lapicLVTT   = 0x320
+	lapicTICR   = 0x380
+	lapicTCCR   = 0x390
+	lapicTDCR   = 0x3e0
+	lvtPeriodic = 1 << 17
+	lvtMasked   = 1 << 16
 )
 
 var (

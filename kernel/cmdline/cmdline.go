@@ -1,0 +1,80 @@
+// Package cmdline parses the kernel command line the way Linux does: words
+// separated by spaces, "key=value" or bare "key", double quotes around values
+// that contain spaces, and everything after "--" passed to init. Unknown keys
+// are kept but have no effect, as on Linux.
+package cmdline
+
+import "strings"
+
+// Config is what the kernel understands of its command line.
+type Config struct {
+	Console   string   // console=, e.g. ttyS0
+	Init      string   // init=: the program to run as PID 1 after the initramfs is set up
+	RDInit    string   // rdinit=: the initramfs's init, tried before Init (default /init)
+	InitArgs  []string // words after "--"
+	SelfTest  bool     // aramid.selftest=1: run the in-kernel checks and power off
+	TestFault string   // aramid.testfault=pagefault: fault on purpose (tests the panic path)
+	Quiet     bool     // quiet
+
+	// Params holds every key=value (and bare key, with value "") in order of
+	// appearance; later duplicates win, as Linux's __setup handlers see them.
+	Params map[string]string
+}
+
+// Parse parses a kernel command line. It never fails: malformed quoting is
+// taken literally, as Linux does.
+func Parse(line string) Config {
+	c := Config{RDInit: "/init", Params: map[string]string{}}
+	words := split(line)
+	for i, w := range words {
+		if w == "--" {
+			c.InitArgs = append([]string(nil), words[i+1:]...)
+			break
+		}
+		key, val, _ := strings.Cut(w, "=")
+		c.Params[key] = val
+		switch key {
+		case "console":
+			c.Console = val
+		case "init":
+			c.Init = val
+		case "rdinit":
+			c.RDInit = val
+		case "aramid.selftest":
+			c.SelfTest = val == "1" || val == "y" || val == "yes" || val == "true" || val == ""
+		case "aramid.testfault":
+			c.TestFault = val
+		case "quiet":
+			c.Quiet = true
+		}
+	}
+	return c
+}
+
+// split breaks line into words at runs of spaces and tabs outside double
+// quotes; the quotes themselves are removed.
+func split(line string) []string {
+	var words []string
+	var b strings.Builder
+	inQuote, inWord := false, false
+	for _, r := range line {
+		switch {
+		case r == '"':
+			inQuote = !inQuote
+			inWord = true
+		case (r == ' ' || r == '\t' || r == '\n') && !inQuote:
+			if inWord {
+				words = append(words, b.String())
+				b.Reset()
+				inWord = false
+			}
+		default:
+			b.WriteRune(r)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, b.String())
+	}
+	return words
+}

@@ -1,0 +1,46 @@
+package cmdline
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		line string
+		want Config
+	}{
+		{"", Config{RDInit: "/init", Params: map[string]string{}}},
+		{"console=ttyS0 init=/usr/lib/systemd/systemd", Config{
+			Console: "ttyS0", Init: "/usr/lib/systemd/systemd", RDInit: "/init",
+			Params: map[string]string{"console": "ttyS0", "init": "/usr/lib/systemd/systemd"}}},
+		{"  aramid.selftest=1   quiet ", Config{RDInit: "/init", SelfTest: true, Quiet: true,
+			Params: map[string]string{"aramid.selftest": "1", "quiet": ""}}},
+		{"aramid.selftest=0 rdinit=/sbin/init", Config{RDInit: "/sbin/init",
+			Params: map[string]string{"aramid.selftest": "0", "rdinit": "/sbin/init"}}},
+		{`foo="a b" unknown.key=3 -- -s "x y"`, Config{RDInit: "/init", InitArgs: []string{"-s", "x y"},
+			Params: map[string]string{"foo": "a b", "unknown.key": "3"}}},
+		{"console=tty0 console=ttyS0,115200", Config{Console: "ttyS0,115200", RDInit: "/init",
+			Params: map[string]string{"console": "ttyS0,115200"}}},
+		{"aramid.testfault=pagefault", Config{RDInit: "/init", TestFault: "pagefault",
+			Params: map[string]string{"aramid.testfault": "pagefault"}}},
+		{`unterminated="quote here`, Config{RDInit: "/init",
+			Params: map[string]string{"unterminated": "quote here"}}},
+	}
+	for _, tt := range tests {
+		got := Parse(tt.line)
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Parse(%q)\n got %+v\nwant %+v", tt.line, got, tt.want)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add(`console=ttyS0 init=/x -- a "b c"`)
+	f.Fuzz(func(t *testing.T, line string) {
+		c := Parse(line)
+		if c.Params == nil {
+			t.Fatal("nil Params")
+		}
+	})
+}
