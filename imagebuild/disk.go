@@ -1,21 +1,70 @@
 package imagebuild
 
 import (
+	"bytes"
 	"context"
-	"errors"
+	"fmt"
+	"os"
 
 	"aramid/imagebuild/compress"
+	"aramid/imagebuild/cpio"
+	"aramid/imagebuild/disk"
+	"aramid/imagebuild/disk/grub"
 	"aramid/imagebuild/recipe"
-	"aramid/imagebuild/tree"
-	"os"
 )
 
+// writeDisk writes the GPT disk: the tree on ext4, and on the ESP GRUB, the
+// kernels given in Options and the same initramfs the initramfs output holds.
 func writeDisk(ctx context.Context, file string, r *recipe.Recipe, img *Image, o Options, m compress.Method) error {
-	return errors.New("imagebuild: disk output is not implemented yet")
-}
-
-func isDisk(f *os.File) bool { return false }
-
-func inspectDisk(f *os.File) ([]tree.File, error) {
-	return nil, errors.New("inspect: disk images are not supported yet")
+	var initrd bytes.Buffer
+	zw, err := compress.NewWriter(&initrd, m)
+	if err != nil {
+		return err
+	}
+	if err := cpio.WriteTree(zw, img.Tree, o.Epoch); err != nil {
+		return fmt.Errorf("imagebuild: disk initramfs: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return fmt.Errorf("imagebuild: disk initramfs: %w", err)
+	}
+	initrdPath := "/boot/" + InitramfsBase + m.Ext()
+	s := disk.Spec{Seed: r.Seed, Epoch: o.Epoch, Tree: img.Tree,
+		Files: []disk.ESPFile{{Path: initrdPath, Data: initrd.Bytes()}}}
+	def := o.BootDefault
+	if o.Aramid != "" {
+		data, err := os.ReadFile(o.Aramid)
+		if err != nil {
+			return fmt.Errorf("imagebuild: aramid kernel: %w", err)
+		}
+		s.Files = append(s.Files, disk.ESPFile{Path: "/boot/aramid.elf", Data: data})
+		s.Entries = append(s.Entries, grub.Entry{ID: "aramid", Title: "Aramid (" + r.Name + ")", Multiboot2: true,
+			Kernel: "/boot/aramid.elf", Initrd: initrdPath, Cmdline: r.Cmdline})
+		img.Sources["aramid-kernel"] = fmt.Sprintf("%s (sha256 %s)", o.Aramid, sum(data))
+	}
+	if o.Linux != "" {
+		data, err := os.ReadFile(o.Linux)
+		if err != nil {
+			return fmt.Errorf("imagebuild: linux kernel: %w", err)
+		}
+		s.Files = append(s.Files, disk.ESPFile{Path: "/boot/vmlinuz", Data: data})
+		s.Entries = append(s.Entries, grub.Entry{ID: "linux", Title: "Linux reference kernel (" + r.Name + ")",
+			Kernel: "/boot/vmlinuz", Initrd: initrdPath, Cmdline: r.Cmdline})
+		img.Sources["linux-kernel"] = fmt.Sprintf("%s (sha256 %s)", o.Linux, sum(data))
+	}
+	if len(s.Entries) == 0 {
+		return fmt.Errorf("imagebuild: disk: no kernel to boot (give --linux or --aramid, or run make linux-ref)")
+	}
+	if def == "" || (def == "aramid" && o.Aramid == "") || (def == "linux" && o.Linux == "") {
+		def = s.Entries[0].ID
+	}
+	s.Default = def
+	v, err := grub.Version(ctx)
+	if err != nil {
+		return err
+	}
+	img.Toolchain["grub"] = v
+	if _, err := disk.Write(ctx, file, s); err != nil {
+		return err
+	}
+	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"aramid/imagebuild/compress"
 	"aramid/imagebuild/cpio"
+	"aramid/imagebuild/disk"
 	"aramid/imagebuild/tree"
 )
 
@@ -117,4 +118,14 @@ func FormatRow(f tree.File) string {
 		s += " (" + f.Device + ")"
 	}
 	return s
+}
+
+func isDisk(f *os.File) bool {
+	var b [8]byte
+	_, err := f.ReadAt(b[:], 512)
+	return err == nil && string(b[:]) == "EFI PART"
+}
+
+func inspectDisk(f *os.File) ([]tree.File, error) {
+	return disk.Inspect(f)
 }
