@@ -40,6 +40,9 @@ func main() {
 	case "pagefault":
 		log.Printf("aramid.testfault=pagefault: writing to unmapped kernel address %#x", uintptr(nucleus.UnmappedKernelAddress))
 		nucleus.FaultOnPurpose()
+	case "nucleus":
+		log.Printf("aramid.testfault=nucleus: system call with an unmapped pointer")
+		nucleus.FaultInNucleus()
 	default:
 		log.Printf("aramid.testfault=%s: unknown fault kind, ignored", cfg.TestFault)
 	}

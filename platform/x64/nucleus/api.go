@@ -74,3 +74,10 @@ func FaultOnPurpose() {
 
 // Ticks returns the number of timer interrupts taken on this CPU.
 func Ticks() uint64 { return cpus[0].ticks }
+
+// FaultInNucleus makes a clock_gettime system call with an unmapped result
+// pointer: the nucleus faults while serving its own runtime, which nothing
+// can recover from (aramid.testfault=nucleus).
+func FaultInNucleus() {
+	rawSyscall(sysClockGettime, 1, UnmappedKernelAddress+0x1000)
+}

@@ -253,3 +253,11 @@ TEXT ·thisCPU(SB),NOSPLIT,$0-8
 	MOVQ	0(GS), AX
 	MOVQ	AX, ret+0(FP)
 	RET
+
+TEXT ·rawSyscall(SB),NOSPLIT,$0-32
+	MOVQ	n+0(FP), AX
+	MOVQ	a0+8(FP), DI
+	MOVQ	a1+16(FP), SI
+	SYSCALL
+	MOVQ	AX, ret+24(FP)
+	RET

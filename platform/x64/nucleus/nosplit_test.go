@@ -20,6 +20,7 @@ var apiFuncs = map[string]bool{
 	"Initrd":         true,
 	"Ticks":          true,
 	"FaultOnPurpose": true,
+	"FaultInNucleus": true,
 }
 
 // buildKernel links the kernel the way mkkernel does (minus the post-link

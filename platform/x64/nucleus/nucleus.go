@@ -155,3 +155,6 @@ func div64(n, d uint64) uint64
 func lockXchg(p *uint32) uint32
 func readRFLAGS() uint64
 func readRBP() uintptr
+
+// rawSyscall issues SYSCALL from Go code (for FaultInNucleus).
+func rawSyscall(n, a0, a1 uintptr) uintptr

@@ -1,0 +1,173 @@
+// Package kernelboot boots the Aramid kernel in QEMU (TCG) and judges the
+// serial log: the in-kernel self-checks, the plain boot, and the panic path.
+package kernelboot
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"aramid/platform/x64/boot"
+	"aramid/testing/qemu"
+)
+
+var kernelPath string
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	if _, err := exec.LookPath("qemu-system-x86_64"); err != nil {
+		if os.Getenv("CI") != "" {
+			fmt.Fprintln(os.Stderr, "kernelboot: qemu-system-x86_64 not found (run `make deps`)")
+			return 1
+		}
+		fmt.Fprintln(os.Stderr, "kernelboot: qemu-system-x86_64 not found; skipping QEMU boot tests (make deps installs it)")
+		return 0
+	}
+	dir, err := os.MkdirTemp("", "aramid-kernelboot-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	kernelPath = filepath.Join(dir, "kernel.elf")
+	if err := boot.Build("aramid/kernel/cmd/aramid", kernelPath, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "kernelboot:", err)
+		return 1
+	}
+	return m.Run()
+}
+
+func bootKernel(t *testing.T, appendLine string, timeout time.Duration, judge qemu.Judge) *qemu.Result {
+	t.Helper()
+	cfg := qemu.Config{Kernel: kernelPath, Append: appendLine, Memory: "128M", Timeout: timeout}
+	res, err := qemu.Run(context.Background(), cfg, judge)
+	if err != nil {
+		if res != nil {
+			t.Logf("serial log:\n%s", res.Log())
+		}
+		t.Fatalf("%s: %v", cfg.CommandLine(), err)
+	}
+	return res
+}
+
+// TestSelftest runs aramid.selftest=1: every check must pass, the END line
+// must come, and the kernel must power off with status 0.
+func TestSelftest(t *testing.T) {
+	var failures []string
+	res := bootKernel(t, "console=ttyS0 aramid.selftest=1", 180*time.Second, func(l qemu.Line) bool {
+		if strings.HasPrefix(l.Text, "SELFTEST FAIL") {
+			failures = append(failures, l.Text)
+		}
+		return false // the kernel powers off by itself
+	})
+	log := res.Log()
+	for _, f := range failures {
+		t.Error(f)
+	}
+	end := regexp.MustCompile(`SELFTEST END passed=(\d+) failed=(\d+)`).FindStringSubmatch(log)
+	if end == nil {
+		t.Fatalf("no SELFTEST END line (exit code %d); serial log:\n%s", res.ExitCode, log)
+	}
+	if end[2] != "0" || end[1] == "0" {
+		t.Errorf("SELFTEST END passed=%s failed=%s", end[1], end[2])
+	}
+	if res.ExitCode != 0 {
+		t.Errorf("QEMU exit code %d, want 0 (clean ACPI power-off)", res.ExitCode)
+	}
+	if t.Failed() {
+		t.Logf("serial log:\n%s", log)
+	}
+}
+
+// TestPlainBoot boots without the self-checks: banner, command line, and the
+// point where PID 1 would start, then a clean power-off.
+func TestPlainBoot(t *testing.T) {
+	res := bootKernel(t, "console=ttyS0 init=/sbin/init unknown.key=1", 60*time.Second, nil)
+	log := res.Log()
+	for _, want := range []string{
+		"Aramid: nucleus entered",
+		"Aramid 0.1.0 (go1.26",
+		"Command line: console=ttyS0 init=/sbin/init unknown.key=1",
+		"Run /sbin/init as init process",
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("serial log lacks %q", want)
+		}
+	}
+	if !regexp.MustCompile(`(?m)^\[\s+\d+\.\d{6}\] Aramid 0\.1\.0`).MatchString(log) {
+		t.Error("boot log lines lack Linux-style [    s.uuuuuu] timestamps")
+	}
+	if res.ExitCode != 0 {
+		t.Errorf("QEMU exit code %d, want 0", res.ExitCode)
+	}
+	if t.Failed() {
+		t.Logf("serial log:\n%s", log)
+	}
+}
+
+// TestPageFaultReport makes kernel Go code write to an unmapped address: the
+// nucleus reports the fault (vector, error code, address, registers), the Go
+// runtime prints its trace with symbol names, and QEMU exits non-zero
+// within 10 s.
+func TestPageFaultReport(t *testing.T) {
+	start := time.Now()
+	res := bootKernel(t, "console=ttyS0 aramid.testfault=pagefault", 60*time.Second, nil)
+	elapsed := time.Since(start)
+	log := res.Log()
+	for _, want := range []string{
+		"#PF page fault",
+		"addr=0xffffc08000001000 err=0x2",
+		"RIP=", "RSP=", "RAX=", "R15=", "CR3=",
+		"fatal error: fault",
+		"[signal SIGSEGV: segmentation violation code=0x1 addr=0xffffc08000001000",
+		"aramid/platform/x64/nucleus.FaultOnPurpose()",
+		"main.main()",
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("fault report lacks %q", want)
+		}
+	}
+	status, ok := qemu.DebugExitStatus(res.ExitCode)
+	if !ok || status == 0 {
+		t.Errorf("QEMU exit code %d: want a non-zero kernel status", res.ExitCode)
+	}
+	if elapsed > 10*time.Second {
+		t.Errorf("fault to exit took %v, want under 10s", elapsed)
+	}
+	if t.Failed() {
+		t.Logf("serial log:\n%s", log)
+	}
+}
+
+// TestNucleusFaultReport faults inside the nucleus itself (a runtime system
+// call with an unmapped pointer): no Go handler can take that, so the nucleus
+// prints a panic report and powers off with the panic status.
+func TestNucleusFaultReport(t *testing.T) {
+	res := bootKernel(t, "console=ttyS0 aramid.testfault=nucleus", 60*time.Second, nil)
+	log := res.Log()
+	for _, want := range []string{
+		"KERNEL PANIC: unhandled exception: #PF page fault (vector 14)",
+		"(in the nucleus)",
+		"RIP=", "CR2 0xffffc08000002000",
+		"call stack (frame pointers)",
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("panic report lacks %q", want)
+		}
+	}
+	if status, ok := qemu.DebugExitStatus(res.ExitCode); !ok || status != 127 {
+		t.Errorf("QEMU exit code %d: want status 127 (exit code 255)", res.ExitCode)
+	}
+	if t.Failed() {
+		t.Logf("serial log:\n%s", log)
+	}
+}
