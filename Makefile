@@ -41,13 +41,24 @@ $(BUILD)/.deps-ok: Makefile
 
 KERNEL_SRCS := $(shell find kernel platform -name '*.go' -o -name '*.s' 2>/dev/null)
 
+.PHONY: test-kernel bench-boot
 kernel: $(KERNEL_ELF)
 $(KERNEL_ELF): $(KERNEL_SRCS) go.mod
 	@mkdir -p $(BUILD)
 	$(GO) run ./platform/x64/boot/cmd/mkkernel -o $@
 
+# The main job: boot Aramid in QEMU on the serial console (Ctrl-A X quits).
+# APPEND="console=ttyS0 aramid.selftest=1" runs the in-kernel checks.
 run: $(KERNEL_ELF) deps
 	$(QEMU) $(QEMU_FLAGS) -kernel $(KERNEL_ELF) -append "$(APPEND)"
+
+# QEMU boot tests of the kernel alone (also part of `go test ./...`).
+test-kernel: deps
+	$(GO) test ./platform/... ./kernel/... ./testing/kernelboot/...
+
+# Boot-time and memory figures: median of 5 selftest boots under TCG.
+bench-boot: $(KERNEL_ELF) deps
+	$(GO) run ./testing/cmd/boottime -kernel $(KERNEL_ELF) -n 5
 
 # ---- reference Linux kernel (Debian's cloud kernel, never committed) -------
 

@@ -29,8 +29,8 @@ func main() {
 	log.Printf("CPU: %d MHz TSC, XCR0 %#x (XSAVE area %d bytes), SMEP %v, SMAP %v",
 		info.TSCHz/1e6, info.XCR0, info.XSaveSize, info.SMEP, info.SMAP)
 	inUse, free := nucleus.MemStats()
-	log.Printf("Memory: %d KiB usable, %d KiB in use by the kernel at main, %d KiB free",
-		info.MemoryTotal>>10, inUse>>10, free>>10)
+	log.Printf("Memory: %d KiB available, kernel image %d KiB, %d KiB allocated at main, %d KiB free",
+		info.MemoryTotal>>10, info.ImageSize>>10, inUse>>10, free>>10)
 	if rd := nucleus.Initrd(); rd != nil {
 		log.Printf("initrd: %d bytes", len(rd))
 	}
@@ -52,7 +52,7 @@ func main() {
 		log.Printf("aramid.selftest=1: running %d in-kernel checks", len(selftest.Checks()))
 		_, failed := selftest.Run(os.Stdout, env, selftest.Checks())
 		inUse, _ := nucleus.MemStats()
-		log.Printf("selftest done: kernel memory in use %d KiB, %d timer ticks", inUse>>10, nucleus.Ticks())
+		log.Printf("selftest done: %d KiB allocated, %d timer ticks", inUse>>10, nucleus.Ticks())
 		if failed != 0 {
 			os.Exit(1)
 		}

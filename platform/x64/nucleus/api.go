@@ -12,6 +12,7 @@ type Info struct {
 	BootProtocol string // "pvh" or "multiboot2"
 	TSCHz        uint64
 	MemoryTotal  uint64 // bytes of usable RAM handed to the page allocator
+	ImageSize    uint64 // bytes of physical memory the kernel image occupies
 	EntryPC      uintptr
 	ACPIPowerOff bool
 	SMEP, SMAP   bool
@@ -30,6 +31,7 @@ func MachineInfo() Info {
 		BootProtocol: proto,
 		TSCHz:        tscHz,
 		MemoryTotal:  pagesTotal * pageSize,
+		ImageSize:    params.PhysEnd - params.PhysStart,
 		EntryPC:      entry64Addr(),
 		ACPIPowerOff: acpiReady,
 		SMEP:         hasSMEP,
