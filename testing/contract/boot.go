@@ -95,6 +95,9 @@ func settle(p *Parser, res *qemu.Result, err error, start, total int, out []*Out
 	why := "QEMU exited"
 	if res != nil && res.ExitCode >= 0 {
 		why = fmt.Sprintf("QEMU exited with %d", res.ExitCode)
+		if st, ok := qemu.DebugExitStatus(res.ExitCode); ok && res.ExitCode != 0 {
+			why += fmt.Sprintf(" (isa-debug-exit status %d)", st)
+		}
 	}
 	end := "crash"
 	if p.Panic != "" {

@@ -1,9 +1,17 @@
 package contract
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 )
+
+// ansiPrefix matches terminal escape sequences firmware leaves at the start
+// of a line (SeaBIOS clears the screen just before the kernel's output).
+var ansiPrefix = regexp.MustCompile(`^(\x1b\[[0-9;?]*[A-Za-z]|\x1b[A-Za-z]|\r)+`)
+
+// StripEscapes removes leading terminal escape sequences from a console line.
+func StripEscapes(line string) string { return ansiPrefix.ReplaceAllString(line, "") }
 
 // Verdict is what one test did on one kernel, or the comparison of two kernels.
 type Verdict string
@@ -106,7 +114,7 @@ func IsPanic(line string) bool {
 // Feed consumes one serial line and reports whether the boot is over (the
 // suite finished or the kernel panicked).
 func (p *Parser) Feed(line string) bool {
-	line = strings.TrimRight(line, "\r")
+	line = StripEscapes(strings.TrimRight(line, "\r"))
 	switch {
 	case strings.HasPrefix(line, "| "), line == "|":
 		if p.Current >= 0 {

@@ -182,7 +182,7 @@ func Print(w io.Writer, rep *Report) {
 			continue
 		}
 		fmt.Fprintf(w, "%-8s %s: %s\n", r.Verdict, r.Name, r.Reason)
-		if r.Diff != "" && r.Verdict != XFail {
+		if r.Diff != "" && (r.Verdict == Diverge || r.Verdict == Fail) {
 			for _, l := range strings.Split(strings.TrimRight(r.Diff, "\n"), "\n") {
 				fmt.Fprintf(w, "         %s\n", l)
 			}

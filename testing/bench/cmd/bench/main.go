@@ -1,0 +1,55 @@
+// Command bench boots the benchmark program on Aramid and reference Linux,
+// interleaved, and prints the median ns/op per row, the Aramid/Linux ratio
+// and the geometric mean.
+//
+//	go run ./testing/bench/cmd/bench -runs 3
+//	go run ./testing/bench/cmd/bench -syscall
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"time"
+
+	"aramid/testing/bench"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	o := bench.Options{Out: stderr}
+	fs.StringVar(&o.Src, "src", "testing/bench/guest/bench.c", "benchmark program")
+	fs.StringVar(&o.BuildDir, "build", "build/bench", "build directory")
+	fs.StringVar(&o.Linux, "linux", "build/linux/vmlinuz", "reference Linux kernel")
+	fs.StringVar(&o.Aramid, "aramid", "build/kernel.elf", "Aramid kernel (n/a if missing)")
+	fs.IntVar(&o.Runs, "runs", 3, "boots per kernel; the median is reported")
+	fs.BoolVar(&o.Syscall, "syscall", false, "only the syscall rows")
+	fs.StringVar(&o.Memory, "m", "512M", "guest memory (the tmpfs row writes 64 MiB)")
+	fs.DurationVar(&o.Timeout, "timeout", 3*time.Minute, "limit per boot")
+	fs.StringVar(&o.CC, "cc", "musl-gcc", "C compiler")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if o.Runs < 1 {
+		return fmt.Errorf("-runs must be at least 1")
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	rows, note, err := bench.Run(ctx, o)
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(stdout, bench.FormatTable(rows, note))
+	return nil
+}
