@@ -74,9 +74,35 @@ $(LINUX_REF):
 	@cp $(BUILD)/linux/pkg/root/boot/vmlinuz-* $@
 	@echo "linux-ref: $$(ls $(BUILD)/linux/pkg/root/boot/vmlinuz-*)"
 
+# ---- contracts ----
+# The differential contract suite (testing/contracts, harness in
+# testing/contract) and the benchmarks (testing/bench). One boot per kernel
+# runs the whole suite; see `go run ./testing/cmd/contracts -h`.
+#   make test-contracts         Linux (reference) and Aramid if build/kernel.elf exists
+#   make test-contracts-linux   the reference alone: every contract must pass
+#   make bench / bench-syscall  median of 3 interleaved boots per kernel
+CONTRACT_KERNELS ?= linux,aramid
+CONTRACT_FLAGS   ?=
+BENCH_FLAGS      ?= -runs 3
+
+.PHONY: test-contracts test-contracts-linux bench bench-syscall
+
+test-contracts: deps $(LINUX_REF)
+	$(GO) run ./testing/cmd/contracts -kernels $(CONTRACT_KERNELS) $(CONTRACT_FLAGS)
+
+test-contracts-linux: deps $(LINUX_REF)
+	$(GO) run ./testing/cmd/contracts -kernels linux $(CONTRACT_FLAGS)
+
+bench: deps $(LINUX_REF)
+	$(GO) run ./testing/bench/cmd/bench $(BENCH_FLAGS)
+
+bench-syscall: deps $(LINUX_REF)
+	$(GO) run ./testing/bench/cmd/bench -syscall $(BENCH_FLAGS)
+# ---- end contracts ----
+
 # ---- tests ----------------------------------------------------------------
 
-test: deps test-unit
+test: deps test-unit test-contracts-linux
 
 test-unit: deps
 	$(GO) test ./...
