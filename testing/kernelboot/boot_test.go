@@ -15,6 +15,7 @@ import (
 
 	"aramid/platform/x64/boot"
 	"aramid/testing/qemu"
+	"aramid/testing/srcdeps"
 )
 
 var kernelPath string
@@ -31,6 +32,10 @@ func run(m *testing.M) int {
 		}
 		fmt.Fprintln(os.Stderr, "kernelboot: qemu-system-x86_64 not found; skipping QEMU boot tests (make deps installs it)")
 		return 0
+	}
+	if err := srcdeps.Track("kernel", "platform"); err != nil {
+		fmt.Fprintln(os.Stderr, "kernelboot:", err)
+		return 1
 	}
 	dir, err := os.MkdirTemp("", "aramid-kernelboot-")
 	if err != nil {

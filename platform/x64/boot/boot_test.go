@@ -13,6 +13,8 @@ import (
 
 	bp "aramid/platform/x64/bootparams"
 
+	"aramid/testing/srcdeps"
+
 	"golang.org/x/arch/x86/x86asm"
 )
 
@@ -112,6 +114,9 @@ func TestTrampolineDisassembly(t *testing.T) {
 
 func buildTestKernel(t *testing.T) []byte {
 	t.Helper()
+	if err := srcdeps.Track("kernel", "platform"); err != nil {
+		t.Fatal(err)
+	}
 	out := filepath.Join(t.TempDir(), "kernel")
 	cmd := exec.Command("go", "build", "-o", out, "-ldflags", "-T -2145382400", "aramid/kernel/cmd/aramid")
 	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=amd64", "GOAMD64=v1", "CGO_ENABLED=0")

@@ -323,18 +323,44 @@ func protPTE(prot uint64) uint64 {
 	return v
 }
 
+// leafOrGap returns the 4 KiB PTE for va, or 0 and the size of the aligned
+// region around va that has no page table at all (so walks over
+// never-touched reservations skip it whole).
+//
+//go:nosplit
+func leafOrGap(va uintptr) (uintptr, uintptr) {
+	table := kernelPML4
+	for l := 4; l > 1; l-- {
+		shift := pageShift + 9*uint(l-1)
+		e := phys2virt(uint64(table)) + (va>>shift&511)*8
+		v := *ptr64(e)
+		if v&ptPresent == 0 || v&ptLarge != 0 {
+			return 0, 1 << shift
+		}
+		table = uintptr(v & ptAddr)
+	}
+	return phys2virt(uint64(table)) + (va>>pageShift&511)*8, pageSize
+}
+
 // setRange makes every page of [va, va+n) fresh: present pages are freed,
 // and each PTE becomes demand (or empty for PROT_NONE).
 //
 //go:nosplit
 func setRange(va, n uintptr, demand uint64) bool {
 	for p := va; p < va+n; p += pageSize {
-		e := pte(kernelPML4, p, 1, demand != 0)
-		if e == 0 {
-			if demand != 0 {
+		var e uintptr
+		if demand != 0 {
+			e = pte(kernelPML4, p, 1, true)
+			if e == 0 {
 				return false
 			}
-			continue
+		} else {
+			var gap uintptr
+			e, gap = leafOrGap(p)
+			if e == 0 {
+				p = (p&^(gap-1) + gap) - pageSize // skip the whole gap
+				continue
+			}
 		}
 		v := *ptr64(e)
 		if v&ptPresent != 0 {
@@ -412,8 +438,9 @@ func sysMadvise(addr, length, advice uint64) int64 {
 		return -errENOMEM
 	}
 	for p := va; p < va+n; p += pageSize {
-		e := pte(kernelPML4, p, 1, false)
+		e, gap := leafOrGap(p)
 		if e == 0 {
+			p = (p&^(gap-1) + gap) - pageSize
 			continue
 		}
 		v := *ptr64(e)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"aramid/testing/srcdeps"
+
 	"golang.org/x/arch/x86/x86asm"
 )
 
@@ -27,6 +29,9 @@ var apiFuncs = map[string]bool{
 // step, which does not change code).
 func buildKernel(t *testing.T) *elf.File {
 	t.Helper()
+	if err := srcdeps.Track("kernel", "platform"); err != nil {
+		t.Fatal(err)
+	}
 	out := filepath.Join(t.TempDir(), "kernel")
 	cmd := exec.Command("go", "build", "-o", out, "-ldflags", "-T -2145382400", "aramid/kernel/cmd/aramid")
 	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=amd64", "GOAMD64=v1", "CGO_ENABLED=0")
