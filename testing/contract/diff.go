@@ -36,7 +36,7 @@ func Diff(a, b []string) string {
 			out.WriteString("  " + a[i] + "\n")
 			i++
 			j++
-		case j < len(b) && (i == len(a) || lcs[i][j+1] >= lcs[i+1][j]):
+		case j < len(b) && (i == len(a) || lcs[i][j+1] > lcs[i+1][j]):
 			out.WriteString("+ " + b[j] + "\n")
 			j++
 		default:
