@@ -230,7 +230,7 @@ func boot(ctx context.Context, kernel, initrd, set string, o Options, log string
 	}, func(l qemu.Line) bool {
 		l.Text = contract.StripEscapes(l.Text)
 		switch {
-		case strings.HasPrefix(l.Text, "BENCH_INIT"):
+		case strings.Contains(l.Text, "BENCH_INIT"): // may follow an unterminated kernel line
 			s[BootRow] = float64(l.At.Nanoseconds())
 		case strings.HasPrefix(l.Text, "BENCH_ERROR"):
 			errLine = l.Text

@@ -132,7 +132,7 @@ func TestParser(t *testing.T) {
 	p := NewParser(0)
 	lines := []string{
 		"\x1bc\x1b[?7l\x1b[2J[    0.5] kernel noise",
-		"\x1b[2J@@RUNNER start=0 total=3 timeout=10",
+		"Probing EDD (edd=off to disable)... ok\x1bc\x1b[2J@@RUNNER start=0 total=3 timeout=10",
 		"@@BEGIN 0 fd/a",
 		"| k: v",
 		"[    1.2] printk inside a test is ignored",

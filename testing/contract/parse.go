@@ -115,6 +115,11 @@ func IsPanic(line string) bool {
 // suite finished or the kernel panicked).
 func (p *Parser) Feed(line string) bool {
 	line = StripEscapes(strings.TrimRight(line, "\r"))
+	// The runner's first line can land after an unterminated kernel line
+	// (Linux ends "Probing EDD ... ok" without a newline): cut to the marker.
+	if i := strings.Index(line, "@@"); i > 0 && !strings.HasPrefix(line, "|") {
+		line = line[i:]
+	}
 	switch {
 	case strings.HasPrefix(line, "| "), line == "|":
 		if p.Current >= 0 {
