@@ -133,7 +133,7 @@ func Write(ctx context.Context, filename string, s Spec) (*Layout, error) {
 	if err := table.Write(w, l.Size); err != nil {
 		return nil, fmt.Errorf("disk: partition table: %w", err)
 	}
-	if err := writeESP(be, f, l, files, volBytes); err != nil {
+	if err := writeESP(be, f, l, files, volBytes, s.Epoch); err != nil {
 		return nil, err
 	}
 	if _, err := f.WriteAt(root, l.RootStart); err != nil {
@@ -161,7 +161,7 @@ func Write(ctx context.Context, filename string, s Spec) (*Layout, error) {
 
 // writeESP formats the ESP as FAT32 and copies files onto it, then sets the
 // volume id (boot sector and its backup) from the seed.
-func writeESP(be backend.Storage, f *os.File, l *Layout, files []ESPFile, volID []byte) error {
+func writeESP(be backend.Storage, f *os.File, l *Layout, files []ESPFile, volID []byte, epoch time.Time) error {
 	fs, err := fat32.Create(be, l.ESPSize, l.ESPStart, sector, espLabel, true)
 	if err != nil {
 		return fmt.Errorf("disk: ESP: %w", err)
@@ -186,6 +186,9 @@ func writeESP(be backend.Storage, f *os.File, l *Layout, files []ESPFile, volID 
 		if err := w.Close(); err != nil {
 			return fmt.Errorf("disk: ESP: %s: %w", ef.Path, err)
 		}
+	}
+	if err := fixFAT32(f, l.ESPStart, epoch); err != nil {
+		return fmt.Errorf("disk: ESP: %w", err)
 	}
 	for _, sec := range []int64{0, 6} { // boot sector and its backup
 		if _, err := f.WriteAt(volID, l.ESPStart+sec*sector+fat32VolIDAt); err != nil {
