@@ -14,7 +14,7 @@ static int try(int flags)
 	SYS(pipe(p));
 	pid_t pid = SYS(fork());
 	if (pid == 0) {
-		usleep(150000);
+		usleep(300000);
 		write(p[1], "x", 1);
 		_exit(0);
 	}

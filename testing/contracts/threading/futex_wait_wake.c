@@ -5,10 +5,11 @@
 #include <pthread.h>
 
 static volatile int word, started;
+static volatile pid_t tids[2];
 
 static void *waiter(void *a)
 {
-	(void)a;
+	tids[(long)a] = syscall(SYS_gettid);
 	__atomic_add_fetch(&started, 1, __ATOMIC_SEQ_CST);
 	while (word == 0)
 		futex(&word, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
@@ -20,11 +21,11 @@ int main(void)
 	ERR("mismatch", futex(&word, FUTEX_WAIT_PRIVATE, 1, NULL, NULL, 0), EAGAIN);
 	EQ("wake_none", futex(&word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0), 0);
 	pthread_t t[2];
-	pthread_create(&t[0], NULL, waiter, NULL);
-	pthread_create(&t[1], NULL, waiter, NULL);
+	pthread_create(&t[0], NULL, waiter, (void *)0L);
+	pthread_create(&t[1], NULL, waiter, (void *)1L);
 	while (started < 2)
 		usleep(1000);
-	usleep(50000);
+	EQ("both_sleeping", wait_sleeping(tids[0]) && wait_sleeping(tids[1]), 1);
 	word = 1;
 	long woke = futex(&word, FUTEX_WAKE_PRIVATE, 10, NULL, NULL, 0);
 	EQ("woke_both", woke, 2);
