@@ -1,0 +1,70 @@
+package systemd
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"aramid/imagebuild"
+	"aramid/imagebuild/recipe"
+)
+
+// TestSystemdBoots builds the systemd-v245 recipe and boots it on the
+// reference Linux kernel three ways: -kernel/-initrd, and disk.img through
+// GRUB under OVMF (UEFI) and SeaBIOS. One QEMU at a time.
+func TestSystemdBoots(t *testing.T) {
+	repo, _ := filepath.Abs("../..")
+	kernel := filepath.Join(repo, "build/linux/vmlinuz")
+	if _, err := os.Stat(kernel); err != nil {
+		t.Skip("reference kernel missing: run `make linux-ref` (make test does)")
+	}
+	if _, err := exec.LookPath("qemu-system-x86_64"); err != nil {
+		t.Skip("qemu-system-x86_64 not installed (make deps installs it)")
+	}
+	r, err := recipe.Load(filepath.Join(repo, "recipes"), "systemd-v245")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	_, err = imagebuild.Build(context.Background(), r, imagebuild.Options{
+		RepoDir: repo, OutDir: out, CacheDir: filepath.Join(out, "cache"),
+		Epoch: time.Unix(1700000000, 0), EpochFrom: "test", Linux: kernel, BootDefault: "linux",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp := Expect{Welcome: r.Checks.Welcome, Target: r.Checks.Target, ConsoleShell: r.Checks.ConsoleShell}
+	boots := []struct {
+		name string
+		b    Boot
+	}{
+		{"initramfs", Boot{Kernel: kernel, Initrd: filepath.Join(out, "initramfs.cpio.xz"), Cmdline: r.Cmdline}},
+		{"uefi", Boot{Disk: filepath.Join(out, imagebuild.DiskName), Firmware: UEFI}},
+		{"bios", Boot{Disk: filepath.Join(out, imagebuild.DiskName), Firmware: BIOS}},
+	}
+	for _, tt := range boots {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.b.Timeout = 120 * time.Second
+			tt.b.LogFile = filepath.Join(out, "serial-"+tt.name+".log")
+			j, res, err := Run(context.Background(), tt.b, exp)
+			if err != nil {
+				t.Errorf("boot: %v", err)
+			}
+			if j == nil {
+				return
+			}
+			for _, r := range j.Results() {
+				if !r.Pass {
+					t.Errorf("FAIL %s (%s)", r.Name, r.Note)
+				}
+			}
+			if !j.Pass() && res != nil {
+				t.Logf("serial log:\n%s", res.Log())
+			}
+			t.Logf("startup: %s; %.1fs wall", j.Startup, res.Elapsed.Seconds())
+		})
+	}
+}
