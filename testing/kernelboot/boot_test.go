@@ -176,3 +176,51 @@ func TestNucleusFaultReport(t *testing.T) {
 		t.Logf("serial log:\n%s", log)
 	}
 }
+
+// TestMultiboot2ViaGRUB boots the same image through GRUB's multiboot2
+// loader (a BIOS GRUB rescue ISO) and runs the self-checks.
+func TestMultiboot2ViaGRUB(t *testing.T) {
+	if _, err := exec.LookPath("grub-mkrescue"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("grub-mkrescue not found (run `make deps`)")
+		}
+		t.Skip("grub-mkrescue not found; make deps installs it")
+	}
+	dir := t.TempDir()
+	root := filepath.Join(dir, "iso")
+	if err := os.MkdirAll(filepath.Join(root, "boot", "grub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	img, err := os.ReadFile(kernelPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "boot", "aramid.elf"), img, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := "set timeout=0\nserial --unit=0 --speed=115200\nterminal_output serial\n" +
+		"menuentry Aramid {\n  multiboot2 /boot/aramid.elf console=ttyS0 aramid.selftest=1\n  boot\n}\n"
+	if err := os.WriteFile(filepath.Join(root, "boot", "grub", "grub.cfg"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	iso := filepath.Join(dir, "aramid.iso")
+	if out, err := exec.Command("grub-mkrescue", "-o", iso, root).CombinedOutput(); err != nil {
+		t.Fatalf("grub-mkrescue: %v\n%s", err, out)
+	}
+	res, err := qemu.Run(context.Background(), qemu.Config{Args: []string{"-cdrom", iso}, Timeout: 180 * time.Second}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := res.Log()
+	for _, want := range []string{"booted via multiboot2", "SELFTEST END passed=11 failed=0"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("serial log lacks %q", want)
+		}
+	}
+	if res.ExitCode != 0 {
+		t.Errorf("QEMU exit code %d, want 0", res.ExitCode)
+	}
+	if t.Failed() {
+		t.Logf("serial log:\n%s", log)
+	}
+}

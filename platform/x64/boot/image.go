@@ -27,11 +27,13 @@ const (
 //   - a new PT_LOAD holds the 32-bit trampoline at bp.TrampolinePhys, followed
 //     by the Params block the nucleus reads;
 //   - a PT_NOTE carries the Xen PVH entry (XEN_ELFNOTE_PHYS32_ENTRY) for QEMU;
-//   - a multiboot2 header with an entry-address tag is placed in the zero gap
-//     after the section headers, inside the first 32 KiB as GRUB requires.
+//   - a multiboot2 header with an entry-address tag follows the new program
+//     headers in that gap, inside the first 32 KiB as GRUB requires.
 //
 // The Go linker leaves no room after its program headers, so the new program
-// header table is appended at the end of the file and PT_PHDR becomes PT_NULL.
+// header table moves into the zero gap after the section headers (where
+// GRUB, which reads only the first 32 KiB, finds it) and PT_PHDR becomes
+// PT_NULL.
 func MakeBootable(in []byte) ([]byte, error) {
 	f, err := elf.NewFile(bytes.NewReader(in))
 	if err != nil {
@@ -102,23 +104,56 @@ func MakeBootable(in []byte) ([]byte, error) {
 		Type: uint32(elf.PT_NOTE), Off: noteOff, Filesz: uint64(len(out)) - noteOff, Align: 4,
 	})
 
-	for len(out)%8 != 0 {
-		out = append(out, 0)
-	}
-	phoff := uint64(len(out))
+	var table bytes.Buffer
 	for _, ph := range phdrs {
-		var b bytes.Buffer
-		binary.Write(&b, binary.LittleEndian, &ph)
-		out = append(out, b.Bytes()...)
+		binary.Write(&table, binary.LittleEndian, &ph)
 	}
+	// GRUB reads the program headers and the multiboot2 header only from the
+	// first 32 KiB, so both go into the zero gap the linker leaves between
+	// the section headers and the first section.
+	gap, err := firstPageGap(out, f)
+	if err != nil {
+		return nil, err
+	}
+	mb2 := multiboot2Header(bp.TrampolinePhys)
+	phoff := gap.start
+	mb2off := (phoff + uint64(table.Len()) + 7) &^ 7
+	if mb2off+uint64(len(mb2)) > gap.end {
+		return nil, fmt.Errorf("boot: no room for %d program headers and the multiboot2 header in the first page (gap %#x-%#x)",
+			len(phdrs), gap.start, gap.end)
+	}
+	copy(out[phoff:], table.Bytes())
+	copy(out[mb2off:], mb2)
 	// e_phoff at 32, e_phnum at 56 in the ELF64 header.
 	binary.LittleEndian.PutUint64(out[32:], phoff)
 	binary.LittleEndian.PutUint16(out[56:], uint16(len(phdrs)))
-
-	if err := placeMultiboot2(out, f); err != nil {
-		return nil, err
-	}
 	return out, nil
+}
+
+type span struct{ start, end uint64 }
+
+// firstPageGap finds the zero-filled bytes between the end of the section
+// header table and the first section's contents in the first page.
+func firstPageGap(out []byte, f *elf.File) (span, error) {
+	shoff := binary.LittleEndian.Uint64(out[40:])
+	shentsize := uint64(binary.LittleEndian.Uint16(out[58:]))
+	shnum := uint64(binary.LittleEndian.Uint16(out[60:]))
+	start := (shoff + shentsize*shnum + 7) &^ 7
+	end := uint64(pageSize)
+	for _, s := range f.Sections {
+		if s.Type != elf.SHT_NOBITS && s.Offset > 0 && s.Offset < end && s.Offset+s.Size > start {
+			end = s.Offset
+		}
+	}
+	if start >= end {
+		return span{}, fmt.Errorf("boot: no free space after the section headers (at %#x)", start)
+	}
+	for i := start; i < end; i++ {
+		if out[i] != 0 {
+			return span{}, fmt.Errorf("boot: the first page is not free at %#x", i)
+		}
+	}
+	return span{start, end &^ 7}, nil
 }
 
 func symbolAddr(f *elf.File, name string) (uint64, error) {
@@ -177,31 +212,4 @@ func multiboot2Header(entry uint32) []byte {
 	h = binary.LittleEndian.AppendUint32(h, length)
 	h = binary.LittleEndian.AppendUint32(h, -(multiboot2HeaderMagic + length))
 	return append(h, tags...)
-}
-
-// placeMultiboot2 writes the header into the zero-filled space between the
-// section header table and the first section, which the Go linker leaves in
-// the first page.
-func placeMultiboot2(out []byte, f *elf.File) error {
-	hdr := multiboot2Header(bp.TrampolinePhys)
-	shoff := binary.LittleEndian.Uint64(out[40:])
-	shentsize := uint64(binary.LittleEndian.Uint16(out[58:]))
-	shnum := uint64(binary.LittleEndian.Uint16(out[60:]))
-	start := (shoff + shentsize*shnum + 7) &^ 7
-	limit := uint64(pageSize)
-	for _, s := range f.Sections {
-		if s.Type != elf.SHT_NOBITS && s.Offset > 0 && s.Offset < limit && s.Offset >= start {
-			limit = s.Offset
-		}
-	}
-	if start+uint64(len(hdr)) > limit || start+uint64(len(hdr)) > 32<<10 {
-		return fmt.Errorf("boot: no room for the multiboot2 header between %#x and %#x", start, limit)
-	}
-	for _, c := range out[start : start+uint64(len(hdr))] {
-		if c != 0 {
-			return fmt.Errorf("boot: multiboot2 header slot at %#x is not free", start)
-		}
-	}
-	copy(out[start:], hdr)
-	return nil
 }
