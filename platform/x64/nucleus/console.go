@@ -1,5 +1,7 @@
 package nucleus
 
+import "sync/atomic"
+
 // The console is the first 16550 UART (COM1). Output is polled so that it
 // works from any context, before and beneath the runtime; input is
 // interrupt-driven into a ring buffer (see serialInterrupt).
@@ -181,21 +183,32 @@ func logDec(s string, v uint64, unit string) {
 	putc('\n')
 }
 
-// spinlock is an interrupt-safe lock: nucleus code runs with interrupts
-// disabled, so holding it never races with this CPU's own interrupt handler.
-type spinlock struct{ v uint32 }
+// spinlock is an interrupt-safe lock. lock disables interrupts (nucleus code
+// already runs with them off; Go code calling into the nucleus does not) and
+// unlock restores the holder's interrupt flag, so a lock holder can never be
+// preempted by this CPU's timer and spun on by the next thread.
+type spinlock struct {
+	v     uint32
+	flags uint64 // RFLAGS of the holder at lock time
+}
 
 //go:nosplit
 func (l *spinlock) lock() {
+	flags := readRFLAGS()
+	cli()
 	for lockXchg(&l.v) != 0 {
-		for l.v != 0 {
+		for atomic.LoadUint32(&l.v) != 0 {
 			pause()
 		}
 	}
+	l.flags = flags
 }
 
 //go:nosplit
 func (l *spinlock) unlock() {
-	// A plain store releases on x86 (stores are not reordered with older stores).
-	l.v = 0
+	flags := l.flags
+	atomic.StoreUint32(&l.v, 0)
+	if flags&rflagsIF != 0 {
+		sti()
+	}
 }

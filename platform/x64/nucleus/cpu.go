@@ -181,4 +181,11 @@ func enableFeatures() {
 	if xsaveSize > pageSize {
 		fatal("XSAVE area larger than a page")
 	}
+	// The initial-state image kernel code returns to after user code ran:
+	// XSTATE_BV = 0 (every component in its init state) and MXCSR 0x1f80.
+	area := (uintptr(unsafe.Pointer(&fpuInitArea[0])) + 63) &^ 63
+	*ptr32(area + 24) = 0x1f80
+	thisCPU().fpuInit = area
 }
+
+var fpuInitArea [1024 + 64]byte

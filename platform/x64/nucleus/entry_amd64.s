@@ -164,9 +164,7 @@ TEXT ·syscallEntry(SB),NOSPLIT|NOFRAME,$0
 	ADDQ	$16, SP
 	JMP	·returnToFrame(SB)
 fromUser:
-	MOVQ	$0, AX
-	MOVQ	AX, (AX)
-	JMP	fromUser
+	JMP	·userSyscall(SB)
 
 // returnToFrame resumes the context in the trapFrame at SP. A frame that is
 // still a plain syscall frame returns the fast way (RCX and R11 are clobbered
@@ -192,6 +190,8 @@ full:
 // answer (preempt, deliver a signal) moves the frame to the interrupted
 // thread's nucleus stack, where trapSlow may switch threads.
 TEXT ·trapCommon(SB),NOSPLIT|NOFRAME,$0
+	TESTQ	$3, 24(SP) // CS of the interrupted context
+	JNZ	user
 	SAVE_FRAME
 	MOVQ	SP, AX
 	SUBQ	$16, SP
@@ -218,6 +218,8 @@ slow:
 	CALL	·trapSlow(SB)
 	ADDQ	$16, SP
 	JMP	·returnToFrame(SB)
+user:
+	JMP	·userTrap(SB)
 
 // switchStacks saves the caller's frame pointer and stack pointer in *save and
 // continues on the stack next, which a previous switchStacks (or newThread)
@@ -265,4 +267,177 @@ TEXT ·idleStartAddr(SB),NOSPLIT,$0-8
 TEXT ·entry64Addr(SB),NOSPLIT,$0-8
 	MOVQ	$·entry64(SB), AX
 	MOVQ	AX, ret+0(FP)
+	RET
+
+// ---- ring 3 ----------------------------------------------------------------
+
+// enterUser runs the user context ctx in ring 3 and returns (through
+// exitToKernel) at its next system call, exception or interrupt. Called by
+// (*UserContext).Run between entersyscall and exitsyscall, with interrupts
+// on. Only BP needs saving: Go's ABI has no other callee-saved register, and
+// the ABI wrapper reloads R14 (g) and X15 after the call.
+TEXT ·enterUser(SB),NOSPLIT,$0-8
+	MOVQ	ctx+0(FP), BX
+	CLI
+	PUSHQ	BP
+	MOVQ	SP, cpu_kernelSP(GS)
+	MOVQ	BX, cpu_userCtx(GS)
+	// Keep the M's FS base (its TLS) and load the user's.
+	MOVL	$0xC0000100, CX
+	RDMSR
+	SHLQ	$32, DX
+	ORQ	DX, AX
+	MOVQ	AX, cpu_kernelFS(GS)
+	MOVQ	UserContext_FsBase(BX), AX
+	MOVQ	AX, DX
+	SHRQ	$32, DX
+	WRMSR
+	// The user's GS base waits in KERNEL_GS_BASE for the SWAPGS below.
+	MOVL	$0xC0000102, CX
+	MOVQ	UserContext_GsBase(BX), AX
+	MOVQ	AX, DX
+	SHRQ	$32, DX
+	WRMSR
+	// Address space: reload CR3 only when it changes (the kernel half is
+	// shared, so the kernel runs on whichever user tables are loaded).
+	MOVQ	UserContext_CR3(BX), AX
+	MOVQ	CR3, CX
+	CMPQ	AX, CX
+	JEQ	samecr3
+	MOVQ	AX, CR3
+samecr3:
+	MOVQ	UserContext_fpu(BX), DI
+	MOVL	$0xFFFFFFFF, AX
+	MOVL	$0xFFFFFFFF, DX
+	XRSTOR	(DI)
+	// IRETQ frame: SS, RSP, RFLAGS (user-settable bits only, IF on), CS, RIP.
+	PUSHQ	$const_userDS
+	PUSHQ	UserContext_Rsp(BX)
+	MOVQ	UserContext_Eflags(BX), AX
+	ANDQ	$0x254dd5, AX // CF PF AF ZF SF TF DF OF AC ID
+	ORQ	$0x202, AX
+	PUSHQ	AX
+	PUSHQ	$const_userCS
+	PUSHQ	UserContext_Rip(BX)
+	MOVQ	UserContext_R15(BX), R15
+	MOVQ	UserContext_R14(BX), R14
+	MOVQ	UserContext_R13(BX), R13
+	MOVQ	UserContext_R12(BX), R12
+	MOVQ	UserContext_R11(BX), R11
+	MOVQ	UserContext_R10(BX), R10
+	MOVQ	UserContext_R9(BX), R9
+	MOVQ	UserContext_R8(BX), R8
+	MOVQ	UserContext_Rbp(BX), BP
+	MOVQ	UserContext_Rdi(BX), DI
+	MOVQ	UserContext_Rsi(BX), SI
+	MOVQ	UserContext_Rdx(BX), DX
+	MOVQ	UserContext_Rcx(BX), CX
+	MOVQ	UserContext_Rax(BX), AX
+	MOVQ	UserContext_Rbx(BX), BX
+	SWAPGS
+	IRETQ
+
+// userSyscall is syscallEntry's ring-3 half (jumped to with the user's GS
+// still loaded and interrupts off). The user context is the save area:
+// SP itself points at it while the registers go in.
+TEXT ·userSyscall(SB),NOSPLIT|NOFRAME,$0
+	SWAPGS
+	MOVQ	SP, cpu_scratch(GS)
+	MOVQ	AX, cpu_scratch2(GS)
+	MOVQ	cpu_userCtx(GS), AX
+	MOVQ	R15, UserContext_R15(AX)
+	MOVQ	R14, UserContext_R14(AX)
+	MOVQ	R13, UserContext_R13(AX)
+	MOVQ	R12, UserContext_R12(AX)
+	MOVQ	R11, UserContext_R11(AX)
+	MOVQ	R11, UserContext_Eflags(AX)
+	MOVQ	R10, UserContext_R10(AX)
+	MOVQ	R9, UserContext_R9(AX)
+	MOVQ	R8, UserContext_R8(AX)
+	MOVQ	BP, UserContext_Rbp(AX)
+	MOVQ	DI, UserContext_Rdi(AX)
+	MOVQ	SI, UserContext_Rsi(AX)
+	MOVQ	DX, UserContext_Rdx(AX)
+	MOVQ	CX, UserContext_Rcx(AX)
+	MOVQ	CX, UserContext_Rip(AX)
+	MOVQ	BX, UserContext_Rbx(AX)
+	MOVQ	cpu_scratch2(GS), BX
+	MOVQ	BX, UserContext_Rax(AX)
+	MOVQ	BX, UserContext_OrigRax(AX)
+	MOVQ	cpu_scratch(GS), BX
+	MOVQ	BX, UserContext_Rsp(AX)
+	MOVQ	$const_vectorSyscall, UserContext_Vector(AX)
+	MOVQ	AX, BX
+	MOVQ	UserContext_fpu(BX), DI
+	MOVL	$0xFFFFFFFF, AX
+	MOVL	$0xFFFFFFFF, DX
+	XSAVE	(DI)
+	JMP	·exitToKernel(SB)
+
+// userTrap is trapCommon's ring-3 half: an exception or interrupt in user
+// code, with the vector, error code and hardware frame on the IST stack.
+TEXT ·userTrap(SB),NOSPLIT|NOFRAME,$0
+	SWAPGS
+	MOVQ	AX, cpu_scratch2(GS)
+	MOVQ	cpu_userCtx(GS), AX
+	MOVQ	R15, UserContext_R15(AX)
+	MOVQ	R14, UserContext_R14(AX)
+	MOVQ	R13, UserContext_R13(AX)
+	MOVQ	R12, UserContext_R12(AX)
+	MOVQ	R11, UserContext_R11(AX)
+	MOVQ	R10, UserContext_R10(AX)
+	MOVQ	R9, UserContext_R9(AX)
+	MOVQ	R8, UserContext_R8(AX)
+	MOVQ	BP, UserContext_Rbp(AX)
+	MOVQ	DI, UserContext_Rdi(AX)
+	MOVQ	SI, UserContext_Rsi(AX)
+	MOVQ	DX, UserContext_Rdx(AX)
+	MOVQ	CX, UserContext_Rcx(AX)
+	MOVQ	BX, UserContext_Rbx(AX)
+	MOVQ	cpu_scratch2(GS), BX
+	MOVQ	BX, UserContext_Rax(AX)
+	MOVQ	$-1, UserContext_OrigRax(AX)
+	MOVQ	0(SP), BX
+	MOVQ	BX, UserContext_Vector(AX)
+	MOVQ	8(SP), BX
+	MOVQ	BX, UserContext_ErrorCode(AX)
+	MOVQ	16(SP), BX
+	MOVQ	BX, UserContext_Rip(AX)
+	MOVQ	32(SP), BX
+	MOVQ	BX, UserContext_Eflags(AX)
+	MOVQ	40(SP), BX
+	MOVQ	BX, UserContext_Rsp(AX)
+	MOVQ	CR2, BX
+	MOVQ	BX, UserContext_FaultAddr(AX)
+	MOVQ	AX, BX
+	MOVQ	UserContext_fpu(BX), DI
+	MOVL	$0xFFFFFFFF, AX
+	MOVL	$0xFFFFFFFF, DX
+	XSAVE	(DI)
+	// EOI, clock and wake-ups, still on the IST stack.
+	MOVQ	0(SP), AX
+	SUBQ	$16, SP
+	MOVQ	AX, 0(SP)
+	CALL	·userInterrupt(SB)
+	ADDQ	$16, SP
+	MOVQ	cpu_userCtx(GS), BX
+	JMP	·exitToKernel(SB)
+
+// exitToKernel resumes the Go side of enterUser: the kernel's FPU state
+// (the initial image), the M's FS base, its stack, interrupts on.
+TEXT ·exitToKernel(SB),NOSPLIT|NOFRAME,$0
+	MOVQ	cpu_fpuInit(GS), DI
+	MOVL	$0xFFFFFFFF, AX
+	MOVL	$0xFFFFFFFF, DX
+	XRSTOR	(DI)
+	MOVQ	cpu_kernelFS(GS), AX
+	MOVQ	AX, DX
+	SHRQ	$32, DX
+	MOVL	$0xC0000100, CX
+	WRMSR
+	MOVQ	cpu_kernelSP(GS), SP
+	MOVQ	$0, cpu_userCtx(GS)
+	MOVQ	0(SP), BP
+	ADDQ	$8, SP
+	STI
 	RET

@@ -80,6 +80,14 @@ type cpu struct {
 	gdt       [7]uint64
 	istTop    uintptr
 	nmiTop    uintptr
+
+	// Ring 3 (see user.go): while a thread runs user code, userCtx is its
+	// UserContext and kernelSP/kernelFS are the Go side to return to.
+	userCtx  uintptr
+	kernelSP uintptr
+	kernelFS uint64
+	scratch2 uint64
+	fpuInit  uintptr // XSAVE image of the initial FPU state, for kernel code
 }
 
 // Storage the nucleus owns from the first instruction on.

@@ -1,0 +1,275 @@
+package nucleus
+
+import (
+	"unsafe"
+)
+
+// Ring 3. A user thread is a goroutine that calls (*UserContext).Run in a
+// loop: Run enters ring 3 with the context's registers, address space and
+// FPU state, and returns at the next system call, exception or interrupt,
+// with the context updated and Vector saying which. The Go side then handles
+// the event in ordinary Go (allocation, blocking, GC all allowed) and calls
+// Run again.
+//
+// Run brackets the ring-3 stretch with runtime.entersyscall/exitsyscall so
+// that the garbage collector and stop-the-world never wait for user code.
+//
+// User page tables: each address space has its own PML4 whose upper half
+// (slots 256-511) points at the kernel's shared tables, so kernel memory is
+// the same in every address space and only CR3 changes.
+
+// Event kinds in UserContext.Vector besides CPU exception and interrupt
+// vectors.
+const (
+	VectorSyscall = vectorSyscall
+	VectorTimer   = vectorTimer
+)
+
+// UserContext is a user thread's machine state. The register block follows
+// Linux's struct user_regs_struct (the order ptrace and core dumps use).
+// It must not be copied while a thread runs it.
+type UserContext struct {
+	R15, R14, R13, R12, Rbp, Rbx, R11, R10 uint64
+	R9, R8, Rax, Rcx, Rdx, Rsi, Rdi        uint64
+	OrigRax, Rip, Cs, Eflags, Rsp, Ss      uint64
+	FsBase, GsBase                         uint64
+
+	// CR3 is the address space (from NewAddressSpace).
+	CR3 uint64
+
+	// Set when Run returns: VectorSyscall for a system call, else the CPU
+	// vector (0-31 exceptions, 32+ interrupts) with its error code and, for
+	// a page fault, the faulting address.
+	Vector, ErrorCode, FaultAddr uint64
+
+	fpu    uintptr // 64-byte-aligned XSAVE area inside fpuBuf
+	fpuBuf [4096 + 64]byte
+}
+
+// Init prepares a fresh context: initial FPU state (MXCSR 0x1f80, x87
+// defaults), user segments.
+func (c *UserContext) Init() {
+	base := uintptr(unsafe.Pointer(&c.fpuBuf[0]))
+	c.fpu = (base + 63) &^ 63
+	area := unsafe.Slice((*byte)(unsafe.Pointer(c.fpu)), 4096)
+	clear(area)
+	*(*uint32)(unsafe.Pointer(c.fpu + 24)) = 0x1f80  // MXCSR
+	*(*uint32)(unsafe.Pointer(c.fpu + 28)) = 0xffff  // MXCSR_MASK (ignored by XRSTOR)
+	*(*uint16)(unsafe.Pointer(c.fpu + 0)) = 0x37f    // FCW (used once XSTATE_BV has x87)
+	c.Cs, c.Ss = userCS, userDS
+	c.Eflags = 0x202
+}
+
+// FPUState returns the XSAVE image (for signal frames and fork).
+func (c *UserContext) FPUState() []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(c.fpu)), xsaveSize)
+}
+
+// CopyFrom copies registers and FPU state from another context (fork,
+// clone); the address space is left as is.
+func (c *UserContext) CopyFrom(o *UserContext) {
+	cr3, fpu := c.CR3, c.fpu
+	regs := unsafe.Slice((*uint64)(unsafe.Pointer(c)), 23)
+	copy(regs, unsafe.Slice((*uint64)(unsafe.Pointer(o)), 23))
+	c.CR3, c.fpu = cr3, fpu
+	copy(c.FPUState(), o.FPUState())
+}
+
+//go:linkname entersyscall runtime.entersyscall
+func entersyscall()
+
+//go:linkname exitsyscall runtime.exitsyscall
+func exitsyscall()
+
+// enterUser is assembly: it runs c in ring 3 until the next event.
+func enterUser(c *UserContext)
+
+// Run runs the user thread until its next system call, exception or
+// interrupt. Nothing between entersyscall and exitsyscall may grow the
+// stack, hence nosplit.
+//
+//go:nosplit
+func (c *UserContext) Run() {
+	entersyscall()
+	enterUser(c)
+	exitsyscall()
+}
+
+// userInterrupt does the interrupt-side work for an interrupt or exception
+// taken in ring 3, on the IST stack, after the user state was saved.
+//
+//go:nosplit
+func userInterrupt(vector uint64) {
+	switch {
+	case vector == vectorTimer:
+		c := thisCPU()
+		c.ticks++
+		lapicEOIWrite()
+		wakeExpired(sinceBoot())
+	case vector == vectorSerial:
+		serialInterrupt()
+		lapicEOIWrite()
+		wake(uintptr(unsafe.Pointer(&rxHead)), maxThreads)
+	case vector >= 32 && vector != vectorSpur:
+		lapicEOIWrite()
+	}
+}
+
+// Address spaces.
+
+// NewAddressSpace returns the physical address of a new PML4 sharing the
+// kernel half, or 0 when out of memory.
+func NewAddressSpace() uint64 {
+	pml4 := allocPage()
+	if pml4 == 0 {
+		return 0
+	}
+	src, dst := phys2virt(uint64(kernelPML4)), phys2virt(pml4)
+	memcopy(dst+256*8, src+256*8, 256*8)
+	return pml4
+}
+
+// FreeAddressSpace frees the page tables of the lower half of root and root
+// itself. The caller has already unmapped (and freed) every user page.
+func FreeAddressSpace(root uint64) {
+	if readCR3() == root {
+		writeCR3(uint64(kernelPML4))
+	}
+	freeTables(root)
+	freePage(root)
+}
+
+// freeTables frees every page table below the lower-half slots of a PML4.
+//
+//go:nosplit
+func freeTables(pml4 uint64) {
+	for i := uintptr(0); i < 256; i++ {
+		e4 := ptr64(phys2virt(pml4) + i*8)
+		if *e4&ptPresent == 0 {
+			continue
+		}
+		pdpt := *e4 & ptAddr
+		for j := uintptr(0); j < 512; j++ {
+			e3 := ptr64(phys2virt(pdpt) + j*8)
+			if *e3&ptPresent == 0 || *e3&ptLarge != 0 {
+				continue
+			}
+			pd := *e3 & ptAddr
+			for k := uintptr(0); k < 512; k++ {
+				e2 := ptr64(phys2virt(pd) + k*8)
+				if *e2&ptPresent != 0 && *e2&ptLarge == 0 {
+					freePage(*e2 & ptAddr)
+				}
+			}
+			freePage(pd)
+		}
+		freePage(pdpt)
+		*e4 = 0
+	}
+}
+
+// User page permissions for MapUser.
+const (
+	PermRead  = 1
+	PermWrite = 2
+	PermExec  = 4
+)
+
+// MapUser maps the 4 KiB page at va (lower half) in root to frame pa. It
+// returns false when va is not a user address or page tables cannot be
+// allocated.
+func MapUser(root uint64, va uintptr, pa uint64, perm int) bool {
+	if va >= 1<<47 {
+		return false
+	}
+	e := pte(uintptr(root), va, 1, true)
+	if e == 0 {
+		return false
+	}
+	v := pa | ptPresent | ptUser
+	if perm&PermWrite != 0 {
+		v |= ptWrite
+	}
+	if perm&PermExec == 0 {
+		v |= ptNX
+	}
+	old := *ptr64(e)
+	*ptr64(e) = v
+	if old&ptPresent != 0 && readCR3() == root {
+		invlpg(va)
+	}
+	return true
+}
+
+// UnmapUser removes the mapping of va and returns the frame it held.
+func UnmapUser(root uint64, va uintptr) (uint64, bool) {
+	if va >= 1<<47 {
+		return 0, false
+	}
+	e := pte(uintptr(root), va, 1, false)
+	if e == 0 || *ptr64(e)&ptPresent == 0 {
+		return 0, false
+	}
+	pa := *ptr64(e) & ptAddr
+	*ptr64(e) = 0
+	if readCR3() == root {
+		invlpg(va)
+	}
+	return pa, true
+}
+
+// LookupUser returns the frame and permissions of va.
+func LookupUser(root uint64, va uintptr) (pa uint64, perm int, ok bool) {
+	if va >= 1<<47 {
+		return 0, 0, false
+	}
+	e := pte(uintptr(root), va, 1, false)
+	if e == 0 {
+		return 0, 0, false
+	}
+	v := *ptr64(e)
+	if v&ptPresent == 0 {
+		return 0, 0, false
+	}
+	perm = PermRead
+	if v&ptWrite != 0 {
+		perm |= PermWrite
+	}
+	if v&ptNX == 0 {
+		perm |= PermExec
+	}
+	return v & ptAddr, perm, true
+}
+
+// AllocFrame returns a zeroed physical page for user memory, or 0.
+func AllocFrame() uint64 { return allocPage() }
+
+// FreeFrame returns a page to the allocator.
+func FreeFrame(pa uint64) { freePage(pa) }
+
+// Frame returns the page at physical address pa as a slice (through the
+// direct map).
+func Frame(pa uint64) []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(phys2virt(pa))), pageSize)
+}
+
+// ConsoleWrite writes to the serial console.
+func ConsoleWrite(p []byte) {
+	if len(p) > 0 {
+		consoleWrite(uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+	}
+}
+
+// ConsoleRead returns bytes received on the serial console, without
+// blocking (0 when none are waiting).
+func ConsoleRead(p []byte) int {
+	consoleLock.lock()
+	n := 0
+	for n < len(p) && rxHead != rxTail {
+		p[n] = rxBuf[rxHead%rxBufSize]
+		rxHead++
+		n++
+	}
+	consoleLock.unlock()
+	return n
+}
