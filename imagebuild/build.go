@@ -339,4 +339,3 @@ func relTo(base, p string) string {
 	}
 	return p
 }
-

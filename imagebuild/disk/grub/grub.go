@@ -115,7 +115,7 @@ func InstallBIOS(mbr []byte, core []byte, coreLBA uint64, partSectors uint64) ([
 
 // Entry is one menu entry.
 type Entry struct {
-	ID, Title string
+	ID, Title  string
 	Multiboot2 bool   // Aramid: multiboot2 + module2
 	Kernel     string // path on the ESP
 	Initrd     string
