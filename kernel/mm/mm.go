@@ -1,0 +1,736 @@
+// Package mm implements user address spaces: virtual memory areas (VMAs),
+// mmap/munmap/mprotect/mremap/brk/madvise, demand paging, copy-on-write
+// fork, and copying to and from user memory.
+//
+// An MM owns its VMAs and its page table. Frames are reference-counted in a
+// Frames value shared by every MM, so copy-on-write pages and MAP_SHARED
+// pages are freed when their last mapping goes.
+//
+// Locking: MM.mu guards the VMAs and the page table; Frames.mu guards the
+// reference counts and is taken inside MM.mu, never the other way round.
+// Nothing here blocks while holding a lock.
+package mm
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"sync"
+
+	"aramid/kernel/abi"
+	"aramid/kernel/machine"
+)
+
+const (
+	pageSize = machine.PageSize
+	pageMask = pageSize - 1
+
+	// UserTop is the end of the user address space (47-bit, minus a guard
+	// page, as on Linux).
+	UserTop = 0x7ffffffff000
+	// mmapTop is where top-down mmap placement starts, below the stack.
+	mmapTop = 0x7ffff7fff000
+	// mmapMin is the lowest address mmap hands out (vm.mmap_min_addr).
+	mmapMin = 0x10000
+)
+
+// Mappable is a file as a source of page contents.
+type Mappable interface {
+	io.ReaderAt
+}
+
+// Frames reference-counts user frames across address spaces.
+type Frames struct {
+	Mem  machine.Memory
+	mu   sync.Mutex
+	refs map[machine.Frame]int32
+}
+
+// NewFrames returns an empty frame table over mem.
+func NewFrames(mem machine.Memory) *Frames {
+	return &Frames{Mem: mem, refs: map[machine.Frame]int32{}}
+}
+
+func (fs *Frames) alloc() (machine.Frame, error) {
+	f, err := fs.Mem.AllocFrame()
+	if err != nil {
+		return 0, err
+	}
+	fs.mu.Lock()
+	fs.refs[f] = 1
+	fs.mu.Unlock()
+	return f, nil
+}
+
+func (fs *Frames) get(f machine.Frame) {
+	fs.mu.Lock()
+	fs.refs[f]++
+	fs.mu.Unlock()
+}
+
+func (fs *Frames) put(f machine.Frame) {
+	fs.mu.Lock()
+	n := fs.refs[f] - 1
+	if n <= 0 {
+		delete(fs.refs, f)
+	} else {
+		fs.refs[f] = n
+	}
+	fs.mu.Unlock()
+	if n <= 0 {
+		fs.Mem.FreeFrame(f)
+	}
+}
+
+func (fs *Frames) count(f machine.Frame) int32 {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	return fs.refs[f]
+}
+
+// InUse reports how many frames are referenced.
+func (fs *Frames) InUse() int {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	return len(fs.refs)
+}
+
+// sharedPages backs a MAP_SHARED anonymous mapping: its pages are shared by
+// every VMA (in any MM) made from the same mmap call.
+type sharedPages struct {
+	mu    sync.Mutex
+	pages map[uint64]machine.Frame // page index → frame (holding one reference)
+	refs  int                      // VMAs pointing here
+}
+
+// VMA is a virtual memory area.
+type VMA struct {
+	Start, End uint64
+	Perm       machine.Perm
+	Shared     bool
+	GrowsDown  bool
+	File       Mappable // nil for anonymous memory
+	Offset     uint64   // file offset of Start
+	Name       string   // path, "[heap]", "[stack]", ...
+	Dev, Inode uint64   // for /proc/pid/maps
+	shared     *sharedPages
+}
+
+func (v *VMA) fileOffset(addr uint64) uint64 { return v.Offset + (addr - v.Start) }
+
+// MM is one user address space.
+type MM struct {
+	mu       sync.Mutex
+	plat     machine.Platform
+	frames   *Frames
+	pt       machine.PageTable
+	vmas     []*VMA // sorted by Start, non-overlapping
+	brkStart uint64
+	brk      uint64
+	released bool
+}
+
+// New returns an empty address space.
+func New(p machine.Platform, frames *Frames) (*MM, error) {
+	pt, err := p.NewPageTable()
+	if err != nil {
+		return nil, err
+	}
+	return &MM{plat: p, frames: frames, pt: pt}, nil
+}
+
+// PageTable is the hardware page table to run threads on.
+func (m *MM) PageTable() machine.PageTable { return m.pt }
+
+// Release unmaps everything and frees the page table. The MM must not be
+// used afterwards.
+func (m *MM) Release() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.released {
+		return
+	}
+	for _, v := range m.vmas {
+		m.unmapPages(v.Start, v.End)
+		m.dropVMA(v)
+	}
+	m.vmas = nil
+	m.pt.Release()
+	m.released = true
+}
+
+func (m *MM) dropVMA(v *VMA) {
+	if v.shared != nil {
+		v.shared.mu.Lock()
+		v.shared.refs--
+		if v.shared.refs == 0 {
+			for _, f := range v.shared.pages {
+				m.frames.put(f)
+			}
+			v.shared.pages = nil
+		}
+		v.shared.mu.Unlock()
+	}
+}
+
+// unmapPages removes page-table entries in [start, end) and drops their
+// frame references.
+func (m *MM) unmapPages(start, end uint64) {
+	for va := start; va < end; va += pageSize {
+		if f, ok := m.pt.Unmap(va); ok {
+			m.frames.put(f)
+		}
+	}
+}
+
+// find returns the index of the VMA containing addr, or -1.
+func (m *MM) find(addr uint64) int {
+	i := sort.Search(len(m.vmas), func(i int) bool { return m.vmas[i].End > addr })
+	if i < len(m.vmas) && m.vmas[i].Start <= addr {
+		return i
+	}
+	return -1
+}
+
+// split makes addr a VMA boundary if it falls inside one.
+func (m *MM) split(addr uint64) {
+	i := m.find(addr)
+	if i < 0 || m.vmas[i].Start == addr {
+		return
+	}
+	v := m.vmas[i]
+	right := *v
+	right.Start = addr
+	right.Offset = v.fileOffset(addr)
+	if v.shared != nil {
+		v.shared.mu.Lock()
+		v.shared.refs++
+		v.shared.mu.Unlock()
+	}
+	v.End = addr
+	m.vmas = append(m.vmas, nil)
+	copy(m.vmas[i+2:], m.vmas[i+1:])
+	m.vmas[i+1] = &right
+}
+
+// removeRange unmaps [start, end): pages dropped, VMAs trimmed or removed.
+func (m *MM) removeRange(start, end uint64) {
+	m.split(start)
+	m.split(end)
+	kept := m.vmas[:0]
+	for _, v := range m.vmas {
+		if v.Start >= start && v.End <= end {
+			m.unmapPages(v.Start, v.End)
+			m.dropVMA(v)
+			continue
+		}
+		kept = append(kept, v)
+	}
+	for i := len(kept); i < len(m.vmas); i++ {
+		m.vmas[i] = nil
+	}
+	m.vmas = kept
+}
+
+func (m *MM) insert(v *VMA) {
+	i := sort.Search(len(m.vmas), func(i int) bool { return m.vmas[i].Start >= v.End })
+	m.vmas = append(m.vmas, nil)
+	copy(m.vmas[i+1:], m.vmas[i:])
+	m.vmas[i] = v
+}
+
+// free reports whether [start, end) overlaps no VMA.
+func (m *MM) free(start, end uint64) bool {
+	i := sort.Search(len(m.vmas), func(i int) bool { return m.vmas[i].End > start })
+	return i == len(m.vmas) || m.vmas[i].Start >= end
+}
+
+// findGap returns the highest free range of length n below top (top-down
+// placement, like Linux's default mmap layout).
+func (m *MM) findGap(n, top uint64) (uint64, bool) {
+	end := top
+	for i := len(m.vmas) - 1; i >= -1; i-- {
+		lo := uint64(mmapMin)
+		if i >= 0 {
+			v := m.vmas[i]
+			if v.Start >= end {
+				continue
+			}
+			lo = v.End
+		}
+		if end >= n && end-n >= lo {
+			return end - n, true
+		}
+		if i >= 0 {
+			end = m.vmas[i].Start
+		}
+	}
+	return 0, false
+}
+
+// MapOpts describes an mmap.
+type MapOpts struct {
+	Addr, Length uint64
+	Perm         machine.Perm
+	Shared       bool
+	Fixed        bool // MAP_FIXED: replace whatever is there
+	NoReplace    bool // MAP_FIXED_NOREPLACE: fail with EEXIST instead
+	GrowsDown    bool
+	File         Mappable
+	Offset       uint64
+	Name         string
+	Dev, Inode   uint64
+}
+
+// Errors as Linux reports them.
+var (
+	errInval = abi.EINVAL
+	errNoMem = abi.ENOMEM
+	errFault = abi.EFAULT
+)
+
+// Mmap creates a mapping and returns its address.
+func (m *MM) Mmap(o MapOpts) (uint64, error) {
+	if o.Length == 0 || o.Offset&pageMask != 0 {
+		return 0, errInval
+	}
+	n := (o.Length + pageMask) &^ pageMask
+	if n < o.Length || n > UserTop {
+		return 0, errNoMem
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	addr := o.Addr &^ pageMask
+	switch {
+	case o.Fixed || o.NoReplace:
+		if o.Addr&pageMask != 0 {
+			return 0, errInval
+		}
+		if addr+n > UserTop || addr+n < addr || addr < pageSize {
+			return 0, errNoMem
+		}
+		if o.NoReplace && !m.free(addr, addr+n) {
+			return 0, abi.EEXIST
+		}
+		m.removeRange(addr, addr+n)
+	case addr != 0 && addr >= mmapMin && addr+n <= UserTop && addr+n > addr && m.free(addr, addr+n):
+		// The hint is free: use it.
+	default:
+		var ok bool
+		if addr, ok = m.findGap(n, mmapTop); !ok {
+			return 0, errNoMem
+		}
+	}
+	v := &VMA{Start: addr, End: addr + n, Perm: o.Perm, Shared: o.Shared, GrowsDown: o.GrowsDown,
+		File: o.File, Offset: o.Offset, Name: o.Name, Dev: o.Dev, Inode: o.Inode}
+	if o.Shared && o.File == nil {
+		v.shared = &sharedPages{pages: map[uint64]machine.Frame{}, refs: 1}
+	}
+	m.insert(v)
+	return addr, nil
+}
+
+// Munmap removes mappings in [addr, addr+length).
+func (m *MM) Munmap(addr, length uint64) error {
+	if addr&pageMask != 0 || length == 0 {
+		return errInval
+	}
+	end := (addr + length + pageMask) &^ pageMask
+	if end > UserTop || end < addr {
+		return errInval
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.removeRange(addr, end)
+	return nil
+}
+
+// Mprotect changes the permissions of [addr, addr+length), which must be
+// fully mapped.
+func (m *MM) Mprotect(addr, length uint64, perm machine.Perm) error {
+	if addr&pageMask != 0 {
+		return errInval
+	}
+	end := (addr + length + pageMask) &^ pageMask
+	if end < addr || end > UserTop {
+		return errNoMem
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for a := addr; a < end; {
+		i := m.find(a)
+		if i < 0 {
+			return errNoMem
+		}
+		a = m.vmas[i].End
+	}
+	m.split(addr)
+	m.split(end)
+	for _, v := range m.vmas {
+		if v.Start < addr || v.End > end {
+			continue
+		}
+		v.Perm = perm
+		// Present pages take the new rights now; private pages whose frame
+		// is shared stay read-only until a write fault copies them.
+		for va := v.Start; va < v.End; va += pageSize {
+			f, _, ok := m.pt.Lookup(va)
+			if !ok {
+				continue
+			}
+			if perm == 0 {
+				m.pt.Unmap(va)
+				m.frames.put(f)
+				continue
+			}
+			p := perm
+			if !v.Shared && p&machine.Write != 0 && m.frames.count(f) > 1 {
+				p &^= machine.Write
+			}
+			m.pt.Map(va, f, p)
+		}
+	}
+	return nil
+}
+
+// SetBrk sets the program break's start (after loading a program).
+func (m *MM) SetBrk(start uint64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.brkStart = (start + pageMask) &^ pageMask
+	m.brk = m.brkStart
+}
+
+// Brk implements brk(2): it moves the break if it can and returns the break
+// in effect.
+func (m *MM) Brk(addr uint64) uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if addr < m.brkStart || addr > UserTop {
+		return m.brk
+	}
+	oldEnd := (m.brk + pageMask) &^ pageMask
+	newEnd := (addr + pageMask) &^ pageMask
+	switch {
+	case newEnd > oldEnd:
+		if !m.free(oldEnd, newEnd) {
+			return m.brk
+		}
+		if i := m.find(oldEnd - 1); i >= 0 && m.vmas[i].Name == "[heap]" && m.vmas[i].End == oldEnd {
+			m.vmas[i].End = newEnd
+		} else {
+			m.insert(&VMA{Start: oldEnd, End: newEnd, Perm: machine.Read | machine.Write, Name: "[heap]"})
+		}
+	case newEnd < oldEnd:
+		m.removeRange(newEnd, oldEnd)
+	}
+	m.brk = addr
+	return m.brk
+}
+
+// Madvise implements the advice that changes contents: MADV_DONTNEED (and
+// MADV_FREE) drop private pages, which read back as zero (anonymous) or as
+// the file's data. Other advice is accepted.
+func (m *MM) Madvise(addr, length uint64, advice int) error {
+	const madvDontneed, madvFree, madvRemove = 4, 8, 9
+	if addr&pageMask != 0 {
+		return errInval
+	}
+	end := (addr + length + pageMask) &^ pageMask
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch advice {
+	case madvDontneed, madvFree:
+		for va := addr; va < end; va += pageSize {
+			i := m.find(va)
+			if i < 0 {
+				return errNoMem
+			}
+			if m.vmas[i].Shared {
+				continue
+			}
+			if f, ok := m.pt.Unmap(va); ok {
+				m.frames.put(f)
+			}
+		}
+	case madvRemove:
+		return abi.EOPNOTSUPP
+	}
+	return nil
+}
+
+// Mremap implements mremap(2) for the common cases: shrinking in place,
+// growing in place when the space after is free, and moving
+// (MREMAP_MAYMOVE) by remapping the pages.
+func (m *MM) Mremap(old, oldLen, newLen uint64, mayMove bool) (uint64, error) {
+	if old&pageMask != 0 || newLen == 0 {
+		return 0, errInval
+	}
+	oldLen = (oldLen + pageMask) &^ pageMask
+	newLen = (newLen + pageMask) &^ pageMask
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	i := m.find(old)
+	if i < 0 || m.vmas[i].End < old+oldLen {
+		return 0, abi.EFAULT
+	}
+	v := m.vmas[i]
+	switch {
+	case newLen <= oldLen:
+		m.removeRange(old+newLen, old+oldLen)
+		return old, nil
+	case m.free(old+oldLen, old+newLen) && v.End == old+oldLen && old+newLen <= UserTop:
+		v.End = old + newLen
+		return old, nil
+	case !mayMove:
+		return 0, errNoMem
+	}
+	dst, ok := m.findGap(newLen, mmapTop)
+	if !ok {
+		return 0, errNoMem
+	}
+	m.split(old)
+	m.split(old + oldLen)
+	src := m.vmas[m.find(old)]
+	nv := *src
+	nv.Start, nv.End = dst, dst+newLen
+	if src.shared != nil {
+		src.shared.mu.Lock()
+		src.shared.refs++
+		src.shared.mu.Unlock()
+	}
+	for off := uint64(0); off < oldLen; off += pageSize {
+		if f, p, ok := m.pt.Lookup(old + off); ok {
+			m.pt.Unmap(old + off)
+			if err := m.pt.Map(dst+off, f, p); err != nil {
+				m.frames.put(f)
+			}
+		}
+	}
+	m.removeRange(old, old+oldLen)
+	m.insert(&nv)
+	return dst, nil
+}
+
+// FaultError says why a fault could not be resolved: SEGV_MAPERR (no
+// mapping) or SEGV_ACCERR (a mapping without the right), or SIGBUS for a
+// file page past the end.
+type FaultError struct {
+	Addr   uint64
+	Code   int // SEGV_MAPERR 1, SEGV_ACCERR 2, BUS_ADRERR 2 with Bus
+	Bus    bool
+	NoMem  bool
+}
+
+func (e *FaultError) Error() string {
+	return fmt.Sprintf("mm: unresolved fault at %#x (code %d, bus %v, nomem %v)", e.Addr, e.Code, e.Bus, e.NoMem)
+}
+
+// Access is the kind of access that faulted.
+type Access int
+
+const (
+	AccessRead Access = iota
+	AccessWrite
+	AccessExec
+)
+
+// HandleFault resolves a page fault at addr: demand-zero, file read-in,
+// copy-on-write, shared pages, stack growth. It returns a *FaultError when
+// the access is not allowed.
+func (m *MM) HandleFault(addr uint64, acc Access) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.fault(addr, acc)
+}
+
+func (m *MM) fault(addr uint64, acc Access) error {
+	i := m.find(addr)
+	if i < 0 {
+		i = m.growStack(addr)
+		if i < 0 {
+			return &FaultError{Addr: addr, Code: 1}
+		}
+	}
+	v := m.vmas[i]
+	need := machine.Read
+	switch acc {
+	case AccessWrite:
+		need = machine.Write
+	case AccessExec:
+		need = machine.Exec
+	}
+	if v.Perm&need == 0 {
+		return &FaultError{Addr: addr, Code: 2}
+	}
+	va := addr &^ pageMask
+	if f, p, ok := m.pt.Lookup(va); ok {
+		if acc != AccessWrite || p&machine.Write != 0 {
+			return nil // raced with another fault, or a stale TLB entry
+		}
+		if v.Shared {
+			return m.pt.Map(va, f, v.Perm)
+		}
+		// Copy-on-write.
+		if m.frames.count(f) == 1 {
+			return m.pt.Map(va, f, v.Perm)
+		}
+		nf, err := m.frames.alloc()
+		if err != nil {
+			return &FaultError{Addr: addr, NoMem: true}
+		}
+		copy(m.frames.Mem.FrameData(nf), m.frames.Mem.FrameData(f))
+		if err := m.pt.Map(va, nf, v.Perm); err != nil {
+			m.frames.put(nf)
+			return &FaultError{Addr: addr, NoMem: true}
+		}
+		m.frames.put(f)
+		return nil
+	}
+
+	var f machine.Frame
+	switch {
+	case v.shared != nil:
+		idx := (va-v.Start)/pageSize + v.Offset/pageSize
+		v.shared.mu.Lock()
+		sf, ok := v.shared.pages[idx]
+		if !ok {
+			var err error
+			if sf, err = m.frames.alloc(); err != nil {
+				v.shared.mu.Unlock()
+				return &FaultError{Addr: addr, NoMem: true}
+			}
+			v.shared.pages[idx] = sf
+		}
+		v.shared.mu.Unlock()
+		m.frames.get(sf)
+		f = sf
+	default:
+		nf, err := m.frames.alloc()
+		if err != nil {
+			return &FaultError{Addr: addr, NoMem: true}
+		}
+		if v.File != nil {
+			n, err := v.File.ReadAt(m.frames.Mem.FrameData(nf), int64(v.fileOffset(va)))
+			if n == 0 && err != nil && !errors.Is(err, io.EOF) {
+				m.frames.put(nf)
+				return &FaultError{Addr: addr, Code: 2, Bus: true}
+			}
+			if n == 0 && errors.Is(err, io.EOF) {
+				m.frames.put(nf)
+				return &FaultError{Addr: addr, Code: 2, Bus: true} // wholly past EOF
+			}
+		}
+		f = nf
+	}
+	p := v.Perm
+	if v.Shared && v.File != nil {
+		// Writable shared file mappings would need write-back; they are
+		// refused at mmap time, so this is a read-only mapping.
+		p &^= machine.Write
+	}
+	if err := m.pt.Map(va, f, p); err != nil {
+		m.frames.put(f)
+		return &FaultError{Addr: addr, NoMem: true}
+	}
+	return nil
+}
+
+// stackLimit bounds automatic stack growth (RLIMIT_STACK's default).
+const stackLimit = 8 << 20
+
+// growStack extends a grows-down VMA to cover addr, if addr lies within the
+// stack limit below it. It returns the VMA's index or -1.
+func (m *MM) growStack(addr uint64) int {
+	i := sort.Search(len(m.vmas), func(i int) bool { return m.vmas[i].Start > addr })
+	if i == len(m.vmas) || !m.vmas[i].GrowsDown {
+		return -1
+	}
+	v := m.vmas[i]
+	if v.End-(addr&^pageMask) > stackLimit {
+		return -1
+	}
+	newStart := addr &^ pageMask
+	if i > 0 && m.vmas[i-1].End > newStart-pageSize {
+		return -1 // keep a guard gap
+	}
+	v.Start = newStart
+	return i
+}
+
+// Fork returns a copy-on-write copy of the address space.
+func (m *MM) Fork() (*MM, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, err := New(m.plat, m.frames)
+	if err != nil {
+		return nil, err
+	}
+	c.brkStart, c.brk = m.brkStart, m.brk
+	for _, v := range m.vmas {
+		nv := *v
+		if v.shared != nil {
+			v.shared.mu.Lock()
+			v.shared.refs++
+			v.shared.mu.Unlock()
+		}
+		c.vmas = append(c.vmas, &nv)
+		for va := v.Start; va < v.End; va += pageSize {
+			f, p, ok := m.pt.Lookup(va)
+			if !ok {
+				continue
+			}
+			if !v.Shared && p&machine.Write != 0 {
+				p &^= machine.Write
+				m.pt.Map(va, f, p)
+			}
+			m.frames.get(f)
+			if err := c.pt.Map(va, f, p); err != nil {
+				m.frames.put(f)
+				c.mu.Lock()
+				c.releaseLocked()
+				c.mu.Unlock()
+				return nil, err
+			}
+		}
+	}
+	return c, nil
+}
+
+func (m *MM) releaseLocked() {
+	for _, v := range m.vmas {
+		m.unmapPages(v.Start, v.End)
+		m.dropVMA(v)
+	}
+	m.vmas = nil
+	m.pt.Release()
+	m.released = true
+}
+
+// VMAs returns a snapshot of the mappings, in address order.
+func (m *MM) VMAs() []VMA {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]VMA, len(m.vmas))
+	for i, v := range m.vmas {
+		out[i] = *v
+		out[i].shared = nil
+	}
+	return out
+}
+
+// Resident reports how many pages are mapped (for /proc statistics).
+func (m *MM) Resident() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, v := range m.vmas {
+		for va := v.Start; va < v.End; va += pageSize {
+			if _, _, ok := m.pt.Lookup(va); ok {
+				n++
+			}
+		}
+	}
+	return n
+}
