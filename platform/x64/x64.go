@@ -1,0 +1,103 @@
+// Package x64 implements kernel/machine on the nucleus: physical frames from
+// its page allocator, user page tables that share the kernel half, and user
+// contexts that run in ring 3 through (*nucleus.UserContext).Run.
+package x64
+
+import (
+	"unsafe"
+
+	"aramid/kernel/machine"
+	"aramid/platform/x64/nucleus"
+)
+
+// Platform is the x86-64 machine.
+type Platform struct{}
+
+var _ machine.Platform = Platform{}
+
+func (Platform) AllocFrame() (machine.Frame, error) {
+	pa := nucleus.AllocFrame()
+	if pa == 0 {
+		return 0, machine.ErrNoMemory
+	}
+	return machine.Frame(pa), nil
+}
+
+func (Platform) FreeFrame(f machine.Frame) { nucleus.FreeFrame(uint64(f)) }
+
+func (Platform) FrameData(f machine.Frame) []byte { return nucleus.Frame(uint64(f)) }
+
+func (Platform) NewPageTable() (machine.PageTable, error) {
+	root := nucleus.NewAddressSpace()
+	if root == 0 {
+		return nil, machine.ErrNoMemory
+	}
+	return &pageTable{root: root}, nil
+}
+
+func (Platform) NewContext() machine.Context {
+	c := &context{}
+	c.uc.Init()
+	return c
+}
+
+type pageTable struct {
+	root     uint64
+	released bool
+}
+
+func (p *pageTable) Map(va uint64, f machine.Frame, perm machine.Perm) error {
+	if !nucleus.MapUser(p.root, uintptr(va), uint64(f), int(perm)) {
+		return machine.ErrNoMemory
+	}
+	return nil
+}
+
+func (p *pageTable) Unmap(va uint64) (machine.Frame, bool) {
+	pa, ok := nucleus.UnmapUser(p.root, uintptr(va))
+	return machine.Frame(pa), ok
+}
+
+func (p *pageTable) Lookup(va uint64) (machine.Frame, machine.Perm, bool) {
+	pa, perm, ok := nucleus.LookupUser(p.root, uintptr(va))
+	return machine.Frame(pa), machine.Perm(perm), ok
+}
+
+func (p *pageTable) Release() {
+	if !p.released {
+		p.released = true
+		nucleus.FreeAddressSpace(p.root)
+	}
+}
+
+// context is a user thread. The register block of nucleus.UserContext has
+// machine.Regs's layout (checked by TestRegsLayout).
+type context struct {
+	uc nucleus.UserContext
+}
+
+func (c *context) Regs() *machine.Regs { return (*machine.Regs)(unsafe.Pointer(&c.uc.R15)) }
+
+func (c *context) FPU() []byte { return c.uc.FPUState() }
+
+func (c *context) CopyFrom(o machine.Context) {
+	if oc, ok := o.(*context); ok {
+		c.uc.CopyFrom(&oc.uc)
+		return
+	}
+	*c.Regs() = *o.Regs()
+	copy(c.FPU(), o.FPU())
+}
+
+func (c *context) Switch(pt machine.PageTable) machine.Event {
+	c.uc.CR3 = pt.(*pageTable).root
+	c.uc.Run()
+	switch v := c.uc.Vector; {
+	case v == nucleus.VectorSyscall:
+		return machine.Event{Kind: machine.EventSyscall}
+	case v < 32:
+		return machine.Event{Kind: machine.EventFault, Vector: v, ErrorCode: c.uc.ErrorCode, Addr: c.uc.FaultAddr}
+	default:
+		return machine.Event{Kind: machine.EventInterrupt, Vector: v}
+	}
+}
