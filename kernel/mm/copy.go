@@ -121,3 +121,15 @@ func (m *MM) WriteUint32(addr uint64, v uint32) error {
 	b := [4]byte{byte(v), byte(v >> 8), byte(v >> 16), byte(v >> 24)}
 	return m.CopyOut(addr, b[:])
 }
+
+// Frame returns the frame backing addr, faulting the page in for reading
+// (futex keys).
+func (m *MM) Frame(addr uint64) (machine.Frame, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, err := m.page(addr, AccessRead); err != nil {
+		return 0, err
+	}
+	f, _, _ := m.pt.Lookup(addr &^ pageMask)
+	return f, nil
+}

@@ -1,0 +1,383 @@
+package task
+
+import (
+	"time"
+
+	"aramid/kernel/abi"
+)
+
+// SigAction returns and optionally replaces the disposition of sig.
+func (t *Task) SigAction(sig abi.Signal, act *SigAction) (SigAction, error) {
+	if !sig.Valid() || act != nil && (sig == abi.SIGKILL || sig == abi.SIGSTOP) {
+		return SigAction{}, abi.EINVAL
+	}
+	g := t.tg
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	old := g.handlers[sig]
+	if act != nil {
+		a := *act
+		a.Mask &^= abi.MakeSignalSet(abi.SIGKILL, abi.SIGSTOP)
+		g.handlers[sig] = a
+		// Setting SIG_IGN (or SIG_DFL for an ignore-by-default signal)
+		// discards what is pending.
+		if g.ignored(sig) {
+			g.pending.remove(sig)
+			for _, o := range g.tasks {
+				o.mu.Lock()
+				o.pending.remove(sig)
+				o.mu.Unlock()
+			}
+		}
+	}
+	return old, nil
+}
+
+// SigMask returns the signal mask.
+func (t *Task) SigMask() abi.SignalSet {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.sigmask
+}
+
+// SetSigMask replaces the signal mask (SIGKILL and SIGSTOP stay unblocked).
+func (t *Task) SetSigMask(m abi.SignalSet) {
+	t.mu.Lock()
+	t.sigmask = m &^ abi.MakeSignalSet(abi.SIGKILL, abi.SIGSTOP)
+	t.mu.Unlock()
+}
+
+// Pending returns the signals pending for the thread or its process.
+func (t *Task) Pending() abi.SignalSet {
+	g := t.tg
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.pending.set | g.pending.set
+}
+
+// SigAltStack returns and optionally replaces the alternate signal stack.
+func (t *Task) SigAltStack(sp, size uint64, flags uint32, set bool) (oSP, oSize uint64, oFlags uint32, err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	rsp := t.Regs().Rsp
+	oSP, oSize, oFlags = t.altSP, t.altSize, t.altFlags
+	onStack := t.altFlags&abi.SS_DISABLE == 0 && t.altSize != 0 && rsp >= t.altSP && rsp < t.altSP+t.altSize
+	if onStack {
+		oFlags |= abi.SS_ONSTACK
+	}
+	if t.altSize == 0 && t.altFlags == 0 {
+		oFlags = abi.SS_DISABLE
+	}
+	if !set {
+		return
+	}
+	if onStack {
+		return 0, 0, 0, abi.EPERM
+	}
+	switch {
+	case flags&abi.SS_DISABLE != 0:
+		t.altSP, t.altSize, t.altFlags = 0, 0, abi.SS_DISABLE
+	case flags&^abi.SS_AUTODISARM != 0:
+		return 0, 0, 0, abi.EINVAL
+	case size < 2048:
+		return 0, 0, 0, abi.ENOMEM
+	default:
+		t.altSP, t.altSize, t.altFlags = sp, size, flags
+	}
+	return
+}
+
+// SigSuspend replaces the mask until a handled signal arrives (the caller
+// returns ERESTARTNOHAND so the handler runs and the call reports EINTR).
+func (t *Task) SigSuspend(mask abi.SignalSet) error {
+	t.mu.Lock()
+	old := t.sigmask
+	t.savedMask = &old
+	t.sigmask = mask &^ abi.MakeSignalSet(abi.SIGKILL, abi.SIGSTOP)
+	t.mu.Unlock()
+	for {
+		if err := t.Block(nil, -1); err != nil {
+			return abi.ERESTARTNOHAND
+		}
+	}
+}
+
+// SigTimedWait dequeues a signal in set, waiting up to timeout (negative:
+// forever; zero: poll). It returns the signal and its siginfo bytes.
+func (t *Task) SigTimedWait(set abi.SignalSet, timeout time.Duration) (abi.Signal, []byte, error) {
+	set &^= abi.MakeSignalSet(abi.SIGKILL, abi.SIGSTOP)
+	deadline := time.Now().Add(timeout)
+	for {
+		g := t.tg
+		g.mu.Lock()
+		t.mu.Lock()
+		// Take only from set, regardless of the mask.
+		si, ok := t.pending.take(^set)
+		if !ok {
+			si, ok = g.pending.take(^set)
+		}
+		t.mu.Unlock()
+		g.mu.Unlock()
+		if ok {
+			b := make([]byte, 128)
+			encodeSiginfo(b, si)
+			return si.signo, b, nil
+		}
+		if timeout == 0 {
+			return 0, nil, abi.EAGAIN
+		}
+		wait := time.Duration(-1)
+		if timeout > 0 {
+			if wait = time.Until(deadline); wait <= 0 {
+				return 0, nil, abi.EAGAIN
+			}
+		}
+		// Signals in set wake us even while blocked: check them first.
+		err := t.blockForSet(set, wait)
+		if err == abi.ETIMEDOUT {
+			return 0, nil, abi.EAGAIN
+		}
+		if err != nil {
+			return 0, nil, abi.EINTR
+		}
+	}
+}
+
+// blockForSet waits for a signal in set (nil) or any unblocked signal
+// (ERESTARTSYS), or the timeout.
+func (t *Task) blockForSet(set abi.SignalSet, timeout time.Duration) error {
+	var tc <-chan time.Time
+	if timeout >= 0 {
+		tm := time.NewTimer(timeout)
+		defer tm.Stop()
+		tc = tm.C
+	}
+	for {
+		if t.Pending()&set != 0 {
+			return nil
+		}
+		if t.interrupted() {
+			return abi.ERESTARTSYS
+		}
+		select {
+		case <-tc:
+			return abi.ETIMEDOUT
+		case <-t.interrupt:
+		}
+	}
+}
+
+// SignalInfo builds a siginfo for a signal sent by kill/tgkill from sender.
+func SignalInfo(sig abi.Signal, code int32, sender *Task) sigInfo {
+	si := sigInfo{signo: sig, code: code}
+	if sender != nil {
+		si.pid = sender.tg.ID
+		si.uid = sender.tg.Creds().UID
+	}
+	return si
+}
+
+// Kill implements kill(2): pid > 0 a process, 0 the caller's process group,
+// -1 every process but init and the caller, < -1 process group -pid.
+func (t *Task) Kill(pid int32, sig abi.Signal) error {
+	if sig != 0 && !sig.Valid() {
+		return abi.EINVAL
+	}
+	k := t.k
+	var targets []*ThreadGroup
+	k.mu.Lock()
+	switch {
+	case pid > 0:
+		if g := k.groups[pid]; g != nil {
+			targets = append(targets, g)
+		}
+	case pid == 0 || pid < -1:
+		pg := t.tg.pgid
+		if pid < -1 {
+			pg = -pid
+		}
+		for _, g := range k.groups {
+			if g.pgid == pg {
+				targets = append(targets, g)
+			}
+		}
+	default:
+		for _, g := range k.groups {
+			if g.ID != 1 && g != t.tg {
+				targets = append(targets, g)
+			}
+		}
+	}
+	k.mu.Unlock()
+	live := 0
+	for _, g := range targets {
+		if g.Zombie() {
+			if pid > 0 {
+				live++ // a zombie can still be "signalled" (no effect)
+			}
+			continue
+		}
+		live++
+		if sig != 0 {
+			g.SendGroup(SignalInfo(sig, siUser, t))
+		}
+	}
+	if live == 0 {
+		return abi.ESRCH
+	}
+	return nil
+}
+
+// Tgkill sends sig to thread tid of process tgid (tgid < 0: any process).
+func (t *Task) Tgkill(tgid, tid int32, sig abi.Signal) error {
+	if sig != 0 && !sig.Valid() || tid <= 0 {
+		return abi.EINVAL
+	}
+	target := t.k.Task(tid)
+	if target == nil || tgid > 0 && target.tg.ID != tgid {
+		return abi.ESRCH
+	}
+	if sig != 0 {
+		target.Send(SignalInfo(sig, siTkill, t))
+	}
+	return nil
+}
+
+// SendToGroup sends a kernel-generated signal (SIGINT from the terminal,
+// SIGPIPE, SIGALRM) to every process in process group pgid.
+func (k *Kernel) SendToGroup(pgid int32, sig abi.Signal) {
+	k.mu.Lock()
+	var targets []*ThreadGroup
+	for _, g := range k.groups {
+		if g.pgid == pgid {
+			targets = append(targets, g)
+		}
+	}
+	k.mu.Unlock()
+	for _, g := range targets {
+		g.SendGroup(sigInfo{signo: sig, code: siKernel})
+	}
+}
+
+// SendKernel sends a kernel-generated signal to the task's process.
+func (t *Task) SendKernel(sig abi.Signal) {
+	t.tg.SendGroup(sigInfo{signo: sig, code: siKernel})
+}
+
+// SetPGID implements setpgid(2).
+func (t *Task) SetPGID(pid, pgid int32) error {
+	k := t.k
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	g := t.tg
+	if pid != 0 && pid != g.ID {
+		c := k.groups[pid]
+		if c == nil || c.parent != g {
+			return abi.ESRCH
+		}
+		if c.sid != g.sid {
+			return abi.EPERM
+		}
+		g = c
+	}
+	if pgid == 0 {
+		pgid = g.ID
+	}
+	if pgid < 0 {
+		return abi.EINVAL
+	}
+	if g.sid == g.ID {
+		return abi.EPERM // a session leader cannot move
+	}
+	if pgid != g.ID {
+		found := false
+		for _, o := range k.groups {
+			if o.pgid == pgid && o.sid == g.sid {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return abi.EPERM
+		}
+	}
+	g.pgid = pgid
+	return nil
+}
+
+// GetPGID returns the process group of pid (0: the caller).
+func (t *Task) GetPGID(pid int32) (int32, error) {
+	k := t.k
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	g := t.tg
+	if pid != 0 {
+		if g = k.groups[pid]; g == nil {
+			return 0, abi.ESRCH
+		}
+	}
+	return g.pgid, nil
+}
+
+// GetSID returns the session of pid (0: the caller).
+func (t *Task) GetSID(pid int32) (int32, error) {
+	k := t.k
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	g := t.tg
+	if pid != 0 {
+		if g = k.groups[pid]; g == nil {
+			return 0, abi.ESRCH
+		}
+	}
+	return g.sid, nil
+}
+
+// SetSID implements setsid(2).
+func (t *Task) SetSID() (int32, error) {
+	k := t.k
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	g := t.tg
+	for _, o := range k.groups {
+		if o.pgid == g.ID {
+			return 0, abi.EPERM // already a process-group leader
+		}
+	}
+	g.sid, g.pgid = g.ID, g.ID
+	return g.ID, nil
+}
+
+// SetClearChildTID implements set_tid_address(2).
+func (t *Task) SetClearChildTID(addr uint64) {
+	t.mu.Lock()
+	t.clearChildTID = addr
+	t.mu.Unlock()
+}
+
+// SetRobustList records set_robust_list(2)'s head.
+func (t *Task) SetRobustList(head uint64) {
+	t.mu.Lock()
+	t.robustList = head
+	t.mu.Unlock()
+}
+
+// RobustList returns the recorded robust-list head.
+func (t *Task) RobustList() uint64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.robustList
+}
+
+// Children returns the process's children (for /proc and waits).
+func (g *ThreadGroup) Children() []*ThreadGroup {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := make([]*ThreadGroup, 0, len(g.children))
+	for c := range g.children {
+		out = append(out, c)
+	}
+	return out
+}

@@ -1,0 +1,566 @@
+package task
+
+import (
+	"encoding/binary"
+	"time"
+
+	"aramid/kernel/abi"
+)
+
+// sigInfo is a queued signal's siginfo.
+type sigInfo struct {
+	signo  abi.Signal
+	errno  int32
+	code   int32
+	pid    int32
+	uid    uint32
+	status int32
+	addr   uint64
+	value  uint64
+}
+
+// SI codes.
+const (
+	siUser   = 0
+	siKernel = 0x80
+	siQueue  = -1
+	siTkill  = -6
+	cldExited = 1
+	cldKilled = 2
+	cldDumped = 3
+	cldStopped = 5
+	cldContinued = 6
+)
+
+// sigQueue holds pending signals: standard signals at most once,
+// real-time signals queued in order.
+type sigQueue struct {
+	set   abi.SignalSet
+	infos []sigInfo
+}
+
+func (q *sigQueue) add(si sigInfo) {
+	if si.signo < abi.SIGRTMIN && q.set.Has(si.signo) {
+		return
+	}
+	q.set |= si.signo.Mask()
+	q.infos = append(q.infos, si)
+}
+
+// take removes the lowest pending signal not in mask.
+func (q *sigQueue) take(mask abi.SignalSet) (sigInfo, bool) {
+	avail := q.set &^ mask
+	if avail == 0 {
+		return sigInfo{}, false
+	}
+	var sig abi.Signal
+	for s := abi.Signal(1); s <= abi.SIGRTMAX; s++ {
+		if avail.Has(s) {
+			sig = s
+			break
+		}
+	}
+	for i, si := range q.infos {
+		if si.signo == sig {
+			q.infos = append(q.infos[:i], q.infos[i+1:]...)
+			still := false
+			for _, o := range q.infos {
+				if o.signo == sig {
+					still = true
+				}
+			}
+			if !still {
+				q.set &^= sig.Mask()
+			}
+			return si, true
+		}
+	}
+	q.set &^= sig.Mask()
+	return sigInfo{signo: sig}, true
+}
+
+func (q *sigQueue) remove(sig abi.Signal) {
+	q.set &^= sig.Mask()
+	kept := q.infos[:0]
+	for _, si := range q.infos {
+		if si.signo != sig {
+			kept = append(kept, si)
+		}
+	}
+	q.infos = kept
+}
+
+// defaultAction classifies SIG_DFL behaviour.
+type defaultAction int
+
+const (
+	actTerm defaultAction = iota
+	actCore
+	actIgnore
+	actStop
+	actCont
+)
+
+func defaultFor(sig abi.Signal) defaultAction {
+	switch sig {
+	case abi.SIGCHLD, abi.SIGURG, abi.SIGWINCH:
+		return actIgnore
+	case abi.SIGCONT:
+		return actCont
+	case abi.SIGSTOP, abi.SIGTSTP, abi.SIGTTIN, abi.SIGTTOU:
+		return actStop
+	case abi.SIGQUIT, abi.SIGILL, abi.SIGTRAP, abi.SIGABRT, abi.SIGBUS, abi.SIGFPE, abi.SIGSEGV,
+		abi.SIGXCPU, abi.SIGXFSZ, abi.SIGSYS:
+		return actCore
+	}
+	return actTerm
+}
+
+// kick interrupts the task if it is blocked.
+func (t *Task) kick() {
+	select {
+	case t.interrupt <- struct{}{}:
+	default:
+	}
+}
+
+// ignored reports whether sig would be discarded on arrival.
+func (g *ThreadGroup) ignored(sig abi.Signal) bool {
+	h := g.handlers[sig].Handler
+	return h == uint64(abi.SIG_IGN) || h == uint64(abi.SIG_DFL) && defaultFor(sig) == actIgnore
+}
+
+// SendGroup queues a process-directed signal and wakes a thread that can
+// take it.
+func (g *ThreadGroup) SendGroup(si sigInfo) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.sendLocked(si)
+}
+
+func (g *ThreadGroup) sendLocked(si sigInfo) {
+	if g.zombie {
+		return
+	}
+	sig := si.signo
+	if sig == abi.SIGCONT || sig == abi.SIGKILL {
+		// SIGCONT resumes a stopped group even if handled or ignored.
+		for _, s := range []abi.Signal{abi.SIGSTOP, abi.SIGTSTP, abi.SIGTTIN, abi.SIGTTOU} {
+			g.pending.remove(s)
+		}
+		if g.stopped {
+			g.stopped = false
+			g.waitCont = true
+			g.notifyParentLocked(cldContinued, int32(abi.SIGCONT))
+		}
+	}
+	if defaultFor(sig) == actStop {
+		g.pending.remove(abi.SIGCONT)
+	}
+	if sig != abi.SIGKILL && sig != abi.SIGSTOP && g.ignored(sig) {
+		return
+	}
+	g.pending.add(si)
+	for _, t := range g.tasks {
+		t.mu.Lock()
+		blocked := t.sigmask.Has(sig) && sig != abi.SIGKILL && sig != abi.SIGSTOP
+		t.mu.Unlock()
+		if !blocked {
+			t.kick()
+			return
+		}
+	}
+	for _, t := range g.tasks { // all block it: still wake one for sigtimedwait
+		t.kick()
+		return
+	}
+}
+
+// Send queues a thread-directed signal.
+func (t *Task) Send(si sigInfo) {
+	g := t.tg
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if si.signo != abi.SIGKILL && si.signo != abi.SIGSTOP && g.ignored(si.signo) && si.signo != abi.SIGCONT {
+		return
+	}
+	if si.signo == abi.SIGKILL || si.signo == abi.SIGCONT {
+		g.sendLocked(si)
+		return
+	}
+	t.mu.Lock()
+	t.pending.add(si)
+	t.mu.Unlock()
+	t.kick()
+}
+
+// forceSignal delivers a synchronous fault signal: it cannot be blocked or
+// ignored (a blocked or ignored fault signal kills, as on Linux).
+func (t *Task) forceSignal(sig abi.Signal, si sigInfo) {
+	g := t.tg
+	g.mu.Lock()
+	t.mu.Lock()
+	h := &g.handlers[sig]
+	if t.sigmask.Has(sig) || h.Handler == uint64(abi.SIG_IGN) {
+		h.Handler = uint64(abi.SIG_DFL)
+		t.sigmask &^= sig.Mask()
+	}
+	t.pending.add(si)
+	t.mu.Unlock()
+	g.mu.Unlock()
+}
+
+// Block waits for ch, the timeout (negative: none) or a signal, whichever
+// comes first: nil, abi.ETIMEDOUT or abi.ERESTARTSYS. It implements the
+// file layer's Blocker.
+func (t *Task) Block(ch <-chan struct{}, timeout time.Duration) error {
+	if t.interrupted() {
+		return abi.ERESTARTSYS
+	}
+	var tc <-chan time.Time
+	if timeout >= 0 {
+		tm := time.NewTimer(timeout)
+		defer tm.Stop()
+		tc = tm.C
+	}
+	for {
+		select {
+		case <-ch:
+			return nil
+		case <-tc:
+			return abi.ETIMEDOUT
+		case <-t.interrupt:
+			if t.interrupted() {
+				return abi.ERESTARTSYS
+			}
+		}
+	}
+}
+
+// interrupted reports whether a signal the task must handle is pending (or
+// the task must exit).
+func (t *Task) interrupted() bool {
+	g := t.tg
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if g.exiting || t.exited {
+		return true
+	}
+	return (t.pending.set|g.pending.set)&^t.sigmask != 0
+}
+
+// Signal frame layout (x86-64 rt_sigframe).
+const (
+	frameUC     = 8
+	ucStackOff  = 16
+	ucMctx      = 40
+	ucSigmask   = 40 + 256
+	ucSize      = 304 + 8 // + __unused padding to keep siginfo 8-aligned? (kernel: uc then siginfo)
+	frameInfo   = 8 + 304
+	frameSize   = frameInfo + 128
+	scErr       = 152
+	scTrapno    = 160
+	scOldmask   = 168
+	scCR2       = 176
+	scFpstate   = 184
+	fpMagic1    = 0x46505853
+	fpMagic2    = 0x46505845
+)
+
+// deliverSignals runs pending signals' actions on the way back to user
+// mode: default actions here, handlers by building a frame.
+func (t *Task) deliverSignals() {
+	for {
+		g := t.tg
+		g.mu.Lock()
+		t.mu.Lock()
+		if g.exiting || t.exited {
+			t.mu.Unlock()
+			g.mu.Unlock()
+			return
+		}
+		mask := t.sigmask
+		si, ok := t.pending.take(mask)
+		if !ok {
+			si, ok = g.pending.take(mask)
+		}
+		if !ok {
+			// A restart that no handler interrupted goes ahead as it was.
+			t.mu.Unlock()
+			g.mu.Unlock()
+			t.finishRestart(nil)
+			return
+		}
+		act := g.handlers[si.signo]
+		t.mu.Unlock()
+		switch {
+		case act.Handler == uint64(abi.SIG_IGN):
+			g.mu.Unlock()
+			continue
+		case act.Handler == uint64(abi.SIG_DFL):
+			switch defaultFor(si.signo) {
+			case actIgnore, actCont:
+				g.mu.Unlock()
+				continue
+			case actStop:
+				g.stopped = true
+				g.waitStop = true
+				g.notifyParentLocked(cldStopped, int32(si.signo))
+				g.mu.Unlock()
+				t.waitWhileStopped()
+				continue
+			case actCore:
+				g.mu.Unlock()
+				t.exitGroup(uint32(si.signo) | 0x80)
+				return
+			default:
+				g.mu.Unlock()
+				t.exitGroup(uint32(si.signo))
+				return
+			}
+		}
+		if act.Flags&abi.SA_RESETHAND != 0 {
+			g.handlers[si.signo].Handler = uint64(abi.SIG_DFL)
+		}
+		g.mu.Unlock()
+		t.finishRestart(&act)
+		if err := t.setupFrame(si, act); err != nil {
+			t.k.Logf("%v: cannot build a signal frame for signal %d: %v", t, si.signo, err)
+			t.exitGroup(uint32(abi.SIGSEGV) | 0x80)
+			return
+		}
+		return
+	}
+}
+
+// waitWhileStopped parks a thread of a stopped group until SIGCONT or
+// SIGKILL.
+func (t *Task) waitWhileStopped() {
+	for {
+		g := t.tg
+		g.mu.Lock()
+		stopped := g.stopped && !g.exiting
+		g.mu.Unlock()
+		if !stopped {
+			return
+		}
+		<-t.interrupt
+	}
+}
+
+// Restart handling: the syscall layer records how the interrupted call
+// wants to finish; finishRestart applies it once delivery is decided.
+type restartKind int
+
+const (
+	restartNone restartKind = iota
+	restartSys              // ERESTARTSYS: restart unless a handler without SA_RESTART runs
+	restartNoIntr           // ERESTARTNOINTR: always restart
+	restartNoHand           // ERESTARTNOHAND: restart only if no handler runs
+)
+
+// SetRestart is called by the syscall layer when a call returned one of the
+// internal restart errors; RAX still holds the error.
+func (t *Task) SetRestart(err abi.Errno) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch err {
+	case abi.ERESTARTSYS:
+		t.restart = restartSys
+	case abi.ERESTARTNOINTR:
+		t.restart = restartNoIntr
+	case abi.ERESTARTNOHAND, abi.ERESTART_RESTARTBLOCK:
+		t.restart = restartNoHand
+	}
+}
+
+func (t *Task) finishRestart(act *SigAction) {
+	t.mu.Lock()
+	kind := t.restart
+	t.restart = restartNone
+	t.mu.Unlock()
+	if kind == restartNone {
+		return
+	}
+	r := t.Regs()
+	restart := false
+	switch kind {
+	case restartNoIntr:
+		restart = true
+	case restartSys:
+		restart = act == nil || act.Flags&abi.SA_RESTART != 0
+	case restartNoHand:
+		restart = act == nil
+	}
+	if restart {
+		r.Rax = r.OrigRax
+		r.Rip -= 2 // back over SYSCALL
+	} else {
+		r.Rax = errnoReturn(abi.EINTR)
+	}
+}
+
+// setupFrame builds an rt_sigframe on the user stack (or the alternate
+// stack) and points the registers at the handler.
+func (t *Task) setupFrame(si sigInfo, act SigAction) error {
+	r := t.Regs()
+	m := t.MM()
+	t.mu.Lock()
+	sp := r.Rsp - 128 // red zone
+	onAlt := t.altFlags&abi.SS_DISABLE == 0 && t.altSize != 0 && r.Rsp >= t.altSP && r.Rsp < t.altSP+t.altSize
+	if act.Flags&abi.SA_ONSTACK != 0 && t.altFlags&abi.SS_DISABLE == 0 && t.altSize != 0 && !onAlt {
+		sp = t.altSP + t.altSize
+	}
+	altSP, altSize, altFlags := t.altSP, t.altSize, t.altFlags
+	if onAlt {
+		altFlags |= abi.SS_ONSTACK
+	}
+	oldMask := t.sigmask
+	if t.savedMask != nil {
+		oldMask = *t.savedMask
+		t.savedMask = nil
+	}
+	t.mu.Unlock()
+
+	fpu := t.Ctx.FPU()
+	fpSize := uint64(len(fpu)) + 4 // + FP_XSTATE_MAGIC2
+	fp := (sp - fpSize) &^ 63
+	frame := (fp-frameSize)&^15 - 8
+
+	img := make([]byte, len(fpu)+4)
+	copy(img, fpu)
+	// fpx_sw_bytes in the legacy area's software-reserved bytes.
+	binary.LittleEndian.PutUint32(img[464:], fpMagic1)
+	binary.LittleEndian.PutUint32(img[468:], uint32(len(img)))
+	binary.LittleEndian.PutUint64(img[472:], xfeaturesFor(len(fpu)))
+	binary.LittleEndian.PutUint32(img[480:], uint32(len(fpu)))
+	binary.LittleEndian.PutUint32(img[len(fpu):], fpMagic2)
+
+	b := make([]byte, frameSize)
+	le := binary.LittleEndian
+	le.PutUint64(b[0:], act.Restorer)
+	uc := b[frameUC:]
+	le.PutUint64(uc[0:], 0x1|0x2|0x4) // UC_FP_XSTATE | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS
+	le.PutUint64(uc[ucStackOff:], altSP)
+	le.PutUint32(uc[ucStackOff+8:], altFlags)
+	le.PutUint64(uc[ucStackOff+16:], altSize)
+	mc := uc[ucMctx:]
+	regs := []uint64{r.R8, r.R9, r.R10, r.R11, r.R12, r.R13, r.R14, r.R15, r.Rdi, r.Rsi, r.Rbp, r.Rbx,
+		r.Rdx, r.Rax, r.Rcx, r.Rsp, r.Rip, r.Eflags}
+	for i, v := range regs {
+		le.PutUint64(mc[i*8:], v)
+	}
+	le.PutUint64(mc[144:], 0x33|0x2b<<48) // cs, gs, fs, ss
+	le.PutUint64(mc[scErr:], 0)
+	le.PutUint64(mc[scTrapno:], 0)
+	le.PutUint64(mc[scOldmask:], uint64(oldMask))
+	le.PutUint64(mc[scCR2:], si.addr)
+	le.PutUint64(mc[scFpstate:], fp)
+	le.PutUint64(uc[ucSigmask:], uint64(oldMask))
+	encodeSiginfo(b[frameInfo:], si)
+
+	if err := m.CopyOut(fp, img); err != nil {
+		return err
+	}
+	if err := m.CopyOut(frame, b); err != nil {
+		return err
+	}
+
+	t.mu.Lock()
+	newMask := t.sigmask | act.Mask
+	if act.Flags&abi.SA_NODEFER == 0 {
+		newMask |= si.signo.Mask()
+	}
+	t.sigmask = newMask &^ abi.MakeSignalSet(abi.SIGKILL, abi.SIGSTOP)
+	t.mu.Unlock()
+
+	r.Rsp = frame
+	r.Rip = act.Handler
+	r.Rdi = uint64(si.signo)
+	r.Rsi = frame + frameInfo
+	r.Rdx = frame + frameUC
+	r.Rax = 0
+	r.Eflags &^= 0x40500 // TF, DF, AC
+	return nil
+}
+
+func xfeaturesFor(fpuLen int) uint64 {
+	switch {
+	case fpuLen >= 2688:
+		return 0xe7
+	case fpuLen >= 832:
+		return 0x7
+	}
+	return 0x3
+}
+
+func encodeSiginfo(b []byte, si sigInfo) {
+	le := binary.LittleEndian
+	le.PutUint32(b[0:], uint32(si.signo))
+	le.PutUint32(b[4:], uint32(si.errno))
+	le.PutUint32(b[8:], uint32(si.code))
+	switch si.signo {
+	case abi.SIGSEGV, abi.SIGBUS, abi.SIGILL, abi.SIGFPE, abi.SIGTRAP:
+		if si.code > 0 && si.code != siKernel || si.signo == abi.SIGSEGV {
+			le.PutUint64(b[16:], si.addr)
+			return
+		}
+	}
+	le.PutUint32(b[16:], uint32(si.pid))
+	le.PutUint32(b[20:], si.uid)
+	if si.signo == abi.SIGCHLD {
+		le.PutUint32(b[24:], uint32(si.status))
+	} else {
+		le.PutUint64(b[24:], si.value)
+	}
+}
+
+// Sigreturn restores the context saved by setupFrame (rt_sigreturn).
+func (t *Task) Sigreturn() error {
+	r := t.Regs()
+	m := t.MM()
+	frame := r.Rsp - 8
+	b := make([]byte, frameSize)
+	if err := m.CopyIn(frame, b); err != nil {
+		return err
+	}
+	le := binary.LittleEndian
+	uc := b[frameUC:]
+	mc := uc[ucMctx:]
+	g := func(i int) uint64 { return le.Uint64(mc[i*8:]) }
+	r.R8, r.R9, r.R10, r.R11, r.R12, r.R13, r.R14, r.R15 = g(0), g(1), g(2), g(3), g(4), g(5), g(6), g(7)
+	r.Rdi, r.Rsi, r.Rbp, r.Rbx, r.Rdx, r.Rax, r.Rcx, r.Rsp = g(8), g(9), g(10), g(11), g(12), g(13), g(14), g(15)
+	r.Rip = g(16)
+	r.Eflags = g(17)&0x254dd5 | 0x202
+	r.OrigRax = ^uint64(0)
+	mask := abi.SignalSet(le.Uint64(uc[ucSigmask:])) &^ abi.MakeSignalSet(abi.SIGKILL, abi.SIGSTOP)
+	t.mu.Lock()
+	t.sigmask = mask
+	t.mu.Unlock()
+	if fp := le.Uint64(mc[scFpstate:]); fp != 0 {
+		fpu := t.Ctx.FPU()
+		img := make([]byte, len(fpu))
+		if err := m.CopyIn(fp, img); err != nil {
+			return err
+		}
+		sanitizeXSave(img)
+		copy(fpu, img)
+	}
+	return nil
+}
+
+// sanitizeXSave makes an XSAVE image from user memory safe for XRSTOR: a
+// bad header or MXCSR would fault in the kernel.
+func sanitizeXSave(img []byte) {
+	le := binary.LittleEndian
+	le.PutUint32(img[24:], le.Uint32(img[24:])&0xffff)       // MXCSR: no reserved bits
+	le.PutUint64(img[512:], le.Uint64(img[512:])&xfeaturesFor(len(img))) // XSTATE_BV
+	for i := 520; i < 576 && i < len(img); i++ {              // XCOMP_BV and reserved
+		img[i] = 0
+	}
+}
+
+// errnoReturn is the RAX value of a failed system call: -errno.
+func errnoReturn(e abi.Errno) uint64 { return -uint64(e) }

@@ -1,0 +1,408 @@
+// Package task implements processes and threads: the kernel-wide task
+// table, thread groups (processes) with their credentials, signal handlers
+// and children, tasks (threads) that run user code as goroutines, and the
+// life cycle — clone, execve, exit, wait — plus signal delivery and futexes.
+//
+// Each task is a goroutine looping on machine.Context.Switch: user code runs
+// until a system call, fault or interrupt, the goroutine handles it in
+// ordinary Go, delivers pending signals, and switches back. The Go scheduler
+// is the process scheduler.
+//
+// Locking: Kernel.mu (task table, process tree, process groups) is taken
+// before ThreadGroup.mu, which is taken before Task.mu. Futex state has its
+// own lock, taken before MM locks (futex words are read under it). No lock
+// is held while a task blocks.
+package task
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"aramid/kernel/abi"
+	"aramid/kernel/machine"
+	"aramid/kernel/mm"
+)
+
+// Kernel is the process table and what every task shares.
+type Kernel struct {
+	Plat   machine.Platform
+	Frames *mm.Frames
+
+	// Dispatch handles the system call in t's registers (set by package
+	// syscalls).
+	Dispatch func(t *Task)
+	// Logf writes a kernel log line.
+	Logf func(format string, args ...any)
+	// InitExited is called when PID 1 exits, with its wait status.
+	InitExited func(status uint32)
+	// Now and Monotonic are the clocks.
+	Now       func() time.Time
+	Monotonic func() time.Duration
+
+	mu     sync.Mutex
+	nextID int32
+	tasks  map[int32]*Task
+	groups map[int32]*ThreadGroup
+	init   *ThreadGroup
+
+	futexes futexTable
+}
+
+// NewKernel returns an empty kernel.
+func NewKernel(p machine.Platform) *Kernel {
+	k := &Kernel{
+		Plat:      p,
+		Frames:    mm.NewFrames(p),
+		Logf:      func(string, ...any) {},
+		Now:       time.Now,
+		tasks:     map[int32]*Task{},
+		groups:    map[int32]*ThreadGroup{},
+		nextID:    1,
+	}
+	start := time.Now()
+	k.Monotonic = func() time.Duration { return time.Since(start) }
+	k.futexes.init()
+	return k
+}
+
+func (k *Kernel) allocID() int32 {
+	for {
+		id := k.nextID
+		k.nextID++
+		if k.nextID > 4194304 {
+			k.nextID = 2
+		}
+		if k.tasks[id] == nil && k.groups[id] == nil && !k.pgidInUse(id) {
+			return id
+		}
+	}
+}
+
+func (k *Kernel) pgidInUse(id int32) bool {
+	for _, g := range k.groups {
+		if g.pgid == id || g.sid == id {
+			return true
+		}
+	}
+	return false
+}
+
+// Task returns the task with thread id tid, or nil.
+func (k *Kernel) Task(tid int32) *Task {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.tasks[tid]
+}
+
+// Group returns the thread group (process) with id pid, or nil.
+func (k *Kernel) Group(pid int32) *ThreadGroup {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.groups[pid]
+}
+
+// Groups returns a snapshot of every live or zombie process.
+func (k *Kernel) Groups() []*ThreadGroup {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	out := make([]*ThreadGroup, 0, len(k.groups))
+	for _, g := range k.groups {
+		out = append(out, g)
+	}
+	return out
+}
+
+// Creds are a process's credentials.
+type Creds struct {
+	UID, EUID, SUID, FSUID uint32
+	GID, EGID, SGID, FSGID uint32
+	Groups                 []uint32
+}
+
+// SigAction is a signal's disposition (struct sigaction for rt_sigaction).
+type SigAction struct {
+	Handler, Flags, Restorer uint64
+	Mask                     abi.SignalSet
+}
+
+// ThreadGroup is a process.
+type ThreadGroup struct {
+	k  *Kernel
+	ID int32 // tgid = pid
+
+	mu        sync.Mutex
+	parent    *ThreadGroup
+	children  map[*ThreadGroup]struct{}
+	pgid, sid int32
+	tasks     map[int32]*Task
+	mm        *mm.MM
+	creds     Creds
+	handlers  [abi.NSIG]SigAction
+	pending   sigQueue
+	exitSignal abi.Signal // sent to the parent at exit (SIGCHLD normally)
+
+	// Exit state.
+	exiting    bool   // exit_group or a fatal signal: threads must stop
+	exitStatus uint32 // wait status
+	zombie     bool
+	reaped     bool
+	stopped    bool
+	// reportable state changes for wait: stop/continue
+	waitStop, waitCont bool
+
+	childEvent chan struct{} // closed and replaced on every child state change
+
+	subreaper bool
+	comm      string
+	argv      []string
+	exe       string
+
+	// Files and FS context: the fd table and cwd/root/umask, owned by the
+	// file layer (set by package syscalls, which knows the concrete types).
+	Files any
+	FS    any
+
+	startTime time.Duration
+}
+
+// Task is a thread.
+type Task struct {
+	k   *Kernel
+	tg  *ThreadGroup
+	ID  int32
+	Ctx machine.Context
+
+	mu            sync.Mutex
+	sigmask       abi.SignalSet
+	savedMask     *abi.SignalSet // restored after a handler from sigsuspend
+	pending       sigQueue
+	altSP         uint64
+	altSize       uint64
+	altFlags      uint32
+	clearChildTID uint64
+	robustList    uint64
+	interrupt     chan struct{}
+	exited        bool
+	comm          string
+	// restart is how an interrupted system call finishes (see SetRestart).
+	restart restartKind
+	// vforkDone is closed when this task (a vfork child) execs or exits.
+	vforkDone chan struct{}
+}
+
+// TG returns the task's thread group.
+func (t *Task) TG() *ThreadGroup { return t.tg }
+
+// Kernel returns the kernel.
+func (t *Task) Kernel() *Kernel { return t.k }
+
+// MM returns the task's address space.
+func (t *Task) MM() *mm.MM {
+	t.tg.mu.Lock()
+	defer t.tg.mu.Unlock()
+	return t.tg.mm
+}
+
+// Regs returns the task's registers (valid while the task is in the kernel).
+func (t *Task) Regs() *machine.Regs { return t.Ctx.Regs() }
+
+// Comm returns the thread's name.
+func (t *Task) Comm() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.comm
+}
+
+// SetComm sets the thread's name (prctl PR_SET_NAME), at most 15 bytes.
+func (t *Task) SetComm(s string) {
+	if len(s) > 15 {
+		s = s[:15]
+	}
+	t.mu.Lock()
+	t.comm = s
+	t.mu.Unlock()
+}
+
+// Creds returns a copy of the process's credentials.
+func (g *ThreadGroup) Creds() Creds {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	c := g.creds
+	c.Groups = append([]uint32(nil), g.creds.Groups...)
+	return c
+}
+
+// SetCreds replaces the credentials.
+func (g *ThreadGroup) SetCreds(c Creds) {
+	g.mu.Lock()
+	g.creds = c
+	g.mu.Unlock()
+}
+
+// IDs returns pid, ppid, pgid and sid.
+func (g *ThreadGroup) IDs() (pid, ppid, pgid, sid int32) {
+	g.k.mu.Lock()
+	defer g.k.mu.Unlock()
+	ppid = 0
+	if g.parent != nil {
+		ppid = g.parent.ID
+	}
+	return g.ID, ppid, g.pgid, g.sid
+}
+
+// Argv returns the command line of the last execve.
+func (g *ThreadGroup) Argv() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.argv
+}
+
+// Exe returns the path of the running executable.
+func (g *ThreadGroup) Exe() string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.exe
+}
+
+// Tasks returns the group's threads.
+func (g *ThreadGroup) Tasks() []*Task {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := make([]*Task, 0, len(g.tasks))
+	for _, t := range g.tasks {
+		out = append(out, t)
+	}
+	return out
+}
+
+// SetSubreaper sets PR_SET_CHILD_SUBREAPER.
+func (g *ThreadGroup) SetSubreaper(on bool) {
+	g.mu.Lock()
+	g.subreaper = on
+	g.mu.Unlock()
+}
+
+// Subreaper reports PR_GET_CHILD_SUBREAPER.
+func (g *ThreadGroup) Subreaper() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.subreaper
+}
+
+// StartTime is when the process started (since boot).
+func (g *ThreadGroup) StartTime() time.Duration { return g.startTime }
+
+// Zombie reports whether the process has exited and awaits its parent.
+func (g *ThreadGroup) Zombie() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.zombie
+}
+
+// NewInit creates PID 1 (not yet running): an empty address space, one
+// thread. The caller execs the init program into it and calls Start.
+func (k *Kernel) NewInit() (*Task, error) {
+	m, err := mm.New(k.Plat, k.Frames)
+	if err != nil {
+		return nil, err
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	tg := &ThreadGroup{k: k, ID: 1, pgid: 1, sid: 1, tasks: map[int32]*Task{}, children: map[*ThreadGroup]struct{}{},
+		mm: m, exitSignal: abi.SIGCHLD, childEvent: make(chan struct{}), comm: "init", startTime: k.Monotonic()}
+	t := &Task{k: k, tg: tg, ID: 1, Ctx: k.Plat.NewContext(), interrupt: make(chan struct{}, 1), comm: "init"}
+	tg.tasks[1] = t
+	k.tasks[1] = t
+	k.groups[1] = tg
+	k.init = tg
+	k.nextID = 2
+	return t, nil
+}
+
+// Start runs the task's goroutine.
+func (t *Task) Start() { go t.run() }
+
+// run is the task's life: switch to user code, handle what stopped it.
+func (t *Task) run() {
+	defer func() {
+		if r := recover(); r != nil {
+			buf := make([]byte, 8192)
+			n := runtime.Stack(buf, false)
+			t.k.Logf("task %d (%s): kernel panic while handling it: %v\n%s", t.ID, t.Comm(), r, buf[:n])
+			t.exitGroup(uint32(abi.SIGKILL))
+			t.exitThread()
+		}
+	}()
+	for {
+		if t.shouldExit() {
+			t.exitThread()
+			return
+		}
+		ev := t.Ctx.Switch(t.MM().PageTable())
+		switch ev.Kind {
+		case machine.EventSyscall:
+			t.k.Dispatch(t)
+		case machine.EventFault:
+			t.handleFault(ev)
+		case machine.EventInterrupt:
+			runtime.Gosched()
+		}
+		t.deliverSignals()
+	}
+}
+
+func (t *Task) shouldExit() bool {
+	t.tg.mu.Lock()
+	defer t.tg.mu.Unlock()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.exited || t.tg.exiting
+}
+
+// handleFault resolves a user page fault or turns an exception into the
+// signal Linux would send.
+func (t *Task) handleFault(ev machine.Event) {
+	switch ev.Vector {
+	case 14:
+		acc := mm.AccessRead
+		if ev.ErrorCode&machine.PFWrite != 0 {
+			acc = mm.AccessWrite
+		} else if ev.ErrorCode&machine.PFFetch != 0 {
+			acc = mm.AccessExec
+		}
+		err := t.MM().HandleFault(ev.Addr, acc)
+		if err == nil {
+			return
+		}
+		fe, _ := err.(*mm.FaultError)
+		switch {
+		case fe != nil && fe.NoMem:
+			t.k.Logf("task %d: out of memory on a page fault at %#x", t.ID, ev.Addr)
+			t.forceSignal(abi.SIGKILL, sigInfo{signo: abi.SIGKILL})
+		case fe != nil && fe.Bus:
+			t.forceSignal(abi.SIGBUS, sigInfo{signo: abi.SIGBUS, code: 2, addr: ev.Addr})
+		default:
+			code := int32(1)
+			if fe != nil {
+				code = int32(fe.Code)
+			}
+			t.forceSignal(abi.SIGSEGV, sigInfo{signo: abi.SIGSEGV, code: code, addr: ev.Addr})
+		}
+	case 0:
+		t.forceSignal(abi.SIGFPE, sigInfo{signo: abi.SIGFPE, code: 1, addr: t.Regs().Rip})
+	case 16, 19:
+		t.forceSignal(abi.SIGFPE, sigInfo{signo: abi.SIGFPE, code: 0, addr: t.Regs().Rip})
+	case 1, 3:
+		t.forceSignal(abi.SIGTRAP, sigInfo{signo: abi.SIGTRAP, code: 0x80, addr: t.Regs().Rip})
+	case 6:
+		t.forceSignal(abi.SIGILL, sigInfo{signo: abi.SIGILL, code: 2, addr: t.Regs().Rip})
+	case 17:
+		t.forceSignal(abi.SIGBUS, sigInfo{signo: abi.SIGBUS, code: 1, addr: ev.Addr})
+	default: // #GP, #SS, #NP and friends
+		t.forceSignal(abi.SIGSEGV, sigInfo{signo: abi.SIGSEGV, code: 0x80})
+	}
+}
+
+func (t *Task) String() string { return fmt.Sprintf("task %d/%d (%s)", t.tg.ID, t.ID, t.Comm()) }
