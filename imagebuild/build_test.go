@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -70,18 +69,50 @@ func TestReproducible(t *testing.T) {
 	if a.Outputs["initramfs"].SHA256 == c.Outputs["initramfs"].SHA256 || a.Outputs["disk"].SHA256 == c.Outputs["disk"].SHA256 {
 		t.Error("control: another SOURCE_DATE_EPOCH gives the same images")
 	}
-	// mkimage inspect lists what the manifest says.
-	for _, img := range []string{"initramfs.cpio.xz"} {
+	// mkimage inspect lists what the manifest says, from the initramfs and
+	// from the disk's ext4 root (a filesystem has no primary name for hard
+	// links: both sides name the first one in path order).
+	want := tree.CanonicalHardlinks(a.Files)
+	for i := range want {
+		want[i].Origin = ""
+	}
+	for _, img := range []string{"initramfs.cpio.xz", DiskName} {
 		rows, err := Inspect(filepath.Join(tmp, "a", img))
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := a.Files
-		for i := range want {
-			want[i].Origin = ""
+		rows = tree.CanonicalHardlinks(rows)
+		if len(rows) != len(want) {
+			t.Errorf("inspect %s: %d rows, manifest %d", img, len(rows), len(want))
 		}
-		if !reflect.DeepEqual(rows, want) {
-			t.Errorf("inspect %s differs from the manifest (%d vs %d rows)", img, len(rows), len(want))
+		for i := 0; i < min(len(rows), len(want)); i++ {
+			if rows[i] != want[i] {
+				t.Errorf("inspect %s: row %d:\n got %+v\nwant %+v", img, i, rows[i], want[i])
+				break
+			}
+		}
+	}
+	dc, ok, err := InspectDisk(filepath.Join(tmp, "a", DiskName))
+	if err != nil || !ok {
+		t.Fatalf("InspectDisk: ok=%v err=%v", ok, err)
+	}
+	var types []string
+	for _, p := range dc.Partitions {
+		types = append(types, p.Name+"="+p.TypeName)
+	}
+	if got := strings.Join(types, " "); got != "bios-boot=BIOS boot esp=EFI system root=Linux root (x86-64)" {
+		t.Errorf("partitions: %s", got)
+	}
+	esp := map[string]tree.File{}
+	for _, f := range dc.ESP {
+		esp[f.Path] = f
+	}
+	if f := esp["/boot/initramfs.cpio.xz"]; f.SHA256 != a.Outputs["initramfs"].SHA256 {
+		t.Errorf("ESP initramfs sha256 %q, initramfs output %q", f.SHA256, a.Outputs["initramfs"].SHA256)
+	}
+	for _, p := range []string{"/EFI/BOOT/BOOTX64.EFI", "/boot/grub/grub.cfg", "/boot/vmlinuz"} {
+		if esp[p].Size == 0 {
+			t.Errorf("ESP: %s missing or empty", p)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 
 	"aramid/imagebuild/compress"
 	"aramid/imagebuild/cpio"
@@ -127,5 +128,54 @@ func isDisk(f *os.File) bool {
 }
 
 func inspectDisk(f *os.File) ([]tree.File, error) {
-	return disk.Inspect(f)
+	c, err := disk.Inspect(f)
+	if err != nil {
+		return nil, fmt.Errorf("inspect: %s: %w", f.Name(), err)
+	}
+	return c.Root, nil
+}
+
+// InspectDisk lists what a disk image holds: its GPT partitions, the files
+// of its EFI system partition and the tree of its ext4 root. ok is false
+// (and the error nil) when file is not a GPT disk image.
+func InspectDisk(file string) (c *disk.Contents, ok bool, err error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, false, fmt.Errorf("inspect: %w", err)
+	}
+	defer f.Close()
+	if !isDisk(f) {
+		return nil, false, nil
+	}
+	c, err = disk.Inspect(f)
+	if err != nil {
+		return nil, true, fmt.Errorf("inspect: %s: %w", file, err)
+	}
+	return c, true, nil
+}
+
+// WriteDisk renders c as `mkimage inspect` prints a disk image: one line per
+// partition, then the ESP's rows and the root's rows, each prefixed with the
+// partition they are on.
+func WriteDisk(w io.Writer, c *disk.Contents) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "gpt disk %s\n", c.DiskGUID)
+	for _, p := range c.Partitions {
+		name := p.TypeName
+		if name == "" {
+			name = "unknown type"
+		}
+		fmt.Fprintf(&b, "partition %d %-10s type %s (%s) guid %s start %d size %d\n",
+			p.Index, p.Name, p.Type, name, p.GUID, p.Start, p.Size)
+	}
+	fmt.Fprintf(&b, "esp: FAT32 label %q, %d entries\n", c.ESPLabel, len(c.ESP))
+	for _, r := range c.ESP {
+		b.WriteString("esp:  " + FormatRow(r) + "\n")
+	}
+	fmt.Fprintf(&b, "root: ext4 label %q, %d entries\n", c.RootLabel, len(c.Root))
+	for _, r := range c.Root {
+		b.WriteString("root: " + FormatRow(r) + "\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }

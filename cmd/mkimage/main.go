@@ -80,6 +80,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			if len(args) != 2 {
 				return errors.New("usage: mkimage inspect FILE")
 			}
+			if c, ok, err := imagebuild.InspectDisk(args[1]); ok || err != nil {
+				if err != nil {
+					return err
+				}
+				return imagebuild.WriteDisk(stdout, c)
+			}
 			rows, err := imagebuild.Inspect(args[1])
 			if err != nil {
 				return err

@@ -99,3 +99,53 @@ func DecodeManifest(r io.Reader) (*Manifest, error) {
 	}
 	return &m, nil
 }
+
+// CanonicalHardlinks returns rows (sorted by path) with every group of
+// hard-linked names expressed the way a filesystem reader sees them: the
+// first name in path order is the file, the others are hard links to it.
+// A filesystem keeps no "primary" name, so comparisons of a manifest with
+// what a reader found go through this.
+func CanonicalHardlinks(rows []File) []File {
+	out := append([]File(nil), rows...)
+	byPath := map[string]int{}
+	for i, r := range out {
+		byPath[r.Path] = i
+	}
+	groups := map[string][]int{} // primary path -> indexes of the group
+	for i, r := range out {
+		if r.Type == "hardlink" {
+			groups[r.Target] = append(groups[r.Target], i)
+		}
+	}
+	for primary, links := range groups {
+		pi, ok := byPath[primary]
+		if !ok {
+			continue
+		}
+		first := pi
+		for _, li := range links {
+			if out[li].Path < out[first].Path {
+				first = li
+			}
+		}
+		if first == pi {
+			continue
+		}
+		file := out[pi]
+		newFile := file
+		newFile.Path = out[first].Path
+		out[first] = newFile
+		for _, i := range append(links, pi) {
+			if i == first {
+				continue
+			}
+			r := out[i]
+			if i == pi {
+				r = File{Path: file.Path, Mode: file.Mode, UID: file.UID, GID: file.GID, Origin: file.Origin}
+			}
+			r.Type, r.Target, r.Size, r.SHA256 = "hardlink", newFile.Path, 0, ""
+			out[i] = r
+		}
+	}
+	return out
+}

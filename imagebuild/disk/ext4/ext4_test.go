@@ -138,3 +138,61 @@ func TestExtents(t *testing.T) {
 		t.Errorf("extents = %v, want %v", got, want)
 	}
 }
+
+// TestReadBack lists images made by Build with Read and compares the listing
+// with the tree's manifest rows: every type, owners above 65535, a slow
+// symlink, a multi-block directory, files of zero to many blocks.
+func TestReadBack(t *testing.T) {
+	for _, big := range []int{0, 5 * blockSize, 40 << 20} {
+		tr := sample(t, big)
+		img, err := Build(tr, opts())
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := Read(bytes.NewReader(img), int64(len(img)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Label != "aramid-root" {
+			t.Errorf("label %q", l.Label)
+		}
+		want := tree.CanonicalHardlinks(tr.Rows())
+		for i := range want {
+			want[i].Origin = ""
+		}
+		if len(l.Files) != len(want) {
+			t.Fatalf("big=%d: %d rows, want %d", big, len(l.Files), len(want))
+		}
+		for i := range want {
+			if l.Files[i] != want[i] {
+				t.Errorf("big=%d: row %d:\n got %+v\nwant %+v", big, i, l.Files[i], want[i])
+			}
+		}
+	}
+}
+
+func TestReadRejects(t *testing.T) {
+	img, err := Build(sample(t, 0), opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := append([]byte(nil), img...)
+	bad[1024+0x38] = 0 // magic
+	if _, err := Read(bytes.NewReader(bad), int64(len(bad))); err == nil {
+		t.Error("no magic: no error")
+	}
+	if _, err := Read(bytes.NewReader(img[:8192]), 8192); err == nil {
+		t.Error("truncated: no error")
+	}
+}
+
+func FuzzRead(f *testing.F) {
+	img, err := Build(sample(f, 0), opts())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(img[:64<<10])
+	f.Fuzz(func(t *testing.T, b []byte) {
+		Read(bytes.NewReader(b), int64(len(b)))
+	})
+}
