@@ -101,7 +101,8 @@ func (t *Task) Clone(a CloneArgs, hooks *FileHooks) (*Task, error) {
 		g := &ThreadGroup{k: k, ID: id, tasks: map[int32]*Task{id: child}, children: map[*ThreadGroup]struct{}{},
 			pgid: parent.pgid, sid: parent.sid, mm: newMM, creds: parent.creds, handlers: parent.handlers,
 			exitSignal: a.ExitSignal, childEvent: make(chan struct{}), comm: parent.comm,
-			argv: parent.argv, exe: parent.exe, startTime: k.Monotonic()}
+			argv: parent.argv, exe: parent.exe, startTime: k.Monotonic(),
+			limits: parent.limits, limitsSet: parent.limitsSet}
 		if newMM == nil {
 			g.mm = parent.mm
 		}

@@ -165,6 +165,8 @@ type ThreadGroup struct {
 	FS    any
 
 	startTime time.Duration
+	limits    [NumRlimits]Rlimit
+	limitsSet bool
 }
 
 // Task is a thread.
