@@ -60,7 +60,13 @@ const (
 	S_IWUSR  = 0o200
 	S_IXUSR  = 0o100
 	S_IRWXG  = 0o070
+	S_IRGRP  = 0o040
+	S_IWGRP  = 0o020
+	S_IXGRP  = 0o010
 	S_IRWXO  = 0o007
+	S_IROTH  = 0o004
+	S_IWOTH  = 0o002
+	S_IXOTH  = 0o001
 )
 
 // Access modes for access(2) and faccessat2(2).

@@ -1,0 +1,181 @@
+package tmpfs
+
+import (
+	"math"
+	"sync"
+
+	"aramid/kernel/abi"
+	"aramid/kernel/vfs"
+)
+
+// file is a regular file's data: pages present only where written.
+type file struct {
+	fs      *FS
+	mu      sync.RWMutex
+	pages   map[int64]*[PageSize]byte
+	counted bool // pages count toward fs usage (false once unlinked)
+}
+
+// Open implements vfs.InodeOps.
+func (f *file) Open(_ *vfs.Caller, in *vfs.Inode, _ uint32) (vfs.FileImpl, error) {
+	return &regFile{f: f, in: in}, nil
+}
+
+// ReadAt copies file data at off into dst and returns the count (0 at or
+// past the end).
+func (f *file) readAt(in *vfs.Inode, dst []byte, off int64) int {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	a := in.Attr()
+	if off >= a.Size {
+		return 0
+	}
+	if rem := a.Size - off; int64(len(dst)) > rem {
+		dst = dst[:rem]
+	}
+	n := 0
+	for n < len(dst) {
+		pos := off + int64(n)
+		pg, po := pos/PageSize, pos%PageSize
+		chunk := min(len(dst)-n, PageSize-int(po))
+		if p := f.pages[pg]; p != nil {
+			copy(dst[n:n+chunk], p[po:])
+		} else {
+			clear(dst[n : n+chunk])
+		}
+		n += chunk
+	}
+	return n
+}
+
+// writeAt stores src at off (the end of file if off is -1).
+func (f *file) writeAt(in *vfs.Inode, src []byte, off int64) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	a := in.Attr()
+	if off < 0 {
+		off = a.Size
+	}
+	if len(src) == 0 {
+		return 0, nil
+	}
+	if off > math.MaxInt64-int64(len(src)) {
+		return 0, abi.EFBIG
+	}
+	added := 0
+	for n := 0; n < len(src); {
+		pos := off + int64(n)
+		pg, po := pos/PageSize, pos%PageSize
+		p := f.pages[pg]
+		if p == nil {
+			p = new([PageSize]byte)
+			f.pages[pg] = p
+			added++
+		}
+		n += copy(p[po:], src[n:])
+	}
+	if f.counted {
+		f.fs.pages.Add(int64(added))
+	}
+	end := off + int64(len(src))
+	now := f.fs.now()
+	npages := int64(len(f.pages))
+	in.Update(func(a *vfs.Attr) {
+		if end > a.Size {
+			a.Size = end
+		}
+		a.Blocks = npages * (PageSize / 512)
+		a.Mtime, a.Ctime = now, now
+	})
+	return len(src), nil
+}
+
+// Truncate implements vfs.TruncateOps.
+func (f *file) Truncate(in *vfs.Inode, size int64) error {
+	if size < 0 {
+		return abi.EINVAL
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	a := in.Attr()
+	if size < a.Size {
+		removed := 0
+		for pg, p := range f.pages {
+			start := pg * PageSize
+			switch {
+			case start >= size:
+				delete(f.pages, pg)
+				removed++
+			case start+PageSize > size:
+				clear(p[size-start:])
+			}
+		}
+		if f.counted {
+			f.fs.pages.Add(-int64(removed))
+		}
+	}
+	now := f.fs.now()
+	npages := int64(len(f.pages))
+	in.Update(func(a *vfs.Attr) {
+		a.Size = size
+		a.Blocks = npages * (PageSize / 512)
+		a.Mtime, a.Ctime = now, now
+	})
+	return nil
+}
+
+// regFile is an open regular file.
+type regFile struct {
+	vfs.FileDefaults
+	f  *file
+	in *vfs.Inode
+}
+
+// Read implements vfs.FileImpl.
+func (r *regFile) Read(_ *vfs.Caller, _ *vfs.File, dst []byte, off int64) (int, error) {
+	return r.f.readAt(r.in, dst, off), nil
+}
+
+// Write implements vfs.FileImpl.
+func (r *regFile) Write(_ *vfs.Caller, _ *vfs.File, src []byte, off int64) (int, error) {
+	return r.f.writeAt(r.in, src, off)
+}
+
+// Seek implements vfs.FileImpl, with SEEK_DATA and SEEK_HOLE aware of
+// absent pages.
+func (r *regFile) Seek(fl *vfs.File, cur, off int64, whence int) (int64, error) {
+	if whence != abi.SEEK_DATA && whence != abi.SEEK_HOLE {
+		return vfs.GenericSeek(fl, cur, off, whence)
+	}
+	r.f.mu.RLock()
+	defer r.f.mu.RUnlock()
+	size := r.in.Attr().Size
+	if off < 0 || off >= size {
+		return 0, abi.ENXIO
+	}
+	for pos := off; pos < size; pos = (pos/PageSize + 1) * PageSize {
+		present := r.f.pages[pos/PageSize] != nil
+		if whence == abi.SEEK_DATA && present {
+			return pos, nil
+		}
+		if whence == abi.SEEK_HOLE && !present {
+			return pos, nil
+		}
+	}
+	if whence == abi.SEEK_HOLE {
+		return size, nil
+	}
+	return 0, abi.ENXIO
+}
+
+// Pages returns how many pages of data the file holds (for tests and
+// statistics).
+func Pages(in *vfs.Inode) int {
+	f, ok := in.Ops.(*file)
+	if !ok {
+		return 0
+	}
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return len(f.pages)
+}

@@ -1,0 +1,374 @@
+package vfs
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"aramid/kernel/abi"
+)
+
+// FileImpl is the behaviour of one open file. Embed FileDefaults to get
+// Linux's defaults for everything a file does not support.
+//
+// off is the file position for seekable files and is ignored by stream
+// files (pipes, terminals); for an O_APPEND write the VFS passes -1, which
+// means "at the current end of file, atomically".
+type FileImpl interface {
+	Read(c *Caller, f *File, dst []byte, off int64) (int, error)
+	Write(c *Caller, f *File, src []byte, off int64) (int, error)
+	// Seek computes a new position; cur is the current one.
+	Seek(f *File, cur, off int64, whence int) (int64, error)
+	// Readiness returns the POLL* events currently true among mask.
+	Readiness(f *File, mask uint32) uint32
+	// EventQueue returns the queue notified when readiness changes, or
+	// nil if it never changes.
+	EventQueue() *Queue
+	Ioctl(c *Caller, f *File, cmd uint32, arg uintptr) (uintptr, error)
+	Fsync(f *File) error
+	// Release is called once, when the last reference is dropped.
+	Release(f *File)
+}
+
+// Streamer is implemented by files without a position (pipes, terminals):
+// pread and pwrite fail with ESPIPE and reads ignore the offset.
+type Streamer interface{ Stream() bool }
+
+// FileDefaults gives Linux's answers for unsupported file operations.
+type FileDefaults struct{}
+
+// Read fails with EINVAL.
+func (FileDefaults) Read(*Caller, *File, []byte, int64) (int, error) { return 0, abi.EINVAL }
+
+// Write fails with EINVAL.
+func (FileDefaults) Write(*Caller, *File, []byte, int64) (int, error) { return 0, abi.EINVAL }
+
+// Seek implements the standard lseek rules against the inode's size.
+func (FileDefaults) Seek(f *File, cur, off int64, whence int) (int64, error) {
+	return GenericSeek(f, cur, off, whence)
+}
+
+// Readiness reports a file always readable and writable, like Linux's
+// DEFAULT_POLLMASK.
+func (FileDefaults) Readiness(_ *File, mask uint32) uint32 {
+	return mask & (abi.POLLIN | abi.POLLOUT | abi.POLLRDNORM | abi.POLLWRNORM)
+}
+
+// EventQueue returns nil: readiness never changes.
+func (FileDefaults) EventQueue() *Queue { return nil }
+
+// Ioctl fails with ENOTTY.
+func (FileDefaults) Ioctl(*Caller, *File, uint32, uintptr) (uintptr, error) { return 0, abi.ENOTTY }
+
+// Fsync succeeds.
+func (FileDefaults) Fsync(*File) error { return nil }
+
+// Release does nothing.
+func (FileDefaults) Release(*File) {}
+
+// GenericSeek implements lseek(2) for a file whose size is the inode's:
+// SEEK_SET/CUR/END, SEEK_DATA/SEEK_HOLE treating the whole file as data,
+// EINVAL for a negative result.
+func GenericSeek(f *File, cur, off int64, whence int) (int64, error) {
+	var size int64
+	if f.Inode != nil {
+		a := f.Inode.Attr()
+		size = a.Size
+	}
+	var n int64
+	switch whence {
+	case abi.SEEK_SET:
+		n = off
+	case abi.SEEK_CUR:
+		n = cur + off
+	case abi.SEEK_END:
+		n = size + off
+	case abi.SEEK_DATA:
+		if off < 0 || off >= size {
+			return 0, abi.ENXIO
+		}
+		n = off
+	case abi.SEEK_HOLE:
+		if off < 0 || off >= size {
+			return 0, abi.ENXIO
+		}
+		n = size
+	default:
+		return 0, abi.EINVAL
+	}
+	if n < 0 || (whence == abi.SEEK_CUR && off > 0 && n < cur) || (whence == abi.SEEK_END && off > 0 && n < size) {
+		return 0, abi.EINVAL // negative or overflowed
+	}
+	return n, nil
+}
+
+// File is an open file description: shared by descriptors made with dup
+// and by fork, with one position and one set of status flags.
+type File struct {
+	Impl  FileImpl
+	Inode *Inode // nil for anonymous files (pipes, sockets)
+	// Path is where the file was opened, for /proc/<pid>/fd and fchdir;
+	// zero for anonymous files.
+	Path Path
+	// Name names an anonymous file, e.g. "pipe:[12]".
+	Name string
+
+	// Where a non-directory was opened: its directory and name.
+	dir  Path
+	base string
+
+	refs   atomic.Int64
+	flags  atomic.Uint32 // O_* status and access mode
+	stream bool
+
+	mu  sync.Mutex
+	off int64
+}
+
+// Status flags F_SETFL may change.
+const setflMask = abi.O_APPEND | abi.O_NONBLOCK | abi.O_ASYNC | abi.O_DIRECT | abi.O_NOATIME
+
+// NewFile returns a file description with one reference. flags are the
+// open flags (creation flags and O_CLOEXEC are dropped).
+func NewFile(impl FileImpl, in *Inode, p Path, flags uint32) *File {
+	f := &File{Impl: impl, Inode: in, Path: p}
+	f.flags.Store(flags &^ (abi.O_CREAT | abi.O_EXCL | abi.O_NOCTTY | abi.O_TRUNC | abi.O_CLOEXEC))
+	if s, ok := impl.(Streamer); ok && s.Stream() {
+		f.stream = true
+	}
+	f.refs.Store(1)
+	return f
+}
+
+// IncRef adds a reference.
+func (f *File) IncRef() { f.refs.Add(1) }
+
+// DecRef drops a reference; the last one releases the file.
+func (f *File) DecRef() {
+	if f.refs.Add(-1) == 0 {
+		f.Impl.Release(f)
+	}
+}
+
+// Flags returns the status flags and access mode (what F_GETFL reports).
+func (f *File) Flags() uint32 { return f.flags.Load() }
+
+// SetFlags implements F_SETFL: only O_APPEND, O_NONBLOCK, O_ASYNC,
+// O_DIRECT and O_NOATIME change; other bits are ignored.
+func (f *File) SetFlags(flags uint32) {
+	for {
+		old := f.flags.Load()
+		n := old&^setflMask | flags&setflMask
+		if f.flags.CompareAndSwap(old, n) {
+			return
+		}
+	}
+}
+
+// Nonblocking reports whether O_NONBLOCK is set.
+func (f *File) Nonblocking() bool { return f.Flags()&abi.O_NONBLOCK != 0 }
+
+// Readable reports whether the file was opened for reading.
+func (f *File) Readable() bool {
+	fl := f.Flags()
+	return fl&abi.O_PATH == 0 && (fl&abi.O_ACCMODE == abi.O_RDONLY || fl&abi.O_ACCMODE == abi.O_RDWR)
+}
+
+// Writable reports whether the file was opened for writing.
+func (f *File) Writable() bool {
+	fl := f.Flags()
+	return fl&abi.O_PATH == 0 && (fl&abi.O_ACCMODE == abi.O_WRONLY || fl&abi.O_ACCMODE == abi.O_RDWR)
+}
+
+// IsPath reports whether the file is an O_PATH descriptor.
+func (f *File) IsPath() bool { return f.Flags()&abi.O_PATH != 0 }
+
+// Offset returns the file position.
+func (f *File) Offset() int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.off
+}
+
+// Read implements read(2).
+func (f *File) Read(c *Caller, dst []byte) (int, error) {
+	if !f.Readable() {
+		return 0, abi.EBADF
+	}
+	if f.stream {
+		return f.Impl.Read(c, f, dst, 0)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n, err := f.Impl.Read(c, f, dst, f.off)
+	f.off += int64(n)
+	return n, err
+}
+
+// Pread implements pread64(2).
+func (f *File) Pread(c *Caller, dst []byte, off int64) (int, error) {
+	if !f.Readable() {
+		return 0, abi.EBADF
+	}
+	if f.stream {
+		return 0, abi.ESPIPE
+	}
+	if off < 0 {
+		return 0, abi.EINVAL
+	}
+	return f.Impl.Read(c, f, dst, off)
+}
+
+// Write implements write(2).
+func (f *File) Write(c *Caller, src []byte) (int, error) {
+	if !f.Writable() {
+		return 0, abi.EBADF
+	}
+	if f.stream {
+		return f.Impl.Write(c, f, src, 0)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.Flags()&abi.O_APPEND != 0 {
+		n, err := f.Impl.Write(c, f, src, -1)
+		if f.Inode != nil {
+			a := f.Inode.Attr()
+			f.off = a.Size
+		}
+		return n, err
+	}
+	n, err := f.Impl.Write(c, f, src, f.off)
+	f.off += int64(n)
+	return n, err
+}
+
+// Pwrite implements pwrite64(2). Like Linux, an O_APPEND file appends
+// regardless of off.
+func (f *File) Pwrite(c *Caller, src []byte, off int64) (int, error) {
+	if !f.Writable() {
+		return 0, abi.EBADF
+	}
+	if f.stream {
+		return 0, abi.ESPIPE
+	}
+	if off < 0 {
+		return 0, abi.EINVAL
+	}
+	if f.Flags()&abi.O_APPEND != 0 {
+		off = -1
+	}
+	return f.Impl.Write(c, f, src, off)
+}
+
+// Seek implements lseek(2).
+func (f *File) Seek(off int64, whence int) (int64, error) {
+	if f.IsPath() {
+		return 0, abi.EBADF
+	}
+	if f.stream {
+		return 0, abi.ESPIPE
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n, err := f.Impl.Seek(f, f.off, off, whence)
+	if err != nil {
+		return 0, err
+	}
+	f.off = n
+	return n, nil
+}
+
+// Getdents64 implements getdents64(2): it encodes linux_dirent64 records
+// into at most size bytes from the directory position and advances it.
+// Too small a buffer for the first record is EINVAL.
+func (f *File) Getdents64(size int) ([]byte, error) {
+	if f.IsPath() {
+		return nil, abi.EBADF
+	}
+	if f.Inode == nil {
+		return nil, abi.ENOTDIR
+	}
+	d, ok := f.Inode.Ops.(DirOps)
+	if !ok || !f.Inode.IsDir() {
+		return nil, abi.ENOTDIR
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var buf []byte
+	short := false
+	err := d.IterDir(f.Inode, f.off, func(name string, ino uint64, typ uint8, next int64) bool {
+		var ok bool
+		buf, ok = abi.AppendDirent64(buf, size, ino, next, typ, name)
+		if !ok {
+			short = len(buf) == 0
+			return false
+		}
+		f.off = next
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	if short {
+		return nil, abi.EINVAL
+	}
+	return buf, nil
+}
+
+// Stat implements fstat(2).
+func (f *File) Stat() (abi.Stat, error) {
+	if f.Inode == nil {
+		return abi.Stat{}, abi.EBADF
+	}
+	return f.Inode.Stat(), nil
+}
+
+// Truncate implements ftruncate(2).
+func (f *File) Truncate(size int64) error {
+	if size < 0 {
+		return abi.EINVAL
+	}
+	if f.Inode == nil || !f.Writable() {
+		return abi.EINVAL
+	}
+	a := f.Inode.Attr()
+	if a.Type() != abi.S_IFREG {
+		return abi.EINVAL
+	}
+	if f.Path.Mount != nil && f.Path.Mount.ReadOnly() {
+		return abi.EROFS
+	}
+	t, ok := f.Inode.Ops.(TruncateOps)
+	if !ok {
+		return abi.EINVAL
+	}
+	return t.Truncate(f.Inode, size)
+}
+
+// Ioctl implements the file-specific part of ioctl(2); FIOCLEX, FIONCLEX
+// and FIONBIO belong to the descriptor layer (see FDTable.Ioctl).
+func (f *File) Ioctl(c *Caller, cmd uint32, arg uintptr) (uintptr, error) {
+	if f.IsPath() {
+		return 0, abi.EBADF
+	}
+	return f.Impl.Ioctl(c, f, cmd, arg)
+}
+
+// Readiness returns the events of mask that are true now; an O_PATH file
+// reports POLLNVAL as Linux does.
+func (f *File) Readiness(mask uint32) uint32 {
+	if f.IsPath() {
+		return abi.POLLNVAL
+	}
+	return f.Impl.Readiness(f, mask|abi.POLLERR|abi.POLLHUP)
+}
+
+// EventQueue returns the queue to wait on for readiness changes, or nil.
+func (f *File) EventQueue() *Queue { return f.Impl.EventQueue() }
+
+// Fsync implements fsync(2) and fdatasync(2).
+func (f *File) Fsync() error {
+	if f.IsPath() {
+		return abi.EBADF
+	}
+	return f.Impl.Fsync(f)
+}

@@ -1,0 +1,513 @@
+package vfs
+
+import (
+	"aramid/kernel/abi"
+)
+
+// The operations below implement the path-based system calls. dir is the
+// file of the dirfd argument, or nil for AT_FDCWD; it is ignored for
+// absolute paths. Use GetAt to turn a dirfd into dir.
+
+// GetAt returns the file for dirfd (with a reference to drop), or nil for
+// AT_FDCWD or an absolute path.
+func GetAt(t *FDTable, dirfd int32, path string) (*File, error) {
+	if dirfd == abi.AT_FDCWD || (path != "" && path[0] == '/') {
+		return nil, nil
+	}
+	return t.Get(dirfd)
+}
+
+// start returns where a relative path begins.
+func start(fsc *FSContext, dir *File, path string) (Path, error) {
+	if dir == nil || (path != "" && path[0] == '/') {
+		return fsc.Cwd(), nil
+	}
+	if dir.Path.IsZero() || !dir.Path.Inode.IsDir() {
+		return Path{}, abi.ENOTDIR
+	}
+	return dir.Path, nil
+}
+
+// lookupAt resolves dir+path honouring AT_EMPTY_PATH and
+// AT_SYMLINK_NOFOLLOW. Caller holds v.mu.
+func (v *VFS) lookupAt(w *walker, fsc *FSContext, dir *File, path string, flags uint32) (Path, error) {
+	if path == "" {
+		if flags&abi.AT_EMPTY_PATH == 0 {
+			return Path{}, abi.ENOENT
+		}
+		if dir == nil {
+			return fsc.Cwd(), nil
+		}
+		if dir.Path.IsZero() {
+			return Path{}, abi.EBADF // anonymous: callers handle dir.Inode themselves
+		}
+		return dir.Path, nil
+	}
+	s, err := start(fsc, dir, path)
+	if err != nil {
+		return Path{}, err
+	}
+	return w.resolve(s, path, flags&abi.AT_SYMLINK_NOFOLLOW == 0)
+}
+
+// mayCreate checks that c may add or remove entries in dir.
+func mayModifyDir(c *Caller, dir Path) error {
+	a := dir.Inode.Attr()
+	if err := CheckPermission(&c.Creds, &a, MayWrite|MayExec); err != nil {
+		return err
+	}
+	if dir.Mount.ReadOnly() {
+		return abi.EROFS
+	}
+	return nil
+}
+
+// newAttrs fills ownership for a new inode in dir: the caller's uid, and
+// the directory's gid if it is set-group-ID (new directories inherit the
+// bit).
+func newArgs(c *Caller, dir *Inode, mode uint32) CreateArgs {
+	a := dir.Attr()
+	args := CreateArgs{Mode: mode, UID: c.UID, GID: c.GID}
+	if a.Mode&abi.S_ISGID != 0 {
+		args.GID = a.GID
+		if mode&abi.S_IFMT == abi.S_IFDIR {
+			args.Mode |= abi.S_ISGID
+		}
+	}
+	return args
+}
+
+func dirOps(p Path) (DirOps, error) {
+	d, ok := p.Inode.Ops.(DirOps)
+	if !ok || !p.Inode.IsDir() {
+		return nil, abi.ENOTDIR
+	}
+	return d, nil
+}
+
+// OpenAt implements openat(2). mode is used with O_CREAT.
+func (v *VFS) OpenAt(c *Caller, fsc *FSContext, dir *File, path string, flags, mode uint32) (*File, error) {
+	if flags&abi.O_TMPFILE == abi.O_TMPFILE {
+		return nil, abi.EOPNOTSUPP
+	}
+	if flags&abi.O_PATH != 0 {
+		flags &= abi.O_PATH | abi.O_DIRECTORY | abi.O_NOFOLLOW | abi.O_CLOEXEC
+	}
+	creat := flags&abi.O_CREAT != 0
+	if creat && flags&abi.O_DIRECTORY != 0 {
+		return nil, abi.EINVAL
+	}
+	s, err := start(fsc, dir, path)
+	if err != nil {
+		return nil, err
+	}
+	var p Path
+	var created bool
+	var w *walker
+	if creat {
+		v.mu.Lock()
+		w = v.walker(c, fsc)
+		p, created, err = v.openCreate(w, fsc, s, path, flags, mode)
+		v.mu.Unlock()
+	} else {
+		v.mu.RLock()
+		w = v.walker(c, fsc)
+		p, err = v.openExisting(w, s, path, flags)
+		v.mu.RUnlock()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return v.open(c, p, w.lastDir, w.lastName, flags, created)
+}
+
+func (v *VFS) openExisting(w *walker, s Path, path string, flags uint32) (Path, error) {
+	dir, last, trailing, err := w.parent(s, path)
+	if err != nil {
+		return Path{}, err
+	}
+	p, err := w.step(dir, last, false)
+	if err != nil {
+		return Path{}, err
+	}
+	if p.Inode.Mode()&abi.S_IFMT == abi.S_IFLNK {
+		if flags&abi.O_NOFOLLOW != 0 && !trailing {
+			if flags&abi.O_PATH != 0 {
+				return p, nil
+			}
+			return Path{}, abi.ELOOP
+		}
+		w.lastDir, w.lastName = dir, last
+		if p, err = w.follow(dir, p); err != nil {
+			return Path{}, err
+		}
+	}
+	if trailing && !p.Inode.IsDir() {
+		return Path{}, abi.ENOTDIR
+	}
+	return p, nil
+}
+
+func (v *VFS) openCreate(w *walker, fsc *FSContext, s Path, path string, flags, mode uint32) (Path, bool, error) {
+	dir, last, trailing, err := w.parent(s, path)
+	for {
+		if err != nil {
+			return Path{}, false, err
+		}
+		if last == "." || last == ".." {
+			return Path{}, false, abi.EISDIR
+		}
+		p, err := w.step(dir, last, false)
+		if err == abi.ENOENT {
+			if trailing {
+				return Path{}, false, abi.EISDIR
+			}
+			if err := mayModifyDir(w.c, dir); err != nil {
+				return Path{}, false, err
+			}
+			d, err := dirOps(dir)
+			if err != nil {
+				return Path{}, false, err
+			}
+			m := abi.S_IFREG | mode&0o7777&^fsc.Umask()
+			in, err := d.Create(dir.Inode, last, newArgs(w.c, dir.Inode, m))
+			if err != nil {
+				return Path{}, false, err
+			}
+			w.lastDir, w.lastName = dir, last
+			return Path{dir.Mount, in}, true, nil
+		}
+		if err != nil {
+			return Path{}, false, err
+		}
+		if flags&abi.O_EXCL != 0 {
+			return Path{}, false, abi.EEXIST
+		}
+		if p.Inode.Mode()&abi.S_IFMT == abi.S_IFLNK {
+			if flags&abi.O_NOFOLLOW != 0 {
+				return Path{}, false, abi.ELOOP
+			}
+			// Follow the link; a dangling one creates its target.
+			w.links++
+			if w.links > abi.MAXSYMLINKS {
+				return Path{}, false, abi.ELOOP
+			}
+			sl, ok := p.Inode.Ops.(SymlinkOps)
+			if !ok {
+				return Path{}, false, abi.EINVAL
+			}
+			target, rerr := sl.Readlink(p.Inode)
+			if rerr != nil {
+				return Path{}, false, rerr
+			}
+			if target == "" {
+				return Path{}, false, abi.ENOENT
+			}
+			dir, last, trailing, err = w.parent(dir, target)
+			continue
+		}
+		if p.Inode.IsDir() {
+			return Path{}, false, abi.EISDIR
+		}
+		if trailing {
+			return Path{}, false, abi.ENOTDIR
+		}
+		return p, false, nil
+	}
+}
+
+// open makes the file description for the resolved p.
+func (v *VFS) open(c *Caller, p Path, dir Path, base string, flags uint32, created bool) (*File, error) {
+	a := p.Inode.Attr()
+	typ := a.Type()
+	if flags&abi.O_DIRECTORY != 0 && typ != abi.S_IFDIR {
+		return nil, abi.ENOTDIR
+	}
+	mk := func(impl FileImpl) *File {
+		f := NewFile(impl, p.Inode, p, flags)
+		if typ != abi.S_IFDIR {
+			f.dir, f.base = dir, base
+		}
+		return f
+	}
+	if flags&abi.O_PATH != 0 {
+		return mk(pathFile{}), nil
+	}
+	acc := flags & abi.O_ACCMODE
+	write := acc == abi.O_WRONLY || acc == abi.O_RDWR || acc == abi.O_ACCMODE
+	if typ == abi.S_IFDIR && (write || flags&abi.O_CREAT != 0) {
+		return nil, abi.EISDIR
+	}
+	if !created {
+		var mask uint32
+		switch acc {
+		case abi.O_RDONLY:
+			mask = MayRead
+		case abi.O_WRONLY:
+			mask = MayWrite
+		default:
+			mask = MayRead | MayWrite
+		}
+		if flags&abi.O_TRUNC != 0 {
+			mask |= MayWrite
+		}
+		if err := CheckPermission(&c.Creds, &a, mask); err != nil {
+			return nil, err
+		}
+		if (write || flags&abi.O_TRUNC != 0) && (typ == abi.S_IFREG || typ == abi.S_IFDIR || typ == abi.S_IFLNK) && p.Mount.ReadOnly() {
+			return nil, abi.EROFS
+		}
+	}
+	var impl FileImpl
+	var err error
+	switch typ {
+	case abi.S_IFREG, abi.S_IFDIR:
+		impl, err = p.Inode.Ops.Open(c, p.Inode, flags)
+	case abi.S_IFCHR, abi.S_IFBLK:
+		if p.Mount.Flags()&abi.MS_NODEV != 0 {
+			return nil, abi.EACCES
+		}
+		if v.devices == nil {
+			return nil, abi.ENXIO
+		}
+		impl, err = v.devices.OpenDevice(c, typ, a.Rdev, p.Inode, flags)
+	case abi.S_IFIFO:
+		if v.fifos == nil {
+			return nil, abi.EOPNOTSUPP
+		}
+		impl, err = v.fifos.OpenFIFO(c, p.Inode, flags)
+	case abi.S_IFSOCK:
+		return nil, abi.ENXIO
+	default:
+		return nil, abi.ELOOP // a symlink that was not followed
+	}
+	if err != nil {
+		return nil, err
+	}
+	if flags&abi.O_TRUNC != 0 && !created && typ == abi.S_IFREG && write {
+		if t, ok := p.Inode.Ops.(TruncateOps); ok {
+			if err := t.Truncate(p.Inode, 0); err != nil {
+				impl.Release(nil)
+				return nil, err
+			}
+		}
+	}
+	return mk(impl), nil
+}
+
+// pathFile is the implementation of O_PATH descriptors: every I/O
+// operation fails with EBADF (File checks O_PATH first).
+type pathFile struct{ FileDefaults }
+
+// FilePath returns the path of f as /proc/<pid>/fd shows it, relative to
+// fsc's root, with " (deleted)" appended to an unlinked file.
+func (v *VFS) FilePath(fsc *FSContext, f *File) string {
+	if f.Path.IsZero() {
+		return f.Name
+	}
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	root := fsc.Root()
+	var s string
+	if f.Inode.IsDir() || f.dir.IsZero() {
+		s, _ = v.pathStringLocked(root, f.Path)
+	} else {
+		d, _ := v.pathStringLocked(root, f.dir)
+		s = joinPath(d, f.base)
+	}
+	if a := f.Inode.Attr(); a.Nlink == 0 {
+		s += " (deleted)"
+	}
+	return s
+}
+
+// MkdirAt implements mkdirat(2).
+func (v *VFS) MkdirAt(c *Caller, fsc *FSContext, dir *File, path string, mode uint32) error {
+	return v.create(c, fsc, dir, path, CreateArgs{Mode: abi.S_IFDIR | mode&0o1777&^fsc.Umask()}, true)
+}
+
+// MknodAt implements mknodat(2): regular files, FIFOs, sockets and (for
+// root) character and block devices.
+func (v *VFS) MknodAt(c *Caller, fsc *FSContext, dir *File, path string, mode uint32, dev uint64) error {
+	typ := mode & abi.S_IFMT
+	switch typ {
+	case 0:
+		typ = abi.S_IFREG
+	case abi.S_IFREG, abi.S_IFIFO, abi.S_IFSOCK:
+	case abi.S_IFCHR, abi.S_IFBLK:
+		if !c.Root() {
+			return abi.EPERM
+		}
+	case abi.S_IFDIR:
+		return abi.EPERM
+	default:
+		return abi.EINVAL
+	}
+	args := CreateArgs{Mode: typ | mode&0o7777&^fsc.Umask()}
+	if typ == abi.S_IFCHR || typ == abi.S_IFBLK {
+		args.Rdev = dev
+	}
+	return v.create(c, fsc, dir, path, args, false)
+}
+
+// SymlinkAt implements symlinkat(2).
+func (v *VFS) SymlinkAt(c *Caller, fsc *FSContext, target string, dir *File, path string) error {
+	if target == "" {
+		return abi.ENOENT
+	}
+	if len(target) >= abi.PATH_MAX {
+		return abi.ENAMETOOLONG
+	}
+	return v.create(c, fsc, dir, path, CreateArgs{Mode: abi.S_IFLNK | 0o777, Target: target}, false)
+}
+
+// create adds a new name for mkdir, mknod and symlink.
+func (v *VFS) create(c *Caller, fsc *FSContext, dir *File, path string, args CreateArgs, isDir bool) error {
+	s, err := start(fsc, dir, path)
+	if err != nil {
+		return err
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	w := v.walker(c, fsc)
+	d, last, trailing, err := w.parent(s, path)
+	if err != nil {
+		return err
+	}
+	if last == "." || last == ".." {
+		return abi.EEXIST
+	}
+	if _, err := w.step(d, last, false); err == nil {
+		return abi.EEXIST
+	} else if err != abi.ENOENT {
+		return err
+	}
+	if trailing && !isDir {
+		return abi.ENOENT
+	}
+	if err := mayModifyDir(c, d); err != nil {
+		return err
+	}
+	ops, err := dirOps(d)
+	if err != nil {
+		return err
+	}
+	full := newArgs(c, d.Inode, args.Mode)
+	full.Rdev, full.Target = args.Rdev, args.Target
+	_, err = ops.Create(d.Inode, last, full)
+	return err
+}
+
+// LinkAt implements linkat(2); flags may hold AT_SYMLINK_FOLLOW and
+// AT_EMPTY_PATH.
+func (v *VFS) LinkAt(c *Caller, fsc *FSContext, olddir *File, oldpath string, newdir *File, newpath string, flags uint32) error {
+	if flags&^(abi.AT_SYMLINK_FOLLOW|abi.AT_EMPTY_PATH) != 0 {
+		return abi.EINVAL
+	}
+	ns, err := start(fsc, newdir, newpath)
+	if err != nil {
+		return err
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	w := v.walker(c, fsc)
+	lf := abi.AT_SYMLINK_NOFOLLOW | flags&abi.AT_EMPTY_PATH
+	if flags&abi.AT_SYMLINK_FOLLOW != 0 {
+		lf &^= abi.AT_SYMLINK_NOFOLLOW
+	}
+	old, err := v.lookupAt(w, fsc, olddir, oldpath, uint32(lf))
+	if err != nil {
+		return err
+	}
+	if old.Inode.IsDir() {
+		return abi.EPERM
+	}
+	d, last, trailing, err := w.parent(ns, newpath)
+	if err != nil {
+		return err
+	}
+	if last == "." || last == ".." {
+		return abi.EEXIST
+	}
+	if _, err := w.step(d, last, false); err == nil {
+		return abi.EEXIST
+	} else if err != abi.ENOENT {
+		return err
+	}
+	if trailing {
+		return abi.ENOENT
+	}
+	if d.Mount != old.Mount {
+		return abi.EXDEV
+	}
+	if err := mayModifyDir(c, d); err != nil {
+		return err
+	}
+	if a := old.Inode.Attr(); a.Nlink == 0 {
+		return abi.ENOENT
+	}
+	ops, err := dirOps(d)
+	if err != nil {
+		return err
+	}
+	return ops.Link(d.Inode, last, old.Inode)
+}
+
+// UnlinkAt implements unlinkat(2) (rmdir with AT_REMOVEDIR).
+func (v *VFS) UnlinkAt(c *Caller, fsc *FSContext, dir *File, path string, flags uint32) error {
+	if flags&^abi.AT_REMOVEDIR != 0 {
+		return abi.EINVAL
+	}
+	rmdir := flags&abi.AT_REMOVEDIR != 0
+	s, err := start(fsc, dir, path)
+	if err != nil {
+		return err
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	w := v.walker(c, fsc)
+	d, last, trailing, err := w.parent(s, path)
+	if err != nil {
+		return err
+	}
+	switch {
+	case rmdir && last == ".":
+		return abi.EINVAL
+	case rmdir && last == "..":
+		return abi.ENOTEMPTY
+	case last == "." || last == "..":
+		return abi.EISDIR
+	}
+	child, err := w.step(d, last, false)
+	if err != nil {
+		return err
+	}
+	ca := child.Inode.Attr()
+	if rmdir {
+		if !ca.IsDir() {
+			return abi.ENOTDIR
+		}
+	} else {
+		if ca.IsDir() {
+			return abi.EISDIR
+		}
+		if trailing {
+			return abi.ENOTDIR
+		}
+	}
+	if err := mayModifyDir(c, d); err != nil {
+		return err
+	}
+	da := d.Inode.Attr()
+	if stickyDenied(&c.Creds, &da, &ca) {
+		return abi.EPERM
+	}
+	if child.Mount != d.Mount { // something is mounted on it
+		return abi.EBUSY
+	}
+	ops, err := dirOps(d)
+	if err != nil {
+		return err
+	}
+	return ops.Remove(d.Inode, last, child.Inode)
+}

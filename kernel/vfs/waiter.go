@@ -1,0 +1,59 @@
+package vfs
+
+import "sync"
+
+// Waiter is one sleeper's notification channel. It can be registered on
+// several queues at once (poll, epoll).
+type Waiter struct {
+	c chan struct{}
+}
+
+// NewWaiter returns a waiter with a one-slot channel.
+func NewWaiter() *Waiter { return &Waiter{c: make(chan struct{}, 1)} }
+
+// C returns the channel to pass to Blocker.Block. It receives one value
+// after any number of notifications since the last receive.
+func (w *Waiter) C() <-chan struct{} { return w.c }
+
+// Notify wakes the waiter without blocking.
+func (w *Waiter) Notify() {
+	select {
+	case w.c <- struct{}{}:
+	default:
+	}
+}
+
+// Queue is a set of waiters interested in readiness events (POLL* bits).
+// The zero value is ready to use.
+type Queue struct {
+	mu      sync.Mutex
+	waiters map[*Waiter]uint32
+}
+
+// Register adds w, interested in the events of mask, to the queue.
+func (q *Queue) Register(w *Waiter, mask uint32) {
+	q.mu.Lock()
+	if q.waiters == nil {
+		q.waiters = make(map[*Waiter]uint32)
+	}
+	q.waiters[w] = mask
+	q.mu.Unlock()
+}
+
+// Unregister removes w.
+func (q *Queue) Unregister(w *Waiter) {
+	q.mu.Lock()
+	delete(q.waiters, w)
+	q.mu.Unlock()
+}
+
+// Notify wakes every waiter whose mask intersects events.
+func (q *Queue) Notify(events uint32) {
+	q.mu.Lock()
+	for w, m := range q.waiters {
+		if m&events != 0 {
+			w.Notify()
+		}
+	}
+	q.mu.Unlock()
+}
