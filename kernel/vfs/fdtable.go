@@ -73,7 +73,7 @@ func (t *FDTable) installLocked(f *File, cloexec bool, min int32) (int32, error)
 	if int(min) >= t.limit {
 		return -1, abi.EMFILE
 	}
-	for i := int(min); i < len(t.fds); i++ {
+	for i := int(min); i < len(t.fds) && i < t.limit; i++ {
 		if t.fds[i].file == nil {
 			t.fds[i] = fdEntry{f, cloexec}
 			return int32(i), nil
