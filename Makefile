@@ -109,13 +109,16 @@ bench-syscall: deps $(LINUX_REF)
 #   make test-systemd     build the recipe's images and boot them: KERNEL=linux
 #                         (default, build/linux/vmlinuz) or KERNEL=aramid (build/kernel.elf)
 #   make bench-mkimage    mkimage vs the GNU pipeline, same run
+#   make test-systemd-source  (not in make test: slow) fetch Debian's systemd 252
+#                         source package, build it with meson through mkimage
+#                         (recipe systemd-252-source) and boot the result
 MKIMAGE        := $(BUILD)/mkimage
 KERNEL         ?= linux
 SYSTEMD_RECIPE ?= systemd-v245
 SYSTEMD_MODES  ?= initramfs,uefi,bios
 IMAGES         := $(BUILD)/images
 
-.PHONY: mkimage test-mkimage test-systemd bench-mkimage
+.PHONY: mkimage test-mkimage test-systemd bench-mkimage test-systemd-source
 
 mkimage: $(MKIMAGE)
 $(MKIMAGE): $(shell find imagebuild cmd/mkimage -name '*.go' 2>/dev/null) go.mod go.sum
@@ -146,6 +149,35 @@ bench-mkimage: deps $(MKIMAGE)
 	echo "bench-mkimage: mkimage --recipe $(SYSTEMD_RECIPE) (harvest, cpio+xz, GPT+ESP+ext4+GRUB): $$(awk "BEGIN{printf \"%.2f\", $$t1-$$t0}") s"; \
 	echo "bench-mkimage: GNU find|cpio -o -H newc|xz -T1 --check=crc32 + mke2fs -d (same tree): $$(awk "BEGIN{printf \"%.2f\", $$t3-$$t2}") s"; \
 	echo "bench-mkimage: ratio mkimage/GNU = $$(awk "BEGIN{printf \"%.2f\", ($$t1-$$t0)/($$t3-$$t2)}")"
+# systemd from source. deb-src lines are added for this target only: a private
+# apt configuration (sources derived from the host's own, lists under
+# build/apt) so the system's apt setup is left as it is.
+SYSTEMD_SRC_RECIPE  := systemd-252-source
+SYSTEMD_SRC_PKG     := systemd=252.38-1~deb12u1
+SYSTEMD_SRC_TARBALL := $(BUILD)/src/systemd/systemd_252.38.orig.tar.gz
+SYSTEMD_BUILD_DEPS  := meson ninja-build gperf pkgconf python3-jinja2 libcap-dev libmount-dev libcrypt-dev
+APT_SRC             := $(CURDIR)/$(BUILD)/apt
+APT_SRC_OPTS        := -o Dir::Etc::SourceList=$(APT_SRC)/sources.list -o Dir::Etc::SourceParts=$(APT_SRC)/parts \
+                       -o Dir::State::Lists=$(APT_SRC)/lists -o Dir::Cache=$(APT_SRC)/cache
+
+$(SYSTEMD_SRC_TARBALL):
+	@mkdir -p $(APT_SRC)/parts $(APT_SRC)/lists/partial $(APT_SRC)/cache/archives/partial $(dir $@)
+	@: > $(APT_SRC)/sources.list
+	@if [ -f /etc/apt/sources.list ]; then sed -n 's/^deb \(.*\)/deb \1\ndeb-src \1/p' /etc/apt/sources.list > $(APT_SRC)/sources.list; fi
+	@rm -f $(APT_SRC)/parts/*; for f in /etc/apt/sources.list.d/*.sources; do [ -f "$$f" ] || continue; \
+	  grep -q '^Types:.*\bdeb\b' "$$f" && sed 's/^Types: deb$$/Types: deb deb-src/' "$$f" > $(APT_SRC)/parts/$$(basename $$f); done; true
+	nice -n 19 apt-get $(APT_SRC_OPTS) update -q
+	cd $(dir $@) && apt-get $(APT_SRC_OPTS) source --download-only --tar-only $(SYSTEMD_SRC_PKG)
+	@test -f $@ || { echo "test-systemd-source: apt-get source gave no $@"; exit 1; }
+
+test-systemd-source: deps $(LINUX_REF) $(MKIMAGE) $(SYSTEMD_SRC_TARBALL)
+	apt-get install -y -q --no-install-recommends $(SYSTEMD_BUILD_DEPS) >/dev/null
+	$(MKIMAGE) --recipe $(SYSTEMD_SRC_RECIPE) -o $(IMAGES)/$(SYSTEMD_SRC_RECIPE) --format initramfs,manifest
+	@if grep -q '"systemd": "FALLBACK' $(IMAGES)/$(SYSTEMD_SRC_RECIPE)/manifest.json; then \
+	  echo "test-systemd-source: FAIL: mkimage fell back to the host's systemd (see the !!! FALLBACK line above)"; exit 1; fi
+	@grep '"systemd": ' $(IMAGES)/$(SYSTEMD_SRC_RECIPE)/manifest.json
+	$(GO) run ./testing/systemd/cmd/bootcheck -recipe $(SYSTEMD_SRC_RECIPE) -images $(IMAGES)/$(SYSTEMD_SRC_RECIPE) \
+	  -kernel linux -modes initramfs
 # ---- end mkimage ----
 
 # ---- tests ----------------------------------------------------------------

@@ -57,6 +57,9 @@ type Options struct {
 	// BootDefault names the GRUB menu entry booted by default: linux or aramid.
 	BootDefault string
 	Log         *slog.Logger
+	// BuildOutput receives the output of long source builds (meson, ninja);
+	// nil discards it.
+	BuildOutput io.Writer
 }
 
 func (o *Options) log() *slog.Logger {
@@ -80,20 +83,25 @@ func Assemble(ctx context.Context, r *recipe.Recipe, o Options) (*Image, error) 
 	img := &Image{Tree: tree.New(), Toolchain: map[string]string{}, Sources: map[string]string{}}
 	t := img.Tree
 	lg := o.log()
-	h, err := harvest.New(r.Harvest.Sysroot, t)
-	if err != nil {
-		return nil, err
-	}
+	var overlay, overlayOrigin string
 	if s := r.Systemd; s != nil {
-		note, err := systemdSource(r, s, o)
+		note, err := systemdSource(ctx, r, s, o)
 		if err != nil {
 			return nil, err
 		}
 		img.Sources["systemd"] = note.source
 		if note.notice != "" {
 			img.Notices = append(img.Notices, note.notice)
-			lg.Warn(note.notice)
+			lg.Warn("!!! " + note.notice)
 		}
+		if note.tools != "" {
+			img.Toolchain["systemd-build"] = note.tools
+		}
+		overlay, overlayOrigin = note.overlay, note.origin
+	}
+	h, err := harvest.NewOverlay(r.Harvest.Sysroot, overlay, overlayOrigin, t)
+	if err != nil {
+		return nil, err
 	}
 	for i, p := range r.Harvest.Binaries {
 		lg.Info("harvest", "binary", p)

@@ -126,6 +126,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		Compression: *compression, Linux: defaultFile(*linux, *repo, "build/linux/vmlinuz"),
 		Aramid: defaultFile(*aramid, *repo, "build/kernel.elf"), BootDefault: *bootDefault, Log: lg,
 	}
+	if !*quiet {
+		o.BuildOutput = stderr
+	}
 	if *formats != "" {
 		o.Formats = strings.Split(*formats, ",")
 	}

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 
 	"aramid/imagebuild/harvest/ldd"
 	"aramid/imagebuild/tree"
@@ -18,18 +17,26 @@ import (
 // Harvester copies from one root into one tree.
 type Harvester struct {
 	Root     ldd.Root
+	// OverlayOrigin is added to the origin of files read from Root.Overlay.
+	OverlayOrigin string
 	Resolver *ldd.Resolver
 	Tree     *tree.Tree
 }
 
 // New returns a Harvester reading from the sysroot dir ("" or "/" for the host).
 func New(sysroot string, t *tree.Tree) (*Harvester, error) {
-	root := ldd.Root{Dir: sysroot}
+	return NewOverlay(sysroot, "", "", t)
+}
+
+// NewOverlay is New with an overlay directory whose files win over the
+// sysroot's (see ldd.Root); origin describes them in the manifest.
+func NewOverlay(sysroot, overlay, origin string, t *tree.Tree) (*Harvester, error) {
+	root := ldd.Root{Dir: sysroot, Overlay: overlay}
 	r, err := ldd.NewResolver(root)
 	if err != nil {
 		return nil, fmt.Errorf("harvest: %w", err)
 	}
-	return &Harvester{Root: root, Resolver: r, Tree: t}, nil
+	return &Harvester{Root: root, Resolver: r, Tree: t, OverlayOrigin: origin}, nil
 }
 
 // Binary copies the ELF program (or library) at p with its closure and, for
@@ -72,7 +79,10 @@ func (h *Harvester) copy(p, origin string) error {
 			return fmt.Errorf("harvest: %s: %w", p, err)
 		}
 	}
-	host := filepath.Join(orRoot(h.Root.Dir), filepath.FromSlash(real))
+	host, overlay := h.Root.HostPath(real)
+	if overlay {
+		origin += " (" + h.OverlayOrigin + ")"
+	}
 	fi, err := os.Stat(host)
 	if err != nil {
 		return fmt.Errorf("harvest: %w", err)
@@ -111,11 +121,4 @@ func unixSpecial(m fs.FileMode) fs.FileMode {
 		u |= 0o1000
 	}
 	return u
-}
-
-func orRoot(d string) string {
-	if d == "" {
-		return "/"
-	}
-	return d
 }

@@ -16,6 +16,11 @@ import (
 // it is ever read.
 type Root struct {
 	Dir string // host directory; "" or "/" means the host's own root
+	// Overlay, if set, is a host directory laid out like the root whose
+	// entries win over the root's: a path that exists (as a file, link or
+	// directory) under Overlay is read from there. Source builds stage
+	// their outputs in one, so harvesting picks them instead of the host's.
+	Overlay string
 }
 
 // Link is one symbolic link met while resolving a path.
@@ -28,6 +33,21 @@ type Link struct {
 var ErrLoop = errors.New("ldd: too many levels of symbolic links")
 
 func (r Root) host(p string) string {
+	if r.Overlay != "" {
+		o := filepath.Join(r.Overlay, filepath.FromSlash(p))
+		if fi, err := os.Lstat(o); err == nil {
+			if !fi.IsDir() {
+				return o
+			}
+			if _, err := os.Lstat(r.base(p)); err != nil {
+				return o // a directory only the overlay has
+			}
+		}
+	}
+	return r.base(p)
+}
+
+func (r Root) base(p string) string {
 	if r.Dir == "" || r.Dir == "/" {
 		return p
 	}
@@ -80,6 +100,13 @@ func (r Root) Resolve(p string) (string, []Link, error) {
 		rest = append(strings.Split(strings.Trim(target, "/"), "/"), rest...)
 	}
 	return cur, links, nil
+}
+
+// HostPath returns the host file that p (a path with no symlink in it, as
+// Resolve returns) is read from, and whether it comes from the overlay.
+func (r Root) HostPath(p string) (string, bool) {
+	h := r.host(p)
+	return h, r.Overlay != "" && strings.HasPrefix(h, filepath.Clean(r.Overlay)+string(filepath.Separator))
 }
 
 // Exists reports whether p resolves to an existing non-directory.
