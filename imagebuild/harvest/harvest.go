@@ -16,11 +16,11 @@ import (
 
 // Harvester copies from one root into one tree.
 type Harvester struct {
-	Root     ldd.Root
+	Root ldd.Root
 	// OverlayOrigin is added to the origin of files read from Root.Overlay.
 	OverlayOrigin string
-	Resolver *ldd.Resolver
-	Tree     *tree.Tree
+	Resolver      *ldd.Resolver
+	Tree          *tree.Tree
 }
 
 // New returns a Harvester reading from the sysroot dir ("" or "/" for the host).
