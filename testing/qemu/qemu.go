@@ -36,6 +36,54 @@ type Config struct {
 	NoDebugExit bool
 	// LogFile, if set, receives a copy of the raw serial output.
 	LogFile string
+	// Input, if set, lets the caller type into the guest's first serial port
+	// during the run (see Input). Without it QEMU's input is empty, as before.
+	Input *Input
+}
+
+// Input writes to the guest's first serial port while a run is going on:
+// QEMU's standard input, which -nographic connects to that port. Create one
+// with NewInput, put it in Config.Input, and call Send once the guest is
+// listening, typically from the judge when a prompt line arrives.
+type Input struct {
+	mu   sync.Mutex
+	w    io.WriteCloser
+	done bool
+}
+
+// NewInput returns an Input for one run.
+func NewInput() *Input { return &Input{} }
+
+// ErrNoInput is returned by Send outside a run.
+var ErrNoInput = errors.New("qemu: serial input: no run in progress")
+
+// Send writes s to the guest's serial port as typed (add "\n" to end a
+// line). It may be called from the judge.
+func (in *Input) Send(s string) error {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.w == nil || in.done {
+		return ErrNoInput
+	}
+	if _, err := io.WriteString(in.w, s); err != nil {
+		return fmt.Errorf("qemu: serial input: %w", err)
+	}
+	return nil
+}
+
+func (in *Input) attach(w io.WriteCloser) {
+	in.mu.Lock()
+	in.w, in.done = w, false
+	in.mu.Unlock()
+}
+
+func (in *Input) close() {
+	in.mu.Lock()
+	if in.w != nil && !in.done {
+		in.w.Close()
+	}
+	in.done = true
+	in.mu.Unlock()
 }
 
 // Line is one line of serial output with the time since QEMU was started.
@@ -154,6 +202,14 @@ func Run(ctx context.Context, c Config, judge Judge) (*Result, error) {
 
 	cmd := exec.Command(bin, c.args()...)
 	cmd.Stdin = nil
+	if c.Input != nil {
+		w, err := cmd.StdinPipe()
+		if err != nil {
+			return nil, fmt.Errorf("qemu: %w", err)
+		}
+		c.Input.attach(w)
+		defer c.Input.close()
+	}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()

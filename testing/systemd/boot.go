@@ -42,13 +42,14 @@ type Boot struct {
 	Memory   string
 	Timeout  time.Duration
 	LogFile  string
+	Input    *qemu.Input // typing on the serial console, optional
 }
 
 // Config renders the QEMU configuration for b. Disk boots run on a private
 // copy-on-write overlay (-snapshot) so the image under test is never modified.
 func (b Boot) Config() (qemu.Config, error) {
 	c := qemu.Config{Kernel: b.Kernel, Initrd: b.Initrd, Append: b.Cmdline, Memory: b.Memory,
-		Timeout: b.Timeout, LogFile: b.LogFile, NoDebugExit: true}
+		Timeout: b.Timeout, LogFile: b.LogFile, NoDebugExit: true, Input: b.Input}
 	if c.Memory == "" {
 		c.Memory = "512M"
 	}
