@@ -59,11 +59,8 @@ func main() {
 		os.Exit(0)
 	}
 
-	init := cfg.RDInit
-	if cfg.Init != "" && nucleus.Initrd() == nil {
-		init = cfg.Init
+	if err := userland(log, cfg, nucleus.Initrd()); err != nil {
+		log.Printf("Kernel panic - not syncing: %v", err)
+		os.Exit(1)
 	}
-	log.Printf("Run %s as init process", init)
-	log.Printf("aramid: running user programs is not implemented yet; powering off")
-	os.Exit(0)
 }

@@ -83,3 +83,14 @@ func Ticks() uint64 { return cpus[0].ticks }
 func FaultInNucleus() {
 	rawSyscall(sysClockGettime, 1, UnmappedKernelAddress+0x1000)
 }
+
+// HWCap is AT_HWCAP for user programs: CPUID.1:EDX, as Linux reports it.
+func HWCap() uint64 { return uint64(cpuFeatEDX) }
+
+// Random fills b from the CPU's hardware random number generator (RDRAND,
+// with a TSC-mixed fallback).
+func Random(b []byte) {
+	if len(b) > 0 {
+		getrandom(uint64(uintptr(unsafe.Pointer(&b[0]))), uint64(len(b)))
+	}
+}

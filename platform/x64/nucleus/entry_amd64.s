@@ -66,6 +66,15 @@
 	MOVUPS	(trapFrame_xmm+14*16)(SP), X14; \
 	MOVUPS	(trapFrame_xmm+15*16)(SP), X15
 
+// RESTORE_KERNEL_FS puts back the FS base (TLS) of the M that entered user
+// mode. Clobbers AX, CX, DX.
+#define RESTORE_KERNEL_FS \
+	MOVQ	cpu_kernelFS(GS), AX; \
+	MOVQ	AX, DX; \
+	SHRQ	$32, DX; \
+	MOVL	$0xC0000100, CX; \
+	WRMSR
+
 // RESTORE_GPRS reloads the general-purpose registers from the trapFrame at SP
 // and leaves SP at the hardware interrupt frame (RIP).
 #define RESTORE_GPRS \
@@ -372,6 +381,7 @@ TEXT ·userSyscall(SB),NOSPLIT|NOFRAME,$0
 	MOVL	$0xFFFFFFFF, AX
 	MOVL	$0xFFFFFFFF, DX
 	XSAVE	(DI)
+	RESTORE_KERNEL_FS
 	JMP	·exitToKernel(SB)
 
 // userTrap is trapCommon's ring-3 half: an exception or interrupt in user
@@ -414,6 +424,9 @@ TEXT ·userTrap(SB),NOSPLIT|NOFRAME,$0
 	MOVL	$0xFFFFFFFF, AX
 	MOVL	$0xFFFFFFFF, DX
 	XSAVE	(DI)
+	// Go code (userInterrupt's ABI wrapper) reads g at -8(FS): the M's TLS
+	// must be back first.
+	RESTORE_KERNEL_FS
 	// EOI, clock and wake-ups, still on the IST stack.
 	MOVQ	0(SP), AX
 	SUBQ	$16, SP
@@ -424,17 +437,13 @@ TEXT ·userTrap(SB),NOSPLIT|NOFRAME,$0
 	JMP	·exitToKernel(SB)
 
 // exitToKernel resumes the Go side of enterUser: the kernel's FPU state
-// (the initial image), the M's FS base, its stack, interrupts on.
+// (the initial image), its stack, interrupts on. The FS base is already the
+// M's (RESTORE_KERNEL_FS).
 TEXT ·exitToKernel(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	cpu_fpuInit(GS), DI
 	MOVL	$0xFFFFFFFF, AX
 	MOVL	$0xFFFFFFFF, DX
 	XRSTOR	(DI)
-	MOVQ	cpu_kernelFS(GS), AX
-	MOVQ	AX, DX
-	SHRQ	$32, DX
-	MOVL	$0xC0000100, CX
-	WRMSR
 	MOVQ	cpu_kernelSP(GS), SP
 	MOVQ	$0, cpu_userCtx(GS)
 	MOVQ	0(SP), BP
