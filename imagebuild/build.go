@@ -56,6 +56,9 @@ type Options struct {
 	Aramid string
 	// BootDefault names the GRUB menu entry booted by default: linux or aramid.
 	BootDefault string
+	// AramidAppend is added to the Aramid entry's command line (after the
+	// recipe's), e.g. "aramid.selftest=1".
+	AramidAppend string
 	Log         *slog.Logger
 	// BuildOutput receives the output of long source builds (meson, ninja);
 	// nil discards it.

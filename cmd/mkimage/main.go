@@ -65,7 +65,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		cache       = fs.String("cache", "", "cache directory (default REPO/build/cache)")
 		linux       = fs.String("linux", "", "Linux kernel to put on the disk image (default REPO/build/linux/vmlinuz if present)")
 		aramid      = fs.String("aramid", "", "Aramid kernel ELF to put on the disk image as /boot/aramid.elf (default REPO/build/kernel.elf if present)")
-		bootDefault = fs.String("boot-default", "linux", "GRUB default entry: linux or aramid")
+		bootDefault = fs.String("boot-default", "", "GRUB default entry: linux or aramid (default: linux when a Linux kernel is given, else aramid)")
+		aramidArgs  = fs.String("aramid-append", "", "extra kernel command line for the Aramid entry, e.g. aramid.selftest=1")
 		quiet       = fs.Bool("q", false, "no progress output")
 	)
 	fs.Usage = func() {
@@ -124,7 +125,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	o := imagebuild.Options{
 		RepoDir: *repo, OutDir: *out, CacheDir: *cache, Epoch: epoch, EpochFrom: from,
 		Compression: *compression, Linux: defaultFile(*linux, *repo, "build/linux/vmlinuz"),
-		Aramid: defaultFile(*aramid, *repo, "build/kernel.elf"), BootDefault: *bootDefault, Log: lg,
+		Aramid: defaultFile(*aramid, *repo, "build/kernel.elf"), BootDefault: *bootDefault, AramidAppend: *aramidArgs, Log: lg,
 	}
 	if !*quiet {
 		o.BuildOutput = stderr
