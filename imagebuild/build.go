@@ -59,7 +59,7 @@ type Options struct {
 	// AramidAppend is added to the Aramid entry's command line (after the
 	// recipe's), e.g. "aramid.selftest=1".
 	AramidAppend string
-	Log         *slog.Logger
+	Log          *slog.Logger
 	// BuildOutput receives the output of long source builds (meson, ninja);
 	// nil discards it.
 	BuildOutput io.Writer
