@@ -156,6 +156,18 @@ outputs: [initramfs]
 			t.Errorf("err = %v", err)
 		}
 	})
+	t.Run("boot default without its kernel", func(t *testing.T) {
+		r, _ := recipe.LoadFile("recipes/bad.yaml", []byte(base))
+		out := filepath.Join(t.TempDir(), "out")
+		o := options(t, out, 0)
+		o.Formats, o.BootDefault = []string{"disk"}, "aramid"
+		if _, err := Build(context.Background(), r, o); err == nil || !strings.Contains(err.Error(), "no Aramid kernel") {
+			t.Errorf("err = %v", err)
+		}
+		if _, err := os.Stat(out); !os.IsNotExist(err) {
+			t.Errorf("output directory left behind: %v", err)
+		}
+	})
 	t.Run("existing directory keeps no partial output", func(t *testing.T) {
 		r, _ := recipe.LoadFile("recipes/bad.yaml", []byte(base+"harvest:\n  binaries: [/etc/passwd]\n"))
 		out := t.TempDir()

@@ -107,3 +107,38 @@ func TestHarvestErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestOverlay harvests a program from an overlay (as a source build stages
+// it) that shadows the host's file at the same path: the overlay's bytes go
+// in, marked in the origin, and its libraries still come from the host.
+func TestOverlay(t *testing.T) {
+	overlay := t.TempDir()
+	const p = "/usr/bin/ls" // exists on the host too
+	data, err := os.ReadFile("/usr/bin/true")
+	if err != nil {
+		t.Skip("no /usr/bin/true")
+	}
+	dst := overlay + p
+	os.MkdirAll(path.Dir(dst), 0o755)
+	if err := os.WriteFile(dst, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tr := tree.New()
+	h, err := NewOverlay("", overlay, "built from source", tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Binary(p); err != nil {
+		t.Fatal(err)
+	}
+	e, ok := lookup(tr, p)
+	if !ok {
+		t.Fatalf("%s not in the tree", p)
+	}
+	if string(e.Data) != string(data) || !strings.Contains(e.Origin, "built from source") {
+		t.Errorf("%s: %d bytes (overlay file %d), origin %q", p, len(e.Data), len(data), e.Origin)
+	}
+	if _, ok := lookup(tr, "/lib/x86_64-linux-gnu/libc.so.6"); !ok {
+		t.Error("libc.so.6 not harvested from the host")
+	}
+}
