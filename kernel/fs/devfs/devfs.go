@@ -1,0 +1,250 @@
+// Package devfs holds the device registry the VFS consults when a device
+// node is opened, the memory character devices (null, zero, full, random,
+// urandom, kmsg), and a devtmpfs-like filesystem: a tmpfs populated with
+// the standard nodes.
+//
+// Terminal devices (tty 5:0, console 5:1, ttyS0 4:64) get nodes here but
+// their drivers come from kernel/tty, registered by the kernel's wiring
+// with RegisterChar; until then opening them is ENXIO, as on Linux without
+// a driver.
+//
+// Not implemented: reading /dev/kmsg (EINVAL; writes go to the sink),
+// the random ioctls (RNDGETENTCNT and friends answer ENOTTY), block
+// devices (none are registered), /dev/mem and /dev/port.
+package devfs
+
+import (
+	"io"
+	"sync"
+	"time"
+
+	"aramid/kernel/abi"
+	"aramid/kernel/fs/tmpfs"
+	"aramid/kernel/vfs"
+)
+
+// Device is a driver: it opens a device inode.
+type Device interface {
+	Open(c *vfs.Caller, in *vfs.Inode, flags uint32) (vfs.FileImpl, error)
+}
+
+// DeviceFunc adapts a function to Device.
+type DeviceFunc func(c *vfs.Caller, in *vfs.Inode, flags uint32) (vfs.FileImpl, error)
+
+// Open implements Device.
+func (f DeviceFunc) Open(c *vfs.Caller, in *vfs.Inode, flags uint32) (vfs.FileImpl, error) {
+	return f(c, in, flags)
+}
+
+type devKey struct {
+	kind  uint32
+	major uint32
+	minor uint32
+}
+
+// Registry maps device numbers to drivers. It implements vfs.DeviceOpener.
+type Registry struct {
+	mu   sync.RWMutex
+	devs map[devKey]Device
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry { return &Registry{devs: make(map[devKey]Device)} }
+
+// RegisterChar registers a character device; EBUSY if the number is taken.
+func (r *Registry) RegisterChar(major, minor uint32, d Device) error {
+	return r.register(devKey{abi.S_IFCHR, major, minor}, d)
+}
+
+// RegisterBlock registers a block device; EBUSY if the number is taken.
+func (r *Registry) RegisterBlock(major, minor uint32, d Device) error {
+	return r.register(devKey{abi.S_IFBLK, major, minor}, d)
+}
+
+func (r *Registry) register(k devKey, d Device) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.devs[k] != nil {
+		return abi.EBUSY
+	}
+	r.devs[k] = d
+	return nil
+}
+
+// OpenDevice implements vfs.DeviceOpener: ENXIO for an unregistered
+// number.
+func (r *Registry) OpenDevice(c *vfs.Caller, kind uint32, rdev uint64, in *vfs.Inode, flags uint32) (vfs.FileImpl, error) {
+	r.mu.RLock()
+	d := r.devs[devKey{kind, abi.DevMajor(rdev), abi.DevMinor(rdev)}]
+	r.mu.RUnlock()
+	if d == nil {
+		return nil, abi.ENXIO
+	}
+	return d.Open(c, in, flags)
+}
+
+// Linux device numbers of the standard nodes.
+const (
+	MemMajor     = 1
+	NullMinor    = 3
+	ZeroMinor    = 5
+	FullMinor    = 7
+	RandomMinor  = 8
+	URandomMinor = 9
+	KmsgMinor    = 11
+
+	TTYAuxMajor  = 5
+	TTYMinor     = 0
+	ConsoleMinor = 1
+
+	TTYMajor   = 4
+	TTYS0Minor = 64
+)
+
+// MemOptions supply what the memory devices need.
+type MemOptions struct {
+	// Random feeds /dev/random and /dev/urandom. Required.
+	Random io.Reader
+	// Kmsg receives each write to /dev/kmsg (one record per write).
+	// nil discards.
+	Kmsg func(p []byte)
+}
+
+// RegisterMem registers null, zero, full, random, urandom and kmsg.
+func RegisterMem(r *Registry, opts MemOptions) error {
+	rnd := &random{src: opts.Random}
+	for _, d := range []struct {
+		minor uint32
+		impl  vfs.FileImpl
+	}{
+		{NullMinor, null{}}, {ZeroMinor, zero{}}, {FullMinor, full{}},
+		{RandomMinor, rnd}, {URandomMinor, rnd}, {KmsgMinor, &kmsg{sink: opts.Kmsg}},
+	} {
+		impl := d.impl
+		if err := r.RegisterChar(MemMajor, d.minor, DeviceFunc(func(*vfs.Caller, *vfs.Inode, uint32) (vfs.FileImpl, error) {
+			return impl, nil
+		})); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// memSeek is what Linux's memory devices do on lseek: succeed and stay at
+// 0.
+func memSeek(*vfs.File, int64, int64, int) (int64, error) { return 0, nil }
+
+type null struct{ vfs.FileDefaults }
+
+func (null) Read(*vfs.Caller, *vfs.File, []byte, int64) (int, error)          { return 0, nil }
+func (null) Write(_ *vfs.Caller, _ *vfs.File, p []byte, _ int64) (int, error) { return len(p), nil }
+func (null) Seek(f *vfs.File, cur, off int64, w int) (int64, error)           { return memSeek(f, cur, off, w) }
+
+type zero struct{ vfs.FileDefaults }
+
+func (zero) Read(_ *vfs.Caller, _ *vfs.File, p []byte, _ int64) (int, error) {
+	clear(p)
+	return len(p), nil
+}
+func (zero) Write(_ *vfs.Caller, _ *vfs.File, p []byte, _ int64) (int, error) { return len(p), nil }
+func (zero) Seek(f *vfs.File, cur, off int64, w int) (int64, error)           { return memSeek(f, cur, off, w) }
+
+type full struct{ vfs.FileDefaults }
+
+func (full) Read(_ *vfs.Caller, _ *vfs.File, p []byte, _ int64) (int, error) {
+	clear(p)
+	return len(p), nil
+}
+func (full) Write(*vfs.Caller, *vfs.File, []byte, int64) (int, error) { return 0, abi.ENOSPC }
+func (full) Seek(f *vfs.File, cur, off int64, w int) (int64, error)   { return memSeek(f, cur, off, w) }
+
+// random serves /dev/random and /dev/urandom; writes are accepted and
+// ignored (Linux mixes them into the pool without crediting entropy).
+type random struct {
+	vfs.FileDefaults
+	mu  sync.Mutex
+	src io.Reader
+}
+
+func (r *random) Read(_ *vfs.Caller, _ *vfs.File, p []byte, _ int64) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.src == nil {
+		return 0, abi.EIO
+	}
+	n, err := io.ReadFull(r.src, p)
+	if err != nil && n == 0 {
+		return 0, abi.EIO
+	}
+	return n, nil
+}
+func (r *random) Write(_ *vfs.Caller, _ *vfs.File, p []byte, _ int64) (int, error) {
+	return len(p), nil
+}
+func (r *random) Seek(f *vfs.File, cur, off int64, w int) (int64, error) {
+	return memSeek(f, cur, off, w)
+}
+
+// kmsg accepts log records.
+type kmsg struct {
+	vfs.FileDefaults
+	sink func([]byte)
+}
+
+func (k *kmsg) Read(*vfs.Caller, *vfs.File, []byte, int64) (int, error) { return 0, abi.EINVAL }
+func (k *kmsg) Write(_ *vfs.Caller, _ *vfs.File, p []byte, _ int64) (int, error) {
+	if k.sink != nil {
+		k.sink(append([]byte(nil), p...))
+	}
+	return len(p), nil
+}
+func (k *kmsg) Seek(f *vfs.File, cur, off int64, w int) (int64, error) {
+	return memSeek(f, cur, off, w)
+}
+
+// Node is an entry of a device filesystem.
+type Node struct {
+	Name   string
+	Mode   uint32 // type and permissions
+	Major  uint32
+	Minor  uint32
+	Target string // symlinks
+}
+
+// StandardNodes are the entries of a fresh /dev, with Linux's numbers and
+// modes.
+var StandardNodes = []Node{
+	{Name: "null", Mode: abi.S_IFCHR | 0o666, Major: MemMajor, Minor: NullMinor},
+	{Name: "zero", Mode: abi.S_IFCHR | 0o666, Major: MemMajor, Minor: ZeroMinor},
+	{Name: "full", Mode: abi.S_IFCHR | 0o666, Major: MemMajor, Minor: FullMinor},
+	{Name: "random", Mode: abi.S_IFCHR | 0o666, Major: MemMajor, Minor: RandomMinor},
+	{Name: "urandom", Mode: abi.S_IFCHR | 0o666, Major: MemMajor, Minor: URandomMinor},
+	{Name: "kmsg", Mode: abi.S_IFCHR | 0o644, Major: MemMajor, Minor: KmsgMinor},
+	{Name: "tty", Mode: abi.S_IFCHR | 0o666, Major: TTYAuxMajor, Minor: TTYMinor},
+	{Name: "console", Mode: abi.S_IFCHR | 0o600, Major: TTYAuxMajor, Minor: ConsoleMinor},
+	{Name: "ttyS0", Mode: abi.S_IFCHR | 0o660, Major: TTYMajor, Minor: TTYS0Minor},
+	{Name: "pts", Mode: abi.S_IFDIR | 0o755},
+	{Name: "shm", Mode: abi.S_IFDIR | 0o1777},
+	{Name: "fd", Mode: abi.S_IFLNK | 0o777, Target: "/proc/self/fd"},
+	{Name: "stdin", Mode: abi.S_IFLNK | 0o777, Target: "/proc/self/fd/0"},
+	{Name: "stdout", Mode: abi.S_IFLNK | 0o777, Target: "/proc/self/fd/1"},
+	{Name: "stderr", Mode: abi.S_IFLNK | 0o777, Target: "/proc/self/fd/2"},
+}
+
+// New returns a devtmpfs-like filesystem: a tmpfs (type "devtmpfs")
+// whose root (0755) holds nodes.
+func New(clock func() time.Time, dev uint64, nodes []Node) (*tmpfs.FS, error) {
+	fs := tmpfs.New(tmpfs.Options{Clock: clock, Dev: dev, Mode: 0o755, Name: "devtmpfs"})
+	root := fs.Root()
+	d := root.Ops.(vfs.DirOps)
+	for _, n := range nodes {
+		args := vfs.CreateArgs{Mode: n.Mode, Target: n.Target}
+		if t := n.Mode & abi.S_IFMT; t == abi.S_IFCHR || t == abi.S_IFBLK {
+			args.Rdev = abi.MakeDev(n.Major, n.Minor)
+		}
+		if _, err := d.Create(root, n.Name, args); err != nil {
+			return nil, err
+		}
+	}
+	return fs, nil
+}
