@@ -191,13 +191,13 @@ func mapSegment(m *mm.MM, f File, p *elf.Prog, bias uint64) error {
 		if err != nil {
 			return err
 		}
-		// The rest of the last file page is bss, not file contents.
-		if memEnd > fileEnd && mapEnd > fileEnd {
-			zeroEnd := min(mapEnd, memEnd)
-			if perm&machine.Write != 0 {
-				if err := m.CopyOut(fileEnd, make([]byte, zeroEnd-fileEnd)); err != nil {
-					return err
-				}
+		// The rest of the last file page is bss, not file contents: zero it
+		// to the end of the page, as Linux does. glibc's ld.so relies on
+		// that: its early allocator hands out the tail of that page as
+		// zeroed memory.
+		if memEnd > fileEnd && mapEnd > fileEnd && perm&machine.Write != 0 {
+			if err := m.CopyOut(fileEnd, make([]byte, mapEnd-fileEnd)); err != nil {
+				return err
 			}
 		}
 	} else {

@@ -165,3 +165,59 @@ func TestRejects(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadDynamic loads a dynamically linked PIE with the host's glibc
+// loader and checks that every loaded byte matches the files.
+func TestLoadDynamic(t *testing.T) {
+	bin := compile(t, "gcc")
+	interp, err := os.ReadFile("/lib64/ld-linux-x86-64.so.2")
+	if err != nil {
+		t.Skip("no glibc loader on this host")
+	}
+	fake := machine.NewFake()
+	m, _ := mm.New(fake, mm.NewFrames(fake))
+	img, err := Load(m, bin, func(p string) (File, error) {
+		if p != "/lib64/ld-linux-x86-64.so.2" {
+			t.Fatalf("interpreter %q", p)
+		}
+		return memFile(interp), nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.InterpBase == 0 || img.Entry == img.ProgEntry {
+		t.Fatalf("image %+v", img)
+	}
+	check := func(name string, file []byte, bias uint64) {
+		ef, _ := elf.NewFile(bytes.NewReader(file))
+		for _, p := range ef.Progs {
+			if p.Type != elf.PT_LOAD {
+				continue
+			}
+			got := make([]byte, p.Memsz)
+			if err := m.CopyIn(bias+p.Vaddr, got); err != nil {
+				t.Fatalf("%s segment %#x: %v", name, p.Vaddr, err)
+			}
+			want := make([]byte, p.Memsz)
+			copy(want, file[p.Off:p.Off+p.Filesz])
+			if p.Flags&elf.PF_W != 0 && p.Memsz > p.Filesz {
+				// The tail of the last page is zero (ld.so's allocator
+				// uses it as fresh memory).
+				end := bias + p.Vaddr + p.Memsz
+				tail := make([]byte, (end+pageMask)&^pageMask-end)
+				if err := m.CopyIn(end, tail); err != nil || !bytes.Equal(tail, make([]byte, len(tail))) {
+					t.Errorf("%s segment %#x: page tail after bss is not zero (%v)", name, p.Vaddr, err)
+				}
+			}
+			if !bytes.Equal(got, want) {
+				for i := range got {
+					if got[i] != want[i] {
+						t.Fatalf("%s segment %#x: byte %#x is %#x, want %#x", name, p.Vaddr, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+	check("program", bin, PIEBase)
+	check("interpreter", interp, img.InterpBase)
+}

@@ -117,6 +117,9 @@ type System struct {
 	reportedNR map[uint64]bool
 
 	files *fileState
+
+	// Trace logs every system call with its result (aramid.strace=1).
+	Trace bool
 }
 
 // Dispatch runs the system call in t's registers and stores the result.
@@ -134,6 +137,9 @@ func (s *System) Dispatch(t *task.Task) {
 		return
 	}
 	ret, err := e.Handler(s, t, a)
+	if s.Trace {
+		t.Kernel().Logf("[%d] %s(%#x, %#x, %#x, %#x, %#x, %#x) = %#x %v", t.ID, e.Name, a[0], a[1], a[2], a[3], a[4], a[5], ret, err)
+	}
 	if nr == sysRtSigreturn && err == nil {
 		return // the registers are the restored context
 	}

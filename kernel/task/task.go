@@ -48,6 +48,9 @@ type Kernel struct {
 	init   *ThreadGroup
 
 	futexes futexTable
+
+	// TraceFaults logs every user page fault (aramid.faulttrace=1).
+	TraceFaults bool
 }
 
 // NewKernel returns an empty kernel.
@@ -375,6 +378,9 @@ func (t *Task) handleFault(ev machine.Event) {
 			acc = mm.AccessExec
 		}
 		err := t.MM().HandleFault(ev.Addr, acc)
+		if t.k.TraceFaults {
+			t.k.Logf("[%d] page fault at %#x ip %#x error %#x: %v", t.ID, ev.Addr, t.Regs().Rip, ev.ErrorCode, err)
+		}
 		if err == nil {
 			return
 		}

@@ -45,6 +45,8 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	k.Monotonic = sinceBoot
 	sys := syscalls.New(k, syscalls.Config{VFS: v, Hostname: "(none)",
 		Random: nucleus.Random, HWCap: cpuHWCap()})
+	sys.Trace = cfg.Params["aramid.strace"] == "1"
+	k.TraceFaults = cfg.Params["aramid.faulttrace"] == "1"
 
 	exited := make(chan uint32, 1)
 	k.InitExited = func(status uint32) { exited <- status }
