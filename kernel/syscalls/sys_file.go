@@ -380,6 +380,8 @@ func init() {
 		s.SetHostname(string(b))
 		return 0, nil
 	})
+	partial("sendfile", "a read/write loop through a kernel buffer", sysSendfile)
+	partial("copy_file_range", "a read/write loop; no reflinks", sysCopyFileRange)
 	partial("poll", "readiness from each file; wakes on its queue", func(s *System, t *task.Task, a Args) (uint64, error) {
 		timeout := time.Duration(-1)
 		if int32(a[2]) >= 0 {
@@ -1135,3 +1137,116 @@ func (s *System) poll(t *task.Task, fdsAddr, nfds uint64, timeout time.Duration,
 }
 
 var _ = strings.TrimSpace
+
+// copyBetween moves up to count bytes from in (at *inOff if non-nil) to out
+// (at *outOff if non-nil) through a kernel buffer.
+func (s *System) copyBetween(t *task.Task, in, out *vfs.File, inOff, outOff *int64, count uint64) (uint64, error) {
+	c := s.caller(t)
+	buf := make([]byte, min(count, 64<<10))
+	var done uint64
+	for done < count {
+		chunk := buf[:min(uint64(len(buf)), count-done)]
+		var n int
+		var err error
+		if inOff != nil {
+			n, err = in.Pread(c, chunk, *inOff)
+		} else {
+			n, err = in.Read(c, chunk)
+		}
+		if n == 0 {
+			if done > 0 || err == io.EOF {
+				return done, nil
+			}
+			return 0, err
+		}
+		if inOff != nil {
+			*inOff += int64(n)
+		}
+		var w int
+		if outOff != nil {
+			w, err = out.Pwrite(c, chunk[:n], *outOff)
+			*outOff += int64(w)
+		} else {
+			w, err = out.Write(c, chunk[:n])
+		}
+		done += uint64(w)
+		if err != nil || w < n {
+			if done > 0 {
+				return done, nil
+			}
+			return 0, err
+		}
+	}
+	return done, nil
+}
+
+func sysSendfile(s *System, t *task.Task, a Args) (uint64, error) {
+	out, err := fds(t).Get(a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	defer out.DecRef()
+	in, err := fds(t).Get(a.Int(1))
+	if err != nil {
+		return 0, err
+	}
+	defer in.DecRef()
+	if !in.Readable() || !out.Writable() {
+		return 0, abi.EBADF
+	}
+	var off *int64
+	if a[2] != 0 {
+		v, err := t.MM().ReadUint64(a[2])
+		if err != nil {
+			return 0, err
+		}
+		o := int64(v)
+		off = &o
+	}
+	n, err := s.copyBetween(t, in, out, off, nil, a[3])
+	if off != nil && err == nil {
+		err = t.MM().WriteUint64(a[2], uint64(*off))
+	}
+	return n, err
+}
+
+func sysCopyFileRange(s *System, t *task.Task, a Args) (uint64, error) {
+	if a[5] != 0 {
+		return 0, abi.EINVAL
+	}
+	in, err := fds(t).Get(a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	defer in.DecRef()
+	out, err := fds(t).Get(a.Int(2))
+	if err != nil {
+		return 0, err
+	}
+	defer out.DecRef()
+	m := t.MM()
+	readOff := func(addr uint64) (*int64, error) {
+		if addr == 0 {
+			return nil, nil
+		}
+		v, err := m.ReadUint64(addr)
+		o := int64(v)
+		return &o, err
+	}
+	inOff, err := readOff(a[1])
+	if err != nil {
+		return 0, err
+	}
+	outOff, err := readOff(a[3])
+	if err != nil {
+		return 0, err
+	}
+	n, err := s.copyBetween(t, in, out, inOff, outOff, a[4])
+	if err == nil && inOff != nil {
+		err = m.WriteUint64(a[1], uint64(*inOff))
+	}
+	if err == nil && outOff != nil {
+		err = m.WriteUint64(a[3], uint64(*outOff))
+	}
+	return n, err
+}

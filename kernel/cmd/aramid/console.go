@@ -110,18 +110,3 @@ func (c *rawConsole) Ioctl(caller *vfs.Caller, f *vfs.File, cmd uint32, arg uint
 }
 
 func le32(v uint32) []byte { return []byte{byte(v), byte(v >> 8), byte(v >> 16), byte(v >> 24)} }
-
-// devices opens device nodes.
-type devices struct {
-	console *rawConsole
-}
-
-func (d *devices) OpenDevice(c *vfs.Caller, kind uint32, rdev uint64, in *vfs.Inode, flags uint32) (vfs.FileImpl, error) {
-	if kind == abi.S_IFCHR {
-		switch rdev {
-		case abi.MakeDev(5, 1), abi.MakeDev(5, 0), abi.MakeDev(4, 64):
-			return d.console, nil
-		}
-	}
-	return nil, abi.ENXIO
-}

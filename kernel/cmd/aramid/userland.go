@@ -3,12 +3,16 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
 	"aramid/kernel/abi"
 	"aramid/kernel/cmdline"
+	"aramid/kernel/fs/devfs"
 	"aramid/kernel/fs/tmpfs"
+	"aramid/kernel/initramfs"
+	"aramid/kernel/pipe"
 	"aramid/kernel/klog"
 	"aramid/kernel/syscalls"
 	"aramid/kernel/task"
@@ -24,27 +28,42 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	clock := func() time.Time { return time.Now() }
 	serial := &x64.Serial{}
 	console := newRawConsole(serial)
-	devs := &devices{console: console}
-	root := tmpfs.New(tmpfs.Options{Clock: clock, Dev: abi.MakeDev(0, 1), Mode: 0o755})
-	v := vfs.New(root, vfs.Options{Clock: clock, Devices: devs})
+
+	devs := devfs.NewRegistry()
+	if err := devfs.RegisterMem(devs, devfs.MemOptions{Random: randomReader{}, Kmsg: func(p []byte) {
+		log.Printf("%s", strings.TrimRight(string(p), "\n"))
+	}}); err != nil {
+		return err
+	}
+	consoleDev := devfs.DeviceFunc(func(*vfs.Caller, *vfs.Inode, uint32) (vfs.FileImpl, error) { return console, nil })
+	for _, d := range [][2]uint32{{devfs.TTYAuxMajor, devfs.TTYMinor}, {devfs.TTYAuxMajor, devfs.ConsoleMinor}, {devfs.TTYMajor, devfs.TTYS0Minor}} {
+		if err := devs.RegisterChar(d[0], d[1], consoleDev); err != nil {
+			return err
+		}
+	}
+
+	root := tmpfs.New(tmpfs.Options{Clock: clock, Dev: abi.MakeDev(0, 1), Mode: 0o755, Name: "rootfs"})
+	v := vfs.New(root, vfs.Options{Clock: clock, Devices: devs, FIFOs: pipe.NewFIFOs()})
 	v.RegisterFilesystem("tmpfs", func(source string, flags uint32, data string) (vfs.Filesystem, error) {
 		return tmpfs.New(tmpfs.Options{Clock: clock, Dev: abi.MakeDev(0, nextAnonDev())}), nil
+	})
+	v.RegisterFilesystem("devtmpfs", func(source string, flags uint32, data string) (vfs.Filesystem, error) {
+		return devfs.New(clock, abi.MakeDev(0, nextAnonDev()), devfs.StandardNodes)
 	})
 
 	if len(initrd) > 0 {
 		start := time.Now()
-		n, err := unpackInitramfs(v, initrd)
-		if err != nil {
+		if err := initramfs.Unpack(v, vfs.NewFSContext(v.Root()), "/", initrd); err != nil {
 			return fmt.Errorf("initramfs: %w", err)
 		}
-		log.Printf("initramfs: unpacked %d entries (%d bytes) in %v", n, len(initrd), time.Since(start).Round(time.Millisecond))
+		log.Printf("initramfs: unpacked %d bytes in %v", len(initrd), time.Since(start).Round(time.Millisecond))
 	}
 
 	k := task.NewKernel(x64.Platform{})
 	k.Logf = log.Printf
 	k.Monotonic = sinceBoot
 	sys := syscalls.New(k, syscalls.Config{VFS: v, Hostname: "(none)",
-		Random: nucleus.Random, HWCap: cpuHWCap()})
+		Random: nucleus.Random, HWCap: cpuHWCap(), NewPipe: pipe.NewPair})
 	sys.Trace = cfg.Params["aramid.strace"] == "1"
 	k.TraceFaults = cfg.Params["aramid.faulttrace"] == "1"
 
@@ -56,9 +75,7 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 		return err
 	}
 	sys.SetupInit(t.TG())
-	if err := openConsoleFDs(sys, t, console); err != nil {
-		return err
-	}
+	openConsoleFDs(v, t, log)
 	env := []string{"HOME=/", "TERM=linux"}
 	var tried []string
 	candidates := []string{cfg.RDInit}
@@ -108,17 +125,28 @@ func nextAnonDev() uint32 {
 	return anonDev
 }
 
-// openConsoleFDs gives PID 1 its stdin, stdout and stderr on the console,
-// through /dev/console when the initramfs has it, as Linux does.
-func openConsoleFDs(sys *syscalls.System, t *task.Task, console *rawConsole) error {
+// openConsoleFDs gives PID 1 its stdin, stdout and stderr on
+// /dev/console, as Linux does; without the node (the initramfs lacks it)
+// PID 1 starts with no descriptors, also as on Linux.
+func openConsoleFDs(v *vfs.VFS, t *task.Task, log *klog.Logger) {
 	ft := t.TG().Files.(*vfs.FDTable)
-	for i := 0; i < 3; i++ {
-		f := vfs.NewFile(console, nil, vfs.Path{}, abi.O_RDWR)
-		if _, err := ft.Install(f, false, int32(i)); err != nil {
-			return err
-		}
+	c := &vfs.Caller{}
+	f, err := v.OpenAt(c, t.TG().FS.(*vfs.FSContext), nil, "/dev/console", abi.O_RDWR, 0)
+	if err != nil {
+		log.Printf("Warning: unable to open an initial console: %v", err)
+		return
 	}
-	return nil
+	ft.Install(f, false, 0)
+	ft.Dup(0, 1, false)
+	ft.Dup(0, 2, false)
 }
 
 func cpuHWCap() uint64 { return nucleus.HWCap() }
+
+// randomReader reads the CPU's random number generator.
+type randomReader struct{}
+
+func (randomReader) Read(p []byte) (int, error) {
+	nucleus.Random(p)
+	return len(p), nil
+}
