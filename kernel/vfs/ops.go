@@ -192,11 +192,11 @@ func (v *VFS) openCreate(w *walker, fsc *FSContext, s Path, path string, flags, 
 			if w.links > abi.MAXSYMLINKS {
 				return Path{}, false, abi.ELOOP
 			}
-			sl, ok := p.Inode.Ops.(SymlinkOps)
-			if !ok {
-				return Path{}, false, abi.EINVAL
+			if m, ok := p.Inode.Ops.(MagicLinkOps); ok {
+				tp, merr := m.ResolveLink(w.c, p.Inode)
+				return tp, false, merr
 			}
-			target, rerr := sl.Readlink(p.Inode)
+			target, rerr := readlinkFor(w.c, p.Inode)
 			if rerr != nil {
 				return Path{}, false, rerr
 			}

@@ -155,11 +155,7 @@ func (v *VFS) ReadlinkAt(c *Caller, fsc *FSContext, dir *File, path string) (str
 		}
 		return "", abi.EINVAL
 	}
-	s, ok := p.Inode.Ops.(SymlinkOps)
-	if !ok {
-		return "", abi.EINVAL
-	}
-	return s.Readlink(p.Inode)
+	return readlinkFor(c, p.Inode)
 }
 
 const statFlags = abi.AT_SYMLINK_NOFOLLOW | abi.AT_EMPTY_PATH | abi.AT_NO_AUTOMOUNT

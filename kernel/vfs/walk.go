@@ -106,11 +106,10 @@ func (w *walker) follow(dir, link Path) (Path, error) {
 	if link.Mount.Flags()&abi.MS_NOSYMFOLLOW != 0 {
 		return Path{}, abi.ELOOP
 	}
-	s, ok := link.Inode.Ops.(SymlinkOps)
-	if !ok {
-		return Path{}, abi.EINVAL
+	if m, ok := link.Inode.Ops.(MagicLinkOps); ok {
+		return m.ResolveLink(w.c, link.Inode)
 	}
-	target, err := s.Readlink(link.Inode)
+	target, err := readlinkFor(w.c, link.Inode)
 	if err != nil {
 		return Path{}, err
 	}
