@@ -39,7 +39,10 @@ func (e *env) must(err error) {
 	}
 }
 
-func (e *env) mkdir(p string, mode uint32) { e.t.Helper(); e.must(e.v.MkdirAt(e.root, e.fsc, nil, p, mode)) }
+func (e *env) mkdir(p string, mode uint32) {
+	e.t.Helper()
+	e.must(e.v.MkdirAt(e.root, e.fsc, nil, p, mode))
+}
 func (e *env) symlink(target, p string) {
 	e.t.Helper()
 	e.must(e.v.SymlinkAt(e.root, e.fsc, target, nil, p))
