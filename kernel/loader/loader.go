@@ -42,6 +42,12 @@ type File interface {
 	Size() int64
 }
 
+// Named is implemented by files that know their path and identity, which
+// the mappings record for /proc/<pid>/maps.
+type Named interface {
+	MapInfo() (name string, dev, inode uint64)
+}
+
 // Opener opens the interpreter named by PT_INTERP.
 type Opener func(path string) (File, error)
 
@@ -186,8 +192,11 @@ func mapSegment(m *mm.MM, f File, p *elf.Prog, bias uint64) error {
 	memEnd := bias + p.Vaddr + p.Memsz
 	mapEnd := (fileEnd + pageMask) &^ pageMask
 	if p.Filesz > 0 {
-		_, err := m.Mmap(mm.MapOpts{Addr: start, Length: mapEnd - start, Perm: perm, File: f,
-			Offset: p.Off &^ pageMask, Fixed: true})
+		o := mm.MapOpts{Addr: start, Length: mapEnd - start, Perm: perm, File: f, Offset: p.Off &^ pageMask, Fixed: true}
+		if n, ok := f.(Named); ok {
+			o.Name, o.Dev, o.Inode = n.MapInfo()
+		}
+		_, err := m.Mmap(o)
 		if err != nil {
 			return err
 		}

@@ -83,6 +83,9 @@ func (s *System) fileHooks() *task.FileHooks { return &s.files.hooks }
 func (s *System) hostname() string          { return s.files.hostname }
 func (s *System) random(b []byte)           { s.files.random(b) }
 
+// Hostname returns the host name (uname's nodename).
+func (s *System) Hostname() string { return s.files.hostname }
+
 // SetHostname implements sethostname's effect.
 func (s *System) SetHostname(h string) { s.files.hostname = h }
 
@@ -905,14 +908,30 @@ func (s *System) mapFile(t *task.Task, fd int32, o *mm.MapOpts) error {
 		return abi.ENODEV
 	}
 	f.IncRef() // held by the mapping for its lifetime
-	o.File = fileReader{f}
-	o.Dev, o.Inode = st.Dev, st.Ino
-	o.Name = s.files.vfs.FilePath(fsctx(t), f)
+	src := s.mapSource(t, f)
+	o.File = src
+	o.Name, o.Dev, o.Inode = src.MapInfo()
 	return nil
 }
 
-// fileReader reads a file's contents for page faults and the loader.
-type fileReader struct{ f *vfs.File }
+// fileReader reads a file's contents for page faults and the loader, and
+// names it in /proc/<pid>/maps.
+type fileReader struct {
+	f          *vfs.File
+	name       string
+	dev, inode uint64
+}
+
+func (s *System) mapSource(t *task.Task, f *vfs.File) fileReader {
+	r := fileReader{f: f, name: s.files.vfs.FilePath(fsctx(t), f)}
+	if st, err := f.Stat(); err == nil {
+		r.dev, r.inode = st.Dev, st.Ino
+	}
+	return r
+}
+
+// MapInfo implements loader.Named.
+func (r fileReader) MapInfo() (string, uint64, uint64) { return r.name, r.dev, r.inode }
 
 func (r fileReader) ReadAt(p []byte, off int64) (int, error) {
 	n, err := r.f.Pread(nil, p, off)
@@ -987,14 +1006,15 @@ func (s *System) Exec(t *task.Task, dir *vfs.File, path string, argv, envp []str
 		}
 		var rnd [16]byte
 		s.random(rnd[:])
-		img := &task.ExecImage{File: fileReader{f}, Argv: argv, Envp: envp, Path: path, Random: rnd,
+		img := &task.ExecImage{File: s.mapSource(t, f), Argv: argv, Envp: envp, Path: path, Random: rnd,
+			Exe: s.files.vfs.FilePath(fsctx(t), f),
 			HWCap: s.files.hwcap, VDSO: s.files.vdso,
 			Open: func(ip string) (loader.File, error) {
 				inf, err := s.files.vfs.OpenAt(c, fsctx(t), nil, ip, abi.O_RDONLY, 0)
 				if err != nil {
 					return nil, err
 				}
-				return fileReader{inf}, nil
+				return s.mapSource(t, inf), nil
 			}}
 		err = t.Exec(img, s.fileHooks())
 		if err != nil {

@@ -101,7 +101,7 @@ func (t *Task) Clone(a CloneArgs, hooks *FileHooks) (*Task, error) {
 		g := &ThreadGroup{k: k, ID: id, tasks: map[int32]*Task{id: child}, children: map[*ThreadGroup]struct{}{},
 			pgid: parent.pgid, sid: parent.sid, mm: newMM, creds: parent.creds, handlers: parent.handlers,
 			exitSignal: a.ExitSignal, childEvent: make(chan struct{}), comm: parent.comm,
-			argv: parent.argv, exe: parent.exe, startTime: k.Monotonic(),
+			argv: parent.argv, envp: parent.envp, exe: parent.exe, startTime: k.Monotonic(),
 			limits: parent.limits, limitsSet: parent.limitsSet}
 		if newMM == nil {
 			g.mm = parent.mm
@@ -174,7 +174,8 @@ type ExecImage struct {
 	Open   loader.Opener
 	Argv   []string
 	Envp   []string
-	Path   string // as given to execve (AT_EXECFN, /proc/pid/exe)
+	Path   string // as given to execve (AT_EXECFN)
+	Exe    string // the executable's resolved path (/proc/pid/exe)
 	Random [16]byte
 	HWCap  uint64
 	VDSO   func(m *mm.MM) (uint64, error) // maps the vDSO, if any
@@ -221,7 +222,11 @@ func (t *Task) Exec(img *ExecImage, hooks *FileHooks) error {
 		}
 	}
 	g.argv = append([]string(nil), img.Argv...)
-	g.exe = img.Path
+	g.envp = append([]string(nil), img.Envp...)
+	g.exe = img.Exe
+	if g.exe == "" {
+		g.exe = img.Path
+	}
 	g.comm = commOf(img.Path)
 	g.mu.Unlock()
 	t.SetComm(commOf(img.Path))

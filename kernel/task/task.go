@@ -160,6 +160,7 @@ type ThreadGroup struct {
 	subreaper bool
 	comm      string
 	argv      []string
+	envp      []string
 	exe       string
 
 	// Files and FS context: the fd table and cwd/root/umask, owned by the
@@ -262,6 +263,60 @@ func (g *ThreadGroup) Argv() []string {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.argv
+}
+
+// Envp returns the environment of the last execve.
+func (g *ThreadGroup) Envp() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.envp
+}
+
+// MM returns the process's address space (nil once it exited).
+func (g *ThreadGroup) MM() *mm.MM {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.mm
+}
+
+// Comm returns the process's name (its main thread's).
+func (g *ThreadGroup) Comm() string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if t := g.tasks[g.ID]; t != nil {
+		return t.Comm()
+	}
+	return g.comm
+}
+
+// State is the one-letter state /proc reports: R running, S sleeping, T
+// stopped, Z zombie.
+func (g *ThreadGroup) State() byte {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	switch {
+	case g.zombie:
+		return 'Z'
+	case g.stopped:
+		return 'T'
+	}
+	return 'S'
+}
+
+// SignalDispositions returns the ignored and caught signal sets.
+func (g *ThreadGroup) SignalDispositions() (ignored, caught abi.SignalSet) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for s := abi.Signal(1); s <= abi.SIGRTMAX; s++ {
+		switch g.handlers[s].Handler {
+		case uint64(abi.SIG_DFL):
+		case uint64(abi.SIG_IGN):
+			ignored |= s.Mask()
+		default:
+			caught |= s.Mask()
+		}
+	}
+	return
 }
 
 // Exe returns the path of the running executable.

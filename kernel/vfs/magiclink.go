@@ -31,3 +31,12 @@ func readlinkFor(c *Caller, in *Inode) (string, error) {
 	}
 	return "", abi.EINVAL
 }
+
+// PathString returns p as a path seen from fsc's root (for /proc's cwd and
+// root links).
+func (v *VFS) PathString(fsc *FSContext, p Path) string {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	s, _ := v.pathStringLocked(fsc.Root(), p)
+	return s
+}

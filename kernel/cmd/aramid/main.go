@@ -59,6 +59,7 @@ func main() {
 		os.Exit(0)
 	}
 
+	cmdlineText = info.CommandLine
 	if err := userland(log, cfg, nucleus.Initrd()); err != nil {
 		log.Printf("Kernel panic - not syncing: %v", err)
 		os.Exit(1)

@@ -12,7 +12,9 @@ import (
 	"aramid/kernel/fs/devfs"
 	"aramid/kernel/fs/tmpfs"
 	"aramid/kernel/initramfs"
+	"aramid/kernel/fs/procfs"
 	"aramid/kernel/pipe"
+	"aramid/kernel/tty"
 	"aramid/kernel/klog"
 	"aramid/kernel/syscalls"
 	"aramid/kernel/task"
@@ -27,7 +29,12 @@ import (
 func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	clock := func() time.Time { return time.Now() }
 	serial := &x64.Serial{}
-	console := newRawConsole(serial)
+	var k *task.Kernel // set below; the terminal signals through it
+	console := tty.New(serialPort{serial}, tty.Options{
+		Signal: func(pgid int32, sig abi.Signal) { k.SendToGroup(pgid, sig) },
+		Baud:   abi.B115200,
+	})
+	serial.Start(console.Receive)
 
 	devs := devfs.NewRegistry()
 	if err := devfs.RegisterMem(devs, devfs.MemOptions{Random: randomReader{}, Kmsg: func(p []byte) {
@@ -35,9 +42,10 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	}}); err != nil {
 		return err
 	}
-	consoleDev := devfs.DeviceFunc(func(*vfs.Caller, *vfs.Inode, uint32) (vfs.FileImpl, error) { return console, nil })
+	// One terminal today: the serial console is ttyS0, /dev/console and,
+	// for every process (all share it as controlling terminal), /dev/tty.
 	for _, d := range [][2]uint32{{devfs.TTYAuxMajor, devfs.TTYMinor}, {devfs.TTYAuxMajor, devfs.ConsoleMinor}, {devfs.TTYMajor, devfs.TTYS0Minor}} {
-		if err := devs.RegisterChar(d[0], d[1], consoleDev); err != nil {
+		if err := devs.RegisterChar(d[0], d[1], console); err != nil {
 			return err
 		}
 	}
@@ -59,12 +67,19 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 		log.Printf("initramfs: unpacked %d bytes in %v", len(initrd), time.Since(start).Round(time.Millisecond))
 	}
 
-	k := task.NewKernel(x64.Platform{})
+	k = task.NewKernel(x64.Platform{})
 	k.Logf = log.Printf
 	k.Monotonic = sinceBoot
 	sys := syscalls.New(k, syscalls.Config{VFS: v, Hostname: "(none)",
 		Random: nucleus.Random, HWCap: cpuHWCap(), NewPipe: pipe.NewPair})
 	sys.Trace = cfg.Params["aramid.strace"] == "1"
+	bootID := newUUID()
+	v.RegisterFilesystem("proc", func(source string, flags uint32, data string) (vfs.Filesystem, error) {
+		return procfs.New(procfs.Options{Kernel: k, VFS: v, Clock: clock, Uptime: sinceBoot,
+			Dev: abi.MakeDev(0, nextAnonDev()), Memory: memory, Release: syscalls.Release,
+			Version: "Linux version " + syscalls.Release + " (aramid) #1 SMP Aramid", Cmdline: cmdlineText,
+			BootID: bootID, Hostname: sys.Hostname, CPUInfo: cpuinfo(), UUID: newUUID}), nil
+	})
 	k.TraceFaults = cfg.Params["aramid.faulttrace"] == "1"
 
 	exited := make(chan uint32, 1)
@@ -142,6 +157,33 @@ func openConsoleFDs(v *vfs.VFS, t *task.Task, log *klog.Logger) {
 }
 
 func cpuHWCap() uint64 { return nucleus.HWCap() }
+
+// serialPort adapts the serial console to the terminal's port.
+type serialPort struct{ s *x64.Serial }
+
+func (p serialPort) Write(b []byte) { p.s.Write(b) }
+
+// cmdlineText is the kernel command line, for /proc/cmdline.
+var cmdlineText string
+
+func memory() (total, free uint64) {
+	inUse, free := nucleus.MemStats()
+	return inUse + free, free
+}
+
+func newUUID() string {
+	var b [16]byte
+	nucleus.Random(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+func cpuinfo() string {
+	info := nucleus.MachineInfo()
+	return fmt.Sprintf("processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel name\t: QEMU Virtual CPU\ncpu MHz\t\t: %d.000\ncache size\t: 0 KB\nphysical id\t: 0\nsiblings\t: 1\ncore id\t\t: 0\ncpu cores\t: 1\nflags\t\t: fpu sse sse2 avx\nbogomips\t: %d.00\n\n",
+		info.TSCHz/1e6, info.TSCHz/5e5)
+}
 
 // randomReader reads the CPU's random number generator.
 type randomReader struct{}

@@ -1,0 +1,365 @@
+package procfs
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"aramid/kernel/abi"
+	"aramid/kernel/machine"
+	"aramid/kernel/task"
+	"aramid/kernel/vfs"
+)
+
+// pidEntries lists /proc/<pid> (and /proc/<pid>/task/<tid> when !group).
+func (fs *FS) pidEntries(pid, tid int32, group bool) []entry {
+	g := fs.o.Kernel.Group(pid)
+	if g == nil {
+		return nil
+	}
+	gen := func(f func(g *task.ThreadGroup) string) func(string, *vfs.Inode) *vfs.Inode {
+		return fs.file(0o444, func(*vfs.Caller) ([]byte, error) {
+			g := fs.o.Kernel.Group(pid)
+			if g == nil {
+				return nil, abi.ESRCH
+			}
+			return []byte(f(g)), nil
+		}, nil)
+	}
+	ents := []entry{
+		fileEntry("stat", gen(func(g *task.ThreadGroup) string { return fs.pidStat(g) })),
+		fileEntry("status", gen(func(g *task.ThreadGroup) string { return fs.pidStatus(g) })),
+		fileEntry("statm", gen(func(g *task.ThreadGroup) string {
+			vsz, rss := memSizes(g)
+			return fmt.Sprintf("%d %d 0 0 0 0 0\n", vsz/4096, rss/4096)
+		})),
+		fileEntry("cmdline", gen(func(g *task.ThreadGroup) string {
+			if len(g.Argv()) == 0 {
+				return ""
+			}
+			return strings.Join(g.Argv(), "\x00") + "\x00"
+		})),
+		fileEntry("environ", fs.file(0o400, func(c *vfs.Caller) ([]byte, error) {
+			g := fs.o.Kernel.Group(pid)
+			if g == nil {
+				return nil, abi.ESRCH
+			}
+			if c.UID != 0 && c.UID != g.Creds().UID {
+				return nil, abi.EACCES
+			}
+			if len(g.Envp()) == 0 {
+				return nil, nil
+			}
+			return []byte(strings.Join(g.Envp(), "\x00") + "\x00"), nil
+		}, nil)),
+		fileEntry("comm", fs.file(0o644, func(*vfs.Caller) ([]byte, error) {
+			g := fs.o.Kernel.Group(pid)
+			if g == nil {
+				return nil, abi.ESRCH
+			}
+			return []byte(g.Comm() + "\n"), nil
+		}, func(c *vfs.Caller, data []byte) error {
+			if t := fs.o.Kernel.Task(tid); t != nil {
+				t.SetComm(strings.TrimRight(string(data), "\n"))
+			}
+			return nil
+		})),
+		fileEntry("maps", gen(func(g *task.ThreadGroup) string { return maps(g) })),
+		fileEntry("mounts", fs.file(0o444, func(c *vfs.Caller) ([]byte, error) { return fs.mounts(pid, false) }, nil)),
+		fileEntry("mountinfo", fs.file(0o444, func(c *vfs.Caller) ([]byte, error) { return fs.mounts(pid, true) }, nil)),
+		fileEntry("cgroup", gen(func(g *task.ThreadGroup) string { return "0::/\n" })),
+		fileEntry("limits", gen(func(g *task.ThreadGroup) string { return limits(g) })),
+		fileEntry("oom_score_adj", fs.file(0o644, func(*vfs.Caller) ([]byte, error) { return []byte("0\n"), nil },
+			func(*vfs.Caller, []byte) error { return nil })),
+		fileEntry("loginuid", fs.file(0o644, func(*vfs.Caller) ([]byte, error) { return []byte("4294967295"), nil },
+			func(*vfs.Caller, []byte) error { return nil })),
+		fileEntry("sessionid", gen(func(*task.ThreadGroup) string { return "4294967295" })),
+		linkEntry("exe", fs.magic(func(*vfs.Caller) (string, error) {
+			g := fs.o.Kernel.Group(pid)
+			if g == nil {
+				return "", abi.ESRCH
+			}
+			return g.Exe(), nil
+		}, func(c *vfs.Caller) (vfs.Path, error) {
+			g := fs.o.Kernel.Group(pid)
+			if g == nil {
+				return vfs.Path{}, abi.ESRCH
+			}
+			f, err := fs.o.VFS.OpenAt(c, vfs.NewFSContext(fs.o.VFS.Root()), nil, g.Exe(), abi.O_PATH, 0)
+			if err != nil {
+				return vfs.Path{}, err
+			}
+			defer f.DecRef()
+			return f.Path, nil
+		})),
+		linkEntry("cwd", fs.fsLink(pid, func(fsc *vfs.FSContext) vfs.Path { return fsc.Cwd() })),
+		linkEntry("root", fs.fsLink(pid, func(fsc *vfs.FSContext) vfs.Path { return fsc.Root() })),
+		dirEntry("fd", fs.dir(func(string) []entry { return fs.fdEntries(pid) })),
+		dirEntry("fdinfo", fs.dir(func(string) []entry { return fs.fdinfoEntries(pid) })),
+	}
+	if group {
+		ents = append(ents, dirEntry("task", fs.dir(func(string) []entry {
+			var out []entry
+			if g := fs.o.Kernel.Group(pid); g != nil {
+				for _, t := range g.Tasks() {
+					tid := t.ID
+					out = append(out, dirEntry(strconv.Itoa(int(tid)), fs.dir(func(string) []entry { return fs.pidEntries(pid, tid, false) })))
+				}
+			}
+			return out
+		})))
+	}
+	return ents
+}
+
+func (fs *FS) fsLink(pid int32, which func(*vfs.FSContext) vfs.Path) func(string, *vfs.Inode) *vfs.Inode {
+	ctx := func() (*vfs.FSContext, error) {
+		g := fs.o.Kernel.Group(pid)
+		if g == nil {
+			return nil, abi.ESRCH
+		}
+		fsc, ok := g.FS.(*vfs.FSContext)
+		if !ok {
+			return nil, abi.ENOENT
+		}
+		return fsc, nil
+	}
+	return fs.magic(func(c *vfs.Caller) (string, error) {
+		fsc, err := ctx()
+		if err != nil {
+			return "", err
+		}
+		return fs.o.VFS.PathString(fsc, which(fsc)), nil
+	}, func(c *vfs.Caller) (vfs.Path, error) {
+		fsc, err := ctx()
+		if err != nil {
+			return vfs.Path{}, err
+		}
+		return which(fsc), nil
+	})
+}
+
+func (fs *FS) files(pid int32) (*vfs.FDTable, *vfs.FSContext) {
+	g := fs.o.Kernel.Group(pid)
+	if g == nil {
+		return nil, nil
+	}
+	ft, _ := g.Files.(*vfs.FDTable)
+	fsc, _ := g.FS.(*vfs.FSContext)
+	return ft, fsc
+}
+
+func (fs *FS) fdEntries(pid int32) []entry {
+	ft, fsc := fs.files(pid)
+	if ft == nil {
+		return nil
+	}
+	var out []entry
+	for _, fd := range ft.Fds() {
+		fd := fd
+		name := func(c *vfs.Caller) (string, error) {
+			f, err := ft.Get(fd)
+			if err != nil {
+				return "", abi.ENOENT
+			}
+			defer f.DecRef()
+			if f.Path.IsZero() {
+				return f.Name, nil
+			}
+			return fs.o.VFS.FilePath(fsc, f), nil
+		}
+		resolve := func(c *vfs.Caller) (vfs.Path, error) {
+			f, err := ft.Get(fd)
+			if err != nil {
+				return vfs.Path{}, abi.ENOENT
+			}
+			defer f.DecRef()
+			if f.Path.IsZero() {
+				return vfs.Path{}, abi.ENXIO // anonymous files cannot be reopened by path yet
+			}
+			return f.Path, nil
+		}
+		out = append(out, linkEntry(strconv.Itoa(int(fd)), fs.magic(name, resolve)))
+	}
+	return out
+}
+
+func (fs *FS) fdinfoEntries(pid int32) []entry {
+	ft, _ := fs.files(pid)
+	if ft == nil {
+		return nil
+	}
+	var out []entry
+	for _, fd := range ft.Fds() {
+		fd := fd
+		out = append(out, fileEntry(strconv.Itoa(int(fd)), fs.file(0o444, func(*vfs.Caller) ([]byte, error) {
+			f, err := ft.Get(fd)
+			if err != nil {
+				return nil, abi.ENOENT
+			}
+			defer f.DecRef()
+			fdfl, _ := ft.GetFD(fd)
+			flags := f.Flags()
+			if fdfl&abi.FD_CLOEXEC != 0 {
+				flags |= abi.O_CLOEXEC
+			}
+			return []byte(fmt.Sprintf("pos:\t%d\nflags:\t0%o\nmnt_id:\t0\nino:\t0\n", f.Offset(), flags)), nil
+		}, nil)))
+	}
+	return out
+}
+
+func (fs *FS) mounts(pid int32, info bool) ([]byte, error) {
+	_, fsc := fs.files(pid)
+	if fsc == nil {
+		return nil, abi.ESRCH
+	}
+	var b strings.Builder
+	for _, m := range fs.o.VFS.Mounts(fsc) {
+		opts := mountOpts(m.Flags)
+		if m.Data != "" {
+			opts += "," + m.Data
+		}
+		if info {
+			prop := ""
+			if m.Propagation&abi.MS_SHARED != 0 {
+				prop = " shared:1"
+			}
+			fmt.Fprintf(&b, "%d %d 0:%d %s %s %s%s - %s %s %s\n", m.ID, m.ParentID, m.ID, m.Root, m.MountPoint,
+				mountOpts(m.Flags), prop, m.FSType, orNone(m.Source), rwOf(m.Flags))
+		} else {
+			fmt.Fprintf(&b, "%s %s %s %s 0 0\n", orNone(m.Source), m.MountPoint, m.FSType, opts)
+		}
+	}
+	return []byte(b.String()), nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func rwOf(flags uint32) string {
+	if flags&abi.MS_RDONLY != 0 {
+		return "ro"
+	}
+	return "rw"
+}
+
+func mountOpts(flags uint32) string {
+	o := []string{rwOf(flags)}
+	for _, f := range []struct {
+		bit  uint32
+		name string
+	}{{abi.MS_NOSUID, "nosuid"}, {abi.MS_NODEV, "nodev"}, {abi.MS_NOEXEC, "noexec"}, {abi.MS_NOATIME, "noatime"}, {abi.MS_RELATIME, "relatime"}} {
+		if flags&f.bit != 0 {
+			o = append(o, f.name)
+		}
+	}
+	return strings.Join(o, ",")
+}
+
+func memSizes(g *task.ThreadGroup) (vsz, rss uint64) {
+	m := g.MM()
+	if m == nil {
+		return 0, 0
+	}
+	for _, v := range m.VMAs() {
+		vsz += v.End - v.Start
+	}
+	return vsz, uint64(m.Resident()) * machine.PageSize
+}
+
+func maps(g *task.ThreadGroup) string {
+	m := g.MM()
+	if m == nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, v := range m.VMAs() {
+		perm := []byte("---p")
+		if v.Perm&machine.Read != 0 {
+			perm[0] = 'r'
+		}
+		if v.Perm&machine.Write != 0 {
+			perm[1] = 'w'
+		}
+		if v.Perm&machine.Exec != 0 {
+			perm[2] = 'x'
+		}
+		if v.Shared {
+			perm[3] = 's'
+		}
+		line := fmt.Sprintf("%08x-%08x %s %08x %02x:%02x %d", v.Start, v.End, perm, v.Offset,
+			abi.DevMajor(v.Dev), abi.DevMinor(v.Dev), v.Inode)
+		if v.Name != "" {
+			line = fmt.Sprintf("%-72s %s", line, v.Name)
+		}
+		b.WriteString(line + "\n")
+	}
+	return b.String()
+}
+
+func limits(g *task.ThreadGroup) string {
+	names := []string{"Max cpu time", "Max file size", "Max data size", "Max stack size", "Max core file size",
+		"Max resident set", "Max processes", "Max open files", "Max locked memory", "Max address space",
+		"Max file locks", "Max pending signals", "Max msgqueue size", "Max nice priority", "Max realtime priority",
+		"Max realtime timeout"}
+	units := []string{"seconds", "bytes", "bytes", "bytes", "bytes", "bytes", "processes", "files", "bytes", "bytes",
+		"locks", "signals", "bytes", "", "", "us"}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-25s %-20s %-20s %-10s\n", "Limit", "Soft Limit", "Hard Limit", "Units")
+	for i, n := range names {
+		l, _ := g.Rlimit(i, nil, false)
+		v := func(x uint64) string {
+			if x == task.RlimInfinity {
+				return "unlimited"
+			}
+			return strconv.FormatUint(x, 10)
+		}
+		fmt.Fprintf(&b, "%-25s %-20s %-20s %-10s\n", n, v(l.Cur), v(l.Max), units[i])
+	}
+	return b.String()
+}
+
+func (fs *FS) pidStat(g *task.ThreadGroup) string {
+	pid, ppid, pgid, sid := g.IDs()
+	vsz, rss := memSizes(g)
+	start := uint64(g.StartTime() / 1e7) // clock ticks (100 Hz)
+	return fmt.Sprintf("%d (%s) %c %d %d %d 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 %d 0 %d %d %d 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
+		pid, g.Comm(), g.State(), ppid, pgid, sid, len(g.Tasks()), start, vsz, rss/machine.PageSize)
+}
+
+func (fs *FS) pidStatus(g *task.ThreadGroup) string {
+	pid, ppid, pgid, sid := g.IDs()
+	c := g.Creds()
+	vsz, rss := memSizes(g)
+	ign, cgt := g.SignalDispositions()
+	state := map[byte]string{'R': "R (running)", 'S': "S (sleeping)", 'T': "T (stopped)", 'Z': "Z (zombie)"}[g.State()]
+	groups := make([]string, len(c.Groups))
+	for i, x := range c.Groups {
+		groups[i] = strconv.Itoa(int(x))
+	}
+	var blk abi.SignalSet
+	if ts := g.Tasks(); len(ts) > 0 {
+		blk = ts[0].SigMask()
+	}
+	caps := "0000000000000000"
+	if c.EUID == 0 {
+		caps = "000001ffffffffff"
+	}
+	umask := "0022"
+	if fsc, ok := g.FS.(*vfs.FSContext); ok {
+		umask = fmt.Sprintf("%04o", fsc.Umask())
+	}
+	return fmt.Sprintf("Name:\t%s\nUmask:\t%s\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n"+
+		"Uid:\t%d\t%d\t%d\t%d\nGid:\t%d\t%d\t%d\t%d\nFDSize:\t64\nGroups:\t%s\nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n"+
+		"VmPeak:\t%8d kB\nVmSize:\t%8d kB\nVmRSS:\t%8d kB\nThreads:\t%d\nSigQ:\t0/63432\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n"+
+		"SigBlk:\t%016x\nSigIgn:\t%016x\nSigCgt:\t%016x\nCapInh:\t0000000000000000\nCapPrm:\t%s\nCapEff:\t%s\nCapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\n"+
+		"NoNewPrivs:\t0\nSeccomp:\t0\nCpus_allowed:\t1\nCpus_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
+		g.Comm(), umask, state, pid, pid, ppid, c.UID, c.EUID, c.SUID, c.FSUID, c.GID, c.EGID, c.SGID, c.FSGID,
+		strings.Join(groups, " "), pid, pid, pgid, sid, vsz>>10, vsz>>10, rss>>10, len(g.Tasks()),
+		uint64(blk), uint64(ign), uint64(cgt), caps, caps)
+}

@@ -1,0 +1,424 @@
+// Package procfs is /proc: per-process directories generated from the
+// process table (stat, status, cmdline, comm, environ, maps, fd/, exe, cwd,
+// root, mounts, mountinfo, cgroup, limits, task/), and the system files
+// programs and systemd read (meminfo, uptime, cpuinfo, stat, loadavg,
+// version, filesystems, mounts, sys/kernel/*, sys/vm/*, sys/fs/*).
+//
+// Inodes are made on lookup; a file's contents are generated when it is
+// opened, so one read sequence sees one consistent snapshot, as on Linux.
+// Inode numbers are a hash of the path, stable for a process's lifetime.
+//
+// Not implemented: /proc/<pid>/{smaps,pagemap,io,ns/,attr/}, writes to most
+// sysctls (they are accepted and remembered only where listed in sysctls),
+// /proc/net, /proc/sys/net.
+package procfs
+
+import (
+	"fmt"
+	"hash/fnv"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"aramid/kernel/abi"
+	"aramid/kernel/task"
+	"aramid/kernel/vfs"
+)
+
+// Options connect procfs to the rest of the kernel.
+type Options struct {
+	Kernel   *task.Kernel
+	VFS      *vfs.VFS
+	Clock    func() time.Time
+	Uptime   func() time.Duration
+	Dev      uint64
+	Memory   func() (total, free uint64)
+	Release  string // uname -r
+	Version  string // /proc/version
+	Cmdline  string // the kernel command line
+	BootID   string // /proc/sys/kernel/random/boot_id, stable for the boot
+	Hostname func() string
+	CPUInfo  string
+	// UUID returns a fresh random UUID (/proc/sys/kernel/random/uuid).
+	UUID func() string
+}
+
+// FS is one procfs instance.
+type FS struct {
+	o    Options
+	root *vfs.Inode
+
+	mu      sync.Mutex
+	sysctls map[string]string
+}
+
+// New returns a procfs.
+func New(o Options) *FS {
+	fs := &FS{o: o, sysctls: map[string]string{
+		"kernel/kptr_restrict":          "1",
+		"kernel/dmesg_restrict":         "0",
+		"kernel/pid_max":                "4194304",
+		"kernel/overflowuid":            "65534",
+		"kernel/overflowgid":            "65534",
+		"kernel/cap_last_cap":           "40",
+		"kernel/threads-max":            "63432",
+		"kernel/printk":                 "4\t4\t1\t7",
+		"kernel/core_pattern":           "core",
+		"kernel/sysrq":                  "16",
+		"kernel/panic":                  "0",
+		"kernel/ngroups_max":            "65536",
+		"kernel/random/entropy_avail":   "256",
+		"kernel/random/poolsize":        "256",
+		"vm/overcommit_memory":          "0",
+		"vm/max_map_count":              "65530",
+		"vm/mmap_min_addr":              "65536",
+		"fs/file-max":                   "9223372036854775807",
+		"fs/nr_open":                    "1073741816",
+		"fs/inotify/max_user_watches":   "8192",
+		"fs/inotify/max_user_instances": "128",
+		"fs/pipe-max-size":              "1048576",
+	}}
+	fs.root = fs.dirInode("/", nil, fs.rootEntries)
+	return fs
+}
+
+func (fs *FS) Type() string     { return "proc" }
+func (fs *FS) Root() *vfs.Inode { return fs.root }
+func (fs *FS) Dev() uint64      { return fs.o.Dev }
+func (fs *FS) Statfs() abi.Statfs {
+	return abi.Statfs{Type: abi.PROC_SUPER_MAGIC, Bsize: 4096, Namelen: 255, Frsize: 4096}
+}
+
+func ino(path string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(path))
+	return h.Sum64()&0x7fffffff | 1
+}
+
+// entry is one name in a generated directory.
+type entry struct {
+	name string
+	make func(path string, parent *vfs.Inode) *vfs.Inode
+	typ  uint8
+}
+
+func (fs *FS) attr(mode uint32) vfs.Attr {
+	now := abi.TimeToTimespec(fs.o.Clock())
+	return vfs.Attr{Mode: mode, Nlink: 1, Atime: now, Mtime: now, Ctime: now, Btime: now}
+}
+
+// dirNode is a directory whose entries are computed on demand.
+type dirNode struct {
+	fs      *FS
+	path    string
+	entries func(path string) []entry
+}
+
+func (fs *FS) dirInode(path string, parent *vfs.Inode, entries func(string) []entry) *vfs.Inode {
+	a := fs.attr(abi.S_IFDIR | 0o555)
+	a.Nlink = 2
+	in := vfs.NewInode(fs, ino(path), a, &dirNode{fs: fs, path: path, entries: entries})
+	if parent != nil {
+		in.SetParent(parent, path[strings.LastIndexByte(path, '/')+1:])
+	}
+	return in
+}
+
+func (d *dirNode) Open(c *vfs.Caller, in *vfs.Inode, flags uint32) (vfs.FileImpl, error) {
+	return dirFile{}, nil
+}
+
+type dirFile struct{ vfs.FileDefaults }
+
+func (d *dirNode) Lookup(dir *vfs.Inode, name string) (*vfs.Inode, error) {
+	for _, e := range d.entries(d.path) {
+		if e.name == name {
+			return e.make(join(d.path, name), dir), nil
+		}
+	}
+	return nil, abi.ENOENT
+}
+
+func join(dir, name string) string {
+	if dir == "/" {
+		return "/" + name
+	}
+	return dir + "/" + name
+}
+
+func (d *dirNode) IterDir(dir *vfs.Inode, off int64, emit vfs.DirEmit) error {
+	ents := d.entries(d.path)
+	all := append([]entry{{name: ".", typ: abi.DT_DIR}, {name: "..", typ: abi.DT_DIR}}, ents...)
+	for i := off; i < int64(len(all)); i++ {
+		e := all[i]
+		if !emit(e.name, ino(join(d.path, e.name)), e.typ, i+1) {
+			return nil
+		}
+	}
+	return nil
+}
+
+func (d *dirNode) Create(*vfs.Inode, string, vfs.CreateArgs) (*vfs.Inode, error) {
+	return nil, abi.EACCES
+}
+func (d *dirNode) Link(*vfs.Inode, string, *vfs.Inode) error                   { return abi.EACCES }
+func (d *dirNode) Remove(*vfs.Inode, string, *vfs.Inode) error                 { return abi.EACCES }
+func (d *dirNode) Rename(*vfs.Inode, string, *vfs.Inode, string, uint32) error { return abi.EACCES }
+
+// fileNode is a regular file generated at open.
+type fileNode struct {
+	gen   func(c *vfs.Caller) ([]byte, error)
+	write func(c *vfs.Caller, data []byte) error
+}
+
+func (fs *FS) file(mode uint32, gen func(c *vfs.Caller) ([]byte, error), write func(*vfs.Caller, []byte) error) func(string, *vfs.Inode) *vfs.Inode {
+	return func(path string, _ *vfs.Inode) *vfs.Inode {
+		return vfs.NewInode(fs, ino(path), fs.attr(abi.S_IFREG|mode), &fileNode{gen: gen, write: write})
+	}
+}
+
+func (fs *FS) text(gen func() string) func(string, *vfs.Inode) *vfs.Inode {
+	return fs.file(0o444, func(*vfs.Caller) ([]byte, error) { return []byte(gen()), nil }, nil)
+}
+
+func (n *fileNode) Open(c *vfs.Caller, in *vfs.Inode, flags uint32) (vfs.FileImpl, error) {
+	if flags&abi.O_ACCMODE != abi.O_RDONLY && n.write == nil {
+		return nil, abi.EACCES
+	}
+	var data []byte
+	if flags&abi.O_ACCMODE != abi.O_WRONLY {
+		var err error
+		if data, err = n.gen(c); err != nil {
+			return nil, err
+		}
+	}
+	return &snapshot{data: data, node: n}, nil
+}
+
+// snapshot is an open generated file.
+type snapshot struct {
+	vfs.FileDefaults
+	data []byte
+	node *fileNode
+}
+
+func (s *snapshot) Read(c *vfs.Caller, f *vfs.File, dst []byte, off int64) (int, error) {
+	if off >= int64(len(s.data)) {
+		return 0, nil
+	}
+	return copy(dst, s.data[off:]), nil
+}
+
+func (s *snapshot) Write(c *vfs.Caller, f *vfs.File, src []byte, off int64) (int, error) {
+	if s.node.write == nil {
+		return 0, abi.EACCES
+	}
+	if err := s.node.write(c, src); err != nil {
+		return 0, err
+	}
+	return len(src), nil
+}
+
+func (s *snapshot) Seek(f *vfs.File, cur, off int64, whence int) (int64, error) {
+	return vfs.GenericSeek(f, cur, off, whence)
+}
+
+func (s *snapshot) Readiness(f *vfs.File, mask uint32) uint32 {
+	return mask & (abi.POLLIN | abi.POLLOUT | abi.POLLRDNORM | abi.POLLWRNORM)
+}
+
+// linkNode is a symlink, possibly a magic link.
+type linkNode struct {
+	target  func(c *vfs.Caller) (string, error)
+	resolve func(c *vfs.Caller) (vfs.Path, error)
+}
+
+func (n *linkNode) Open(*vfs.Caller, *vfs.Inode, uint32) (vfs.FileImpl, error) { return nil, abi.ELOOP }
+func (n *linkNode) ReadlinkCaller(c *vfs.Caller, in *vfs.Inode) (string, error) {
+	return n.target(c)
+}
+func (n *linkNode) Readlink(in *vfs.Inode) (string, error) { return n.target(&vfs.Caller{}) }
+
+// magicNode is a linkNode that is a magic link.
+type magicNode struct{ linkNode }
+
+func (n *magicNode) ResolveLink(c *vfs.Caller, in *vfs.Inode) (vfs.Path, error) {
+	return n.resolve(c)
+}
+
+func (fs *FS) link(target func(c *vfs.Caller) (string, error)) func(string, *vfs.Inode) *vfs.Inode {
+	return func(path string, _ *vfs.Inode) *vfs.Inode {
+		return vfs.NewInode(fs, ino(path), fs.attr(abi.S_IFLNK|0o777), &linkNode{target: target})
+	}
+}
+
+func (fs *FS) magic(target func(c *vfs.Caller) (string, error), resolve func(c *vfs.Caller) (vfs.Path, error)) func(string, *vfs.Inode) *vfs.Inode {
+	return func(path string, _ *vfs.Inode) *vfs.Inode {
+		return vfs.NewInode(fs, ino(path), fs.attr(abi.S_IFLNK|0o777), &magicNode{linkNode{target: target, resolve: resolve}})
+	}
+}
+
+func (fs *FS) dir(entries func(string) []entry) func(string, *vfs.Inode) *vfs.Inode {
+	return func(path string, parent *vfs.Inode) *vfs.Inode { return fs.dirInode(path, parent, entries) }
+}
+
+func fileEntry(name string, mk func(string, *vfs.Inode) *vfs.Inode) entry {
+	return entry{name: name, make: mk, typ: abi.DT_REG}
+}
+func dirEntry(name string, mk func(string, *vfs.Inode) *vfs.Inode) entry {
+	return entry{name: name, make: mk, typ: abi.DT_DIR}
+}
+func linkEntry(name string, mk func(string, *vfs.Inode) *vfs.Inode) entry {
+	return entry{name: name, make: mk, typ: abi.DT_LNK}
+}
+
+// rootEntries lists /proc: the system files and one directory per process.
+func (fs *FS) rootEntries(string) []entry {
+	ents := []entry{
+		linkEntry("self", fs.link(func(c *vfs.Caller) (string, error) { return strconv.Itoa(int(c.PID)), nil })),
+		linkEntry("thread-self", fs.link(func(c *vfs.Caller) (string, error) {
+			return fmt.Sprintf("%d/task/%d", c.PID, c.PID), nil
+		})),
+		linkEntry("mounts", fs.link(func(*vfs.Caller) (string, error) { return "self/mounts", nil })),
+		fileEntry("meminfo", fs.text(fs.meminfo)),
+		fileEntry("uptime", fs.text(func() string {
+			u := fs.o.Uptime().Seconds()
+			return fmt.Sprintf("%.2f %.2f\n", u, u)
+		})),
+		fileEntry("cpuinfo", fs.text(func() string { return fs.o.CPUInfo })),
+		fileEntry("version", fs.text(func() string { return fs.o.Version + "\n" })),
+		fileEntry("cmdline", fs.text(func() string { return fs.o.Cmdline + "\n" })),
+		fileEntry("stat", fs.text(fs.stat)),
+		fileEntry("loadavg", fs.text(func() string {
+			return fmt.Sprintf("0.00 0.00 0.00 1/%d %d\n", len(fs.o.Kernel.Groups()), fs.lastPID())
+		})),
+		fileEntry("filesystems", fs.text(func() string {
+			return "nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tcgroup2\nnodev\tpipefs\nnodev\tdevpts\n"
+		})),
+		fileEntry("swaps", fs.text(func() string { return "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n" })),
+		fileEntry("cgroups", fs.text(func() string { return "#subsys_name\thierarchy\tnum_cgroups\tenabled\n" })),
+		dirEntry("sys", fs.dir(fs.sysEntries)),
+	}
+	for _, g := range fs.o.Kernel.Groups() {
+		if g.Zombie() {
+			continue
+		}
+		pid := g.ID
+		ents = append(ents, dirEntry(strconv.Itoa(int(pid)), fs.dir(func(string) []entry { return fs.pidEntries(pid, pid, true) })))
+	}
+	return ents
+}
+
+func (fs *FS) lastPID() int32 {
+	var last int32
+	for _, g := range fs.o.Kernel.Groups() {
+		last = max(last, g.ID)
+	}
+	return last
+}
+
+func (fs *FS) meminfo() string {
+	total, free := fs.o.Memory()
+	kb := func(v uint64) uint64 { return v >> 10 }
+	var b strings.Builder
+	row := func(name string, v uint64) { fmt.Fprintf(&b, "%-16s%8d kB\n", name+":", v) }
+	row("MemTotal", kb(total))
+	row("MemFree", kb(free))
+	row("MemAvailable", kb(free))
+	for _, n := range []string{"Buffers", "Cached", "SwapCached", "Active", "Inactive", "SwapTotal", "SwapFree",
+		"Dirty", "Writeback", "AnonPages", "Mapped", "Shmem", "Slab", "SReclaimable", "SUnreclaim",
+		"KernelStack", "PageTables", "CommitLimit", "Committed_AS", "VmallocTotal", "VmallocUsed", "HugePages_Total"} {
+		row(n, 0)
+	}
+	return b.String()
+}
+
+func (fs *FS) stat() string {
+	up := uint64(fs.o.Uptime() / (10 * time.Millisecond))
+	boot := fs.o.Clock().Add(-fs.o.Uptime()).Unix()
+	return fmt.Sprintf("cpu  %d 0 0 0 0 0 0 0 0 0\ncpu0 %d 0 0 0 0 0 0 0 0 0\nintr 0\nctxt 0\nbtime %d\nprocesses %d\nprocs_running 1\nprocs_blocked 0\n",
+		up, up, boot, fs.lastPID())
+}
+
+// sysEntries is /proc/sys and below, from the sysctl table.
+func (fs *FS) sysEntries(path string) []entry {
+	prefix := strings.TrimPrefix(path, "/sys")
+	prefix = strings.TrimPrefix(prefix, "/")
+	seen := map[string]bool{}
+	var ents []entry
+	add := func(e entry) {
+		if !seen[e.name] {
+			seen[e.name] = true
+			ents = append(ents, e)
+		}
+	}
+	keys := fs.sysctlKeys()
+	keys = append(keys, "kernel/osrelease", "kernel/ostype", "kernel/hostname", "kernel/random/boot_id", "kernel/random/uuid", "kernel/version")
+	for _, k := range keys {
+		rest := k
+		if prefix != "" {
+			if !strings.HasPrefix(k, prefix+"/") {
+				continue
+			}
+			rest = strings.TrimPrefix(k, prefix+"/")
+		}
+		name, _, isDir := strings.Cut(rest, "/")
+		if isDir {
+			add(dirEntry(name, fs.dir(fs.sysEntries)))
+			continue
+		}
+		key := k
+		add(fileEntry(name, fs.sysctlFile(key)))
+	}
+	sort.Slice(ents, func(i, j int) bool { return ents[i].name < ents[j].name })
+	return ents
+}
+
+func (fs *FS) sysctlKeys() []string {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	keys := make([]string, 0, len(fs.sysctls))
+	for k := range fs.sysctls {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func (fs *FS) sysctlFile(key string) func(string, *vfs.Inode) *vfs.Inode {
+	gen := func(*vfs.Caller) ([]byte, error) {
+		switch key {
+		case "kernel/osrelease":
+			return []byte(fs.o.Release + "\n"), nil
+		case "kernel/ostype":
+			return []byte("Linux\n"), nil
+		case "kernel/version":
+			return []byte("#1 SMP Aramid\n"), nil
+		case "kernel/hostname":
+			return []byte(fs.o.Hostname() + "\n"), nil
+		case "kernel/random/boot_id":
+			return []byte(fs.o.BootID + "\n"), nil
+		case "kernel/random/uuid":
+			return []byte(fs.o.UUID() + "\n"), nil
+		}
+		fs.mu.Lock()
+		defer fs.mu.Unlock()
+		return []byte(fs.sysctls[key] + "\n"), nil
+	}
+	switch key {
+	case "kernel/osrelease", "kernel/ostype", "kernel/version", "kernel/random/boot_id", "kernel/random/uuid", "kernel/hostname":
+		return fs.file(0o444, gen, nil)
+	}
+	write := func(c *vfs.Caller, data []byte) error {
+		if c.UID != 0 {
+			return abi.EPERM
+		}
+		fs.mu.Lock()
+		fs.sysctls[key] = strings.TrimSpace(string(data))
+		fs.mu.Unlock()
+		return nil
+	}
+	return fs.file(0o644, gen, write)
+}
