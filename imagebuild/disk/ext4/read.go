@@ -90,11 +90,16 @@ func Read(r io.ReaderAt, size int64) (*Listing, error) {
 		ft   uint8
 	}
 	var all []named
+	seenDir := map[uint32]bool{} // a directory has one name: a second is a cycle
 	var walk func(dir string, ino uint32, depth int) error
 	walk = func(dir string, ino uint32, depth int) error {
 		if depth > 256 {
 			return fmt.Errorf("%w: directories nested too deep at %s", ErrFormat, dir)
 		}
+		if seenDir[ino] {
+			return fmt.Errorf("%w: %s: directory inode %d has two names", ErrFormat, dir, ino)
+		}
+		seenDir[ino] = true
 		in, err := rd.inode(ino)
 		if err != nil {
 			return err
