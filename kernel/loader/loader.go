@@ -223,39 +223,39 @@ func mapSegment(m *mm.MM, f File, p *elf.Prog, bias uint64) error {
 
 // Auxiliary vector keys.
 const (
-	atNull         = 0
-	atPhdr         = 3
-	atPhent        = 4
-	atPhnum        = 5
-	atPagesz       = 6
-	atBase         = 7
-	atFlags        = 8
-	atEntry        = 9
-	atUID          = 11
-	atEUID         = 12
-	atGID          = 13
-	atEGID         = 14
-	atPlatform     = 15
-	atHwcap        = 16
-	atClktck       = 17
-	atSecure       = 23
-	atRandom       = 25
-	atHwcap2       = 26
-	atExecfn       = 31
-	atSysinfoEHDR  = 33
-	atMinSigStkSz  = 51
+	atNull        = 0
+	atPhdr        = 3
+	atPhent       = 4
+	atPhnum       = 5
+	atPagesz      = 6
+	atBase        = 7
+	atFlags       = 8
+	atEntry       = 9
+	atUID         = 11
+	atEUID        = 12
+	atGID         = 13
+	atEGID        = 14
+	atPlatform    = 15
+	atHwcap       = 16
+	atClktck      = 17
+	atSecure      = 23
+	atRandom      = 25
+	atHwcap2      = 26
+	atExecfn      = 31
+	atSysinfoEHDR = 33
+	atMinSigStkSz = 51
 )
 
 // StackInfo is what the initial stack needs beyond the image.
 type StackInfo struct {
-	Argv, Envp   []string
-	ExecFn       string
-	UID, GID     uint32
-	EUID, EGID   uint32
-	Random       [16]byte
-	HWCap        uint64
-	VDSO         uint64 // AT_SYSINFO_EHDR, 0 for none
-	MinSigStkSz  uint64
+	Argv, Envp  []string
+	ExecFn      string
+	UID, GID    uint32
+	EUID, EGID  uint32
+	Random      [16]byte
+	HWCap       uint64
+	VDSO        uint64 // AT_SYSINFO_EHDR, 0 for none
+	MinSigStkSz uint64
 }
 
 // SetupStack maps the stack and writes argc, argv, envp and the auxiliary

@@ -517,10 +517,10 @@ func (m *MM) Mremap(old, oldLen, newLen uint64, mayMove bool) (uint64, error) {
 // mapping) or SEGV_ACCERR (a mapping without the right), or SIGBUS for a
 // file page past the end.
 type FaultError struct {
-	Addr   uint64
-	Code   int // SEGV_MAPERR 1, SEGV_ACCERR 2, BUS_ADRERR 2 with Bus
-	Bus    bool
-	NoMem  bool
+	Addr  uint64
+	Code  int // SEGV_MAPERR 1, SEGV_ACCERR 2, BUS_ADRERR 2 with Bus
+	Bus   bool
+	NoMem bool
 }
 
 func (e *FaultError) Error() string {

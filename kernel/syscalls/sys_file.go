@@ -80,8 +80,8 @@ func (s *System) filesShared(g *task.ThreadGroup, ft *vfs.FDTable) bool {
 }
 
 func (s *System) fileHooks() *task.FileHooks { return &s.files.hooks }
-func (s *System) hostname() string          { return s.files.hostname }
-func (s *System) random(b []byte)           { s.files.random(b) }
+func (s *System) hostname() string           { return s.files.hostname }
+func (s *System) random(b []byte)            { s.files.random(b) }
 
 // Hostname returns the host name (uname's nodename).
 func (s *System) Hostname() string { return s.files.hostname }
@@ -105,7 +105,7 @@ func (s *System) caller(t *task.Task) *vfs.Caller {
 		SigPipe: func() { t.SendKernel(abi.SIGPIPE) }}
 }
 
-func fds(t *task.Task) *vfs.FDTable   { return t.TG().Files.(*vfs.FDTable) }
+func fds(t *task.Task) *vfs.FDTable     { return t.TG().Files.(*vfs.FDTable) }
 func fsctx(t *task.Task) *vfs.FSContext { return t.TG().FS.(*vfs.FSContext) }
 
 // SetupInit gives PID 1 its descriptor table and filesystem context.
@@ -152,10 +152,16 @@ func init() {
 		}
 		return s.rw(t, a.Int(0), a[1], a[2], int64(a[3]), true)
 	})
-	full("readv", func(s *System, t *task.Task, a Args) (uint64, error) { return s.rwv(t, a.Int(0), a[1], a[2], -1, false) })
+	full("readv", func(s *System, t *task.Task, a Args) (uint64, error) {
+		return s.rwv(t, a.Int(0), a[1], a[2], -1, false)
+	})
 	full("writev", func(s *System, t *task.Task, a Args) (uint64, error) { return s.rwv(t, a.Int(0), a[1], a[2], -1, true) })
-	full("preadv", func(s *System, t *task.Task, a Args) (uint64, error) { return s.rwv(t, a.Int(0), a[1], a[2], int64(a[3]), false) })
-	full("pwritev", func(s *System, t *task.Task, a Args) (uint64, error) { return s.rwv(t, a.Int(0), a[1], a[2], int64(a[3]), true) })
+	full("preadv", func(s *System, t *task.Task, a Args) (uint64, error) {
+		return s.rwv(t, a.Int(0), a[1], a[2], int64(a[3]), false)
+	})
+	full("pwritev", func(s *System, t *task.Task, a Args) (uint64, error) {
+		return s.rwv(t, a.Int(0), a[1], a[2], int64(a[3]), true)
+	})
 	full("open", func(s *System, t *task.Task, a Args) (uint64, error) {
 		return s.openat(t, abi.AT_FDCWD, a[0], uint32(a[1]), uint32(a[2]))
 	})
@@ -210,11 +216,15 @@ func init() {
 		}
 		return 0, t.MM().CopyOut(a[1], st.Marshal())
 	})
-	full("stat", func(s *System, t *task.Task, a Args) (uint64, error) { return s.fstatat(t, abi.AT_FDCWD, a[0], a[1], 0) })
+	full("stat", func(s *System, t *task.Task, a Args) (uint64, error) {
+		return s.fstatat(t, abi.AT_FDCWD, a[0], a[1], 0)
+	})
 	full("lstat", func(s *System, t *task.Task, a Args) (uint64, error) {
 		return s.fstatat(t, abi.AT_FDCWD, a[0], a[1], abi.AT_SYMLINK_NOFOLLOW)
 	})
-	full("newfstatat", func(s *System, t *task.Task, a Args) (uint64, error) { return s.fstatat(t, a.Int(0), a[1], a[2], uint32(a[3])) })
+	full("newfstatat", func(s *System, t *task.Task, a Args) (uint64, error) {
+		return s.fstatat(t, a.Int(0), a[1], a[2], uint32(a[3]))
+	})
 	full("statx", sysStatx)
 	full("getdents64", func(s *System, t *task.Task, a Args) (uint64, error) {
 		f, err := fds(t).Get(a.Int(0))
@@ -228,34 +238,54 @@ func init() {
 		}
 		return uint64(len(b)), t.MM().CopyOut(a[1], b)
 	})
-	full("mkdir", func(s *System, t *task.Task, a Args) (uint64, error) { return s.mkdirat(t, abi.AT_FDCWD, a[0], uint32(a[1])) })
-	full("mkdirat", func(s *System, t *task.Task, a Args) (uint64, error) { return s.mkdirat(t, a.Int(0), a[1], uint32(a[2])) })
+	full("mkdir", func(s *System, t *task.Task, a Args) (uint64, error) {
+		return s.mkdirat(t, abi.AT_FDCWD, a[0], uint32(a[1]))
+	})
+	full("mkdirat", func(s *System, t *task.Task, a Args) (uint64, error) {
+		return s.mkdirat(t, a.Int(0), a[1], uint32(a[2]))
+	})
 	full("mknod", func(s *System, t *task.Task, a Args) (uint64, error) {
 		return s.mknodat(t, abi.AT_FDCWD, a[0], uint32(a[1]), a[2])
 	})
-	full("mknodat", func(s *System, t *task.Task, a Args) (uint64, error) { return s.mknodat(t, a.Int(0), a[1], uint32(a[2]), a[3]) })
+	full("mknodat", func(s *System, t *task.Task, a Args) (uint64, error) {
+		return s.mknodat(t, a.Int(0), a[1], uint32(a[2]), a[3])
+	})
 	full("rmdir", func(s *System, t *task.Task, a Args) (uint64, error) {
 		return s.unlinkat(t, abi.AT_FDCWD, a[0], abi.AT_REMOVEDIR)
 	})
 	full("unlink", func(s *System, t *task.Task, a Args) (uint64, error) { return s.unlinkat(t, abi.AT_FDCWD, a[0], 0) })
-	full("unlinkat", func(s *System, t *task.Task, a Args) (uint64, error) { return s.unlinkat(t, a.Int(0), a[1], uint32(a[2])) })
+	full("unlinkat", func(s *System, t *task.Task, a Args) (uint64, error) {
+		return s.unlinkat(t, a.Int(0), a[1], uint32(a[2]))
+	})
 	full("rename", func(s *System, t *task.Task, a Args) (uint64, error) {
 		return s.renameat(t, abi.AT_FDCWD, a[0], abi.AT_FDCWD, a[1], 0)
 	})
-	full("renameat", func(s *System, t *task.Task, a Args) (uint64, error) { return s.renameat(t, a.Int(0), a[1], a.Int(2), a[3], 0) })
+	full("renameat", func(s *System, t *task.Task, a Args) (uint64, error) {
+		return s.renameat(t, a.Int(0), a[1], a.Int(2), a[3], 0)
+	})
 	full("renameat2", func(s *System, t *task.Task, a Args) (uint64, error) {
 		return s.renameat(t, a.Int(0), a[1], a.Int(2), a[3], uint32(a[4]))
 	})
 	full("link", func(s *System, t *task.Task, a Args) (uint64, error) {
 		return s.linkat(t, abi.AT_FDCWD, a[0], abi.AT_FDCWD, a[1], 0)
 	})
-	full("linkat", func(s *System, t *task.Task, a Args) (uint64, error) { return s.linkat(t, a.Int(0), a[1], a.Int(2), a[3], uint32(a[4])) })
+	full("linkat", func(s *System, t *task.Task, a Args) (uint64, error) {
+		return s.linkat(t, a.Int(0), a[1], a.Int(2), a[3], uint32(a[4]))
+	})
 	full("symlink", func(s *System, t *task.Task, a Args) (uint64, error) { return s.symlinkat(t, a[0], abi.AT_FDCWD, a[1]) })
 	full("symlinkat", func(s *System, t *task.Task, a Args) (uint64, error) { return s.symlinkat(t, a[0], a.Int(1), a[2]) })
-	full("readlink", func(s *System, t *task.Task, a Args) (uint64, error) { return s.readlinkat(t, abi.AT_FDCWD, a[0], a[1], a[2]) })
-	full("readlinkat", func(s *System, t *task.Task, a Args) (uint64, error) { return s.readlinkat(t, a.Int(0), a[1], a[2], a[3]) })
-	full("chmod", func(s *System, t *task.Task, a Args) (uint64, error) { return s.chmodat(t, abi.AT_FDCWD, a[0], uint32(a[1]), 0) })
-	full("fchmodat", func(s *System, t *task.Task, a Args) (uint64, error) { return s.chmodat(t, a.Int(0), a[1], uint32(a[2]), 0) })
+	full("readlink", func(s *System, t *task.Task, a Args) (uint64, error) {
+		return s.readlinkat(t, abi.AT_FDCWD, a[0], a[1], a[2])
+	})
+	full("readlinkat", func(s *System, t *task.Task, a Args) (uint64, error) {
+		return s.readlinkat(t, a.Int(0), a[1], a[2], a[3])
+	})
+	full("chmod", func(s *System, t *task.Task, a Args) (uint64, error) {
+		return s.chmodat(t, abi.AT_FDCWD, a[0], uint32(a[1]), 0)
+	})
+	full("fchmodat", func(s *System, t *task.Task, a Args) (uint64, error) {
+		return s.chmodat(t, a.Int(0), a[1], uint32(a[2]), 0)
+	})
 	full("fchmod", func(s *System, t *task.Task, a Args) (uint64, error) { return s.fchmod(t, a.Int(0), uint32(a[1])) })
 	full("chown", func(s *System, t *task.Task, a Args) (uint64, error) {
 		return s.chownat(t, abi.AT_FDCWD, a[0], uint32(a[1]), uint32(a[2]), 0)
@@ -269,8 +299,12 @@ func init() {
 	full("fchown", func(s *System, t *task.Task, a Args) (uint64, error) {
 		return s.chownat(t, a.Int(0), 0, uint32(a[1]), uint32(a[2]), abi.AT_EMPTY_PATH)
 	})
-	full("access", func(s *System, t *task.Task, a Args) (uint64, error) { return s.accessat(t, abi.AT_FDCWD, a[0], uint32(a[1]), 0) })
-	full("faccessat", func(s *System, t *task.Task, a Args) (uint64, error) { return s.accessat(t, a.Int(0), a[1], uint32(a[2]), 0) })
+	full("access", func(s *System, t *task.Task, a Args) (uint64, error) {
+		return s.accessat(t, abi.AT_FDCWD, a[0], uint32(a[1]), 0)
+	})
+	full("faccessat", func(s *System, t *task.Task, a Args) (uint64, error) {
+		return s.accessat(t, a.Int(0), a[1], uint32(a[2]), 0)
+	})
 	full("faccessat2", func(s *System, t *task.Task, a Args) (uint64, error) {
 		return s.accessat(t, a.Int(0), a[1], uint32(a[2]), uint32(a[3]))
 	})
@@ -324,7 +358,9 @@ func init() {
 		}
 		return uint64(len(cwd) + 1), t.MM().CopyOut(a[0], append([]byte(cwd), 0))
 	})
-	full("umask", func(s *System, t *task.Task, a Args) (uint64, error) { return uint64(fsctx(t).SetUmask(uint32(a[0]) & 0o777)), nil })
+	full("umask", func(s *System, t *task.Task, a Args) (uint64, error) {
+		return uint64(fsctx(t).SetUmask(uint32(a[0]) & 0o777)), nil
+	})
 	full("statfs", func(s *System, t *task.Task, a Args) (uint64, error) {
 		p, err := s.path(t, a[0])
 		if err != nil {
@@ -1007,7 +1043,7 @@ func (s *System) Exec(t *task.Task, dir *vfs.File, path string, argv, envp []str
 		var rnd [16]byte
 		s.random(rnd[:])
 		img := &task.ExecImage{File: s.mapSource(t, f), Argv: argv, Envp: envp, Path: path, Random: rnd,
-			Exe: s.files.vfs.FilePath(fsctx(t), f),
+			Exe:   s.files.vfs.FilePath(fsctx(t), f),
 			HWCap: s.files.hwcap, VDSO: s.files.vdso,
 			Open: func(ip string) (loader.File, error) {
 				inf, err := s.files.vfs.OpenAt(c, fsctx(t), nil, ip, abi.O_RDONLY, 0)

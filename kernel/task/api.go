@@ -390,12 +390,12 @@ const RlimInfinity = ^uint64(0)
 
 // Resource numbers.
 const (
-	RlimitStack  = 3
-	RlimitCore   = 4
-	RlimitNproc  = 6
-	RlimitNofile = 7
+	RlimitStack   = 3
+	RlimitCore    = 4
+	RlimitNproc   = 6
+	RlimitNofile  = 7
 	RlimitMemlock = 8
-	NumRlimits   = 16
+	NumRlimits    = 16
 )
 
 // DefaultRlimits are Linux's defaults for init.
@@ -409,11 +409,11 @@ func DefaultRlimits() [NumRlimits]Rlimit {
 	l[RlimitNproc] = Rlimit{63432, 63432}
 	l[RlimitNofile] = Rlimit{1024, 524288}
 	l[RlimitMemlock] = Rlimit{8 << 20, 8 << 20}
-	l[10] = Rlimit{8 << 20, 8 << 20}     // RLIMIT_LOCKS default is infinity; MSGQUEUE 819200
-	l[12] = Rlimit{819200, 819200}      // RLIMIT_MSGQUEUE
-	l[11] = Rlimit{63432, 63432}        // RLIMIT_SIGPENDING
-	l[13] = Rlimit{0, 0}                // RLIMIT_NICE
-	l[14] = Rlimit{0, 0}                // RLIMIT_RTPRIO
+	l[10] = Rlimit{8 << 20, 8 << 20} // RLIMIT_LOCKS default is infinity; MSGQUEUE 819200
+	l[12] = Rlimit{819200, 819200}   // RLIMIT_MSGQUEUE
+	l[11] = Rlimit{63432, 63432}     // RLIMIT_SIGPENDING
+	l[13] = Rlimit{0, 0}             // RLIMIT_NICE
+	l[14] = Rlimit{0, 0}             // RLIMIT_RTPRIO
 	l[10] = Rlimit{RlimInfinity, RlimInfinity}
 	return l
 }

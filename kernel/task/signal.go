@@ -21,14 +21,14 @@ type sigInfo struct {
 
 // SI codes.
 const (
-	siUser   = 0
-	siKernel = 0x80
-	siQueue  = -1
-	siTkill  = -6
-	cldExited = 1
-	cldKilled = 2
-	cldDumped = 3
-	cldStopped = 5
+	siUser       = 0
+	siKernel     = 0x80
+	siQueue      = -1
+	siTkill      = -6
+	cldExited    = 1
+	cldKilled    = 2
+	cldDumped    = 3
+	cldStopped   = 5
 	cldContinued = 6
 )
 
@@ -253,20 +253,20 @@ func (t *Task) interrupted() bool {
 
 // Signal frame layout (x86-64 rt_sigframe).
 const (
-	frameUC     = 8
-	ucStackOff  = 16
-	ucMctx      = 40
-	ucSigmask   = 40 + 256
-	ucSize      = 304 + 8 // + __unused padding to keep siginfo 8-aligned? (kernel: uc then siginfo)
-	frameInfo   = 8 + 304
-	frameSize   = frameInfo + 128
-	scErr       = 152
-	scTrapno    = 160
-	scOldmask   = 168
-	scCR2       = 176
-	scFpstate   = 184
-	fpMagic1    = 0x46505853
-	fpMagic2    = 0x46505845
+	frameUC    = 8
+	ucStackOff = 16
+	ucMctx     = 40
+	ucSigmask  = 40 + 256
+	ucSize     = 304 + 8 // + __unused padding to keep siginfo 8-aligned? (kernel: uc then siginfo)
+	frameInfo  = 8 + 304
+	frameSize  = frameInfo + 128
+	scErr      = 152
+	scTrapno   = 160
+	scOldmask  = 168
+	scCR2      = 176
+	scFpstate  = 184
+	fpMagic1   = 0x46505853
+	fpMagic2   = 0x46505845
 )
 
 // deliverSignals runs pending signals' actions on the way back to user
@@ -355,10 +355,10 @@ func (t *Task) waitWhileStopped() {
 type restartKind int
 
 const (
-	restartNone restartKind = iota
-	restartSys              // ERESTARTSYS: restart unless a handler without SA_RESTART runs
-	restartNoIntr           // ERESTARTNOINTR: always restart
-	restartNoHand           // ERESTARTNOHAND: restart only if no handler runs
+	restartNone   restartKind = iota
+	restartSys                // ERESTARTSYS: restart unless a handler without SA_RESTART runs
+	restartNoIntr             // ERESTARTNOINTR: always restart
+	restartNoHand             // ERESTARTNOHAND: restart only if no handler runs
 )
 
 // SetRestart is called by the syscall layer when a call returned one of the
@@ -555,9 +555,9 @@ func (t *Task) Sigreturn() error {
 // bad header or MXCSR would fault in the kernel.
 func sanitizeXSave(img []byte) {
 	le := binary.LittleEndian
-	le.PutUint32(img[24:], le.Uint32(img[24:])&0xffff)       // MXCSR: no reserved bits
+	le.PutUint32(img[24:], le.Uint32(img[24:])&0xffff)                   // MXCSR: no reserved bits
 	le.PutUint64(img[512:], le.Uint64(img[512:])&xfeaturesFor(len(img))) // XSTATE_BV
-	for i := 520; i < 576 && i < len(img); i++ {              // XCOMP_BV and reserved
+	for i := 520; i < 576 && i < len(img); i++ {                         // XCOMP_BV and reserved
 		img[i] = 0
 	}
 }

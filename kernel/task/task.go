@@ -56,13 +56,13 @@ type Kernel struct {
 // NewKernel returns an empty kernel.
 func NewKernel(p machine.Platform) *Kernel {
 	k := &Kernel{
-		Plat:      p,
-		Frames:    mm.NewFrames(p),
-		Logf:      func(string, ...any) {},
-		Now:       time.Now,
-		tasks:     map[int32]*Task{},
-		groups:    map[int32]*ThreadGroup{},
-		nextID:    1,
+		Plat:   p,
+		Frames: mm.NewFrames(p),
+		Logf:   func(string, ...any) {},
+		Now:    time.Now,
+		tasks:  map[int32]*Task{},
+		groups: map[int32]*ThreadGroup{},
+		nextID: 1,
 	}
 	start := time.Now()
 	k.Monotonic = func() time.Duration { return time.Since(start) }
@@ -135,15 +135,15 @@ type ThreadGroup struct {
 	k  *Kernel
 	ID int32 // tgid = pid
 
-	mu        sync.Mutex
-	parent    *ThreadGroup
-	children  map[*ThreadGroup]struct{}
-	pgid, sid int32
-	tasks     map[int32]*Task
-	mm        *mm.MM
-	creds     Creds
-	handlers  [abi.NSIG]SigAction
-	pending   sigQueue
+	mu         sync.Mutex
+	parent     *ThreadGroup
+	children   map[*ThreadGroup]struct{}
+	pgid, sid  int32
+	tasks      map[int32]*Task
+	mm         *mm.MM
+	creds      Creds
+	handlers   [abi.NSIG]SigAction
+	pending    sigQueue
 	exitSignal abi.Signal // sent to the parent at exit (SIGCHLD normally)
 
 	// Exit state.

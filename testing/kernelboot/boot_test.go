@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"aramid/imagebuild/cpio"
 	"aramid/platform/x64/boot"
 	"aramid/testing/qemu"
 	"aramid/testing/srcdeps"
@@ -93,16 +94,16 @@ func TestSelftest(t *testing.T) {
 	}
 }
 
-// TestPlainBoot boots without the self-checks: banner, command line, and the
-// point where PID 1 would start, then a clean power-off.
-func TestPlainBoot(t *testing.T) {
+// TestNoInit boots without an initramfs: the banner, the command line, then
+// Linux's verdict when no init can be run, and a non-zero status.
+func TestNoInit(t *testing.T) {
 	res := bootKernel(t, "console=ttyS0 init=/sbin/init unknown.key=1", 60*time.Second, nil)
 	log := res.Log()
 	for _, want := range []string{
 		"Aramid: nucleus entered",
 		"Aramid 0.1.0 (go1.26",
 		"Command line: console=ttyS0 init=/sbin/init unknown.key=1",
-		"Run /sbin/init as init process",
+		"Kernel panic - not syncing: no working init found",
 	} {
 		if !strings.Contains(log, want) {
 			t.Errorf("serial log lacks %q", want)
@@ -111,12 +112,78 @@ func TestPlainBoot(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^\[\s+\d+\.\d{6}\] Aramid 0\.1\.0`).MatchString(log) {
 		t.Error("boot log lines lack Linux-style [    s.uuuuuu] timestamps")
 	}
-	if res.ExitCode != 0 {
-		t.Errorf("QEMU exit code %d, want 0", res.ExitCode)
+	if status, ok := qemu.DebugExitStatus(res.ExitCode); !ok || status == 0 {
+		t.Errorf("QEMU exit code %d, want a failure status", res.ExitCode)
 	}
 	if t.Failed() {
 		t.Logf("serial log:\n%s", log)
 	}
+}
+
+// TestInitProgram runs a static program as PID 1 from an initramfs: its
+// output reaches the console and its exit status becomes QEMU's.
+func TestInitProgram(t *testing.T) {
+	if _, err := exec.LookPath("gcc"); err != nil {
+		t.Skip("gcc not installed")
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "init.c")
+	os.WriteFile(src, []byte(`#include <stdio.h>
+#include <unistd.h>
+int main(int argc, char **argv) { printf("init: pid %d argv0 %s\n", getpid(), argv[0]); return 42; }
+`), 0o644)
+	bin := filepath.Join(dir, "init")
+	if out, err := exec.Command("gcc", "-static", "-O2", "-o", bin, src).CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	initrd := filepath.Join(dir, "initrd.cpio")
+	if err := writeInitrd(initrd, bin); err != nil {
+		t.Fatal(err)
+	}
+	cfg := qemu.Config{Kernel: kernelPath, Initrd: initrd, Append: "console=ttyS0", Timeout: 60 * time.Second}
+	res, err := qemu.Run(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := res.Log()
+	if !strings.Contains(log, "init: pid 1 argv0 /init") {
+		t.Errorf("PID 1's output missing")
+	}
+	if status, ok := qemu.DebugExitStatus(res.ExitCode); !ok || status != 42 {
+		t.Errorf("QEMU exit code %d, want PID 1's status 42 (exit code 85)", res.ExitCode)
+	}
+	if t.Failed() {
+		t.Logf("serial log:\n%s", log)
+	}
+}
+
+// writeInitrd writes a newc archive holding /init and /dev/console.
+func writeInitrd(path, initBin string) error {
+	data, err := os.ReadFile(initBin)
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w := cpio.NewWriter(f)
+	for _, h := range []*cpio.Header{
+		{Name: "dev", Ino: 1, Mode: 0o40755, Nlink: 2},
+		{Name: "dev/console", Ino: 2, Mode: 0o20600, Nlink: 1, RdevMajor: 5, RdevMinor: 1},
+	} {
+		if err := w.WriteHeader(h); err != nil {
+			return err
+		}
+	}
+	if err := w.WriteHeader(&cpio.Header{Name: "init", Ino: 3, Mode: 0o100755, Nlink: 1, Size: int64(len(data))}); err != nil {
+		return err
+	}
+	if _, err := w.Write(data); err != nil {
+		return err
+	}
+	return w.Close()
 }
 
 // TestPageFaultReport makes kernel Go code write to an unmapped address: the

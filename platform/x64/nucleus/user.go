@@ -53,9 +53,9 @@ func (c *UserContext) Init() {
 	c.fpu = (base + 63) &^ 63
 	area := unsafe.Slice((*byte)(unsafe.Pointer(c.fpu)), 4096)
 	clear(area)
-	*(*uint32)(unsafe.Pointer(c.fpu + 24)) = 0x1f80  // MXCSR
-	*(*uint32)(unsafe.Pointer(c.fpu + 28)) = 0xffff  // MXCSR_MASK (ignored by XRSTOR)
-	*(*uint16)(unsafe.Pointer(c.fpu + 0)) = 0x37f    // FCW (used once XSTATE_BV has x87)
+	*(*uint32)(unsafe.Pointer(c.fpu + 24)) = 0x1f80 // MXCSR
+	*(*uint32)(unsafe.Pointer(c.fpu + 28)) = 0xffff // MXCSR_MASK (ignored by XRSTOR)
+	*(*uint16)(unsafe.Pointer(c.fpu + 0)) = 0x37f   // FCW (used once XSTATE_BV has x87)
 	c.Cs, c.Ss = userCS, userDS
 	c.Eflags = 0x202
 }
