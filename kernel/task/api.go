@@ -441,3 +441,58 @@ func (g *ThreadGroup) Rlimit(r int, set *Rlimit, privileged bool) (Rlimit, error
 	}
 	return old, nil
 }
+
+// SigInfo is a dequeued signal's details (signalfd, sigwaitinfo).
+type SigInfo struct {
+	Signo  abi.Signal
+	Errno  int32
+	Code   int32
+	PID    int32
+	UID    uint32
+	Status int32
+	Addr   uint64
+	Value  uint64
+}
+
+// DequeueSignal takes a pending signal in set (thread-directed first)
+// without waiting.
+func (t *Task) DequeueSignal(set abi.SignalSet) (SigInfo, bool) {
+	g := t.tg
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	si, ok := t.pending.take(^set)
+	if !ok {
+		si, ok = g.pending.take(^set)
+	}
+	if !ok {
+		return SigInfo{}, false
+	}
+	return SigInfo{Signo: si.signo, Errno: si.errno, Code: si.code, PID: si.pid, UID: si.uid,
+		Status: si.status, Addr: si.addr, Value: si.value}, true
+}
+
+// WatchSignals calls fn whenever a signal is queued to the process or any
+// of its threads (signalfd readiness). The returned func stops it.
+func (g *ThreadGroup) WatchSignals(fn func()) (cancel func()) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	id := g.nextWatch
+	g.nextWatch++
+	if g.watchers == nil {
+		g.watchers = map[int]func(){}
+	}
+	g.watchers[id] = fn
+	return func() {
+		g.mu.Lock()
+		delete(g.watchers, id)
+		g.mu.Unlock()
+	}
+}
+
+func (g *ThreadGroup) notifyWatchersLocked() {
+	for _, fn := range g.watchers {
+		go fn()
+	}
+}

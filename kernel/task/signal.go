@@ -161,6 +161,7 @@ func (g *ThreadGroup) sendLocked(si sigInfo) {
 		return
 	}
 	g.pending.add(si)
+	g.notifyWatchersLocked()
 	for _, t := range g.tasks {
 		t.mu.Lock()
 		blocked := t.sigmask.Has(sig) && sig != abi.SIGKILL && sig != abi.SIGSTOP
@@ -191,6 +192,7 @@ func (t *Task) Send(si sigInfo) {
 	t.mu.Lock()
 	t.pending.add(si)
 	t.mu.Unlock()
+	g.notifyWatchersLocked()
 	t.kick()
 }
 

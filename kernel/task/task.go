@@ -171,6 +171,12 @@ type ThreadGroup struct {
 	startTime time.Duration
 	limits    [NumRlimits]Rlimit
 	limitsSet bool
+
+	watchers  map[int]func()
+	nextWatch int
+
+	// itimer is ITIMER_REAL (alarm, setitimer).
+	itimer itimerState
 }
 
 // Task is a thread.

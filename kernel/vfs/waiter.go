@@ -5,7 +5,8 @@ import "sync"
 // Waiter is one sleeper's notification channel. It can be registered on
 // several queues at once (poll, epoll).
 type Waiter struct {
-	c chan struct{}
+	c      chan struct{}
+	parent *Waiter
 }
 
 // NewWaiter returns a waiter with a one-slot channel.
@@ -15,11 +16,21 @@ func NewWaiter() *Waiter { return &Waiter{c: make(chan struct{}, 1)} }
 // after any number of notifications since the last receive.
 func (w *Waiter) C() <-chan struct{} { return w.c }
 
-// Notify wakes the waiter without blocking.
+// NewChildWaiter returns a waiter whose notifications also wake parent:
+// epoll keeps one per watched file, to tell which file changed, while it
+// sleeps on the parent.
+func NewChildWaiter(parent *Waiter) *Waiter {
+	return &Waiter{c: make(chan struct{}, 1), parent: parent}
+}
+
+// Notify wakes the waiter (and its parent) without blocking.
 func (w *Waiter) Notify() {
 	select {
 	case w.c <- struct{}{}:
 	default:
+	}
+	if w.parent != nil {
+		w.parent.Notify()
 	}
 }
 
