@@ -145,6 +145,7 @@ func (f *File) IncRef() { f.refs.Add(1) }
 // DecRef drops a reference; the last one releases the file.
 func (f *File) DecRef() {
 	if f.refs.Add(-1) == 0 {
+		f.closed()
 		f.Impl.Release(f)
 	}
 }
@@ -218,8 +219,8 @@ func (f *File) Pread(c *Caller, dst []byte, off int64) (int, error) {
 	return f.Impl.Read(c, f, dst, off)
 }
 
-// Write implements write(2).
-func (f *File) Write(c *Caller, src []byte) (int, error) {
+// write is write(2) without the notification (see notify.go).
+func (f *File) write(c *Caller, src []byte) (int, error) {
 	if !f.Writable() {
 		return 0, abi.EBADF
 	}
@@ -241,9 +242,8 @@ func (f *File) Write(c *Caller, src []byte) (int, error) {
 	return n, err
 }
 
-// Pwrite implements pwrite64(2). Like Linux, an O_APPEND file appends
-// regardless of off.
-func (f *File) Pwrite(c *Caller, src []byte, off int64) (int, error) {
+// pwrite is pwrite64(2) without the notification (see notify.go).
+func (f *File) pwrite(c *Caller, src []byte, off int64) (int, error) {
 	if !f.Writable() {
 		return 0, abi.EBADF
 	}
@@ -341,7 +341,7 @@ func (f *File) Truncate(size int64) error {
 	if !ok {
 		return abi.EINVAL
 	}
-	return t.Truncate(f.Inode, size)
+	return f.notifyModify(t.Truncate(f.Inode, size))
 }
 
 // Ioctl implements the file-specific part of ioctl(2); FIOCLEX, FIONCLEX

@@ -108,6 +108,8 @@ type Inode struct {
 	attr   Attr
 	parent *Inode // directories: the containing directory
 	name   string // directories: the name in parent
+
+	watches Watches // inotify marks (notify.go), guarded by mu
 }
 
 // NewInode returns an inode of fs with the given number, attributes and

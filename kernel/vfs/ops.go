@@ -174,6 +174,7 @@ func (v *VFS) openCreate(w *walker, fsc *FSContext, s Path, path string, flags, 
 			if err != nil {
 				return Path{}, false, err
 			}
+			notifyCreate(dir.Inode, last, in)
 			w.lastDir, w.lastName = dir, last
 			return Path{dir.Mount, in}, true, nil
 		}
@@ -292,7 +293,7 @@ func (v *VFS) open(c *Caller, p Path, dir Path, base string, flags uint32, creat
 			}
 		}
 	}
-	return mk(impl), nil
+	return opened(mk(impl)), nil
 }
 
 // pathFile is the implementation of O_PATH descriptors: every I/O
@@ -394,8 +395,7 @@ func (v *VFS) create(c *Caller, fsc *FSContext, dir *File, path string, args Cre
 	}
 	full := newArgs(c, d.Inode, args.Mode)
 	full.Rdev, full.Target = args.Rdev, args.Target
-	_, err = ops.Create(d.Inode, last, full)
-	return err
+	return createdAt{d.Inode, last}.created(ops.Create(d.Inode, last, full))
 }
 
 // LinkAt implements linkat(2); flags may hold AT_SYMLINK_FOLLOW and
@@ -450,7 +450,7 @@ func (v *VFS) LinkAt(c *Caller, fsc *FSContext, olddir *File, oldpath string, ne
 	if err != nil {
 		return err
 	}
-	return ops.Link(d.Inode, last, old.Inode)
+	return notifyLink(d.Inode, last, old.Inode, ops.Link(d.Inode, last, old.Inode))
 }
 
 // UnlinkAt implements unlinkat(2) (rmdir with AT_REMOVEDIR).
@@ -509,5 +509,5 @@ func (v *VFS) UnlinkAt(c *Caller, fsc *FSContext, dir *File, path string, flags 
 	if err != nil {
 		return err
 	}
-	return ops.Remove(d.Inode, last, child.Inode)
+	return notifyRemove(d.Inode, last, child.Inode, ops.Remove(d.Inode, last, child.Inode))
 }

@@ -133,7 +133,7 @@ func (v *VFS) RenameAt(c *Caller, fsc *FSContext, olddir *File, oldpath string, 
 	if err != nil {
 		return err
 	}
-	return ops.Rename(od.Inode, olast, nd.Inode, nlast, flags)
+	return notifyRename(od.Inode, olast, nd.Inode, nlast, src.Inode, dst.Inode, flags, ops.Rename(od.Inode, olast, nd.Inode, nlast, flags))
 }
 
 // ReadlinkAt implements readlinkat(2); an empty path reads the symlink
@@ -274,6 +274,7 @@ func (v *VFS) ChmodAt(c *Caller, fsc *FSContext, dir *File, path string, mode, f
 		a.Mode = a.Mode&abi.S_IFMT | mode
 		a.Ctime = now
 	})
+	v.notifyAt(c, fsc, dir, path, p.Inode, abi.IN_ATTRIB)
 	return nil
 }
 
@@ -318,6 +319,7 @@ func (v *VFS) ChownAt(c *Caller, fsc *FSContext, dir *File, path string, uid, gi
 		}
 		a.Ctime = now
 	})
+	v.notifyAt(c, fsc, dir, path, p.Inode, abi.IN_ATTRIB)
 	return nil
 }
 
@@ -364,6 +366,7 @@ func (v *VFS) UtimensAt(c *Caller, fsc *FSContext, dir *File, path string, times
 		}
 		a.Ctime = now
 	})
+	v.notifyAt(c, fsc, dir, path, p.Inode, abi.IN_ATTRIB)
 	return nil
 }
 
@@ -394,7 +397,7 @@ func (v *VFS) Truncate(c *Caller, fsc *FSContext, path string, size int64) error
 	if !ok {
 		return abi.EINVAL
 	}
-	return t.Truncate(p.Inode, size)
+	return v.notifyTruncate(c, fsc, path, p.Inode, t.Truncate(p.Inode, size))
 }
 
 // Chdir implements chdir(2), and fchdir(2) with dir set and path "".

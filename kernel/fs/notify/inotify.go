@@ -1,0 +1,351 @@
+// Package notify implements inotify(7): an Inotify is the file behind an
+// inotify descriptor; AddWatch attaches a watch to an inode (through
+// vfs.Inode.SetWatches), and the VFS's event calls (kernel/vfs/notify.go)
+// queue struct inotify_event records that Read returns.
+//
+// Behaviour encoded from Linux 6.18 (small C programs run on the
+// development host; see the tests): watch descriptors count up from 1 and
+// are never reused; adding a watch for an inode already watched returns
+// its descriptor and replaces the mask (IN_MASK_ADD ors it in,
+// IN_MASK_CREATE fails with EEXIST, both together are EINVAL); a mask
+// with no inotify bit at all is EINVAL; an event identical to the last
+// unread one is merged into it; names are NUL-padded to a multiple of 16
+// bytes; a read buffer too small for the first event is EINVAL; removing
+// a watch (inotify_rm_watch, IN_ONESHOT after its event, the inode's
+// IN_DELETE_SELF) queues IN_IGNORED; a full queue (16384 events) ends
+// with one IN_Q_OVERFLOW record (wd -1).
+//
+// Not implemented: IN_EXCL_UNLINK is accepted and has no effect; the
+// per-user limits (max_user_watches, max_user_instances) are enforced per
+// instance only (ENOSPC past 8192 watches); lseek is ESPIPE (Linux
+// ignores it); fdinfo.
+//
+// Locking: Inotify.mu is taken before marksMu (which guards every inode's
+// watch list); an event arrives with no notify lock held (marks.Event
+// copies its watch list and releases marksMu before delivering), then
+// takes Inotify.mu, then vfs.Queue's.
+package notify
+
+import (
+	"encoding/binary"
+	"sync"
+
+	"aramid/kernel/abi"
+	"aramid/kernel/vfs"
+)
+
+// Limits (Linux's defaults for /proc/sys/fs/inotify/*).
+const (
+	MaxQueuedEvents = 16384
+	MaxWatches      = 8192
+)
+
+// allBits are the mask bits inotify_add_watch understands.
+const allBits = abi.IN_ALL_EVENTS | abi.IN_UNMOUNT | abi.IN_Q_OVERFLOW | abi.IN_IGNORED | abi.IN_ONLYDIR |
+	abi.IN_DONT_FOLLOW | abi.IN_EXCL_UNLINK | abi.IN_MASK_CREATE | abi.IN_MASK_ADD | abi.IN_ISDIR | abi.IN_ONESHOT
+
+// keptBits are the mask bits a watch remembers.
+const keptBits = abi.IN_ALL_EVENTS | abi.IN_ONESHOT | abi.IN_EXCL_UNLINK
+
+type event struct {
+	wd     int32
+	mask   uint32
+	cookie uint32
+	name   string
+}
+
+// size is the record's length in bytes.
+func (e *event) size() int { return abi.SizeofInotifyEv + padded(e.name) }
+
+// padded is the name field's length: 0 without a name, else the name and
+// at least one NUL rounded up to 16.
+func padded(name string) int {
+	if name == "" {
+		return 0
+	}
+	return (len(name) + 1 + 15) &^ 15
+}
+
+func (e *event) encode(b []byte) {
+	le := binary.LittleEndian
+	le.PutUint32(b[0:], uint32(e.wd))
+	le.PutUint32(b[4:], e.mask)
+	le.PutUint32(b[8:], e.cookie)
+	le.PutUint32(b[12:], uint32(padded(e.name)))
+	n := copy(b[16:], e.name)
+	clear(b[16+n : e.size()])
+}
+
+// watch is one (instance, inode) pair.
+type watch struct {
+	n    *Inotify
+	wd   int32
+	in   *vfs.Inode
+	mask uint32 // keptBits
+}
+
+// Inotify is one inotify instance. It is a vfs.FileImpl.
+type Inotify struct {
+	vfs.FileDefaults
+
+	mu      sync.Mutex
+	nextWD  int32
+	watches map[int32]*watch
+	byInode map[*vfs.Inode]*watch
+	events  []event
+	bytes   int // encoded size of events
+	queue   vfs.Queue
+}
+
+// New returns an instance with no watches.
+func New() *Inotify {
+	return &Inotify{nextWD: 1, watches: map[int32]*watch{}, byInode: map[*vfs.Inode]*watch{}}
+}
+
+// AddWatch implements inotify_add_watch(2) once the path is resolved to
+// in. It returns the watch descriptor.
+func (n *Inotify) AddWatch(in *vfs.Inode, mask uint32) (int32, error) {
+	if mask&allBits == 0 {
+		return 0, abi.EINVAL
+	}
+	if mask&abi.IN_MASK_ADD != 0 && mask&abi.IN_MASK_CREATE != 0 {
+		return 0, abi.EINVAL
+	}
+	if mask&abi.IN_ONLYDIR != 0 && !in.IsDir() {
+		return 0, abi.ENOTDIR
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if w := n.byInode[in]; w != nil {
+		if mask&abi.IN_MASK_CREATE != 0 {
+			return 0, abi.EEXIST
+		}
+		if mask&abi.IN_MASK_ADD != 0 {
+			w.mask |= mask & keptBits
+		} else {
+			w.mask = mask & keptBits
+		}
+		return w.wd, nil
+	}
+	if len(n.watches) >= MaxWatches {
+		return 0, abi.ENOSPC
+	}
+	w := &watch{n: n, wd: n.nextWD, in: in, mask: mask & keptBits}
+	n.nextWD++
+	n.watches[w.wd] = w
+	n.byInode[in] = w
+	attach(w)
+	return w.wd, nil
+}
+
+// RmWatch implements inotify_rm_watch(2).
+func (n *Inotify) RmWatch(wd int32) error {
+	n.mu.Lock()
+	w := n.watches[wd]
+	if w == nil {
+		n.mu.Unlock()
+		return abi.EINVAL
+	}
+	n.dropLocked(w)
+	n.mu.Unlock()
+	n.queue.Notify(abi.POLLIN | abi.POLLRDNORM)
+	return nil
+}
+
+// dropLocked removes w and queues IN_IGNORED. Caller holds n.mu.
+func (n *Inotify) dropLocked(w *watch) {
+	delete(n.watches, w.wd)
+	delete(n.byInode, w.in)
+	detach(w)
+	n.queueLocked(event{wd: w.wd, mask: abi.IN_IGNORED})
+}
+
+// queueLocked appends e, merging it with an identical last event and
+// ending a full queue with IN_Q_OVERFLOW.
+func (n *Inotify) queueLocked(e event) {
+	if k := len(n.events); k > 0 {
+		last := &n.events[k-1]
+		if *last == e {
+			return
+		}
+		if last.mask == abi.IN_Q_OVERFLOW {
+			return
+		}
+	}
+	if len(n.events) >= MaxQueuedEvents-1 {
+		e = event{wd: -1, mask: abi.IN_Q_OVERFLOW}
+	}
+	n.events = append(n.events, e)
+	n.bytes += e.size()
+}
+
+// deliver queues an event for w if its mask asks for it.
+func (n *Inotify) deliver(w *watch, mask, cookie uint32, name string) {
+	n.mu.Lock()
+	if n.watches[w.wd] != w {
+		n.mu.Unlock()
+		return // removed meanwhile
+	}
+	queued := false
+	if mask&w.mask&abi.IN_ALL_EVENTS != 0 {
+		n.queueLocked(event{wd: w.wd, mask: mask, cookie: cookie, name: name})
+		queued = true
+	}
+	if (queued && w.mask&abi.IN_ONESHOT != 0) || mask&abi.IN_DELETE_SELF != 0 {
+		n.dropLocked(w)
+		queued = true
+	}
+	n.mu.Unlock()
+	if queued {
+		n.queue.Notify(abi.POLLIN | abi.POLLRDNORM)
+	}
+}
+
+// Pending returns the number of bytes a read could return (FIONREAD).
+func (n *Inotify) Pending() int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.bytes
+}
+
+// Watched returns the mask of watch wd and whether it exists.
+func (n *Inotify) Watched(wd int32) (uint32, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	w := n.watches[wd]
+	if w == nil {
+		return 0, false
+	}
+	return w.mask, true
+}
+
+// Stream implements vfs.Streamer: reads have no position.
+func (n *Inotify) Stream() bool { return true }
+
+// Read returns whole struct inotify_event records.
+func (n *Inotify) Read(c *vfs.Caller, f *vfs.File, dst []byte, _ int64) (int, error) {
+	for {
+		n.mu.Lock()
+		if len(n.events) > 0 {
+			if n.events[0].size() > len(dst) {
+				n.mu.Unlock()
+				return 0, abi.EINVAL
+			}
+			off, i := 0, 0
+			for ; i < len(n.events) && off+n.events[i].size() <= len(dst); i++ {
+				e := &n.events[i]
+				e.encode(dst[off:])
+				off += e.size()
+			}
+			n.events = append(n.events[:0:0], n.events[i:]...)
+			n.bytes -= off
+			n.mu.Unlock()
+			return off, nil
+		}
+		n.mu.Unlock()
+		if len(dst) == 0 {
+			return 0, abi.EINVAL
+		}
+		if f != nil && f.Nonblocking() {
+			return 0, abi.EAGAIN
+		}
+		w := vfs.NewWaiter()
+		n.queue.Register(w, abi.POLLIN)
+		if n.Pending() > 0 {
+			n.queue.Unregister(w)
+			continue
+		}
+		err := c.Block(w.C(), -1)
+		n.queue.Unregister(w)
+		if err != nil {
+			return 0, err
+		}
+	}
+}
+
+// Write fails with EBADF: the descriptor is read-only.
+func (n *Inotify) Write(*vfs.Caller, *vfs.File, []byte, int64) (int, error) { return 0, abi.EBADF }
+
+// Readiness reports POLLIN while events are queued.
+func (n *Inotify) Readiness(_ *vfs.File, mask uint32) uint32 {
+	if n.Pending() > 0 {
+		return mask & (abi.POLLIN | abi.POLLRDNORM)
+	}
+	return 0
+}
+
+// EventQueue implements vfs.FileImpl.
+func (n *Inotify) EventQueue() *vfs.Queue { return &n.queue }
+
+// Ioctl implements FIONREAD.
+func (n *Inotify) Ioctl(c *vfs.Caller, _ *vfs.File, cmd uint32, arg uintptr) (uintptr, error) {
+	if cmd != abi.FIONREAD {
+		return 0, abi.ENOTTY
+	}
+	if c == nil || c.Mem == nil {
+		return 0, abi.EFAULT
+	}
+	var b [4]byte
+	binary.LittleEndian.PutUint32(b[:], uint32(n.Pending()))
+	return 0, c.Mem.CopyOut(arg, b[:])
+}
+
+// Release removes every watch.
+func (n *Inotify) Release(*vfs.File) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, w := range n.watches {
+		detach(w)
+	}
+	n.watches, n.byInode, n.events, n.bytes = map[int32]*watch{}, map[*vfs.Inode]*watch{}, nil, 0
+}
+
+// marks is the vfs.Watches of one inode: every instance's watch on it.
+type marks struct {
+	in *vfs.Inode
+	ws []*watch // guarded by marksMu
+}
+
+// marksMu guards every inode's marks and their attachment.
+var marksMu sync.Mutex
+
+// attach adds w to its inode's marks, attaching them if needed.
+func attach(w *watch) {
+	marksMu.Lock()
+	defer marksMu.Unlock()
+	m, ok := w.in.Watches().(*marks)
+	if !ok {
+		m = &marks{in: w.in}
+		w.in.SetWatches(m)
+	}
+	m.ws = append(m.ws, w)
+}
+
+// detach removes w from its inode's marks, detaching them when empty.
+func detach(w *watch) {
+	marksMu.Lock()
+	defer marksMu.Unlock()
+	m, ok := w.in.Watches().(*marks)
+	if !ok {
+		return
+	}
+	for i, x := range m.ws {
+		if x == w {
+			m.ws = append(m.ws[:i:i], m.ws[i+1:]...)
+			break
+		}
+	}
+	if len(m.ws) == 0 {
+		w.in.SetWatches(nil)
+	}
+}
+
+// Event implements vfs.Watches.
+func (m *marks) Event(mask, cookie uint32, name string) {
+	marksMu.Lock()
+	ws := append([]*watch(nil), m.ws...)
+	marksMu.Unlock()
+	for _, w := range ws {
+		w.n.deliver(w, mask, cookie, name)
+	}
+}
