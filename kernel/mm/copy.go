@@ -133,3 +133,21 @@ func (m *MM) Frame(addr uint64) (machine.Frame, error) {
 	f, _, _ := m.pt.Lookup(addr &^ pageMask)
 	return f, nil
 }
+
+// Mincore reports, one byte per page from addr, whether the page is
+// resident (1) or not (0); ENOMEM if part of the range is unmapped.
+func (m *MM) Mincore(addr, pages uint64) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]byte, pages)
+	for i := range out {
+		va := addr + uint64(i)*pageSize
+		if m.find(va) < 0 {
+			return nil, abi.ENOMEM
+		}
+		if _, _, ok := m.pt.Lookup(va); ok {
+			out[i] = 1
+		}
+	}
+	return out, nil
+}

@@ -81,7 +81,17 @@ func init() {
 			}
 			timeout = time.Duration(sec)*time.Second + time.Duration(usec)*time.Microsecond
 		}
-		return s.selectFDs(t, int(a[0]), a[1], a[2], a[3], timeout)
+		start := time.Now()
+		n, err := s.selectFDs(t, int(a[0]), a[1], a[2], a[3], timeout)
+		if a[4] != 0 && timeout > 0 && err != abi.EFAULT {
+			// Linux's select reports the time left in its timeout.
+			left := max(timeout-time.Since(start), 0)
+			b := make([]byte, 16)
+			binary.LittleEndian.PutUint64(b, uint64(left/time.Second))
+			binary.LittleEndian.PutUint64(b[8:], uint64(left%time.Second/time.Microsecond))
+			t.MM().CopyOut(a[4], b)
+		}
+		return n, err
 	})
 	partial("pselect6", "as select; the mask argument applies during the call", func(s *System, t *task.Task, a Args) (uint64, error) {
 		timeout := time.Duration(-1)
@@ -102,9 +112,7 @@ func init() {
 				if err != nil {
 					return 0, err
 				}
-				old := t.SigMask()
-				t.SetSigMask(abi.SignalSet(m))
-				defer t.SetSigMask(old)
+				t.SetCallSigMask(abi.SignalSet(m))
 			}
 		}
 		return s.selectFDs(t, int(a[0]), a[1], a[2], a[3], timeout)
@@ -215,9 +223,7 @@ func (s *System) epollWait(t *task.Task, epfd int32, evAddr uint64, max int32, t
 		if err != nil {
 			return 0, err
 		}
-		old := t.SigMask()
-		t.SetSigMask(abi.SignalSet(m))
-		defer t.SetSigMask(old)
+		t.SetCallSigMask(abi.SignalSet(m))
 	}
 	evs, err := ep.Wait(s.caller(t), int(max), timeout)
 	if err != nil {

@@ -9,7 +9,9 @@ import (
 
 	"aramid/kernel/abi"
 	"aramid/kernel/loader"
+	"aramid/kernel/event"
 	"aramid/kernel/mm"
+	"aramid/kernel/pipe"
 	"aramid/kernel/task"
 	"aramid/kernel/vfs"
 )
@@ -101,7 +103,7 @@ func (s *System) caller(t *task.Task) *vfs.Caller {
 	cr := t.TG().Creds()
 	pid, _, pgid, sid := t.TG().IDs()
 	return &vfs.Caller{Creds: vfs.Creds{UID: cr.FSUID, GID: cr.FSGID, Groups: cr.Groups}, Blocker: t,
-		Mem: userMem{t.MM()}, PID: pid, PGID: pgid, SID: sid,
+		Mem: userMem{t.MM()}, PID: pid, PGID: pgid, SID: sid, TID: t.ID,
 		SigPipe: func() { t.SendKernel(abi.SIGPIPE) }}
 }
 
@@ -171,7 +173,7 @@ func init() {
 	full("creat", func(s *System, t *task.Task, a Args) (uint64, error) {
 		return s.openat(t, abi.AT_FDCWD, a[0], abi.O_CREAT|abi.O_WRONLY|abi.O_TRUNC, uint32(a[1]))
 	})
-	full("close", func(s *System, t *task.Task, a Args) (uint64, error) { return 0, fds(t).Close(a.Int(0)) })
+	full("close", sysClose)
 	full("close_range", func(s *System, t *task.Task, a Args) (uint64, error) {
 		return 0, fds(t).CloseRange(uint32(a[0]), uint32(a[1]), uint32(a[2]))
 	})
@@ -324,6 +326,9 @@ func init() {
 		if int64(a[1]) < 0 {
 			return 0, abi.EINVAL
 		}
+		if err := s.sealCheck(f, false, int64(a[1])); err != nil {
+			return 0, err
+		}
 		return 0, f.Truncate(int64(a[1]))
 	})
 	full("chdir", func(s *System, t *task.Task, a Args) (uint64, error) {
@@ -442,9 +447,7 @@ func init() {
 			if err != nil {
 				return 0, err
 			}
-			old := t.SigMask()
-			t.SetSigMask(abi.SignalSet(m))
-			defer t.SetSigMask(old)
+			t.SetCallSigMask(abi.SignalSet(m))
 		}
 		return s.poll(t, a[0], a[1], timeout, true)
 	})
@@ -460,6 +463,9 @@ func (s *System) rw(t *task.Task, fd int32, buf, n uint64, off int64, write bool
 	c := s.caller(t)
 	m := t.MM()
 	if write {
+		if err := s.sealCheck(f, true, -1); err != nil {
+			return 0, err
+		}
 		b := make([]byte, n)
 		if err := m.CopyIn(buf, b); err != nil {
 			return 0, err
@@ -533,6 +539,9 @@ func (s *System) openat(t *task.Task, dirfd int32, pathAddr uint64, flags, mode 
 	p, err := s.path(t, pathAddr)
 	if err != nil {
 		return 0, err
+	}
+	if strings.HasPrefix(p, "/") {
+		dirfd = abi.AT_FDCWD // an absolute path ignores dirfd, even a bad one
 	}
 	dir, err := dirFile(t, dirfd)
 	if err != nil {
@@ -842,6 +851,9 @@ func sysFcntl(s *System, t *task.Task, a Args) (uint64, error) {
 	fd := a.Int(0)
 	switch a[1] {
 	case abi.F_DUPFD, abi.F_DUPFD_CLOEXEC:
+		if int64(int32(a[2])) < 0 || int(a[2]) >= ft.Limit() {
+			return 0, abi.EINVAL
+		}
 		nfd, err := ft.Dup(fd, int32(a[2]), a[1] == abi.F_DUPFD_CLOEXEC)
 		return uint64(nfd), err
 	case abi.F_GETFD:
@@ -866,12 +878,18 @@ func sysFcntl(s *System, t *task.Task, a Args) (uint64, error) {
 	case abi.F_GETLK, abi.F_OFD_GETLK:
 		// Report "unlocked": l_type = F_UNLCK (2).
 		return 0, t.MM().CopyOut(a[2], []byte{2, 0})
-	case abi.F_GETPIPE_SZ, abi.F_SETPIPE_SZ, abi.F_ADD_SEALS, abi.F_GET_SEALS:
-		r, err := f.Ioctl(s.caller(t), uint32(a[1])|0x80000000, uintptr(a[2]))
-		if err == abi.ENOTTY {
-			err = abi.EINVAL
+	case abi.F_GETPIPE_SZ, abi.F_SETPIPE_SZ:
+		p := pipe.FromFile(f)
+		if p == nil {
+			return 0, abi.EBADF
 		}
-		return uint64(r), err
+		if a[1] == abi.F_GETPIPE_SZ {
+			return uint64(p.Size()), nil
+		}
+		n, err := p.SetSize(int64(int32(a[2])), t.TG().Creds().EUID == 0)
+		return uint64(n), err
+	case abi.F_ADD_SEALS, abi.F_GET_SEALS:
+		return s.seals(f, a[1] == abi.F_ADD_SEALS, uint32(a[2]))
 	case abi.F_GETOWN, abi.F_SETOWN, abi.F_SETSIG, abi.F_GETSIG:
 		return 0, nil
 	}
@@ -926,7 +944,7 @@ func (s *System) mapFile(t *task.Task, fd int32, o *mm.MapOpts) error {
 		return err
 	}
 	defer f.DecRef()
-	if !f.Readable() {
+	if !f.Readable() || o.Shared && o.Perm&0x2 != 0 && !f.Writable() {
 		return abi.EACCES
 	}
 	if o.Shared && o.Perm&0x2 != 0 {
@@ -1192,7 +1210,39 @@ func (s *System) poll(t *task.Task, fdsAddr, nfds uint64, timeout time.Duration,
 	}
 }
 
-var _ = strings.TrimSpace
+// sysClose closes a descriptor; when it was the process's last descriptor
+// for the file, epoll instances of the process stop watching the file, as
+// Linux does when the open file description goes away.
+func sysClose(s *System, t *task.Task, a Args) (uint64, error) {
+	ft := fds(t)
+	f, err := ft.Get(a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	if err := ft.Close(a.Int(0)); err != nil {
+		return 0, err
+	}
+	var eps []*event.Epoll
+	for _, fd := range ft.Fds() {
+		g, err := ft.Get(fd)
+		if err != nil {
+			continue
+		}
+		if g == f {
+			g.DecRef()
+			return 0, nil // still open here
+		}
+		if ep, ok := g.Impl.(*event.Epoll); ok {
+			eps = append(eps, ep)
+		}
+		g.DecRef()
+	}
+	for _, ep := range eps {
+		ep.Forget(f)
+	}
+	return 0, nil
+}
 
 // copyBetween moves up to count bytes from in (at *inOff if non-nil) to out
 // (at *outOff if non-nil) through a kernel buffer.

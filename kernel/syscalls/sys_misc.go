@@ -8,6 +8,7 @@ import (
 	"aramid/kernel/machine"
 	"aramid/kernel/mm"
 	"aramid/kernel/task"
+	"aramid/kernel/vfs"
 )
 
 func init() {
@@ -67,13 +68,21 @@ func init() {
 		return 0, t.MM().Mprotect(a[0], a[1], protPerm(a[2]))
 	})
 	partial("mremap", "shrink, grow in place, MREMAP_MAYMOVE; no MREMAP_FIXED", func(s *System, t *task.Task, a Args) (uint64, error) {
-		const mayMove, fixed = 1, 2
-		if a[3]&fixed != 0 {
+		const mayMove, fixed, dontUnmap = 1, 2, 4
+		if a[3]&^(mayMove|fixed|dontUnmap) != 0 || a[3]&fixed != 0 && a[3]&mayMove == 0 {
 			return 0, abi.EINVAL
+		}
+		if a[3]&(fixed|dontUnmap) != 0 {
+			return 0, abi.EOPNOTSUPP
 		}
 		return t.MM().Mremap(a[0], a[1], a[2], a[3]&mayMove != 0)
 	})
 	partial("madvise", "DONTNEED/FREE drop pages; other advice is accepted", func(s *System, t *task.Task, a Args) (uint64, error) {
+		switch adv := a[2]; {
+		case adv <= 4, adv >= 8 && adv <= 23, adv == 25:
+		default:
+			return 0, abi.EINVAL
+		}
 		return 0, t.MM().Madvise(a[0], a[1], int(a[2]))
 	})
 	partial("msync", "no write-back (no writable shared file mappings exist)", func(s *System, t *task.Task, a Args) (uint64, error) {
@@ -88,7 +97,7 @@ func init() {
 	partial("munlockall", "accepted", func(*System, *task.Task, Args) (uint64, error) { return 0, nil })
 
 	// Time.
-	partial("clock_gettime", "CPU-time clocks report time since the process or boot started", sysClockGettime)
+	partial("clock_gettime", "CPU-time clocks count time in user mode only", sysClockGettime)
 	full("clock_getres", func(s *System, t *task.Task, a Args) (uint64, error) {
 		if _, ok := s.clock(int32(a[0]), t); !ok {
 			return 0, abi.EINVAL
@@ -146,12 +155,6 @@ func init() {
 		}
 		return 0, nil
 	})
-	partial("sched_getscheduler", "SCHED_OTHER", func(*System, *task.Task, Args) (uint64, error) { return 0, nil })
-	partial("sched_getparam", "priority 0", func(s *System, t *task.Task, a Args) (uint64, error) {
-		return 0, t.MM().WriteUint32(a[1], 0)
-	})
-	partial("getpriority", "nice 0", func(*System, *task.Task, Args) (uint64, error) { return 20, nil })
-	partial("setpriority", "accepted", func(*System, *task.Task, Args) (uint64, error) { return 0, nil })
 	full("getcpu", func(s *System, t *task.Task, a Args) (uint64, error) {
 		m := t.MM()
 		if a[0] != 0 {
@@ -322,8 +325,10 @@ func (s *System) clock(id int32, t *task.Task) (time.Duration, bool) {
 		return time.Duration(s.K.Now().UnixNano()), true
 	case abi.CLOCK_MONOTONIC, 4, 6, 7, 9: // MONOTONIC, _RAW, _COARSE, BOOTTIME, BOOTTIME_ALARM
 		return s.K.Monotonic(), true
-	case abi.CLOCK_PROCESS_CPUTIME_ID, 3:
-		return s.K.Monotonic() - t.TG().StartTime(), true
+	case abi.CLOCK_PROCESS_CPUTIME_ID:
+		return t.TG().CPUTime(), true
+	case 3: // CLOCK_THREAD_CPUTIME_ID
+		return t.ThreadCPUTime(), true
 	}
 	return 0, false
 }
@@ -440,6 +445,11 @@ func sysPrlimit(s *System, t *task.Task, a Args) (uint64, error) {
 	old, err := g.Rlimit(int(a[1]), set, t.TG().Creds().EUID == 0)
 	if err != nil {
 		return 0, err
+	}
+	if set != nil && a[1] == task.RlimitNofile {
+		if ft, ok := g.Files.(*vfs.FDTable); ok {
+			ft.SetLimit(int(min(set.Cur, 1<<20)))
+		}
 	}
 	if a[3] != 0 {
 		b := make([]byte, 16)

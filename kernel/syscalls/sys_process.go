@@ -230,10 +230,16 @@ func sysPrctl(s *System, t *task.Task, a Args) (uint64, error) {
 			v = 1
 		}
 		return 0, m.WriteUint32(a[1], v)
-	case prSetPdeathsig, prSetDumpable, prSetNoNewPrivs:
+	case prSetPdeathsig:
+		if a[1] > 64 {
+			return 0, abi.EINVAL
+		}
+		t.TG().SetPdeathsig(abi.Signal(a[1]))
+		return 0, nil
+	case prSetDumpable, prSetNoNewPrivs:
 		return 0, nil
 	case prGetPdeathsig:
-		return 0, m.WriteUint32(a[1], 0)
+		return 0, m.WriteUint32(a[1], uint32(t.TG().Pdeathsig()))
 	case prGetDumpable:
 		return 1, nil
 	case prGetNoNewPrivs:
@@ -274,7 +280,13 @@ func sysArchPrctl(s *System, t *task.Task, a Args) (uint64, error) {
 const Release = "6.1.0-aramid"
 
 func sysUname(s *System, t *task.Task, a Args) (uint64, error) {
-	fields := []string{"Linux", s.hostname(), Release, "#1 SMP Aramid", "x86_64", "(none)"}
+	s.mu.Lock()
+	domain := s.domainname
+	s.mu.Unlock()
+	if domain == "" {
+		domain = "(none)"
+	}
+	fields := []string{"Linux", s.hostname(), Release, "#1 SMP Aramid", "x86_64", domain}
 	b := make([]byte, 65*6)
 	for i, f := range fields {
 		copy(b[i*65:i*65+64], f)

@@ -120,6 +120,9 @@ type System struct {
 
 	// Trace logs every system call with its result (aramid.strace=1).
 	Trace bool
+
+	memfd      memfdState
+	domainname string
 }
 
 // Dispatch runs the system call in t's registers and stores the result.

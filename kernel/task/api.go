@@ -89,6 +89,18 @@ func (t *Task) SigAltStack(sp, size uint64, flags uint32, set bool) (oSP, oSize 
 	return
 }
 
+// SetCallSigMask installs a signal mask for the rest of this system call
+// (ppoll, pselect6, epoll_pwait): it stays until a handler runs on the
+// way out (whose frame saves the original mask) or, with no signal, until
+// the call returns.
+func (t *Task) SetCallSigMask(m abi.SignalSet) {
+	t.mu.Lock()
+	old := t.sigmask
+	t.savedMask = &old
+	t.sigmask = m &^ abi.MakeSignalSet(abi.SIGKILL, abi.SIGSTOP)
+	t.mu.Unlock()
+}
+
 // SigSuspend replaces the mask until a handled signal arrives (the caller
 // returns ERESTARTNOHAND so the handler runs and the call reports EINTR).
 func (t *Task) SigSuspend(mask abi.SignalSet) error {
@@ -495,4 +507,56 @@ func (g *ThreadGroup) notifyWatchersLocked() {
 	for _, fn := range g.watchers {
 		go fn()
 	}
+}
+
+// ThreadCPUTime is the time the thread ran user code.
+func (t *Task) ThreadCPUTime() time.Duration { return time.Duration(t.cpuTime.Load()) }
+
+// CPUTime is the time the process's threads (live and exited) ran user
+// code.
+func (g *ThreadGroup) CPUTime() time.Duration {
+	d := g.deadCPU.Load()
+	for _, t := range g.Tasks() {
+		d += t.cpuTime.Load()
+	}
+	return time.Duration(d)
+}
+
+// SetPdeathsig records PR_SET_PDEATHSIG.
+func (g *ThreadGroup) SetPdeathsig(sig abi.Signal) {
+	g.mu.Lock()
+	g.pdeathsig = sig
+	g.mu.Unlock()
+}
+
+// Pdeathsig returns PR_GET_PDEATHSIG.
+func (g *ThreadGroup) Pdeathsig() abi.Signal {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.pdeathsig
+}
+
+// Sched returns the nice value, policy and priority.
+func (g *ThreadGroup) Sched() (nice, policy, priority int32) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.nice, g.policy, g.priority
+}
+
+// SetSched records them.
+func (g *ThreadGroup) SetSched(nice, policy, priority int32) {
+	g.mu.Lock()
+	g.nice, g.policy, g.priority = nice, policy, priority
+	g.mu.Unlock()
+}
+
+// Queue sends a signal with caller-supplied siginfo (rt_sigqueueinfo) to
+// the process, or to one thread when t is non-nil.
+func (g *ThreadGroup) Queue(t *Task, si SigInfo) {
+	info := sigInfo{signo: si.Signo, errno: si.Errno, code: si.Code, pid: si.PID, uid: si.UID, value: si.Value}
+	if t != nil {
+		t.Send(info)
+		return
+	}
+	g.SendGroup(info)
 }

@@ -2,6 +2,7 @@ package task
 
 import (
 	"path"
+	"time"
 
 	"aramid/kernel/abi"
 	"aramid/kernel/loader"
@@ -213,6 +214,7 @@ func (t *Task) Exec(img *ExecImage, hooks *FileHooks) error {
 	// Point of no return: other threads die, the image is swapped.
 	t.killOtherThreads()
 	g := t.tg
+	t.becomeLeader()
 	g.mu.Lock()
 	old := g.mm
 	g.mm = newMM
@@ -273,6 +275,35 @@ func commOf(p string) string {
 		c = c[:15]
 	}
 	return c
+}
+
+// becomeLeader waits until the other threads are gone and, when execve was
+// called from another thread, gives it the leader's thread id (the PID), as
+// Linux's de_thread does.
+func (t *Task) becomeLeader() {
+	g := t.tg
+	for {
+		g.mu.Lock()
+		n := len(g.tasks)
+		g.mu.Unlock()
+		if n <= 1 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if t.ID == g.ID {
+		return
+	}
+	k := t.k
+	k.mu.Lock()
+	delete(k.tasks, t.ID)
+	g.mu.Lock()
+	delete(g.tasks, t.ID)
+	t.ID = g.ID
+	g.tasks[t.ID] = t
+	g.mu.Unlock()
+	k.tasks[t.ID] = t
+	k.mu.Unlock()
 }
 
 // killOtherThreads ends every other thread of the group (execve).
@@ -345,6 +376,7 @@ func (t *Task) exitThread() {
 	}
 	t.releaseVfork()
 
+	g.deadCPU.Add(t.cpuTime.Load())
 	k.mu.Lock()
 	delete(k.tasks, t.ID)
 	g.mu.Lock()
@@ -379,6 +411,9 @@ func (t *Task) exitThread() {
 	for c := range kids {
 		if reaper == nil || reaper == g {
 			continue
+		}
+		if sig := c.pdeathsig; sig != 0 {
+			c.SendGroup(sigInfo{signo: sig, code: siKernel})
 		}
 		c.parent = reaper
 		reaper.mu.Lock()

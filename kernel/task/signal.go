@@ -125,9 +125,23 @@ func (t *Task) kick() {
 }
 
 // ignored reports whether sig would be discarded on arrival.
+// Like Linux, a signal blocked by the process's main thread is never
+// ignored on arrival (the disposition may change before it is unblocked,
+// and signalfd or sigwait may take it).
 func (g *ThreadGroup) ignored(sig abi.Signal) bool {
 	h := g.handlers[sig].Handler
-	return h == uint64(abi.SIG_IGN) || h == uint64(abi.SIG_DFL) && defaultFor(sig) == actIgnore
+	if h != uint64(abi.SIG_IGN) && (h != uint64(abi.SIG_DFL) || defaultFor(sig) != actIgnore) {
+		return false
+	}
+	if main := g.tasks[g.ID]; main != nil {
+		main.mu.Lock()
+		blocked := main.sigmask.Has(sig)
+		main.mu.Unlock()
+		if blocked {
+			return false
+		}
+	}
+	return true
 }
 
 // SendGroup queues a process-directed signal and wakes a thread that can
@@ -289,7 +303,13 @@ func (t *Task) deliverSignals() {
 			si, ok = g.pending.take(mask)
 		}
 		if !ok {
-			// A restart that no handler interrupted goes ahead as it was.
+			// A mask installed for the call only (ppoll, pselect6,
+			// epoll_pwait) goes back; a restart that no handler
+			// interrupted goes ahead as it was.
+			if t.savedMask != nil {
+				t.sigmask = *t.savedMask
+				t.savedMask = nil
+			}
 			t.mu.Unlock()
 			g.mu.Unlock()
 			t.finishRestart(nil)

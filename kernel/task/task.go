@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"aramid/kernel/abi"
@@ -177,6 +178,15 @@ type ThreadGroup struct {
 
 	// itimer is ITIMER_REAL (alarm, setitimer).
 	itimer itimerState
+
+	// pdeathsig is sent when the parent exits (PR_SET_PDEATHSIG).
+	pdeathsig abi.Signal
+	// deadCPU is the CPU time of threads that exited.
+	deadCPU atomic.Int64
+	// Scheduling attributes (recorded; one CPU, one run queue).
+	nice     int32
+	policy   int32
+	priority int32
 }
 
 // Task is a thread.
@@ -198,6 +208,8 @@ type Task struct {
 	interrupt     chan struct{}
 	exited        bool
 	comm          string
+	// cpuTime is the time spent running user code (CPU-time clocks).
+	cpuTime atomic.Int64
 	// restart is how an interrupted system call finishes (see SetRestart).
 	restart restartKind
 	// vforkDone is closed when this task (a vfork child) execs or exits.
@@ -406,7 +418,9 @@ func (t *Task) run() {
 			t.exitThread()
 			return
 		}
+		start := t.k.Monotonic()
 		ev := t.Ctx.Switch(t.MM().PageTable())
+		t.cpuTime.Add(int64(t.k.Monotonic() - start))
 		switch ev.Kind {
 		case machine.EventSyscall:
 			t.k.Dispatch(t)

@@ -55,8 +55,9 @@ type Caller struct {
 	// such ioctls fail with abi.EFAULT.
 	Mem UserMemory
 	// PID, PGID and SID of the calling thread group, for terminal
-	// ownership checks.
+	// ownership checks; TID is the calling thread.
 	PID, PGID, SID int32
+	TID            int32
 	// SigPipe, if set, is called when a write fails with abi.EPIPE
 	// because no reader is left (the caller then raises SIGPIPE).
 	SigPipe func()

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -53,7 +54,11 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	root := tmpfs.New(tmpfs.Options{Clock: clock, Dev: abi.MakeDev(0, 1), Mode: 0o755, Name: "rootfs"})
 	v := vfs.New(root, vfs.Options{Clock: clock, Devices: devs, FIFOs: pipe.NewFIFOs()})
 	v.RegisterFilesystem("tmpfs", func(source string, flags uint32, data string) (vfs.Filesystem, error) {
-		return tmpfs.New(tmpfs.Options{Clock: clock, Dev: abi.MakeDev(0, nextAnonDev())}), nil
+		o := tmpfs.Options{Clock: clock, Dev: abi.MakeDev(0, nextAnonDev())}
+		if err := tmpfsOptions(&o, data); err != nil {
+			return nil, err
+		}
+		return tmpfs.New(o), nil
 	})
 	v.RegisterFilesystem("devtmpfs", func(source string, flags uint32, data string) (vfs.Filesystem, error) {
 		return devfs.New(clock, abi.MakeDev(0, nextAnonDev()), devfs.StandardNodes)
@@ -157,6 +162,31 @@ func openConsoleFDs(v *vfs.VFS, t *task.Task, log *klog.Logger) {
 }
 
 func cpuHWCap() uint64 { return nucleus.HWCap() }
+
+// tmpfsOptions applies tmpfs's mount options (mode=, uid=, gid=; size=
+// and nr_inodes= are accepted and not enforced).
+func tmpfsOptions(o *tmpfs.Options, data string) error {
+	for _, kv := range strings.Split(data, ",") {
+		k, v, _ := strings.Cut(kv, "=")
+		var err error
+		var n uint64
+		switch k {
+		case "mode":
+			n, err = strconv.ParseUint(v, 8, 32)
+			o.Mode = uint32(n) & 0o7777 // (mode=0 keeps the default: tmpfs reads 0 as 01777)
+		case "uid":
+			n, err = strconv.ParseUint(v, 10, 32)
+			o.UID = uint32(n)
+		case "gid":
+			n, err = strconv.ParseUint(v, 10, 32)
+			o.GID = uint32(n)
+		}
+		if err != nil {
+			return abi.EINVAL
+		}
+	}
+	return nil
+}
 
 // serialPort adapts the serial console to the terminal's port.
 type serialPort struct{ s *x64.Serial }

@@ -27,8 +27,20 @@ func (fs *FS) pidEntries(pid, tid int32, group bool) []entry {
 		}, nil)
 	}
 	ents := []entry{
-		fileEntry("stat", gen(func(g *task.ThreadGroup) string { return fs.pidStat(g) })),
-		fileEntry("status", gen(func(g *task.ThreadGroup) string { return fs.pidStatus(g) })),
+		fileEntry("stat", fs.file(0o444, func(c *vfs.Caller) ([]byte, error) {
+			g := fs.o.Kernel.Group(pid)
+			if g == nil {
+				return nil, abi.ESRCH
+			}
+			return []byte(fs.pidStat(g, isSelf(c, pid, tid, group))), nil
+		}, nil)),
+		fileEntry("status", fs.file(0o444, func(c *vfs.Caller) ([]byte, error) {
+			g := fs.o.Kernel.Group(pid)
+			if g == nil {
+				return nil, abi.ESRCH
+			}
+			return []byte(fs.pidStatus(g, isSelf(c, pid, tid, group))), nil
+		}, nil)),
 		fileEntry("statm", gen(func(g *task.ThreadGroup) string {
 			vsz, rss := memSizes(g)
 			return fmt.Sprintf("%d %d 0 0 0 0 0\n", vsz/4096, rss/4096)
@@ -253,10 +265,14 @@ func mountOpts(flags uint32) string {
 	for _, f := range []struct {
 		bit  uint32
 		name string
-	}{{abi.MS_NOSUID, "nosuid"}, {abi.MS_NODEV, "nodev"}, {abi.MS_NOEXEC, "noexec"}, {abi.MS_NOATIME, "noatime"}, {abi.MS_RELATIME, "relatime"}} {
+	}{{abi.MS_NOSUID, "nosuid"}, {abi.MS_NODEV, "nodev"}, {abi.MS_NOEXEC, "noexec"}, {abi.MS_NOATIME, "noatime"}} {
 		if flags&f.bit != 0 {
 			o = append(o, f.name)
 		}
+	}
+	// Linux mounts relatime unless told noatime or strictatime.
+	if flags&(abi.MS_NOATIME|abi.MS_STRICTATIME) == 0 {
+		o = append(o, "relatime")
 	}
 	return strings.Join(o, ",")
 }
@@ -324,20 +340,38 @@ func limits(g *task.ThreadGroup) string {
 	return b.String()
 }
 
-func (fs *FS) pidStat(g *task.ThreadGroup) string {
+// isSelf reports whether the caller is reading its own process (for
+// /proc/<pid>) or its own thread (for /proc/<pid>/task/<tid>).
+func isSelf(c *vfs.Caller, pid, tid int32, group bool) bool {
+	if group {
+		return c.PID == pid
+	}
+	return c.TID == tid
+}
+
+// state is the process's state letter; a process reading its own status
+// is running.
+func state(g *task.ThreadGroup, self bool) byte {
+	if self {
+		return 'R'
+	}
+	return g.State()
+}
+
+func (fs *FS) pidStat(g *task.ThreadGroup, self bool) string {
 	pid, ppid, pgid, sid := g.IDs()
 	vsz, rss := memSizes(g)
 	start := uint64(g.StartTime() / 1e7) // clock ticks (100 Hz)
 	return fmt.Sprintf("%d (%s) %c %d %d %d 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 %d 0 %d %d %d 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
-		pid, g.Comm(), g.State(), ppid, pgid, sid, len(g.Tasks()), start, vsz, rss/machine.PageSize)
+		pid, g.Comm(), state(g, self), ppid, pgid, sid, len(g.Tasks()), start, vsz, rss/machine.PageSize)
 }
 
-func (fs *FS) pidStatus(g *task.ThreadGroup) string {
+func (fs *FS) pidStatus(g *task.ThreadGroup, self bool) string {
 	pid, ppid, pgid, sid := g.IDs()
 	c := g.Creds()
 	vsz, rss := memSizes(g)
 	ign, cgt := g.SignalDispositions()
-	state := map[byte]string{'R': "R (running)", 'S': "S (sleeping)", 'T': "T (stopped)", 'Z': "Z (zombie)"}[g.State()]
+	state := map[byte]string{'R': "R (running)", 'S': "S (sleeping)", 'T': "T (stopped)", 'Z': "Z (zombie)"}[state(g, self)]
 	groups := make([]string, len(c.Groups))
 	for i, x := range c.Groups {
 		groups[i] = strconv.Itoa(int(x))

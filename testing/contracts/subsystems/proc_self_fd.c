@@ -29,6 +29,6 @@ int main(void)
 	EQ("flags_rdwr", flags & O_ACCMODE, O_RDWR);
 	char self[64] = {0};
 	SYS(readlink("/proc/self", self, sizeof self - 1));
-	EQ("proc_self_is_pid", atoi(self), getpid());
+	EQ("proc_self_is_pid", atoi(self) == getpid(), 1); /* a pid differs between kernels */
 	pass();
 }

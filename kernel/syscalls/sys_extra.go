@@ -1,0 +1,454 @@
+package syscalls
+
+import (
+	"encoding/binary"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"aramid/kernel/abi"
+	"aramid/kernel/fs/tmpfs"
+	"aramid/kernel/pipe"
+	"aramid/kernel/task"
+	"aramid/kernel/vfs"
+)
+
+func init() {
+	partial("memfd_create", "MFD_CLOEXEC, MFD_ALLOW_SEALING; seals enforced on write(2) and ftruncate(2), not on mappings", sysMemfdCreate)
+	partial("fallocate", "mode 0 (extend) and FALLOC_FL_KEEP_SIZE; holes and collapses: EOPNOTSUPP", sysFallocate)
+	partial("splice", "a copy through a kernel buffer; one end must be a pipe", sysSplice)
+	full("rt_sigqueueinfo", func(s *System, t *task.Task, a Args) (uint64, error) {
+		return 0, s.sigqueue(t, int32(a[0]), 0, abi.Signal(a[1]), a[2])
+	})
+	full("rt_tgsigqueueinfo", func(s *System, t *task.Task, a Args) (uint64, error) {
+		return 0, s.sigqueue(t, int32(a[0]), int32(a[1]), abi.Signal(a[2]), a[3])
+	})
+	partial("getpriority", "nice values are recorded; the scheduler does not weigh them", func(s *System, t *task.Task, a Args) (uint64, error) {
+		g, err := s.schedTarget(t, int32(a[1]), a[0])
+		if err != nil {
+			return 0, err
+		}
+		nice, _, _ := g.Sched()
+		return uint64(20 - nice), nil
+	})
+	partial("setpriority", "as getpriority", func(s *System, t *task.Task, a Args) (uint64, error) {
+		g, err := s.schedTarget(t, int32(a[1]), a[0])
+		if err != nil {
+			return 0, err
+		}
+		nice := max(min(int32(a[2]), 19), -20)
+		old, pol, pri := g.Sched()
+		if nice < old && t.TG().Creds().EUID != 0 {
+			return 0, abi.EACCES
+		}
+		g.SetSched(nice, pol, pri)
+		return 0, nil
+	})
+	partial("sched_getscheduler", "policies are recorded; one CPU runs everything", func(s *System, t *task.Task, a Args) (uint64, error) {
+		g, err := s.schedTarget(t, int32(a[0]), 0)
+		if err != nil {
+			return 0, err
+		}
+		_, pol, _ := g.Sched()
+		return uint64(pol), nil
+	})
+	partial("sched_setscheduler", "as sched_getscheduler", func(s *System, t *task.Task, a Args) (uint64, error) {
+		return s.setScheduler(t, int32(a[0]), int32(a[1]), a[2])
+	})
+	partial("sched_getparam", "as sched_getscheduler", func(s *System, t *task.Task, a Args) (uint64, error) {
+		g, err := s.schedTarget(t, int32(a[0]), 0)
+		if err != nil {
+			return 0, err
+		}
+		_, _, pri := g.Sched()
+		return 0, t.MM().WriteUint32(a[1], uint32(pri))
+	})
+	partial("sched_setparam", "as sched_getscheduler", func(s *System, t *task.Task, a Args) (uint64, error) {
+		g, err := s.schedTarget(t, int32(a[0]), 0)
+		if err != nil {
+			return 0, err
+		}
+		_, pol, _ := g.Sched()
+		return s.setScheduler(t, int32(a[0]), pol&^schedResetOnFork, a[1])
+	})
+	full("sched_get_priority_max", func(s *System, t *task.Task, a Args) (uint64, error) {
+		switch a[0] {
+		case schedFIFO, schedRR:
+			return 99, nil
+		case schedOther, schedBatch, schedIdle, schedDeadline:
+			return 0, nil
+		}
+		return 0, abi.EINVAL
+	})
+	full("sched_get_priority_min", func(s *System, t *task.Task, a Args) (uint64, error) {
+		switch a[0] {
+		case schedFIFO, schedRR:
+			return 1, nil
+		case schedOther, schedBatch, schedIdle, schedDeadline:
+			return 0, nil
+		}
+		return 0, abi.EINVAL
+	})
+	partial("sched_rr_get_interval", "reports Linux's default 100 ms round-robin slice", func(s *System, t *task.Task, a Args) (uint64, error) {
+		if _, err := s.schedTarget(t, int32(a[0]), 0); err != nil {
+			return 0, err
+		}
+		return 0, writeTimespec(t, a[1], 100*time.Millisecond)
+	})
+	partial("sched_getattr", "as sched_getscheduler", sysSchedGetattr)
+	partial("sched_setattr", "as sched_getscheduler", func(s *System, t *task.Task, a Args) (uint64, error) {
+		b := make([]byte, 48)
+		if err := t.MM().CopyIn(a[1], b); err != nil {
+			return 0, err
+		}
+		le := binary.LittleEndian
+		pol, nice, pri := int32(le.Uint32(b[4:])), int32(le.Uint32(b[16:])), int32(le.Uint32(b[20:]))
+		g, err := s.schedTarget(t, int32(a[0]), 0)
+		if err != nil {
+			return 0, err
+		}
+		if _, err := s.setScheduler(t, int32(a[0]), pol, 0); err != nil && pol != schedOther {
+			return 0, err
+		}
+		g.SetSched(nice, pol, pri)
+		return 0, nil
+	})
+	partial("mincore", "every mapped page reports resident", sysMincore)
+	partial("setdomainname", "recorded for uname's domainname", func(s *System, t *task.Task, a Args) (uint64, error) {
+		if t.TG().Creds().EUID != 0 {
+			return 0, abi.EPERM
+		}
+		if a[1] > 64 {
+			return 0, abi.EINVAL
+		}
+		b := make([]byte, a[1])
+		if err := t.MM().CopyIn(a[0], b); err != nil {
+			return 0, err
+		}
+		s.mu.Lock()
+		s.domainname = string(b)
+		s.mu.Unlock()
+		return 0, nil
+	})
+}
+
+const (
+	schedOther, schedFIFO, schedRR, schedBatch, schedIdle, schedDeadline = 0, 1, 2, 3, 5, 6
+	schedResetOnFork                                                   = 0x40000000
+)
+
+// schedTarget resolves which process a priority call means (which: 0
+// PRIO_PROCESS; process groups and users resolve to the caller's own
+// process here).
+func (s *System) schedTarget(t *task.Task, pid int32, which uint64) (*task.ThreadGroup, error) {
+	if which > 2 {
+		return nil, abi.EINVAL
+	}
+	if pid < 0 {
+		return nil, abi.EINVAL
+	}
+	if pid == 0 || which != 0 {
+		return t.TG(), nil
+	}
+	if tt := s.K.Task(pid); tt != nil {
+		return tt.TG(), nil
+	}
+	if g := s.K.Group(pid); g != nil && !g.Zombie() {
+		return g, nil
+	}
+	return nil, abi.ESRCH
+}
+
+func (s *System) setScheduler(t *task.Task, pid, policy int32, paramAddr uint64) (uint64, error) {
+	g, err := s.schedTarget(t, pid, 0)
+	if err != nil {
+		return 0, err
+	}
+	pol := policy &^ schedResetOnFork
+	var pri int32
+	if paramAddr != 0 {
+		v, err := t.MM().ReadUint32(paramAddr)
+		if err != nil {
+			return 0, err
+		}
+		pri = int32(v)
+	}
+	switch pol {
+	case schedFIFO, schedRR:
+		if pri < 1 || pri > 99 {
+			return 0, abi.EINVAL
+		}
+		if t.TG().Creds().EUID != 0 {
+			return 0, abi.EPERM
+		}
+	case schedOther, schedBatch, schedIdle:
+		if pri != 0 {
+			return 0, abi.EINVAL
+		}
+	default:
+		return 0, abi.EINVAL
+	}
+	nice, _, _ := g.Sched()
+	g.SetSched(nice, policy, pri)
+	return 0, nil
+}
+
+func sysSchedGetattr(s *System, t *task.Task, a Args) (uint64, error) {
+	if a[2] < 48 || a[3] != 0 {
+		return 0, abi.EINVAL
+	}
+	g, err := s.schedTarget(t, int32(a[0]), 0)
+	if err != nil {
+		return 0, err
+	}
+	nice, pol, pri := g.Sched()
+	b := make([]byte, 48)
+	le := binary.LittleEndian
+	le.PutUint32(b[0:], 48)
+	le.PutUint32(b[4:], uint32(pol&^schedResetOnFork))
+	if pol&schedResetOnFork != 0 {
+		le.PutUint64(b[8:], 1) // SCHED_FLAG_RESET_ON_FORK
+	}
+	le.PutUint32(b[16:], uint32(nice))
+	le.PutUint32(b[20:], uint32(pri))
+	return 0, t.MM().CopyOut(a[1], b)
+}
+
+func (s *System) sigqueue(t *task.Task, tgid, tid int32, sig abi.Signal, infoAddr uint64) error {
+	if !sig.Valid() {
+		return abi.EINVAL
+	}
+	b := make([]byte, 128)
+	if err := t.MM().CopyIn(infoAddr, b); err != nil {
+		return err
+	}
+	le := binary.LittleEndian
+	code := int32(le.Uint32(b[8:]))
+	var target *task.ThreadGroup
+	var thread *task.Task
+	if tid != 0 {
+		if thread = s.K.Task(tid); thread == nil || thread.TG().ID != tgid {
+			return abi.ESRCH
+		}
+		target = thread.TG()
+	} else if target = s.K.Group(tgid); target == nil || target.Zombie() {
+		return abi.ESRCH
+	}
+	// Only the kernel may claim kernel codes; others may only use
+	// negative codes when signalling someone else.
+	if (code >= 0 || code == -6) && target != t.TG() {
+		return abi.EPERM
+	}
+	target.Queue(thread, task.SigInfo{Signo: sig, Code: code, PID: int32(le.Uint32(b[16:])),
+		UID: le.Uint32(b[20:]), Value: le.Uint64(b[24:])})
+	return nil
+}
+
+// memfdState holds memfds' backing filesystem and seals.
+type memfdState struct {
+	once  sync.Once
+	fs    *tmpfs.FS
+	seq   atomic.Uint64
+	mu    sync.Mutex
+	seals map[*vfs.Inode]uint32 // absent: sealing not allowed
+}
+
+const (
+	sealSeal, sealShrink, sealGrow, sealWrite, sealFutureWrite = 1, 2, 4, 8, 16
+	mfdCloexec, mfdAllowSealing                                = 1, 2
+)
+
+func sysMemfdCreate(s *System, t *task.Task, a Args) (uint64, error) {
+	name, err := t.MM().CopyInString(a[0], 250)
+	if err != nil {
+		if err == abi.ENAMETOOLONG {
+			return 0, abi.EINVAL
+		}
+		return 0, err
+	}
+	if a[1]&^(mfdCloexec|mfdAllowSealing|4 /* MFD_HUGETLB */) != 0 || a[1]&4 != 0 {
+		return 0, abi.EINVAL
+	}
+	ms := &s.memfd
+	ms.once.Do(func() {
+		ms.fs = tmpfs.New(tmpfs.Options{Clock: s.K.Now, Dev: abi.MakeDev(0, 99), Mode: 0o1777})
+		ms.seals = map[*vfs.Inode]uint32{}
+	})
+	root := ms.fs.Root()
+	dir := root.Ops.(vfs.DirOps)
+	key := fmt.Sprintf("memfd-%d", ms.seq.Add(1))
+	cr := t.TG().Creds()
+	in, err := dir.Create(root, key, vfs.CreateArgs{Mode: abi.S_IFREG | 0o777, UID: cr.EUID, GID: cr.EGID})
+	if err != nil {
+		return 0, err
+	}
+	impl, err := in.Ops.Open(s.caller(t), in, abi.O_RDWR)
+	if err != nil {
+		return 0, err
+	}
+	dir.Remove(root, key, in) // nameless: gone with its last reference
+	ms.mu.Lock()
+	if a[1]&mfdAllowSealing != 0 {
+		ms.seals[in] = 0
+	}
+	ms.mu.Unlock()
+	f := vfs.NewFile(impl, in, vfs.Path{}, abi.O_RDWR|abi.O_LARGEFILE)
+	f.Name = "/memfd:" + name + " (deleted)"
+	fd, err := fds(t).Install(f, a[1]&mfdCloexec != 0, 0)
+	return uint64(fd), err
+}
+
+// seals implements F_ADD_SEALS and F_GET_SEALS.
+func (s *System) seals(f *vfs.File, add bool, seals uint32) (uint64, error) {
+	ms := &s.memfd
+	if ms.seals == nil || f.Inode == nil {
+		return 0, abi.EINVAL
+	}
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	cur, ok := ms.seals[f.Inode]
+	if !add {
+		if !ok {
+			return sealSeal, nil
+		}
+		return uint64(cur), nil
+	}
+	if !ok || cur&sealSeal != 0 {
+		return 0, abi.EPERM
+	}
+	if seals&^(sealSeal|sealShrink|sealGrow|sealWrite|sealFutureWrite) != 0 {
+		return 0, abi.EINVAL
+	}
+	if !f.Writable() {
+		return 0, abi.EPERM
+	}
+	ms.seals[f.Inode] = cur | seals
+	return 0, nil
+}
+
+// sealCheck refuses a write or resize that a memfd seal forbids.
+func (s *System) sealCheck(f *vfs.File, write bool, newSize int64) error {
+	ms := &s.memfd
+	if ms.seals == nil || f.Inode == nil {
+		return nil
+	}
+	ms.mu.Lock()
+	seals := ms.seals[f.Inode]
+	ms.mu.Unlock()
+	if seals == 0 {
+		return nil
+	}
+	if write && seals&(sealWrite|sealFutureWrite) != 0 {
+		return abi.EPERM
+	}
+	if newSize >= 0 {
+		st, err := f.Stat()
+		if err != nil {
+			return err
+		}
+		if newSize < st.Size && seals&sealShrink != 0 || newSize > st.Size && seals&sealGrow != 0 {
+			return abi.EPERM
+		}
+	}
+	return nil
+}
+
+func sysFallocate(s *System, t *task.Task, a Args) (uint64, error) {
+	const keepSize = 1
+	mode, off, length := a[1], int64(a[2]), int64(a[3])
+	if off < 0 || length <= 0 {
+		return 0, abi.EINVAL
+	}
+	f, err := fds(t).Get(a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	if !f.Writable() {
+		return 0, abi.EBADF
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	if st.Mode&abi.S_IFMT != abi.S_IFREG {
+		if st.Mode&abi.S_IFMT == abi.S_IFDIR {
+			return 0, abi.EISDIR
+		}
+		return 0, abi.ENODEV
+	}
+	switch mode {
+	case 0:
+		if end := off + length; end > st.Size {
+			if err := s.sealCheck(f, false, end); err != nil {
+				return 0, err
+			}
+			return 0, f.Truncate(end)
+		}
+		return 0, nil
+	case keepSize:
+		return 0, nil
+	}
+	return 0, abi.EOPNOTSUPP
+}
+
+func sysSplice(s *System, t *task.Task, a Args) (uint64, error) {
+	in, err := fds(t).Get(a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	defer in.DecRef()
+	out, err := fds(t).Get(a.Int(2))
+	if err != nil {
+		return 0, err
+	}
+	defer out.DecRef()
+	inPipe, outPipe := pipe.FromFile(in) != nil, pipe.FromFile(out) != nil
+	if !inPipe && !outPipe {
+		return 0, abi.EINVAL
+	}
+	m := t.MM()
+	readOff := func(addr uint64, isPipe bool) (*int64, error) {
+		if addr == 0 {
+			return nil, nil
+		}
+		if isPipe {
+			return nil, abi.ESPIPE
+		}
+		v, err := m.ReadUint64(addr)
+		o := int64(v)
+		return &o, err
+	}
+	inOff, err := readOff(a[1], inPipe)
+	if err != nil {
+		return 0, err
+	}
+	outOff, err := readOff(a[3], outPipe)
+	if err != nil {
+		return 0, err
+	}
+	n, err := s.copyBetween(t, in, out, inOff, outOff, a[4])
+	if err == nil && inOff != nil {
+		err = m.WriteUint64(a[1], uint64(*inOff))
+	}
+	if err == nil && outOff != nil {
+		err = m.WriteUint64(a[3], uint64(*outOff))
+	}
+	return n, err
+}
+
+func sysMincore(s *System, t *task.Task, a Args) (uint64, error) {
+	if a[0]&4095 != 0 {
+		return 0, abi.EINVAL
+	}
+	pages := (a[1] + 4095) / 4096
+	vec, err := t.MM().Mincore(a[0], pages)
+	if err != nil {
+		return 0, err
+	}
+	return 0, t.MM().CopyOut(a[2], vec)
+}
+
+var _ = strings.TrimSpace
