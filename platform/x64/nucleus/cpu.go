@@ -131,11 +131,15 @@ func buildIDT() {
 		if v == 2 || v == 8 || v == 18 {
 			ist = 2
 		}
+		attr := uint8(interruptGate)
+		if v == 3 || v == 4 {
+			attr |= 3 << 5 // INT3 and INTO are allowed from user mode (#BP → SIGTRAP)
+		}
 		idt[v] = idtEntry{
 			offLow:   uint16(addr),
 			selector: kernelCS,
 			ist:      ist,
-			attr:     interruptGate,
+			attr:     attr,
 			offMid:   uint16(addr >> 16),
 			offHigh:  uint32(addr >> 32),
 		}
