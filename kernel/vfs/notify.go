@@ -63,8 +63,8 @@ func (in *Inode) SetWatches(w Watches) {
 	in.mu.Unlock()
 }
 
-// watched counts inodes with watches: with none, path operations skip
-// finding a parent to notify.
+// watched counts inodes with watches: with none, every notification
+// returns at once.
 var watched atomic.Int64
 
 // Watches returns what SetWatches attached, or nil.
@@ -78,7 +78,7 @@ var moveCookie atomic.Uint32
 
 // self sends mask to in's own watches.
 func self(in *Inode, mask uint32) {
-	if in == nil {
+	if watched.Load() == 0 || in == nil {
 		return
 	}
 	if w := in.Watches(); w != nil {
@@ -88,7 +88,7 @@ func self(in *Inode, mask uint32) {
 
 // entry sends mask about name to dir's watches.
 func entry(dir *Inode, name string, mask, cookie uint32, child *Inode) {
-	if dir == nil {
+	if watched.Load() == 0 || dir == nil {
 		return
 	}
 	if w := dir.Watches(); w != nil {
@@ -103,6 +103,9 @@ func entry(dir *Inode, name string, mask, cookie uint32, child *Inode) {
 // dir may be nil (unknown); for a directory child its recorded parent is
 // used.
 func onChild(dir *Inode, name string, child *Inode, mask uint32) {
+	if watched.Load() == 0 {
+		return
+	}
 	if child.IsDir() {
 		if p, n := child.Parent(); p != nil && p != child {
 			dir, name = p, n
@@ -142,7 +145,7 @@ func notifyLink(dir *Inode, name string, target *Inode, err error) error {
 // gone reports to a removed inode: IN_ATTRIB (link count) for a
 // non-directory, IN_DELETE_SELF once no link is left.
 func gone(in *Inode) {
-	if in == nil {
+	if watched.Load() == 0 || in == nil {
 		return
 	}
 	a := in.Attr()
@@ -156,7 +159,7 @@ func gone(in *Inode) {
 
 // notifyRemove reports a successful unlink or rmdir.
 func notifyRemove(dir *Inode, name string, child *Inode, err error) error {
-	if err == nil {
+	if err == nil && watched.Load() != 0 {
 		isDir := child.IsDir()
 		gone(child)
 		mask := uint32(abi.IN_DELETE)
