@@ -22,10 +22,6 @@ type SendOpts struct {
 	ID *Identity
 }
 
-// sendFlags are the MSG_* flags sendmsg accepts (others are ignored, as
-// Linux ignores unknown bits; MSG_OOB is refused).
-const sendFlags = abi.MSG_DONTWAIT | abi.MSG_NOSIGNAL | abi.MSG_EOR | abi.MSG_MORE | abi.MSG_CONFIRM | abi.MSG_DONTROUTE
-
 // RecvResult is what one receive produced.
 type RecvResult struct {
 	// N is the byte count recvmsg returns: the bytes copied, or with
@@ -284,9 +280,6 @@ func (s *Socket) sndbufSnapshot() int {
 	defer s.ns.mu.Unlock()
 	return s.sndbuf
 }
-
-// recvFlags are the flags recvmsg acts on.
-const recvFlags = abi.MSG_PEEK | abi.MSG_DONTWAIT | abi.MSG_WAITALL | abi.MSG_TRUNC | abi.MSG_CMSG_CLOEXEC
 
 // RecvMsg implements recv, recvfrom and recvmsg (and read) into dst.
 func (s *Socket) RecvMsg(c *vfs.Caller, f *vfs.File, dst []byte, flags int) (RecvResult, error) {

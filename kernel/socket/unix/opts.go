@@ -149,7 +149,7 @@ func (s *Socket) GetSockopt(level, name, size int) ([]byte, error) {
 		tv.MarshalTo(b)
 		return b, nil
 	case abi.SO_PEERCRED:
-		u := abi.Ucred{UID: overflowID, GID: overflowID}
+		u := abi.Ucred{UID: ^uint32(0), GID: ^uint32(0)} // no peer: Linux's -1
 		if s.cred.valid {
 			u = s.cred.ucred
 		}
