@@ -102,4 +102,7 @@ type Context interface {
 	Switch(pt PageTable) Event
 	// CopyFrom copies another context's registers and FPU state.
 	CopyFrom(Context)
+	// SetIDs tells the platform the thread's process and thread ids, which
+	// it may use to answer getpid and gettid without a full kernel entry.
+	SetIDs(pid, tid int32)
 }

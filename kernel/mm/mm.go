@@ -734,3 +734,43 @@ func (m *MM) Resident() int {
 	}
 	return n
 }
+
+// Pinned allocates a frame with a reference that is never dropped, for
+// pages the kernel shares with every process (the vDSO).
+func (fs *Frames) Pinned() (machine.Frame, error) { return fs.alloc() }
+
+// Special is a run of kernel-provided pages for MapSpecial.
+type Special struct {
+	Frames []machine.Frame
+	Perm   machine.Perm
+	Name   string
+}
+
+// MapSpecial maps the parts back to back at a free address (top-down) and
+// returns it. The frames gain a reference per mapping.
+func (m *MM) MapSpecial(parts []Special) (uint64, error) {
+	var n uint64
+	for _, p := range parts {
+		n += uint64(len(p.Frames)) * pageSize
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	addr, ok := m.findGap(n, mmapTop)
+	if !ok {
+		return 0, errNoMem
+	}
+	va := addr
+	for _, p := range parts {
+		end := va + uint64(len(p.Frames))*pageSize
+		m.insert(&VMA{Start: va, End: end, Perm: p.Perm, Shared: true, Name: p.Name})
+		for i, f := range p.Frames {
+			m.frames.get(f)
+			if err := m.pt.Map(va+uint64(i)*pageSize, f, p.Perm); err != nil {
+				m.frames.put(f)
+				return 0, err
+			}
+		}
+		va = end
+	}
+	return addr, nil
+}

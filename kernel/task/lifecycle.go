@@ -121,6 +121,9 @@ func (t *Task) Clone(a CloneArgs, hooks *FileHooks) (*Task, error) {
 		if hooks != nil && hooks.Fork != nil {
 			hooks.Fork(parent, g, f&CloneFiles != 0, f&CloneFS != 0)
 		}
+		if k.ProcessForked != nil {
+			k.ProcessForked(parent.ID, id)
+		}
 	}
 	k.tasks[id] = child
 	k.mu.Unlock()
@@ -430,6 +433,9 @@ func (t *Task) exitThread() {
 
 	if hooks := fileHooks; hooks != nil && hooks.Exit != nil {
 		hooks.Exit(g)
+	}
+	if k.ProcessExited != nil {
+		k.ProcessExited(g.ID)
 	}
 
 	g.mu.Lock()

@@ -38,6 +38,10 @@ type Kernel struct {
 	Logf func(format string, args ...any)
 	// InitExited is called when PID 1 exits, with its wait status.
 	InitExited func(status uint32)
+	// ProcessForked and ProcessExited follow processes (not threads) for
+	// the cgroup hierarchy.
+	ProcessForked func(parent, child int32)
+	ProcessExited func(pid int32)
 	// Now and Monotonic are the clocks.
 	Now       func() time.Time
 	Monotonic func() time.Duration
@@ -418,6 +422,7 @@ func (t *Task) run() {
 			t.exitThread()
 			return
 		}
+		t.Ctx.SetIDs(t.tg.ID, t.ID)
 		start := t.k.Monotonic()
 		ev := t.Ctx.Switch(t.MM().PageTable())
 		t.cpuTime.Add(int64(t.k.Monotonic() - start))

@@ -89,6 +89,8 @@ func (c *context) CopyFrom(o machine.Context) {
 	copy(c.FPU(), o.FPU())
 }
 
+func (c *context) SetIDs(pid, tid int32) { c.uc.PID, c.uc.TID = uint64(pid), uint64(tid) }
+
 func (c *context) Switch(pt machine.PageTable) machine.Event {
 	c.uc.CR3 = pt.(*pageTable).root
 	c.uc.Run()

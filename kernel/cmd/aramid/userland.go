@@ -10,8 +10,10 @@ import (
 
 	"aramid/kernel/abi"
 	"aramid/kernel/cmdline"
+	"aramid/kernel/fs/cgroupfs"
 	"aramid/kernel/fs/devfs"
 	"aramid/kernel/fs/procfs"
+	"aramid/kernel/fs/sysfs"
 	"aramid/kernel/fs/tmpfs"
 	"aramid/kernel/initramfs"
 	"aramid/kernel/klog"
@@ -19,6 +21,7 @@ import (
 	"aramid/kernel/syscalls"
 	"aramid/kernel/task"
 	"aramid/kernel/tty"
+	"aramid/kernel/vdso"
 	"aramid/kernel/vfs"
 	"aramid/platform/x64"
 	"aramid/platform/x64/nucleus"
@@ -75,15 +78,35 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	k = task.NewKernel(x64.Platform{})
 	k.Logf = log.Printf
 	k.Monotonic = sinceBoot
+	vdsoMap, err := newVDSO(k)
+	if err != nil {
+		return fmt.Errorf("vdso: %w", err)
+	}
 	sys := syscalls.New(k, syscalls.Config{VFS: v, Hostname: "(none)",
-		Random: nucleus.Random, HWCap: cpuHWCap(), NewPipe: pipe.NewPair})
+		Random: nucleus.Random, HWCap: cpuHWCap(), NewPipe: pipe.NewPair, VDSO: vdsoMap.Map})
 	sys.Trace = cfg.Params["aramid.strace"] == "1"
 	bootID := newUUID()
+	cgroups := cgroupfs.New(cgroupfs.Options{Clock: clock, Dev: abi.MakeDev(0, nextAnonDev()),
+		Alive: func(pid int32) bool { g := k.Group(pid); return g != nil && !g.Zombie() },
+		Threads: func(pid int32) []int32 {
+			var tids []int32
+			if g := k.Group(pid); g != nil {
+				for _, t := range g.Tasks() {
+					tids = append(tids, t.ID)
+				}
+			}
+			return tids
+		}})
+	v.RegisterFilesystem("cgroup2", cgroups.Factory())
+	k.ProcessForked = cgroups.Fork
+	k.ProcessExited = cgroups.Exit
+	sysFS := sysfs.New(sysfs.Options{Clock: clock, Dev: abi.MakeDev(0, nextAnonDev())})
+	v.RegisterFilesystem("sysfs", func(string, uint32, string) (vfs.Filesystem, error) { return sysFS, nil })
 	v.RegisterFilesystem("proc", func(source string, flags uint32, data string) (vfs.Filesystem, error) {
 		return procfs.New(procfs.Options{Kernel: k, VFS: v, Clock: clock, Uptime: sinceBoot,
 			Dev: abi.MakeDev(0, nextAnonDev()), Memory: memory, Release: syscalls.Release,
 			Version: "Linux version " + syscalls.Release + " (aramid) #1 SMP Aramid", Cmdline: cmdlineText,
-			BootID: bootID, Hostname: sys.Hostname, CPUInfo: cpuinfo(), UUID: newUUID}), nil
+			BootID: bootID, Hostname: sys.Hostname, CPUInfo: cpuinfo(), UUID: newUUID, Cgroup: cgroups.CgroupOf}), nil
 	})
 	k.TraceFaults = cfg.Params["aramid.faulttrace"] == "1"
 
@@ -162,6 +185,21 @@ func openConsoleFDs(v *vfs.VFS, t *task.Task, log *klog.Logger) {
 }
 
 func cpuHWCap() uint64 { return nucleus.HWCap() }
+
+// newVDSO builds the vDSO from the platform's code and clock parameters.
+func newVDSO(k *task.Kernel) (*vdso.Mapper, error) {
+	img, err := vdso.Build(x64.VDSOCode(), []vdso.Function{
+		{Names: []string{"__vdso_clock_gettime", "clock_gettime"}, Offset: x64.VDSOSlotClockGettime},
+		{Names: []string{"__vdso_gettimeofday", "gettimeofday"}, Offset: x64.VDSOSlotGettimeofday},
+		{Names: []string{"__vdso_time", "time"}, Offset: x64.VDSOSlotTime},
+		{Names: []string{"__vdso_getcpu", "getcpu"}, Offset: x64.VDSOSlotGetcpu},
+	})
+	if err != nil {
+		return nil, err
+	}
+	vv := x64.VVar()
+	return vdso.NewMapper(k.Frames, img, vv[:])
+}
 
 // tmpfsOptions applies tmpfs's mount options (mode=, uid=, gid=; size=
 // and nr_inodes= are accepted and not enforced).

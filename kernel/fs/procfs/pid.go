@@ -79,7 +79,12 @@ func (fs *FS) pidEntries(pid, tid int32, group bool) []entry {
 		fileEntry("maps", gen(func(g *task.ThreadGroup) string { return maps(g) })),
 		fileEntry("mounts", fs.file(0o444, func(c *vfs.Caller) ([]byte, error) { return fs.mounts(pid, false) }, nil)),
 		fileEntry("mountinfo", fs.file(0o444, func(c *vfs.Caller) ([]byte, error) { return fs.mounts(pid, true) }, nil)),
-		fileEntry("cgroup", gen(func(g *task.ThreadGroup) string { return "0::/\n" })),
+		fileEntry("cgroup", gen(func(g *task.ThreadGroup) string {
+			if fs.o.Cgroup == nil {
+				return "0::/\n"
+			}
+			return "0::" + fs.o.Cgroup(g.ID) + "\n"
+		})),
 		fileEntry("limits", gen(func(g *task.ThreadGroup) string { return limits(g) })),
 		fileEntry("oom_score_adj", fs.file(0o644, func(*vfs.Caller) ([]byte, error) { return []byte("0\n"), nil },
 			func(*vfs.Caller, []byte) error { return nil })),

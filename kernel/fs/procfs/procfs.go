@@ -43,6 +43,8 @@ type Options struct {
 	CPUInfo  string
 	// UUID returns a fresh random UUID (/proc/sys/kernel/random/uuid).
 	UUID func() string
+	// Cgroup returns a process's cgroup path ("/" when nil).
+	Cgroup func(pid int32) string
 }
 
 // FS is one procfs instance.

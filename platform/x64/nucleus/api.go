@@ -94,3 +94,7 @@ func Random(b []byte) {
 		getrandom(uint64(uintptr(unsafe.Pointer(&b[0]))), uint64(len(b)))
 	}
 }
+
+// TimeBase returns the clock's parameters, for the vDSO: the TSC at time
+// zero, the 32.32 ns-per-tick multiplier, and Unix time in ns at time zero.
+func TimeBase() (tscAtZero, mult uint64, wallAtZero int64) { return tscBoot, tscMult, wallBase }

@@ -190,6 +190,7 @@ func enableFeatures() {
 	area := (uintptr(unsafe.Pointer(&fpuInitArea[0])) + 63) &^ 63
 	*ptr32(area + 24) = 0x1f80
 	thisCPU().fpuInit = area
+	thisCPU().mxcsr = 0x1f80
 }
 
 var fpuInitArea [1024 + 64]byte

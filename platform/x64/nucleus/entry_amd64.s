@@ -351,6 +351,12 @@ samecr3:
 // SP itself points at it while the registers go in.
 TEXT ·userSyscall(SB),NOSPLIT|NOFRAME,$0
 	SWAPGS
+	// Fast path: getpid and gettid are answered here and SYSRET goes
+	// straight back (RCX and R11 still hold the user's RIP and RFLAGS).
+	CMPQ	AX, $39
+	JEQ	fastpid
+	CMPQ	AX, $186
+	JEQ	fasttid
 	MOVQ	SP, cpu_scratch(GS)
 	MOVQ	AX, cpu_scratch2(GS)
 	MOVQ	cpu_userCtx(GS), AX
@@ -383,6 +389,19 @@ TEXT ·userSyscall(SB),NOSPLIT|NOFRAME,$0
 	XSAVE	(DI)
 	RESTORE_KERNEL_FS
 	JMP	·exitToKernel(SB)
+fastpid:
+	MOVQ	R11, cpu_scratch2(GS)
+	MOVQ	cpu_userCtx(GS), R11
+	MOVQ	UserContext_PID(R11), AX
+	JMP	fastret
+fasttid:
+	MOVQ	R11, cpu_scratch2(GS)
+	MOVQ	cpu_userCtx(GS), R11
+	MOVQ	UserContext_TID(R11), AX
+fastret:
+	MOVQ	cpu_scratch2(GS), R11
+	SWAPGS
+	BYTE	$0x48; BYTE $0x0F; BYTE $0x07 // SYSRETQ
 
 // userTrap is trapCommon's ring-3 half: an exception or interrupt in user
 // code, with the vector, error code and hardware frame on the IST stack.
@@ -440,10 +459,11 @@ TEXT ·userTrap(SB),NOSPLIT|NOFRAME,$0
 // (the initial image), its stack, interrupts on. The FS base is already the
 // M's (RESTORE_KERNEL_FS).
 TEXT ·exitToKernel(SB),NOSPLIT|NOFRAME,$0
-	MOVQ	cpu_fpuInit(GS), DI
-	MOVL	$0xFFFFFFFF, AX
-	MOVL	$0xFFFFFFFF, DX
-	XRSTOR	(DI)
+	// Kernel Go code touches only X0-X15 and MXCSR (GOAMD64=v1, and the
+	// runtime's AVX paths leave upper state undefined, never read): the
+	// user's vector registers were saved, so only MXCSR needs its
+	// default back in case the user unmasked floating-point exceptions.
+	LDMXCSR	cpu_mxcsr(GS)
 	MOVQ	cpu_kernelSP(GS), SP
 	MOVQ	$0, cpu_userCtx(GS)
 	MOVQ	0(SP), BP

@@ -87,7 +87,8 @@ type cpu struct {
 	kernelSP uintptr
 	kernelFS uint64
 	scratch2 uint64
-	fpuInit  uintptr // XSAVE image of the initial FPU state, for kernel code
+	fpuInit  uintptr // XSAVE image of the initial FPU state
+	mxcsr    uint32  // MXCSR for kernel code (0x1f80)
 }
 
 // Storage the nucleus owns from the first instruction on.

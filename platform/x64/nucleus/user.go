@@ -37,6 +37,10 @@ type UserContext struct {
 	// CR3 is the address space (from NewAddressSpace).
 	CR3 uint64
 
+	// PID and TID answer getpid and gettid inside the nucleus, without
+	// leaving ring-3 context (the kernel keeps them current).
+	PID, TID uint64
+
 	// Set when Run returns: VectorSyscall for a system call, else the CPU
 	// vector (0-31 exceptions, 32+ interrupts) with its error code and, for
 	// a page fault, the faulting address.
