@@ -100,6 +100,26 @@ bench-syscall: deps $(LINUX_REF)
 	$(GO) run ./testing/bench/cmd/bench -syscall $(BENCH_FLAGS)
 # ---- end contracts ----
 
+# ---- userland ----
+# The user-programs differential suite (issue 6; testing/userland): busybox
+# applets and shell, glibc/musl static/dynamic builds, pthreads, a 200-process
+# fork tree, signals, mmap and bad pointers, booted on the reference Linux and
+# on Aramid (a private mkkernel build unless USERLAND_KERNELS names a path);
+# the output must be identical. See `go run ./testing/userland/cmd/userland -h`.
+#   make test-userland         Linux (reference) and Aramid
+#   make test-userland-linux   the reference alone: every test must pass
+USERLAND_KERNELS ?= linux,aramid
+USERLAND_FLAGS   ?=
+
+.PHONY: test-userland test-userland-linux
+
+test-userland: deps $(LINUX_REF)
+	$(GO) run ./testing/userland/cmd/userland -kernels $(USERLAND_KERNELS) $(USERLAND_FLAGS)
+
+test-userland-linux: deps $(LINUX_REF)
+	$(GO) run ./testing/userland/cmd/userland -kernels linux $(USERLAND_FLAGS)
+# ---- end userland ----
+
 # ---- mkimage ----
 # The image builder (cmd/mkimage over imagebuild/) and the systemd boot checks
 # (testing/systemd). See docs/MKIMAGE.md.

@@ -205,11 +205,11 @@ func Stale(known contract.Known, names []string, results []contract.Result, cand
 }
 
 // notable matches kernel log lines worth handing to the kernel engineers.
-var notable = regexp.MustCompile(`(?i)not implemented|unimplemented|segfault|ENOSYS`)
+var notable = regexp.MustCompile(`(?i)not implemented|unimplemented|segfault|ENOSYS|kernel panic`)
 
 // ScanLogs reads the candidate's serial logs and returns, per test, the
 // kernel lines (not the test's own framed output) that mention an
-// unimplemented call or a segfault. Lines outside any test are filed under
+// unimplemented call, a segfault or a kernel panic. Lines outside any test are filed under
 // "(runner)".
 func ScanLogs(dir, kernel string) (map[string][]string, error) {
 	files, err := filepath.Glob(filepath.Join(dir, kernel+"-boot*.log"))
