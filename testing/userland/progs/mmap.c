@@ -62,7 +62,8 @@ int main(void)
 
 	/* Anonymous private: zero-filled, copy-on-write across fork. */
 	char *ap = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CHECK(ap != MAP_FAILED);
+	if (ap == MAP_FAILED)
+		fail("line %d: mmap %s: %s", __LINE__, "ap", errname(errno));
 	int zero = 1;
 	for (int i = 0; i < 4 * PG; i++)
 		zero &= ap[i] == 0;
@@ -70,7 +71,8 @@ int main(void)
 	strcpy(ap, "parent");
 	/* Anonymous shared: visible across fork. */
 	char *as = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	CHECK(as != MAP_FAILED);
+	if (as == MAP_FAILED)
+		fail("line %d: mmap %s: %s", __LINE__, "as", errname(errno));
 	strcpy(as, "parent");
 	pid_t c = fork();
 	CHECK(c >= 0);
@@ -88,7 +90,8 @@ int main(void)
 	/* File shared: stores reach the file; write() reaches the mapping. */
 	int fd = make_file("shared.dat", 3 * PG, 'A');
 	char *fs = mmap(NULL, 3 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	CHECK(fs != MAP_FAILED);
+	if (fs == MAP_FAILED)
+		fail("line %d: mmap %s: %s", __LINE__, "fs", errname(errno));
 	OUT("file_shared_initial", "%c%c%c", fs[0], fs[PG], fs[2 * PG]);
 	memcpy(fs + PG + 10, "via-mapping", 11);
 	CHECK(msync(fs, 3 * PG, MS_SYNC) == 0);
@@ -99,7 +102,8 @@ int main(void)
 	OUT("file_shared_sees_write", "%.9s", fs + 2 * PG + 5);
 	/* A second, offset mapping of the same file shares the page. */
 	char *fs2 = mmap(NULL, PG, PROT_READ, MAP_SHARED, fd, PG);
-	CHECK(fs2 != MAP_FAILED);
+	if (fs2 == MAP_FAILED)
+		fail("line %d: mmap %s: %s", __LINE__, "fs2", errname(errno));
 	OUT("file_shared_offset", "%.11s", fs2 + 10);
 	c = fork();
 	CHECK(c >= 0);
@@ -114,7 +118,8 @@ int main(void)
 
 	/* File private: stores stay private; the file is untouched. */
 	char *fp = mmap(NULL, 3 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-	CHECK(fp != MAP_FAILED);
+	if (fp == MAP_FAILED)
+		fail("line %d: mmap %s: %s", __LINE__, "fp", errname(errno));
 	memcpy(fp + PG, "private!", 8);
 	CHECK(pread(fd, buf, 8, PG) == 8);
 	OUT("file_private_file", "%.8s", buf);
@@ -144,7 +149,8 @@ int main(void)
 	int rfd = open("shared.dat", O_RDONLY);
 	CHECK(rfd >= 0);
 	char *rs = mmap(NULL, PG, PROT_READ, MAP_SHARED, rfd, 0);
-	CHECK(rs != MAP_FAILED);
+	if (rs == MAP_FAILED)
+		fail("line %d: mmap %s: %s", __LINE__, "rs", errname(errno));
 	errno = 0;
 	OUT("mprotect_write_on_rdonly_shared", "%s", mprotect(rs, PG, PROT_READ | PROT_WRITE) < 0 ? errname(errno) : "ok");
 	errno = 0;
@@ -156,7 +162,8 @@ int main(void)
 	 * of file page 0, as ld.so does with its segments. */
 	int big = make_file("big.dat", 6 * PG, 'a');
 	char *res = mmap(NULL, 6 * PG, PROT_READ, MAP_PRIVATE, big, 0);
-	CHECK(res != MAP_FAILED);
+	if (res == MAP_FAILED)
+		fail("line %d: mmap %s: %s", __LINE__, "res", errname(errno));
 	char *o1 = mmap(res + PG, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	OUT("fixed_anon_same_addr", "%d", o1 == res + PG);
 	char *o2 = mmap(res + 4 * PG, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, big, 0);
@@ -179,7 +186,8 @@ int main(void)
 	char *g = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	strcpy(g + PG, "keep me");
 	char *g2 = mremap(g, 2 * PG, 8 * PG, MREMAP_MAYMOVE);
-	CHECK(g2 != MAP_FAILED);
+	if (g2 == MAP_FAILED)
+		fail("line %d: mmap %s: %s", __LINE__, "g2", errname(errno));
 	OUT("mremap", "%s tail_zero=%d", g2 + PG, g2[7 * PG] == 0);
 	errno = 0;
 	OUT("mremap_nomove_into_used", "%s", mremap(res, PG, 3 * PG, 0) == MAP_FAILED ? errname(errno) : "ok");
@@ -189,7 +197,8 @@ int main(void)
 	int tiny = open("tiny.dat", O_RDWR | O_CREAT | O_TRUNC, 0644);
 	writeall(tiny, "0123456789", 10);
 	char *t = mmap(NULL, 2 * PG, PROT_READ, MAP_SHARED, tiny, 0);
-	CHECK(t != MAP_FAILED);
+	if (t == MAP_FAILED)
+		fail("line %d: mmap %s: %s", __LINE__, "t", errname(errno));
 	OUT("eof_tail", "%.10s zero=%d", t, t[100] == 0);
 	OUT("eof_next_page", "%s", probe(t + PG, 0));
 	/* Growing the file makes the page valid. */
