@@ -99,12 +99,34 @@ type userMem struct{ m *mm.MM }
 func (u userMem) CopyIn(addr uintptr, dst []byte) error  { return u.m.CopyIn(uint64(addr), dst) }
 func (u userMem) CopyOut(addr uintptr, src []byte) error { return u.m.CopyOut(uint64(addr), src) }
 
+// caller describes t to the file layer. The value is cached on the task
+// (a task makes one system call at a time) and refreshed on every call,
+// without allocating.
 func (s *System) caller(t *task.Task) *vfs.Caller {
-	cr := t.TG().Creds()
-	pid, _, pgid, sid := t.TG().IDs()
-	return &vfs.Caller{Creds: vfs.Creds{UID: cr.FSUID, GID: cr.FSGID, Groups: cr.Groups}, Blocker: t,
-		Mem: userMem{t.MM()}, PID: pid, PGID: pgid, SID: sid, TID: t.ID,
-		SigPipe: func() { t.SendKernel(abi.SIGPIPE) }}
+	c, _ := t.FileCaller.(*vfs.Caller)
+	if c == nil {
+		c = &vfs.Caller{Blocker: t, SigPipe: func() { t.SendKernel(abi.SIGPIPE) }}
+		t.FileCaller = c
+	}
+	g := t.TG()
+	g.FSCreds(&c.Creds.UID, &c.Creds.GID, &c.Creds.Groups)
+	c.PID, c.PGID, c.SID = g.SessionIDs()
+	c.TID = t.ID
+	c.Mem = userMem{t.MM()}
+	return c
+}
+
+// scratch returns an n-byte buffer for one system call's data: small
+// transfers reuse a per-task buffer instead of allocating each time.
+func scratch(t *task.Task, n uint64) []byte {
+	const keep = 4096
+	if n > keep {
+		return make([]byte, n)
+	}
+	if cap(t.Scratch) < keep {
+		t.Scratch = make([]byte, keep)
+	}
+	return t.Scratch[:n]
 }
 
 func fds(t *task.Task) *vfs.FDTable     { return t.TG().Files.(*vfs.FDTable) }
@@ -466,7 +488,7 @@ func (s *System) rw(t *task.Task, fd int32, buf, n uint64, off int64, write bool
 		if err := s.sealCheck(f, true, -1); err != nil {
 			return 0, err
 		}
-		b := make([]byte, n)
+		b := scratch(t, n)
 		if err := m.CopyIn(buf, b); err != nil {
 			return 0, err
 		}
@@ -481,7 +503,7 @@ func (s *System) rw(t *task.Task, fd int32, buf, n uint64, off int64, write bool
 		}
 		return 0, err
 	}
-	b := make([]byte, min(n, 1<<20))
+	b := scratch(t, min(n, 1<<20))
 	var r int
 	if off >= 0 {
 		r, err = f.Pread(c, b, off)

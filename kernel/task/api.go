@@ -97,6 +97,7 @@ func (t *Task) SetCallSigMask(m abi.SignalSet) {
 	t.mu.Lock()
 	old := t.sigmask
 	t.savedMask = &old
+	t.attn.Store(1)
 	t.sigmask = m &^ abi.MakeSignalSet(abi.SIGKILL, abi.SIGSTOP)
 	t.mu.Unlock()
 }
@@ -107,6 +108,7 @@ func (t *Task) SigSuspend(mask abi.SignalSet) error {
 	t.mu.Lock()
 	old := t.sigmask
 	t.savedMask = &old
+	t.attn.Store(1)
 	t.sigmask = mask &^ abi.MakeSignalSet(abi.SIGKILL, abi.SIGSTOP)
 	t.mu.Unlock()
 	for {
@@ -559,4 +561,20 @@ func (g *ThreadGroup) Queue(t *Task, si SigInfo) {
 		return
 	}
 	g.SendGroup(info)
+}
+
+// FSCreds copies the filesystem uid, gid and supplementary groups into the
+// given places, reusing the groups slice's storage.
+func (g *ThreadGroup) FSCreds(uid, gid *uint32, groups *[]uint32) {
+	g.mu.Lock()
+	*uid, *gid = g.creds.FSUID, g.creds.FSGID
+	*groups = append((*groups)[:0], g.creds.Groups...)
+	g.mu.Unlock()
+}
+
+// SessionIDs returns pid, pgid and sid.
+func (g *ThreadGroup) SessionIDs() (pid, pgid, sid int32) {
+	g.k.mu.Lock()
+	defer g.k.mu.Unlock()
+	return g.ID, g.pgid, g.sid
 }

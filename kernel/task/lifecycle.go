@@ -318,6 +318,7 @@ func (t *Task) killOtherThreads() {
 		if o != t {
 			o.mu.Lock()
 			o.exited = true
+		o.attn.Store(1)
 			o.mu.Unlock()
 			others = append(others, o)
 		}
@@ -332,6 +333,7 @@ func (t *Task) killOtherThreads() {
 func (t *Task) ExitThread(status uint32) {
 	t.mu.Lock()
 	t.exited = true
+	t.attn.Store(1)
 	t.mu.Unlock()
 	g := t.tg
 	g.mu.Lock()
@@ -350,6 +352,7 @@ func (t *Task) exitGroup(status uint32) {
 	g.mu.Lock()
 	if !g.exiting {
 		g.exiting = true
+		g.attn.Store(1)
 		g.exitStatus = status
 	}
 	others := make([]*Task, 0, len(g.tasks))
@@ -368,6 +371,7 @@ func (t *Task) exitThread() {
 	g := t.tg
 	t.mu.Lock()
 	t.exited = true
+	t.attn.Store(1)
 	ctid := t.clearChildTID
 	t.clearChildTID = 0
 	t.mu.Unlock()

@@ -175,6 +175,7 @@ func (g *ThreadGroup) sendLocked(si sigInfo) {
 		return
 	}
 	g.pending.add(si)
+	g.attn.Store(1)
 	g.notifyWatchersLocked()
 	for _, t := range g.tasks {
 		t.mu.Lock()
@@ -205,6 +206,7 @@ func (t *Task) Send(si sigInfo) {
 	}
 	t.mu.Lock()
 	t.pending.add(si)
+	t.attn.Store(1)
 	t.mu.Unlock()
 	g.notifyWatchersLocked()
 	t.kick()
@@ -222,6 +224,7 @@ func (t *Task) forceSignal(sig abi.Signal, si sigInfo) {
 		t.sigmask &^= sig.Mask()
 	}
 	t.pending.add(si)
+	t.attn.Store(1)
 	t.mu.Unlock()
 	g.mu.Unlock()
 }
@@ -310,6 +313,14 @@ func (t *Task) deliverSignals() {
 				t.sigmask = *t.savedMask
 				t.savedMask = nil
 			}
+			// Nothing left to do: clear the attention flags (under both
+			// locks, so no signal can slip in between check and clear).
+			if t.pending.set == 0 && !t.exited {
+				t.attn.Store(0)
+			}
+			if g.pending.set == 0 && !g.exiting && !g.stopped {
+				g.attn.Store(0)
+			}
 			t.mu.Unlock()
 			g.mu.Unlock()
 			t.finishRestart(nil)
@@ -328,6 +339,7 @@ func (t *Task) deliverSignals() {
 				continue
 			case actStop:
 				g.stopped = true
+				g.attn.Store(1)
 				g.waitStop = true
 				g.notifyParentLocked(cldStopped, int32(si.signo))
 				g.mu.Unlock()
@@ -391,10 +403,13 @@ func (t *Task) SetRestart(err abi.Errno) {
 	switch err {
 	case abi.ERESTARTSYS:
 		t.restart = restartSys
+		t.attn.Store(1)
 	case abi.ERESTARTNOINTR:
 		t.restart = restartNoIntr
+		t.attn.Store(1)
 	case abi.ERESTARTNOHAND, abi.ERESTART_RESTARTBLOCK:
 		t.restart = restartNoHand
+		t.attn.Store(1)
 	}
 }
 

@@ -177,6 +177,10 @@ type ThreadGroup struct {
 	limits    [NumRlimits]Rlimit
 	limitsSet bool
 
+	// attn is the process-wide counterpart of Task.attn (group signals,
+	// exit_group, group stop).
+	attn atomic.Uint32
+
 	watchers  map[int]func()
 	nextWatch int
 
@@ -214,6 +218,14 @@ type Task struct {
 	comm          string
 	// cpuTime is the time spent running user code (CPU-time clocks).
 	cpuTime atomic.Int64
+	// attn is set whenever the thread may need attention on its way back
+	// to user mode (a signal, an exit, a restart, a temporary mask), so the
+	// common case skips the locked checks.
+	attn atomic.Uint32
+	// FileCaller caches the file layer's view of the task, and Scratch is
+	// a buffer for small transfers (package syscalls owns both).
+	FileCaller any
+	Scratch    []byte
 	// restart is how an interrupted system call finishes (see SetRestart).
 	restart restartKind
 	// vforkDone is closed when this task (a vfork child) execs or exits.
@@ -418,7 +430,7 @@ func (t *Task) run() {
 		}
 	}()
 	for {
-		if t.shouldExit() {
+		if (t.attn.Load() != 0 || t.tg.attn.Load() != 0) && t.shouldExit() {
 			t.exitThread()
 			return
 		}
@@ -434,7 +446,9 @@ func (t *Task) run() {
 		case machine.EventInterrupt:
 			runtime.Gosched()
 		}
-		t.deliverSignals()
+		if t.attn.Load() != 0 || t.tg.attn.Load() != 0 {
+			t.deliverSignals()
+		}
 	}
 }
 

@@ -78,6 +78,9 @@ func MakeBootable(in []byte) ([]byte, error) {
 		return nil, errors.New("boot: kernel has no load segments")
 	}
 	params.Entry64 = entry64
+	if err := findLazy(f, &params); err != nil {
+		return nil, err
+	}
 
 	tramp, err := Trampoline(entry64)
 	if err != nil {
@@ -154,6 +157,35 @@ func firstPageGap(out []byte, f *elf.File) (span, error) {
 		}
 	}
 	return span{start, end &^ 7}, nil
+}
+
+// findLazy records the big objects in zero-initialized sections, which the
+// nucleus demand-pages.
+func findLazy(f *elf.File, p *bp.Params) error {
+	syms, err := f.Symbols()
+	if err != nil {
+		return fmt.Errorf("boot: kernel symbols: %w", err)
+	}
+	n := 0
+	for _, s := range syms {
+		if s.Size < bp.LazyThreshold || int(s.Section) >= len(f.Sections) || s.Section == elf.SHN_UNDEF {
+			continue
+		}
+		if sec := f.Sections[s.Section]; sec.Type != elf.SHT_NOBITS {
+			continue
+		}
+		start := (s.Value + pageSize - 1) &^ (pageSize - 1)
+		end := (s.Value + s.Size) &^ (pageSize - 1)
+		if end <= start {
+			continue
+		}
+		if n == bp.MaxLazy {
+			return fmt.Errorf("boot: more than %d large zero-initialized objects", bp.MaxLazy)
+		}
+		p.Lazy[n] = bp.Segment{Vaddr: start, Memsz: end - start}
+		n++
+	}
+	return nil
 }
 
 func symbolAddr(f *elf.File, name string) (uint64, error) {

@@ -43,6 +43,14 @@ const (
 	// MaxSegments bounds Params.Segments.
 	MaxSegments = 8
 
+	// MaxLazy bounds Params.Lazy.
+	MaxLazy = 4
+
+	// LazyThreshold is the size from which a zero-initialized object is
+	// demand-paged instead of backed at boot (Go's FIPS DRBG scratch
+	// buffer is 32 MiB of bss that the kernel never touches).
+	LazyThreshold = 1 << 20
+
 	// Boot protocol magics seen in EAX/at EBX on entry.
 	Multiboot2Magic = 0x36d76289 // EAX on multiboot2 entry
 	PVHMagic        = 0x336ec578 // first word of hvm_start_info
@@ -71,7 +79,11 @@ type Params struct {
 	Entry64     uint64 // virtual address of the nucleus 64-bit entry
 	NumSegments uint64
 	Segments    [MaxSegments]Segment
+	// Lazy lists page-aligned ranges of large zero-initialized objects:
+	// the nucleus maps them on first touch and gives their physical pages
+	// to the allocator. Memsz 0 ends the list.
+	Lazy [MaxLazy]Segment
 }
 
 // ParamsSize is the encoded size of Params in bytes.
-const ParamsSize = 5*8 + MaxSegments*3*8
+const ParamsSize = 5*8 + MaxSegments*3*8 + MaxLazy*3*8

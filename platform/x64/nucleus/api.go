@@ -31,7 +31,7 @@ func MachineInfo() Info {
 		BootProtocol: proto,
 		TSCHz:        tscHz,
 		MemoryTotal:  pagesTotal * pageSize,
-		ImageSize:    params.PhysEnd - params.PhysStart,
+		ImageSize:    params.PhysEnd - params.PhysStart - lazyBytes(),
 		EntryPC:      entry64Addr(),
 		ACPIPowerOff: acpiReady,
 		SMEP:         hasSMEP,
@@ -98,3 +98,11 @@ func Random(b []byte) {
 // TimeBase returns the clock's parameters, for the vDSO: the TSC at time
 // zero, the 32.32 ns-per-tick multiplier, and Unix time in ns at time zero.
 func TimeBase() (tscAtZero, mult uint64, wallAtZero int64) { return tscBoot, tscMult, wallBase }
+
+func lazyBytes() uint64 {
+	var n uint64
+	for _, l := range params.Lazy {
+		n += l.Memsz
+	}
+	return n
+}

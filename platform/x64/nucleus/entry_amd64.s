@@ -291,22 +291,23 @@ TEXT ·enterUser(SB),NOSPLIT,$0-8
 	PUSHQ	BP
 	MOVQ	SP, cpu_kernelSP(GS)
 	MOVQ	BX, cpu_userCtx(GS)
-	// Keep the M's FS base (its TLS) and load the user's.
+	// Load the user's FS base (Run recorded the M's in cpu.kernelFS).
 	MOVL	$0xC0000100, CX
-	RDMSR
-	SHLQ	$32, DX
-	ORQ	DX, AX
-	MOVQ	AX, cpu_kernelFS(GS)
 	MOVQ	UserContext_FsBase(BX), AX
 	MOVQ	AX, DX
 	SHRQ	$32, DX
 	WRMSR
-	// The user's GS base waits in KERNEL_GS_BASE for the SWAPGS below.
-	MOVL	$0xC0000102, CX
+	// The user's GS base waits in KERNEL_GS_BASE for the SWAPGS below;
+	// it is almost always 0, so skip the write when it has not changed.
 	MOVQ	UserContext_GsBase(BX), AX
+	CMPQ	AX, cpu_userGS(GS)
+	JEQ	gsdone
+	MOVQ	AX, cpu_userGS(GS)
+	MOVL	$0xC0000102, CX
 	MOVQ	AX, DX
 	SHRQ	$32, DX
 	WRMSR
+gsdone:
 	// Address space: reload CR3 only when it changes (the kernel half is
 	// shared, so the kernel runs on whichever user tables are loaded).
 	MOVQ	UserContext_CR3(BX), AX
@@ -319,6 +320,37 @@ samecr3:
 	MOVL	$0xFFFFFFFF, AX
 	MOVL	$0xFFFFFFFF, DX
 	XRSTOR	(DI)
+	// Back from a system call (other than rt_sigreturn, which restores
+	// RCX and R11 too) to a canonical address: SYSRET is much cheaper
+	// than IRETQ. RCX and R11 are the SYSCALL ABI's scratch registers.
+	CMPQ	UserContext_Vector(BX), $const_vectorSyscall
+	JNE	iret
+	CMPQ	UserContext_OrigRax(BX), $15
+	JEQ	iret
+	MOVQ	UserContext_Rip(BX), CX
+	MOVQ	$0x7fffffffffff, AX
+	CMPQ	CX, AX
+	JA	iret
+	MOVQ	UserContext_Eflags(BX), R11
+	ANDQ	$0x254dd5, R11
+	ORQ	$0x202, R11
+	MOVQ	UserContext_R15(BX), R15
+	MOVQ	UserContext_R14(BX), R14
+	MOVQ	UserContext_R13(BX), R13
+	MOVQ	UserContext_R12(BX), R12
+	MOVQ	UserContext_R10(BX), R10
+	MOVQ	UserContext_R9(BX), R9
+	MOVQ	UserContext_R8(BX), R8
+	MOVQ	UserContext_Rbp(BX), BP
+	MOVQ	UserContext_Rdi(BX), DI
+	MOVQ	UserContext_Rsi(BX), SI
+	MOVQ	UserContext_Rdx(BX), DX
+	MOVQ	UserContext_Rax(BX), AX
+	MOVQ	UserContext_Rsp(BX), SP
+	MOVQ	UserContext_Rbx(BX), BX
+	SWAPGS
+	BYTE	$0x48; BYTE $0x0F; BYTE $0x07 // SYSRETQ
+iret:
 	// IRETQ frame: SS, RSP, RFLAGS (user-settable bits only, IF on), CS, RIP.
 	PUSHQ	$const_userDS
 	PUSHQ	UserContext_Rsp(BX)

@@ -87,6 +87,26 @@ func initPhysAlloc() {
 		}
 		addFreeRange(r, params.PhysStart, (params.PhysEnd+pageSize-1)&^(pageSize-1))
 	}
+	// The frames under demand-paged kernel objects are free too.
+	for i := 0; i < bp.MaxLazy; i++ {
+		l := params.Lazy[i]
+		if l.Memsz != 0 {
+			pushExtent(l.Vaddr-bp.KernelBase, l.Vaddr+l.Memsz-bp.KernelBase)
+		}
+	}
+}
+
+// isLazy reports whether va lies in a demand-paged kernel object.
+//
+//go:nosplit
+func isLazy(va uintptr) bool {
+	for i := 0; i < bp.MaxLazy; i++ {
+		l := params.Lazy[i]
+		if l.Memsz != 0 && uint64(va) >= l.Vaddr && uint64(va) < l.Vaddr+l.Memsz {
+			return true
+		}
+	}
+	return false
 }
 
 // addFreeRange adds r minus the kernel [ks,ke) and the initrd.
@@ -242,6 +262,14 @@ func buildKernelTables() {
 		start := uintptr(s.Vaddr) &^ (pageSize - 1)
 		end := (uintptr(s.Vaddr+s.Memsz) + pageSize - 1) &^ (pageSize - 1)
 		for va := start; va < end; va += pageSize {
+			if isLazy(va) {
+				e := pte(kernelPML4, va, 1, true)
+				if e == 0 {
+					fatal("cannot map a lazy kernel page")
+				}
+				*ptr64(e) = ptDemand | ptWrite | ptNX
+				continue
+			}
 			mapPage(va, uint64(va-bp.KernelBase), flags)
 		}
 	}
@@ -270,8 +298,8 @@ func buildKernelTables() {
 //
 //go:nosplit
 func demandFault(va uintptr) bool {
-	if va < heapBase || va >= heapLimit {
-		return false
+	if va < directMapBase {
+		return false // user addresses are the kernel's business, not the nucleus's
 	}
 	e := pte(kernelPML4, va, 1, false)
 	if e == 0 {

@@ -89,6 +89,7 @@ type cpu struct {
 	scratch2 uint64
 	fpuInit  uintptr // XSAVE image of the initial FPU state
 	mxcsr    uint32  // MXCSR for kernel code (0x1f80)
+	userGS   uint64  // what KERNEL_GS_BASE holds for user mode
 }
 
 // Storage the nucleus owns from the first instruction on.

@@ -94,6 +94,8 @@ func enterUser(c *UserContext)
 //
 //go:nosplit
 func (c *UserContext) Run() {
+	// The M's TLS (its FS base) is known: no need to read the MSR back.
+	thisCPU().kernelFS = current().fsBase
 	entersyscall()
 	enterUser(c)
 	exitsyscall()
