@@ -68,8 +68,9 @@ func parseKernels(spec string) ([]kernelSpec, error) {
 }
 
 // resolve gives each kernel its image: linux defaults to build/linux/vmlinuz,
-// aramid to a fresh private build; any other name needs a path.
-func resolve(ctx context.Context, ks kernelSpec, buildDir string, stderr io.Writer) (contract.Kernel, error) {
+// aramid to a fresh private build (its directory is appended to *cleanup);
+// any other name needs a path.
+func resolve(ctx context.Context, ks kernelSpec, buildDir string, cleanup *[]string, stderr io.Writer) (contract.Kernel, error) {
 	k := contract.Kernel{Name: ks.name, Path: ks.path}
 	if k.Path == "" {
 		switch ks.name {
@@ -80,6 +81,7 @@ func resolve(ctx context.Context, ks kernelSpec, buildDir string, stderr io.Writ
 			if err != nil {
 				return k, err
 			}
+			*cleanup = append(*cleanup, dir)
 			k.Path = filepath.Join(dir, "kernel.elf")
 			fmt.Fprintf(stderr, "userland: building a private Aramid kernel into %s\n", k.Path)
 			cmd := exec.CommandContext(ctx, "go", "run", "./platform/x64/boot/cmd/mkkernel", "-o", k.Path)
@@ -123,8 +125,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (bool, er
 		return false, err
 	}
 	var ks []contract.Kernel
+	var cleanup []string
+	defer func() {
+		for _, d := range cleanup {
+			os.RemoveAll(d)
+		}
+	}()
 	for _, s := range specs {
-		k, err := resolve(ctx, s, *buildDir, stderr)
+		k, err := resolve(ctx, s, *buildDir, &cleanup, stderr)
 		if err != nil {
 			return false, err
 		}
