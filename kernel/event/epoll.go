@@ -12,11 +12,11 @@ import (
 // as Linux does; the instance holds a reference to each watched file.
 type Epoll struct {
 	vfs.FileDefaults
-	mu      sync.Mutex
-	items   map[itemKey]*item
-	order   []*item // registration order, for fairness in reporting
-	waiter  *vfs.Waiter
-	queue   vfs.Queue // this epoll's own readiness (it can be watched too)
+	mu     sync.Mutex
+	items  map[itemKey]*item
+	order  []*item // registration order, for fairness in reporting
+	waiter *vfs.Waiter
+	queue  vfs.Queue // this epoll's own readiness (it can be watched too)
 }
 
 type itemKey struct {

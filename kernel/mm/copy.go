@@ -151,3 +151,33 @@ func (m *MM) Mincore(addr, pages uint64) ([]byte, error) {
 	}
 	return out, nil
 }
+
+// Mapped reports whether every page of [addr, addr+n) is in some mapping.
+func (m *MM) Mapped(addr, n uint64) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for va := addr; va < addr+n; va += pageSize {
+		if m.find(va) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// Populate faults in every page of [addr, addr+n) for reading (mlock,
+// MAP_POPULATE); ENOMEM if part of it is unmapped.
+func (m *MM) Populate(addr, n uint64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for va := addr; va < addr+n; va += pageSize {
+		if m.find(va) < 0 {
+			return abi.ENOMEM
+		}
+		if _, _, ok := m.pt.Lookup(va); !ok {
+			if err := m.fault(va, AccessRead); err != nil {
+				return abi.ENOMEM
+			}
+		}
+	}
+	return nil
+}

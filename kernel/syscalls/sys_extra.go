@@ -136,7 +136,7 @@ func init() {
 
 const (
 	schedOther, schedFIFO, schedRR, schedBatch, schedIdle, schedDeadline = 0, 1, 2, 3, 5, 6
-	schedResetOnFork                                                   = 0x40000000
+	schedResetOnFork                                                     = 0x40000000
 )
 
 // schedTarget resolves which process a priority call means (which: 0

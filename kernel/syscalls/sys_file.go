@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"aramid/kernel/abi"
-	"aramid/kernel/loader"
 	"aramid/kernel/event"
+	"aramid/kernel/loader"
 	"aramid/kernel/mm"
 	"aramid/kernel/pipe"
 	"aramid/kernel/task"
@@ -966,6 +966,9 @@ func (s *System) mapFile(t *task.Task, fd int32, o *mm.MapOpts) error {
 		return err
 	}
 	defer f.DecRef()
+	if f.Inode == nil {
+		return abi.ENODEV // pipes, sockets and other anonymous files cannot be mapped
+	}
 	if !f.Readable() || o.Shared && o.Perm&0x2 != 0 && !f.Writable() {
 		return abi.EACCES
 	}

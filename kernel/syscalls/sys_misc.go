@@ -83,6 +83,12 @@ func init() {
 		default:
 			return 0, abi.EINVAL
 		}
+		if a[0]&4095 != 0 {
+			return 0, abi.EINVAL
+		}
+		if !t.MM().Mapped(a[0], (a[1]+4095)&^4095) {
+			return 0, abi.ENOMEM
+		}
 		return 0, t.MM().Madvise(a[0], a[1], int(a[2]))
 	})
 	partial("msync", "no write-back (no writable shared file mappings exist)", func(s *System, t *task.Task, a Args) (uint64, error) {
@@ -91,7 +97,9 @@ func init() {
 		}
 		return 0, nil
 	})
-	partial("mlock", "accepted; all memory is resident once touched", func(*System, *task.Task, Args) (uint64, error) { return 0, nil })
+	partial("mlock", "faults the range in; nothing is ever paged out", func(s *System, t *task.Task, a Args) (uint64, error) {
+		return 0, t.MM().Populate(a[0]&^4095, (a[0]&4095+a[1]+4095)&^4095)
+	})
 	partial("munlock", "accepted", func(*System, *task.Task, Args) (uint64, error) { return 0, nil })
 	partial("mlockall", "accepted", func(*System, *task.Task, Args) (uint64, error) { return 0, nil })
 	partial("munlockall", "accepted", func(*System, *task.Task, Args) (uint64, error) { return 0, nil })
@@ -140,6 +148,9 @@ func init() {
 		if a[1] < 8 || a[1]&7 != 0 {
 			return 0, abi.EINVAL
 		}
+		if _, err := s.schedTarget(t, int32(a[0]), 0); err != nil {
+			return 0, err
+		}
 		return 8, t.MM().WriteUint64(a[2], 1)
 	})
 	partial("sched_setaffinity", "accepted when CPU 0 is in the mask", func(s *System, t *task.Task, a Args) (uint64, error) {
@@ -166,6 +177,23 @@ func init() {
 			return 0, m.WriteUint32(a[1], 0)
 		}
 		return 0, nil
+	})
+	partial("getrusage", "user time from CPU accounting; system time, faults and context switches read 0", func(s *System, t *task.Task, a Args) (uint64, error) {
+		var d time.Duration
+		switch int32(a[0]) {
+		case 0: // RUSAGE_SELF
+			d = t.TG().CPUTime()
+		case -1: // RUSAGE_CHILDREN
+			d = t.TG().ChildrenCPUTime()
+		case 1: // RUSAGE_THREAD
+			d = t.ThreadCPUTime()
+		default:
+			return 0, abi.EINVAL
+		}
+		b := make([]byte, 144)
+		binary.LittleEndian.PutUint64(b, uint64(d/time.Second))
+		binary.LittleEndian.PutUint64(b[8:], uint64(d%time.Second/time.Microsecond))
+		return 0, t.MM().CopyOut(a[1], b)
 	})
 	partial("futex", "WAIT, WAKE, REQUEUE, CMP_REQUEUE, WAKE_OP, WAIT_BITSET, WAKE_BITSET; no PI futexes", sysFutex)
 }

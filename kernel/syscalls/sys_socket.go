@@ -142,7 +142,11 @@ func sysSocketpair(s *System, t *task.Task, a Args) (uint64, error) {
 	if uint32(typ)&^(abi.SOCK_TYPE_MASK|sockFlags) != 0 {
 		return 0, abi.EINVAL
 	}
-	if domain != abi.AF_UNIX {
+	switch domain {
+	case abi.AF_UNIX:
+	case abi.AF_INET, abi.AF_INET6:
+		return 0, abi.EOPNOTSUPP // Linux: those families have no socketpair
+	default:
 		return 0, abi.EAFNOSUPPORT
 	}
 	id := identityOf(t)

@@ -578,3 +578,8 @@ func (g *ThreadGroup) SessionIDs() (pid, pgid, sid int32) {
 	defer g.k.mu.Unlock()
 	return g.ID, g.pgid, g.sid
 }
+
+// ChildrenCPUTime is the CPU time of reaped children (RUSAGE_CHILDREN).
+func (g *ThreadGroup) ChildrenCPUTime() time.Duration {
+	return time.Duration(g.childCPU.Load())
+}

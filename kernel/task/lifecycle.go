@@ -318,7 +318,7 @@ func (t *Task) killOtherThreads() {
 		if o != t {
 			o.mu.Lock()
 			o.exited = true
-		o.attn.Store(1)
+			o.attn.Store(1)
 			o.mu.Unlock()
 			others = append(others, o)
 		}
@@ -529,6 +529,7 @@ func (k *Kernel) reap(g *ThreadGroup) {
 	g.reaped = true
 	g.mu.Unlock()
 	if p := g.parent; p != nil {
+		p.childCPU.Add(int64(g.CPUTime()) + g.childCPU.Load())
 		p.mu.Lock()
 		delete(p.children, g)
 		p.mu.Unlock()

@@ -189,8 +189,10 @@ type ThreadGroup struct {
 
 	// pdeathsig is sent when the parent exits (PR_SET_PDEATHSIG).
 	pdeathsig abi.Signal
-	// deadCPU is the CPU time of threads that exited.
-	deadCPU atomic.Int64
+	// deadCPU is the CPU time of threads that exited; childCPU that of
+	// reaped children (and their reaped descendants).
+	deadCPU  atomic.Int64
+	childCPU atomic.Int64
 	// Scheduling attributes (recorded; one CPU, one run queue).
 	nice     int32
 	policy   int32

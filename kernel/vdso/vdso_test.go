@@ -69,7 +69,9 @@ func TestBuildIsLoadableELF(t *testing.T) {
 	}
 }
 
-func le32(b []byte) uint32 { return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24 }
+func le32(b []byte) uint32 {
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+}
 
 func TestBuildRejectsOversizedCode(t *testing.T) {
 	if _, err := Build(make([]byte, 4000), nil); err == nil {
