@@ -102,6 +102,10 @@ type Context interface {
 	Switch(pt PageTable) Event
 	// CopyFrom copies another context's registers and FPU state.
 	CopyFrom(Context)
+	// RestoreAll makes the next Switch restore every register, RCX and R11
+	// included (after rt_sigreturn); otherwise a return from a system call
+	// may take the fast path that clobbers them, as SYSCALL's ABI allows.
+	RestoreAll()
 	// SetIDs tells the platform the thread's process and thread ids, which
 	// it may use to answer getpid and gettid without a full kernel entry.
 	SetIDs(pid, tid int32)

@@ -421,7 +421,7 @@ func DefaultRlimits() [NumRlimits]Rlimit {
 	l[RlimitStack] = Rlimit{8 << 20, RlimInfinity}
 	l[RlimitCore] = Rlimit{0, RlimInfinity}
 	l[RlimitNproc] = Rlimit{63432, 63432}
-	l[RlimitNofile] = Rlimit{1024, 524288}
+	l[RlimitNofile] = Rlimit{1024, 4096}
 	l[RlimitMemlock] = Rlimit{8 << 20, 8 << 20}
 	l[10] = Rlimit{8 << 20, 8 << 20} // RLIMIT_LOCKS default is infinity; MSGQUEUE 819200
 	l[12] = Rlimit{819200, 819200}   // RLIMIT_MSGQUEUE

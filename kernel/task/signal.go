@@ -572,6 +572,7 @@ func (t *Task) Sigreturn() error {
 	r.Rip = g(16)
 	r.Eflags = g(17)&0x254dd5 | 0x202
 	r.OrigRax = ^uint64(0)
+	t.Ctx.RestoreAll()
 	mask := abi.SignalSet(le.Uint64(uc[ucSigmask:])) &^ abi.MakeSignalSet(abi.SIGKILL, abi.SIGSTOP)
 	t.mu.Lock()
 	t.sigmask = mask

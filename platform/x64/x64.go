@@ -89,6 +89,8 @@ func (c *context) CopyFrom(o machine.Context) {
 	copy(c.FPU(), o.FPU())
 }
 
+func (c *context) RestoreAll() { c.uc.FullRestore = 1 }
+
 func (c *context) SetIDs(pid, tid int32) { c.uc.PID, c.uc.TID = uint64(pid), uint64(tid) }
 
 func (c *context) Switch(pt machine.PageTable) machine.Event {

@@ -5,6 +5,7 @@ package main
 
 import (
 	"os"
+	"runtime/debug"
 	"runtime"
 	"time"
 
@@ -60,6 +61,10 @@ func main() {
 	}
 
 	cmdlineText = info.CommandLine
+	// The Go heap shares physical memory with user programs: keep it well
+	// inside the machine so the collector works harder before memory runs
+	// out (running out on a heap page is fatal).
+	debug.SetMemoryLimit(int64(info.MemoryTotal) / 2)
 	if err := userland(log, cfg, nucleus.Initrd()); err != nil {
 		log.Printf("Kernel panic - not syncing: %v", err)
 		os.Exit(1)

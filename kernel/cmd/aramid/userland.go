@@ -73,6 +73,8 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 			return fmt.Errorf("initramfs: %w", err)
 		}
 		log.Printf("initramfs: unpacked %d bytes in %v", len(initrd), time.Since(start).Round(time.Millisecond))
+		initrd = nil
+		log.Printf("Freeing initrd memory: %dK", nucleus.FreeInitrd()>>10)
 	}
 
 	k = task.NewKernel(x64.Platform{})

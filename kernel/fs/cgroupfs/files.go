@@ -512,11 +512,16 @@ func (f *file) Read(_ *vfs.Caller, _ *vfs.File, dst []byte, off int64) (int, err
 	return copy(dst, f.data[off:]), nil
 }
 
-func (f *file) Write(_ *vfs.Caller, _ *vfs.File, src []byte, _ int64) (int, error) {
+func (f *file) Write(c *vfs.Caller, _ *vfs.File, src []byte, _ int64) (int, error) {
 	if !f.o.sp.writable() {
 		return 0, abi.EINVAL
 	}
-	if err := f.o.g.fs.store(f.o.g, f.o.sp, string(src)); err != nil {
+	s := string(src)
+	// Writing 0 to cgroup.procs moves the writer itself.
+	if f.o.sp.name == "cgroup.procs" && strings.TrimSpace(s) == "0" && c != nil && c.PID > 0 {
+		s = strconv.Itoa(int(c.PID))
+	}
+	if err := f.o.g.fs.store(f.o.g, f.o.sp, s); err != nil {
 		return 0, err
 	}
 	return len(src), nil

@@ -106,3 +106,19 @@ func lazyBytes() uint64 {
 	}
 	return n
 }
+
+// FreeInitrd gives the initrd's pages to the allocator, as Linux frees the
+// initramfs image after unpacking it. Slices from Initrd must no longer be
+// used.
+func FreeInitrd() uint64 {
+	start := (initrdStart + pageSize - 1) &^ (pageSize - 1)
+	end := initrdEnd &^ (pageSize - 1)
+	if end <= start {
+		return 0
+	}
+	memLock.lock()
+	pushExtent(start, end)
+	memLock.unlock()
+	initrdStart, initrdEnd = 0, 0
+	return end - start
+}

@@ -320,13 +320,14 @@ samecr3:
 	MOVL	$0xFFFFFFFF, AX
 	MOVL	$0xFFFFFFFF, DX
 	XRSTOR	(DI)
-	// Back from a system call (other than rt_sigreturn, which restores
-	// RCX and R11 too) to a canonical address: SYSRET is much cheaper
-	// than IRETQ. RCX and R11 are the SYSCALL ABI's scratch registers.
+	// Back from a system call (unless the kernel asked for every register,
+	// as after rt_sigreturn) to a canonical address: SYSRET is much
+	// cheaper than IRETQ. RCX and R11 are the SYSCALL ABI's scratch
+	// registers.
 	CMPQ	UserContext_Vector(BX), $const_vectorSyscall
 	JNE	iret
-	CMPQ	UserContext_OrigRax(BX), $15
-	JEQ	iret
+	CMPQ	UserContext_FullRestore(BX), $0
+	JNE	iret
 	MOVQ	UserContext_Rip(BX), CX
 	MOVQ	$0x7fffffffffff, AX
 	CMPQ	CX, AX
@@ -351,6 +352,7 @@ samecr3:
 	SWAPGS
 	BYTE	$0x48; BYTE $0x0F; BYTE $0x07 // SYSRETQ
 iret:
+	MOVQ	$0, UserContext_FullRestore(BX)
 	// IRETQ frame: SS, RSP, RFLAGS (user-settable bits only, IF on), CS, RIP.
 	PUSHQ	$const_userDS
 	PUSHQ	UserContext_Rsp(BX)

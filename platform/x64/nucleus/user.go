@@ -41,6 +41,10 @@ type UserContext struct {
 	// leaving ring-3 context (the kernel keeps them current).
 	PID, TID uint64
 
+	// FullRestore makes the next entry restore every register through
+	// IRETQ (after rt_sigreturn); enterUser clears it.
+	FullRestore uint64
+
 	// Set when Run returns: VectorSyscall for a system call, else the CPU
 	// vector (0-31 exceptions, 32+ interrupts) with its error code and, for
 	// a page fault, the faulting address.
