@@ -406,7 +406,8 @@ func (k *Kernel) NewInit() (*Task, error) {
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	tg := &ThreadGroup{k: k, ID: 1, pgid: 1, sid: 1, tasks: map[int32]*Task{}, children: map[*ThreadGroup]struct{}{},
+	tg := &ThreadGroup{k: k, ID: 1, pgid: 0, sid: 0, // like Linux's init: in no session until it calls setsid
+		tasks: map[int32]*Task{}, children: map[*ThreadGroup]struct{}{},
 		mm: m, exitSignal: abi.SIGCHLD, childEvent: make(chan struct{}), comm: "init", startTime: k.Monotonic()}
 	t := &Task{k: k, tg: tg, ID: 1, Ctx: k.Plat.NewContext(), interrupt: make(chan struct{}, 1), comm: "init"}
 	tg.tasks[1] = t
