@@ -1,6 +1,7 @@
 # Aramid — top-level build and test entry points.
 #
-#   make run          build the kernel and boot it in QEMU (the main job)
+#   make run          build the kernel and the busybox image, boot them in QEMU
+#                     to an interactive shell on the serial console (the main job)
 #   make test         install what is missing, then host unit tests + QEMU suites
 #
 # Every QEMU run uses TCG: /dev/kvm does not work on the build machines.
@@ -11,6 +12,7 @@ BUILD      := build
 export GOTOOLCHAIN := local
 
 KERNEL_ELF := $(BUILD)/kernel.elf
+MKIMAGE    := $(BUILD)/mkimage
 QEMU       ?= qemu-system-x86_64
 QEMU_FLAGS ?= -accel tcg -cpu max -m 128M -nographic -no-reboot \
               -device isa-debug-exit,iobase=0xf4,iosize=0x04
@@ -22,7 +24,7 @@ DEB_PACKAGES := qemu-system-x86 ovmf grub-pc-bin grub-efi-amd64-bin grub-common 
                 musl-tools cpio xz-utils dosfstools mtools e2fsprogs busybox-static \
                 manpages-dev gcc libc6-dev
 
-.PHONY: all deps kernel run test test-unit test-boot clean linux-ref
+.PHONY: all deps kernel run run-kernel test test-unit test-boot clean linux-ref
 
 all: kernel
 
@@ -47,9 +49,18 @@ $(KERNEL_ELF): $(KERNEL_SRCS) go.mod
 	@mkdir -p $(BUILD)
 	$(GO) run ./platform/x64/boot/cmd/mkkernel -o $@
 
-# The main job: boot Aramid in QEMU on the serial console (Ctrl-A X quits).
-# APPEND="console=ttyS0 aramid.selftest=1" runs the in-kernel checks.
-run: $(KERNEL_ELF) deps
+# The main job: boot Aramid with the busybox recipe's initramfs in QEMU, to a
+# shell on the serial console (`poweroff -f` or Ctrl-A X quits).
+# `make run-kernel APPEND="console=ttyS0 aramid.selftest=1"` boots the kernel
+# alone and runs the in-kernel checks.
+RUN_IMAGE := $(BUILD)/images/busybox/initramfs.cpio.xz
+run: $(KERNEL_ELF) $(RUN_IMAGE) deps
+	$(QEMU) $(QEMU_FLAGS) -kernel $(KERNEL_ELF) -initrd $(RUN_IMAGE) -append "console=ttyS0 rdinit=/init"
+
+$(RUN_IMAGE): recipes/busybox.yaml $(MKIMAGE) deps
+	$(MKIMAGE) --recipe busybox -o $(BUILD)/images/busybox --format initramfs,manifest
+
+run-kernel: $(KERNEL_ELF) deps
 	$(QEMU) $(QEMU_FLAGS) -kernel $(KERNEL_ELF) -append "$(APPEND)"
 
 # QEMU boot tests of the kernel alone (also part of `go test ./...`).
@@ -133,7 +144,7 @@ test-userland-linux: deps $(LINUX_REF)
 #   make test-systemd-source  (not in make test: slow) fetch Debian's systemd 252
 #                         source package, build it with meson through mkimage
 #                         (recipe systemd-252-source) and boot the result
-MKIMAGE        := $(BUILD)/mkimage
+
 KERNEL         ?= linux
 SYSTEMD_RECIPE ?= systemd-v245
 SYSTEMD_MODES  ?= initramfs,uefi,bios

@@ -115,7 +115,7 @@ func (c *FakeContext) Switch(pt PageTable) Event {
 	return c.Program(&c.R, pt)
 }
 func (c *FakeContext) SetIDs(pid, tid int32) {}
-func (c *FakeContext) RestoreAll()            {}
+func (c *FakeContext) RestoreAll()           {}
 
 func (c *FakeContext) CopyFrom(o Context) {
 	c.R = *o.Regs()

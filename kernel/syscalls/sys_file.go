@@ -36,12 +36,14 @@ type Config struct {
 	NewPipe  func(flags uint32) (r, w *vfs.File, err error)
 	HWCap    uint64
 	VDSO     func(m *mm.MM) (uint64, error)
+	// Reboot carries out reboot(2) for root; nil makes it fail with EPERM.
+	Reboot func(RebootAction)
 }
 
 // New returns the system-call layer for k and installs its dispatcher.
 func New(k *task.Kernel, c Config) *System {
 	s := &System{K: k, files: &fileState{vfs: c.VFS, hostname: c.Hostname, random: c.Random,
-		newPipe: c.NewPipe, hwcap: c.HWCap, vdso: c.VDSO}}
+		newPipe: c.NewPipe, hwcap: c.HWCap, vdso: c.VDSO}, reboot: c.Reboot}
 	if s.files.hostname == "" {
 		s.files.hostname = "(none)"
 	}

@@ -123,6 +123,7 @@ type System struct {
 
 	memfd      memfdState
 	domainname string
+	reboot     func(RebootAction)
 }
 
 // Dispatch runs the system call in t's registers and stores the result.

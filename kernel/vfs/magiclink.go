@@ -15,11 +15,24 @@ type CallerSymlinkOps interface {
 }
 
 // MagicLinkOps is implemented by magic links: following one lands on the
-// returned Path directly. Readlink (through CallerSymlinkOps or
+// returned target directly. Readlink (through CallerSymlinkOps or
 // SymlinkOps) still supplies the text readlink(2) reports.
 type MagicLinkOps interface {
-	ResolveLink(c *Caller, in *Inode) (Path, error)
+	ResolveLink(c *Caller, in *Inode) (LinkTarget, error)
 }
+
+// LinkTarget is where a magic link lands. For a non-directory it also
+// carries the directory entry the file was reached through: a file opened
+// via /proc/self/exe must report the executable's own path, not the link's,
+// or exec'ing it would record /proc/self/exe as its own executable.
+type LinkTarget struct {
+	Path Path
+	Dir  Path   // containing directory; zero when unknown or a directory
+	Name string // name in Dir
+}
+
+// LinkTarget returns the target a magic link to f resolves to.
+func (f *File) LinkTarget() LinkTarget { return LinkTarget{Path: f.Path, Dir: f.dir, Name: f.base} }
 
 // readlinkFor returns in's target as c sees it.
 func readlinkFor(c *Caller, in *Inode) (string, error) {

@@ -194,8 +194,12 @@ func (v *VFS) openCreate(w *walker, fsc *FSContext, s Path, path string, flags, 
 				return Path{}, false, abi.ELOOP
 			}
 			if m, ok := p.Inode.Ops.(MagicLinkOps); ok {
-				tp, merr := m.ResolveLink(w.c, p.Inode)
-				return tp, false, merr
+				t, merr := m.ResolveLink(w.c, p.Inode)
+				if merr != nil {
+					return Path{}, false, merr
+				}
+				w.lastDir, w.lastName = t.Dir, t.Name
+				return t.Path, false, nil
 			}
 			target, rerr := readlinkFor(w.c, p.Inode)
 			if rerr != nil {

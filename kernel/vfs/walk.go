@@ -107,7 +107,12 @@ func (w *walker) follow(dir, link Path) (Path, error) {
 		return Path{}, abi.ELOOP
 	}
 	if m, ok := link.Inode.Ops.(MagicLinkOps); ok {
-		return m.ResolveLink(w.c, link.Inode)
+		t, err := m.ResolveLink(w.c, link.Inode)
+		if err != nil {
+			return Path{}, err
+		}
+		w.lastDir, w.lastName = t.Dir, t.Name
+		return t.Path, nil
 	}
 	target, err := readlinkFor(w.c, link.Inode)
 	if err != nil {

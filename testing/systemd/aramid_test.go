@@ -11,7 +11,6 @@ import (
 
 	"aramid/imagebuild"
 	"aramid/testing/qemu"
-	"aramid/testing/srcdeps"
 )
 
 var selftestEnd = regexp.MustCompile(`SELFTEST END passed=(\d+) failed=(\d+)`)
@@ -26,17 +25,8 @@ func TestDiskBootsAramid(t *testing.T) {
 	if _, err := exec.LookPath("grub-mkimage"); err != nil {
 		t.Skip("grub-mkimage not installed (make deps installs it)")
 	}
-	// The kernel is built in a subprocess: make go test's cache see its sources.
-	if err := srcdeps.Track("kernel", "platform"); err != nil {
-		t.Fatal(err)
-	}
+	kernel := aramidKernel(t, repo)
 	dir := t.TempDir()
-	kernel := filepath.Join(dir, "kernel.elf")
-	cmd := exec.Command("nice", "-n", "19", "go", "run", "./platform/x64/boot/cmd/mkkernel", "-o", kernel)
-	cmd.Dir = repo
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("mkkernel: %v\n%s", err, out)
-	}
 	out := filepath.Join(dir, "img")
 	_, err := imagebuild.Build(context.Background(), r, imagebuild.Options{
 		RepoDir: repo, OutDir: out, CacheDir: filepath.Join(repo, "build", "cache"), Formats: []string{"disk"},

@@ -5,8 +5,8 @@ package main
 
 import (
 	"os"
-	"runtime/debug"
 	"runtime"
+	"runtime/debug"
 	"time"
 
 	"aramid/kernel/cmdline"

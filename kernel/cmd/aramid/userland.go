@@ -85,7 +85,15 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 		return fmt.Errorf("vdso: %w", err)
 	}
 	sys := syscalls.New(k, syscalls.Config{VFS: v, Hostname: "(none)",
-		Random: nucleus.Random, HWCap: cpuHWCap(), NewPipe: pipe.NewPair, VDSO: vdsoMap.Map})
+		Random: nucleus.Random, HWCap: cpuHWCap(), NewPipe: pipe.NewPair, VDSO: vdsoMap.Map,
+		Reboot: func(a syscalls.RebootAction) {
+			if a == syscalls.RebootRestart {
+				log.Printf("reboot: Restarting system")
+				nucleus.Reset()
+			}
+			log.Printf("reboot: Power down")
+			os.Exit(0)
+		}})
 	sys.Trace = cfg.Params["aramid.strace"] == "1"
 	bootID := newUUID()
 	cgroups := cgroupfs.New(cgroupfs.Options{Clock: clock, Dev: abi.MakeDev(0, nextAnonDev()),

@@ -97,17 +97,17 @@ func (fs *FS) pidEntries(pid, tid int32, group bool) []entry {
 				return "", abi.ESRCH
 			}
 			return g.Exe(), nil
-		}, func(c *vfs.Caller) (vfs.Path, error) {
+		}, func(c *vfs.Caller) (vfs.LinkTarget, error) {
 			g := fs.o.Kernel.Group(pid)
 			if g == nil {
-				return vfs.Path{}, abi.ESRCH
+				return vfs.LinkTarget{}, abi.ESRCH
 			}
 			f, err := fs.o.VFS.OpenAt(c, vfs.NewFSContext(fs.o.VFS.Root()), nil, g.Exe(), abi.O_PATH, 0)
 			if err != nil {
-				return vfs.Path{}, err
+				return vfs.LinkTarget{}, err
 			}
 			defer f.DecRef()
-			return f.Path, nil
+			return f.LinkTarget(), nil
 		})),
 		linkEntry("cwd", fs.fsLink(pid, func(fsc *vfs.FSContext) vfs.Path { return fsc.Cwd() })),
 		linkEntry("root", fs.fsLink(pid, func(fsc *vfs.FSContext) vfs.Path { return fsc.Root() })),
@@ -147,12 +147,12 @@ func (fs *FS) fsLink(pid int32, which func(*vfs.FSContext) vfs.Path) func(string
 			return "", err
 		}
 		return fs.o.VFS.PathString(fsc, which(fsc)), nil
-	}, func(c *vfs.Caller) (vfs.Path, error) {
+	}, func(c *vfs.Caller) (vfs.LinkTarget, error) {
 		fsc, err := ctx()
 		if err != nil {
-			return vfs.Path{}, err
+			return vfs.LinkTarget{}, err
 		}
-		return which(fsc), nil
+		return vfs.LinkTarget{Path: which(fsc)}, nil
 	})
 }
 
@@ -185,16 +185,16 @@ func (fs *FS) fdEntries(pid int32) []entry {
 			}
 			return fs.o.VFS.FilePath(fsc, f), nil
 		}
-		resolve := func(c *vfs.Caller) (vfs.Path, error) {
+		resolve := func(c *vfs.Caller) (vfs.LinkTarget, error) {
 			f, err := ft.Get(fd)
 			if err != nil {
-				return vfs.Path{}, abi.ENOENT
+				return vfs.LinkTarget{}, abi.ENOENT
 			}
 			defer f.DecRef()
 			if f.Path.IsZero() {
-				return vfs.Path{}, abi.ENXIO // anonymous files cannot be reopened by path yet
+				return vfs.LinkTarget{}, abi.ENXIO // anonymous files cannot be reopened by path yet
 			}
-			return f.Path, nil
+			return f.LinkTarget(), nil
 		}
 		out = append(out, linkEntry(strconv.Itoa(int(fd)), fs.magic(name, resolve)))
 	}

@@ -234,7 +234,7 @@ func (s *snapshot) Readiness(f *vfs.File, mask uint32) uint32 {
 // linkNode is a symlink, possibly a magic link.
 type linkNode struct {
 	target  func(c *vfs.Caller) (string, error)
-	resolve func(c *vfs.Caller) (vfs.Path, error)
+	resolve func(c *vfs.Caller) (vfs.LinkTarget, error)
 }
 
 func (n *linkNode) Open(*vfs.Caller, *vfs.Inode, uint32) (vfs.FileImpl, error) { return nil, abi.ELOOP }
@@ -246,7 +246,7 @@ func (n *linkNode) Readlink(in *vfs.Inode) (string, error) { return n.target(&vf
 // magicNode is a linkNode that is a magic link.
 type magicNode struct{ linkNode }
 
-func (n *magicNode) ResolveLink(c *vfs.Caller, in *vfs.Inode) (vfs.Path, error) {
+func (n *magicNode) ResolveLink(c *vfs.Caller, in *vfs.Inode) (vfs.LinkTarget, error) {
 	return n.resolve(c)
 }
 
@@ -256,7 +256,7 @@ func (fs *FS) link(target func(c *vfs.Caller) (string, error)) func(string, *vfs
 	}
 }
 
-func (fs *FS) magic(target func(c *vfs.Caller) (string, error), resolve func(c *vfs.Caller) (vfs.Path, error)) func(string, *vfs.Inode) *vfs.Inode {
+func (fs *FS) magic(target func(c *vfs.Caller) (string, error), resolve func(c *vfs.Caller) (vfs.LinkTarget, error)) func(string, *vfs.Inode) *vfs.Inode {
 	return func(path string, _ *vfs.Inode) *vfs.Inode {
 		return vfs.NewInode(fs, ino(path), fs.attr(abi.S_IFLNK|0o777), &magicNode{linkNode{target: target, resolve: resolve}})
 	}
