@@ -181,3 +181,26 @@ func (m *MM) Populate(addr, n uint64) error {
 	}
 	return nil
 }
+
+// WritablePrefix returns how many of the n bytes from addr lie in mappings
+// the process may write, counting from addr up to the first gap or
+// unwritable mapping. Reads into a buffer that runs into a hole stop there
+// and report what they transferred, as on Linux, instead of consuming data
+// (from a pipe, say) they cannot deliver.
+func (m *MM) WritablePrefix(addr, n uint64) uint64 {
+	if addr >= UserTop {
+		return 0
+	}
+	n = min(n, UserTop-addr)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	end := addr + n
+	for va := addr; va < end; {
+		i := m.find(va)
+		if i < 0 || m.vmas[i].Perm&machine.Write == 0 {
+			return va - addr
+		}
+		va = m.vmas[i].End
+	}
+	return n
+}

@@ -254,3 +254,36 @@ func TestCopyInString(t *testing.T) {
 		t.Fatalf("long string: %v", err)
 	}
 }
+
+func TestWritablePrefix(t *testing.T) {
+	m, _, _ := newMM(t)
+	addr, err := m.Mmap(MapOpts{Length: 4 * pageSize, Perm: rw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Pages: rw rw ro hole.
+	if err := m.Mprotect(addr+2*pageSize, pageSize, machine.Read); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Munmap(addr+3*pageSize, pageSize); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		addr, n uint64
+		want    uint64
+	}{
+		{"inside", addr + 10, 100, 100},
+		{"across two writable mappings", addr + pageSize - 10, 20, 20},
+		{"runs into read-only", addr + 2*pageSize - 100, 200, 100},
+		{"starts read-only", addr + 2*pageSize, 10, 0},
+		{"starts in hole", addr + 3*pageSize, 10, 0},
+		{"kernel half", UserTop + 4096, 10, 0},
+		{"straddles the top", UserTop - 5, 10, 0},
+	}
+	for _, tt := range tests {
+		if got := m.WritablePrefix(tt.addr, tt.n); got != tt.want {
+			t.Errorf("%s: WritablePrefix = %d, want %d", tt.name, got, tt.want)
+		}
+	}
+}

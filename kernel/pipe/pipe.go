@@ -12,6 +12,8 @@
 package pipe
 
 import (
+	"time"
+
 	"sync"
 	"sync/atomic"
 
@@ -56,8 +58,9 @@ func NewPair(flags uint32) (r, w *vfs.File, err error) {
 	name := "pipe:[" + itoa(ids.Add(1)) + "]"
 	ri, _ := p.open(abi.O_RDONLY)
 	wi, _ := p.open(abi.O_WRONLY)
-	r = vfs.NewFile(ri, nil, vfs.Path{}, abi.O_RDONLY|flags&abi.O_NONBLOCK)
-	w = vfs.NewFile(wi, nil, vfs.Path{}, abi.O_WRONLY|flags&abi.O_NONBLOCK)
+	in := vfs.Pipefs.NewInode(abi.S_IFIFO|0o600, time.Now())
+	r = vfs.NewFile(ri, in, vfs.Path{}, abi.O_RDONLY|flags&abi.O_NONBLOCK)
+	w = vfs.NewFile(wi, in, vfs.Path{}, abi.O_WRONLY|flags&abi.O_NONBLOCK)
 	r.Name, w.Name = name, name
 	return r, w, nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"aramid/kernel/abi"
 	"aramid/kernel/event"
+	"aramid/kernel/mm"
 	"aramid/kernel/task"
 	"aramid/kernel/vfs"
 )
@@ -169,7 +170,7 @@ func msTimeout(ms int32) time.Duration {
 
 // installAnon installs an anonymous file (no path) in t's table.
 func (s *System) installAnon(t *task.Task, impl vfs.FileImpl, name string, flags uint32, cloexec bool) (uint64, error) {
-	f := vfs.NewFile(impl, nil, vfs.Path{}, flags)
+	f := vfs.NewFile(impl, vfs.AnonInode(), vfs.Path{}, flags)
 	f.Name = name
 	fd, err := fds(t).Install(f, cloexec, 0)
 	return uint64(fd), err
@@ -217,6 +218,9 @@ func (s *System) epollWait(t *task.Task, epfd int32, evAddr uint64, max int32, t
 	ep, ok := ef.Impl.(*event.Epoll)
 	if !ok {
 		return 0, abi.EINVAL
+	}
+	if end := evAddr + 12*uint64(max); evAddr >= mm.UserTop || end > mm.UserTop || end < evAddr {
+		return 0, abi.EFAULT // Linux's access_ok on the whole array, before waiting
 	}
 	if hasMask && maskAddr != 0 {
 		m, err := t.MM().ReadUint64(maskAddr)

@@ -38,12 +38,14 @@ type Config struct {
 	VDSO     func(m *mm.MM) (uint64, error)
 	// Reboot carries out reboot(2) for root; nil makes it fail with EPERM.
 	Reboot func(RebootAction)
+	// Memory reports total and free RAM in bytes (sysinfo).
+	Memory func() (total, free uint64)
 }
 
 // New returns the system-call layer for k and installs its dispatcher.
 func New(k *task.Kernel, c Config) *System {
 	s := &System{K: k, files: &fileState{vfs: c.VFS, hostname: c.Hostname, random: c.Random,
-		newPipe: c.NewPipe, hwcap: c.HWCap, vdso: c.VDSO}, reboot: c.Reboot}
+		newPipe: c.NewPipe, hwcap: c.HWCap, vdso: c.VDSO}, reboot: c.Reboot, memory: c.Memory}
 	if s.files.hostname == "" {
 		s.files.hostname = "(none)"
 	}
@@ -258,7 +260,14 @@ func init() {
 			return 0, err
 		}
 		defer f.DecRef()
-		b, err := f.Getdents64(int(min(a[2], 1<<20)))
+		size := min(a[2], 1<<20)
+		if size > 0 {
+			// Entries that cannot be delivered must stay unread.
+			if size = t.MM().WritablePrefix(a[1], size); size == 0 {
+				return 0, abi.EFAULT
+			}
+		}
+		b, err := f.Getdents64(int(size))
 		if err != nil {
 			return 0, err
 		}
@@ -490,6 +499,12 @@ func (s *System) rw(t *task.Task, fd int32, buf, n uint64, off int64, write bool
 		if err := s.sealCheck(f, true, -1); err != nil {
 			return 0, err
 		}
+		if d, ok := f.Impl.(vfs.Discarder); ok && d.DiscardsWrites() && f.Writable() {
+			if buf >= mm.UserTop || buf+n > mm.UserTop || buf+n < buf {
+				return 0, abi.EFAULT // access_ok still applies
+			}
+			return n, nil
+		}
 		b := scratch(t, n)
 		if err := m.CopyIn(buf, b); err != nil {
 			return 0, err
@@ -504,6 +519,11 @@ func (s *System) rw(t *task.Task, fd int32, buf, n uint64, off int64, write bool
 			return uint64(w), nil
 		}
 		return 0, err
+	}
+	if n > 0 {
+		if n = m.WritablePrefix(buf, n); n == 0 {
+			return 0, abi.EFAULT
+		}
 	}
 	b := scratch(t, min(n, 1<<20))
 	var r int
@@ -968,7 +988,7 @@ func (s *System) mapFile(t *task.Task, fd int32, o *mm.MapOpts) error {
 		return err
 	}
 	defer f.DecRef()
-	if f.Inode == nil {
+	if f.Inode == nil || f.Inode.Ops == nil {
 		return abi.ENODEV // pipes, sockets and other anonymous files cannot be mapped
 	}
 	if !f.Readable() || o.Shared && o.Perm&0x2 != 0 && !f.Writable() {

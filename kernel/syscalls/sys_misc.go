@@ -443,6 +443,12 @@ func sysFutex(s *System, t *task.Task, a Args) (uint64, error) {
 			bitset = uint32(a[5])
 		}
 		n, err := t.FutexWake(addr, int(val), bitset)
+		if err == abi.EFAULT && a[1]&private != 0 && addr < mm.UserTop {
+			// Linux keys a private futex by address alone and never reads
+			// the word on wake: nothing can wait on an unmapped address,
+			// so there is nobody to wake.
+			return 0, nil
+		}
 		return uint64(n), err
 	case requeue, cmpRequeue:
 		n, err := t.FutexRequeue(addr, a[4], int(val), int(a[3]), op == cmpRequeue, uint32(a[5]))

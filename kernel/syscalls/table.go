@@ -124,6 +124,7 @@ type System struct {
 	memfd      memfdState
 	domainname string
 	reboot     func(RebootAction)
+	memory     func() (total, free uint64)
 }
 
 // Dispatch runs the system call in t's registers and stores the result.

@@ -372,3 +372,10 @@ func (f *File) Fsync() error {
 	}
 	return f.Impl.Fsync(f)
 }
+
+// Discarder is implemented by files that throw written data away unread
+// (/dev/null). write(2) to one succeeds without reading the caller's
+// buffer, so a bad pointer is no error there, as on Linux.
+type Discarder interface {
+	DiscardsWrites() bool
+}

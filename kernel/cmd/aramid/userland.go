@@ -86,6 +86,7 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	}
 	sys := syscalls.New(k, syscalls.Config{VFS: v, Hostname: "(none)",
 		Random: nucleus.Random, HWCap: cpuHWCap(), NewPipe: pipe.NewPair, VDSO: vdsoMap.Map,
+		Memory: memory,
 		Reboot: func(a syscalls.RebootAction) {
 			if a == syscalls.RebootRestart {
 				log.Printf("reboot: Restarting system")

@@ -138,6 +138,7 @@ type null struct{ vfs.FileDefaults }
 
 func (null) Read(*vfs.Caller, *vfs.File, []byte, int64) (int, error)          { return 0, nil }
 func (null) Write(_ *vfs.Caller, _ *vfs.File, p []byte, _ int64) (int, error) { return len(p), nil }
+func (null) DiscardsWrites() bool                                             { return true }
 func (null) Seek(f *vfs.File, cur, off int64, w int) (int64, error)           { return memSeek(f, cur, off, w) }
 
 type zero struct{ vfs.FileDefaults }

@@ -41,6 +41,14 @@ int main(void)
 	stop = 1;
 	for (int i = 0; i < 3; i++)
 		pthread_join(t[i], NULL);
-	EQ("tasks_after", count_tasks(), 1);
+	/* pthread_join returns when the kernel clears the thread's tid word,
+	 * which Linux does before the thread's /proc entry goes away: wait
+	 * (bounded) for the entries to disappear. */
+	int n = count_tasks();
+	for (int i = 0; i < 2000 && n != 1; i++) {
+		usleep(1000);
+		n = count_tasks();
+	}
+	EQ("tasks_after", n, 1);
 	pass();
 }
