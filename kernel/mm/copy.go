@@ -20,7 +20,7 @@ func (m *MM) page(addr uint64, acc Access) ([]byte, error) {
 	va := addr &^ pageMask
 	for attempt := 0; attempt < 2; attempt++ {
 		f, p, ok := m.pt.Lookup(va)
-		if ok && (acc != AccessWrite || p&machine.Write != 0) {
+		if ok && p != 0 && (acc != AccessWrite || p&machine.Write != 0) {
 			return m.frames.Mem.FrameData(f), nil
 		}
 		if err := m.fault(addr, acc); err != nil {

@@ -40,6 +40,28 @@ type Mappable interface {
 	io.ReaderAt
 }
 
+// PageMapper is a Mappable whose pages are frames of its own: MAP_SHARED
+// mappings map them directly instead of copying, so writes through any
+// mapping or write(2) are seen by all. MapPage returns the frame at file
+// offset off (page-aligned) without taking a reference for the caller; an
+// error means no page there (past the end of the file: SIGBUS).
+type PageMapper interface {
+	Mappable
+	MapPage(off uint64) (machine.Frame, error)
+}
+
+// AllocPage and PutPage let a filesystem keep file pages in reference-
+// counted frames (tmpfs.PageSource).
+func (fs *Frames) AllocPage() (uint64, *[pageSize]byte, error) {
+	f, err := fs.alloc()
+	if err != nil {
+		return 0, nil, err
+	}
+	return uint64(f), (*[pageSize]byte)(fs.Mem.FrameData(f)), nil
+}
+
+func (fs *Frames) PutPage(f uint64) { fs.put(machine.Frame(f)) }
+
 // Frames reference-counts user frames across address spaces.
 type Frames struct {
 	Mem  machine.Memory
@@ -114,7 +136,10 @@ type VMA struct {
 	Offset     uint64   // file offset of Start
 	Name       string   // path, "[heap]", "[stack]", ...
 	Dev, Inode uint64   // for /proc/pid/maps
-	shared     *sharedPages
+	// WriteDenied marks a shared mapping of a file not open for writing:
+	// mprotect may not add PROT_WRITE (EACCES).
+	WriteDenied bool
+	shared      *sharedPages
 }
 
 func (v *VMA) fileOffset(addr uint64) uint64 { return v.Offset + (addr - v.Start) }
@@ -281,6 +306,8 @@ type MapOpts struct {
 	Offset       uint64
 	Name         string
 	Dev, Inode   uint64
+	// ReadOnlyFile marks a shared mapping of a file opened read-only.
+	ReadOnlyFile bool
 }
 
 // Errors as Linux reports them.
@@ -323,7 +350,8 @@ func (m *MM) Mmap(o MapOpts) (uint64, error) {
 		}
 	}
 	v := &VMA{Start: addr, End: addr + n, Perm: o.Perm, Shared: o.Shared, GrowsDown: o.GrowsDown,
-		File: o.File, Offset: o.Offset, Name: o.Name, Dev: o.Dev, Inode: o.Inode}
+		File: o.File, Offset: o.Offset, Name: o.Name, Dev: o.Dev, Inode: o.Inode,
+		WriteDenied: o.Shared && o.ReadOnlyFile}
 	if o.Shared && o.File == nil {
 		v.shared = &sharedPages{pages: map[uint64]machine.Frame{}, refs: 1}
 	}
@@ -363,6 +391,9 @@ func (m *MM) Mprotect(addr, length uint64, perm machine.Perm) error {
 		if i < 0 {
 			return errNoMem
 		}
+		if perm&machine.Write != 0 && m.vmas[i].WriteDenied {
+			return abi.EACCES
+		}
 		a = m.vmas[i].End
 	}
 	m.split(addr)
@@ -377,11 +408,6 @@ func (m *MM) Mprotect(addr, length uint64, perm machine.Perm) error {
 		for va := v.Start; va < v.End; va += pageSize {
 			f, _, ok := m.pt.Lookup(va)
 			if !ok {
-				continue
-			}
-			if perm == 0 {
-				m.pt.Unmap(va)
-				m.frames.put(f)
 				continue
 			}
 			p := perm
@@ -566,8 +592,17 @@ func (m *MM) fault(addr uint64, acc Access) error {
 	}
 	va := addr &^ pageMask
 	if f, p, ok := m.pt.Lookup(va); ok {
-		if acc != AccessWrite || p&machine.Write != 0 {
+		if p != 0 && (acc != AccessWrite || p&machine.Write != 0) {
 			return nil // raced with another fault, or a stale TLB entry
+		}
+		if acc != AccessWrite {
+			// A read of a page left inaccessible: give it the VMA's rights,
+			// read-only while its frame is shared copy-on-write.
+			np := v.Perm
+			if !v.Shared && m.frames.count(f) > 1 {
+				np &^= machine.Write
+			}
+			return m.pt.Map(va, f, np)
 		}
 		if v.Shared {
 			return m.pt.Map(va, f, v.Perm)
@@ -590,7 +625,16 @@ func (m *MM) fault(addr uint64, acc Access) error {
 	}
 
 	var f machine.Frame
+	pm, direct := v.File.(PageMapper)
+	direct = direct && v.Shared
 	switch {
+	case direct:
+		pf, err := pm.MapPage(v.fileOffset(va))
+		if err != nil {
+			return &FaultError{Addr: addr, Code: 2, Bus: true}
+		}
+		m.frames.get(pf)
+		f = pf
 	case v.shared != nil:
 		idx := (va-v.Start)/pageSize + v.Offset/pageSize
 		v.shared.mu.Lock()
@@ -625,7 +669,7 @@ func (m *MM) fault(addr uint64, acc Access) error {
 		f = nf
 	}
 	p := v.Perm
-	if v.Shared && v.File != nil {
+	if v.Shared && v.File != nil && !direct {
 		// Writable shared file mappings would need write-back; they are
 		// refused at mmap time, so this is a read-only mapping.
 		p &^= machine.Write

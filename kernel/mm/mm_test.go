@@ -287,3 +287,91 @@ func TestWritablePrefix(t *testing.T) {
 		}
 	}
 }
+
+// TestProtNoneKeepsData: mprotect(PROT_NONE) makes a page inaccessible
+// without discarding it; restoring access brings the same bytes back.
+func TestProtNoneKeepsData(t *testing.T) {
+	m, _, _ := newMM(t)
+	addr, err := m.Mmap(MapOpts{Length: pageSize, Perm: rw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.CopyOut(addr, []byte("kept")); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Mprotect(addr, pageSize, 0); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 4)
+	if err := m.CopyIn(addr, buf); !errors.Is(err, abi.EFAULT) {
+		t.Errorf("read of PROT_NONE page: %v, want EFAULT", err)
+	}
+	var fe *FaultError
+	if err := m.HandleFault(addr, AccessRead); !errors.As(err, &fe) || fe.Code != 2 {
+		t.Errorf("user read of PROT_NONE page: %v, want SEGV_ACCERR", err)
+	}
+	if err := m.Mprotect(addr, pageSize, machine.Read); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.CopyIn(addr, buf); err != nil || string(buf) != "kept" {
+		t.Errorf("after PROT_READ: %q, %v; want \"kept\"", buf, err)
+	}
+}
+
+// pageFile is a PageMapper whose pages are frames, like tmpfs's.
+type pageFile struct {
+	frames *Frames
+	pages  []machine.Frame
+}
+
+func (p *pageFile) ReadAt(b []byte, off int64) (int, error) {
+	panic("a shared mapping of a PageMapper must not copy")
+}
+
+func (p *pageFile) MapPage(off uint64) (machine.Frame, error) {
+	i := off / pageSize
+	if i >= uint64(len(p.pages)) {
+		return 0, abi.EFAULT
+	}
+	return p.pages[i], nil
+}
+
+// TestSharedFilePages: MAP_SHARED mappings of a PageMapper in two address
+// spaces share its frames, writable, and pages past its end are SIGBUS.
+func TestSharedFilePages(t *testing.T) {
+	a, fake, frames := newMM(t)
+	b, err := New(fake, frames)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _, err := frames.AllocPage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := &pageFile{frames: frames, pages: []machine.Frame{machine.Frame(f)}}
+	pa, err := a.Mmap(MapOpts{Length: 2 * pageSize, Perm: rw, Shared: true, File: file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pb, err := b.Mmap(MapOpts{Length: pageSize, Perm: machine.Read, Shared: true, File: file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.CopyOut(pa+10, []byte("shared")); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, 6)
+	if err := b.CopyIn(pb+10, got); err != nil || string(got) != "shared" {
+		t.Errorf("other address space reads %q, %v", got, err)
+	}
+	var fe *FaultError
+	if err := a.HandleFault(pa+pageSize, AccessRead); !errors.As(err, &fe) || !fe.Bus {
+		t.Errorf("fault past the end: %v, want SIGBUS", err)
+	}
+	if err := a.Munmap(pa, 2*pageSize); err != nil {
+		t.Fatal(err)
+	}
+	if n := frames.count(machine.Frame(f)); n != 2 {
+		t.Errorf("frame references after one unmap = %d, want 2 (file and b)", n)
+	}
+}

@@ -273,7 +273,7 @@ func sysMemfdCreate(s *System, t *task.Task, a Args) (uint64, error) {
 	}
 	ms := &s.memfd
 	ms.once.Do(func() {
-		ms.fs = tmpfs.New(tmpfs.Options{Clock: s.K.Now, Dev: abi.MakeDev(0, 99), Mode: 0o1777})
+		ms.fs = tmpfs.New(tmpfs.Options{Clock: s.K.Now, Dev: abi.MakeDev(0, 99), Mode: 0o1777, Pages: s.K.Frames})
 		ms.seals = map[*vfs.Inode]uint32{}
 	})
 	root := ms.fs.Root()

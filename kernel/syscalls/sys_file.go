@@ -10,6 +10,7 @@ import (
 	"aramid/kernel/abi"
 	"aramid/kernel/event"
 	"aramid/kernel/loader"
+	"aramid/kernel/machine"
 	"aramid/kernel/mm"
 	"aramid/kernel/pipe"
 	"aramid/kernel/task"
@@ -994,9 +995,12 @@ func (s *System) mapFile(t *task.Task, fd int32, o *mm.MapOpts) error {
 	if !f.Readable() || o.Shared && o.Perm&0x2 != 0 && !f.Writable() {
 		return abi.EACCES
 	}
-	if o.Shared && o.Perm&0x2 != 0 {
-		return abi.ENODEV // no write-back for shared writable file mappings yet
+	sp, _ := f.Inode.Ops.(vfs.SharedPagesOps)
+	direct := o.Shared && sp != nil && sp.CanMapShared()
+	if o.Shared && o.Perm&0x2 != 0 && !direct {
+		return abi.ENODEV // this filesystem's pages cannot be shared writable
 	}
+	o.ReadOnlyFile = !f.Writable()
 	st, err := f.Stat()
 	if err != nil {
 		return err
@@ -1011,8 +1015,23 @@ func (s *System) mapFile(t *task.Task, fd int32, o *mm.MapOpts) error {
 	f.IncRef() // held by the mapping for its lifetime
 	src := s.mapSource(t, f)
 	o.File = src
+	if direct {
+		o.File = sharedFileReader{src, sp}
+	}
 	o.Name, o.Dev, o.Inode = src.MapInfo()
 	return nil
+}
+
+// sharedFileReader is a file whose pages MAP_SHARED mappings map directly
+// (mm.PageMapper).
+type sharedFileReader struct {
+	fileReader
+	pages vfs.SharedPagesOps
+}
+
+func (r sharedFileReader) MapPage(off uint64) (machine.Frame, error) {
+	fr, err := r.pages.MapPage(r.f.Inode, int64(off/machine.PageSize))
+	return machine.Frame(fr), err
 }
 
 // fileReader reads a file's contents for page faults and the loader, and

@@ -379,3 +379,14 @@ func (f *File) Fsync() error {
 type Discarder interface {
 	DiscardsWrites() bool
 }
+
+// SharedPagesOps is implemented by inodes whose pages can be mapped into
+// user address spaces directly, so MAP_SHARED mappings and read/write all
+// see one copy of the data (tmpfs with a page source).
+type SharedPagesOps interface {
+	// CanMapShared reports whether MapPage will work.
+	CanMapShared() bool
+	// MapPage returns the frame holding page pg of the file, with a
+	// reference the caller must take its own of (the file keeps its).
+	MapPage(in *Inode, pg int64) (frame uint64, err error)
+}

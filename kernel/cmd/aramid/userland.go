@@ -54,10 +54,12 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 		}
 	}
 
-	root := tmpfs.New(tmpfs.Options{Clock: clock, Dev: abi.MakeDev(0, 1), Mode: 0o755, Name: "rootfs"})
+	k = task.NewKernel(x64.Platform{})
+	// File pages mapped MAP_SHARED move into frames the address spaces share.
+	root := tmpfs.New(tmpfs.Options{Clock: clock, Dev: abi.MakeDev(0, 1), Mode: 0o755, Name: "rootfs", Pages: k.Frames})
 	v := vfs.New(root, vfs.Options{Clock: clock, Devices: devs, FIFOs: pipe.NewFIFOs()})
 	v.RegisterFilesystem("tmpfs", func(source string, flags uint32, data string) (vfs.Filesystem, error) {
-		o := tmpfs.Options{Clock: clock, Dev: abi.MakeDev(0, nextAnonDev())}
+		o := tmpfs.Options{Clock: clock, Dev: abi.MakeDev(0, nextAnonDev()), Pages: k.Frames}
 		if err := tmpfsOptions(&o, data); err != nil {
 			return nil, err
 		}
@@ -77,7 +79,6 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 		log.Printf("Freeing initrd memory: %dK", nucleus.FreeInitrd()>>10)
 	}
 
-	k = task.NewKernel(x64.Platform{})
 	k.Logf = log.Printf
 	k.Monotonic = sinceBoot
 	vdsoMap, err := newVDSO(k)

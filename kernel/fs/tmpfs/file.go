@@ -2,6 +2,7 @@ package tmpfs
 
 import (
 	"math"
+	"runtime"
 	"sync"
 
 	"aramid/kernel/abi"
@@ -14,6 +15,86 @@ type file struct {
 	mu      sync.RWMutex
 	pages   map[int64]*[PageSize]byte
 	counted bool // pages count toward fs usage (false once unlinked)
+	// frames holds the pages that live in page frames from fs.opts.Pages
+	// (moved there when first mapped shared), by page index.
+	frames *frameSet
+}
+
+// PageSource supplies the page frames shared file mappings map directly.
+// mm.Frames implements it.
+type PageSource interface {
+	// AllocPage returns a zeroed frame holding one reference, and its bytes.
+	AllocPage() (frame uint64, data *[PageSize]byte, err error)
+	// PutPage drops a reference; the frame is freed with the last one.
+	PutPage(frame uint64)
+}
+
+// frameSet is a file's frame-backed pages. It is separate from file so a
+// cleanup can return the frames once the file is unreachable.
+type frameSet struct {
+	src    PageSource
+	frames map[int64]uint64
+}
+
+func (fs *frameSet) release() {
+	for _, f := range fs.frames {
+		fs.src.PutPage(f)
+	}
+	clear(fs.frames)
+}
+
+// dropPage forgets page pg, returning its frame if it had one.
+func (f *file) dropPage(pg int64) {
+	delete(f.pages, pg)
+	if f.frames != nil {
+		if fr, ok := f.frames.frames[pg]; ok {
+			delete(f.frames.frames, pg)
+			f.frames.src.PutPage(fr)
+		}
+	}
+}
+
+// CanMapShared reports whether MapPage works for this file.
+func (f *file) CanMapShared() bool { return f.fs.opts.Pages != nil }
+
+// MapPage implements vfs.SharedPagesOps: it returns the frame holding page
+// pg, moving the page into a frame (or creating it, zeroed) first. Pages
+// wholly past the end of the file do not exist (the fault is SIGBUS).
+func (f *file) MapPage(in *vfs.Inode, pg int64) (uint64, error) {
+	src := f.fs.opts.Pages
+	if src == nil {
+		return 0, abi.ENODEV
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if pg < 0 || pg*PageSize >= in.Attr().Size {
+		return 0, abi.EFAULT
+	}
+	if f.frames == nil {
+		f.frames = &frameSet{src: src, frames: map[int64]uint64{}}
+		runtime.AddCleanup(f, func(fs *frameSet) { fs.release() }, f.frames)
+	}
+	if fr, ok := f.frames.frames[pg]; ok {
+		return fr, nil
+	}
+	fr, data, err := src.AllocPage()
+	if err != nil {
+		return 0, abi.ENOMEM
+	}
+	old := f.pages[pg]
+	if old != nil {
+		*data = *old
+	}
+	f.pages[pg] = data
+	f.frames.frames[pg] = fr
+	if old == nil {
+		if f.counted {
+			f.fs.pages.Add(1)
+		}
+		npages := int64(len(f.pages))
+		in.Update(func(a *vfs.Attr) { a.Blocks = npages * (PageSize / 512) })
+	}
+	return fr, nil
 }
 
 // Open implements vfs.InodeOps.
@@ -104,7 +185,7 @@ func (f *file) Truncate(in *vfs.Inode, size int64) error {
 			start := pg * PageSize
 			switch {
 			case start >= size:
-				delete(f.pages, pg)
+				f.dropPage(pg)
 				removed++
 			case start+PageSize > size:
 				clear(p[size-start:])

@@ -46,6 +46,10 @@ type Options struct {
 	Magic int64
 	// Name is the type shown in /proc/mounts; "" means "tmpfs".
 	Name string
+	// Pages, if set, supplies page frames for file pages that are mapped
+	// MAP_SHARED, so every mapping and read/write share one copy. Without
+	// it files cannot be mapped shared and writable.
+	Pages PageSource
 }
 
 // FS is one tmpfs instance.

@@ -197,6 +197,11 @@ func MapUser(root uint64, va uintptr, pa uint64, perm int) bool {
 		return false
 	}
 	v := pa | ptPresent | ptUser
+	if perm&(PermRead|PermWrite|PermExec) == 0 {
+		// PROT_NONE keeps the page (and its data) but out of the user's
+		// reach: a supervisor-only entry faults on any user access.
+		v = pa | ptPresent | ptNX
+	}
 	if perm&PermWrite != 0 {
 		v |= ptWrite
 	}
@@ -240,6 +245,9 @@ func LookupUser(root uint64, va uintptr) (pa uint64, perm int, ok bool) {
 	v := *ptr64(e)
 	if v&ptPresent == 0 {
 		return 0, 0, false
+	}
+	if v&ptUser == 0 {
+		return v & ptAddr, 0, true // PROT_NONE
 	}
 	perm = PermRead
 	if v&ptWrite != 0 {
