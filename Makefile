@@ -214,7 +214,7 @@ test-systemd-source: deps $(LINUX_REF) $(MKIMAGE) $(SYSTEMD_SRC_TARBALL)
 
 # ---- tests ----------------------------------------------------------------
 
-test: deps test-unit test-contracts test-mkimage
+test: deps test-unit test-contracts test-userland test-mkimage
 
 test-unit: deps
 	$(GO) test ./...

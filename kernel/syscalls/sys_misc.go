@@ -91,10 +91,21 @@ func init() {
 		}
 		return 0, t.MM().Madvise(a[0], a[1], int(a[2]))
 	})
-	partial("msync", "no write-back (no writable shared file mappings exist)", func(s *System, t *task.Task, a Args) (uint64, error) {
-		if a[0]&(machine.PageSize-1) != 0 {
+	full("msync", func(s *System, t *task.Task, a Args) (uint64, error) {
+		const msAsync, msInvalidate, msSync = 1, 2, 4
+		flags := a[2]
+		if a[0]&(machine.PageSize-1) != 0 || flags&^(msAsync|msInvalidate|msSync) != 0 ||
+			flags&msAsync != 0 && flags&msSync != 0 {
 			return 0, abi.EINVAL
 		}
+		length := (a[1] + machine.PageSize - 1) &^ (machine.PageSize - 1)
+		if length < a[1] || a[0]+length < a[0] {
+			return 0, abi.ENOMEM
+		}
+		if length > 0 && !t.MM().Mapped(a[0], length) {
+			return 0, abi.ENOMEM
+		}
+		// Shared file mappings map the file's own pages: nothing to write back.
 		return 0, nil
 	})
 	partial("mlock", "faults the range in; nothing is ever paged out", func(s *System, t *task.Task, a Args) (uint64, error) {
