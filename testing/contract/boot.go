@@ -181,6 +181,7 @@ func bootOnce(ctx context.Context, k Kernel, n, start int, bc BootConfig, boot B
 	}
 	if bc.LogDir != "" {
 		cfg.LogFile = filepath.Join(bc.LogDir, fmt.Sprintf("%s-boot%d.log", k.Name, n))
+		cfg.CPULogFile = filepath.Join(bc.LogDir, fmt.Sprintf("%s-boot%d.cpu.log", k.Name, n))
 	}
 	res, err := boot(bctx, cfg, judge)
 	mu.Lock()

@@ -36,6 +36,10 @@ type Config struct {
 	NoDebugExit bool
 	// LogFile, if set, receives a copy of the raw serial output.
 	LogFile string
+	// CPULogFile, if set, receives QEMU's record of CPU resets and guest
+	// errors (-d cpu_reset,guest_errors): the register state of a triple
+	// fault, which otherwise ends the run without a word on the console.
+	CPULogFile string
 	// Input, if set, lets the caller type into the guest's first serial port
 	// during the run (see Input). Without it QEMU's input is empty, as before.
 	Input *Input
@@ -162,6 +166,9 @@ func (c *Config) args() []string {
 	}
 	if c.Append != "" {
 		a = append(a, "-append", c.Append)
+	}
+	if c.CPULogFile != "" {
+		a = append(a, "-d", "cpu_reset,guest_errors", "-D", c.CPULogFile)
 	}
 	return append(a, c.Args...)
 }
