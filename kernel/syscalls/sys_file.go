@@ -545,6 +545,70 @@ func (s *System) rw(t *task.Task, fd int32, buf, n uint64, off int64, write bool
 	return 0, err
 }
 
+// gatherWriteMax bounds the writev payloads gathered into one write.
+const gatherWriteMax = 64 << 10
+
+// gatherWrite does writev as one write of the gathered buffers, as Linux
+// hands a file the whole vector at once: a record written to /dev/kmsg or a
+// datagram is one unit, and a pipe write of at most PIPE_BUF bytes stays
+// atomic. A buffer that cannot be read ends the gathering; the bytes before
+// it are still written. ok is false for vectors too large to gather.
+func (s *System) gatherWrite(t *task.Task, fd int32, raw []byte, cnt uint64, off int64) (n uint64, err error, ok bool) {
+	var total uint64
+	for i := uint64(0); i < cnt; i++ {
+		l := binary.LittleEndian.Uint64(raw[16*i+8:])
+		if int64(l) < 0 {
+			return 0, abi.EINVAL, true
+		}
+		total += l
+		if total > gatherWriteMax {
+			return 0, nil, false
+		}
+	}
+	f, err := fds(t).Get(fd)
+	if err != nil {
+		return 0, err, true
+	}
+	defer f.DecRef()
+	if !f.Writable() {
+		return 0, abi.EBADF, true
+	}
+	buf := make([]byte, 0, total)
+	m := t.MM()
+	for i := uint64(0); i < cnt; i++ {
+		base := binary.LittleEndian.Uint64(raw[16*i:])
+		l := binary.LittleEndian.Uint64(raw[16*i+8:])
+		if l == 0 {
+			continue
+		}
+		chunk := buf[len(buf) : len(buf)+int(l)]
+		if cerr := m.CopyIn(base, chunk); cerr != nil {
+			if len(buf) == 0 {
+				return 0, cerr, true
+			}
+			break
+		}
+		buf = buf[:len(buf)+int(l)]
+	}
+	if len(buf) == 0 {
+		return 0, nil, true
+	}
+	if err := s.sealCheck(f, true, -1); err != nil {
+		return 0, err, true
+	}
+	c := s.caller(t)
+	var w int
+	if off >= 0 {
+		w, err = f.Pwrite(c, buf, off)
+	} else {
+		w, err = f.Write(c, buf)
+	}
+	if w > 0 {
+		return uint64(w), nil, true
+	}
+	return 0, err, true
+}
+
 func (s *System) rwv(t *task.Task, fd int32, iov, cnt uint64, off int64, write bool) (uint64, error) {
 	if cnt > 1024 {
 		return 0, abi.EINVAL
@@ -553,6 +617,11 @@ func (s *System) rwv(t *task.Task, fd int32, iov, cnt uint64, off int64, write b
 	raw := make([]byte, 16*cnt)
 	if err := m.CopyIn(iov, raw); err != nil {
 		return 0, err
+	}
+	if write {
+		if n, err, ok := s.gatherWrite(t, fd, raw, cnt, off); ok {
+			return n, err
+		}
 	}
 	var total uint64
 	for i := uint64(0); i < cnt; i++ {

@@ -12,13 +12,14 @@ import (
 	"aramid/imagebuild/recipe"
 )
 
-// TestSystemdBoots builds the systemd-v245 recipe and boots it on the
-// reference Linux kernel three ways: -kernel/-initrd, and disk.img through
-// GRUB under OVMF (UEFI) and SeaBIOS. One QEMU at a time.
+// TestSystemdBoots builds the systemd-v245 recipe and boots it three ways —
+// -kernel/-initrd, and disk.img through GRUB under OVMF (UEFI) and SeaBIOS —
+// on the reference Linux kernel and on Aramid (GRUB starts Aramid through
+// multiboot2 when the disk's default entry is Aramid's). One QEMU at a time.
 func TestSystemdBoots(t *testing.T) {
 	repo, _ := filepath.Abs("../..")
-	kernel := filepath.Join(repo, "build/linux/vmlinuz")
-	if _, err := os.Stat(kernel); err != nil {
+	linux := filepath.Join(repo, "build/linux/vmlinuz")
+	if _, err := os.Stat(linux); err != nil {
 		t.Skip("reference kernel missing: run `make linux-ref` (make test does)")
 	}
 	if _, err := exec.LookPath("qemu-system-x86_64"); err != nil {
@@ -28,43 +29,51 @@ func TestSystemdBoots(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := t.TempDir()
-	_, err = imagebuild.Build(context.Background(), r, imagebuild.Options{
-		RepoDir: repo, OutDir: out, CacheDir: filepath.Join(out, "cache"),
-		Epoch: time.Unix(1700000000, 0), EpochFrom: "test", Linux: kernel, BootDefault: "linux",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	exp := Expect{Welcome: r.Checks.Welcome, Target: r.Checks.Target, ConsoleShell: r.Checks.ConsoleShell}
-	boots := []struct {
-		name string
-		b    Boot
-	}{
-		{"initramfs", Boot{Kernel: kernel, Initrd: filepath.Join(out, "initramfs.cpio.xz"), Cmdline: r.Cmdline}},
-		{"uefi", Boot{Disk: filepath.Join(out, imagebuild.DiskName), Firmware: UEFI}},
-		{"bios", Boot{Disk: filepath.Join(out, imagebuild.DiskName), Firmware: BIOS}},
-	}
-	for _, tt := range boots {
-		t.Run(tt.name, func(t *testing.T) {
-			tt.b.Timeout = 120 * time.Second
-			tt.b.LogFile = filepath.Join(out, "serial-"+tt.name+".log")
-			j, res, err := Run(context.Background(), tt.b, exp)
-			if err != nil {
-				t.Errorf("boot: %v", err)
+	for _, k := range []string{"linux", "aramid"} {
+		t.Run(k, func(t *testing.T) {
+			kernel := linux
+			opts := imagebuild.Options{RepoDir: repo, Epoch: time.Unix(1700000000, 0), EpochFrom: "test",
+				Linux: linux, BootDefault: k}
+			if k == "aramid" {
+				kernel = aramidKernel(t, repo)
+				opts.Aramid = kernel
 			}
-			if j == nil {
-				return
+			out := t.TempDir()
+			opts.OutDir, opts.CacheDir = out, filepath.Join(out, "cache")
+			if _, err := imagebuild.Build(context.Background(), r, opts); err != nil {
+				t.Fatal(err)
 			}
-			for _, r := range j.Results() {
-				if !r.Pass {
-					t.Errorf("FAIL %s (%s)", r.Name, r.Note)
-				}
+			boots := []struct {
+				name string
+				b    Boot
+			}{
+				{"initramfs", Boot{Kernel: kernel, Initrd: filepath.Join(out, "initramfs.cpio.xz"), Cmdline: r.Cmdline}},
+				{"uefi", Boot{Disk: filepath.Join(out, imagebuild.DiskName), Firmware: UEFI}},
+				{"bios", Boot{Disk: filepath.Join(out, imagebuild.DiskName), Firmware: BIOS}},
 			}
-			if !j.Pass() && res != nil {
-				t.Logf("serial log:\n%s", res.Log())
+			for _, tt := range boots {
+				t.Run(tt.name, func(t *testing.T) {
+					tt.b.Timeout = 180 * time.Second
+					tt.b.LogFile = filepath.Join(out, "serial-"+tt.name+".log")
+					j, res, err := Run(context.Background(), tt.b, exp)
+					if err != nil {
+						t.Errorf("boot: %v", err)
+					}
+					if j == nil {
+						return
+					}
+					for _, r := range j.Results() {
+						if !r.Pass {
+							t.Errorf("FAIL %s (%s)", r.Name, r.Note)
+						}
+					}
+					if !j.Pass() && res != nil {
+						t.Logf("serial log:\n%s", res.Log())
+					}
+					t.Logf("startup: %s; %.1fs wall", j.Startup, res.Elapsed.Seconds())
+				})
 			}
-			t.Logf("startup: %s; %.1fs wall", j.Startup, res.Elapsed.Seconds())
 		})
 	}
 }

@@ -53,7 +53,7 @@ func buildInitramfs(t *testing.T, repo string, r *recipe.Recipe) string {
 // TestBusyboxShell boots the busybox recipe's initramfs — what `make run`
 // boots — on the reference kernel and on Aramid, and uses the shell the way
 // a person at the serial console would: it types a command and checks its
-// output (not its echo: the shell computes 6*7), starts `sleep 100`,
+// output (not its echo: the shell computes 6*7), starts a `sleep 100` job,
 // interrupts it with ^C and checks that the shell reports the sleep killed
 // by SIGINT (status 130), then powers off with `poweroff -f`.
 func TestBusyboxShell(t *testing.T) {
@@ -85,7 +85,9 @@ func TestBusyboxShell(t *testing.T) {
 					send("echo shell-says-$((6*7))\n")
 				case step == 1 && strings.HasSuffix(s, "shell-says-42") && !strings.Contains(s, "echo"):
 					step++
-					send("echo sleep-starts; sleep 100\n")
+					// The announcement comes from the foreground job itself,
+					// so a ^C typed after it cannot reach the shell first.
+					send("sh -c 'echo sleep-starts; exec sleep 100'\n")
 				case step == 2 && strings.HasSuffix(s, "sleep-starts") && !strings.Contains(s, "echo"):
 					step++
 					send("\x03")

@@ -42,7 +42,15 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 
 	devs := devfs.NewRegistry()
 	if err := devfs.RegisterMem(devs, devfs.MemOptions{Random: randomReader{}, Kmsg: func(p []byte) {
-		log.Printf("%s", strings.TrimRight(string(p), "\n"))
+		// A record may start with its syslog priority, "<N>": Linux keeps it
+		// as the record's level and prints the text alone.
+		text := string(p)
+		if len(text) > 2 && text[0] == '<' {
+			if i := strings.IndexByte(text, '>'); i > 1 && strings.Trim(text[1:i], "0123456789") == "" {
+				text = text[i+1:]
+			}
+		}
+		log.Printf("%s", strings.TrimRight(text, "\n"))
 	}}); err != nil {
 		return err
 	}
