@@ -137,15 +137,15 @@ test-userland-linux: deps $(LINUX_REF)
 # (testing/systemd). See docs/MKIMAGE.md.
 #   make mkimage          build build/mkimage
 #   make test-mkimage     unit tests, reproducibility, fsck round trips, and the
-#                         systemd-v245 QEMU boots (initramfs, UEFI, BIOS) on Linux
-#   make test-systemd     build the recipe's images and boot them: KERNEL=linux
-#                         (default, build/linux/vmlinuz) or KERNEL=aramid (build/kernel.elf)
+#                         systemd-v245 QEMU boots (initramfs, UEFI, BIOS) on Linux and Aramid
+#   make test-systemd     build the recipe's images and boot them: KERNEL=aramid
+#                         (default, build/kernel.elf) or KERNEL=linux (build/linux/vmlinuz)
 #   make bench-mkimage    mkimage vs the GNU pipeline, same run
 #   make test-systemd-source  (not in make test: slow) fetch Debian's systemd 252
 #                         source package, build it with meson through mkimage
 #                         (recipe systemd-252-source) and boot the result
 
-KERNEL         ?= linux
+KERNEL         ?= aramid
 SYSTEMD_RECIPE ?= systemd-v245
 SYSTEMD_MODES  ?= initramfs,uefi,bios
 IMAGES         := $(BUILD)/images
