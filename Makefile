@@ -105,8 +105,11 @@ test-contracts: deps $(LINUX_REF) $(KERNEL_ELF)
 test-contracts-linux: deps $(LINUX_REF)
 	$(GO) run ./testing/cmd/contracts -kernels linux $(CONTRACT_FLAGS)
 
-bench: deps $(LINUX_REF) $(KERNEL_ELF)
-	$(GO) run ./testing/bench/cmd/bench $(BENCH_FLAGS)
+# The systemd rows boot the systemd-v245 initramfs on both kernels as well.
+BENCH_SYSTEMD := $(BUILD)/images/systemd-v245-bench
+bench: deps $(LINUX_REF) $(KERNEL_ELF) $(MKIMAGE)
+	$(MKIMAGE) -q --recipe systemd-v245 -o $(BENCH_SYSTEMD) --format initramfs
+	$(GO) run ./testing/bench/cmd/bench -systemd $(BENCH_SYSTEMD)/initramfs.cpio.xz $(BENCH_FLAGS)
 
 bench-syscall: deps $(LINUX_REF) $(KERNEL_ELF)
 	$(GO) run ./testing/bench/cmd/bench -syscall $(BENCH_FLAGS)

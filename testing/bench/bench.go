@@ -18,6 +18,7 @@ import (
 
 	"aramid/testing/contract"
 	"aramid/testing/qemu"
+	"aramid/testing/systemd"
 )
 
 // BootRow is the name of the boot-time row: QEMU start to PID 1's first line.
@@ -36,6 +37,10 @@ var Rows = []struct {
 	{"epoll_wait_ready", false}, {"futex_pingpong", false}, {"tmpfs_64mib_write_read", false},
 	{BootRow, true},
 }
+
+// Systemd rows: systemd's own "Startup finished" split, measured by booting
+// the systemd image (Options.Systemd), in ns.
+var SystemdRows = []string{"systemd_kernel", "systemd_userspace", "systemd_total"}
 
 // Sample is one boot's measurements: row name → ns/op.
 type Sample map[string]float64
@@ -129,6 +134,17 @@ type Options struct {
 	Timeout  time.Duration // per boot
 	CC       string
 	Out      io.Writer // progress
+	// Systemd, if set, is booted too on each run and each kernel, adding
+	// the SystemdRows.
+	Systemd *SystemdImage
+}
+
+// SystemdImage is a systemd initramfs (mkimage's systemd-v245 recipe) and
+// how to judge its boot.
+type SystemdImage struct {
+	Initrd  string
+	Cmdline string
+	Expect  systemd.Expect
 }
 
 // Run builds the image, boots the kernels interleaved Runs times each and
@@ -188,6 +204,11 @@ func Run(ctx context.Context, o Options) ([]Row, string, error) {
 				}
 				// Keep the rows measured before the failure.
 			}
+			if o.Systemd != nil {
+				if err := bootSystemd(ctx, k.path, o, s, filepath.Join(o.BuildDir, fmt.Sprintf("%s-systemd-run%d.log", k.name, run))); err != nil {
+					fmt.Fprintf(o.Out, "bench: %s systemd run %d: %v\n", k.name, run, err)
+				}
+			}
 			fmt.Fprintf(o.Out, "bench: %s run %d: %d rows\n", k.name, run, len(s))
 			k.samples = append(k.samples, s)
 		}
@@ -207,6 +228,11 @@ func Run(ctx context.Context, o Options) ([]Row, string, error) {
 			continue
 		}
 		rows = append(rows, Row{Name: r.Name, Aramid: med(ks[1], r.Name), Linux: med(ks[0], r.Name)})
+	}
+	if o.Systemd != nil {
+		for _, name := range SystemdRows {
+			rows = append(rows, Row{Name: name, Aramid: med(ks[1], name), Linux: med(ks[0], name)})
+		}
 	}
 	var notes []string
 	for _, k := range ks {
@@ -256,4 +282,24 @@ func boot(ctx context.Context, kernel, initrd, set string, o Options, log string
 		return s, fmt.Errorf("stopped after %d rows (QEMU exit %d; log %s)", len(s), res.ExitCode, log)
 	}
 	return s, nil
+}
+
+// bootSystemd boots the systemd image once and adds its split to s.
+func bootSystemd(ctx context.Context, kernel string, o Options, s Sample, log string) error {
+	j, res, err := systemd.Run(ctx, systemd.Boot{Kernel: kernel, Initrd: o.Systemd.Initrd,
+		Cmdline: o.Systemd.Cmdline, Memory: o.Memory, Timeout: o.Timeout, LogFile: log}, o.Systemd.Expect)
+	if err != nil {
+		return fmt.Errorf("%w (log %s)", err, log)
+	}
+	if !j.Pass() {
+		return fmt.Errorf("systemd did not start cleanly (QEMU exit %d; log %s)", res.ExitCode, log)
+	}
+	sp, err := systemd.ParseSplit(j.Startup)
+	if err != nil {
+		return err
+	}
+	s["systemd_kernel"] = float64((sp.Kernel + sp.Initrd).Nanoseconds())
+	s["systemd_userspace"] = float64(sp.Userspace.Nanoseconds())
+	s["systemd_total"] = float64(sp.Total.Nanoseconds())
+	return nil
 }

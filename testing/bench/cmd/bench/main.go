@@ -4,6 +4,7 @@
 //
 //	go run ./testing/bench/cmd/bench -runs 3
 //	go run ./testing/bench/cmd/bench -syscall
+//	go run ./testing/bench/cmd/bench -systemd build/images/systemd-v245-bench/initramfs.cpio.xz
 package main
 
 import (
@@ -15,7 +16,9 @@ import (
 	"os/signal"
 	"time"
 
+	"aramid/imagebuild/recipe"
 	"aramid/testing/bench"
+	"aramid/testing/systemd"
 )
 
 func main() {
@@ -38,8 +41,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.Memory, "m", "512M", "guest memory (the tmpfs row writes 64 MiB)")
 	fs.DurationVar(&o.Timeout, "timeout", 3*time.Minute, "limit per boot")
 	fs.StringVar(&o.CC, "cc", "musl-gcc", "C compiler")
+	systemdInitrd := fs.String("systemd", "", "systemd initramfs (mkimage --recipe systemd-v245) to boot for the systemd rows")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *systemdInitrd != "" {
+		r, err := recipe.Load("recipes", "systemd-v245")
+		if err != nil {
+			return err
+		}
+		o.Systemd = &bench.SystemdImage{Initrd: *systemdInitrd, Cmdline: r.Cmdline,
+			Expect: systemd.Expect{Welcome: r.Checks.Welcome, Target: r.Checks.Target, ConsoleShell: r.Checks.ConsoleShell}}
 	}
 	if o.Runs < 1 {
 		return fmt.Errorf("-runs must be at least 1")
