@@ -114,10 +114,18 @@ func (s *System) caller(t *task.Task) *vfs.Caller {
 		t.FileCaller = c
 	}
 	g := t.TG()
-	g.FSCreds(&c.Creds.UID, &c.Creds.GID, &c.Creds.Groups)
-	c.PID, c.PGID, c.SID = g.SessionIDs()
+	// Identity is re-read only when the group's credentials, process group
+	// or session changed since this task last looked (CallerGen holds the
+	// generation seen, plus one so that zero means never).
+	if gen := g.IDGeneration() + 1; t.CallerGen != gen {
+		g.FSCreds(&c.Creds.UID, &c.Creds.GID, &c.Creds.Groups)
+		c.PID, c.PGID, c.SID = g.SessionIDs()
+		t.CallerGen = gen
+	}
 	c.TID = t.ID
-	c.Mem = userMem{t.MM()}
+	if m := t.MM(); c.Mem == nil || c.Mem.(userMem).m != m {
+		c.Mem = userMem{m}
+	}
 	return c
 }
 
@@ -880,7 +888,9 @@ func (s *System) accessat(t *task.Task, dirfd int32, pathAddr uint64, mode, flag
 	c := s.caller(t)
 	if flags&abi.AT_EACCESS == 0 { // access(2) checks the real ids
 		cr := t.TG().Creds()
-		c.UID, c.GID = cr.UID, cr.GID
+		real := *c // the task's cached Caller must keep its filesystem ids
+		real.UID, real.GID = cr.UID, cr.GID
+		c = &real
 	}
 	return 0, s.files.vfs.AccessAt(c, fsctx(t), dir, p, mode, flags)
 }

@@ -318,6 +318,7 @@ func (t *Task) SetPGID(pid, pgid int32) error {
 		}
 	}
 	g.pgid = pgid
+	g.idGen.Add(1)
 	return nil
 }
 
@@ -361,6 +362,7 @@ func (t *Task) SetSID() (int32, error) {
 		}
 	}
 	g.sid, g.pgid = g.ID, g.ID
+	g.idGen.Add(1)
 	return g.ID, nil
 }
 

@@ -107,6 +107,7 @@ func (t *Task) Clone(a CloneArgs, hooks *FileHooks) (*Task, error) {
 		if newMM == nil {
 			g.mm = parent.mm
 		}
+		g.mmCur.Store(g.mm)
 		parent.mu.Unlock()
 		realParent := parent
 		if f&CloneParent != 0 && parent.parent != nil {
@@ -220,7 +221,7 @@ func (t *Task) Exec(img *ExecImage, hooks *FileHooks) error {
 	t.becomeLeader()
 	g.mu.Lock()
 	old := g.mm
-	g.mm = newMM
+	g.setMMLocked(newMM)
 	for i := range g.handlers {
 		if h := g.handlers[i].Handler; h != uint64(abi.SIG_IGN) {
 			g.handlers[i] = SigAction{}
@@ -398,7 +399,7 @@ func (t *Task) exitThread() {
 	// The group is gone: release, reparent, become a zombie.
 	g.mu.Lock()
 	m := g.mm
-	g.mm = nil
+	g.setMMLocked(nil)
 	status := g.exitStatus
 	g.mu.Unlock()
 	if m != nil && !t.sharesMMLocked(m) {

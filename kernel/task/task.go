@@ -140,10 +140,16 @@ type ThreadGroup struct {
 	k  *Kernel
 	ID int32 // tgid = pid
 
-	mu         sync.Mutex
-	parent     *ThreadGroup
-	children   map[*ThreadGroup]struct{}
-	pgid, sid  int32
+	mu        sync.Mutex
+	parent    *ThreadGroup
+	children  map[*ThreadGroup]struct{}
+	pgid, sid int32
+	// mmCur mirrors mm (written under mu) for lock-free reads: every
+	// system call asks for the address space.
+	mmCur atomic.Pointer[mm.MM]
+	// idGen counts changes of creds, pgid and sid, so a task can keep a
+	// file-access identity (vfs.Caller) until one of them changes.
+	idGen      atomic.Uint64
 	tasks      map[int32]*Task
 	mm         *mm.MM
 	creds      Creds
@@ -227,6 +233,7 @@ type Task struct {
 	// FileCaller caches the file layer's view of the task, and Scratch is
 	// a buffer for small transfers (package syscalls owns both).
 	FileCaller any
+	CallerGen  uint64 // ThreadGroup.IDGeneration()+1 when FileCaller's identity was read
 	Scratch    []byte
 	// restart is how an interrupted system call finishes (see SetRestart).
 	restart restartKind
@@ -241,11 +248,17 @@ func (t *Task) TG() *ThreadGroup { return t.tg }
 func (t *Task) Kernel() *Kernel { return t.k }
 
 // MM returns the task's address space.
-func (t *Task) MM() *mm.MM {
-	t.tg.mu.Lock()
-	defer t.tg.mu.Unlock()
-	return t.tg.mm
+func (t *Task) MM() *mm.MM { return t.tg.mmCur.Load() }
+
+// setMMLocked replaces the address space; g.mu is held.
+func (g *ThreadGroup) setMMLocked(m *mm.MM) {
+	g.mm = m
+	g.mmCur.Store(m)
 }
+
+// IDGeneration changes whenever the group's credentials, process group or
+// session change.
+func (g *ThreadGroup) IDGeneration() uint64 { return g.idGen.Load() }
 
 // Regs returns the task's registers (valid while the task is in the kernel).
 func (t *Task) Regs() *machine.Regs { return t.Ctx.Regs() }
@@ -280,6 +293,7 @@ func (g *ThreadGroup) Creds() Creds {
 func (g *ThreadGroup) SetCreds(c Creds) {
 	g.mu.Lock()
 	g.creds = c
+	g.idGen.Add(1)
 	g.mu.Unlock()
 }
 
@@ -309,11 +323,7 @@ func (g *ThreadGroup) Envp() []string {
 }
 
 // MM returns the process's address space (nil once it exited).
-func (g *ThreadGroup) MM() *mm.MM {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.mm
-}
+func (g *ThreadGroup) MM() *mm.MM { return g.mmCur.Load() }
 
 // Comm returns the process's name (its main thread's).
 func (g *ThreadGroup) Comm() string {
@@ -409,6 +419,7 @@ func (k *Kernel) NewInit() (*Task, error) {
 	tg := &ThreadGroup{k: k, ID: 1, pgid: 0, sid: 0, // like Linux's init: in no session until it calls setsid
 		tasks: map[int32]*Task{}, children: map[*ThreadGroup]struct{}{},
 		mm: m, exitSignal: abi.SIGCHLD, childEvent: make(chan struct{}), comm: "init", startTime: k.Monotonic()}
+	tg.mmCur.Store(m)
 	t := &Task{k: k, tg: tg, ID: 1, Ctx: k.Plat.NewContext(), interrupt: make(chan struct{}, 1), comm: "init"}
 	tg.tasks[1] = t
 	k.tasks[1] = t

@@ -30,7 +30,7 @@ var Rows = []struct {
 	Name    string
 	Syscall bool
 }{
-	{"getpid", true}, {"clock_gettime", true}, {"read_devzero_1b", true},
+	{"getpid", true}, {"getppid", true}, {"clock_gettime", true}, {"read_devzero_1b", true},
 	{"write_devnull_1b", false}, {"pipe_pingpong", true}, {"unix_pingpong", false},
 	{"fork_exit_wait", true}, {"fork_exec_wait", true}, {"open_close", false},
 	{"stat", false}, {"mmap_fault_munmap", true}, {"signal_delivery", false},

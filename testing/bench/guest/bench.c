@@ -56,6 +56,14 @@ static void b_getpid(long n)
 		syscall(SYS_getpid);
 }
 
+/* getppid has no fast path: the fixed cost of a system call that goes
+ * through the kernel's Go dispatcher. */
+static void b_getppid(long n)
+{
+	for (long i = 0; i < n; i++)
+		syscall(SYS_getppid);
+}
+
 static void b_clock_gettime(long n)
 {
 	struct timespec ts;
@@ -283,6 +291,7 @@ struct bench {
 
 static const struct bench benches[] = {
 	{"getpid", b_getpid, 1},
+	{"getppid", b_getppid, 1},
 	{"clock_gettime", b_clock_gettime, 1},
 	{"read_devzero_1b", b_read_zero, 1},
 	{"write_devnull_1b", b_write_null, 0},
