@@ -452,6 +452,14 @@ func init() {
 		}
 		return 0, s.files.vfs.Umount(s.caller(t), fsctx(t), p, uint32(a[1]))
 	})
+	full("flock", func(s *System, t *task.Task, a Args) (uint64, error) {
+		f, err := fds(t).Get(a.Int(0))
+		if err != nil {
+			return 0, err
+		}
+		defer f.DecRef()
+		return 0, f.Flock(s.caller(t), int(int32(a[1])))
+	})
 	partial("sethostname", "root only", func(s *System, t *task.Task, a Args) (uint64, error) {
 		if t.TG().Creds().EUID != 0 {
 			return 0, abi.EPERM

@@ -145,6 +145,7 @@ func (f *File) IncRef() { f.refs.Add(1) }
 // DecRef drops a reference; the last one releases the file.
 func (f *File) DecRef() {
 	if f.refs.Add(-1) == 0 {
+		f.releaseFlock()
 		f.closed()
 		f.Impl.Release(f)
 	}

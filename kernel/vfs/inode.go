@@ -110,6 +110,7 @@ type Inode struct {
 	name   string // directories: the name in parent
 
 	watches Watches // inotify marks (notify.go), guarded by mu
+	flocks  *flocks // flock(2) locks (flock.go), created under mu
 }
 
 // NewInode returns an inode of fs with the given number, attributes and

@@ -737,3 +737,55 @@ func (e *env) read2(fsc *vfs.FSContext, p string) (string, error) {
 	n, err := f.Read(e.root, b)
 	return string(b[:n]), err
 }
+
+func TestFlock(t *testing.T) {
+	e := newEnv(t)
+	e.write("/lock", "")
+	open := func() *vfs.File {
+		f, err := e.v.OpenAt(e.root, e.fsc, nil, "/lock", abi.O_RDWR, 0)
+		e.must(err)
+		return f
+	}
+	a, b := open(), open()
+	defer b.DecRef()
+	nb := func(f *vfs.File, op int) error { return f.Flock(e.root, op|vfs.LOCK_NB) }
+	steps := []struct {
+		name string
+		f    *vfs.File
+		op   int
+		want error
+	}{
+		{"a exclusive", a, vfs.LOCK_EX, nil},
+		{"b exclusive conflicts", b, vfs.LOCK_EX, abi.EWOULDBLOCK},
+		{"b shared conflicts", b, vfs.LOCK_SH, abi.EWOULDBLOCK},
+		{"a again", a, vfs.LOCK_EX, nil},
+		{"a to shared", a, vfs.LOCK_SH, nil},
+		{"b shared beside a", b, vfs.LOCK_SH, nil},
+		{"a exclusive over b's shared", a, vfs.LOCK_EX, abi.EWOULDBLOCK},
+		{"b unlock", b, vfs.LOCK_UN, nil},
+		{"a exclusive now", a, vfs.LOCK_EX, nil},
+		{"bad op", a, 0, abi.EINVAL},
+	}
+	for _, s := range steps {
+		if err := nb(s.f, s.op); err != s.want {
+			t.Fatalf("%s: %v, want %v", s.name, err, s.want)
+		}
+	}
+	// A blocked request waits for the holder's last close.
+	done := make(chan error, 1)
+	go func() { done <- b.Flock(&vfs.Caller{Blocker: vfs.ChanBlocker{}}, vfs.LOCK_EX) }()
+	select {
+	case err := <-done:
+		t.Fatalf("blocking flock returned %v while a holds the lock", err)
+	case <-time.After(20 * time.Millisecond):
+	}
+	a.DecRef()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("blocking flock after close: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("blocking flock still waiting after the holder closed")
+	}
+}
