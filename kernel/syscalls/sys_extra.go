@@ -3,6 +3,7 @@ package syscalls
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,7 +18,7 @@ import (
 
 func init() {
 	partial("memfd_create", "MFD_CLOEXEC, MFD_ALLOW_SEALING; seals enforced on write(2) and ftruncate(2), not on mappings", sysMemfdCreate)
-	partial("fallocate", "mode 0 (extend) and FALLOC_FL_KEEP_SIZE; holes and collapses: EOPNOTSUPP", sysFallocate)
+	partial("fallocate", "preallocation (mode 0, FALLOC_FL_KEEP_SIZE) and FALLOC_FL_PUNCH_HOLE on tmpfs; collapse, insert and zero ranges: EOPNOTSUPP", sysFallocate)
 	partial("splice", "a copy through a kernel buffer; one end must be a pipe", sysSplice)
 	full("rt_sigqueueinfo", func(s *System, t *task.Task, a Args) (uint64, error) {
 		return 0, s.sigqueue(t, int32(a[0]), 0, abi.Signal(a[1]), a[2])
@@ -348,7 +349,7 @@ func (s *System) sealCheck(f *vfs.File, write bool, newSize int64) error {
 		if err != nil {
 			return err
 		}
-		if newSize < st.Size && seals&sealShrink != 0 || newSize > st.Size && seals&sealGrow != 0 {
+		if !write && newSize < st.Size && seals&sealShrink != 0 || newSize > st.Size && seals&sealGrow != 0 {
 			return abi.EPERM
 		}
 	}
@@ -379,17 +380,39 @@ func sysFallocate(s *System, t *task.Task, a Args) (uint64, error) {
 		}
 		return 0, abi.ENODEV
 	}
+	const punchHole = 2
+	if off > math.MaxInt64-length {
+		return 0, abi.EFBIG
+	}
+	ops, _ := f.Inode.Ops.(vfs.AllocateOps)
 	switch mode {
 	case 0:
-		if end := off + length; end > st.Size {
+		end := off + length
+		if end > st.Size {
 			if err := s.sealCheck(f, false, end); err != nil {
 				return 0, err
 			}
+		}
+		if ops != nil {
+			return 0, ops.Allocate(f.Inode, off, length, false)
+		}
+		if end > st.Size {
 			return 0, f.Truncate(end)
 		}
 		return 0, nil
 	case keepSize:
+		if ops != nil {
+			return 0, ops.Allocate(f.Inode, off, length, true)
+		}
 		return 0, nil
+	case punchHole | keepSize:
+		if ops == nil {
+			return 0, abi.EOPNOTSUPP
+		}
+		if err := s.sealCheck(f, true, -1); err != nil {
+			return 0, err
+		}
+		return 0, ops.PunchHole(f.Inode, off, length)
 	}
 	return 0, abi.EOPNOTSUPP
 }

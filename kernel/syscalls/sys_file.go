@@ -513,7 +513,7 @@ func (s *System) rw(t *task.Task, fd int32, buf, n uint64, off int64, write bool
 	c := s.caller(t)
 	m := t.MM()
 	if write {
-		if err := s.sealCheck(f, true, -1); err != nil {
+		if err := s.sealCheck(f, true, writeEnd(f, off, n)); err != nil {
 			return 0, err
 		}
 		if d, ok := f.Impl.(vfs.Discarder); ok && d.DiscardsWrites() && f.Writable() {
@@ -559,6 +559,24 @@ func (s *System) rw(t *task.Task, fd int32, buf, n uint64, off int64, write bool
 		err = nil
 	}
 	return 0, err
+}
+
+// writeEnd is where a write of n bytes at off (-1: the file position, or
+// the end with O_APPEND) would end, for F_SEAL_GROW; -1 when it cannot grow
+// the file because nothing is written.
+func writeEnd(f *vfs.File, off int64, n uint64) int64 {
+	if n == 0 {
+		return -1
+	}
+	if off < 0 {
+		off = f.Offset()
+		if f.Flags()&abi.O_APPEND != 0 {
+			if st, err := f.Stat(); err == nil {
+				off = st.Size
+			}
+		}
+	}
+	return off + int64(n)
 }
 
 // gatherWriteMax bounds the writev payloads gathered into one write.
@@ -609,7 +627,7 @@ func (s *System) gatherWrite(t *task.Task, fd int32, raw []byte, cnt uint64, off
 	if len(buf) == 0 {
 		return 0, nil, true
 	}
-	if err := s.sealCheck(f, true, -1); err != nil {
+	if err := s.sealCheck(f, true, writeEnd(f, off, uint64(len(buf)))); err != nil {
 		return 0, err, true
 	}
 	c := s.caller(t)

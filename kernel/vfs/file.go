@@ -136,6 +136,9 @@ func NewFile(impl FileImpl, in *Inode, p Path, flags uint32) *File {
 		f.stream = true
 	}
 	f.refs.Store(1)
+	if p.Mount != nil {
+		p.Mount.openFiles.Add(1)
+	}
 	return f
 }
 
@@ -145,6 +148,9 @@ func (f *File) IncRef() { f.refs.Add(1) }
 // DecRef drops a reference; the last one releases the file.
 func (f *File) DecRef() {
 	if f.refs.Add(-1) == 0 {
+		if f.Path.Mount != nil {
+			f.Path.Mount.openFiles.Add(-1)
+		}
 		f.releaseFlock()
 		f.closed()
 		f.Impl.Release(f)
@@ -390,4 +396,11 @@ type SharedPagesOps interface {
 	// MapPage returns the frame holding page pg of the file, with a
 	// reference the caller must take its own of (the file keeps its).
 	MapPage(in *Inode, pg int64) (frame uint64, err error)
+}
+
+// AllocateOps is implemented by inodes that support fallocate(2) beyond
+// extending the size: preallocation and punching holes.
+type AllocateOps interface {
+	Allocate(in *Inode, off, length int64, keepSize bool) error
+	PunchHole(in *Inode, off, length int64) error
 }

@@ -39,6 +39,9 @@ type Mount struct {
 
 	flags       atomic.Uint32
 	propagation atomic.Uint32
+	// openFiles counts open file descriptions on this mount: umount
+	// without MNT_DETACH fails with EBUSY while any is open.
+	openFiles atomic.Int64
 
 	// Set under VFS.mu.
 	parent *Mount
@@ -311,7 +314,7 @@ func (v *VFS) Umount(c *Caller, fsc *FSContext, target string, flags uint32) err
 		return abi.EINVAL
 	}
 	children := v.childrenLocked(m)
-	if len(children) > 0 && flags&abi.MNT_DETACH == 0 {
+	if (len(children) > 0 || m.openFiles.Load() > 0) && flags&abi.MNT_DETACH == 0 {
 		return abi.EBUSY
 	}
 	v.detachLocked(m)

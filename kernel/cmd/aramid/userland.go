@@ -67,7 +67,10 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	root := tmpfs.New(tmpfs.Options{Clock: clock, Dev: abi.MakeDev(0, 1), Mode: 0o755, Name: "rootfs", Pages: k.Frames})
 	v := vfs.New(root, vfs.Options{Clock: clock, Devices: devs, FIFOs: pipe.NewFIFOs()})
 	v.RegisterFilesystem("tmpfs", func(source string, flags uint32, data string) (vfs.Filesystem, error) {
-		o := tmpfs.Options{Clock: clock, Dev: abi.MakeDev(0, nextAnonDev()), Pages: k.Frames}
+		total, _ := memory()
+		// Linux's default size is half of RAM.
+		o := tmpfs.Options{Clock: clock, Dev: abi.MakeDev(0, nextAnonDev()), Pages: k.Frames,
+			TotalBlocks: total / 2 / tmpfs.PageSize}
 		if err := tmpfsOptions(&o, data); err != nil {
 			return nil, err
 		}
@@ -238,6 +241,16 @@ func tmpfsOptions(o *tmpfs.Options, data string) error {
 		case "gid":
 			n, err = strconv.ParseUint(v, 10, 32)
 			o.GID = uint32(n)
+		case "size":
+			total, _ := memory()
+			n, err = tmpfs.ParseSize(v, total)
+			o.TotalBlocks = n / tmpfs.PageSize
+		case "nr_blocks":
+			n, err = strconv.ParseUint(v, 0, 64)
+			o.TotalBlocks = n
+		case "nr_inodes":
+			n, err = strconv.ParseUint(v, 0, 64)
+			o.TotalFiles = n
 		}
 		if err != nil {
 			return abi.EINVAL

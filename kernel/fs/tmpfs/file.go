@@ -260,3 +260,71 @@ func Pages(in *vfs.Inode) int {
 	defer f.mu.RUnlock()
 	return len(f.pages)
 }
+
+// Allocate implements vfs.AllocateOps (fallocate modes 0 and
+// FALLOC_FL_KEEP_SIZE): the pages of [off, off+length) exist afterwards.
+func (f *file) Allocate(in *vfs.Inode, off, length int64, keepSize bool) error {
+	if off < 0 || length <= 0 || off > math.MaxInt64-length {
+		return abi.EFBIG
+	}
+	end := off + length
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	added := 0
+	for pg := off / PageSize; pg*PageSize < end; pg++ {
+		if f.pages[pg] == nil {
+			f.pages[pg] = new([PageSize]byte)
+			added++
+		}
+	}
+	if f.counted {
+		f.fs.pages.Add(int64(added))
+	}
+	now := f.fs.now()
+	npages := int64(len(f.pages))
+	in.Update(func(a *vfs.Attr) {
+		if !keepSize && end > a.Size {
+			a.Size = end
+			a.Mtime = now
+		}
+		a.Blocks = npages * (PageSize / 512)
+		a.Ctime = now
+	})
+	return nil
+}
+
+// PunchHole implements vfs.AllocateOps (FALLOC_FL_PUNCH_HOLE): the range
+// reads as zeros and whole pages in it are freed.
+func (f *file) PunchHole(in *vfs.Inode, off, length int64) error {
+	if off < 0 || length <= 0 || off > math.MaxInt64-length {
+		return abi.EINVAL
+	}
+	end := off + length
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	removed := 0
+	for pg := off / PageSize; pg*PageSize < end; pg++ {
+		p := f.pages[pg]
+		if p == nil {
+			continue
+		}
+		start := pg * PageSize
+		lo, hi := max(off, start)-start, min(end, start+PageSize)-start
+		if lo == 0 && hi == PageSize {
+			f.dropPage(pg)
+			removed++
+			continue
+		}
+		clear(p[lo:hi])
+	}
+	if f.counted {
+		f.fs.pages.Add(-int64(removed))
+	}
+	now := f.fs.now()
+	npages := int64(len(f.pages))
+	in.Update(func(a *vfs.Attr) {
+		a.Blocks = npages * (PageSize / 512)
+		a.Mtime, a.Ctime = now, now
+	})
+	return nil
+}
