@@ -246,10 +246,10 @@ func tmpfsOptions(o *tmpfs.Options, data string) error {
 			n, err = tmpfs.ParseSize(v, total)
 			o.TotalBlocks = n / tmpfs.PageSize
 		case "nr_blocks":
-			n, err = strconv.ParseUint(v, 0, 64)
+			n, err = tmpfs.ParseCount(v)
 			o.TotalBlocks = n
 		case "nr_inodes":
-			n, err = strconv.ParseUint(v, 0, 64)
+			n, err = tmpfs.ParseCount(v)
 			o.TotalFiles = n
 		}
 		if err != nil {

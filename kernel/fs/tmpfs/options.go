@@ -21,6 +21,20 @@ func ParseSize(v string, ram uint64) (uint64, error) {
 		}
 		return ram / PageSize * n / 100 * PageSize, nil // whole pages, as Linux counts
 	}
+	n, err := ParseCount(v)
+	if err != nil || n > ^uint64(0)-PageSize {
+		return 0, abi.EINVAL
+	}
+	return roundPages(n), nil
+}
+
+// ParseCount reads a number with an optional k, m, g, t or p suffix
+// (powers of 1024), as the nr_blocks= and nr_inodes= options take it
+// (Linux's memparse).
+func ParseCount(v string) (uint64, error) {
+	if v == "" {
+		return 0, abi.EINVAL
+	}
 	shift := 0
 	switch v[len(v)-1] {
 	case 'k', 'K':
@@ -38,10 +52,10 @@ func ParseSize(v string, ram uint64) (uint64, error) {
 		v = v[:len(v)-1]
 	}
 	n, err := strconv.ParseUint(v, 0, 64)
-	if err != nil || n > (^uint64(0)-PageSize)>>shift {
+	if err != nil || n > ^uint64(0)>>shift {
 		return 0, abi.EINVAL
 	}
-	return roundPages(n << shift), nil
+	return n << shift, nil
 }
 
 func roundPages(n uint64) uint64 { return (n + PageSize - 1) &^ (PageSize - 1) }

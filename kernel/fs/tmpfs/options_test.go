@@ -29,3 +29,23 @@ func TestParseSize(t *testing.T) {
 		}
 	}
 }
+
+func TestParseCount(t *testing.T) {
+	tests := []struct {
+		in   string
+		want uint64
+		bad  bool
+	}{
+		{in: "800k", want: 800 << 10},
+		{in: "1M", want: 1 << 20},
+		{in: "4097", want: 4097},
+		{in: "", bad: true},
+		{in: "12q", bad: true},
+	}
+	for _, tt := range tests {
+		got, err := ParseCount(tt.in)
+		if tt.bad != (err != nil) || got != tt.want {
+			t.Errorf("ParseCount(%q) = %d, %v; want %d (error %v)", tt.in, got, err, tt.want, tt.bad)
+		}
+	}
+}
