@@ -12,6 +12,7 @@ package event
 
 import (
 	"encoding/binary"
+	"fmt"
 	"sync"
 	"time"
 
@@ -244,4 +245,11 @@ func (t *TimerFD) Release(f *vfs.File) {
 	}
 	t.gen++
 	t.mu.Unlock()
+}
+
+// FDInfo implements vfs.FDInfoer: the counter, as /proc/<pid>/fdinfo shows it.
+func (e *EventFD) FDInfo() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return fmt.Sprintf("eventfd-count: %16x\n", e.count)
 }

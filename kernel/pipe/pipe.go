@@ -217,10 +217,14 @@ func (e *End) Read(c *vfs.Caller, f *vfs.File, dst []byte, _ int64) (int, error)
 
 // Write implements vfs.FileImpl.
 func (e *End) Write(c *vfs.Caller, f *vfs.File, src []byte, _ int64) (int, error) {
-	p := e.p
+	return e.p.Write(c, src, f != nil && f.Nonblocking())
+}
+
+// Write queues src as write(2) on the pipe's write end does; nonblock
+// makes a full pipe EAGAIN instead of a wait.
+func (p *Pipe) Write(c *vfs.Caller, src []byte, nonblock bool) (int, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	nonblock := f != nil && f.Nonblocking()
 	epipe := func(n int) (int, error) {
 		if n > 0 {
 			return n, nil
@@ -338,4 +342,27 @@ func FromFile(f *vfs.File) *Pipe {
 		return e.p
 	}
 	return nil
+}
+
+// Peek copies buffered data into dst without consuming it, for tee(2). It
+// waits for data as Read does, unless nonblock (then EAGAIN); 0 means
+// empty with no writer left.
+func (p *Pipe) Peek(c *vfs.Caller, dst []byte, nonblock bool) (int, error) {
+	if len(dst) == 0 {
+		return 0, nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.buf) == 0 {
+		if p.writers == 0 {
+			return 0, nil
+		}
+		if nonblock {
+			return 0, abi.EAGAIN
+		}
+		if err := p.wait(c, abi.POLLIN|abi.POLLHUP, func() bool { return len(p.buf) > 0 || p.writers == 0 }); err != nil {
+			return 0, err
+		}
+	}
+	return copy(dst, p.buf), nil
 }

@@ -20,6 +20,7 @@ func init() {
 	partial("memfd_create", "MFD_CLOEXEC, MFD_ALLOW_SEALING; seals enforced on write(2) and ftruncate(2), not on mappings", sysMemfdCreate)
 	partial("fallocate", "preallocation (mode 0, FALLOC_FL_KEEP_SIZE) and FALLOC_FL_PUNCH_HOLE on tmpfs; collapse, insert and zero ranges: EOPNOTSUPP", sysFallocate)
 	partial("splice", "a copy through a kernel buffer; one end must be a pipe", sysSplice)
+	partial("tee", "copies the queued bytes (no page sharing)", sysTee)
 	full("rt_sigqueueinfo", func(s *System, t *task.Task, a Args) (uint64, error) {
 		return 0, s.sigqueue(t, int32(a[0]), 0, abi.Signal(a[1]), a[2])
 	})
@@ -415,6 +416,43 @@ func sysFallocate(s *System, t *task.Task, a Args) (uint64, error) {
 		return 0, ops.PunchHole(f.Inode, off, length)
 	}
 	return 0, abi.EOPNOTSUPP
+}
+
+// sysTee implements tee(2): it copies up to len bytes queued in one pipe
+// into another without consuming them.
+func sysTee(s *System, t *task.Task, a Args) (uint64, error) {
+	const spliceNonblock = 2
+	in, err := fds(t).Get(a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	defer in.DecRef()
+	out, err := fds(t).Get(a.Int(1))
+	if err != nil {
+		return 0, err
+	}
+	defer out.DecRef()
+	inPipe, outPipe := pipe.FromFile(in), pipe.FromFile(out)
+	if inPipe == nil || outPipe == nil || inPipe == outPipe || !in.Readable() || !out.Writable() {
+		return 0, abi.EINVAL
+	}
+	if a[3]&^0xf != 0 {
+		return 0, abi.EINVAL
+	}
+	if a[2] == 0 {
+		return 0, nil
+	}
+	nonblock := a[3]&spliceNonblock != 0
+	buf := make([]byte, min(a[2], uint64(inPipe.Size())))
+	n, err := inPipe.Peek(s.caller(t), buf, nonblock)
+	if n == 0 {
+		return 0, err
+	}
+	w, err := outPipe.Write(s.caller(t), buf[:n], nonblock || out.Nonblocking())
+	if w > 0 {
+		return uint64(w), nil
+	}
+	return 0, err
 }
 
 func sysSplice(s *System, t *task.Task, a Args) (uint64, error) {

@@ -1453,6 +1453,11 @@ func (s *System) copyBetween(t *task.Task, in, out *vfs.File, inOff, outOff *int
 			}
 			return 0, err
 		}
+		if n < len(chunk) {
+			// A short read is all there is for now (a pipe holds no more,
+			// a file ends): return it rather than wait for more.
+			return done, nil
+		}
 	}
 	return done, nil
 }

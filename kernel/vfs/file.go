@@ -404,3 +404,9 @@ type AllocateOps interface {
 	Allocate(in *Inode, off, length int64, keepSize bool) error
 	PunchHole(in *Inode, off, length int64) error
 }
+
+// FDInfoer is implemented by files that add lines to their
+// /proc/<pid>/fdinfo entry (eventfd's counter, for one).
+type FDInfoer interface {
+	FDInfo() string
+}

@@ -220,7 +220,19 @@ func (fs *FS) fdinfoEntries(pid int32) []entry {
 			if fdfl&abi.FD_CLOEXEC != 0 {
 				flags |= abi.O_CLOEXEC
 			}
-			return []byte(fmt.Sprintf("pos:\t%d\nflags:\t0%o\nmnt_id:\t0\nino:\t0\n", f.Offset(), flags)), nil
+			var mnt int
+			var ino uint64
+			if f.Path.Mount != nil {
+				mnt = f.Path.Mount.ID
+			}
+			if f.Inode != nil {
+				ino = f.Inode.Ino
+			}
+			info := fmt.Sprintf("pos:\t%d\nflags:\t0%o\nmnt_id:\t%d\nino:\t%d\n", f.Offset(), flags, mnt, ino)
+			if x, ok := f.Impl.(vfs.FDInfoer); ok {
+				info += x.FDInfo()
+			}
+			return []byte(info), nil
 		}, nil)))
 	}
 	return out
