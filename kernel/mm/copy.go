@@ -204,3 +204,23 @@ func (m *MM) WritablePrefix(addr, n uint64) uint64 {
 	}
 	return n
 }
+
+// CompareAndSwapUint32 replaces the 32-bit word at addr with new if it
+// holds old, and returns what it held (robust futex cleanup).
+func (m *MM) CompareAndSwapUint32(addr uint64, old, new uint32) (uint32, error) {
+	if addr&3 != 0 {
+		return 0, abi.EINVAL
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, err := m.page(addr, AccessWrite)
+	if err != nil {
+		return 0, err
+	}
+	o := addr & pageMask
+	cur := uint32(b[o]) | uint32(b[o+1])<<8 | uint32(b[o+2])<<16 | uint32(b[o+3])<<24
+	if cur == old {
+		b[o], b[o+1], b[o+2], b[o+3] = byte(new), byte(new>>8), byte(new>>16), byte(new>>24)
+	}
+	return cur, nil
+}

@@ -375,3 +375,29 @@ func TestSharedFilePages(t *testing.T) {
 		t.Errorf("frame references after one unmap = %d, want 2 (file and b)", n)
 	}
 }
+
+func TestCompareAndSwapUint32(t *testing.T) {
+	m, _, _ := newMM(t)
+	addr, err := m.Mmap(MapOpts{Length: pageSize, Perm: rw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.WriteUint32(addr+8, 7); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := m.CompareAndSwapUint32(addr+8, 6, 9); got != 7 || err != nil {
+		t.Errorf("mismatched CAS = %d, %v; want 7, nil", got, err)
+	}
+	if got, err := m.CompareAndSwapUint32(addr+8, 7, 9); got != 7 || err != nil {
+		t.Errorf("CAS = %d, %v; want 7, nil", got, err)
+	}
+	if v, _ := m.ReadUint32(addr + 8); v != 9 {
+		t.Errorf("word after CAS = %d, want 9", v)
+	}
+	if _, err := m.CompareAndSwapUint32(addr+2, 0, 1); err == nil {
+		t.Error("unaligned CAS succeeded")
+	}
+	if _, err := m.CompareAndSwapUint32(addr+pageSize, 0, 1); err == nil {
+		t.Error("CAS on unmapped memory succeeded")
+	}
+}

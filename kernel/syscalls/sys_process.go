@@ -37,7 +37,7 @@ func init() {
 		t.SetClearChildTID(a[0])
 		return uint64(t.ID), nil
 	})
-	partial("set_robust_list", "recorded; the list is not walked at thread exit", func(s *System, t *task.Task, a Args) (uint64, error) {
+	full("set_robust_list", func(s *System, t *task.Task, a Args) (uint64, error) {
 		if a[1] != 24 {
 			return 0, abi.EINVAL
 		}

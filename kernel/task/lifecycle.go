@@ -376,6 +376,7 @@ func (t *Task) exitThread() {
 	ctid := t.clearChildTID
 	t.clearChildTID = 0
 	t.mu.Unlock()
+	t.exitRobustList()
 	if ctid != 0 {
 		m := t.MM()
 		if m.WriteUint32(ctid, 0) == nil {
