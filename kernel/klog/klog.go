@@ -5,6 +5,7 @@ package klog
 import (
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 )
@@ -15,6 +16,9 @@ type Logger struct {
 	w     io.Writer
 	clock func() time.Duration
 	buf   []byte
+	// Ring, if set, also receives every line as a record (level info) for
+	// /dev/kmsg.
+	Ring *Ring
 }
 
 // New returns a Logger writing to w, stamping lines with clock (time since
@@ -34,12 +38,23 @@ func Stamp(d time.Duration) string {
 }
 
 // Printf logs one line (a trailing newline is added if missing).
-func (l *Logger) Printf(format string, args ...any) {
+func (l *Logger) Printf(format string, args ...any) { l.printf(true, format, args...) }
+
+// ConsolePrintf prints a line on the console only: for records that are
+// already in the ring (written to /dev/kmsg).
+func (l *Logger) ConsolePrintf(format string, args ...any) { l.printf(false, format, args...) }
+
+func (l *Logger) printf(record bool, format string, args ...any) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.buf = append(l.buf[:0], Stamp(l.clock())...)
+	at := l.clock()
+	l.buf = append(l.buf[:0], Stamp(at)...)
 	l.buf = append(l.buf, ' ')
+	start := len(l.buf)
 	l.buf = fmt.Appendf(l.buf, format, args...)
+	if record && l.Ring != nil {
+		l.Ring.Add(6, at, strings.TrimRight(string(l.buf[start:]), "\n"))
+	}
 	if n := len(l.buf); n == 0 || l.buf[n-1] != '\n' {
 		l.buf = append(l.buf, '\n')
 	}

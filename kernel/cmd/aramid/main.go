@@ -22,6 +22,7 @@ func sinceBoot() time.Duration { return time.Duration(nucleus.SinceBoot()) }
 
 func main() {
 	log := klog.New(os.Stdout, sinceBoot)
+	log.Ring = klog.NewRing(1024) // /dev/kmsg: the newest kernel log records
 	info := nucleus.MachineInfo()
 	cfg := cmdline.Parse(info.CommandLine)
 

@@ -50,8 +50,8 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 				text = text[i+1:]
 			}
 		}
-		log.Printf("%s", strings.TrimRight(text, "\n"))
-	}}); err != nil {
+		log.ConsolePrintf("%s", strings.TrimRight(text, "\n"))
+	}, Log: log.Ring, Since: sinceBoot}); err != nil {
 		return err
 	}
 	// One terminal today: the serial console is ttyS0, /dev/console and,

@@ -14,7 +14,11 @@
 package devfs
 
 import (
+	"aramid/kernel/klog"
+	"fmt"
 	"io"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -108,6 +112,10 @@ type MemOptions struct {
 	// Kmsg receives each write to /dev/kmsg (one record per write).
 	// nil discards.
 	Kmsg func(p []byte)
+	// Log, if set, is the kernel log /dev/kmsg reads (and its writes join);
+	// Since stamps the written records. Without it reads fail with EINVAL.
+	Log   *klog.Ring
+	Since func() time.Duration
 }
 
 // RegisterMem registers null, zero, full, random, urandom and kmsg.
@@ -118,7 +126,7 @@ func RegisterMem(r *Registry, opts MemOptions) error {
 		impl  vfs.FileImpl
 	}{
 		{NullMinor, null{}}, {ZeroMinor, zero{}}, {FullMinor, full{}},
-		{RandomMinor, rnd}, {URandomMinor, rnd}, {KmsgMinor, &kmsg{sink: opts.Kmsg}},
+		{RandomMinor, rnd}, {URandomMinor, rnd},
 	} {
 		impl := d.impl
 		if err := r.RegisterChar(MemMajor, d.minor, DeviceFunc(func(*vfs.Caller, *vfs.Inode, uint32) (vfs.FileImpl, error) {
@@ -127,7 +135,17 @@ func RegisterMem(r *Registry, opts MemOptions) error {
 			return err
 		}
 	}
-	return nil
+	log := &kmsgLog{ring: opts.Log, sink: opts.Kmsg, since: opts.Since}
+	if log.ring != nil {
+		log.ring.Notify = func() { log.q.Notify(abi.POLLIN | abi.POLLRDNORM) }
+	}
+	return r.RegisterChar(MemMajor, KmsgMinor, DeviceFunc(func(*vfs.Caller, *vfs.Inode, uint32) (vfs.FileImpl, error) {
+		k := &kmsg{log: log}
+		if log.ring != nil {
+			k.seq, _ = log.ring.Bounds()
+		}
+		return k, nil
+	}))
 }
 
 // memSeek is what Linux's memory devices do on lseek: succeed and stay at
@@ -186,21 +204,132 @@ func (r *random) Seek(f *vfs.File, cur, off int64, w int) (int64, error) {
 	return memSeek(f, cur, off, w)
 }
 
-// kmsg accepts log records.
-type kmsg struct {
-	vfs.FileDefaults
-	sink func([]byte)
+// kmsgLog is the kernel log behind every open /dev/kmsg.
+type kmsgLog struct {
+	ring  *klog.Ring
+	sink  func([]byte)
+	since func() time.Duration
+	q     vfs.Queue
 }
 
-func (k *kmsg) Read(*vfs.Caller, *vfs.File, []byte, int64) (int, error) { return 0, abi.EINVAL }
+// kmsg is one open /dev/kmsg: writes add records, reads return one record
+// per call from this opener's position, as "prio,seq,usec,-;text\n".
+type kmsg struct {
+	vfs.FileDefaults
+	log *kmsgLog
+	mu  sync.Mutex
+	seq uint64
+}
+
+func (k *kmsg) Read(c *vfs.Caller, f *vfs.File, dst []byte, _ int64) (int, error) {
+	ring := k.log.ring
+	if ring == nil {
+		return 0, abi.EINVAL
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for {
+		rec, wait, err := ring.Get(k.seq)
+		switch err {
+		case klog.ErrOverrun:
+			k.seq, _ = ring.Bounds()
+			return 0, abi.EPIPE
+		case klog.ErrNoRecord:
+			if f != nil && f.Nonblocking() {
+				return 0, abi.EAGAIN
+			}
+			k.mu.Unlock()
+			err := c.Block(wait, -1)
+			k.mu.Lock()
+			if err != nil {
+				return 0, err
+			}
+			continue
+		}
+		line := fmt.Sprintf("%d,%d,%d,-;%s\n", rec.Prio, rec.Seq, rec.At.Microseconds(), kmsgEscape(rec.Text))
+		if len(dst) < len(line) {
+			return 0, abi.EINVAL
+		}
+		k.seq = rec.Seq + 1
+		return copy(dst, line), nil
+	}
+}
+
+// kmsgEscape writes bytes Linux would not print raw as \xNN.
+func kmsgEscape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' && c != '\t' || c == '\\' || c >= 0x7f {
+			fmt.Fprintf(&b, "\\x%02x", c)
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
 func (k *kmsg) Write(_ *vfs.Caller, _ *vfs.File, p []byte, _ int64) (int, error) {
-	if k.sink != nil {
-		k.sink(append([]byte(nil), p...))
+	if k.log.sink != nil {
+		k.log.sink(append([]byte(nil), p...))
+	}
+	if k.log.ring != nil {
+		// "<N>" gives facility and level; without it LOG_USER|LOG_WARNING.
+		text, prio := string(p), 1<<3|4
+		if len(text) > 2 && text[0] == '<' {
+			if i := strings.IndexByte(text, '>'); i > 1 {
+				if n, err := strconv.Atoi(text[1:i]); err == nil && n >= 0 {
+					text, prio = text[i+1:], n
+					if prio>>3 == 0 {
+						prio |= 1 << 3 // userspace may not log as the kernel
+					}
+				}
+			}
+		}
+		var at time.Duration
+		if k.log.since != nil {
+			at = k.log.since()
+		}
+		k.log.ring.Add(prio, at, strings.TrimRight(text, "\n"))
 	}
 	return len(p), nil
 }
-func (k *kmsg) Seek(f *vfs.File, cur, off int64, w int) (int64, error) {
-	return memSeek(f, cur, off, w)
+
+func (k *kmsg) Readiness(_ *vfs.File, mask uint32) uint32 {
+	ev := uint32(abi.POLLOUT | abi.POLLWRNORM)
+	if k.log.ring != nil {
+		k.mu.Lock()
+		_, next := k.log.ring.Bounds()
+		if k.seq < next {
+			ev |= abi.POLLIN | abi.POLLRDNORM
+		}
+		k.mu.Unlock()
+	}
+	return ev & mask
+}
+
+func (k *kmsg) EventQueue() *vfs.Queue { return &k.log.q }
+
+// Seek: SEEK_SET 0 goes to the oldest record, SEEK_END and SEEK_DATA to
+// the next one to come.
+func (k *kmsg) Seek(f *vfs.File, cur, off int64, whence int) (int64, error) {
+	if off != 0 {
+		return 0, abi.ESPIPE
+	}
+	if k.log.ring == nil {
+		return 0, nil
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	first, next := k.log.ring.Bounds()
+	switch whence {
+	case abi.SEEK_SET:
+		k.seq = first
+	case abi.SEEK_END, abi.SEEK_DATA:
+		k.seq = next
+	default:
+		return 0, abi.EINVAL
+	}
+	return 0, nil
 }
 
 // Node is an entry of a device filesystem.

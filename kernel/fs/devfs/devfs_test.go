@@ -2,11 +2,13 @@ package devfs
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"time"
 
 	"aramid/kernel/abi"
 	"aramid/kernel/fs/tmpfs"
+	"aramid/kernel/klog"
 	"aramid/kernel/vfs"
 )
 
@@ -143,5 +145,49 @@ func TestRegistry(t *testing.T) {
 	}
 	if _, err := r.OpenDevice(nil, abi.S_IFCHR, abi.MakeDev(4, 64), nil, 0); err != nil {
 		t.Errorf("open = %v", err)
+	}
+}
+
+func TestKmsgRead(t *testing.T) {
+	reg := NewRegistry()
+	ring := klog.NewRing(16)
+	if err := RegisterMem(reg, MemOptions{Random: bytes.NewReader(nil), Log: ring,
+		Since: func() time.Duration { return 2 * time.Second }}); err != nil {
+		t.Fatal(err)
+	}
+	ring.Add(6, time.Second, "booted")
+	impl, err := reg.OpenDevice(nil, abi.S_IFCHR, abi.MakeDev(MemMajor, KmsgMinor), nil, abi.O_RDWR)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := vfs.NewFile(impl, nil, vfs.Path{}, abi.O_RDWR|abi.O_NONBLOCK)
+	defer f.DecRef()
+	if _, err := f.Write(nil, []byte("<27>systemd[1]: hello\\x\n")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 256)
+	var got []string
+	for {
+		n, err := f.Read(nil, buf)
+		if err == abi.EAGAIN {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, string(buf[:n]))
+	}
+	want := []string{"6,0,1000000,-;booted\n", "27,1,2000000,-;systemd[1]: hello\\x5cx\n"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("records %q, want %q", got, want)
+	}
+	if _, err := f.Read(nil, buf[:4]); err != abi.EAGAIN {
+		t.Errorf("read at the end: %v, want EAGAIN", err)
+	}
+	if _, err := f.Seek(0, abi.SEEK_SET); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Read(nil, buf[:4]); err != abi.EINVAL {
+		t.Errorf("short buffer: %v, want EINVAL", err)
 	}
 }

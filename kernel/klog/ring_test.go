@@ -1,0 +1,52 @@
+package klog
+
+import (
+	"testing"
+	"time"
+)
+
+func TestRing(t *testing.T) {
+	r := NewRing(3)
+	notified := 0
+	r.Notify = func() { notified++ }
+	if _, ch, err := r.Get(0); err != ErrNoRecord || ch == nil {
+		t.Fatalf("empty ring: %v", err)
+	}
+	for i, s := range []string{"a", "b", "c", "d"} {
+		r.Add(6, time.Duration(i)*time.Second, s)
+	}
+	if notified != 4 {
+		t.Errorf("notified %d times, want 4", notified)
+	}
+	if first, next := r.Bounds(); first != 1 || next != 4 {
+		t.Errorf("bounds = %d, %d; want 1, 4", first, next)
+	}
+	if _, _, err := r.Get(0); err != ErrOverrun {
+		t.Errorf("overwritten record: %v, want ErrOverrun", err)
+	}
+	for seq, want := range map[uint64]string{1: "b", 2: "c", 3: "d"} {
+		rec, _, err := r.Get(seq)
+		if err != nil || rec.Text != want || rec.Seq != seq {
+			t.Errorf("Get(%d) = %+v, %v; want %q", seq, rec, err, want)
+		}
+	}
+}
+
+func TestLoggerFeedsRing(t *testing.T) {
+	var out []byte
+	l := New(writerFunc(func(p []byte) (int, error) { out = append(out, p...); return len(p), nil }),
+		func() time.Duration { return 1500 * time.Millisecond })
+	l.Ring = NewRing(8)
+	l.Printf("hello %d", 7)
+	rec, _, err := l.Ring.Get(0)
+	if err != nil || rec.Text != "hello 7" || rec.Prio != 6 || rec.At != 1500*time.Millisecond {
+		t.Errorf("record = %+v, %v", rec, err)
+	}
+	if string(out) != "[    1.500000] hello 7\n" {
+		t.Errorf("console got %q", out)
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
