@@ -222,6 +222,7 @@ func (t *Task) Exec(img *ExecImage, hooks *FileHooks) error {
 	g.mu.Lock()
 	old := g.mm
 	g.setMMLocked(newMM)
+	g.deleteTimersLocked()
 	for i := range g.handlers {
 		if h := g.handlers[i].Handler; h != uint64(abi.SIG_IGN) {
 			g.handlers[i] = SigAction{}
@@ -401,6 +402,7 @@ func (t *Task) exitThread() {
 	g.mu.Lock()
 	m := g.mm
 	g.setMMLocked(nil)
+	g.deleteTimersLocked()
 	status := g.exitStatus
 	g.mu.Unlock()
 	if m != nil && !t.sharesMMLocked(m) {

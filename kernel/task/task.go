@@ -192,6 +192,9 @@ type ThreadGroup struct {
 
 	// itimer is ITIMER_REAL (alarm, setitimer).
 	itimer itimerState
+	// timers are the POSIX timers (timer_create), by id.
+	timers    map[int32]*posixTimer
+	nextTimer int32
 
 	// pdeathsig is sent when the parent exits (PR_SET_PDEATHSIG).
 	pdeathsig abi.Signal

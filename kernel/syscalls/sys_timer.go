@@ -1,0 +1,91 @@
+package syscalls
+
+import (
+	"encoding/binary"
+	"time"
+
+	"aramid/kernel/abi"
+	"aramid/kernel/task"
+)
+
+func init() {
+	partial("timer_create", "realtime, monotonic and boottime clocks (alarm variants too); CPU-time clocks: EINVAL", sysTimerCreate)
+	full("timer_settime", sysTimerSettime)
+	full("timer_gettime", func(s *System, t *task.Task, a Args) (uint64, error) {
+		v, i, err := t.TG().TimerGet(a.Int(0))
+		if err != nil {
+			return 0, err
+		}
+		return 0, writeItimerspec(t, a[1], i, v)
+	})
+	full("timer_getoverrun", func(s *System, t *task.Task, a Args) (uint64, error) {
+		n, err := t.TG().TimerOverrun(a.Int(0))
+		return uint64(n), err
+	})
+	full("timer_delete", func(s *System, t *task.Task, a Args) (uint64, error) {
+		return 0, t.TG().TimerDelete(a.Int(0))
+	})
+}
+
+// timerClock reports whether POSIX timers may use clock id.
+func timerClock(id int32) bool {
+	switch id {
+	case abi.CLOCK_REALTIME, abi.CLOCK_MONOTONIC, 7, 8, 9: // BOOTTIME, REALTIME_ALARM, BOOTTIME_ALARM
+		return true
+	}
+	return false
+}
+
+func sysTimerCreate(s *System, t *task.Task, a Args) (uint64, error) {
+	clk := a.Int(0)
+	if !timerClock(clk) {
+		return 0, abi.EINVAL
+	}
+	notify, signo, value, tid, useID := int32(task.SigevSignal), abi.SIGALRM, uint64(0), int32(0), true
+	if a[1] != 0 {
+		b := make([]byte, 20)
+		if err := t.MM().CopyIn(a[1], b); err != nil {
+			return 0, err
+		}
+		le := binary.LittleEndian
+		value, signo = le.Uint64(b[0:]), abi.Signal(int32(le.Uint32(b[8:])))
+		notify, tid, useID = int32(le.Uint32(b[12:])), int32(le.Uint32(b[16:])), false
+	}
+	id, err := t.TimerCreate(clk, notify, signo, value, tid, useID)
+	if err != nil {
+		return 0, err
+	}
+	if err := t.MM().WriteUint32(a[2], uint32(id)); err != nil {
+		t.TG().TimerDelete(id)
+		return 0, err
+	}
+	return 0, nil
+}
+
+func sysTimerSettime(s *System, t *task.Task, a Args) (uint64, error) {
+	const timerAbstime = 1
+	if a[1]&^timerAbstime != 0 {
+		return 0, abi.EINVAL
+	}
+	interval, value, err := readItimerspec(t, a[2])
+	if err != nil {
+		return 0, err
+	}
+	if a[1]&timerAbstime != 0 && value > 0 {
+		clk, err := t.TG().TimerClock(a.Int(0))
+		if err != nil {
+			return 0, err
+		}
+		now, _ := s.clock(clk, t)
+		// An absolute time already past fires at once.
+		value = max(value-now, time.Nanosecond)
+	}
+	ov, oi, err := t.TG().TimerSet(a.Int(0), value, interval)
+	if err != nil {
+		return 0, err
+	}
+	if a[3] != 0 {
+		return 0, writeItimerspec(t, a[3], oi, ov)
+	}
+	return 0, nil
+}
