@@ -111,6 +111,7 @@ type Inode struct {
 
 	watches Watches // inotify marks (notify.go), guarded by mu
 	flocks  *flocks // flock(2) locks (flock.go), created under mu
+	xattrs  map[string][]byte // extended attributes (xattr.go), guarded by mu
 }
 
 // NewInode returns an inode of fs with the given number, attributes and

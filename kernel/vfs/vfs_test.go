@@ -789,3 +789,41 @@ func TestFlock(t *testing.T) {
 		t.Fatal("blocking flock still waiting after the holder closed")
 	}
 }
+
+func TestXattr(t *testing.T) {
+	e := newEnv(t)
+	e.write("/f", "x")
+	in, err := e.v.InodeAt(e.root, e.fsc, nil, "/f", 0)
+	e.must(err)
+	steps := []struct {
+		name string
+		err  error
+	}{
+		{"set", in.SetXattr(e.root, "trusted.k", []byte("v1"), 0)},
+		{"create over existing", in.SetXattr(e.root, "trusted.k", []byte("v2"), vfs.XATTR_CREATE)},
+		{"replace missing", in.SetXattr(e.root, "trusted.z", nil, vfs.XATTR_REPLACE)},
+		{"user namespace", in.SetXattr(e.root, "user.k", nil, 0)},
+		{"trusted as user", in.SetXattr(e.user, "trusted.u", nil, 0)},
+		{"bad flags", in.SetXattr(e.root, "trusted.k", nil, 4)},
+	}
+	want := []error{nil, abi.EEXIST, abi.ENODATA, abi.EOPNOTSUPP, abi.EPERM, abi.EINVAL}
+	for i, s := range steps {
+		if s.err != want[i] {
+			t.Errorf("%s: %v, want %v", s.name, s.err, want[i])
+		}
+	}
+	if v, err := in.GetXattr(e.root, "trusted.k"); string(v) != "v1" || err != nil {
+		t.Errorf("get = %q, %v", v, err)
+	}
+	e.must(in.SetXattr(e.root, "security.a", []byte("s"), 0))
+	if l := string(in.ListXattr(e.root)); l != "security.a\x00trusted.k\x00" {
+		t.Errorf("list as root = %q", l)
+	}
+	if l := string(in.ListXattr(e.user)); l != "security.a\x00" {
+		t.Errorf("list as user = %q", l)
+	}
+	e.must(in.RemoveXattr(e.root, "trusted.k"))
+	if _, err := in.GetXattr(e.root, "trusted.k"); err != abi.ENODATA {
+		t.Errorf("get after remove: %v", err)
+	}
+}

@@ -475,3 +475,7 @@ func unlockPair(a, b *dir) {
 		b.mu.Unlock()
 	}
 }
+
+// SupportsXattr implements vfs.XattrFS: tmpfs keeps trusted.* and
+// security.* attributes.
+func (fs *FS) SupportsXattr() bool { return true }

@@ -1,0 +1,137 @@
+package vfs
+
+import (
+	"sort"
+	"strings"
+
+	"aramid/kernel/abi"
+)
+
+// Extended attributes, kept in memory on the inode for filesystems that
+// opt in (XattrFS). As on Linux 6.1's tmpfs, the trusted.* and security.*
+// namespaces are supported; user.* and the rest are EOPNOTSUPP.
+
+// XattrFS is implemented by filesystems whose inodes hold extended
+// attributes.
+type XattrFS interface {
+	SupportsXattr() bool
+}
+
+// setxattr(2) flags and limits.
+const (
+	XATTR_CREATE  = 1
+	XATTR_REPLACE = 2
+	xattrNameMax  = 255
+	xattrSizeMax  = 65536
+)
+
+func xattrCheck(c *Caller, in *Inode, name string, write bool) error {
+	if len(name) == 0 || len(name) > xattrNameMax {
+		return abi.ERANGE
+	}
+	fs, ok := in.FS.(XattrFS)
+	if !ok || !fs.SupportsXattr() {
+		return abi.EOPNOTSUPP
+	}
+	switch {
+	case strings.HasPrefix(name, "trusted."):
+		if !c.Root() {
+			return abi.EPERM
+		}
+	case strings.HasPrefix(name, "security."):
+		if write {
+			a := in.Attr()
+			if err := CheckPermission(&c.Creds, &a, MayWrite); err != nil && !isOwner(&c.Creds, &a) {
+				return err
+			}
+		}
+	default:
+		return abi.EOPNOTSUPP
+	}
+	return nil
+}
+
+// SetXattr implements setxattr(2) on in.
+func (in *Inode) SetXattr(c *Caller, name string, value []byte, flags int) error {
+	if flags&^(XATTR_CREATE|XATTR_REPLACE) != 0 {
+		return abi.EINVAL
+	}
+	if len(value) > xattrSizeMax {
+		return abi.E2BIG
+	}
+	if err := xattrCheck(c, in, name, true); err != nil {
+		return err
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	_, exists := in.xattrs[name]
+	switch {
+	case flags&XATTR_CREATE != 0 && exists:
+		return abi.EEXIST
+	case flags&XATTR_REPLACE != 0 && !exists:
+		return abi.ENODATA
+	}
+	if in.xattrs == nil {
+		in.xattrs = map[string][]byte{}
+	}
+	in.xattrs[name] = append([]byte(nil), value...)
+	return nil
+}
+
+// GetXattr implements getxattr(2) on in.
+func (in *Inode) GetXattr(c *Caller, name string) ([]byte, error) {
+	if err := xattrCheck(c, in, name, false); err != nil {
+		return nil, err
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	v, ok := in.xattrs[name]
+	if !ok {
+		return nil, abi.ENODATA
+	}
+	return append([]byte(nil), v...), nil
+}
+
+// ListXattr implements listxattr(2): the names c may see, each followed
+// by a NUL, sorted.
+func (in *Inode) ListXattr(c *Caller) []byte {
+	in.mu.Lock()
+	names := make([]string, 0, len(in.xattrs))
+	for n := range in.xattrs {
+		if strings.HasPrefix(n, "trusted.") && !c.Root() {
+			continue
+		}
+		names = append(names, n)
+	}
+	in.mu.Unlock()
+	sort.Strings(names)
+	var b []byte
+	for _, n := range names {
+		b = append(append(b, n...), 0)
+	}
+	return b
+}
+
+// RemoveXattr implements removexattr(2) on in.
+func (in *Inode) RemoveXattr(c *Caller, name string) error {
+	if err := xattrCheck(c, in, name, true); err != nil {
+		return err
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if _, ok := in.xattrs[name]; !ok {
+		return abi.ENODATA
+	}
+	delete(in.xattrs, name)
+	return nil
+}
+
+// InodeAt resolves path (relative to dir) to its inode for the *xattr
+// calls; flags may hold AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH.
+func (v *VFS) InodeAt(c *Caller, fsc *FSContext, dir *File, path string, flags uint32) (*Inode, error) {
+	p, err := v.lookupInode(c, fsc, dir, path, flags)
+	if err != nil {
+		return nil, err
+	}
+	return p.Inode, nil
+}
