@@ -126,7 +126,7 @@ func init() {
 		}
 		return secs, nil
 	})
-	partial("setitimer", "ITIMER_REAL; ITIMER_VIRTUAL and ITIMER_PROF are accepted and never fire", func(s *System, t *task.Task, a Args) (uint64, error) {
+	partial("setitimer", "ITIMER_VIRTUAL and ITIMER_PROF both count user time (system time is not accounted)", func(s *System, t *task.Task, a Args) (uint64, error) {
 		var val, intv time.Duration
 		if a[1] != 0 {
 			var err error
@@ -135,14 +135,17 @@ func init() {
 			}
 		}
 		var ov, oi time.Duration
-		if a[0] == 0 {
-			if a[1] != 0 {
-				ov, oi = t.TG().SetITimerReal(val, intv)
-			} else {
-				ov, oi = t.TG().ITimerReal()
-			}
-		} else if a[0] > 2 {
+		switch {
+		case a[0] > 2:
 			return 0, abi.EINVAL
+		case a[0] == 0 && a[1] != 0:
+			ov, oi = t.TG().SetITimerReal(val, intv)
+		case a[0] == 0:
+			ov, oi = t.TG().ITimerReal()
+		case a[1] != 0:
+			ov, oi = t.TG().SetITimerCPU(int(a[0]), val, intv)
+		default:
+			ov, oi = t.TG().ITimerCPU(int(a[0]))
 		}
 		if a[2] != 0 {
 			return 0, writeItimerval(t, a[2], oi, ov)
@@ -156,6 +159,8 @@ func init() {
 		var v, i time.Duration
 		if a[0] == 0 {
 			v, i = t.TG().ITimerReal()
+		} else {
+			v, i = t.TG().ITimerCPU(int(a[0]))
 		}
 		return 0, writeItimerval(t, a[1], i, v)
 	})

@@ -68,3 +68,69 @@ func (g *ThreadGroup) armItimerLocked() {
 		}
 	})
 }
+
+// CPU-time interval timers: ITIMER_VIRTUAL (1) and ITIMER_PROF (2) count
+// down with the process's CPU time and send SIGVTALRM and SIGPROF. Aramid
+// accounts only time in user mode, so both run down with user time.
+type cpuItimer struct {
+	remaining time.Duration // 0 disarmed
+	interval  time.Duration
+}
+
+// SetITimerCPU arms ITIMER_VIRTUAL or ITIMER_PROF and returns the previous
+// setting.
+func (g *ThreadGroup) SetITimerCPU(which int, value, interval time.Duration) (oldValue, oldInterval time.Duration) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	it := &g.cpuItimers[which-1]
+	oldValue, oldInterval = it.remaining, it.interval
+	it.remaining, it.interval = value, interval
+	armed := uint32(0)
+	for _, c := range g.cpuItimers {
+		if c.remaining > 0 {
+			armed = 1
+		}
+	}
+	g.cpuItimersArmed.Store(armed)
+	return
+}
+
+// ITimerCPU returns ITIMER_VIRTUAL's or ITIMER_PROF's setting.
+func (g *ThreadGroup) ITimerCPU(which int) (value, interval time.Duration) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	it := g.cpuItimers[which-1]
+	return it.remaining, it.interval
+}
+
+// chargeCPU runs the CPU itimers down by d of user time.
+func (g *ThreadGroup) chargeCPU(d time.Duration) {
+	if g.cpuItimersArmed.Load() == 0 || d <= 0 {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	armed := uint32(0)
+	for i := range g.cpuItimers {
+		it := &g.cpuItimers[i]
+		if it.remaining <= 0 {
+			continue
+		}
+		it.remaining -= d
+		if it.remaining <= 0 {
+			sig := abi.SIGVTALRM
+			if i == 1 {
+				sig = abi.SIGPROF
+			}
+			g.sendLocked(sigInfo{signo: sig, code: siKernel})
+			it.remaining = 0
+			if it.interval > 0 {
+				it.remaining = it.interval
+			}
+		}
+		if it.remaining > 0 {
+			armed = 1
+		}
+	}
+	g.cpuItimersArmed.Store(armed)
+}

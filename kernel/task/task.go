@@ -192,6 +192,10 @@ type ThreadGroup struct {
 
 	// itimer is ITIMER_REAL (alarm, setitimer).
 	itimer itimerState
+	// cpuItimers are ITIMER_VIRTUAL and ITIMER_PROF; cpuItimersArmed says
+	// whether either runs, so charging CPU time is free otherwise.
+	cpuItimers      [2]cpuItimer
+	cpuItimersArmed atomic.Uint32
 	// timers are the POSIX timers (timer_create), by id.
 	timers    map[int32]*posixTimer
 	nextTimer int32
@@ -454,7 +458,9 @@ func (t *Task) run() {
 		t.Ctx.SetIDs(t.tg.ID, t.ID)
 		start := t.k.Monotonic()
 		ev := t.Ctx.Switch(t.MM().PageTable())
-		t.cpuTime.Add(int64(t.k.Monotonic() - start))
+		user := t.k.Monotonic() - start
+		t.cpuTime.Add(int64(user))
+		t.tg.chargeCPU(user)
 		switch ev.Kind {
 		case machine.EventSyscall:
 			t.k.Dispatch(t)
