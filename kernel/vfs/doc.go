@@ -52,13 +52,14 @@
 //
 // # Not implemented
 //
-// O_TMPFILE (EOPNOTSUPP), mandatory/advisory locks, extended attributes,
-// ACLs, capabilities other than root's (UID 0 is treated as holding
-// CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER and CAP_CHOWN), mount
-// propagation (MS_SHARED/MS_SLAVE/MS_PRIVATE are accepted and recorded,
-// nothing propagates), MS_MOVE (EINVAL), umount of a busy mount is not
-// detected through open files (only child mounts make it EBUSY), atime
-// updates on read (noatime behaviour), clearing of set-user-ID bits on
-// write, FIFOs unless a FIFOOpener is installed (EOPNOTSUPP), sockets in the
-// filesystem (ENXIO on open, as Linux without a listener).
+// POSIX record locks (fcntl F_SETLK; flock(2) is in flock.go), ACLs and
+// the user.* and system.* extended-attribute namespaces, capabilities other
+// than root's (UID 0 is treated as holding CAP_DAC_OVERRIDE,
+// CAP_DAC_READ_SEARCH, CAP_FOWNER and CAP_CHOWN), mount propagation
+// (MS_SHARED/MS_SLAVE/MS_PRIVATE are accepted and recorded, nothing
+// propagates), MS_MOVE (EINVAL), a working directory keeping a mount busy
+// (open files do), atime updates on read (noatime behaviour), clearing of
+// set-user-ID bits on write, FIFOs unless a FIFOOpener is installed
+// (EOPNOTSUPP), sockets in the filesystem (ENXIO on open, as Linux without
+// a listener).
 package vfs

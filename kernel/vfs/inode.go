@@ -109,9 +109,23 @@ type Inode struct {
 	parent *Inode // directories: the containing directory
 	name   string // directories: the name in parent
 
-	watches Watches // inotify marks (notify.go), guarded by mu
-	flocks  *flocks // flock(2) locks (flock.go), created under mu
+	watches Watches           // inotify marks (notify.go), guarded by mu
+	flocks  *flocks           // flock(2) locks (flock.go), created under mu
 	xattrs  map[string][]byte // extended attributes (xattr.go), guarded by mu
+	// linkable marks an O_TMPFILE file that linkat may still name.
+	linkable bool
+}
+
+func (in *Inode) tmpfileLinkable() bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.linkable
+}
+
+func (in *Inode) setTmpfileLinkable(v bool) {
+	in.mu.Lock()
+	in.linkable = v
+	in.mu.Unlock()
 }
 
 // NewInode returns an inode of fs with the given number, attributes and

@@ -2,6 +2,8 @@ package vfs
 
 import (
 	"aramid/kernel/abi"
+	"fmt"
+	"sync/atomic"
 )
 
 // The operations below implement the path-based system calls. dir is the
@@ -88,7 +90,7 @@ func dirOps(p Path) (DirOps, error) {
 // OpenAt implements openat(2). mode is used with O_CREAT.
 func (v *VFS) OpenAt(c *Caller, fsc *FSContext, dir *File, path string, flags, mode uint32) (*File, error) {
 	if flags&abi.O_TMPFILE == abi.O_TMPFILE {
-		return nil, abi.EOPNOTSUPP
+		return v.openTmpfile(c, fsc, dir, path, flags, mode)
 	}
 	if flags&abi.O_PATH != 0 {
 		flags &= abi.O_PATH | abi.O_DIRECTORY | abi.O_NOFOLLOW | abi.O_CLOEXEC
@@ -447,14 +449,61 @@ func (v *VFS) LinkAt(c *Caller, fsc *FSContext, olddir *File, oldpath string, ne
 	if err := mayModifyDir(c, d); err != nil {
 		return err
 	}
-	if a := old.Inode.Attr(); a.Nlink == 0 {
+	if a := old.Inode.Attr(); a.Nlink == 0 && !old.Inode.tmpfileLinkable() {
 		return abi.ENOENT
 	}
 	ops, err := dirOps(d)
 	if err != nil {
 		return err
 	}
-	return notifyLink(d.Inode, last, old.Inode, ops.Link(d.Inode, last, old.Inode))
+	err = ops.Link(d.Inode, last, old.Inode)
+	if err == nil {
+		old.Inode.setTmpfileLinkable(false)
+	}
+	return notifyLink(d.Inode, last, old.Inode, err)
+}
+
+var tmpfileSeq atomic.Uint64
+
+// openTmpfile implements O_TMPFILE: a regular file created in the
+// directory at path with no name (link count 0), which linkat may name
+// later unless O_EXCL was given.
+func (v *VFS) openTmpfile(c *Caller, fsc *FSContext, dir *File, path string, flags, mode uint32) (*File, error) {
+	if acc := flags & abi.O_ACCMODE; acc != abi.O_WRONLY && acc != abi.O_RDWR {
+		return nil, abi.EINVAL
+	}
+	flags &^= abi.O_TMPFILE | abi.O_CREAT
+	s, err := start(fsc, dir, path)
+	if err != nil {
+		return nil, err
+	}
+	v.mu.Lock()
+	w := v.walker(c, fsc)
+	dp, err := v.openExisting(w, s, path, abi.O_DIRECTORY)
+	if err == nil && !dp.Inode.IsDir() {
+		err = abi.ENOTDIR
+	}
+	if err == nil {
+		err = mayModifyDir(c, dp)
+	}
+	var d DirOps
+	if err == nil {
+		d, err = dirOps(dp)
+	}
+	var in *Inode
+	if err == nil {
+		name := fmt.Sprintf(".#tmpfile.%d", tmpfileSeq.Add(1))
+		in, err = d.Create(dp.Inode, name, newArgs(c, dp.Inode, abi.S_IFREG|mode&0o7777&^fsc.Umask()))
+		if err == nil {
+			err = d.Remove(dp.Inode, name, in)
+		}
+	}
+	v.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	in.setTmpfileLinkable(flags&abi.O_EXCL == 0)
+	return v.open(c, Path{dp.Mount, in}, Path{}, "", flags&^abi.O_EXCL, true)
 }
 
 // UnlinkAt implements unlinkat(2) (rmdir with AT_REMOVEDIR).
