@@ -43,8 +43,19 @@ func RunKernel(ctx context.Context, k Kernel, names []string, bc BootConfig, boo
 	}
 	out := make([]*Outcome, len(names))
 	start := 0
+	retried := false
 	for n := 0; start < len(names); n++ {
 		p, res, err := bootOnce(ctx, k, n, start, bc, boot)
+		if !p.RunnerSeen && p.Panic == "" && !retried && ctx.Err() == nil {
+			// A boot that died before PID 1 ran (once in CI: a silent exit
+			// during early boot) gets one more try, announced, so a rare
+			// early-boot failure shows up without sinking the whole suite.
+			// A second failure is reported as the crash it is.
+			retried = true
+			progressf(bc.Progress, "contracts: %s boot %d died before the runner started (%s); booting once more (QEMU CPU log in %s)\n",
+				k.Name, n, bootSummary(p, res, err), bc.LogDir)
+			continue
+		}
 		for idx, o := range p.Outcomes {
 			if idx >= 0 && idx < len(out) && o.End != "" {
 				out[idx] = o
