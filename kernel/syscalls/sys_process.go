@@ -295,6 +295,10 @@ func sysUname(s *System, t *task.Task, a Args) (uint64, error) {
 }
 
 func sysGetrandom(s *System, t *task.Task, a Args) (uint64, error) {
+	const nonblock, random, insecure = 1, 2, 4
+	if fl := a[2]; fl&^(nonblock|random|insecure) != 0 || fl&(random|insecure) == random|insecure {
+		return 0, abi.EINVAL
+	}
 	n := a[1]
 	if n > 1<<25 {
 		n = 1 << 25

@@ -76,6 +76,9 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 		}
 		return tmpfs.New(o), nil
 	})
+	if err := setupPtys(devs, v, clock, func(pgid int32, sig abi.Signal) { k.SendToGroup(pgid, sig) }); err != nil {
+		return err
+	}
 	v.RegisterFilesystem("devtmpfs", func(source string, flags uint32, data string) (vfs.Filesystem, error) {
 		return devfs.New(clock, abi.MakeDev(0, nextAnonDev()), devfs.StandardNodes)
 	})
@@ -292,4 +295,45 @@ type randomReader struct{}
 func (randomReader) Read(p []byte) (int, error) {
 	nucleus.Random(p)
 	return len(p), nil
+}
+
+// setupPtys makes /dev/ptmx hand out pseudo-terminals whose slaves appear
+// in the devpts filesystem (one instance, however often it is mounted, as
+// Linux's without newinstance).
+func setupPtys(devs *devfs.Registry, v *vfs.VFS, clock func() time.Time, signal func(int32, abi.Signal)) error {
+	pts := tmpfs.New(tmpfs.Options{Clock: clock, Dev: abi.MakeDev(0, nextAnonDev()), Mode: 0o755,
+		Name: "devpts", Magic: 0x1cd1})
+	root := pts.Root()
+	dir := root.Ops.(vfs.DirOps)
+	if _, err := dir.Create(root, "ptmx", vfs.CreateArgs{Mode: abi.S_IFCHR | 0o666,
+		Rdev: abi.MakeDev(devfs.TTYAuxMajor, devfs.PtmxMinor)}); err != nil {
+		return err
+	}
+	ptys := tty.NewPtys(tty.Options{Signal: signal})
+	ptys.Created = func(p *tty.Pty) error {
+		name := strconv.Itoa(p.Index)
+		if err := devs.RegisterChar(devfs.PtySlaveMajor, uint32(p.Index), devfs.DeviceFunc(p.OpenSlave)); err != nil {
+			return err
+		}
+		_, err := dir.Create(root, name, vfs.CreateArgs{Mode: abi.S_IFCHR | 0o620, GID: 5, // tty
+			Rdev: abi.MakeDev(devfs.PtySlaveMajor, uint32(p.Index))})
+		if err != nil {
+			devs.UnregisterChar(devfs.PtySlaveMajor, uint32(p.Index))
+		}
+		return err
+	}
+	ptys.Released = func(p *tty.Pty) {
+		name := strconv.Itoa(p.Index)
+		if in, err := dir.Lookup(root, name); err == nil {
+			dir.Remove(root, name, in)
+		}
+		devs.UnregisterChar(devfs.PtySlaveMajor, uint32(p.Index))
+	}
+	if err := devs.RegisterChar(devfs.TTYAuxMajor, devfs.PtmxMinor, ptys); err != nil {
+		return err
+	}
+	v.RegisterFilesystem("devpts", func(source string, flags uint32, data string) (vfs.Filesystem, error) {
+		return pts, nil
+	})
+	return nil
 }

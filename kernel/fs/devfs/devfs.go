@@ -60,6 +60,13 @@ func (r *Registry) RegisterChar(major, minor uint32, d Device) error {
 	return r.register(devKey{abi.S_IFCHR, major, minor}, d)
 }
 
+// UnregisterChar removes a character device (a pty slave going away).
+func (r *Registry) UnregisterChar(major, minor uint32) {
+	r.mu.Lock()
+	delete(r.devs, devKey{abi.S_IFCHR, major, minor})
+	r.mu.Unlock()
+}
+
 // RegisterBlock registers a block device; EBUSY if the number is taken.
 func (r *Registry) RegisterBlock(major, minor uint32, d Device) error {
 	return r.register(devKey{abi.S_IFBLK, major, minor}, d)
@@ -97,9 +104,11 @@ const (
 	URandomMinor = 9
 	KmsgMinor    = 11
 
-	TTYAuxMajor  = 5
-	TTYMinor     = 0
-	ConsoleMinor = 1
+	TTYAuxMajor   = 5
+	PtmxMinor     = 2
+	PtySlaveMajor = 136 // /dev/pts/N is 136:N
+	TTYMinor      = 0
+	ConsoleMinor  = 1
 
 	TTYMajor   = 4
 	TTYS0Minor = 64
@@ -353,6 +362,7 @@ var StandardNodes = []Node{
 	{Name: "tty", Mode: abi.S_IFCHR | 0o666, Major: TTYAuxMajor, Minor: TTYMinor},
 	{Name: "console", Mode: abi.S_IFCHR | 0o600, Major: TTYAuxMajor, Minor: ConsoleMinor},
 	{Name: "ttyS0", Mode: abi.S_IFCHR | 0o660, Major: TTYMajor, Minor: TTYS0Minor},
+	{Name: "ptmx", Mode: abi.S_IFCHR | 0o666, Major: TTYAuxMajor, Minor: PtmxMinor},
 	{Name: "pts", Mode: abi.S_IFDIR | 0o755},
 	{Name: "shm", Mode: abi.S_IFDIR | 0o1777},
 	{Name: "fd", Mode: abi.S_IFLNK | 0o777, Target: "/proc/self/fd"},
