@@ -59,7 +59,7 @@ func init() {
 
 	// Memory.
 	full("brk", func(s *System, t *task.Task, a Args) (uint64, error) { return t.MM().Brk(a[0]), nil })
-	partial("mmap", "anonymous (private and shared) and private file mappings; shared writable file mappings: ENODEV", sysMmap)
+	partial("mmap", "anonymous and file mappings, private and shared (shared writable file mappings on tmpfs); MAP_POPULATE/MAP_LOCKED prefault; no huge pages", sysMmap)
 	full("munmap", func(s *System, t *task.Task, a Args) (uint64, error) { return 0, t.MM().Munmap(a[0], a[1]) })
 	full("mprotect", func(s *System, t *task.Task, a Args) (uint64, error) {
 		if a[2]&^7 != 0 {
@@ -510,6 +510,7 @@ func sysMmap(s *System, t *task.Task, a Args) (uint64, error) {
 		mapShared, mapPrivate, mapSharedValidate = 0x1, 0x2, 0x3
 		mapFixed, mapAnon                        = 0x10, 0x20
 		mapGrowsdown, mapFixedNoreplace          = 0x100, 0x100000
+		mapLocked, mapPopulate                   = 0x2000, 0x8000
 	)
 	flags := a[3]
 	typ := flags & 0xf
@@ -524,5 +525,9 @@ func sysMmap(s *System, t *task.Task, a Args) (uint64, error) {
 			return 0, err
 		}
 	}
-	return t.MM().Mmap(o)
+	addr, err := t.MM().Mmap(o)
+	if err == nil && flags&(mapPopulate|mapLocked) != 0 {
+		t.MM().Populate(addr, a[1]) // best effort, as Linux: the mapping stands
+	}
+	return addr, err
 }
