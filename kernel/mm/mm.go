@@ -490,11 +490,25 @@ func (m *MM) Madvise(addr, length uint64, advice int) error {
 // growing in place when the space after is free, and moving
 // (MREMAP_MAYMOVE) by remapping the pages.
 func (m *MM) Mremap(old, oldLen, newLen uint64, mayMove bool) (uint64, error) {
+	return m.mremap(old, oldLen, newLen, mayMove, 0, false)
+}
+
+// MremapFixed implements mremap with MREMAP_MAYMOVE|MREMAP_FIXED: the
+// mapping moves to dst, replacing whatever was mapped there.
+func (m *MM) MremapFixed(old, oldLen, newLen, dst uint64) (uint64, error) {
+	return m.mremap(old, oldLen, newLen, true, dst, true)
+}
+
+func (m *MM) mremap(old, oldLen, newLen uint64, mayMove bool, dst uint64, fixed bool) (uint64, error) {
 	if old&pageMask != 0 || newLen == 0 {
 		return 0, errInval
 	}
 	oldLen = (oldLen + pageMask) &^ pageMask
 	newLen = (newLen + pageMask) &^ pageMask
+	if fixed && (dst&pageMask != 0 || dst+newLen > UserTop || dst+newLen < dst ||
+		dst < old+oldLen && old < dst+newLen) {
+		return 0, errInval
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	i := m.find(old)
@@ -503,6 +517,12 @@ func (m *MM) Mremap(old, oldLen, newLen uint64, mayMove bool) (uint64, error) {
 	}
 	v := m.vmas[i]
 	switch {
+	case fixed:
+		if newLen < oldLen {
+			m.removeRange(old+newLen, old+oldLen)
+			oldLen = newLen
+		}
+		m.removeRange(dst, dst+newLen)
 	case newLen <= oldLen:
 		m.removeRange(old+newLen, old+oldLen)
 		return old, nil
@@ -511,10 +531,11 @@ func (m *MM) Mremap(old, oldLen, newLen uint64, mayMove bool) (uint64, error) {
 		return old, nil
 	case !mayMove:
 		return 0, errNoMem
-	}
-	dst, ok := m.findGap(newLen, mmapTop)
-	if !ok {
-		return 0, errNoMem
+	default:
+		var ok bool
+		if dst, ok = m.findGap(newLen, mmapTop); !ok {
+			return 0, errNoMem
+		}
 	}
 	m.split(old)
 	m.split(old + oldLen)

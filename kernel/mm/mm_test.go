@@ -401,3 +401,38 @@ func TestCompareAndSwapUint32(t *testing.T) {
 		t.Error("CAS on unmapped memory succeeded")
 	}
 }
+
+func TestMremapFixed(t *testing.T) {
+	m, _, _ := newMM(t)
+	src, err := m.Mmap(MapOpts{Length: 2 * pageSize, Perm: rw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	e(m.CopyOut(src, []byte("moved")))
+	const dst = 0x300000000000
+	_, err = m.Mmap(MapOpts{Addr: dst, Length: pageSize, Perm: machine.Read, Fixed: true})
+	e(err)
+	if _, err := m.MremapFixed(src, 2*pageSize, 2*pageSize, src+pageSize); err != abi.EINVAL {
+		t.Errorf("overlapping destination: %v, want EINVAL", err)
+	}
+	got, err := m.MremapFixed(src, 2*pageSize, 3*pageSize, dst)
+	if err != nil || got != dst {
+		t.Fatalf("MremapFixed = %#x, %v", got, err)
+	}
+	buf := make([]byte, 5)
+	if err := m.CopyIn(dst, buf); err != nil || string(buf) != "moved" {
+		t.Errorf("content at destination %q, %v", buf, err)
+	}
+	if err := m.CopyOut(dst+2*pageSize, []byte{1}); err != nil {
+		t.Errorf("grown page (replacing the read-only mapping) not writable: %v", err)
+	}
+	if m.Mapped(src, pageSize) {
+		t.Error("source still mapped")
+	}
+}

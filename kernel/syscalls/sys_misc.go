@@ -67,13 +67,16 @@ func init() {
 		}
 		return 0, t.MM().Mprotect(a[0], a[1], protPerm(a[2]))
 	})
-	partial("mremap", "shrink, grow in place, MREMAP_MAYMOVE; no MREMAP_FIXED", func(s *System, t *task.Task, a Args) (uint64, error) {
+	partial("mremap", "shrink, grow in place, MREMAP_MAYMOVE, MREMAP_FIXED; no MREMAP_DONTUNMAP", func(s *System, t *task.Task, a Args) (uint64, error) {
 		const mayMove, fixed, dontUnmap = 1, 2, 4
 		if a[3]&^(mayMove|fixed|dontUnmap) != 0 || a[3]&fixed != 0 && a[3]&mayMove == 0 {
 			return 0, abi.EINVAL
 		}
-		if a[3]&(fixed|dontUnmap) != 0 {
+		if a[3]&dontUnmap != 0 {
 			return 0, abi.EOPNOTSUPP
+		}
+		if a[3]&fixed != 0 {
+			return t.MM().MremapFixed(a[0], a[1], a[2], a[4])
 		}
 		return t.MM().Mremap(a[0], a[1], a[2], a[3]&mayMove != 0)
 	})

@@ -5,8 +5,11 @@
 
 int main(void)
 {
-	char *p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/* Three pages, the last given back, so the page after p's two is
+	 * free whatever the kernel's placement policy. */
+	char *p = mmap(NULL, 12288, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK(p != MAP_FAILED);
+	SYS(munmap(p + 8192, 4096));
 	/* Block growth: map the page right after it. */
 	char *blk = mmap(p + 8192, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	CHECK(blk == p + 8192);
