@@ -129,9 +129,7 @@ func init() {
 		if err := t.MM().CopyIn(a[0], b); err != nil {
 			return 0, err
 		}
-		s.mu.Lock()
-		s.domainname = string(b)
-		s.mu.Unlock()
+		s.setDomainnameOf(t, string(b))
 		return 0, nil
 	})
 }

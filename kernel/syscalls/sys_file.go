@@ -63,6 +63,7 @@ func New(k *task.Kernel, c Config) *System {
 			} else {
 				child.FS = pfs.Fork()
 			}
+			child.UTS = parent.UTS
 		},
 		Exec: func(g *task.ThreadGroup) { g.Files.(*vfs.FDTable).CloseOnExec() },
 		Exit: func(g *task.ThreadGroup) {
@@ -87,7 +88,7 @@ func (s *System) filesShared(g *task.ThreadGroup, ft *vfs.FDTable) bool {
 }
 
 func (s *System) fileHooks() *task.FileHooks { return &s.files.hooks }
-func (s *System) hostname() string           { return s.files.hostname }
+func (s *System) hostname() string           { return s.files.hostname } // the initial UTS namespace's
 func (s *System) random(b []byte)            { s.files.random(b) }
 
 // Hostname returns the host name (uname's nodename).
@@ -471,7 +472,7 @@ func init() {
 		if err := t.MM().CopyIn(a[0], b); err != nil {
 			return 0, err
 		}
-		s.SetHostname(string(b))
+		s.setHostnameOf(t, string(b))
 		return 0, nil
 	})
 	partial("sendfile", "a read/write loop through a kernel buffer", sysSendfile)

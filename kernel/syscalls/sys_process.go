@@ -280,13 +280,11 @@ func sysArchPrctl(s *System, t *task.Task, a Args) (uint64, error) {
 const Release = "6.1.0-aramid"
 
 func sysUname(s *System, t *task.Task, a Args) (uint64, error) {
-	s.mu.Lock()
-	domain := s.domainname
-	s.mu.Unlock()
+	domain := s.domainnameOf(t)
 	if domain == "" {
 		domain = "(none)"
 	}
-	fields := []string{"Linux", s.hostname(), Release, "#1 SMP Aramid", "x86_64", domain}
+	fields := []string{"Linux", s.hostnameOf(t), Release, "#1 SMP Aramid", "x86_64", domain}
 	b := make([]byte, 65*6)
 	for i, f := range fields {
 		copy(b[i*65:i*65+64], f)

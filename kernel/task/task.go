@@ -178,6 +178,7 @@ type ThreadGroup struct {
 	// file layer (set by package syscalls, which knows the concrete types).
 	Files any
 	FS    any
+	UTS   any // the UTS namespace (hostname, domain name); package syscalls owns it
 
 	startTime time.Duration
 	limits    [NumRlimits]Rlimit

@@ -1,0 +1,120 @@
+package syscalls
+
+import (
+	"sync"
+
+	"aramid/kernel/abi"
+	"aramid/kernel/task"
+	"aramid/kernel/vfs"
+)
+
+// Namespaces. Only the UTS namespace exists as an object: a process that
+// unshares it gets its own host and domain name. Other namespace flags are
+// refused (EINVAL) rather than pretended.
+
+// utsNS is a UTS namespace.
+type utsNS struct {
+	mu                   sync.Mutex
+	hostname, domainname string
+}
+
+// uts returns t's UTS namespace; nil means the initial one, whose names
+// live in System.
+func uts(t *task.Task) *utsNS {
+	u, _ := t.TG().UTS.(*utsNS)
+	return u
+}
+
+// hostnameOf and domainnameOf answer uname for t.
+func (s *System) hostnameOf(t *task.Task) string {
+	if u := uts(t); u != nil {
+		u.mu.Lock()
+		defer u.mu.Unlock()
+		return u.hostname
+	}
+	return s.hostname()
+}
+
+func (s *System) domainnameOf(t *task.Task) string {
+	if u := uts(t); u != nil {
+		u.mu.Lock()
+		defer u.mu.Unlock()
+		return u.domainname
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.domainname
+}
+
+func (s *System) setHostnameOf(t *task.Task, h string) {
+	if u := uts(t); u != nil {
+		u.mu.Lock()
+		u.hostname = h
+		u.mu.Unlock()
+		return
+	}
+	s.SetHostname(h)
+}
+
+func (s *System) setDomainnameOf(t *task.Task, d string) {
+	if u := uts(t); u != nil {
+		u.mu.Lock()
+		u.domainname = d
+		u.mu.Unlock()
+		return
+	}
+	s.mu.Lock()
+	s.domainname = d
+	s.mu.Unlock()
+}
+
+// Clone and unshare flags.
+const (
+	cloneVM        = 0x100
+	cloneFS        = 0x200
+	cloneFiles     = 0x400
+	cloneSighand   = 0x800
+	cloneThread    = 0x10000
+	cloneNewNS     = 0x20000
+	cloneSysvsem   = 0x40000
+	cloneNewCgroup = 0x02000000
+	cloneNewUTS    = 0x04000000
+	cloneNewIPC    = 0x08000000
+	cloneNewUser   = 0x10000000
+	cloneNewPID    = 0x20000000
+	cloneNewNet    = 0x40000000
+	cloneNewTime   = 0x80
+)
+
+func init() {
+	partial("unshare", "CLONE_NEWUTS, CLONE_FILES, CLONE_FS, CLONE_SYSVSEM; other namespaces: EINVAL", sysUnshare)
+}
+
+func sysUnshare(s *System, t *task.Task, a Args) (uint64, error) {
+	flags := a[0]
+	known := uint64(cloneVM | cloneFS | cloneFiles | cloneSighand | cloneThread | cloneNewNS | cloneSysvsem |
+		cloneNewCgroup | cloneNewUTS | cloneNewIPC | cloneNewUser | cloneNewPID | cloneNewNet | cloneNewTime)
+	if flags&^known != 0 {
+		return 0, abi.EINVAL
+	}
+	if flags&(cloneNewNS|cloneNewCgroup|cloneNewIPC|cloneNewUser|cloneNewPID|cloneNewNet|cloneNewTime) != 0 {
+		return 0, abi.EINVAL // not implemented: no such namespaces
+	}
+	g := t.TG()
+	if flags&(cloneVM|cloneSighand|cloneThread) != 0 && len(g.Tasks()) > 1 {
+		return 0, abi.EINVAL
+	}
+	if flags&cloneNewUTS != 0 {
+		if g.Creds().EUID != 0 {
+			return 0, abi.EPERM
+		}
+		g.UTS = &utsNS{hostname: s.hostnameOf(t), domainname: s.domainnameOf(t)}
+	}
+	if flags&cloneFiles != 0 {
+		g.Files = g.Files.(*vfs.FDTable).Fork()
+	}
+	if flags&cloneFS != 0 {
+		g.FS = g.FS.(*vfs.FSContext).Fork()
+	}
+	return 0, nil
+}
