@@ -527,16 +527,7 @@ func (s *System) rw(t *task.Task, fd int32, buf, n uint64, off int64, write bool
 		if err := m.CopyIn(buf, b); err != nil {
 			return 0, err
 		}
-		var w int
-		if off >= 0 {
-			w, err = f.Pwrite(c, b, off)
-		} else {
-			w, err = f.Write(c, b)
-		}
-		if w > 0 {
-			return uint64(w), nil
-		}
-		return 0, err
+		return writeOut(c, f, b, off)
 	}
 	if n > 0 {
 		if n = m.WritablePrefix(buf, n); n == 0 {
@@ -588,25 +579,25 @@ const gatherWriteMax = 64 << 10
 // datagram is one unit, and a pipe write of at most PIPE_BUF bytes stays
 // atomic. A buffer that cannot be read ends the gathering; the bytes before
 // it are still written. ok is false for vectors too large to gather.
-func (s *System) gatherWrite(t *task.Task, fd int32, raw []byte, cnt uint64, off int64) (n uint64, err error, ok bool) {
+func (s *System) gatherWrite(t *task.Task, fd int32, raw []byte, cnt uint64, off int64) (n uint64, ok bool, err error) {
 	var total uint64
 	for i := uint64(0); i < cnt; i++ {
 		l := binary.LittleEndian.Uint64(raw[16*i+8:])
 		if int64(l) < 0 {
-			return 0, abi.EINVAL, true
+			return 0, true, abi.EINVAL
 		}
 		total += l
 		if total > gatherWriteMax {
-			return 0, nil, false
+			return 0, false, nil
 		}
 	}
 	f, err := fds(t).Get(fd)
 	if err != nil {
-		return 0, err, true
+		return 0, true, err
 	}
 	defer f.DecRef()
 	if !f.Writable() {
-		return 0, abi.EBADF, true
+		return 0, true, abi.EBADF
 	}
 	buf := make([]byte, 0, total)
 	m := t.MM()
@@ -619,29 +610,36 @@ func (s *System) gatherWrite(t *task.Task, fd int32, raw []byte, cnt uint64, off
 		chunk := buf[len(buf) : len(buf)+int(l)]
 		if cerr := m.CopyIn(base, chunk); cerr != nil {
 			if len(buf) == 0 {
-				return 0, cerr, true
+				return 0, true, cerr
 			}
 			break
 		}
 		buf = buf[:len(buf)+int(l)]
 	}
 	if len(buf) == 0 {
-		return 0, nil, true
+		return 0, true, nil
 	}
 	if err := s.sealCheck(f, true, writeEnd(f, off, uint64(len(buf)))); err != nil {
-		return 0, err, true
+		return 0, true, err
 	}
-	c := s.caller(t)
+	n, err = writeOut(s.caller(t), f, buf, off)
+	return n, true, err
+}
+
+// writeOut writes b at off (-1: the file position) and reports a partial
+// write as a success, as write(2) does.
+func writeOut(c *vfs.Caller, f *vfs.File, b []byte, off int64) (uint64, error) {
 	var w int
+	var err error
 	if off >= 0 {
-		w, err = f.Pwrite(c, buf, off)
+		w, err = f.Pwrite(c, b, off)
 	} else {
-		w, err = f.Write(c, buf)
+		w, err = f.Write(c, b)
 	}
 	if w > 0 {
-		return uint64(w), nil, true
+		return uint64(w), nil
 	}
-	return 0, err, true
+	return 0, err
 }
 
 func (s *System) rwv(t *task.Task, fd int32, iov, cnt uint64, off int64, write bool) (uint64, error) {
@@ -654,7 +652,7 @@ func (s *System) rwv(t *task.Task, fd int32, iov, cnt uint64, off int64, write b
 		return 0, err
 	}
 	if write {
-		if n, err, ok := s.gatherWrite(t, fd, raw, cnt, off); ok {
+		if n, ok, err := s.gatherWrite(t, fd, raw, cnt, off); ok {
 			return n, err
 		}
 	}
