@@ -68,16 +68,23 @@ func xattrName(t *task.Task, addr uint64) (string, error) {
 	return name, err
 }
 
-func (s *System) setxattr(t *task.Task, how xattrTarget, a Args) (uint64, error) {
+// xattrNamed resolves the target and the attribute name, the first two
+// arguments of set/get/removexattr.
+func (s *System) xattrNamed(t *task.Task, how xattrTarget, a Args) (*vfs.Inode, string, error) {
 	in, err := s.xattrInode(t, how, a[0])
 	if err != nil {
-		return 0, err
+		return nil, "", err
 	}
 	name, err := xattrName(t, a[1])
+	return in, name, err
+}
+
+func (s *System) setxattr(t *task.Task, how xattrTarget, a Args) (uint64, error) {
+	in, name, err := s.xattrNamed(t, how, a)
 	if err != nil {
 		return 0, err
 	}
-	if a[3] > 65536 {
+	if a[3] > vfs.XattrSizeMax {
 		return 0, abi.E2BIG
 	}
 	value := make([]byte, a[3])
@@ -88,11 +95,7 @@ func (s *System) setxattr(t *task.Task, how xattrTarget, a Args) (uint64, error)
 }
 
 func (s *System) getxattr(t *task.Task, how xattrTarget, a Args) (uint64, error) {
-	in, err := s.xattrInode(t, how, a[0])
-	if err != nil {
-		return 0, err
-	}
-	name, err := xattrName(t, a[1])
+	in, name, err := s.xattrNamed(t, how, a)
 	if err != nil {
 		return 0, err
 	}
@@ -112,11 +115,7 @@ func (s *System) listxattr(t *task.Task, how xattrTarget, a Args) (uint64, error
 }
 
 func (s *System) removexattr(t *task.Task, how xattrTarget, a Args) (uint64, error) {
-	in, err := s.xattrInode(t, how, a[0])
-	if err != nil {
-		return 0, err
-	}
-	name, err := xattrName(t, a[1])
+	in, name, err := s.xattrNamed(t, how, a)
 	if err != nil {
 		return 0, err
 	}

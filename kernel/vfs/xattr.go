@@ -22,7 +22,7 @@ const (
 	XATTR_CREATE  = 1
 	XATTR_REPLACE = 2
 	xattrNameMax  = 255
-	xattrSizeMax  = 65536
+	XattrSizeMax  = 65536 // largest value (E2BIG beyond)
 )
 
 func xattrCheck(c *Caller, in *Inode, name string, write bool) error {
@@ -56,7 +56,7 @@ func (in *Inode) SetXattr(c *Caller, name string, value []byte, flags int) error
 	if flags&^(XATTR_CREATE|XATTR_REPLACE) != 0 {
 		return abi.EINVAL
 	}
-	if len(value) > xattrSizeMax {
+	if len(value) > XattrSizeMax {
 		return abi.E2BIG
 	}
 	if err := xattrCheck(c, in, name, true); err != nil {

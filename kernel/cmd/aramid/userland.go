@@ -42,14 +42,9 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 
 	devs := devfs.NewRegistry()
 	if err := devfs.RegisterMem(devs, devfs.MemOptions{Random: randomReader{}, Kmsg: func(p []byte) {
-		// A record may start with its syslog priority, "<N>": Linux keeps it
-		// as the record's level and prints the text alone.
-		text := string(p)
-		if len(text) > 2 && text[0] == '<' {
-			if i := strings.IndexByte(text, '>'); i > 1 && strings.Trim(text[1:i], "0123456789") == "" {
-				text = text[i+1:]
-			}
-		}
+		// Linux keeps a record's "<N>" priority as its level and prints
+		// the text alone.
+		_, text := devfs.KmsgRecord(p)
 		log.ConsolePrintf("%s", strings.TrimRight(text, "\n"))
 	}, Log: log.Ring, Since: sinceBoot}); err != nil {
 		return err

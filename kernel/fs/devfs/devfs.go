@@ -277,23 +277,31 @@ func kmsgEscape(s string) string {
 	return b.String()
 }
 
+// KmsgRecord splits a record written to /dev/kmsg into its syslog priority
+// and text: a leading "<N>" gives facility and level; without it the record
+// is LOG_USER|LOG_WARNING, and userspace may not log as the kernel
+// (facility 0 becomes LOG_USER).
+func KmsgRecord(p []byte) (prio int, text string) {
+	text, prio = string(p), 1<<3|4
+	if len(text) > 2 && text[0] == '<' {
+		if i := strings.IndexByte(text, '>'); i > 1 {
+			if n, err := strconv.Atoi(text[1:i]); err == nil && n >= 0 {
+				text, prio = text[i+1:], n
+				if prio>>3 == 0 {
+					prio |= 1 << 3
+				}
+			}
+		}
+	}
+	return prio, text
+}
+
 func (k *kmsg) Write(_ *vfs.Caller, _ *vfs.File, p []byte, _ int64) (int, error) {
 	if k.log.sink != nil {
 		k.log.sink(append([]byte(nil), p...))
 	}
 	if k.log.ring != nil {
-		// "<N>" gives facility and level; without it LOG_USER|LOG_WARNING.
-		text, prio := string(p), 1<<3|4
-		if len(text) > 2 && text[0] == '<' {
-			if i := strings.IndexByte(text, '>'); i > 1 {
-				if n, err := strconv.Atoi(text[1:i]); err == nil && n >= 0 {
-					text, prio = text[i+1:], n
-					if prio>>3 == 0 {
-						prio |= 1 << 3 // userspace may not log as the kernel
-					}
-				}
-			}
-		}
+		prio, text := KmsgRecord(p)
 		var at time.Duration
 		if k.log.since != nil {
 			at = k.log.since()
