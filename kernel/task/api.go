@@ -128,10 +128,7 @@ func (t *Task) SigTimedWait(set abi.SignalSet, timeout time.Duration) (abi.Signa
 		g.mu.Lock()
 		t.mu.Lock()
 		// Take only from set, regardless of the mask.
-		si, ok := t.pending.take(^set)
-		if !ok {
-			si, ok = g.pending.take(^set)
-		}
+		si, ok := t.takeSignalLocked(^set)
 		t.mu.Unlock()
 		g.mu.Unlock()
 		if ok {
@@ -478,10 +475,7 @@ func (t *Task) DequeueSignal(set abi.SignalSet) (SigInfo, bool) {
 	defer g.mu.Unlock()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	si, ok := t.pending.take(^set)
-	if !ok {
-		si, ok = g.pending.take(^set)
-	}
+	si, ok := t.takeSignalLocked(^set)
 	if !ok {
 		return SigInfo{}, false
 	}

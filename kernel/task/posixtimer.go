@@ -30,9 +30,12 @@ type posixTimer struct {
 	target   *Task // SigevThreadID
 	deadline time.Duration
 	interval time.Duration
-	overrun  int32 // of the most recently queued signal
-	timer    *time.Timer
-	gen      int
+	// overrunLast is what timer_getoverrun reports: the overrun count of
+	// the timer's most recently delivered signal (set when the signal is
+	// dequeued, as on Linux; a queued signal carries its own count).
+	overrunLast int32
+	timer       *time.Timer
+	gen         int
 }
 
 // TimerCreate implements timer_create(2) once the sigevent is decoded;
@@ -98,7 +101,7 @@ func (g *ThreadGroup) TimerSet(id int32, value, interval time.Duration) (oldValu
 	oldValue, oldInterval = g.remainingLocked(pt), pt.interval
 	g.stopTimerLocked(pt)
 	pt.interval = interval
-	pt.overrun = 0
+	pt.overrunLast = 0
 	if value > 0 {
 		pt.deadline = g.k.Monotonic() + value
 		g.armTimerLocked(pt)
@@ -136,7 +139,7 @@ func (g *ThreadGroup) TimerOverrun(id int32) (int32, error) {
 	if err != nil {
 		return 0, err
 	}
-	return pt.overrun, nil
+	return pt.overrunLast, nil
 }
 
 // TimerDelete implements timer_delete(2).
@@ -177,25 +180,28 @@ func (g *ThreadGroup) armTimerLocked(pt *posixTimer) {
 		if gen != pt.gen || pt.deadline == 0 || g.zombie {
 			return
 		}
-		g.fireTimerLocked(pt)
+		expiries := int64(1)
 		if pt.interval > 0 {
 			pt.deadline += pt.interval
 			if now := g.k.Monotonic(); pt.deadline <= now {
-				// Missed periods (a slow machine) count as overruns.
+				// Periods missed while late (a slow machine) expired
+				// too: they count as overruns.
 				missed := (now-pt.deadline)/pt.interval + 1
 				pt.deadline += missed * pt.interval
-				pt.overrun = int32(min(int64(pt.overrun)+int64(missed), 1<<31-1))
+				expiries += int64(missed)
 			}
 			g.armTimerLocked(pt)
 		} else {
 			pt.deadline = 0
 		}
+		g.fireTimerLocked(pt, expiries)
 	})
 }
 
-// fireTimerLocked queues the timer's signal, or counts an overrun if it is
-// still queued.
-func (g *ThreadGroup) fireTimerLocked(pt *posixTimer) {
+// fireTimerLocked queues the timer's signal for expiries expirations: all
+// but one are overruns, and if the signal is still queued from before, all
+// of them are.
+func (g *ThreadGroup) fireTimerLocked(pt *posixTimer, expiries int64) {
 	if pt.notify == SigevNone || g.ignored(pt.signo) {
 		return
 	}
@@ -208,15 +214,14 @@ func (g *ThreadGroup) fireTimerLocked(pt *posixTimer) {
 		}
 		q = &pt.target.pending
 	}
+	const maxOverrun = 1<<31 - 1
 	for i := range q.infos {
 		if si := &q.infos[i]; si.code == siTimer && si.pid == pt.id && si.signo == pt.signo {
-			si.uid = uint32(min(int64(si.uid)+1, 1<<31-1))
-			pt.overrun = int32(si.uid)
+			si.uid = uint32(min(int64(si.uid)+expiries, maxOverrun))
 			return
 		}
 	}
-	pt.overrun = 0
-	si := sigInfo{signo: pt.signo, code: siTimer, pid: pt.id, value: pt.value}
+	si := sigInfo{signo: pt.signo, code: siTimer, pid: pt.id, value: pt.value, uid: uint32(min(expiries-1, maxOverrun))}
 	if pt.target == nil {
 		g.sendLocked(si)
 		return

@@ -301,10 +301,7 @@ func (t *Task) deliverSignals() {
 			return
 		}
 		mask := t.sigmask
-		si, ok := t.pending.take(mask)
-		if !ok {
-			si, ok = g.pending.take(mask)
-		}
+		si, ok := t.takeSignalLocked(mask)
 		if !ok {
 			// A mask installed for the call only (ppoll, pselect6,
 			// epoll_pwait) goes back; a restart that no handler
@@ -439,6 +436,23 @@ func (t *Task) finishRestart(act *SigAction) {
 	}
 }
 
+// takeSignalLocked dequeues the first pending signal outside mask, the
+// thread's own before the process's. Dequeuing a POSIX timer's signal fixes
+// the overrun count timer_getoverrun reports, as on Linux. The caller holds
+// t.tg.mu and t.mu.
+func (t *Task) takeSignalLocked(mask abi.SignalSet) (sigInfo, bool) {
+	si, ok := t.pending.take(mask)
+	if !ok {
+		si, ok = t.tg.pending.take(mask)
+	}
+	if ok && si.code == siTimer {
+		if pt := t.tg.timers[si.pid]; pt != nil {
+			pt.overrunLast = int32(si.uid)
+		}
+	}
+	return si, ok
+}
+
 // setupFrame builds an rt_sigframe on the user stack (or the alternate
 // stack) and points the registers at the handler.
 func (t *Task) setupFrame(si sigInfo, act SigAction) error {
@@ -513,6 +527,11 @@ func (t *Task) setupFrame(si sigInfo, act SigAction) error {
 	t.sigmask = newMask &^ abi.MakeSignalSet(abi.SIGKILL, abi.SIGSTOP)
 	t.mu.Unlock()
 
+	// The handler starts from the initial FPU state (x87 and SSE control
+	// words at their defaults, registers clear), as on Linux; the
+	// interrupted state is in the frame for rt_sigreturn.
+	resetFPU(fpu)
+
 	r.Rsp = frame
 	r.Rip = act.Handler
 	r.Rdi = uint64(si.signo)
@@ -521,6 +540,18 @@ func (t *Task) setupFrame(si sigInfo, act SigAction) error {
 	r.Rax = 0
 	r.Eflags &^= 0x40500 // TF, DF, AC
 	return nil
+}
+
+// resetFPU turns an XSAVE image into the state a new program or a signal
+// handler starts from: every component in its initial state (XSTATE_BV 0),
+// which XRSTOR loads as FCW 0x37f and cleared registers, and MXCSR 0x1f80,
+// which XRSTOR takes from the image whatever XSTATE_BV says.
+func resetFPU(fpu []byte) {
+	mxcsrMask := binary.LittleEndian.Uint32(fpu[28:])
+	clear(fpu)
+	binary.LittleEndian.PutUint16(fpu[0:], 0x37f)
+	binary.LittleEndian.PutUint32(fpu[24:], 0x1f80)
+	binary.LittleEndian.PutUint32(fpu[28:], mxcsrMask)
 }
 
 func xfeaturesFor(fpuLen int) uint64 {

@@ -4,6 +4,7 @@
 package x64
 
 import (
+	"runtime"
 	"unsafe"
 
 	"aramid/kernel/machine"
@@ -38,6 +39,9 @@ func (Platform) NewPageTable() (machine.PageTable, error) {
 func (Platform) NewContext() machine.Context {
 	c := &context{}
 	c.uc.Init()
+	// The CPU may hold this context's x87 registers (and write them back
+	// into it) after the thread is gone: disown before the memory goes.
+	runtime.SetFinalizer(c, func(c *context) { c.uc.ReleaseFPU() })
 	return c
 }
 

@@ -185,12 +185,19 @@ func enableFeatures() {
 	if xsaveSize > pageSize {
 		fatal("XSAVE area larger than a page")
 	}
-	// The initial-state image kernel code returns to after user code ran:
-	// XSTATE_BV = 0 (every component in its init state) and MXCSR 0x1f80.
-	area := (uintptr(unsafe.Pointer(&fpuInitArea[0])) + 63) &^ 63
-	*ptr32(area + 24) = 0x1f80
-	thisCPU().fpuInit = area
-	thisCPU().mxcsr = 0x1f80
+	// What the ring-3 entry and exit paths move with plain register
+	// instructions (see user.go): SSE always, the upper YMM halves when
+	// AVX is on and its XSAVE slot is where the standard format puts it.
+	// Anything beyond (AVX-512) still goes through XSAVE/XRSTOR there.
+	c := thisCPU()
+	c.mxcsr = 0x1f80
+	c.xstateFast = 0x2
+	c.xstateExtra = xcr0 &^ 0x7
+	if xcr0&0x4 != 0 {
+		if _, off, _, _ := cpuid(0xd, 2); off == xsaveYMMHiOff {
+			c.xstateFast |= 0x4
+		} else {
+			c.xstateExtra |= 0x4
+		}
+	}
 }
-
-var fpuInitArea [1024 + 64]byte

@@ -66,6 +66,104 @@
 	MOVUPS	(trapFrame_xmm+14*16)(SP), X14; \
 	MOVUPS	(trapFrame_xmm+15*16)(SP), X15
 
+// SAVE_USER_FPU stores the user's SSE and AVX state (and AVX-512 state, with
+// XSAVE) in the XSAVE image at DI, in XSAVE's standard format, and marks the
+// components present in XSTATE_BV. x87 stays in the CPU (cpu.x87Owner).
+// Under TCG, register moves cost a small fraction of XSAVE, which goes
+// through a helper call per 8-byte store. Clobbers AX, DX.
+#define SAVE_USER_FPU \
+	STMXCSR	24(DI); \
+	MOVUPS	X0, (const_xsaveXMMOff+0*16)(DI); \
+	MOVUPS	X1, (const_xsaveXMMOff+1*16)(DI); \
+	MOVUPS	X2, (const_xsaveXMMOff+2*16)(DI); \
+	MOVUPS	X3, (const_xsaveXMMOff+3*16)(DI); \
+	MOVUPS	X4, (const_xsaveXMMOff+4*16)(DI); \
+	MOVUPS	X5, (const_xsaveXMMOff+5*16)(DI); \
+	MOVUPS	X6, (const_xsaveXMMOff+6*16)(DI); \
+	MOVUPS	X7, (const_xsaveXMMOff+7*16)(DI); \
+	MOVUPS	X8, (const_xsaveXMMOff+8*16)(DI); \
+	MOVUPS	X9, (const_xsaveXMMOff+9*16)(DI); \
+	MOVUPS	X10, (const_xsaveXMMOff+10*16)(DI); \
+	MOVUPS	X11, (const_xsaveXMMOff+11*16)(DI); \
+	MOVUPS	X12, (const_xsaveXMMOff+12*16)(DI); \
+	MOVUPS	X13, (const_xsaveXMMOff+13*16)(DI); \
+	MOVUPS	X14, (const_xsaveXMMOff+14*16)(DI); \
+	MOVUPS	X15, (const_xsaveXMMOff+15*16)(DI); \
+	MOVQ	cpu_xstateFast(GS), AX; \
+	ORQ	AX, 512(DI); \
+	TESTQ	$4, AX; \
+	JZ	noymm; \
+	VEXTRACTF128	$1, Y0, (const_xsaveYMMHiOff+0*16)(DI); \
+	VEXTRACTF128	$1, Y1, (const_xsaveYMMHiOff+1*16)(DI); \
+	VEXTRACTF128	$1, Y2, (const_xsaveYMMHiOff+2*16)(DI); \
+	VEXTRACTF128	$1, Y3, (const_xsaveYMMHiOff+3*16)(DI); \
+	VEXTRACTF128	$1, Y4, (const_xsaveYMMHiOff+4*16)(DI); \
+	VEXTRACTF128	$1, Y5, (const_xsaveYMMHiOff+5*16)(DI); \
+	VEXTRACTF128	$1, Y6, (const_xsaveYMMHiOff+6*16)(DI); \
+	VEXTRACTF128	$1, Y7, (const_xsaveYMMHiOff+7*16)(DI); \
+	VEXTRACTF128	$1, Y8, (const_xsaveYMMHiOff+8*16)(DI); \
+	VEXTRACTF128	$1, Y9, (const_xsaveYMMHiOff+9*16)(DI); \
+	VEXTRACTF128	$1, Y10, (const_xsaveYMMHiOff+10*16)(DI); \
+	VEXTRACTF128	$1, Y11, (const_xsaveYMMHiOff+11*16)(DI); \
+	VEXTRACTF128	$1, Y12, (const_xsaveYMMHiOff+12*16)(DI); \
+	VEXTRACTF128	$1, Y13, (const_xsaveYMMHiOff+13*16)(DI); \
+	VEXTRACTF128	$1, Y14, (const_xsaveYMMHiOff+14*16)(DI); \
+	VEXTRACTF128	$1, Y15, (const_xsaveYMMHiOff+15*16)(DI); \
+noymm: \
+	MOVQ	cpu_xstateExtra(GS), AX; \
+	TESTQ	AX, AX; \
+	JZ	noextra; \
+	XORL	DX, DX; \
+	XSAVE	(DI); \
+noextra:
+
+// RESTORE_USER_FPU is SAVE_USER_FPU's inverse, for a context whose x87
+// registers are still live in this CPU. Clobbers AX, DX.
+#define RESTORE_USER_FPU \
+	LDMXCSR	24(DI); \
+	MOVUPS	(const_xsaveXMMOff+0*16)(DI), X0; \
+	MOVUPS	(const_xsaveXMMOff+1*16)(DI), X1; \
+	MOVUPS	(const_xsaveXMMOff+2*16)(DI), X2; \
+	MOVUPS	(const_xsaveXMMOff+3*16)(DI), X3; \
+	MOVUPS	(const_xsaveXMMOff+4*16)(DI), X4; \
+	MOVUPS	(const_xsaveXMMOff+5*16)(DI), X5; \
+	MOVUPS	(const_xsaveXMMOff+6*16)(DI), X6; \
+	MOVUPS	(const_xsaveXMMOff+7*16)(DI), X7; \
+	MOVUPS	(const_xsaveXMMOff+8*16)(DI), X8; \
+	MOVUPS	(const_xsaveXMMOff+9*16)(DI), X9; \
+	MOVUPS	(const_xsaveXMMOff+10*16)(DI), X10; \
+	MOVUPS	(const_xsaveXMMOff+11*16)(DI), X11; \
+	MOVUPS	(const_xsaveXMMOff+12*16)(DI), X12; \
+	MOVUPS	(const_xsaveXMMOff+13*16)(DI), X13; \
+	MOVUPS	(const_xsaveXMMOff+14*16)(DI), X14; \
+	MOVUPS	(const_xsaveXMMOff+15*16)(DI), X15; \
+	MOVQ	cpu_xstateFast(GS), AX; \
+	TESTQ	$4, AX; \
+	JZ	noymm; \
+	VINSERTF128	$1, (const_xsaveYMMHiOff+0*16)(DI), Y0, Y0; \
+	VINSERTF128	$1, (const_xsaveYMMHiOff+1*16)(DI), Y1, Y1; \
+	VINSERTF128	$1, (const_xsaveYMMHiOff+2*16)(DI), Y2, Y2; \
+	VINSERTF128	$1, (const_xsaveYMMHiOff+3*16)(DI), Y3, Y3; \
+	VINSERTF128	$1, (const_xsaveYMMHiOff+4*16)(DI), Y4, Y4; \
+	VINSERTF128	$1, (const_xsaveYMMHiOff+5*16)(DI), Y5, Y5; \
+	VINSERTF128	$1, (const_xsaveYMMHiOff+6*16)(DI), Y6, Y6; \
+	VINSERTF128	$1, (const_xsaveYMMHiOff+7*16)(DI), Y7, Y7; \
+	VINSERTF128	$1, (const_xsaveYMMHiOff+8*16)(DI), Y8, Y8; \
+	VINSERTF128	$1, (const_xsaveYMMHiOff+9*16)(DI), Y9, Y9; \
+	VINSERTF128	$1, (const_xsaveYMMHiOff+10*16)(DI), Y10, Y10; \
+	VINSERTF128	$1, (const_xsaveYMMHiOff+11*16)(DI), Y11, Y11; \
+	VINSERTF128	$1, (const_xsaveYMMHiOff+12*16)(DI), Y12, Y12; \
+	VINSERTF128	$1, (const_xsaveYMMHiOff+13*16)(DI), Y13, Y13; \
+	VINSERTF128	$1, (const_xsaveYMMHiOff+14*16)(DI), Y14, Y14; \
+	VINSERTF128	$1, (const_xsaveYMMHiOff+15*16)(DI), Y15, Y15; \
+noymm: \
+	MOVQ	cpu_xstateExtra(GS), AX; \
+	TESTQ	AX, AX; \
+	JZ	noextra; \
+	XORL	DX, DX; \
+	XRSTOR	(DI); \
+noextra:
+
 // RESTORE_KERNEL_FS puts back the FS base (TLS) of the M that entered user
 // mode. Clobbers AX, CX, DX.
 #define RESTORE_KERNEL_FS \
@@ -282,16 +380,17 @@ TEXT ·entry64Addr(SB),NOSPLIT,$0-8
 
 // enterUser runs the user context ctx in ring 3 and returns (through
 // exitToKernel) at its next system call, exception or interrupt. Called by
-// (*UserContext).Run between entersyscall and exitsyscall, with interrupts
-// on. Only BP needs saving: Go's ABI has no other callee-saved register, and
+// (*UserContext).Run with interrupts on. Only BP needs saving: Go's ABI has no other callee-saved register, and
 // the ABI wrapper reloads R14 (g) and X15 after the call.
-TEXT ·enterUser(SB),NOSPLIT,$0-8
-	MOVQ	ctx+0(FP), BX
+TEXT ·enterUser(SB),NOSPLIT,$0-16
+	MOVQ	c+0(FP), BX
+	MOVQ	kernelFS+8(FP), AX
 	CLI
+	MOVQ	AX, cpu_kernelFS(GS)
 	PUSHQ	BP
 	MOVQ	SP, cpu_kernelSP(GS)
 	MOVQ	BX, cpu_userCtx(GS)
-	// Load the user's FS base (Run recorded the M's in cpu.kernelFS).
+	// Load the user's FS base.
 	MOVL	$0xC0000100, CX
 	MOVQ	UserContext_FsBase(BX), AX
 	MOVQ	AX, DX
@@ -316,10 +415,29 @@ gsdone:
 	JEQ	samecr3
 	MOVQ	AX, CR3
 samecr3:
+	// FPU state: register moves when this CPU still holds the context's
+	// x87 registers (its image is then exactly what the exit path saved);
+	// otherwise the owner's x87 registers go back to the owner's image and
+	// this context's image is loaded whole.
 	MOVQ	UserContext_fpu(BX), DI
+	MOVQ	cpu_x87Owner(GS), SI
+	CMPQ	SI, BX
+	JNE	fullfpu
+	RESTORE_USER_FPU
+	JMP	fpudone
+fullfpu:
+	TESTQ	SI, SI
+	JZ	loadfpu
+	MOVQ	UserContext_fpu(SI), SI
+	MOVL	$1, AX
+	XORL	DX, DX
+	XSAVE	(SI)
+loadfpu:
+	MOVQ	BX, cpu_x87Owner(GS)
 	MOVL	$0xFFFFFFFF, AX
 	MOVL	$0xFFFFFFFF, DX
 	XRSTOR	(DI)
+fpudone:
 	// Back from a system call (unless the kernel asked for every register,
 	// as after rt_sigreturn) to a canonical address: SYSRET is much
 	// cheaper than IRETQ. RCX and R11 are the SYSCALL ABI's scratch
@@ -418,9 +536,7 @@ TEXT ·userSyscall(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	$const_vectorSyscall, UserContext_Vector(AX)
 	MOVQ	AX, BX
 	MOVQ	UserContext_fpu(BX), DI
-	MOVL	$0xFFFFFFFF, AX
-	MOVL	$0xFFFFFFFF, DX
-	XSAVE	(DI)
+	SAVE_USER_FPU
 	RESTORE_KERNEL_FS
 	JMP	·exitToKernel(SB)
 fastpid:
@@ -474,9 +590,7 @@ TEXT ·userTrap(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	BX, UserContext_FaultAddr(AX)
 	MOVQ	AX, BX
 	MOVQ	UserContext_fpu(BX), DI
-	MOVL	$0xFFFFFFFF, AX
-	MOVL	$0xFFFFFFFF, DX
-	XSAVE	(DI)
+	SAVE_USER_FPU
 	// Go code (userInterrupt's ABI wrapper) reads g at -8(FS): the M's TLS
 	// must be back first.
 	RESTORE_KERNEL_FS
@@ -489,18 +603,49 @@ TEXT ·userTrap(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	cpu_userCtx(GS), BX
 	JMP	·exitToKernel(SB)
 
-// exitToKernel resumes the Go side of enterUser: the kernel's FPU state
-// (the initial image), its stack, interrupts on. The FS base is already the
-// M's (RESTORE_KERNEL_FS).
+// exitToKernel resumes the Go side of enterUser: its stack, the kernel's
+// MXCSR, interrupts on. The FS base is already the M's (RESTORE_KERNEL_FS).
 TEXT ·exitToKernel(SB),NOSPLIT|NOFRAME,$0
-	// Kernel Go code touches only X0-X15 and MXCSR (GOAMD64=v1, and the
-	// runtime's AVX paths leave upper state undefined, never read): the
-	// user's vector registers were saved, so only MXCSR needs its
-	// default back in case the user unmasked floating-point exceptions.
+	// Kernel Go code uses X0-X15 (and the runtime's AVX paths, which leave
+	// upper state undefined and never read it) but no x87: the user's
+	// vector registers were saved, so only MXCSR needs its default back
+	// in case the user unmasked floating-point exceptions.
 	LDMXCSR	cpu_mxcsr(GS)
 	MOVQ	cpu_kernelSP(GS), SP
 	MOVQ	$0, cpu_userCtx(GS)
-	MOVQ	0(SP), BP
+	MOVQ	0(SP), BP // enterUser's PUSHQ BP (go vet's framepointer check cannot see that)
 	ADDQ	$8, SP
 	STI
+	RET
+
+// flushX87 writes ctx's x87 registers back to its XSAVE area if they are
+// live in this CPU and gives up the CPU's claim on them, so the area is
+// whole for reading and the next entry restores x87 from whatever the area
+// holds then. Interrupts are off so no other context can enter ring 3 on
+// this CPU in between.
+TEXT ·flushX87(SB),NOSPLIT,$0-8
+	MOVQ	c+0(FP), BX
+	PUSHFQ
+	CLI
+	CMPQ	BX, cpu_x87Owner(GS)
+	JNE	done
+	MOVQ	$0, cpu_x87Owner(GS)
+	MOVQ	UserContext_fpu(BX), DI
+	MOVL	$1, AX
+	XORL	DX, DX
+	XSAVE	(DI)
+done:
+	POPFQ
+	RET
+
+// disownX87 forgets that this CPU holds ctx's x87 registers.
+TEXT ·disownX87(SB),NOSPLIT,$0-8
+	MOVQ	c+0(FP), BX
+	PUSHFQ
+	CLI
+	CMPQ	BX, cpu_x87Owner(GS)
+	JNE	done
+	MOVQ	$0, cpu_x87Owner(GS)
+done:
+	POPFQ
 	RET

@@ -106,17 +106,20 @@ TEXT ·xsetbv(SB),NOSPLIT,$0-8
 	XSETBV
 	RET
 
-// xsave and xrstor move every state component enabled in XCR0.
+// xsave and xrstor move every state component enabled in XCR0 except x87:
+// they save and restore Go code (kernel threads, the runtime's own signal
+// frames), which never uses x87, and the x87 registers belong to the user
+// context recorded in cpu.x87Owner.
 TEXT ·xsave(SB),NOSPLIT,$0-8
 	MOVQ	area+0(FP), DI
-	MOVL	$0xFFFFFFFF, AX
+	MOVL	$0xFFFFFFFE, AX
 	MOVL	$0xFFFFFFFF, DX
 	XSAVE	(DI)
 	RET
 
 TEXT ·xrstor(SB),NOSPLIT,$0-8
 	MOVQ	area+0(FP), DI
-	MOVL	$0xFFFFFFFF, AX
+	MOVL	$0xFFFFFFFE, AX
 	MOVL	$0xFFFFFFFF, DX
 	XRSTOR	(DI)
 	RET

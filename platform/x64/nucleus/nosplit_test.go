@@ -47,18 +47,16 @@ func buildKernel(t *testing.T) *elf.File {
 }
 
 // mustNosplit are exported functions that run where the stack may not grow:
-// Run sits between entersyscall and exitsyscall; SinceBoot is called from
-// the nucleus's own log stamps.
+// Run records the M's TLS for the return from ring 3 and must not be moved
+// to another stack or M meanwhile; SinceBoot is called from the nucleus's
+// own log stamps.
 var mustNosplit = map[string]bool{
 	"(*UserContext).Run": true,
 	"SinceBoot":          true,
 }
 
-// allowedCalls are the runtime functions a nucleus function may call: Run
-// brackets the ring-3 stretch with the two the runtime exports for this.
-var allowedCalls = map[string]map[string]bool{
-	"(*UserContext).Run": {"runtime.entersyscall": true, "runtime.exitsyscall": true},
-}
+// allowedCalls are the runtime functions a nucleus function may call.
+var allowedCalls = map[string]map[string]bool{}
 
 func isExported(name string) bool {
 	name = strings.TrimPrefix(name, "(*")
@@ -142,4 +140,118 @@ func TestNucleusCallsNoRuntime(t *testing.T) {
 		t.Fatalf("checked only %d nucleus functions: symbol naming changed?", checked)
 	}
 	t.Logf("checked %d nucleus functions", checked)
+}
+
+// TestKernelUsesNoX87 disassembles the whole kernel (runtime and standard
+// library included) and fails on any x87 or MMX instruction. The ring-3
+// entry and exit paths leave a user thread's x87 registers in the CPU while
+// kernel code runs (see user.go), which is only correct while kernel code
+// never touches them; a new dependency or Go release that does would
+// corrupt user floating point silently without this check.
+func TestKernelUsesNoX87(t *testing.T) {
+	f := buildKernel(t)
+	text := f.Section(".text")
+	data, err := text.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	decoded := 0
+	for _, fn := range functions(t, f) {
+		if fn.start < text.Addr || fn.end > text.Addr+uint64(len(data)) {
+			continue
+		}
+		if fn.name == "aramid/platform/x64.vdsoText" {
+			continue // the vDSO's user-mode code and data, copied out to processes
+		}
+		code := data[fn.start-text.Addr : fn.end-text.Addr]
+		for off := 0; off < len(code); {
+			// x86asm knows no VEX or EVEX encoding (it would read the
+			// bytes as something else and lose step): measure those
+			// and skip them. They cannot touch x87 or MMX state.
+			if n := vexLen(code[off:]); n > 0 {
+				decoded++
+				off += n
+				continue
+			}
+			inst, err := x86asm.Decode(code[off:], 64)
+			if err != nil {
+				t.Errorf("%s+%#x: cannot decode % x", fn.name, off, code[off:min(off+8, len(code))])
+				break
+			}
+			decoded++
+			if usesX87(inst) {
+				t.Errorf("%s+%#x: %v", fn.name, off, inst)
+			}
+			off += inst.Len
+		}
+	}
+	if decoded < 100000 {
+		t.Fatalf("decoded only %d instructions", decoded)
+	}
+	t.Logf("%d instructions decoded", decoded)
+}
+
+// vexLen returns the length of the VEX- or EVEX-encoded instruction at the
+// start of b (in 64-bit mode C4, C5 and 62 always start one), or 0.
+func vexLen(b []byte) int {
+	var prefix, opcodeMap int
+	switch {
+	case len(b) >= 3 && b[0] == 0xc5:
+		prefix, opcodeMap = 2, 1
+	case len(b) >= 4 && b[0] == 0xc4:
+		prefix, opcodeMap = 3, int(b[1]&0x1f)
+	case len(b) >= 6 && b[0] == 0x62:
+		prefix, opcodeMap = 4, int(b[1]&0x3)
+	default:
+		return 0
+	}
+	opcode := b[prefix]
+	n := prefix + 1
+	if opcodeMap == 1 && opcode == 0x77 { // VZEROUPPER, VZEROALL: no ModRM
+		return n
+	}
+	if n >= len(b) {
+		return 0
+	}
+	modrm := b[n]
+	n++
+	mod, rm := modrm>>6, modrm&7
+	if mod != 3 && rm == 4 {
+		if n >= len(b) {
+			return 0
+		}
+		if mod == 0 && b[n]&7 == 5 {
+			n += 4
+		}
+		n++
+	}
+	switch {
+	case mod == 0 && rm == 5:
+		n += 4 // RIP-relative
+	case mod == 1:
+		n++
+	case mod == 2:
+		n += 4
+	}
+	switch {
+	case opcodeMap == 3, // 0F3A: all take an 8-bit immediate
+		opcodeMap == 1 && (opcode >= 0x70 && opcode <= 0x73 || opcode == 0xc2 || opcode >= 0xc4 && opcode <= 0xc6):
+		n++
+	}
+	if n > len(b) {
+		return 0
+	}
+	return n
+}
+
+func usesX87(inst x86asm.Inst) bool {
+	if op := inst.Op.String(); op[0] == 'F' || op == "EMMS" {
+		return true
+	}
+	for _, a := range inst.Args {
+		if r, ok := a.(x86asm.Reg); ok && (r >= x86asm.M0 && r <= x86asm.M7 || r >= x86asm.F0 && r <= x86asm.F7) {
+			return true
+		}
+	}
+	return false
 }

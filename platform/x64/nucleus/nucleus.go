@@ -87,9 +87,18 @@ type cpu struct {
 	kernelSP uintptr
 	kernelFS uint64
 	scratch2 uint64
-	fpuInit  uintptr // XSAVE image of the initial FPU state
-	mxcsr    uint32  // MXCSR for kernel code (0x1f80)
-	userGS   uint64  // what KERNEL_GS_BASE holds for user mode
+	mxcsr    uint32 // MXCSR for kernel code (0x1f80)
+	// State components the ring-3 paths save and restore with register
+	// moves (SSE, AVX upper halves) and with XSAVE/XRSTOR (the rest but
+	// x87), as XSTATE_BV masks; set by enableFeatures.
+	xstateFast  uint64
+	xstateExtra uint64
+	userGS      uint64 // what KERNEL_GS_BASE holds for user mode
+	// x87Owner is the UserContext whose x87 registers are live in this
+	// CPU (0: none); see user.go. A uintptr, not a pointer: the context
+	// is kept alive by its owner and disowns itself before it can be
+	// freed (ReleaseFPU).
+	x87Owner uintptr
 }
 
 // Storage the nucleus owns from the first instruction on.

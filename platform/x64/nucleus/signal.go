@@ -23,25 +23,26 @@ const (
 	ssDisable  = 2
 
 	// Offsets in the x86-64 rt_sigframe / ucontext / sigcontext.
-	ucFlags     = 0
-	ucLink      = 8
-	ucStack     = 16
-	ucMcontext  = 40
-	ucSigmask   = 40 + 256
-	ucSize      = 304
-	frameUC     = 8 // after pretcode
-	frameInfo   = 8 + ucSize
-	frameSize   = frameInfo + 128
-	scR8        = 0
-	scRIP       = 128
-	scEFL       = 136
-	scCSGSFS    = 144
-	scErr       = 152
-	scTrapno    = 160
-	scOldmask   = 168
-	scCR2       = 176
-	scFpstate   = 184
-	xsaveXMMOff = 160 // X0 in the legacy XSAVE area
+	ucFlags       = 0
+	ucLink        = 8
+	ucStack       = 16
+	ucMcontext    = 40
+	ucSigmask     = 40 + 256
+	ucSize        = 304
+	frameUC       = 8 // after pretcode
+	frameInfo     = 8 + ucSize
+	frameSize     = frameInfo + 128
+	scR8          = 0
+	scRIP         = 128
+	scEFL         = 136
+	scCSGSFS      = 144
+	scErr         = 152
+	scTrapno      = 160
+	scOldmask     = 168
+	scCR2         = 176
+	scFpstate     = 184
+	xsaveXMMOff   = 160 // X0 in the legacy XSAVE area
+	xsaveYMMHiOff = 576 // upper half of Y0 (standard format)
 )
 
 type sigAction struct {

@@ -11,8 +11,15 @@ import (
 // the event in ordinary Go (allocation, blocking, GC all allowed) and calls
 // Run again.
 //
-// Run brackets the ring-3 stretch with runtime.entersyscall/exitsyscall so
-// that the garbage collector and stop-the-world never wait for user code.
+// The goroutine keeps its P while it runs user code: to the Go scheduler a
+// thread in ring 3 is a goroutine running a long nosplit function. Every
+// timer tick (1 ms) ends the ring-3 stretch, so a stop-the-world or a
+// preemption request waits at most one tick for the goroutine to reach Go
+// code, and the task loop yields the P on each tick. Bracketing ring 3 with
+// runtime.entersyscall/exitsyscall instead (the first design) let the GC run
+// beside user code but cost about a tenth of every system call under TCG;
+// with one CPU there is nothing to run beside it that the tick does not
+// already let in.
 //
 // User page tables: each address space has its own PML4 whose upper half
 // (slots 256-511) points at the kernel's shared tables, so kernel memory is
@@ -54,6 +61,22 @@ type UserContext struct {
 	fpuBuf [4096 + 64]byte
 }
 
+// FPU state moves between the CPU and a context's XSAVE image in two
+// speeds. Kernel Go code is built for SSE (GOAMD64=v1 plus the runtime's
+// AVX paths) and contains no x87 or MMX instruction (TestKernelUsesNoX87),
+// so the x87 registers a user thread leaves in the CPU stay its own while
+// the kernel runs: only another context entering ring 3 on that CPU
+// replaces them, and it first writes them back to their owner's image
+// (cpu.x87Owner). SSE and AVX state, which kernel code does use, is saved
+// and restored on every exit and entry with plain register moves in XSAVE's
+// standard layout; under TCG both halves together cost a fraction of one
+// XSAVE/XRSTOR, which goes through a helper call per eight bytes. A full
+// XRSTOR of the image happens when a context takes the x87 registers over.
+// Go code that reads or replaces the image goes through FPUState, which
+// writes x87 back and disowns the context so the next entry loads the
+// image whole. One CPU runs user code today; with more, a context that
+// moves between CPUs must be flushed on the CPU it left.
+
 // Init prepares a fresh context: initial FPU state (MXCSR 0x1f80, x87
 // defaults), user segments.
 func (c *UserContext) Init() {
@@ -66,43 +89,51 @@ func (c *UserContext) Init() {
 	*(*uint16)(unsafe.Pointer(c.fpu + 0)) = 0x37f   // FCW (used once XSTATE_BV has x87)
 	c.Cs, c.Ss = userCS, userDS
 	c.Eflags = 0x202
+	flushX87(c)
 }
 
-// FPUState returns the XSAVE image (for signal frames and fork).
+// FPUState returns the XSAVE image (for signal frames, fork, exec and
+// rt_sigreturn), complete: live x87 registers are written back first, and
+// the next entry restores x87 from the image, so callers may also change it.
 func (c *UserContext) FPUState() []byte {
+	flushX87(c)
 	return unsafe.Slice((*byte)(unsafe.Pointer(c.fpu)), xsaveSize)
 }
 
 // CopyFrom copies registers and FPU state from another context (fork,
 // clone); the address space is left as is.
 func (c *UserContext) CopyFrom(o *UserContext) {
-	cr3, fpu := c.CR3, c.fpu
+	cr3 := c.CR3
 	regs := unsafe.Slice((*uint64)(unsafe.Pointer(c)), 23)
 	copy(regs, unsafe.Slice((*uint64)(unsafe.Pointer(o)), 23))
-	c.CR3, c.fpu = cr3, fpu
+	c.CR3 = cr3
 	copy(c.FPUState(), o.FPUState())
 }
 
-//go:linkname entersyscall runtime.entersyscall
-func entersyscall()
+// enterUser is assembly: it runs c in ring 3 until the next event and
+// comes back with kernelFS, the calling M's TLS base, in the FS base.
+func enterUser(c *UserContext, kernelFS uint64)
 
-//go:linkname exitsyscall runtime.exitsyscall
-func exitsyscall()
+// flushX87 is assembly (see FPUState).
+func flushX87(c *UserContext)
 
-// enterUser is assembly: it runs c in ring 3 until the next event.
-func enterUser(c *UserContext)
+// ReleaseFPU disowns c's x87 state on this CPU without saving it. It must
+// be called before c's memory can be reused: a CPU owning a context writes
+// the x87 registers back into it when another context enters ring 3.
+func (c *UserContext) ReleaseFPU() { disownX87(c) }
+
+// disownX87 is assembly.
+func disownX87(c *UserContext)
 
 // Run runs the user thread until its next system call, exception or
-// interrupt. Nothing between entersyscall and exitsyscall may grow the
-// stack, hence nosplit.
+// interrupt.
 //
 //go:nosplit
 func (c *UserContext) Run() {
 	// The M's TLS (its FS base) is known: no need to read the MSR back.
-	thisCPU().kernelFS = current().fsBase
-	entersyscall()
-	enterUser(c)
-	exitsyscall()
+	// enterUser records it with interrupts off, where no other M can
+	// enter ring 3 on this CPU and overwrite it.
+	enterUser(c, current().fsBase)
 }
 
 // userInterrupt does the interrupt-side work for an interrupt or exception
