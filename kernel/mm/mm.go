@@ -40,6 +40,16 @@ type Mappable interface {
 	io.ReaderAt
 }
 
+// Holder is a Mappable that wants to know how many mappings refer to it:
+// every VMA holds it once (Hold when the VMA is made or copied by a split,
+// fork or mremap; Release when it goes), so a mapped file stays open after
+// its descriptor is closed and is let go with its last mapping, as on
+// Linux. Release may run with the address space locked.
+type Holder interface {
+	Hold()
+	Release()
+}
+
 // PageMapper is a Mappable whose pages are frames of its own: MAP_SHARED
 // mappings map them directly instead of copying, so writes through any
 // mapping or write(2) are seen by all. MapPage returns the frame at file
@@ -185,7 +195,24 @@ func (m *MM) Release() {
 	m.released = true
 }
 
+// hold takes the references one more VMA with v's source needs.
+func (v *VMA) hold() {
+	if v.shared != nil {
+		v.shared.mu.Lock()
+		v.shared.refs++
+		v.shared.mu.Unlock()
+	}
+	if h, ok := v.File.(Holder); ok {
+		h.Hold()
+	}
+}
+
+// dropVMA gives up what v holds: its share of anonymous shared pages and
+// its file.
 func (m *MM) dropVMA(v *VMA) {
+	if h, ok := v.File.(Holder); ok {
+		h.Release()
+	}
 	if v.shared != nil {
 		v.shared.mu.Lock()
 		v.shared.refs--
@@ -228,11 +255,7 @@ func (m *MM) split(addr uint64) {
 	right := *v
 	right.Start = addr
 	right.Offset = v.fileOffset(addr)
-	if v.shared != nil {
-		v.shared.mu.Lock()
-		v.shared.refs++
-		v.shared.mu.Unlock()
-	}
+	right.hold()
 	v.End = addr
 	m.vmas = append(m.vmas, nil)
 	copy(m.vmas[i+2:], m.vmas[i+1:])
@@ -353,8 +376,9 @@ func (m *MM) Mmap(o MapOpts) (uint64, error) {
 		File: o.File, Offset: o.Offset, Name: o.Name, Dev: o.Dev, Inode: o.Inode,
 		WriteDenied: o.Shared && o.ReadOnlyFile}
 	if o.Shared && o.File == nil {
-		v.shared = &sharedPages{pages: map[uint64]machine.Frame{}, refs: 1}
+		v.shared = &sharedPages{pages: map[uint64]machine.Frame{}}
 	}
+	v.hold()
 	m.insert(v)
 	return addr, nil
 }
@@ -542,11 +566,7 @@ func (m *MM) mremap(old, oldLen, newLen uint64, mayMove bool, dst uint64, fixed 
 	src := m.vmas[m.find(old)]
 	nv := *src
 	nv.Start, nv.End = dst, dst+newLen
-	if src.shared != nil {
-		src.shared.mu.Lock()
-		src.shared.refs++
-		src.shared.mu.Unlock()
-	}
+	nv.hold()
 	for off := uint64(0); off < oldLen; off += pageSize {
 		if f, p, ok := m.pt.Lookup(old + off); ok {
 			m.pt.Unmap(old + off)
@@ -735,11 +755,7 @@ func (m *MM) Fork() (*MM, error) {
 	c.brkStart, c.brk = m.brkStart, m.brk
 	for _, v := range m.vmas {
 		nv := *v
-		if v.shared != nil {
-			v.shared.mu.Lock()
-			v.shared.refs++
-			v.shared.mu.Unlock()
-		}
+		nv.hold()
 		c.vmas = append(c.vmas, &nv)
 		for va := v.Start; va < v.End; va += pageSize {
 			f, p, ok := m.pt.Lookup(va)

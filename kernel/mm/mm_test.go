@@ -436,3 +436,55 @@ func TestMremapFixed(t *testing.T) {
 		t.Error("source still mapped")
 	}
 }
+
+// heldFile counts the mappings that hold it (Holder).
+type heldFile struct {
+	*bytes.Reader
+	holds int
+}
+
+func (f *heldFile) Hold()    { f.holds++ }
+func (f *heldFile) Release() { f.holds-- }
+
+// TestMappingsHoldFile follows a file through every way a mapping is made,
+// copied and dropped: each VMA holds it once, and nothing is left when the
+// last mapping goes.
+func TestMappingsHoldFile(t *testing.T) {
+	m, _, _ := newMM(t)
+	f := &heldFile{Reader: bytes.NewReader(make([]byte, 4*pageSize))}
+	steps := []struct {
+		name string
+		do   func(a uint64) error
+		want int
+	}{
+		{"mmap", func(uint64) error { return nil }, 1},
+		{"split by munmap", func(a uint64) error { return m.Munmap(a+pageSize, pageSize) }, 2},
+		{"split by mprotect", func(a uint64) error { return m.Mprotect(a+2*pageSize, pageSize, machine.Read) }, 3},
+		{"mremap move", func(a uint64) error { _, err := m.Mremap(a+3*pageSize, pageSize, 2*pageSize, true); return err }, 3},
+		{"munmap piece", func(a uint64) error { return m.Munmap(a, pageSize) }, 2},
+	}
+	a, err := m.Mmap(MapOpts{Length: 4 * pageSize, Perm: machine.Read, File: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range steps {
+		if err := s.do(a); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if f.holds != s.want {
+			t.Fatalf("after %s: %d holds, want %d", s.name, f.holds, s.want)
+		}
+	}
+	c, err := m.Fork()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.holds != 4 {
+		t.Fatalf("after fork: %d holds, want 4", f.holds)
+	}
+	c.Release()
+	m.Release()
+	if f.holds != 0 {
+		t.Fatalf("after both address spaces went: %d holds", f.holds)
+	}
+}

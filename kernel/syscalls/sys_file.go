@@ -1116,8 +1116,7 @@ func (s *System) mapFile(t *task.Task, fd int32, o *mm.MapOpts) error {
 		}
 		return abi.ENODEV
 	}
-	f.IncRef() // held by the mapping for its lifetime
-	src := s.mapSource(t, f)
+	src := s.mapSource(t, f) // each VMA holds f (mm.Holder)
 	o.File = src
 	if direct {
 		o.File = sharedFileReader{src, sp}
@@ -1153,6 +1152,10 @@ func (s *System) mapSource(t *task.Task, f *vfs.File) fileReader {
 	}
 	return r
 }
+
+// Hold and Release implement mm.Holder: a mapping keeps its file open.
+func (r fileReader) Hold()    { r.f.IncRef() }
+func (r fileReader) Release() { r.f.DecRef() }
 
 // MapInfo implements loader.Named.
 func (r fileReader) MapInfo() (string, uint64, uint64) { return r.name, r.dev, r.inode }
