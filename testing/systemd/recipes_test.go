@@ -74,7 +74,8 @@ func TestBusyboxShell(t *testing.T) {
 					sendErr = err
 				}
 			}
-			steps := []string{"shell ready", "6*7 answered", "sleep started", "^C reported as status 130", "powered off"}
+			steps := []string{"shell ready", "6*7 answered", "sleep started", "^C reported as status 130",
+				"busy loop started", "^C stopped the busy loop", "powered off"}
 			judge := func(l qemu.Line) bool {
 				s := Clean(l.Text)
 				switch {
@@ -94,8 +95,17 @@ func TestBusyboxShell(t *testing.T) {
 					send("echo interrupted-$?\n")
 				case step == 3 && strings.HasSuffix(s, "interrupted-130") && !strings.Contains(s, "echo"):
 					step++
+					// A job that never enters the kernel: the ^C must
+					// still get through while it holds the CPU.
+					send("sh -c 'echo spin-starts; while :; do :; done'\n")
+				case step == 4 && strings.HasSuffix(s, "spin-starts") && !strings.Contains(s, "echo"):
+					step++
+					send("\x03")
+					send("echo spun-$?\n")
+				case step == 5 && strings.HasSuffix(s, "spun-130") && !strings.Contains(s, "echo"):
+					step++
 					send("poweroff -f\n")
-				case step == 4 && (strings.Contains(s, "reboot: Power down") || strings.Contains(s, "aramid: power off")):
+				case step == 6 && (strings.Contains(s, "reboot: Power down") || strings.Contains(s, "aramid: power off")):
 					step++
 					return true
 				}
