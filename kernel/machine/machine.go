@@ -4,7 +4,10 @@
 // kernel/ tests on the host.
 package machine
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // PageSize is the size of a frame and of a user page.
 const PageSize = 4096
@@ -83,6 +86,9 @@ type Event struct {
 	Vector    uint64 // CPU vector for faults and interrupts
 	ErrorCode uint64 // the exception's error code (page faults: P, W, U, I bits)
 	Addr      uint64 // faulting address for page faults
+	// User is the time the thread spent in user mode before this event
+	// (the platform measures it at the mode switches, where it is cheap).
+	User time.Duration
 }
 
 // Page-fault error-code bits.

@@ -457,11 +457,9 @@ func (t *Task) run() {
 			return
 		}
 		t.Ctx.SetIDs(t.tg.ID, t.ID)
-		start := t.k.Monotonic()
 		ev := t.Ctx.Switch(t.MM().PageTable())
-		user := t.k.Monotonic() - start
-		t.cpuTime.Add(int64(user))
-		t.tg.chargeCPU(user)
+		t.cpuTime.Add(int64(ev.User))
+		t.tg.chargeCPU(ev.User)
 		switch ev.Kind {
 		case machine.EventSyscall:
 			t.k.Dispatch(t)

@@ -5,6 +5,7 @@ package x64
 
 import (
 	"runtime"
+	"time"
 	"unsafe"
 
 	"aramid/kernel/machine"
@@ -100,12 +101,13 @@ func (c *context) SetIDs(pid, tid int32) { c.uc.PID, c.uc.TID = uint64(pid), uin
 func (c *context) Switch(pt machine.PageTable) machine.Event {
 	c.uc.CR3 = pt.(*pageTable).root
 	c.uc.Run()
+	user := time.Duration(c.uc.UserTime())
 	switch v := c.uc.Vector; {
 	case v == nucleus.VectorSyscall:
-		return machine.Event{Kind: machine.EventSyscall}
+		return machine.Event{Kind: machine.EventSyscall, User: user}
 	case v < 32:
-		return machine.Event{Kind: machine.EventFault, Vector: v, ErrorCode: c.uc.ErrorCode, Addr: c.uc.FaultAddr}
+		return machine.Event{Kind: machine.EventFault, Vector: v, ErrorCode: c.uc.ErrorCode, Addr: c.uc.FaultAddr, User: user}
 	default:
-		return machine.Event{Kind: machine.EventInterrupt, Vector: v}
+		return machine.Event{Kind: machine.EventInterrupt, Vector: v, User: user}
 	}
 }

@@ -164,6 +164,16 @@ noymm: \
 	XRSTOR	(DI); \
 noextra:
 
+// CHARGE_USER_TIME adds the TSC ticks since enterUser's stamp to the user
+// context at BX. Two RDTSCs at the mode switches are all precise user-time
+// accounting costs. Clobbers AX, DX.
+#define CHARGE_USER_TIME \
+	RDTSC; \
+	SHLQ	$32, DX; \
+	ORQ	DX, AX; \
+	SUBQ	cpu_enterTSC(GS), AX; \
+	ADDQ	AX, UserContext_userTSC(BX)
+
 // RESTORE_KERNEL_FS puts back the FS base (TLS) of the M that entered user
 // mode. Clobbers AX, CX, DX.
 #define RESTORE_KERNEL_FS \
@@ -438,6 +448,11 @@ loadfpu:
 	MOVL	$0xFFFFFFFF, DX
 	XRSTOR	(DI)
 fpudone:
+	// User time starts here (see CHARGE_USER_TIME).
+	RDTSC
+	SHLQ	$32, DX
+	ORQ	DX, AX
+	MOVQ	AX, cpu_enterTSC(GS)
 	// Back from a system call (unless the kernel asked for every register,
 	// as after rt_sigreturn) to a canonical address: SYSRET is much
 	// cheaper than IRETQ. RCX and R11 are the SYSCALL ABI's scratch
@@ -535,6 +550,7 @@ TEXT ·userSyscall(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	BX, UserContext_Rsp(AX)
 	MOVQ	$const_vectorSyscall, UserContext_Vector(AX)
 	MOVQ	AX, BX
+	CHARGE_USER_TIME
 	MOVQ	UserContext_fpu(BX), DI
 	SAVE_USER_FPU
 	RESTORE_KERNEL_FS
@@ -589,6 +605,7 @@ TEXT ·userTrap(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	CR2, BX
 	MOVQ	BX, UserContext_FaultAddr(AX)
 	MOVQ	AX, BX
+	CHARGE_USER_TIME
 	MOVQ	UserContext_fpu(BX), DI
 	SAVE_USER_FPU
 	// Go code (userInterrupt's ABI wrapper) reads g at -8(FS): the M's TLS

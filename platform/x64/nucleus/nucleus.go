@@ -93,7 +93,9 @@ type cpu struct {
 	// x87), as XSTATE_BV masks; set by enableFeatures.
 	xstateFast  uint64
 	xstateExtra uint64
-	userGS      uint64 // what KERNEL_GS_BASE holds for user mode
+	// enterTSC is the TSC when the current user thread entered ring 3.
+	enterTSC uint64
+	userGS   uint64 // what KERNEL_GS_BASE holds for user mode
 	// x87Owner is the UserContext whose x87 registers are live in this
 	// CPU (0: none); see user.go. A uintptr, not a pointer: the context
 	// is kept alive by its owner and disowns itself before it can be

@@ -41,7 +41,14 @@ func sinceBoot() int64 {
 	if tscMult == 0 {
 		return 0
 	}
-	hi, lo := bits.Mul64(rdtsc()-tscBoot, tscMult)
+	return tscToNs(rdtsc() - tscBoot)
+}
+
+// tscToNs converts a TSC interval to nanoseconds.
+//
+//go:nosplit
+func tscToNs(ticks uint64) int64 {
+	hi, lo := bits.Mul64(ticks, tscMult)
 	return int64(hi<<32 | lo>>32)
 }
 

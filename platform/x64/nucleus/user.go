@@ -57,6 +57,10 @@ type UserContext struct {
 	// a page fault, the faulting address.
 	Vector, ErrorCode, FaultAddr uint64
 
+	// userTSC accumulates TSC ticks spent in ring 3, read at the mode
+	// switches themselves (UserTime).
+	userTSC uint64
+
 	fpu    uintptr // 64-byte-aligned XSAVE area inside fpuBuf
 	fpuBuf [4096 + 64]byte
 }
@@ -124,6 +128,14 @@ func (c *UserContext) ReleaseFPU() { disownX87(c) }
 
 // disownX87 is assembly.
 func disownX87(c *UserContext)
+
+// UserTime returns the time c spent in ring 3 since the last call, in
+// nanoseconds.
+func (c *UserContext) UserTime() int64 {
+	ticks := c.userTSC
+	c.userTSC = 0
+	return tscToNs(ticks)
+}
 
 // Run runs the user thread until its next system call, exception or
 // interrupt.
