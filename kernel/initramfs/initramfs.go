@@ -28,10 +28,10 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/ulikunitz/xz"
 
 	"aramid/kernel/abi"
 	"aramid/kernel/vfs"
+	"aramid/kernel/xz"
 )
 
 // Errors, wrapped in a *FormatError with the offset where they occurred.
@@ -163,11 +163,16 @@ func decompress(data []byte) ([]byte, int, error) {
 		zr.Multistream(false)
 		r = zr
 	case bytes.HasPrefix(data, magicXz):
-		xr, err := xz.ReaderConfig{SingleStream: true}.NewReader(br)
-		if err != nil {
-			return nil, 0, fmt.Errorf("xz: %v", err)
+		// The whole member decodes at once into one buffer that is also
+		// the LZMA dictionary (kernel/xz): the boot's biggest cost.
+		out, n, err := xz.Decode(data, maxDecompressed)
+		if errors.Is(err, xz.ErrLimit) {
+			return nil, 0, errors.New("member decompresses to more than 2 GiB")
 		}
-		r = xzEnd{xr}
+		if err != nil {
+			return nil, 0, err
+		}
+		return out, n, nil
 	case bytes.HasPrefix(data, magicZstd), bytes.HasPrefix(data, magicBzip2), bytes.HasPrefix(data, magicLzma), bytes.HasPrefix(data, magicLzo),
 		bytes.HasPrefix(data, magicLz4):
 		return nil, 0, fmt.Errorf("%w (zstd, bzip2, lzma, lzo or lz4)", ErrCompression)
@@ -176,32 +181,14 @@ func decompress(data []byte) ([]byte, int, error) {
 	}
 	var out bytes.Buffer
 	n, err := io.Copy(&out, io.LimitReader(r, maxDecompressed+1))
-	peeked := 0
-	if err == errXzNext {
-		err, peeked = nil, 1 // the xz reader read one byte past its stream
-	}
 	if err != nil {
 		return nil, 0, err
 	}
 	if n > maxDecompressed {
 		return nil, 0, errors.New("member decompresses to more than 2 GiB")
 	}
-	return out.Bytes(), len(data) - br.Len() - peeked, nil
+	return out.Bytes(), len(data) - br.Len(), nil
 }
-
-// xzEnd turns the xz reader's "data after stream" into a clean end: the
-// stream is complete and what follows belongs to the next member.
-type xzEnd struct{ r *xz.Reader }
-
-func (x xzEnd) Read(p []byte) (int, error) {
-	n, err := x.r.Read(p)
-	if err != nil && err != io.EOF && strings.Contains(err.Error(), "unexpected data after stream") {
-		return n, errXzNext
-	}
-	return n, err
-}
-
-var errXzNext = errors.New("xz: next member")
 
 // header is a parsed newc header.
 type header struct {
