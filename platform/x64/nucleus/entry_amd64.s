@@ -635,34 +635,25 @@ TEXT ·exitToKernel(SB),NOSPLIT|NOFRAME,$0
 	STI
 	RET
 
-// flushX87 writes ctx's x87 registers back to its XSAVE area if they are
-// live in this CPU and gives up the CPU's claim on them, so the area is
-// whole for reading and the next entry restores x87 from whatever the area
-// holds then. Interrupts are off so no other context can enter ring 3 on
-// this CPU in between.
-TEXT ·flushX87(SB),NOSPLIT,$0-8
+// releaseX87 gives up this CPU's claim on c's x87 registers if it holds
+// them, first writing them back to c's XSAVE area when save is nonzero (so
+// the area is whole for Go code, and the next entry restores x87 from
+// whatever the area holds then). Interrupts are off so no other context can
+// enter ring 3 on this CPU in between.
+TEXT ·releaseX87(SB),NOSPLIT,$0-9
 	MOVQ	c+0(FP), BX
+	MOVBQZX	save+8(FP), CX
 	PUSHFQ
 	CLI
 	CMPQ	BX, cpu_x87Owner(GS)
 	JNE	done
 	MOVQ	$0, cpu_x87Owner(GS)
+	TESTQ	CX, CX
+	JZ	done
 	MOVQ	UserContext_fpu(BX), DI
 	MOVL	$1, AX
 	XORL	DX, DX
 	XSAVE	(DI)
-done:
-	POPFQ
-	RET
-
-// disownX87 forgets that this CPU holds ctx's x87 registers.
-TEXT ·disownX87(SB),NOSPLIT,$0-8
-	MOVQ	c+0(FP), BX
-	PUSHFQ
-	CLI
-	CMPQ	BX, cpu_x87Owner(GS)
-	JNE	done
-	MOVQ	$0, cpu_x87Owner(GS)
 done:
 	POPFQ
 	RET

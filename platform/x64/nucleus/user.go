@@ -77,8 +77,8 @@ type UserContext struct {
 // XSAVE/XRSTOR, which goes through a helper call per eight bytes. A full
 // XRSTOR of the image happens when a context takes the x87 registers over.
 // Go code that reads or replaces the image goes through FPUState, which
-// writes x87 back and disowns the context so the next entry loads the
-// image whole. One CPU runs user code today; with more, a context that
+// writes x87 back and disowns the context (releaseX87) so the next entry
+// loads the image whole. One CPU runs user code today; with more, a context that
 // moves between CPUs must be flushed on the CPU it left.
 
 // Init prepares a fresh context: initial FPU state (MXCSR 0x1f80, x87
@@ -93,14 +93,14 @@ func (c *UserContext) Init() {
 	*(*uint16)(unsafe.Pointer(c.fpu + 0)) = 0x37f   // FCW (used once XSTATE_BV has x87)
 	c.Cs, c.Ss = userCS, userDS
 	c.Eflags = 0x202
-	flushX87(c)
+	releaseX87(c, true)
 }
 
 // FPUState returns the XSAVE image (for signal frames, fork, exec and
 // rt_sigreturn), complete: live x87 registers are written back first, and
 // the next entry restores x87 from the image, so callers may also change it.
 func (c *UserContext) FPUState() []byte {
-	flushX87(c)
+	releaseX87(c, true)
 	return unsafe.Slice((*byte)(unsafe.Pointer(c.fpu)), xsaveSize)
 }
 
@@ -118,16 +118,14 @@ func (c *UserContext) CopyFrom(o *UserContext) {
 // comes back with kernelFS, the calling M's TLS base, in the FS base.
 func enterUser(c *UserContext, kernelFS uint64)
 
-// flushX87 is assembly (see FPUState).
-func flushX87(c *UserContext)
+// releaseX87 is assembly: this CPU stops holding c's x87 registers,
+// writing them back to c's image first if save is set.
+func releaseX87(c *UserContext, save bool)
 
 // ReleaseFPU disowns c's x87 state on this CPU without saving it. It must
 // be called before c's memory can be reused: a CPU owning a context writes
 // the x87 registers back into it when another context enters ring 3.
-func (c *UserContext) ReleaseFPU() { disownX87(c) }
-
-// disownX87 is assembly.
-func disownX87(c *UserContext)
+func (c *UserContext) ReleaseFPU() { releaseX87(c, false) }
 
 // UserTime returns the time c spent in ring 3 since the last call, in
 // nanoseconds.
