@@ -134,7 +134,13 @@ func checkMutex(*Env) error {
 // checkSleep measures time.Sleep(50ms) against the reference clock: it must
 // last 50 ms within 5 %.
 func checkSleep(env *Env) error {
+	// A sleep ends at the first 1 ms tick after its deadline and then
+	// waits for the runtime to run the goroutine: about 2 ms late on an
+	// idle host, more when QEMU's host thread is descheduled. Allow 5%
+	// plus that fixed latency, so the check catches a wrong timer rate,
+	// not a busy host.
 	const want = 50 * time.Millisecond
+	const slack = want/20 + 3*time.Millisecond
 	var best time.Duration
 	for attempt := 0; attempt < 3; attempt++ {
 		start := env.Clock()
@@ -151,11 +157,11 @@ func checkSleep(env *Env) error {
 		if attempt == 0 || got < best {
 			best = got
 		}
-		if best <= want+want/20 {
+		if best <= want+slack {
 			return nil
 		}
 	}
-	return fmt.Errorf("slept %v for %v (more than 5%% over, best of 3)", best, want)
+	return fmt.Errorf("slept %v for %v (more than %v over, best of 3)", best, want, slack)
 }
 
 func checkTimers(env *Env) error {
