@@ -28,7 +28,6 @@ import (
 	"sort"
 	"strings"
 
-
 	"aramid/kernel/abi"
 	"aramid/kernel/vfs"
 	"aramid/kernel/xz"

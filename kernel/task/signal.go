@@ -542,10 +542,10 @@ func (t *Task) setupFrame(si sigInfo, act SigAction) error {
 	return nil
 }
 
-// resetFPU turns an XSAVE image into the state a new program or a signal
-// handler starts from: every component in its initial state (XSTATE_BV 0),
-// which XRSTOR loads as FCW 0x37f and cleared registers, and MXCSR 0x1f80,
-// which XRSTOR takes from the image whatever XSTATE_BV says.
+// resetFPU turns an XSAVE image into the state a signal handler starts
+// from: every component in its initial state (XSTATE_BV 0), which XRSTOR
+// loads as FCW 0x37f and cleared registers, and MXCSR 0x1f80, which XRSTOR
+// takes from the image whatever XSTATE_BV says.
 func resetFPU(fpu []byte) {
 	mxcsrMask := binary.LittleEndian.Uint32(fpu[28:])
 	clear(fpu)

@@ -209,7 +209,8 @@ func wakeExpired(now int64) {
 }
 
 // preempt is trapSlow's answer to a timer tick that ended the slice of a
-// thread running Go code: its whole FPU state is saved (the frame below
+// thread running Go code: its FPU state is saved (all of it but x87, which
+// Go code never touches and which belongs to cpu.x87Owner; the frame below
 // holds X0-X15 as they were), it goes to the back of the queue, and another
 // thread runs.
 //

@@ -78,8 +78,8 @@ type UserContext struct {
 // XRSTOR of the image happens when a context takes the x87 registers over.
 // Go code that reads or replaces the image goes through FPUState, which
 // writes x87 back and disowns the context (releaseX87) so the next entry
-// loads the image whole. One CPU runs user code today; with more, a context that
-// moves between CPUs must be flushed on the CPU it left.
+// loads the image whole. One CPU runs user code today; with more, a context
+// that moves between CPUs must be flushed on the CPU it left.
 
 // Init prepares a fresh context: initial FPU state (MXCSR 0x1f80, x87
 // defaults), user segments.
@@ -93,7 +93,7 @@ func (c *UserContext) Init() {
 	*(*uint16)(unsafe.Pointer(c.fpu + 0)) = 0x37f   // FCW (used once XSTATE_BV has x87)
 	c.Cs, c.Ss = userCS, userDS
 	c.Eflags = 0x202
-	releaseX87(c, true)
+	releaseX87(c, false) // whatever a CPU holds for c is stale now
 }
 
 // FPUState returns the XSAVE image (for signal frames, fork, exec and
