@@ -95,7 +95,7 @@ func init() {
 		sid, err := t.SetSID()
 		return uint64(sid), err
 	})
-	partial("prctl", "PR_SET/GET_NAME, PR_SET/GET_CHILD_SUBREAPER, PR_SET/GET_PDEATHSIG (recorded), PR_GET/SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_CAPBSET_READ; others EINVAL", sysPrctl)
+	partial("prctl", "PR_SET/GET_NAME, PR_SET/GET_CHILD_SUBREAPER, PR_SET/GET_PDEATHSIG (recorded), PR_GET/SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_CAPBSET_READ, PR_GET/SET_SECUREBITS and PR_GET/SET_KEEPCAPS (per thread; CAP_SETPCAP is euid 0); others EINVAL", sysPrctl)
 	partial("arch_prctl", "ARCH_SET/GET_FS and ARCH_SET/GET_GS", sysArchPrctl)
 	full("uname", sysUname)
 	partial("prlimit64", "limits are recorded per process; only RLIMIT_NOFILE and RLIMIT_STACK affect behaviour", sysPrlimit)
@@ -199,6 +199,10 @@ func sysPrctl(s *System, t *task.Task, a Args) (uint64, error) {
 		prSetNoNewPrivs   = 38
 		prGetNoNewPrivs   = 39
 		prSetMM           = 35
+		prGetKeepcaps     = 7
+		prSetKeepcaps     = 8
+		prGetSecurebits   = 27
+		prSetSecurebits   = 28
 	)
 	m := t.MM()
 	switch a[0] {
@@ -244,6 +248,16 @@ func sysPrctl(s *System, t *task.Task, a Args) (uint64, error) {
 		return 1, nil
 	case prGetNoNewPrivs:
 		return 0, nil
+	case prGetSecurebits:
+		return uint64(t.Securebits()), nil
+	case prSetSecurebits:
+		// CAP_SETPCAP: the capability model today is "euid 0 holds every
+		// capability" (see capget).
+		return 0, t.SetSecurebits(a[1], t.TG().Creds().EUID == 0)
+	case prGetKeepcaps:
+		return uint64(t.Securebits()&task.SecbitKeepCaps) >> 4, nil
+	case prSetKeepcaps:
+		return 0, t.SetKeepCaps(a[1])
 	case prCapbsetRead:
 		if a[1] > 40 {
 			return 0, abi.EINVAL

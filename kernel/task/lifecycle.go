@@ -85,6 +85,7 @@ func (t *Task) Clone(a CloneArgs, hooks *FileHooks) (*Task, error) {
 	id := k.allocID()
 	child := &Task{k: k, ID: id, Ctx: k.Plat.NewContext(), interrupt: make(chan struct{}, 1)}
 	child.Ctx.CopyFrom(t.Ctx)
+	child.securebits.Store(t.securebits.Load())
 	t.mu.Lock()
 	child.sigmask = t.sigmask
 	child.comm = t.comm
@@ -248,6 +249,7 @@ func (t *Task) Exec(img *ExecImage, hooks *FileHooks) error {
 	t.clearChildTID = 0
 	t.robustList = 0
 	t.mu.Unlock()
+	t.securebits.Store(execSecurebits(t.securebits.Load()))
 
 	fresh := k.Plat.NewContext()
 	t.Ctx.CopyFrom(fresh)

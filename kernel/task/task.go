@@ -247,6 +247,9 @@ type Task struct {
 	restart restartKind
 	// vforkDone is closed when this task (a vfork child) execs or exits.
 	vforkDone chan struct{}
+	// securebits is the thread's part of its credentials that Aramid keeps
+	// per thread, as Linux does (see securebits.go).
+	securebits atomic.Uint32
 }
 
 // TG returns the task's thread group.
