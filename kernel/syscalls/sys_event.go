@@ -181,6 +181,15 @@ func (s *System) installAnon(t *task.Task, impl vfs.FileImpl, name string, flags
 	return uint64(fd), err
 }
 
+// pollMethod is implemented by the regular files that have a poll method
+// on Linux (procfs's /proc/swaps, mountinfo, ...): epoll accepts them.
+type pollMethod interface{ CanPoll() bool }
+
+func canPoll(f *vfs.File) bool {
+	p, ok := f.Impl.(pollMethod)
+	return ok && p.CanPoll()
+}
+
 func sysEpollCtl(s *System, t *task.Task, a Args) (uint64, error) {
 	ef, err := fds(t).Get(a.Int(0))
 	if err != nil {
@@ -196,8 +205,8 @@ func sysEpollCtl(s *System, t *task.Task, a Args) (uint64, error) {
 		return 0, err
 	}
 	defer f.DecRef()
-	if f.Inode != nil && f.Inode.Mode()&abi.S_IFMT == abi.S_IFREG || f.Inode != nil && f.Inode.IsDir() {
-		return 0, abi.EPERM // regular files and directories do not support epoll
+	if f.Inode != nil && (f.Inode.Mode()&abi.S_IFMT == abi.S_IFREG || f.Inode.IsDir()) && !canPoll(f) {
+		return 0, abi.EPERM // regular files and directories without a poll method do not support epoll
 	}
 	var events uint32
 	var data uint64

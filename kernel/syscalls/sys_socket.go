@@ -89,6 +89,9 @@ func init() {
 // over the System's VFS.
 var unixNamespaces sync.Map // *System → *unix.Namespace
 
+// UnixNamespace returns the system's AF_UNIX namespace (for /proc/net/unix).
+func (s *System) UnixNamespace() *unix.Namespace { return s.unixNS() }
+
 func (s *System) unixNS() *unix.Namespace {
 	if ns, ok := unixNamespaces.Load(s); ok {
 		return ns.(*unix.Namespace)

@@ -104,6 +104,24 @@ type VFS struct {
 	clock   func() time.Time
 	devices DeviceOpener
 	fifos   FIFOOpener
+
+	// mountEvent counts changes of the mount table (Linux's
+	// mnt_namespace.event); mountQueue is notified after each, outside mu.
+	mountEvent atomic.Uint64
+	mountQueue Queue
+}
+
+// MountEvent returns the mount table's change counter: it grows with every
+// mount, bind mount, remount and unmount, as Linux's namespace event does
+// (what poll on /proc/self/mounts and mountinfo reports).
+func (v *VFS) MountEvent() uint64 { return v.mountEvent.Load() }
+
+// MountQueue is notified (POLLERR|POLLPRI) after the mount table changes.
+func (v *VFS) MountQueue() *Queue { return &v.mountQueue }
+
+// mountsChanged wakes the mount table's pollers; called without v.mu.
+func (v *VFS) mountsChanged() {
+	v.mountQueue.Notify(abi.POLLERR | abi.POLLPRI | abi.POLLIN | abi.POLLRDNORM)
 }
 
 // New returns a VFS whose root mount is root.
@@ -163,6 +181,7 @@ func (v *VFS) Mount(c *Caller, fsc *FSContext, target string, fs Filesystem, fla
 	if !c.Root() {
 		return abi.EPERM
 	}
+	defer v.mountsChanged() // after the unlock below
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	p, err := v.walker(c, fsc).resolve(fsc.Cwd(), target, true)
@@ -179,6 +198,7 @@ func (v *VFS) Mount(c *Caller, fsc *FSContext, target string, fs Filesystem, fla
 }
 
 func (v *VFS) attach(m *Mount, at Path) {
+	v.mountEvent.Add(1)
 	m.parent, m.point = at.Mount, at.Inode
 	m.pointDir, m.pointName = nil, ""
 	v.covers[mountKey{at.Mount, at.Inode}] = m
@@ -192,6 +212,7 @@ func (v *VFS) BindMount(c *Caller, fsc *FSContext, source, target string, flags 
 	if !c.Root() {
 		return abi.EPERM
 	}
+	defer v.mountsChanged() // after the unlock below
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	w := v.walker(c, fsc)
@@ -224,6 +245,7 @@ func (v *VFS) Remount(c *Caller, fsc *FSContext, target string, flags uint32, da
 	if !c.Root() {
 		return abi.EPERM
 	}
+	defer v.mountsChanged() // after the unlock below
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	p, err := v.walker(c, fsc).resolve(fsc.Cwd(), target, true)
@@ -234,6 +256,7 @@ func (v *VFS) Remount(c *Caller, fsc *FSContext, target string, flags uint32, da
 		return abi.EINVAL
 	}
 	p.Mount.flags.Store(flags & perMountFlags)
+	v.mountEvent.Add(1)
 	if flags&abi.MS_BIND == 0 && data != "" {
 		p.Mount.Data = data
 	}
@@ -300,6 +323,7 @@ func (v *VFS) Umount(c *Caller, fsc *FSContext, target string, flags uint32) err
 	if !c.Root() {
 		return abi.EPERM
 	}
+	defer v.mountsChanged() // after the unlock below
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	p, err := v.walker(c, fsc).resolve(fsc.Cwd(), target, flags&abi.UMOUNT_NOFOLLOW == 0)
@@ -332,6 +356,7 @@ func (v *VFS) childrenLocked(m *Mount) []*Mount {
 }
 
 func (v *VFS) detachLocked(m *Mount) {
+	v.mountEvent.Add(1)
 	for _, c := range v.childrenLocked(m) {
 		v.detachLocked(c)
 	}

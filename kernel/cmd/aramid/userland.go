@@ -18,6 +18,7 @@ import (
 	"aramid/kernel/initramfs"
 	"aramid/kernel/klog"
 	"aramid/kernel/pipe"
+	"aramid/kernel/socket/unix"
 	"aramid/kernel/syscalls"
 	"aramid/kernel/task"
 	"aramid/kernel/tty"
@@ -127,7 +128,8 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 		return procfs.New(procfs.Options{Kernel: k, VFS: v, Clock: clock, Uptime: sinceBoot,
 			Dev: abi.MakeDev(0, nextAnonDev()), Memory: memory, Release: syscalls.Release,
 			Version: "Linux version " + syscalls.Release + " (aramid) #1 SMP Aramid", Cmdline: cmdlineText,
-			BootID: bootID, Hostname: sys.Hostname, CPUInfo: cpuinfo(), UUID: newUUID, Cgroup: cgroups.CgroupOf}), nil
+			BootID: bootID, Hostname: sys.Hostname, CPUInfo: cpuinfo(), UUID: newUUID, Cgroup: cgroups.CgroupOf,
+			UnixSockets: func() []unix.Info { return sys.UnixNamespace().Sockets() }}), nil
 	})
 	k.TraceFaults = cfg.Params["aramid.faulttrace"] == "1"
 

@@ -77,8 +77,8 @@ func (fs *FS) pidEntries(pid, tid int32, group bool) []entry {
 			return nil
 		})),
 		fileEntry("maps", gen(func(g *task.ThreadGroup) string { return maps(g) })),
-		fileEntry("mounts", fs.file(0o444, func(c *vfs.Caller) ([]byte, error) { return fs.mounts(pid, false) }, nil)),
-		fileEntry("mountinfo", fs.file(0o444, func(c *vfs.Caller) ([]byte, error) { return fs.mounts(pid, true) }, nil)),
+		fileEntry("mounts", fs.polled(pollMounts, fs.file(0o444, func(c *vfs.Caller) ([]byte, error) { return fs.mounts(pid, false) }, nil))),
+		fileEntry("mountinfo", fs.polled(pollMounts, fs.file(0o444, func(c *vfs.Caller) ([]byte, error) { return fs.mounts(pid, true) }, nil))),
 		fileEntry("cgroup", gen(func(g *task.ThreadGroup) string {
 			if fs.o.Cgroup == nil {
 				return "0::/\n"
@@ -112,6 +112,7 @@ func (fs *FS) pidEntries(pid, tid int32, group bool) []entry {
 		linkEntry("cwd", fs.fsLink(pid, func(fsc *vfs.FSContext) vfs.Path { return fsc.Cwd() })),
 		linkEntry("root", fs.fsLink(pid, func(fsc *vfs.FSContext) vfs.Path { return fsc.Root() })),
 		dirEntry("fd", fs.dir(func(string) []entry { return fs.fdEntries(pid) })),
+		dirEntry("net", fs.dir(fs.netEntries)),
 		dirEntry("fdinfo", fs.dir(func(string) []entry { return fs.fdinfoEntries(pid) })),
 	}
 	if group {

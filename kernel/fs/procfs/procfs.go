@@ -10,7 +10,7 @@
 //
 // Not implemented: /proc/<pid>/{smaps,pagemap,io,ns/,attr/}, writes to most
 // sysctls (they are accepted and remembered only where listed in sysctls),
-// /proc/net, /proc/sys/net.
+// /proc/net other than unix, /proc/sys/net.
 package procfs
 
 import (
@@ -20,9 +20,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"aramid/kernel/abi"
+	"aramid/kernel/socket/unix"
 	"aramid/kernel/task"
 	"aramid/kernel/vfs"
 )
@@ -45,6 +47,8 @@ type Options struct {
 	UUID func() string
 	// Cgroup returns a process's cgroup path ("/" when nil).
 	Cgroup func(pid int32) string
+	// UnixSockets lists the live AF_UNIX sockets (/proc/net/unix).
+	UnixSockets func() []unix.Info
 }
 
 // FS is one procfs instance.
@@ -173,6 +177,8 @@ func (d *dirNode) Rename(*vfs.Inode, string, *vfs.Inode, string, uint32) error {
 type fileNode struct {
 	gen   func(c *vfs.Caller) ([]byte, error)
 	write func(c *vfs.Caller, data []byte) error
+	poll  pollKind
+	vfs   *vfs.VFS // pollMounts: the mount table watched
 }
 
 func (fs *FS) file(mode uint32, gen func(c *vfs.Caller) ([]byte, error), write func(*vfs.Caller, []byte) error) func(string, *vfs.Inode) *vfs.Inode {
@@ -196,7 +202,11 @@ func (n *fileNode) Open(c *vfs.Caller, in *vfs.Inode, flags uint32) (vfs.FileImp
 			return nil, err
 		}
 	}
-	return &snapshot{data: data, node: n}, nil
+	sn := &snapshot{data: data, node: n, vfs: n.vfs}
+	if n.poll == pollMounts && sn.vfs != nil {
+		sn.mountEvent.Store(sn.vfs.MountEvent())
+	}
+	return sn, nil
 }
 
 // snapshot is an open generated file.
@@ -204,6 +214,9 @@ type snapshot struct {
 	vfs.FileDefaults
 	data []byte
 	node *fileNode
+	vfs  *vfs.VFS
+	// mountEvent is the mount-table event last reported (pollMounts).
+	mountEvent atomic.Uint64
 }
 
 func (s *snapshot) Read(c *vfs.Caller, f *vfs.File, dst []byte, off int64) (int, error) {
@@ -225,10 +238,6 @@ func (s *snapshot) Write(c *vfs.Caller, f *vfs.File, src []byte, off int64) (int
 
 func (s *snapshot) Seek(f *vfs.File, cur, off int64, whence int) (int64, error) {
 	return vfs.GenericSeek(f, cur, off, whence)
-}
-
-func (s *snapshot) Readiness(f *vfs.File, mask uint32) uint32 {
-	return mask & (abi.POLLIN | abi.POLLOUT | abi.POLLRDNORM | abi.POLLWRNORM)
 }
 
 // linkNode is a symlink, possibly a magic link.
@@ -284,6 +293,7 @@ func (fs *FS) rootEntries(string) []entry {
 			return fmt.Sprintf("%d/task/%d", c.PID, c.PID), nil
 		})),
 		linkEntry("mounts", fs.link(func(*vfs.Caller) (string, error) { return "self/mounts", nil })),
+		linkEntry("net", fs.link(func(*vfs.Caller) (string, error) { return "self/net", nil })),
 		fileEntry("meminfo", fs.text(fs.meminfo)),
 		fileEntry("uptime", fs.text(func() string {
 			u := fs.o.Uptime().Seconds()
@@ -302,6 +312,16 @@ func (fs *FS) rootEntries(string) []entry {
 		fileEntry("swaps", fs.text(func() string { return "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n" })),
 		fileEntry("cgroups", fs.text(func() string { return "#subsys_name\thierarchy\tnum_cgroups\tenabled\n" })),
 		dirEntry("sys", fs.dir(fs.sysEntries)),
+	}
+	// Every file of /proc itself has Linux's proc_reg_poll.
+	for i, e := range ents {
+		if e.typ == abi.DT_REG {
+			k := pollDefault
+			if e.name == "swaps" {
+				k = pollSwaps
+			}
+			ents[i].make = fs.polled(k, e.make)
+		}
 	}
 	for _, g := range fs.o.Kernel.Groups() {
 		if g.Zombie() {
@@ -372,7 +392,7 @@ func (fs *FS) sysEntries(path string) []entry {
 			continue
 		}
 		key := k
-		add(fileEntry(name, fs.sysctlFile(key)))
+		add(fileEntry(name, fs.polled(pollDefault, fs.sysctlFile(key)))) // proc_sys_poll
 	}
 	sort.Slice(ents, func(i, j int) bool { return ents[i].name < ents[j].name })
 	return ents

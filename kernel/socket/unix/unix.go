@@ -28,7 +28,8 @@
 // One mutex per Namespace (Namespace.mu) guards every socket of the
 // namespace: their state, queues and the name tables. It is taken after
 // the VFS locks (path lookups run before it is taken) and before
-// vfs.Queue.mu, which Notify takes with it held. File references carried
+// vfs.Queue.mu, which Notify takes with it held. Namespace.listMu, the
+// list of live sockets, is a leaf taken after Namespace.mu. File references carried
 // by SCM_RIGHTS are dropped only after Namespace.mu is released, because
 // dropping the last one may release another socket.
 //
@@ -117,6 +118,11 @@ type Namespace struct {
 	// MaxDgramQlen is net.unix.max_dgram_qlen.
 	MaxDgramQlen int
 	sockfs       *sockFS
+
+	// listMu guards all, the live sockets (for /proc/net/unix). It is a
+	// leaf lock, taken after mu when both are held.
+	listMu sync.Mutex
+	all    map[*Socket]struct{}
 }
 
 // NewNamespace returns an empty namespace whose filesystem names live in
@@ -182,6 +188,8 @@ type Socket struct {
 	released bool
 	opts     map[int]int32 // recorded SOL_SOCKET options with no effect
 
+	ino atomic.Uint64 // the socket inode's number, once it has a file
+
 	q        vfs.Queue // readiness of this socket
 	peerWait vfs.Queue // space in rq / backlog, for blocked senders
 }
@@ -189,7 +197,9 @@ type Socket struct {
 var inoCounter atomic.Uint64
 
 func (ns *Namespace) newSocket(typ int) *Socket {
-	return &Socket{ns: ns, typ: typ, sndbuf: DefaultBuf, rcvbuf: DefaultBuf}
+	s := &Socket{ns: ns, typ: typ, sndbuf: DefaultBuf, rcvbuf: DefaultBuf}
+	ns.register(s)
+	return s
 }
 
 // checkType validates a socket type: SOCK_STREAM, SOCK_DGRAM or
@@ -219,6 +229,7 @@ func (ns *Namespace) NewFile(typ, protocol int, flags uint32) (*vfs.File, error)
 
 func (ns *Namespace) file(s *Socket, flags uint32) *vfs.File {
 	ino := inoCounter.Add(1)
+	s.ino.Store(ino)
 	in := vfs.NewInode(ns.sockfs, ino, vfs.Attr{Mode: abi.S_IFSOCK | 0o777, Nlink: 1}, nil)
 	f := vfs.NewFile(s, in, vfs.Path{}, abi.O_RDWR|flags&abi.O_NONBLOCK)
 	f.Name = "socket:[" + utoa(ino) + "]"
@@ -346,6 +357,7 @@ func (s *Socket) releaseLocked() []*vfs.File {
 		return nil
 	}
 	s.released = true
+	ns.unregister(s)
 	if s.bound {
 		if s.addr.Abstract {
 			if ns.abstract[s.addr.Name] == s {
