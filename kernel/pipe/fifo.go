@@ -21,21 +21,30 @@ func NewFIFOs() *FIFOs { return &FIFOs{pipes: make(map[*vfs.Inode]*Pipe)} }
 // a writer and a writer for a reader, unless O_NONBLOCK, when a reader
 // opens at once and a writer without readers gets ENXIO; O_RDWR never
 // waits.
+//
+// The inode of an anonymous pipe (pipe(2)), reached through a magic link
+// such as /proc/self/fd/N, opens that pipe without the waits and without
+// ENXIO, as Linux's fifo_open does for a pipefs inode.
 func (t *FIFOs) OpenFIFO(c *vfs.Caller, in *vfs.Inode, flags uint32) (vfs.FileImpl, error) {
 	t.mu.Lock()
-	p := t.pipes[in]
-	if p == nil {
+	var p *Pipe
+	anon, isAnon := in.Ops.(*anonPipe)
+	if isAnon {
+		p = anon.p
+	} else if p = t.pipes[in]; p == nil {
 		p = New()
 		t.pipes[in] = p
 	}
 	acc := flags & abi.O_ACCMODE
 	nonblock := flags&abi.O_NONBLOCK != 0
-	if acc == abi.O_WRONLY && nonblock {
+	if acc == abi.O_WRONLY && nonblock && !isAnon {
 		p.mu.Lock()
 		r := p.readers
 		p.mu.Unlock()
 		if r == 0 {
-			t.dropIfUnused(in, p)
+			if !isAnon {
+				t.dropIfUnused(in, p)
+			}
 			t.mu.Unlock()
 			return nil, abi.ENXIO
 		}
@@ -45,12 +54,14 @@ func (t *FIFOs) OpenFIFO(c *vfs.Caller, in *vfs.Inode, flags uint32) (vfs.FileIm
 	if err != nil {
 		return nil, err
 	}
-	e.onRelease = func() {
-		t.mu.Lock()
-		t.dropIfUnused(in, p)
-		t.mu.Unlock()
+	if !isAnon {
+		e.onRelease = func() {
+			t.mu.Lock()
+			t.dropIfUnused(in, p)
+			t.mu.Unlock()
+		}
 	}
-	if nonblock || acc == abi.O_RDWR {
+	if nonblock || acc == abi.O_RDWR || isAnon {
 		return e, nil
 	}
 	// Wait for the other side to have opened at least once since we did.
@@ -81,3 +92,11 @@ func (t *FIFOs) dropIfUnused(in *vfs.Inode, p *Pipe) {
 		delete(t.pipes, in)
 	}
 }
+
+// anonPipe is the inode behaviour of an anonymous pipe: it carries the
+// pipe, so opening the inode again (through /proc/<pid>/fd) reaches it.
+type anonPipe struct{ p *Pipe }
+
+// Open implements vfs.InodeOps; the VFS opens FIFO inodes through
+// FIFOs.OpenFIFO, never through this.
+func (*anonPipe) Open(*vfs.Caller, *vfs.Inode, uint32) (vfs.FileImpl, error) { return nil, abi.ENXIO }

@@ -59,6 +59,7 @@ func NewPair(flags uint32) (r, w *vfs.File, err error) {
 	ri, _ := p.open(abi.O_RDONLY)
 	wi, _ := p.open(abi.O_WRONLY)
 	in := vfs.Pipefs.NewInode(abi.S_IFIFO|0o600, time.Now())
+	in.Ops = &anonPipe{p: p} // reopened through /proc/<pid>/fd (FIFOs.OpenFIFO)
 	r = vfs.NewFile(ri, in, vfs.Path{}, abi.O_RDONLY|flags&abi.O_NONBLOCK)
 	w = vfs.NewFile(wi, in, vfs.Path{}, abi.O_WRONLY|flags&abi.O_NONBLOCK)
 	r.Name, w.Name = name, name

@@ -31,6 +31,17 @@ type LinkTarget struct {
 	Name string // name in Dir
 }
 
+// pipefsMount is pipefs's internal mount (Linux's kern_mount of pipefs):
+// attached nowhere in the tree, it gives a pipe's inode a path that a
+// magic link can resolve to.
+var pipefsMount = &Mount{FS: Pipefs, Source: "pipefs", RootPath: "/"}
+
+// PipeTarget is where a magic link to a pipe (an inode of Pipefs) lands:
+// the inode on pipefs's internal mount. Opening it opens the same pipe
+// again, a new open file description with the access mode asked for, by
+// the FIFO rules (Linux's fifo_open on the pipe's inode).
+func PipeTarget(in *Inode) LinkTarget { return LinkTarget{Path: Path{Mount: pipefsMount, Inode: in}} }
+
 // LinkTarget returns the target a magic link to f resolves to.
 func (f *File) LinkTarget() LinkTarget { return LinkTarget{Path: f.Path, Dir: f.dir, Name: f.base} }
 

@@ -42,14 +42,13 @@ type Boot struct {
 	Memory   string
 	Timeout  time.Duration
 	LogFile  string
-	Input    *qemu.Input // typing on the serial console, optional
 }
 
 // Config renders the QEMU configuration for b. Disk boots run on a private
 // copy-on-write overlay (-snapshot) so the image under test is never modified.
 func (b Boot) Config() (qemu.Config, error) {
 	c := qemu.Config{Kernel: b.Kernel, Initrd: b.Initrd, Append: b.Cmdline, Memory: b.Memory,
-		Timeout: b.Timeout, LogFile: b.LogFile, NoDebugExit: true, Input: b.Input}
+		Timeout: b.Timeout, LogFile: b.LogFile, NoDebugExit: true}
 	if c.Memory == "" {
 		c.Memory = "512M"
 	}
@@ -77,13 +76,15 @@ func (b Boot) Config() (qemu.Config, error) {
 	return c, nil
 }
 
-// Run boots b and judges it with exp.
+// Run boots b and judges it with exp, typing the shell checks into the
+// serial console (see Judge).
 func Run(ctx context.Context, b Boot, exp Expect) (*Judge, *qemu.Result, error) {
 	c, err := b.Config()
 	if err != nil {
 		return nil, nil, err
 	}
-	j := NewJudge(exp)
+	c.Input = qemu.NewInput()
+	j := NewJudge(exp, c.Input)
 	res, err := qemu.Run(ctx, c, j.Observe)
 	return j, res, err
 }

@@ -12,10 +12,29 @@ import (
 	"aramid/imagebuild/recipe"
 )
 
+// knownDifferences are systemd messages Aramid's boots print and Linux's do
+// not, allowed for now; each names its reason. They are listed in the test
+// log on every run (nothing is hidden), and one that stops occurring is
+// reported so the entry can go.
+var knownDifferences = []KnownDifference{
+	// AF_NETLINK is not implemented (another issue): systemd cannot open
+	// its netlink connection (the kernel's uevents, route events).
+	{Message: "warning: Failed to open netlink, ignoring: Address family not supported by protocol",
+		Reason: "AF_NETLINK is not implemented yet (netlink issue)"},
+	// ... nor its device monitor, a NETLINK_KOBJECT_UEVENT socket.
+	{Message: "error: Failed to allocate device monitor: Address family not supported by protocol",
+		Reason: "AF_NETLINK is not implemented yet (netlink issue): sd-device's monitor is a NETLINK_KOBJECT_UEVENT socket"},
+}
+
 // TestSystemdBoots builds the systemd-v245 recipe and boots it three ways —
 // -kernel/-initrd, and disk.img through GRUB under OVMF (UEFI) and SeaBIOS —
 // on the reference Linux kernel and on Aramid (GRUB starts Aramid through
 // multiboot2 when the disk's default entry is Aramid's). One QEMU at a time.
+// Each boot goes on into the console shell: the judge types an echo of a
+// random marker, `systemctl is-system-running` (running) and `systemctl
+// --failed` (nothing) and checks what the shell prints. Then, per boot
+// mode, systemd's warnings and errors on Aramid must be a subset of those
+// it printed on Linux (up to knownDifferences).
 func TestSystemdBoots(t *testing.T) {
 	repo, _ := filepath.Abs("../..")
 	linux := filepath.Join(repo, "build/linux/vmlinuz")
@@ -30,6 +49,10 @@ func TestSystemdBoots(t *testing.T) {
 		t.Fatal(err)
 	}
 	exp := Expect{Welcome: r.Checks.Welcome, Target: r.Checks.Target, ConsoleShell: r.Checks.ConsoleShell}
+	modes := []string{"initramfs", "uefi", "bios"}
+	// messages[kernel][mode] holds systemd's warnings and errors of a boot
+	// (up to where its judge stopped it).
+	messages := map[string]map[string][]string{"linux": {}, "aramid": {}}
 	for _, k := range []string{"linux", "aramid"} {
 		t.Run(k, func(t *testing.T) {
 			kernel := linux
@@ -68,12 +91,41 @@ func TestSystemdBoots(t *testing.T) {
 							t.Errorf("FAIL %s (%s)", r.Name, r.Note)
 						}
 					}
+					for _, u := range j.FailedUnits {
+						t.Errorf("systemctl --failed: %s", u)
+					}
 					if !j.Pass() && res != nil {
 						t.Logf("serial log:\n%s", res.Log())
 					}
-					t.Logf("startup: %s; %.1fs wall", j.Startup, res.Elapsed.Seconds())
+					messages[k][tt.name] = j.Messages
+					if res != nil {
+						t.Logf("startup: %s; %.1fs wall", j.Startup, res.Elapsed.Seconds())
+					}
 				})
 			}
+		})
+	}
+	for _, mode := range modes {
+		t.Run("messages/"+mode, func(t *testing.T) {
+			ref, ok1 := messages["linux"][mode]
+			cand, ok2 := messages["aramid"][mode]
+			if !ok1 || !ok2 {
+				t.Skipf("needs both boots of %s (ran: linux %v, aramid %v)", mode, ok1, ok2)
+			}
+			d := Differential(ref, cand, knownDifferences)
+			for _, m := range d.Unexpected {
+				t.Errorf("systemd on Aramid only: %s", m)
+			}
+			for _, k := range d.Known {
+				t.Logf("known difference (%s): %s", k.Reason, k.Message)
+			}
+			for _, k := range d.Unused {
+				t.Logf("known difference no longer seen, remove it from knownDifferences: %s", k.Message)
+			}
+			for _, m := range d.ReferenceOnly {
+				t.Logf("systemd on Linux only: %s", m)
+			}
+			t.Logf("%d messages on Linux, %d on Aramid", len(ref), len(cand))
 		})
 	}
 }

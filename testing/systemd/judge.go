@@ -1,10 +1,16 @@
 // Package systemd boots mkimage's images under QEMU and judges the serial log
-// of a systemd boot: "Welcome to", "Reached target", the console shell
-// started, "Startup finished", and no unit failed. The judge stops QEMU as
-// soon as every check has matched; nothing here sleeps a fixed time.
+// of a systemd boot: "Welcome to", "Reached target", "Startup finished", no
+// unit failed, and then the console shell itself: the judge types commands
+// into it over the serial console and checks their output (an echo of a
+// random marker, `systemctl is-system-running`, `systemctl --failed`). It
+// also collects systemd's own warnings and errors for a comparison between
+// kernels (see Differential). The judge stops QEMU as soon as every check
+// has its verdict; nothing here sleeps a fixed time.
 package systemd
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"regexp"
@@ -26,9 +32,16 @@ const (
 	CheckWelcome  = "Welcome to"
 	CheckTarget   = "Reached target"
 	CheckStartup  = "Startup finished"
-	CheckShell    = "console shell started"
+	CheckShell    = "console shell runs commands"
+	CheckRunning  = "systemctl is-system-running: running"
+	CheckNoUnits  = "systemctl --failed: none"
 	CheckNoFailed = "0 failed units"
 )
+
+// ShellBanner is the line busybox's ash prints when it starts
+// interactively, just before its first prompt: the console shell is
+// reading its terminal.
+const ShellBanner = "Enter 'help' for a list of built-in commands."
 
 var ansi = regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]`)
 
@@ -39,23 +52,101 @@ func Clean(s string) string {
 
 var startupRE = regexp.MustCompile(`Startup finished in (.*?)\.?$`)
 
-// Judge watches serial lines. It is not safe for concurrent use; qemu.Run
-// calls it from one goroutine.
+// systemd colours a console log line by its level (log_dispatch_internal):
+// ANSI_HIGHLIGHT_RED for LOG_ERR and worse, ANSI_HIGHLIGHT_YELLOW for
+// LOG_WARNING. Lines it wrote to /dev/kmsg before its console log was
+// open come back through the kernel's console as "[ t] systemd[1]: ...".
+var (
+	errorColour   = "\x1b[0;1;31m"
+	warningColour = "\x1b[0;1;38;5;185m"
+	kmsgRE        = regexp.MustCompile(`^\[\s*\d+\.\d+\] (systemd(?:-[a-z-]+)?)\[\d+\]: (.*)$`)
+	statusRE      = regexp.MustCompile(`^\[(FAILED|DEPEND| TIME )\] `)
+)
+
+// Message classifies one serial line as a warning or error of systemd's own
+// and returns it in a kernel-independent form ("error: ...", "warning:
+// ...", "kmsg: ...", "status: [FAILED] ..."), or "" when it is not one.
+// kmsg lines keep no level on the console; they are taken whatever their
+// level, on both kernels alike.
+func Message(raw string) string {
+	s := strings.TrimRight(raw, "\r")
+	switch {
+	case strings.HasPrefix(s, errorColour):
+		return "error: " + Clean(s)
+	case strings.HasPrefix(s, warningColour):
+		return "warning: " + Clean(s)
+	}
+	c := Clean(s)
+	if m := kmsgRE.FindStringSubmatch(c); m != nil {
+		return "kmsg: " + m[1] + ": " + m[2]
+	}
+	if statusRE.MatchString(c) {
+		return "status: " + c
+	}
+	return ""
+}
+
+// session steps: what the judge waits for before typing the next command.
+const (
+	stepWaitShell = iota // banner and "Startup finished" not both seen yet
+	stepEcho             // typed `echo MARKER`
+	stepRunning          // typed is-system-running
+	stepFailed           // typed systemctl --failed
+	stepDone
+)
+
+// Judge watches serial lines and drives the shell session. It is not safe
+// for concurrent use; qemu.Run calls it from one goroutine.
 type Judge struct {
 	exp     Expect
+	in      *qemu.Input
+	marker  string
+	step    int
+	banner  bool
 	seen    map[string]time.Duration
 	Failed  []string // lines reporting a failed unit
 	Startup string   // the "Startup finished in ..." split, as printed
 	Panic   string   // a kernel panic line, if any
+	// State is what `systemctl is-system-running` printed; FailedUnits
+	// what `systemctl --failed --no-legend` printed (lines).
+	State       string
+	FailedUnits []string
+	// Messages are systemd's warnings and errors, in order (see Message).
+	Messages []string
+	// SendErr is the first error typing into the console.
+	SendErr  error
+	collect  bool // between the --failed begin and end markers
+	unitsEnd string
 }
 
-// NewJudge returns a judge for exp.
-func NewJudge(exp Expect) *Judge {
-	return &Judge{exp: exp, seen: map[string]time.Duration{}}
+// NewJudge returns a judge for exp that types into the console through in
+// (nil: the shell checks fail, nothing is typed).
+func NewJudge(exp Expect, in *qemu.Input) *Judge {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return &Judge{exp: exp, in: in, marker: "marker-" + hex.EncodeToString(b), seen: map[string]time.Duration{}}
+}
+
+// Marker is the random text the echo check prints.
+func (j *Judge) Marker() string { return j.marker }
+
+func (j *Judge) send(s string) {
+	if j.in == nil {
+		if j.SendErr == nil {
+			j.SendErr = fmt.Errorf("systemd: no console input")
+		}
+		return
+	}
+	if err := j.in.Send(s); err != nil && j.SendErr == nil {
+		j.SendErr = err
+	}
 }
 
 // Observe takes one serial line and reports whether the run can stop.
 func (j *Judge) Observe(l qemu.Line) bool {
+	if m := Message(l.Text); m != "" {
+		j.Messages = append(j.Messages, m)
+	}
 	s := Clean(l.Text)
 	mark := func(k string) {
 		if _, ok := j.seen[k]; !ok {
@@ -67,24 +158,67 @@ func (j *Judge) Observe(l qemu.Line) bool {
 		mark(CheckWelcome)
 	case strings.Contains(s, "Reached target") && strings.Contains(s, j.exp.Target):
 		mark(CheckTarget)
-	case strings.Contains(s, "Started") && strings.Contains(s, j.exp.ConsoleShell):
-		mark(CheckShell)
 	case strings.Contains(s, "[FAILED]") || strings.Contains(s, "Failed to start"):
 		j.Failed = append(j.Failed, s)
 	case strings.Contains(s, "Kernel panic"):
 		j.Panic = s
 		return true
+	case s == ShellBanner:
+		j.banner = true
 	}
 	if m := startupRE.FindStringSubmatch(s); m != nil {
 		j.Startup = m[1]
 		mark(CheckStartup)
 	}
-	_, a := j.seen[CheckWelcome]
-	_, b := j.seen[CheckTarget]
-	_, c := j.seen[CheckShell]
-	_, d := j.seen[CheckStartup]
-	return a && b && c && d
+	j.session(s, l.At)
+	return j.step == stepDone
 }
+
+// session advances the shell conversation on line s. Each expected line is
+// compared whole, so the terminal's echo of the typed command (which holds
+// the prompt and the command text) never matches.
+func (j *Judge) session(s string, at time.Duration) {
+	switch j.step {
+	case stepWaitShell:
+		if _, ok := j.seen[CheckStartup]; ok && j.banner {
+			j.step = stepEcho
+			j.send("echo " + j.marker + "\n")
+		}
+	case stepEcho:
+		if s == j.marker {
+			j.seen[CheckShell] = at
+			j.step = stepRunning
+			j.send(`echo "state-$(systemctl is-system-running)"` + "\n")
+		}
+	case stepRunning:
+		if st, ok := strings.CutPrefix(s, "state-"); ok {
+			j.State = st
+			if st == "running" {
+				j.seen[CheckRunning] = at
+			}
+			j.step = stepFailed
+			j.unitsEnd = "end-" + j.marker
+			j.send(`echo "begin-` + j.marker + `"; systemctl --failed --no-legend --no-pager; echo "` + j.unitsEnd + `"` + "\n")
+		}
+	case stepFailed:
+		switch {
+		case s == "begin-"+j.marker:
+			j.collect = true
+		case s == j.unitsEnd && j.collect:
+			j.collect = false
+			if len(j.FailedUnits) == 0 {
+				j.seen[CheckNoUnits] = at
+			}
+			j.step = stepDone
+		case j.collect && s != "" && !kernelLog.MatchString(s):
+			j.FailedUnits = append(j.FailedUnits, s)
+		}
+	}
+}
+
+// kernelLog matches a kernel log line on the console ("[    5.1] ..."),
+// which may interleave with a command's output.
+var kernelLog = regexp.MustCompile(`^\[\s*\d+\.\d+\] `)
 
 // Result is one check's verdict.
 type Result struct {
@@ -97,9 +231,21 @@ type Result struct {
 // Results returns every check's verdict, in report order.
 func (j *Judge) Results() []Result {
 	var out []Result
-	for _, k := range []string{CheckWelcome, CheckTarget, CheckStartup, CheckShell} {
+	notes := map[string]string{
+		CheckShell:   "typed `echo " + j.marker + "`",
+		CheckRunning: "state " + fmt.Sprintf("%q", j.State),
+		CheckNoUnits: fmt.Sprintf("%d listed", len(j.FailedUnits)),
+	}
+	if j.SendErr != nil {
+		notes[CheckShell] += fmt.Sprintf("; send: %v", j.SendErr)
+	}
+	for _, k := range []string{CheckWelcome, CheckTarget, CheckStartup, CheckShell, CheckRunning, CheckNoUnits} {
 		at, ok := j.seen[k]
-		out = append(out, Result{Name: k, Pass: ok, At: at})
+		r := Result{Name: k, Pass: ok, At: at}
+		if !ok {
+			r.Note = notes[k]
+		}
+		out = append(out, r)
 	}
 	out = append(out, Result{Name: CheckNoFailed, Pass: len(j.Failed) == 0,
 		Note: fmt.Sprintf("%d failed", len(j.Failed))})
@@ -134,6 +280,9 @@ func (j *Judge) Report(w io.Writer, label string) {
 	}
 	for _, f := range j.Failed {
 		fmt.Fprintf(w, "  failed unit: %s\n", f)
+	}
+	for _, f := range j.FailedUnits {
+		fmt.Fprintf(w, "  systemctl --failed: %s\n", f)
 	}
 	if j.Panic != "" {
 		fmt.Fprintf(w, "  %s\n", j.Panic)

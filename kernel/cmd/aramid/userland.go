@@ -79,6 +79,11 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 		return devfs.New(clock, abi.MakeDev(0, nextAnonDev()), devfs.StandardNodes)
 	})
 
+	// Linux's built-in initramfs (/dev, /dev/console, /root) comes first,
+	// with or without an image from the boot loader.
+	if err := initramfs.UnpackBuiltin(v, vfs.NewFSContext(v.Root()), "/"); err != nil {
+		return fmt.Errorf("built-in initramfs: %w", err)
+	}
 	if len(initrd) > 0 {
 		start := time.Now()
 		if err := initramfs.Unpack(v, vfs.NewFSContext(v.Root()), "/", initrd); err != nil {

@@ -181,6 +181,9 @@ func (fs *FS) fdEntries(pid int32) []entry {
 				return "", abi.ENOENT
 			}
 			defer f.DecRef()
+			if f.Inode != nil && f.Inode.FS == vfs.Pipefs {
+				return fmt.Sprintf("pipe:[%d]", f.Inode.Ino), nil // also a pipe reopened through here
+			}
 			if f.Path.IsZero() {
 				return f.Name, nil
 			}
@@ -192,8 +195,13 @@ func (fs *FS) fdEntries(pid int32) []entry {
 				return vfs.LinkTarget{}, abi.ENOENT
 			}
 			defer f.DecRef()
+			if f.Inode != nil && f.Inode.FS == vfs.Pipefs {
+				return vfs.PipeTarget(f.Inode), nil
+			}
 			if f.Path.IsZero() {
-				return vfs.LinkTarget{}, abi.ENXIO // anonymous files cannot be reopened by path yet
+				// Sockets (sock_no_open) and anonymous-inode files
+				// cannot be opened again, as on Linux.
+				return vfs.LinkTarget{}, abi.ENXIO
 			}
 			return f.LinkTarget(), nil
 		}
