@@ -373,10 +373,8 @@ var StandardNodes = []Node{
 	{Name: "ptmx", Mode: abi.S_IFCHR | 0o666, Major: TTYAuxMajor, Minor: PtmxMinor},
 	{Name: "pts", Mode: abi.S_IFDIR | 0o755},
 	{Name: "shm", Mode: abi.S_IFDIR | 0o1777},
-	{Name: "fd", Mode: abi.S_IFLNK | 0o777, Target: "/proc/self/fd"},
-	{Name: "stdin", Mode: abi.S_IFLNK | 0o777, Target: "/proc/self/fd/0"},
-	{Name: "stdout", Mode: abi.S_IFLNK | 0o777, Target: "/proc/self/fd/1"},
-	{Name: "stderr", Mode: abi.S_IFLNK | 0o777, Target: "/proc/self/fd/2"},
+	// No fd, stdin, stdout, stderr: on Linux those symlinks come from
+	// user space (systemd's dev_setup, udev), not from devtmpfs.
 }
 
 // New returns a devtmpfs-like filesystem: a tmpfs (type "devtmpfs")
