@@ -287,6 +287,9 @@ func (j *Judge) Report(w io.Writer, label string) {
 	if j.Panic != "" {
 		fmt.Fprintf(w, "  %s\n", j.Panic)
 	}
+	for _, m := range j.Messages {
+		fmt.Fprintf(w, "  systemd %s\n", m)
+	}
 	if j.Startup != "" {
 		fmt.Fprintf(w, "startup split %s: %s\n", label, j.Startup)
 	}
