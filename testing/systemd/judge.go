@@ -24,7 +24,11 @@ import (
 type Expect struct {
 	Welcome      string // after "Welcome to"
 	Target       string // description of the default target
-	ConsoleShell string // description of the console shell service
+	// ConsoleShell is the console shell service's description. It is not a
+	// check of its own: systemd prints "Started <description>" when it
+	// forks the service, before the exec that may still fail, so the
+	// shell is judged by the commands it runs (CheckShell and after).
+	ConsoleShell string
 }
 
 // Check names, in the order they are reported.
