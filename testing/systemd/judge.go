@@ -22,8 +22,8 @@ import (
 
 // Expect holds the texts a boot must show (from the recipe's checks).
 type Expect struct {
-	Welcome      string // after "Welcome to"
-	Target       string // description of the default target
+	Welcome string // after "Welcome to"
+	Target  string // description of the default target
 	// ConsoleShell is the console shell service's description. It is not a
 	// check of its own: systemd prints "Started <description>" when it
 	// forks the service, before the exec that may still fail, so the
