@@ -250,3 +250,43 @@ func TestFIFO(t *testing.T) {
 		t.Errorf("pipes left: %d", len(fifos.pipes))
 	}
 }
+
+// TestReopenAnonymous opens an anonymous pipe's inode the way a magic link
+// to it does: each access mode reaches the same pipe, without waiting for
+// the other end and without ENXIO (fifo_open's is_pipe).
+func TestReopenAnonymous(t *testing.T) {
+	fifos := NewFIFOs()
+	c := caller()
+	r, w, _ := NewPair(0)
+	w.DecRef() // no writer left
+	for _, tt := range []struct {
+		name  string
+		flags uint32
+	}{
+		{"reader without writer", abi.O_RDONLY},
+		{"nonblocking writer", abi.O_WRONLY | abi.O_NONBLOCK},
+		{"writer", abi.O_WRONLY},
+	} {
+		impl, err := fifos.OpenFIFO(c, r.Inode, tt.flags)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if impl.(*End).Pipe() != r.Impl.(*End).Pipe() {
+			t.Errorf("%s: a different pipe", tt.name)
+		}
+		if tt.flags&abi.O_ACCMODE == abi.O_WRONLY {
+			if n, err := impl.Write(c, nil, []byte("hi"), 0); n != 2 || err != nil {
+				t.Errorf("%s: write = %d, %v", tt.name, n, err)
+			}
+		}
+		impl.Release(nil)
+	}
+	b := make([]byte, 8)
+	if n, _ := r.Read(c, b); string(b[:n]) != "hihi" {
+		t.Errorf("read %q", b[:n])
+	}
+	if len(fifos.pipes) != 0 {
+		t.Errorf("anonymous pipe entered the FIFO table: %d", len(fifos.pipes))
+	}
+	r.DecRef()
+}
