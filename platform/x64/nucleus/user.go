@@ -171,7 +171,7 @@ func userInterrupt(vector uint64) {
 // NewAddressSpace returns the physical address of a new PML4 sharing the
 // kernel half, or 0 when out of memory.
 func NewAddressSpace() uint64 {
-	pml4 := allocPage()
+	pml4 := allocUserPage()
 	if pml4 == 0 {
 		return 0
 	}
@@ -233,7 +233,7 @@ func MapUser(root uint64, va uintptr, pa uint64, perm int) bool {
 	if va >= 1<<47 {
 		return false
 	}
-	e := pte(uintptr(root), va, 1, true)
+	e := pte(uintptr(root), va, 1, reservePages())
 	if e == 0 {
 		return false
 	}
@@ -262,7 +262,7 @@ func UnmapUser(root uint64, va uintptr) (uint64, bool) {
 	if va >= 1<<47 {
 		return 0, false
 	}
-	e := pte(uintptr(root), va, 1, false)
+	e := pte(uintptr(root), va, 1, noCreate)
 	if e == 0 || *ptr64(e)&ptPresent == 0 {
 		return 0, false
 	}
@@ -279,7 +279,7 @@ func LookupUser(root uint64, va uintptr) (pa uint64, perm int, ok bool) {
 	if va >= 1<<47 {
 		return 0, 0, false
 	}
-	e := pte(uintptr(root), va, 1, false)
+	e := pte(uintptr(root), va, 1, noCreate)
 	if e == 0 {
 		return 0, 0, false
 	}
@@ -300,8 +300,9 @@ func LookupUser(root uint64, va uintptr) (pa uint64, perm int, ok bool) {
 	return v & ptAddr, perm, true
 }
 
-// AllocFrame returns a zeroed physical page for user memory, or 0.
-func AllocFrame() uint64 { return allocPage() }
+// AllocFrame returns a zeroed physical page for user memory, or 0 when no
+// more than the kernel reserve is free.
+func AllocFrame() uint64 { return allocUserPage() }
 
 // FreeFrame returns a page to the allocator.
 func FreeFrame(pa uint64) { freePage(pa) }
