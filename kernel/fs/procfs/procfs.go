@@ -54,6 +54,8 @@ type FS struct {
 
 	mu      sync.Mutex
 	sysctls map[string]string
+	// oomAdjWarn prints the oom_adj deprecation notice once, as Linux does.
+	oomAdjWarn sync.Once
 }
 
 // New returns a procfs.
@@ -173,6 +175,9 @@ func (d *dirNode) Rename(*vfs.Inode, string, *vfs.Inode, string, uint32) error {
 type fileNode struct {
 	gen   func(c *vfs.Caller) ([]byte, error)
 	write func(c *vfs.Caller, data []byte) error
+	// writeN, if set, is write for files that may consume less than the
+	// whole buffer (the count it returns is the write's result).
+	writeN func(c *vfs.Caller, data []byte) (int, error)
 }
 
 func (fs *FS) file(mode uint32, gen func(c *vfs.Caller) ([]byte, error), write func(*vfs.Caller, []byte) error) func(string, *vfs.Inode) *vfs.Inode {
@@ -186,7 +191,7 @@ func (fs *FS) text(gen func() string) func(string, *vfs.Inode) *vfs.Inode {
 }
 
 func (n *fileNode) Open(c *vfs.Caller, in *vfs.Inode, flags uint32) (vfs.FileImpl, error) {
-	if flags&abi.O_ACCMODE != abi.O_RDONLY && n.write == nil {
+	if flags&abi.O_ACCMODE != abi.O_RDONLY && n.write == nil && n.writeN == nil {
 		return nil, abi.EACCES
 	}
 	var data []byte
@@ -214,6 +219,9 @@ func (s *snapshot) Read(c *vfs.Caller, f *vfs.File, dst []byte, off int64) (int,
 }
 
 func (s *snapshot) Write(c *vfs.Caller, f *vfs.File, src []byte, off int64) (int, error) {
+	if s.node.writeN != nil {
+		return s.node.writeN(c, src)
+	}
 	if s.node.write == nil {
 		return 0, abi.EACCES
 	}

@@ -219,6 +219,37 @@ func freeTables(pml4 uint64) {
 	}
 }
 
+// TablePages counts the page-table pages of root's lower half, root
+// included (Linux's mm_pgtables_bytes / 4096).
+//
+//go:nosplit
+func TablePages(root uint64) int {
+	n := 1
+	for i := uintptr(0); i < 256; i++ {
+		e4 := *ptr64(phys2virt(root) + i*8)
+		if e4&ptPresent == 0 {
+			continue
+		}
+		n++
+		pdpt := e4 & ptAddr
+		for j := uintptr(0); j < 512; j++ {
+			e3 := *ptr64(phys2virt(pdpt) + j*8)
+			if e3&ptPresent == 0 || e3&ptLarge != 0 {
+				continue
+			}
+			n++
+			pd := e3 & ptAddr
+			for k := uintptr(0); k < 512; k++ {
+				e2 := *ptr64(phys2virt(pd) + k*8)
+				if e2&ptPresent != 0 && e2&ptLarge == 0 {
+					n++
+				}
+			}
+		}
+	}
+	return n
+}
+
 // User page permissions for MapUser.
 const (
 	PermRead  = 1
