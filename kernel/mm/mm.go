@@ -150,6 +150,7 @@ type VMA struct {
 	// mprotect may not add PROT_WRITE (EACCES).
 	WriteDenied bool
 	shared      *sharedPages
+	special     bool // kernel pages (MapSpecial): counted as file pages
 }
 
 func (v *VMA) fileOffset(addr uint64) uint64 { return v.Offset + (addr - v.Start) }
@@ -833,7 +834,7 @@ func (m *MM) MapSpecial(parts []Special) (uint64, error) {
 	va := addr
 	for _, p := range parts {
 		end := va + uint64(len(p.Frames))*pageSize
-		m.insert(&VMA{Start: va, End: end, Perm: p.Perm, Shared: true, Name: p.Name})
+		m.insert(&VMA{Start: va, End: end, Perm: p.Perm, Shared: true, Name: p.Name, special: true})
 		for i, f := range p.Frames {
 			m.frames.get(f)
 			if err := m.pt.Map(va+uint64(i)*pageSize, f, p.Perm, kindFile); err != nil {

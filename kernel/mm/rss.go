@@ -22,6 +22,8 @@ const (
 // counts a copied-on-write page as anonymous).
 func kindOf(v *VMA) int {
 	switch {
+	case v.special:
+		return kindFile
 	case v.Shared && v.File == nil:
 		return kindShmem
 	case v.Shared:

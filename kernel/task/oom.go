@@ -294,7 +294,8 @@ func (k *Kernel) OutOfMemory(trigger *Task) bool {
 	}
 	k.dumpTasks(infos)
 	v := infos[idx]
-	k.Logf("oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),global_oom,task=%s,pid=%d,uid=%d", v.comm, v.cand.PID, v.uid)
+	k.Logf("oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/,task=%s,pid=%d,uid=%d",
+		v.comm, v.cand.PID, v.uid)
 	k.Logf("Out of memory: Killed process %d (%s) total-vm:%dkB, anon-rss:%dkB, file-rss:%dkB, shmem-rss:%dkB, UID:%d pgtables:%dkB oom_score_adj:%d",
 		v.cand.PID, v.comm, v.totalVM*4, v.anon*4, v.file*4, v.shmem*4, v.uid, v.cand.PageTables*4, v.cand.Adj)
 	k.oomKill(v.g, now)
@@ -322,14 +323,14 @@ func (k *Kernel) oomKill(g *ThreadGroup, now time.Duration) {
 	g.SendGroup(sigInfo{signo: abi.SIGKILL, code: siKernel})
 }
 
-// dumpTasks prints Linux's "Tasks state" table.
+// dumpTasks prints Linux's "Tasks state" table (vm.oom_dump_tasks).
 func (k *Kernel) dumpTasks(infos []oomInfo) {
 	var b strings.Builder
 	b.WriteString("Tasks state (memory values in pages):\n")
 	b.WriteString("[  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name")
 	for _, in := range infos {
-		if in.cand.NoMM {
-			continue
+		if in.cand.NoMM || in.cand.Init {
+			continue // Linux lists only the processes it could kill
 		}
 		fmt.Fprintf(&b, "\n[%7d] %5d %5d %8d %8d %8d %8d %13d %s", in.cand.PID, in.uid, in.cand.PID,
 			in.totalVM, in.cand.RSS, in.cand.PageTables*4096, in.cand.Swap, in.cand.Adj, in.comm)

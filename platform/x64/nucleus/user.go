@@ -219,12 +219,12 @@ func freeTables(pml4 uint64) {
 	}
 }
 
-// TablePages counts the page-table pages of root's lower half, root
-// included (Linux's mm_pgtables_bytes / 4096).
+// TablePages counts the page-table pages below root's lower half (Linux's
+// mm_pgtables_bytes / 4096, which leaves the top level out too).
 //
 //go:nosplit
 func TablePages(root uint64) int {
-	n := 1
+	n := 0
 	for i := uintptr(0); i < 256; i++ {
 		e4 := *ptr64(phys2virt(root) + i*8)
 		if e4&ptPresent == 0 {
