@@ -38,13 +38,10 @@ func (g *ThreadGroup) OOMScoreAdj() int {
 	return int(g.oomScoreAdj)
 }
 
-// OOMAdj returns the legacy oom_adj view of oom_score_adj (-17..15).
+// OOMAdj returns the legacy oom_adj view of oom_score_adj: scaled by
+// 17/1000, truncating, and clamped to 15 (so 883..1000 read 15).
 func (g *ThreadGroup) OOMAdj() int {
-	adj := g.OOMScoreAdj()
-	if adj == OOMScoreAdjMax {
-		return OOMAdjMax
-	}
-	return adj * -OOMAdjMin / OOMScoreAdjMax
+	return min(g.OOMScoreAdj()*-OOMAdjMin/OOMScoreAdjMax, OOMAdjMax)
 }
 
 // SetOOMScoreAdj implements a write to /proc/<pid>/oom_score_adj.

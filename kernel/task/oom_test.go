@@ -115,6 +115,10 @@ func TestOOMScoreAdjWrites(t *testing.T) {
 		{true, 3, false, abi.EACCES, 1000, 15}, // legacy: below the current value
 		{true, -17, true, nil, -1000, -17},
 		{false, 1000, true, nil, 1000, 15},
+		{false, 999, true, nil, 999, 15}, // 16.98 clamped to 15
+		{false, 941, true, nil, 941, 15},
+		{false, 940, true, nil, 940, 15},
+		{false, 882, true, nil, 882, 14},
 	}
 	for i, s := range steps {
 		var err error
