@@ -150,6 +150,7 @@ type VMA struct {
 	// mprotect may not add PROT_WRITE (EACCES).
 	WriteDenied bool
 	shared      *sharedPages
+	special     bool // kernel pages (MapSpecial): counted as file pages
 }
 
 func (v *VMA) fileOffset(addr uint64) uint64 { return v.Offset + (addr - v.Start) }
@@ -159,7 +160,7 @@ type MM struct {
 	mu       sync.Mutex
 	plat     machine.Platform
 	frames   *Frames
-	pt       machine.PageTable
+	pt       *table
 	vmas     []*VMA // sorted by Start, non-overlapping
 	brkStart uint64
 	brk      uint64
@@ -172,11 +173,11 @@ func New(p machine.Platform, frames *Frames) (*MM, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &MM{plat: p, frames: frames, pt: pt}, nil
+	return &MM{plat: p, frames: frames, pt: &table{PageTable: pt}}, nil
 }
 
 // PageTable is the hardware page table to run threads on.
-func (m *MM) PageTable() machine.PageTable { return m.pt }
+func (m *MM) PageTable() machine.PageTable { return m.pt.PageTable }
 
 // Release unmaps everything and frees the page table. The MM must not be
 // used afterwards.
@@ -187,7 +188,7 @@ func (m *MM) Release() {
 		return
 	}
 	for _, v := range m.vmas {
-		m.unmapPages(v.Start, v.End)
+		m.unmapPages(v, v.Start, v.End)
 		m.dropVMA(v)
 	}
 	m.vmas = nil
@@ -226,11 +227,12 @@ func (m *MM) dropVMA(v *VMA) {
 	}
 }
 
-// unmapPages removes page-table entries in [start, end) and drops their
-// frame references.
-func (m *MM) unmapPages(start, end uint64) {
+// unmapPages removes page-table entries in [start, end) of v and drops
+// their frame references.
+func (m *MM) unmapPages(v *VMA, start, end uint64) {
+	kind := kindOf(v)
 	for va := start; va < end; va += pageSize {
-		if f, ok := m.pt.Unmap(va); ok {
+		if f, ok := m.pt.Unmap(va, kind); ok {
 			m.frames.put(f)
 		}
 	}
@@ -269,7 +271,7 @@ func (m *MM) removeRange(start, end uint64) {
 	kept := m.vmas[:0]
 	for _, v := range m.vmas {
 		if v.Start >= start && v.End <= end {
-			m.unmapPages(v.Start, v.End)
+			m.unmapPages(v, v.Start, v.End)
 			m.dropVMA(v)
 			continue
 		}
@@ -438,7 +440,7 @@ func (m *MM) Mprotect(addr, length uint64, perm machine.Perm) error {
 			if !v.Shared && p&machine.Write != 0 && m.frames.count(f) > 1 {
 				p &^= machine.Write
 			}
-			m.pt.Map(va, f, p)
+			m.pt.Map(va, f, p, kindOf(v))
 		}
 	}
 	return nil
@@ -500,7 +502,7 @@ func (m *MM) Madvise(addr, length uint64, advice int) error {
 			if m.vmas[i].Shared {
 				continue
 			}
-			if f, ok := m.pt.Unmap(va); ok {
+			if f, ok := m.pt.Unmap(va, kindOf(m.vmas[i])); ok {
 				m.frames.put(f)
 			}
 		}
@@ -567,10 +569,11 @@ func (m *MM) mremap(old, oldLen, newLen uint64, mayMove bool, dst uint64, fixed 
 	nv := *src
 	nv.Start, nv.End = dst, dst+newLen
 	nv.hold()
+	kind := kindOf(src)
 	for off := uint64(0); off < oldLen; off += pageSize {
 		if f, p, ok := m.pt.Lookup(old + off); ok {
-			m.pt.Unmap(old + off)
-			if err := m.pt.Map(dst+off, f, p); err != nil {
+			m.pt.Unmap(old+off, kind)
+			if err := m.pt.Map(dst+off, f, p, kind); err != nil {
 				m.frames.put(f)
 			}
 		}
@@ -643,21 +646,21 @@ func (m *MM) fault(addr uint64, acc Access) error {
 			if !v.Shared && m.frames.count(f) > 1 {
 				np &^= machine.Write
 			}
-			return m.pt.Map(va, f, np)
+			return m.pt.Map(va, f, np, kindOf(v))
 		}
 		if v.Shared {
-			return m.pt.Map(va, f, v.Perm)
+			return m.pt.Map(va, f, v.Perm, kindOf(v))
 		}
 		// Copy-on-write.
 		if m.frames.count(f) == 1 {
-			return m.pt.Map(va, f, v.Perm)
+			return m.pt.Map(va, f, v.Perm, kindOf(v))
 		}
 		nf, err := m.frames.alloc()
 		if err != nil {
 			return &FaultError{Addr: addr, NoMem: true}
 		}
 		copy(m.frames.Mem.FrameData(nf), m.frames.Mem.FrameData(f))
-		if err := m.pt.Map(va, nf, v.Perm); err != nil {
+		if err := m.pt.Map(va, nf, v.Perm, kindOf(v)); err != nil {
 			m.frames.put(nf)
 			return &FaultError{Addr: addr, NoMem: true}
 		}
@@ -715,7 +718,7 @@ func (m *MM) fault(addr uint64, acc Access) error {
 		// refused at mmap time, so this is a read-only mapping.
 		p &^= machine.Write
 	}
-	if err := m.pt.Map(va, f, p); err != nil {
+	if err := m.pt.Map(va, f, p, kindOf(v)); err != nil {
 		m.frames.put(f)
 		return &FaultError{Addr: addr, NoMem: true}
 	}
@@ -764,10 +767,10 @@ func (m *MM) Fork() (*MM, error) {
 			}
 			if !v.Shared && p&machine.Write != 0 {
 				p &^= machine.Write
-				m.pt.Map(va, f, p)
+				m.pt.Map(va, f, p, kindOf(v))
 			}
 			m.frames.get(f)
-			if err := c.pt.Map(va, f, p); err != nil {
+			if err := c.pt.Map(va, f, p, kindOf(v)); err != nil {
 				m.frames.put(f)
 				c.mu.Lock()
 				c.releaseLocked()
@@ -781,7 +784,7 @@ func (m *MM) Fork() (*MM, error) {
 
 func (m *MM) releaseLocked() {
 	for _, v := range m.vmas {
-		m.unmapPages(v.Start, v.End)
+		m.unmapPages(v, v.Start, v.End)
 		m.dropVMA(v)
 	}
 	m.vmas = nil
@@ -802,19 +805,7 @@ func (m *MM) VMAs() []VMA {
 }
 
 // Resident reports how many pages are mapped (for /proc statistics).
-func (m *MM) Resident() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	n := 0
-	for _, v := range m.vmas {
-		for va := v.Start; va < v.End; va += pageSize {
-			if _, _, ok := m.pt.Lookup(va); ok {
-				n++
-			}
-		}
-	}
-	return n
-}
+func (m *MM) Resident() int { return int(m.RSS().Total()) }
 
 // Pinned allocates a frame with a reference that is never dropped, for
 // pages the kernel shares with every process (the vDSO).
@@ -843,10 +834,10 @@ func (m *MM) MapSpecial(parts []Special) (uint64, error) {
 	va := addr
 	for _, p := range parts {
 		end := va + uint64(len(p.Frames))*pageSize
-		m.insert(&VMA{Start: va, End: end, Perm: p.Perm, Shared: true, Name: p.Name})
+		m.insert(&VMA{Start: va, End: end, Perm: p.Perm, Shared: true, Name: p.Name, special: true})
 		for i, f := range p.Frames {
 			m.frames.get(f)
-			if err := m.pt.Map(va+uint64(i)*pageSize, f, p.Perm); err != nil {
+			if err := m.pt.Map(va+uint64(i)*pageSize, f, p.Perm, kindFile); err != nil {
 				m.frames.put(f)
 				return 0, err
 			}

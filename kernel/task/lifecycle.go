@@ -104,7 +104,8 @@ func (t *Task) Clone(a CloneArgs, hooks *FileHooks) (*Task, error) {
 			pgid: parent.pgid, sid: parent.sid, mm: newMM, creds: parent.creds, handlers: parent.handlers,
 			exitSignal: a.ExitSignal, childEvent: make(chan struct{}), comm: parent.comm,
 			argv: parent.argv, envp: parent.envp, exe: parent.exe, startTime: k.Monotonic(),
-			limits: parent.limits, limitsSet: parent.limitsSet}
+			limits: parent.limits, limitsSet: parent.limitsSet,
+			oomScoreAdj: parent.oomScoreAdj, oomScoreAdjMin: parent.oomScoreAdjMin}
 		if newMM == nil {
 			g.mm = parent.mm
 		}

@@ -54,6 +54,13 @@ type Kernel struct {
 
 	futexes futexTable
 
+	// Memory reports physical memory (total and free bytes) for the OOM
+	// killer; nil on machines that cannot tell.
+	Memory func() (total, free uint64)
+	// oomMu serialises OOM kills (Linux's oom_lock); oomAdjMu serialises
+	// oom_score_adj writes (oom_adj_mutex).
+	oomMu, oomAdjMu sync.Mutex
+
 	// TraceFaults logs every user page fault (aramid.faulttrace=1).
 	TraceFaults bool
 }
@@ -183,6 +190,13 @@ type ThreadGroup struct {
 	startTime time.Duration
 	limits    [NumRlimits]Rlimit
 	limitsSet bool
+
+	// OOM killer state (oom.go): oom_score_adj, the floor unprivileged
+	// writers may not go below, and when the OOM killer chose this process
+	// (0: never).
+	oomScoreAdj    int16
+	oomScoreAdjMin int16
+	oomKilledAt    time.Duration
 
 	// attn is the process-wide counterpart of Task.attn (group signals,
 	// exit_group, group stop).
@@ -506,8 +520,7 @@ func (t *Task) handleFault(ev machine.Event) {
 		fe, _ := err.(*mm.FaultError)
 		switch {
 		case fe != nil && fe.NoMem:
-			t.k.Logf("task %d: out of memory on a page fault at %#x", t.ID, ev.Addr)
-			t.forceSignal(abi.SIGKILL, sigInfo{signo: abi.SIGKILL})
+			t.outOfMemoryOnFault(ev.Addr)
 		case fe != nil && fe.Bus:
 			t.forceSignal(abi.SIGBUS, sigInfo{signo: abi.SIGBUS, code: 2, addr: ev.Addr})
 		default:
@@ -530,6 +543,21 @@ func (t *Task) handleFault(ev machine.Event) {
 	default: // #GP, #SS, #NP and friends
 		t.forceSignal(abi.SIGSEGV, sigInfo{signo: abi.SIGSEGV, code: 0x80})
 	}
+}
+
+// outOfMemoryOnFault handles a page fault that found no free frame, as
+// Linux's pagefault_out_of_memory does: the OOM killer frees memory by
+// killing the worst process (perhaps this one) and the faulting
+// instruction runs again. A short sleep lets the victim exit first. Only
+// when nothing at all can be killed does the faulting process die.
+func (t *Task) outOfMemoryOnFault(addr uint64) {
+	if t.k.OutOfMemory(t) {
+		time.Sleep(time.Millisecond)
+		return
+	}
+	t.k.Logf("Out of memory: no process to kill; killing %d (%s), whose page fault at %#x cannot be served",
+		t.tg.ID, t.Comm(), addr)
+	t.forceSignal(abi.SIGKILL, sigInfo{signo: abi.SIGKILL})
 }
 
 func (t *Task) String() string { return fmt.Sprintf("task %d/%d (%s)", t.tg.ID, t.ID, t.Comm()) }

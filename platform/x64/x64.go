@@ -68,6 +68,14 @@ func (p *pageTable) Lookup(va uint64) (machine.Frame, machine.Perm, bool) {
 	return machine.Frame(pa), machine.Perm(perm), ok
 }
 
+// TablePages counts the page-table pages (mm.TablePager).
+func (p *pageTable) TablePages() int {
+	if p.released {
+		return 0
+	}
+	return nucleus.TablePages(p.root)
+}
+
 func (p *pageTable) Release() {
 	if !p.released {
 		p.released = true

@@ -6,7 +6,6 @@ package main
 import (
 	"os"
 	"runtime"
-	"runtime/debug"
 	"time"
 
 	"aramid/kernel/cmdline"
@@ -62,10 +61,9 @@ func main() {
 	}
 
 	cmdlineText = info.CommandLine
-	// The Go heap shares physical memory with user programs: keep it well
-	// inside the machine so the collector works harder before memory runs
-	// out (running out on a heap page is fatal).
-	debug.SetMemoryLimit(int64(info.MemoryTotal) / 2)
+	// The Go heap shares physical memory with user programs: the watchdog
+	// keeps it inside the memory they may not take.
+	startWatchdog(log)
 	if err := userland(log, cfg, nucleus.Initrd()); err != nil {
 		log.Printf("Kernel panic - not syncing: %v", err)
 		os.Exit(1)

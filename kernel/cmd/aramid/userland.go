@@ -95,7 +95,9 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	}
 
 	k.Logf = log.Printf
+	k.Memory = memory
 	k.Monotonic = sinceBoot
+	oomKernel.Store(k)
 	vdsoMap, err := newVDSO(k)
 	if err != nil {
 		return fmt.Errorf("vdso: %w", err)

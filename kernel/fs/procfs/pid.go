@@ -86,8 +86,6 @@ func (fs *FS) pidEntries(pid, tid int32, group bool) []entry {
 			return "0::" + fs.o.Cgroup(g.ID) + "\n"
 		})),
 		fileEntry("limits", gen(func(g *task.ThreadGroup) string { return limits(g) })),
-		fileEntry("oom_score_adj", fs.file(0o644, func(*vfs.Caller) ([]byte, error) { return []byte("0\n"), nil },
-			func(*vfs.Caller, []byte) error { return nil })),
 		fileEntry("loginuid", fs.file(0o644, func(*vfs.Caller) ([]byte, error) { return []byte("4294967295"), nil },
 			func(*vfs.Caller, []byte) error { return nil })),
 		fileEntry("sessionid", gen(func(*task.ThreadGroup) string { return "4294967295" })),
@@ -115,6 +113,7 @@ func (fs *FS) pidEntries(pid, tid int32, group bool) []entry {
 		dirEntry("net", fs.dir(fs.netEntries)),
 		dirEntry("fdinfo", fs.dir(func(string) []entry { return fs.fdinfoEntries(pid) })),
 	}
+	ents = append(ents, fs.oomEntries(pid)...)
 	if group {
 		ents = append(ents, dirEntry("task", fs.dir(func(string) []entry {
 			var out []entry

@@ -58,6 +58,8 @@ type FS struct {
 
 	mu      sync.Mutex
 	sysctls map[string]string
+	// oomAdjWarn prints the oom_adj deprecation notice once, as Linux does.
+	oomAdjWarn sync.Once
 }
 
 // New returns a procfs.
@@ -179,6 +181,9 @@ type fileNode struct {
 	write func(c *vfs.Caller, data []byte) error
 	poll  pollKind
 	vfs   *vfs.VFS // pollMounts: the mount table watched
+	// writeN, if set, is write for files that may consume less than the
+	// whole buffer (the count it returns is the write's result).
+	writeN func(c *vfs.Caller, data []byte) (int, error)
 }
 
 func (fs *FS) file(mode uint32, gen func(c *vfs.Caller) ([]byte, error), write func(*vfs.Caller, []byte) error) func(string, *vfs.Inode) *vfs.Inode {
@@ -192,7 +197,7 @@ func (fs *FS) text(gen func() string) func(string, *vfs.Inode) *vfs.Inode {
 }
 
 func (n *fileNode) Open(c *vfs.Caller, in *vfs.Inode, flags uint32) (vfs.FileImpl, error) {
-	if flags&abi.O_ACCMODE != abi.O_RDONLY && n.write == nil {
+	if flags&abi.O_ACCMODE != abi.O_RDONLY && n.write == nil && n.writeN == nil {
 		return nil, abi.EACCES
 	}
 	var data []byte
@@ -227,6 +232,9 @@ func (s *snapshot) Read(c *vfs.Caller, f *vfs.File, dst []byte, off int64) (int,
 }
 
 func (s *snapshot) Write(c *vfs.Caller, f *vfs.File, src []byte, off int64) (int, error) {
+	if s.node.writeN != nil {
+		return s.node.writeN(c, src)
+	}
 	if s.node.write == nil {
 		return 0, abi.EACCES
 	}

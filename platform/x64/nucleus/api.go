@@ -46,6 +46,13 @@ func MemStats() (inUse, free uint64) {
 	return pagesInUse * pageSize, pagesFree * pageSize
 }
 
+// MemReserve reports the kernel reserve in bytes (user allocations fail
+// while no more than this is free) and how many user page allocations it
+// has refused so far.
+func MemReserve() (reserve, denied uint64) {
+	return reservePages() * pageSize, userDenied
+}
+
 // SinceBoot returns nanoseconds since the nucleus was entered, from the TSC,
 // without a system call.
 //

@@ -43,6 +43,7 @@ var (
 	pagesFree   uint64
 	pagesInUse  uint64
 	pagesTotal  uint64
+	userDenied  uint64 // user page allocations refused to keep the reserve
 	physTop     uint64
 	memLock     spinlock
 	kernelPML4  uintptr // physical
@@ -149,11 +150,50 @@ func pushExtent(base, end uint64) {
 }
 
 // allocPage returns a zeroed physical page, or 0 when memory is exhausted.
+// The kernel's own needs (the runtime's heap, stacks, kernel page tables)
+// allocate here and may use every free page, the reserve included.
 //
 //go:nosplit
-func allocPage() uint64 {
+func allocPage() uint64 { return allocPageAbove(0) }
+
+// allocUserPage is allocPage for memory a user program asks for (its frames
+// and page tables): it fails while no more than the kernel reserve is free,
+// so that the runtime's heap can always grow into the reserve and the
+// kernel has room to run the OOM killer.
+//
+//go:nosplit
+func allocUserPage() uint64 { return allocPageAbove(reservePages()) }
+
+// reservePages is the kernel reserve: free pages user allocations leave
+// alone, 1/16 of managed memory, at least 1 MiB and at most 16 MiB.
+//
+//go:nosplit
+func reservePages() uint64 {
+	r := pagesTotal / 16
+	const lo, hi = (1 << 20) / pageSize, (16 << 20) / pageSize
+	if r < lo {
+		r = lo
+	}
+	if r > hi {
+		r = hi
+	}
+	return r
+}
+
+// allocPageAbove returns a zeroed page if more than floor pages are free,
+// else 0 (counted in userDenied when floor is not 0).
+//
+//go:nosplit
+func allocPageAbove(floor uint64) uint64 {
 	memLock.lock()
 	var pa uint64
+	if pagesFree <= floor {
+		if floor != 0 {
+			userDenied++
+		}
+		memLock.unlock()
+		return 0
+	}
 	if freeList != 0 {
 		pa = uint64(freeList)
 		freeList = uintptr(*ptr64(phys2virt(pa)))
@@ -199,23 +239,27 @@ func mustAllocPage() uint64 {
 	return pa
 }
 
+// noCreate as pte's floor creates no missing table.
+const noCreate = ^uint64(0)
+
 // pte returns the page-table entry for va at the given level (1 = 4 KiB
-// leaf, 2 = 2 MiB), creating intermediate tables when create is set. It
-// returns 0 if a table is missing (and not created) or a large page is in
-// the way.
+// leaf, 2 = 2 MiB), creating missing tables while more than floor pages are
+// free (allocPageAbove: 0 for the kernel, reservePages() for user address
+// spaces; noCreate creates none). It returns 0 if a table is missing (and
+// not created) or a large page is in the way.
 //
 //go:nosplit
-func pte(pml4 uintptr, va uintptr, level int, create bool) uintptr {
+func pte(pml4 uintptr, va uintptr, level int, floor uint64) uintptr {
 	table := pml4
 	for l := 4; l > level; l-- {
 		idx := (va >> (pageShift + 9*uint(l-1))) & 511
 		e := phys2virt(uint64(table)) + idx*8
 		v := *ptr64(e)
 		if v&ptPresent == 0 {
-			if !create {
+			if floor == noCreate {
 				return 0
 			}
-			pa := allocPage()
+			pa := allocPageAbove(floor)
 			if pa == 0 {
 				return 0
 			}
@@ -236,7 +280,7 @@ func pte(pml4 uintptr, va uintptr, level int, create bool) uintptr {
 
 //go:nosplit
 func mapPage(va uintptr, pa uint64, flags uint64) {
-	e := pte(kernelPML4, va, 1, true)
+	e := pte(kernelPML4, va, 1, 0)
 	if e == 0 {
 		fatal("mapPage: cannot map")
 	}
@@ -263,7 +307,7 @@ func buildKernelTables() {
 		end := (uintptr(s.Vaddr+s.Memsz) + pageSize - 1) &^ (pageSize - 1)
 		for va := start; va < end; va += pageSize {
 			if isLazy(va) {
-				e := pte(kernelPML4, va, 1, true)
+				e := pte(kernelPML4, va, 1, 0)
 				if e == 0 {
 					fatal("cannot map a lazy kernel page")
 				}
@@ -274,7 +318,7 @@ func buildKernelTables() {
 		}
 	}
 	for pa := uint64(0); pa < directMapTop(); pa += 2 << 20 {
-		e := pte(kernelPML4, uintptr(pa)+directMapBase, 2, true)
+		e := pte(kernelPML4, uintptr(pa)+directMapBase, 2, 0)
 		if e == 0 {
 			fatal("direct map: cannot map")
 		}
@@ -287,7 +331,7 @@ func buildKernelTables() {
 	// Pre-create the upper-half PML4 slots so address spaces made later can
 	// share them by copying slots 256-511 once.
 	for _, va := range [...]uintptr{heapBase, stackRegion} {
-		pte(kernelPML4, va, 3, true)
+		pte(kernelPML4, va, 3, 0)
 	}
 	writeCR3(uint64(kernelPML4))
 	physWindow = directMapBase
@@ -301,7 +345,7 @@ func demandFault(va uintptr) bool {
 	if va < directMapBase {
 		return false // user addresses are the kernel's business, not the nucleus's
 	}
-	e := pte(kernelPML4, va, 1, false)
+	e := pte(kernelPML4, va, 1, noCreate)
 	if e == 0 {
 		return false
 	}
@@ -316,10 +360,27 @@ func demandFault(va uintptr) bool {
 	}
 	pa := allocPage()
 	if pa == 0 {
-		fatal("out of memory on a demand fault")
+		kernelOutOfMemory()
 	}
 	*ptr64(e) = pa | (v & (ptWrite | ptNX)) | ptPresent
 	return true
+}
+
+// kernelOutOfMemory ends the machine when the kernel's own heap cannot
+// grow: every page is in use although user programs may not take the
+// reserve and the OOM killer (kernel/task, driven by the memory monitor in
+// kernel/cmd/aramid) has had the chance to free memory first. It is a
+// plain statement, not a panic: nothing is broken but the machine is too
+// small for what runs on it.
+//
+//go:nosplit
+func kernelOutOfMemory() {
+	print("\n")
+	printStamp()
+	print("Out of memory: the kernel needs more memory than this machine has (")
+	printDec(pagesTotal * pageSize >> 10)
+	print(" KiB managed, none free, nothing left to reclaim): memory is too small\n")
+	powerOff(exitNoMemory)
 }
 
 // Linux mmap constants the runtime uses.
@@ -378,7 +439,7 @@ func setRange(va, n uintptr, demand uint64) bool {
 	for p := va; p < va+n; p += pageSize {
 		var e uintptr
 		if demand != 0 {
-			e = pte(kernelPML4, p, 1, true)
+			e = pte(kernelPML4, p, 1, 0)
 			if e == 0 {
 				return false
 			}
@@ -489,8 +550,12 @@ func sysMprotect(addr, length, prot uint64) int64 {
 		return -errEINVAL
 	}
 	want := protPTE(prot)
+	floor := noCreate
+	if want != 0 {
+		floor = 0
+	}
 	for p := va; p < va+n; p += pageSize {
-		e := pte(kernelPML4, p, 1, want != 0)
+		e := pte(kernelPML4, p, 1, floor)
 		if e == 0 {
 			continue
 		}

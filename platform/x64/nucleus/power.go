@@ -10,6 +10,7 @@ import "unsafe"
 const (
 	debugExitPort = 0xf4
 	exitPanic     = 127 // nucleus panic or unhandled exception: QEMU exits 255
+	exitNoMemory  = 126 // the kernel ran out of memory (kernelOutOfMemory): QEMU exits 253
 )
 
 var (

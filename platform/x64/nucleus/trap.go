@@ -210,11 +210,11 @@ func mapped(va uintptr) bool {
 	if kernelPML4 == 0 {
 		return false
 	}
-	e := pte(kernelPML4, va, 1, false)
+	e := pte(kernelPML4, va, 1, noCreate)
 	if e != 0 {
 		return *ptr64(e)&ptPresent != 0
 	}
-	e = pte(kernelPML4, va, 2, false)
+	e = pte(kernelPML4, va, 2, noCreate)
 	return e != 0 && *ptr64(e)&(ptPresent|ptLarge) == ptPresent|ptLarge
 }
 

@@ -171,7 +171,7 @@ func userInterrupt(vector uint64) {
 // NewAddressSpace returns the physical address of a new PML4 sharing the
 // kernel half, or 0 when out of memory.
 func NewAddressSpace() uint64 {
-	pml4 := allocPage()
+	pml4 := allocUserPage()
 	if pml4 == 0 {
 		return 0
 	}
@@ -219,6 +219,37 @@ func freeTables(pml4 uint64) {
 	}
 }
 
+// TablePages counts the page-table pages below root's lower half (Linux's
+// mm_pgtables_bytes / 4096, which leaves the top level out too).
+//
+//go:nosplit
+func TablePages(root uint64) int {
+	n := 0
+	for i := uintptr(0); i < 256; i++ {
+		e4 := *ptr64(phys2virt(root) + i*8)
+		if e4&ptPresent == 0 {
+			continue
+		}
+		n++
+		pdpt := e4 & ptAddr
+		for j := uintptr(0); j < 512; j++ {
+			e3 := *ptr64(phys2virt(pdpt) + j*8)
+			if e3&ptPresent == 0 || e3&ptLarge != 0 {
+				continue
+			}
+			n++
+			pd := e3 & ptAddr
+			for k := uintptr(0); k < 512; k++ {
+				e2 := *ptr64(phys2virt(pd) + k*8)
+				if e2&ptPresent != 0 && e2&ptLarge == 0 {
+					n++
+				}
+			}
+		}
+	}
+	return n
+}
+
 // User page permissions for MapUser.
 const (
 	PermRead  = 1
@@ -233,7 +264,7 @@ func MapUser(root uint64, va uintptr, pa uint64, perm int) bool {
 	if va >= 1<<47 {
 		return false
 	}
-	e := pte(uintptr(root), va, 1, true)
+	e := pte(uintptr(root), va, 1, reservePages())
 	if e == 0 {
 		return false
 	}
@@ -262,7 +293,7 @@ func UnmapUser(root uint64, va uintptr) (uint64, bool) {
 	if va >= 1<<47 {
 		return 0, false
 	}
-	e := pte(uintptr(root), va, 1, false)
+	e := pte(uintptr(root), va, 1, noCreate)
 	if e == 0 || *ptr64(e)&ptPresent == 0 {
 		return 0, false
 	}
@@ -279,7 +310,7 @@ func LookupUser(root uint64, va uintptr) (pa uint64, perm int, ok bool) {
 	if va >= 1<<47 {
 		return 0, 0, false
 	}
-	e := pte(uintptr(root), va, 1, false)
+	e := pte(uintptr(root), va, 1, noCreate)
 	if e == 0 {
 		return 0, 0, false
 	}
@@ -300,8 +331,9 @@ func LookupUser(root uint64, va uintptr) (pa uint64, perm int, ok bool) {
 	return v & ptAddr, perm, true
 }
 
-// AllocFrame returns a zeroed physical page for user memory, or 0.
-func AllocFrame() uint64 { return allocPage() }
+// AllocFrame returns a zeroed physical page for user memory, or 0 when no
+// more than the kernel reserve is free.
+func AllocFrame() uint64 { return allocUserPage() }
 
 // FreeFrame returns a page to the allocator.
 func FreeFrame(pa uint64) { freePage(pa) }

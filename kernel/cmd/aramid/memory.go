@@ -1,0 +1,47 @@
+package main
+
+import (
+	"runtime/debug"
+	"runtime/metrics"
+	"sync/atomic"
+
+	"aramid/kernel/klog"
+	"aramid/kernel/mm"
+	"aramid/kernel/task"
+	"aramid/platform/x64/nucleus"
+)
+
+// oomKernel is the process table the memory watchdog's OOM killer uses,
+// once userland has one.
+var oomKernel atomic.Pointer[task.Kernel]
+
+// startWatchdog runs the memory watchdog (mm.Watchdog) for the rest of the
+// kernel's life: it keeps the Go heap out of the memory user programs may
+// not take, and has the OOM killer free memory when the heap runs short.
+func startWatchdog(log *klog.Logger) {
+	samples := []metrics.Sample{
+		{Name: "/memory/classes/total:bytes"},
+		{Name: "/memory/classes/heap/released:bytes"},
+	}
+	w := &mm.Watchdog{
+		Stats: func() (total, free, reserve uint64) {
+			inUse, free := nucleus.MemStats()
+			reserve, _ = nucleus.MemReserve()
+			return inUse + free, free, reserve
+		},
+		RuntimeMapped: func() uint64 {
+			metrics.Read(samples)
+			return samples[0].Value.Uint64() - samples[1].Value.Uint64()
+		},
+		SetLimit: debug.SetMemoryLimit,
+		Reclaim:  debug.FreeOSMemory,
+		OOM: func() bool {
+			if k := oomKernel.Load(); k != nil {
+				return k.OutOfMemory(nil)
+			}
+			return false
+		},
+		Logf: log.Printf,
+	}
+	go w.Run(nil)
+}

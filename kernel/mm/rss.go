@@ -1,0 +1,120 @@
+package mm
+
+import (
+	"sync/atomic"
+
+	"aramid/kernel/machine"
+)
+
+// Page kinds, as Linux's mm counters split the resident set: anonymous
+// private memory, file pages, and shared memory (MAP_SHARED anonymous and
+// tmpfs-backed shared mappings).
+const (
+	kindAnon = iota
+	kindFile
+	kindShmem
+	numKinds
+)
+
+// kindOf classifies v's pages. A private file mapping's pages count as file
+// pages even once written (Aramid copies file pages into private frames at
+// the first fault, so it cannot tell a written page from a read one; Linux
+// counts a copied-on-write page as anonymous).
+func kindOf(v *VMA) int {
+	switch {
+	case v.special:
+		return kindFile
+	case v.Shared && v.File == nil:
+		return kindShmem
+	case v.Shared:
+		if _, ok := v.File.(PageMapper); ok {
+			return kindShmem
+		}
+		return kindFile
+	case v.File != nil:
+		return kindFile
+	}
+	return kindAnon
+}
+
+// table is the hardware page table plus the resident-page counters it
+// keeps up to date: every page mapped or unmapped through it is counted
+// under the kind of its VMA. Counters are atomic so readers (/proc, the OOM
+// killer) need not take the MM's lock.
+type table struct {
+	machine.PageTable
+	pages [numKinds]atomic.Int64
+}
+
+// Map maps va to f and counts the page if va was not mapped before.
+func (t *table) Map(va uint64, f machine.Frame, p machine.Perm, kind int) error {
+	_, _, had := t.PageTable.Lookup(va)
+	if err := t.PageTable.Map(va, f, p); err != nil {
+		return err
+	}
+	if !had {
+		t.pages[kind].Add(1)
+	}
+	return nil
+}
+
+// Unmap removes va's mapping and uncounts it.
+func (t *table) Unmap(va uint64, kind int) (machine.Frame, bool) {
+	f, ok := t.PageTable.Unmap(va)
+	if ok {
+		t.pages[kind].Add(-1)
+	}
+	return f, ok
+}
+
+// Release frees the page table; nothing is resident afterwards.
+func (t *table) Release() {
+	t.PageTable.Release()
+	for i := range t.pages {
+		t.pages[i].Store(0)
+	}
+}
+
+// RSS is a resident set split as Linux's MM_ANONPAGES, MM_FILEPAGES and
+// MM_SHMEMPAGES counters split it, in pages.
+type RSS struct {
+	Anon, File, Shmem uint64
+}
+
+// Total is the whole resident set in pages.
+func (r RSS) Total() uint64 { return r.Anon + r.File + r.Shmem }
+
+// RSS reports the resident pages without taking the address space's lock.
+func (m *MM) RSS() RSS {
+	get := func(k int) uint64 { return uint64(max(m.pt.pages[k].Load(), 0)) }
+	return RSS{Anon: get(kindAnon), File: get(kindFile), Shmem: get(kindShmem)}
+}
+
+// TablePager is implemented by page tables that can count their own pages
+// (the page-table pages of the lower half), for the OOM killer's badness
+// and its report (Linux's mm_pgtables_bytes).
+type TablePager interface {
+	TablePages() int
+}
+
+// PageTablePages reports how many page-table pages the address space uses,
+// or 0 when the platform cannot tell.
+func (m *MM) PageTablePages() uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if tp, ok := m.pt.PageTable.(TablePager); ok && !m.released {
+		return uint64(tp.TablePages())
+	}
+	return 0
+}
+
+// TotalVM is the size of every mapping in pages (Linux's total_vm).
+func (m *MM) TotalVM() uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var n uint64
+	for _, v := range m.vmas {
+		n += (v.End - v.Start) / pageSize
+	}
+	return n
+}

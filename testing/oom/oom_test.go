@@ -1,0 +1,177 @@
+package oom
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"aramid/testing/srcdeps"
+)
+
+// TestOOMKiller runs guest/oomtest.c as PID 1 in a 256 MiB guest on Linux
+// and on Aramid. Linux's outcome is the reference: the same processes die
+// in the same order with the same signal, the same ones survive, and each
+// kernel reports every kill with Linux's "Out of memory: Killed process"
+// line. The story itself is checked on both too, so the test cannot pass
+// by two kernels agreeing on nothing happening: adj1000 (oom_score_adj
+// 1000) dies first, then the hog, then hog2 (oom_score_adj -500, whose
+// badness stays below PID 1's); the keeper (-1000, the largest process
+// when the hog dies) and PID 1 survive.
+func TestOOMKiller(t *testing.T) {
+	repo, linux := needQEMU(t)
+	dir := t.TempDir()
+	initrd, err := Image(context.Background(), repo, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reports := map[string]Report{}
+	for _, k := range []string{"linux", "aramid"} {
+		kernel := linux
+		if k == "aramid" {
+			kernel = aramidKernel(t, repo)
+		}
+		log := filepath.Join(dir, k+".log")
+		rep, res, err := Boot(context.Background(), kernel, initrd, log)
+		if err != nil {
+			t.Fatalf("%s: %v", k, err)
+		}
+		if !res.Stopped {
+			t.Fatalf("%s: the program did not finish (QEMU exit %d); serial log:\n%s", k, res.ExitCode, res.Log())
+		}
+		if rep.Panic {
+			t.Errorf("%s: kernel panic; serial log:\n%s", k, res.Log())
+		}
+		checkStory(t, k, rep)
+		reports[k] = rep
+		t.Logf("%s: %s", k, summary(rep))
+	}
+	l, a := reports["linux"], reports["aramid"]
+	if !slices.Equal(l.Guest, a.Guest) {
+		t.Errorf("the program's lines differ:\nlinux:\n  %s\naramid:\n  %s",
+			strings.Join(l.Guest, "\n  "), strings.Join(a.Guest, "\n  "))
+	}
+	if summary(l) != summary(a) {
+		t.Errorf("the kills differ:\nlinux:  %s\naramid: %s", summary(l), summary(a))
+	}
+}
+
+// summary is the kernel-independent part of a report: who was killed, with
+// which oom_score_adj, and who asked.
+func summary(r Report) string {
+	var s []string
+	for _, k := range r.Kills {
+		s = append(s, fmt.Sprintf("%s(adj %d, invoked by %s)", k.Comm, k.OOMScoreAdj, k.InvokedBy))
+	}
+	return strings.Join(s, ", ")
+}
+
+// checkStory checks what the program was built to show, on one kernel.
+func checkStory(t *testing.T, kernel string, r Report) {
+	t.Helper()
+	want := []string{"adj1000", "hog", "hog2"}
+	var got []string
+	for _, k := range r.Kills {
+		got = append(got, k.Comm)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("%s: killed %v, want %v", kernel, got, want)
+		return
+	}
+	for _, k := range r.Kills {
+		if k.AnonRSS == 0 || k.TotalVM < k.AnonRSS || k.UID != 0 {
+			t.Errorf("%s: implausible report for %s: %+v", kernel, k.Comm, k)
+		}
+	}
+	// The keeper outweighed the hog when the hog was chosen: its
+	// oom_score_adj of -1000, not its size, saved it.
+	hog := r.Kills[1]
+	if keeper, ok := hog.Tasks["keeper"]; !ok || keeper*4 <= hog.AnonRSS {
+		t.Errorf("%s: keeper's rss %d pages was not above the hog's %d kB: the test proves nothing about -1000",
+			kernel, keeper, hog.AnonRSS)
+	}
+	if _, listed := hog.Tasks["oomtest"]; listed {
+		t.Errorf("%s: PID 1 is listed among the killable tasks", kernel)
+	}
+	wantGuest := []string{"oomtest: adj1000 killed by signal 9", "oomtest: hog killed by signal 9",
+		"oomtest: hog2 killed by signal 9", "oomtest: keeper alive", "oomtest: init alive", "oomtest: done"}
+	if !slices.Equal(r.Guest, wantGuest) {
+		t.Errorf("%s: program said\n  %s\nwant\n  %s", kernel, strings.Join(r.Guest, "\n  "), strings.Join(wantGuest, "\n  "))
+	}
+}
+
+// needQEMU skips the test without QEMU or the reference kernel and returns
+// the repository root and the reference kernel's path.
+func needQEMU(t *testing.T) (repo, linux string) {
+	t.Helper()
+	repo, _ = filepath.Abs("../..")
+	linux = filepath.Join(repo, "build/linux/vmlinuz")
+	if _, err := os.Stat(linux); err != nil {
+		t.Skip("reference kernel missing: run `make linux-ref` (make test does)")
+	}
+	if _, err := exec.LookPath("qemu-system-x86_64"); err != nil {
+		t.Skip("qemu-system-x86_64 not installed (make deps installs it)")
+	}
+	if _, err := exec.LookPath("musl-gcc"); err != nil {
+		t.Skip("musl-gcc not installed (make deps installs musl-tools)")
+	}
+	return repo, linux
+}
+
+var aramidBuild struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// aramidKernel builds the kernel once per test binary, from this tree.
+func aramidKernel(t *testing.T, repo string) string {
+	t.Helper()
+	aramidBuild.once.Do(func() {
+		// The kernel is built in a subprocess: make go test's cache see its sources.
+		if aramidBuild.err = srcdeps.Track("kernel", "platform"); aramidBuild.err != nil {
+			return
+		}
+		dir, err := os.MkdirTemp("", "aramid-kernel-")
+		if err != nil {
+			aramidBuild.err = err
+			return
+		}
+		aramidBuild.path = filepath.Join(dir, "kernel.elf")
+		cmd := exec.Command("nice", "-n", "19", "go", "run", "./platform/x64/boot/cmd/mkkernel", "-o", aramidBuild.path)
+		cmd.Dir = repo
+		if out, err := cmd.CombinedOutput(); err != nil {
+			aramidBuild.err = fmt.Errorf("mkkernel: %v\n%s", err, out)
+		}
+	})
+	if aramidBuild.err != nil {
+		t.Fatal(aramidBuild.err)
+	}
+	return aramidBuild.path
+}
+
+func TestParse(t *testing.T) {
+	log := []string{
+		"[    4.36] hog invoked oom-killer: gfp_mask=0x140dca(GFP_HIGHUSER_MOVABLE|__GFP_COMP|__GFP_ZERO), order=0, oom_score_adj=0",
+		"[    4.39] [  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name",
+		"[    4.39] [     78]     0    78    30769    30701   282624        0         -1000 keeper",
+		"[    4.39] [     80]     0    80    24113    23969   229376        0             0 hog",
+		"[    4.46] Out of memory: Killed process 80 (hog) total-vm:96452kB, anon-rss:95844kB, file-rss:0kB, shmem-rss:32kB, UID:0 pgtables:224kB oom_score_adj:0",
+		"oomtest: hog killed by signal 9[    8.90] hog2 invoked oom-killer: order=0, oom_score_adj=-500",
+		"oomtest: done",
+	}
+	r := Parse(log)
+	want := Kill{PID: 80, Comm: "hog", TotalVM: 96452, AnonRSS: 95844, ShmemRSS: 32, PageTables: 224,
+		Tasks: map[string]uint64{"keeper": 30701, "hog": 23969}, InvokedBy: "hog"}
+	if len(r.Kills) != 1 || fmt.Sprint(r.Kills[0]) != fmt.Sprint(want) {
+		t.Errorf("kills %+v, want [%+v]", r.Kills, want)
+	}
+	if !slices.Equal(r.Guest, []string{"oomtest: hog killed by signal 9", "oomtest: done"}) || r.Panic {
+		t.Errorf("guest lines %q, panic %v", r.Guest, r.Panic)
+	}
+}
