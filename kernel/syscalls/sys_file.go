@@ -523,6 +523,9 @@ func (s *System) rw(t *task.Task, fd int32, buf, n uint64, off int64, write bool
 			}
 			return n, nil
 		}
+		if n > writeChunk {
+			return writeChunked(c, f, m, buf, n, off)
+		}
 		b := scratch(t, n)
 		if err := m.CopyIn(buf, b); err != nil {
 			return 0, err
@@ -551,6 +554,41 @@ func (s *System) rw(t *task.Task, fd int32, buf, n uint64, off int64, write bool
 		err = nil
 	}
 	return 0, err
+}
+
+// writeChunk bounds the kernel memory one write holds: a longer write is
+// copied in and written writeChunk bytes at a time.
+const writeChunk = 1 << 20
+
+// writeChunked writes n (> writeChunk) bytes from user memory at buf in
+// writeChunk pieces, as Linux copies a large write page by page: a piece
+// that cannot be copied in, or that the file takes only in part, ends the
+// write with the count written so far (EFAULT or the file's error if none).
+func writeChunked(c *vfs.Caller, f *vfs.File, m *mm.MM, buf, n uint64, off int64) (uint64, error) {
+	b := make([]byte, writeChunk)
+	var done uint64
+	for done < n {
+		k := min(n-done, writeChunk)
+		if err := m.CopyIn(buf+done, b[:k]); err != nil {
+			if done > 0 {
+				return done, nil
+			}
+			return 0, err
+		}
+		at := int64(-1)
+		if off >= 0 {
+			at = off + int64(done)
+		}
+		w, err := writeOut(c, f, b[:k], at)
+		done += w
+		if err != nil || w < k {
+			if done > 0 {
+				return done, nil
+			}
+			return 0, err
+		}
+	}
+	return done, nil
 }
 
 // writeEnd is where a write of n bytes at off (-1: the file position, or
