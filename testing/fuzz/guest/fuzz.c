@@ -1667,6 +1667,11 @@ static int run_phase(int phase)
 		if (all)
 			break;
 		long long now = now_ms();
+		/* a thread that made no call for stuck_secs: report every
+		 * thread that has not moved for half that (the culprit may be
+		 * one that holds what the others wait for), then kill and
+		 * restart the workers it belongs to */
+		int any = 0;
 		for (int w = 0; w < nprocs; w++) {
 			if (wdone[w] || wpid[w] <= 0)
 				continue;
@@ -1675,15 +1680,32 @@ static int run_phase(int phase)
 				if (s->calls != lastcalls[w][t] || s->calls >= quota) {
 					lastcalls[w][t] = s->calls;
 					lastmove[w][t] = now;
-					continue;
+				} else if (now - lastmove[w][t] >= stuck_secs * 1000LL) {
+					any = 1;
 				}
-				if (now - lastmove[w][t] < stuck_secs * 1000LL)
+			}
+		}
+		if (any) {
+			int kill_w[MAXW] = {0};
+			for (int w = 0; w < nprocs; w++) {
+				if (wdone[w] || wpid[w] <= 0)
 					continue;
-				char b[300];
-				fmt_call(b, sizeof b, s->nr, s->args);
-				sayf("FUZZ stuck phase=%s w=%d t=%d gen=%llu calls=%llu last=%s\n", pname, w, t,
-				     (unsigned long long)s->gen, (unsigned long long)s->calls, b);
-				stuck++;
+				for (int t = 0; t < nthreads; t++) {
+					struct slot *s = &sh->s[w][t];
+					long long idle = now - lastmove[w][t];
+					if (s->calls >= quota || idle < stuck_secs * 500LL)
+						continue;
+					char b[300];
+					fmt_call(b, sizeof b, s->nr, s->args);
+					sayf("FUZZ stuck phase=%s w=%d t=%d gen=%llu calls=%llu idle=%llds last=%s\n", pname, w,
+					     t, (unsigned long long)s->gen, (unsigned long long)s->calls, idle / 1000, b);
+					stuck++;
+					kill_w[w] = 1;
+				}
+			}
+			for (int w = 0; w < nprocs; w++) {
+				if (!kill_w[w])
+					continue;
 				pid_t p = wpid[w];
 				kill(p, SIGKILL);
 				if (!wait_gone(p, 10)) {
@@ -1692,13 +1714,14 @@ static int run_phase(int phase)
 					hang = 1;
 					wpid[w] = 0;
 					wdone[w] = 1;
-					break;
+					continue;
 				}
 				for (int u = 0; u < nthreads; u++)
 					lastmove[w][u] = now_ms();
 				wpid[w] = spawn(w, phase);
-				break;
 			}
+			if (hang)
+				break;
 		}
 		if (now - last_print >= 1000) {
 			sayf("FUZZ progress phase=%s calls=%llu\n", pname, (unsigned long long)total_calls());
