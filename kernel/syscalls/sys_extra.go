@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"aramid/kernel/abi"
-	"aramid/kernel/mm"
 	"aramid/kernel/fs/tmpfs"
+	"aramid/kernel/mm"
 	"aramid/kernel/pipe"
 	"aramid/kernel/task"
 	"aramid/kernel/vfs"
