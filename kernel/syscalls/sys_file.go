@@ -537,6 +537,9 @@ func (s *System) rw(t *task.Task, fd int32, buf, n uint64, off int64, write bool
 			return 0, abi.EFAULT
 		}
 	}
+	if n > writeChunk && f.Inode != nil && f.Inode.Mode()&abi.S_IFMT == abi.S_IFREG {
+		return readChunked(c, f, m, buf, n, off)
+	}
 	b := scratch(t, min(n, 1<<20))
 	var r int
 	if off >= 0 {
@@ -586,6 +589,41 @@ func writeChunked(c *vfs.Caller, f *vfs.File, m *mm.MM, buf, n uint64, off int64
 				return done, nil
 			}
 			return 0, err
+		}
+	}
+	return done, nil
+}
+
+// readChunked reads n (> writeChunk) bytes of a regular file into user
+// memory at buf in writeChunk pieces: a regular file's read is not short
+// before the end of the file, however long, yet the kernel holds one piece
+// at a time. A piece that comes back short (the end) ends the read.
+func readChunked(c *vfs.Caller, f *vfs.File, m *mm.MM, buf, n uint64, off int64) (uint64, error) {
+	b := make([]byte, writeChunk)
+	var done uint64
+	for done < n {
+		k := min(n-done, writeChunk)
+		var r int
+		var err error
+		if off >= 0 {
+			r, err = f.Pread(c, b[:k], off+int64(done))
+		} else {
+			r, err = f.Read(c, b[:k])
+		}
+		if r > 0 {
+			if cerr := m.CopyOut(buf+done, b[:r]); cerr != nil {
+				if done > 0 {
+					return done, nil
+				}
+				return 0, cerr
+			}
+			done += uint64(r)
+		}
+		if err != nil && err != io.EOF && done == 0 {
+			return 0, err
+		}
+		if err != nil || uint64(r) < k {
+			break
 		}
 	}
 	return done, nil
