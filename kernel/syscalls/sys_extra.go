@@ -11,6 +11,7 @@ import (
 
 	"aramid/kernel/abi"
 	"aramid/kernel/fs/tmpfs"
+	"aramid/kernel/mm"
 	"aramid/kernel/pipe"
 	"aramid/kernel/task"
 	"aramid/kernel/vfs"
@@ -502,12 +503,30 @@ func sysMincore(s *System, t *task.Task, a Args) (uint64, error) {
 	if a[0]&4095 != 0 {
 		return 0, abi.EINVAL
 	}
-	pages := (a[1] + 4095) / 4096
-	vec, err := t.MM().Mincore(a[0], pages)
-	if err != nil {
-		return 0, err
+	// Linux's checks, in its order: the range must be user memory
+	// (ENOMEM), then the vector (EFAULT); the answer is built and stored
+	// a chunk of pages at a time, so the length sizes no allocation.
+	start, length, vecAddr := a[0], a[1], a[2]
+	if start >= mm.UserTop || length > mm.UserTop-start {
+		return 0, abi.ENOMEM
 	}
-	return 0, t.MM().CopyOut(a[2], vec)
+	pages := length/4096 + min(length%4096, 1)
+	if vecAddr >= mm.UserTop || pages > mm.UserTop-vecAddr {
+		return 0, abi.EFAULT
+	}
+	const chunk = 4096
+	for done := uint64(0); done < pages; {
+		k := min(pages-done, chunk)
+		vec, err := t.MM().Mincore(start+done*4096, k)
+		if err != nil {
+			return 0, err
+		}
+		if err := t.MM().CopyOut(vecAddr+done, vec); err != nil {
+			return 0, err
+		}
+		done += k
+	}
+	return 0, nil
 }
 
 var _ = strings.TrimSpace

@@ -523,6 +523,9 @@ func (s *System) rw(t *task.Task, fd int32, buf, n uint64, off int64, write bool
 			}
 			return n, nil
 		}
+		if n > writeChunk {
+			return writeChunked(c, f, m, buf, n, off)
+		}
 		b := scratch(t, n)
 		if err := m.CopyIn(buf, b); err != nil {
 			return 0, err
@@ -533,6 +536,9 @@ func (s *System) rw(t *task.Task, fd int32, buf, n uint64, off int64, write bool
 		if n = m.WritablePrefix(buf, n); n == 0 {
 			return 0, abi.EFAULT
 		}
+	}
+	if n > writeChunk && f.Inode != nil && f.Inode.Mode()&abi.S_IFMT == abi.S_IFREG {
+		return readChunked(c, f, m, buf, n, off)
 	}
 	b := scratch(t, min(n, 1<<20))
 	var r int
@@ -551,6 +557,76 @@ func (s *System) rw(t *task.Task, fd int32, buf, n uint64, off int64, write bool
 		err = nil
 	}
 	return 0, err
+}
+
+// writeChunk bounds the kernel memory one write holds: a longer write is
+// copied in and written writeChunk bytes at a time.
+const writeChunk = 1 << 20
+
+// writeChunked writes n (> writeChunk) bytes from user memory at buf in
+// writeChunk pieces, as Linux copies a large write page by page: a piece
+// that cannot be copied in, or that the file takes only in part, ends the
+// write with the count written so far (EFAULT or the file's error if none).
+func writeChunked(c *vfs.Caller, f *vfs.File, m *mm.MM, buf, n uint64, off int64) (uint64, error) {
+	b := make([]byte, writeChunk)
+	var done uint64
+	for done < n {
+		k := min(n-done, writeChunk)
+		if err := m.CopyIn(buf+done, b[:k]); err != nil {
+			if done > 0 {
+				return done, nil
+			}
+			return 0, err
+		}
+		at := int64(-1)
+		if off >= 0 {
+			at = off + int64(done)
+		}
+		w, err := writeOut(c, f, b[:k], at)
+		done += w
+		if err != nil || w < k {
+			if done > 0 {
+				return done, nil
+			}
+			return 0, err
+		}
+	}
+	return done, nil
+}
+
+// readChunked reads n (> writeChunk) bytes of a regular file into user
+// memory at buf in writeChunk pieces: a regular file's read is not short
+// before the end of the file, however long, yet the kernel holds one piece
+// at a time. A piece that comes back short (the end) ends the read.
+func readChunked(c *vfs.Caller, f *vfs.File, m *mm.MM, buf, n uint64, off int64) (uint64, error) {
+	b := make([]byte, writeChunk)
+	var done uint64
+	for done < n {
+		k := min(n-done, writeChunk)
+		var r int
+		var err error
+		if off >= 0 {
+			r, err = f.Pread(c, b[:k], off+int64(done))
+		} else {
+			r, err = f.Read(c, b[:k])
+		}
+		if r > 0 {
+			if cerr := m.CopyOut(buf+done, b[:r]); cerr != nil {
+				if done > 0 {
+					return done, nil
+				}
+				return 0, cerr
+			}
+			done += uint64(r)
+		}
+		if err != nil && err != io.EOF && done == 0 {
+			return 0, err
+		}
+		if err != nil || uint64(r) < k {
+			break
+		}
+	}
+	return done, nil
 }
 
 // writeEnd is where a write of n bytes at off (-1: the file position, or

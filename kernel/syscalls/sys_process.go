@@ -315,9 +315,24 @@ func sysGetrandom(s *System, t *task.Task, a Args) (uint64, error) {
 	if n > 1<<25 {
 		n = 1 << 25
 	}
-	b := make([]byte, n)
-	s.random(b)
-	return n, t.MM().CopyOut(a[0], b)
+	// Filled and copied out 64 KiB at a time: the length sizes no kernel
+	// allocation. A chunk that cannot be stored ends the call with the
+	// count stored before it (EFAULT if none).
+	const chunk = 64 << 10
+	b := make([]byte, min(n, chunk))
+	var done uint64
+	for first := true; first || done < n; first = false {
+		k := min(n-done, chunk)
+		s.random(b[:k])
+		if err := t.MM().CopyOut(a[0]+done, b[:k]); err != nil {
+			if done > 0 {
+				return done, nil
+			}
+			return 0, err
+		}
+		done += k
+	}
+	return n, nil
 }
 
 func sysCapget(s *System, t *task.Task, a Args) (uint64, error) {

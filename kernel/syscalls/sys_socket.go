@@ -294,10 +294,6 @@ func sysSendto(s *System, t *task.Task, a Args) (uint64, error) {
 	}
 	defer f.DecRef()
 	n := min(a[2], 1<<30)
-	data := make([]byte, n)
-	if err := t.MM().CopyIn(a[1], data); err != nil {
-		return 0, err
-	}
 	id := identityOf(t)
 	o := unix.SendOpts{Flags: int(uint32(a[3])), FS: fsctx(t), ID: &id}
 	if a[4] != 0 && a[5] != 0 {
@@ -311,8 +307,7 @@ func sysSendto(s *System, t *task.Task, a Args) (uint64, error) {
 		}
 		o.To = &addr
 	}
-	w, err := sk.SendMsg(s.caller(t), f, data, o)
-	return uint64(w), err
+	return s.sendData(t, sk, f, []iovec{{a[1], n}}, n, o)
 }
 
 func sysRecvfrom(s *System, t *task.Task, a Args) (uint64, error) {
@@ -322,7 +317,7 @@ func sysRecvfrom(s *System, t *task.Task, a Args) (uint64, error) {
 	}
 	defer f.DecRef()
 	flags := int(uint32(a[3]))
-	buf := make([]byte, min(a[2], 1<<26))
+	buf := make([]byte, recvLen(t, sk, []iovec{{a[1], a[2]}}))
 	r, err := sk.RecvMsg(s.caller(t), f, buf, flags)
 	for _, x := range r.Files {
 		x.DecRef()
@@ -382,14 +377,6 @@ func (s *System) sendmsg(t *task.Task, sk *unix.Socket, f *vfs.File, msgAddr uin
 	if err != nil {
 		return 0, err
 	}
-	data := make([]byte, 0, total)
-	for _, v := range iov {
-		b := make([]byte, v.len)
-		if err := t.MM().CopyIn(v.base, b); err != nil {
-			return 0, err
-		}
-		data = append(data, b...)
-	}
 	id := identityOf(t)
 	o := unix.SendOpts{Flags: flags, FS: fsctx(t), ID: &id}
 	if m.Name != 0 && m.NameLen != 0 {
@@ -418,8 +405,7 @@ func (s *System) sendmsg(t *task.Task, sk *unix.Socket, f *vfs.File, msgAddr uin
 		defer ctl.Release()
 		o.Control = ctl
 	}
-	n, err := sk.SendMsg(s.caller(t), f, data, o)
-	return uint64(n), err
+	return s.sendData(t, sk, f, iov, total, o)
 }
 
 func (s *System) recvmsg(t *task.Task, sk *unix.Socket, f *vfs.File, msgAddr uint64, flags int) (uint64, error) {
@@ -432,11 +418,11 @@ func (s *System) recvmsg(t *task.Task, sk *unix.Socket, f *vfs.File, msgAddr uin
 	if int32(m.NameLen) < 0 {
 		return 0, abi.EINVAL
 	}
-	iov, total, err := readIovecs(t, m.Iov, m.IovLen)
+	iov, _, err := readIovecs(t, m.Iov, m.IovLen)
 	if err != nil {
 		return 0, err
 	}
-	buf := make([]byte, min(total, 1<<26))
+	buf := make([]byte, recvLen(t, sk, iov))
 	r, err := sk.RecvMsg(s.caller(t), f, buf, flags)
 	if err != nil {
 		for _, x := range r.Files {
@@ -603,4 +589,114 @@ func sysSetsockopt(s *System, t *task.Task, a Args) (uint64, error) {
 		}
 	}
 	return 0, sk.SetSockopt(t.TG().Creds().EUID == 0, int(a.Int(1)), int(a.Int(2)), v)
+}
+
+// sendChunk bounds how much of a caller's stream data the kernel copies in
+// at once: a send of any length holds at most this much kernel memory.
+const sendChunk = 1 << 20
+
+// sendData copies in the total bytes the iovecs describe and sends them. A
+// datagram or record goes whole, after the size check the socket makes
+// (SO_SNDBUF-32), so an oversized one costs no copy. A stream goes in
+// sendChunk pieces, each queued before the next is copied; the control
+// message rides on the first, and a later piece that fails ends the call
+// with the count sent so far (without SIGPIPE, as Linux sends it only when
+// nothing was sent).
+func (s *System) sendData(t *task.Task, sk *unix.Socket, f *vfs.File, iov []iovec, total uint64, o unix.SendOpts) (uint64, error) {
+	c := s.caller(t)
+	if sk.Type() != abi.SOCK_STREAM {
+		if b, err := sk.GetSockopt(abi.SOL_SOCKET, abi.SO_SNDBUF, 4); err == nil && len(b) >= 4 {
+			if sndbuf := uint64(binary.LittleEndian.Uint32(b)); total+32 > sndbuf {
+				return 0, abi.EMSGSIZE
+			}
+		}
+		data := make([]byte, total)
+		if err := gatherIovecs(t, iov, 0, data); err != nil {
+			return 0, err
+		}
+		n, err := sk.SendMsg(c, f, data, o)
+		return uint64(n), err
+	}
+	buf := make([]byte, min(total, sendChunk))
+	var done uint64
+	for first := true; first || done < total; first = false {
+		k := min(total-done, sendChunk)
+		if err := gatherIovecs(t, iov, done, buf[:k]); err != nil {
+			if done > 0 {
+				return done, nil
+			}
+			return 0, err
+		}
+		po := o
+		if !first {
+			po.Control = unix.Control{}
+			po.Flags |= abi.MSG_NOSIGNAL
+		}
+		n, err := sk.SendMsg(c, f, buf[:k], po)
+		done += uint64(n)
+		if err != nil || uint64(n) < k {
+			if done > 0 {
+				return done, nil
+			}
+			return 0, err
+		}
+	}
+	return done, nil
+}
+
+// gatherIovecs copies len(dst) bytes starting off bytes into the data the
+// iovecs describe.
+func gatherIovecs(t *task.Task, iov []iovec, off uint64, dst []byte) error {
+	m := t.MM()
+	for _, v := range iov {
+		if len(dst) == 0 {
+			return nil
+		}
+		if off >= v.len {
+			off -= v.len
+			continue
+		}
+		k := min(v.len-off, uint64(len(dst)))
+		if err := m.CopyIn(v.base+off, dst[:k]); err != nil {
+			return err
+		}
+		dst = dst[k:]
+		off = 0
+	}
+	return nil
+}
+
+// recvStreamMax bounds one stream receive (a short read is a stream's
+// right); recvDgramMax is the largest datagram a socket without
+// SO_SNDBUFFORCE can send (2*net.core.wmem_max - 32).
+const (
+	recvStreamMax = 1 << 20
+	recvDgramMax  = 2*unix.MaxBuf - 32
+)
+
+// recvLen is how large a kernel buffer a receive into the iovecs needs, so
+// that a caller's length never sizes a kernel allocation by itself: the
+// length asked for, but no more than the writable memory the iovecs
+// describe plus a page (a receive into memory that cannot take it still
+// happens, and its copy-out still fails with EFAULT), at most recvStreamMax
+// for a stream and, for datagrams and records, the largest that can come
+// (recvDgramMax, or what is already queued if that is more).
+func recvLen(t *task.Task, sk *unix.Socket, iov []iovec) uint64 {
+	m := t.MM()
+	var want, room uint64
+	short := false
+	for _, v := range iov {
+		want += v.len
+		if short {
+			continue
+		}
+		w := m.WritablePrefix(v.base, v.len)
+		room += w
+		short = w < v.len
+	}
+	limit := uint64(recvStreamMax)
+	if sk.Type() != abi.SOCK_STREAM {
+		limit = max(uint64(recvDgramMax), uint64(sk.Pending()))
+	}
+	return min(want, limit, room+4096)
 }

@@ -113,7 +113,11 @@ func (t *Task) Clone(a CloneArgs, hooks *FileHooks) (*Task, error) {
 		parent.mu.Unlock()
 		realParent := parent
 		if f&CloneParent != 0 && parent.parent != nil {
+			// The caller's parent is the child's, and so is the
+			// caller's exit signal: Linux ignores the one asked for, so
+			// a child cannot send its grandparent any signal it likes.
 			realParent = parent.parent
+			g.exitSignal = parent.exitSignal
 		}
 		g.parent = realParent
 		realParent.mu.Lock()

@@ -17,6 +17,7 @@ type sigInfo struct {
 	status int32
 	addr   uint64
 	value  uint64
+	forced bool // a synchronous fault (forceSignal): even init takes its default action
 }
 
 // SI codes.
@@ -144,6 +145,30 @@ func (g *ThreadGroup) ignored(sig abi.Signal) bool {
 	return true
 }
 
+// initDrops reports whether g is init (PID 1) and drops sig at sending, as
+// Linux's SIGNAL_UNKILLABLE does: SIGKILL and SIGSTOP always, any other
+// signal whose action is the default unless the main thread blocks it (a
+// blocked one is queued and dropped at delivery if the action is still the
+// default then). g.mu held.
+func (g *ThreadGroup) initDrops(sig abi.Signal) bool {
+	if g != g.k.init {
+		return false
+	}
+	if sig == abi.SIGKILL || sig == abi.SIGSTOP {
+		return true
+	}
+	if g.handlers[sig].Handler != uint64(abi.SIG_DFL) {
+		return false
+	}
+	if main := g.tasks[g.ID]; main != nil {
+		main.mu.Lock()
+		blocked := main.sigmask.Has(sig)
+		main.mu.Unlock()
+		return !blocked
+	}
+	return true
+}
+
 // SendGroup queues a process-directed signal and wakes a thread that can
 // take it.
 func (g *ThreadGroup) SendGroup(si sigInfo) {
@@ -157,6 +182,9 @@ func (g *ThreadGroup) sendLocked(si sigInfo) {
 		return
 	}
 	sig := si.signo
+	if g.initDrops(sig) {
+		return
+	}
 	if sig == abi.SIGCONT || sig == abi.SIGKILL {
 		// SIGCONT resumes a stopped group even if handled or ignored.
 		for _, s := range []abi.Signal{abi.SIGSTOP, abi.SIGTSTP, abi.SIGTTIN, abi.SIGTTOU} {
@@ -200,6 +228,9 @@ func (t *Task) Send(si sigInfo) {
 	if si.signo != abi.SIGKILL && si.signo != abi.SIGSTOP && g.ignored(si.signo) && si.signo != abi.SIGCONT {
 		return
 	}
+	if g.initDrops(si.signo) {
+		return
+	}
 	if si.signo == abi.SIGKILL || si.signo == abi.SIGCONT {
 		g.sendLocked(si)
 		return
@@ -223,6 +254,7 @@ func (t *Task) forceSignal(sig abi.Signal, si sigInfo) {
 		h.Handler = uint64(abi.SIG_DFL)
 		t.sigmask &^= sig.Mask()
 	}
+	si.forced = true
 	t.pending.add(si)
 	t.attn.Store(1)
 	t.mu.Unlock()
@@ -327,6 +359,12 @@ func (t *Task) deliverSignals() {
 		t.mu.Unlock()
 		switch {
 		case act.Handler == uint64(abi.SIG_IGN):
+			g.mu.Unlock()
+			continue
+		case act.Handler == uint64(abi.SIG_DFL) && g == t.k.init && !si.forced:
+			// Init gets no signal it does not handle (one that was
+			// blocked when sent is dropped here), but a fault still
+			// kills it, as on Linux.
 			g.mu.Unlock()
 			continue
 		case act.Handler == uint64(abi.SIG_DFL):

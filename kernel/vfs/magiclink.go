@@ -45,6 +45,23 @@ func PipeTarget(in *Inode) LinkTarget { return LinkTarget{Path: Path{Mount: pipe
 // LinkTarget returns the target a magic link to f resolves to.
 func (f *File) LinkTarget() LinkTarget { return LinkTarget{Path: f.Path, Dir: f.dir, Name: f.base} }
 
+// ResolveHeld resolves path (absolute, from the namespace root) for a
+// MagicLinkOps.ResolveLink: it runs inside a walk, which holds v.mu (for
+// reading, or for writing when the walk creates), so it must not take the
+// lock again as OpenAt would.
+func (v *VFS) ResolveHeld(c *Caller, path string) (LinkTarget, error) {
+	fsc := NewFSContext(v.Root())
+	w := v.walker(c, fsc)
+	p, err := v.lookupAt(w, fsc, nil, path, 0)
+	if err != nil {
+		return LinkTarget{}, err
+	}
+	if p.Inode.IsDir() {
+		return LinkTarget{Path: p}, nil
+	}
+	return LinkTarget{Path: p, Dir: w.lastDir, Name: w.lastName}, nil
+}
+
 // readlinkFor returns in's target as c sees it.
 func readlinkFor(c *Caller, in *Inode) (string, error) {
 	if s, ok := in.Ops.(CallerSymlinkOps); ok {

@@ -139,10 +139,13 @@ func (v *VFS) RenameAt(c *Caller, fsc *FSContext, olddir *File, oldpath string, 
 // ReadlinkAt implements readlinkat(2); an empty path reads the symlink
 // dir refers to (an O_PATH|O_NOFOLLOW descriptor).
 func (v *VFS) ReadlinkAt(c *Caller, fsc *FSContext, dir *File, path string) (string, error) {
+	// The link's text is read after the lock is released: a procfs link
+	// (cwd, root, fd/N) computes it from paths under v.mu itself, and a
+	// read lock taken twice deadlocks once a writer waits in between.
 	v.mu.RLock()
-	defer v.mu.RUnlock()
 	w := v.walker(c, fsc)
 	p, err := v.lookupAt(w, fsc, dir, path, abi.AT_SYMLINK_NOFOLLOW|abi.AT_EMPTY_PATH)
+	v.mu.RUnlock()
 	if err != nil {
 		if err == abi.EBADF {
 			return "", abi.EINVAL

@@ -65,6 +65,11 @@ func (w *walker) parent(start Path, p string) (Path, string, bool, error) {
 // step looks name up in dir, crossing mounts, and follows a symlink result
 // if follow is set.
 func (w *walker) step(dir Path, name string, follow bool) (Path, error) {
+	if dir.Inode == nil {
+		// A magic link to an anonymous file (/proc/self/fd/N of a pipe)
+		// lands on no path: what follows it is not in a directory.
+		return Path{}, abi.ENOTDIR
+	}
 	a := dir.Inode.Attr()
 	if !a.IsDir() {
 		return Path{}, abi.ENOTDIR

@@ -100,12 +100,8 @@ func (fs *FS) pidEntries(pid, tid int32, group bool) []entry {
 			if g == nil {
 				return vfs.LinkTarget{}, abi.ESRCH
 			}
-			f, err := fs.o.VFS.OpenAt(c, vfs.NewFSContext(fs.o.VFS.Root()), nil, g.Exe(), abi.O_PATH, 0)
-			if err != nil {
-				return vfs.LinkTarget{}, err
-			}
-			defer f.DecRef()
-			return f.LinkTarget(), nil
+			// Called inside a walk, with the VFS lock held.
+			return fs.o.VFS.ResolveHeld(c, g.Exe())
 		})),
 		linkEntry("cwd", fs.fsLink(pid, func(fsc *vfs.FSContext) vfs.Path { return fsc.Cwd() })),
 		linkEntry("root", fs.fsLink(pid, func(fsc *vfs.FSContext) vfs.Path { return fsc.Root() })),
