@@ -85,6 +85,7 @@ type Options struct {
 	// the serial port's and scheduler's jitter on sub-second workloads.
 	Slack    time.Duration
 	Parallel bool // boot the kernels at the same time (each QEMU is one host thread)
+	Verbose  bool // print every workload's own lines, not only a failure's
 	Append   string
 	Out      io.Writer
 	boot     contract.BootFunc // tests replace QEMU
@@ -160,14 +161,14 @@ func Run(ctx context.Context, o Options) (rep *Report, ok bool, err error) {
 		}
 	}
 	wg.Wait()
-	return rep, rep.Judge(o.Out, o.MaxRatio, o.Slack), nil
+	return rep, rep.Judge(o.Out, o.MaxRatio, o.Slack, o.Verbose), nil
 }
 
 // Judge prints one verdict line per workload per kernel and a closing
 // "N passed, M failed" line, and reports whether everything passed. A
 // candidate's workload fails when it took more than ratio times the
 // reference's wall time plus slack, even if its checks held.
-func (r *Report) Judge(w io.Writer, ratio float64, slack time.Duration) bool {
+func (r *Report) Judge(w io.Writer, ratio float64, slack time.Duration, verbose bool) bool {
 	passed, failed := 0, 0
 	ref := r.Kernels[0]
 	for i, name := range r.Workloads {
@@ -195,8 +196,8 @@ func (r *Report) Judge(w io.Writer, ratio float64, slack time.Duration) bool {
 				wall = fmt.Sprintf("%.2fs", res.Wall.Seconds())
 			}
 			fmt.Fprintf(w, "stress: %-6s %-13s %-7s wall %7s%s\n", k, name, verdict, wall, extra)
-			if !good {
-				if res.End != "" {
+			if !good || verbose {
+				if res.End != "" && !good {
 					fmt.Fprintf(w, "stress:   ended: %s\n", res.End)
 				}
 				for _, d := range res.Detail {

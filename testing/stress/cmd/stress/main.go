@@ -78,6 +78,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (bool, er
 	slack := fs.Duration("slack", 100*time.Millisecond, "absolute allowance on top of ratio x reference")
 	parallel := fs.Bool("parallel", true, "boot the two kernels at the same time")
 	appendArgs := fs.String("append", "", "extra kernel command-line words")
+	verbose := fs.Bool("v", false, "print every workload's own summary lines")
 	if err := fs.Parse(args); err != nil {
 		return false, err
 	}
@@ -105,7 +106,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (bool, er
 	_, ok, err := stress.Run(ctx, stress.Options{
 		GuestDir: *guest, BuildDir: *buildDir, Kernels: ks, Memory: *mem, Workloads: wls,
 		WorkloadTimeout: *timeout, MaxRatio: *ratio, Slack: *slack, Parallel: *parallel,
-		Append: *appendArgs, Out: stdout,
+		Append: *appendArgs, Out: stdout, Verbose: *verbose,
 	})
 	if err != nil {
 		return false, err
