@@ -164,6 +164,22 @@ type MM struct {
 	brkStart uint64
 	brk      uint64
 	released bool
+	// rss counts the pages mapped in pt and hiwater its peak (getrusage's
+	// ru_maxrss), both under mu.
+	rss, hiwater int64
+}
+
+// chargeRSS counts n newly mapped pages.
+func (m *MM) chargeRSS(n int64) {
+	m.rss += n
+	m.hiwater = max(m.hiwater, m.rss)
+}
+
+// MaxRSS returns the peak number of resident pages (Linux's hiwater_rss).
+func (m *MM) MaxRSS() int64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.hiwater
 }
 
 // New returns an empty address space.
@@ -231,6 +247,7 @@ func (m *MM) dropVMA(v *VMA) {
 func (m *MM) unmapPages(start, end uint64) {
 	for va := start; va < end; va += pageSize {
 		if f, ok := m.pt.Unmap(va); ok {
+			m.rss--
 			m.frames.put(f)
 		}
 	}
@@ -501,6 +518,7 @@ func (m *MM) Madvise(addr, length uint64, advice int) error {
 				continue
 			}
 			if f, ok := m.pt.Unmap(va); ok {
+				m.rss--
 				m.frames.put(f)
 			}
 		}
@@ -571,6 +589,7 @@ func (m *MM) mremap(old, oldLen, newLen uint64, mayMove bool, dst uint64, fixed 
 		if f, p, ok := m.pt.Lookup(old + off); ok {
 			m.pt.Unmap(old + off)
 			if err := m.pt.Map(dst+off, f, p); err != nil {
+				m.rss--
 				m.frames.put(f)
 			}
 		}
@@ -719,6 +738,7 @@ func (m *MM) fault(addr uint64, acc Access) error {
 		m.frames.put(f)
 		return &FaultError{Addr: addr, NoMem: true}
 	}
+	m.chargeRSS(1)
 	return nil
 }
 
@@ -774,8 +794,11 @@ func (m *MM) Fork() (*MM, error) {
 				c.mu.Unlock()
 				return nil, err
 			}
+			c.rss++
 		}
 	}
+	// The copy starts with the parent's peak, as Linux's dup_mm copies it.
+	c.hiwater = max(m.hiwater, c.rss)
 	return c, nil
 }
 
@@ -850,6 +873,7 @@ func (m *MM) MapSpecial(parts []Special) (uint64, error) {
 				m.frames.put(f)
 				return 0, err
 			}
+			m.chargeRSS(1)
 		}
 		va = end
 	}

@@ -70,7 +70,8 @@ type Result struct {
 // Options configures a run.
 type Options struct {
 	GuestDir  string            // testing/stress/guest
-	BuildDir  string            // build/stress: binaries, image, serial logs
+	BuildDir  string            // build/stress: binaries, image, logs/<run>/ serial logs
+	LogDir    string            // set by Run: this run's serial logs
 	CC        string            // default musl-gcc
 	Kernels   []contract.Kernel // the reference first, then the candidate (optional)
 	Memory    string            // guest RAM, default 256M
@@ -141,6 +142,12 @@ func Run(ctx context.Context, o Options) (rep *Report, ok bool, err error) {
 	initrd, err := BuildImage(ctx, o.GuestDir, o.BuildDir, o.CC, o.Workloads)
 	if err != nil {
 		return nil, false, err
+	}
+	// Each run keeps its serial logs apart, so a crash's log survives the
+	// next run.
+	o.LogDir = filepath.Join(o.BuildDir, "logs", time.Now().Format("20060102-150405"))
+	if err := os.MkdirAll(o.LogDir, 0o755); err != nil {
+		return nil, false, fmt.Errorf("stress: %w", err)
 	}
 	rep = &Report{Workloads: o.Workloads, Results: map[string][]Result{}}
 	var mu sync.Mutex
@@ -418,7 +425,11 @@ func bootOnce(ctx context.Context, k contract.Kernel, initrd string, n, start in
 			}
 		}
 	}()
-	log := filepath.Join(o.BuildDir, fmt.Sprintf("%s-boot%d.log", k.Name, n))
+	logDir := o.LogDir
+	if logDir == "" {
+		logDir = o.BuildDir
+	}
+	log := filepath.Join(logDir, fmt.Sprintf("%s-boot%d.log", k.Name, n))
 	cfg := qemu.Config{
 		Kernel:  k.Path,
 		Initrd:  initrd,
