@@ -77,6 +77,9 @@ type Frames struct {
 	Mem  machine.Memory
 	mu   sync.Mutex
 	refs map[machine.Frame]int32
+	// mms is every live address space, for InvalidateFrom (invalidate.go).
+	mmMu sync.Mutex
+	mms  map[*MM]struct{}
 }
 
 // NewFrames returns an empty frame table over mem.
@@ -188,7 +191,9 @@ func New(p machine.Platform, frames *Frames) (*MM, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &MM{plat: p, frames: frames, pt: pt}, nil
+	m := &MM{plat: p, frames: frames, pt: pt}
+	frames.register(m)
+	return m, nil
 }
 
 // PageTable is the hardware page table to run threads on.
@@ -209,6 +214,7 @@ func (m *MM) Release() {
 	m.vmas = nil
 	m.pt.Release()
 	m.released = true
+	m.frames.unregister(m)
 }
 
 // hold takes the references one more VMA with v's source needs.
@@ -810,6 +816,7 @@ func (m *MM) releaseLocked() {
 	m.vmas = nil
 	m.pt.Release()
 	m.released = true
+	m.frames.unregister(m)
 }
 
 // VMAs returns a snapshot of the mappings, in address order.

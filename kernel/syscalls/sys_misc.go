@@ -482,6 +482,9 @@ func sysPrlimit(s *System, t *task.Task, a Args) (uint64, error) {
 		if g = s.K.Group(int32(a[0])); g == nil {
 			return 0, abi.ESRCH
 		}
+		if !prlimitAllowed(t.TG().Creds(), g.Creds()) {
+			return 0, abi.EPERM
+		}
 	}
 	m := t.MM()
 	var set *task.Rlimit
