@@ -65,6 +65,7 @@ type Result struct {
 	Guest  time.Duration // the runner's own CLOCK_MONOTONIC measure
 	End    string        // the runner's end word: "exit 0", "signal 9", "timeout"
 	Detail []string      // lines the workload printed (its summary or FAIL lines)
+	Tries  int           // extra measurements taken (Options.Remeasure)
 }
 
 // Options configures a run.
@@ -86,6 +87,10 @@ type Options struct {
 	// the serial port's and scheduler's jitter on sub-second workloads.
 	Slack    time.Duration
 	Parallel bool // boot the kernels at the same time (each QEMU is one host thread)
+	// Remeasure is how many more times a workload whose checks passed but
+	// whose candidate wall time was over the bound is run again on both
+	// kernels; each keeps its best time.
+	Remeasure int
 	Verbose  bool // print every workload's own lines, not only a failure's
 	Append   string
 	Out      io.Writer
@@ -139,10 +144,6 @@ func Run(ctx context.Context, o Options) (rep *Report, ok bool, err error) {
 	if err := os.MkdirAll(o.BuildDir, 0o755); err != nil {
 		return nil, false, fmt.Errorf("stress: %w", err)
 	}
-	initrd, err := BuildImage(ctx, o.GuestDir, o.BuildDir, o.CC, o.Workloads)
-	if err != nil {
-		return nil, false, err
-	}
 	// Each run keeps its serial logs apart, so a crash's log survives the
 	// next run.
 	o.LogDir = filepath.Join(o.BuildDir, "logs", time.Now().Format("20060102-150405"))
@@ -150,16 +151,67 @@ func Run(ctx context.Context, o Options) (rep *Report, ok bool, err error) {
 		return nil, false, fmt.Errorf("stress: %w", err)
 	}
 	rep = &Report{Workloads: o.Workloads, Results: map[string][]Result{}}
+	for _, k := range o.Kernels {
+		rep.Kernels = append(rep.Kernels, k.Name)
+	}
+	first, err := runAll(ctx, o, o.Workloads, "initramfs.cpio")
+	if err != nil {
+		return nil, false, err
+	}
+	rep.Results = first
+	// A workload only too slow is measured again, both kernels in fresh
+	// boots, up to Remeasure times; each kernel keeps its best wall time
+	// (host load only ever adds time). Every run's checks must pass.
+	for try := 1; try <= o.Remeasure && ctx.Err() == nil; try++ {
+		slow := rep.slow(o.MaxRatio, o.Slack)
+		if len(slow) == 0 {
+			break
+		}
+		var names []string
+		for _, i := range slow {
+			names = append(names, o.Workloads[i])
+		}
+		fmt.Fprintf(o.Out, "stress: measuring again (%d of %d): %s\n", try, o.Remeasure, strings.Join(names, ", "))
+		again, err := runAll(ctx, o, names, fmt.Sprintf("initramfs-again%d.cpio", try))
+		if err != nil {
+			return nil, false, err
+		}
+		for j, i := range slow {
+			for _, k := range rep.Kernels {
+				old, nw := &rep.Results[k][i], again[k][j]
+				if nw.Status != Pass {
+					*old = nw
+					old.Detail = append(old.Detail, fmt.Sprintf("(when measured again, try %d)", try))
+					continue
+				}
+				old.Tries++
+				if nw.Wall < old.Wall {
+					old.Wall, old.Guest = nw.Wall, nw.Guest
+				}
+			}
+		}
+	}
+	return rep, rep.Judge(o.Out, o.MaxRatio, o.Slack, o.Verbose), nil
+}
+
+// runAll builds an image running names and boots every kernel on it (at
+// the same time when o.Parallel); results are by kernel, indexed like names.
+func runAll(ctx context.Context, o Options, names []string, image string) (map[string][]Result, error) {
+	initrd, err := BuildImage(ctx, o.GuestDir, o.BuildDir, o.CC, names, image)
+	if err != nil {
+		return nil, err
+	}
+	o.Workloads = names
+	out := map[string][]Result{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	runOne := func(k contract.Kernel) {
 		res := RunKernel(ctx, k, initrd, o)
 		mu.Lock()
-		rep.Results[k.Name] = res
+		out[k.Name] = res
 		mu.Unlock()
 	}
 	for _, k := range o.Kernels {
-		rep.Kernels = append(rep.Kernels, k.Name)
 		if o.Parallel {
 			wg.Add(1)
 			go func() { defer wg.Done(); runOne(k) }()
@@ -168,7 +220,27 @@ func Run(ctx context.Context, o Options) (rep *Report, ok bool, err error) {
 		}
 	}
 	wg.Wait()
-	return rep, rep.Judge(o.Out, o.MaxRatio, o.Slack, o.Verbose), nil
+	return out, nil
+}
+
+// tooSlow reports whether a candidate's passing run exceeds the bound.
+func tooSlow(cand, ref Result, ratio float64, slack time.Duration) bool {
+	return cand.Status == Pass && ref.Status == Pass && cand.Wall > time.Duration(ratio*float64(ref.Wall))+slack
+}
+
+// slow lists the workloads (indexes) whose candidate run passed its checks
+// but was too slow.
+func (r *Report) slow(ratio float64, slack time.Duration) []int {
+	var out []int
+	if len(r.Kernels) < 2 {
+		return nil
+	}
+	for i := range r.Workloads {
+		if tooSlow(r.Results[r.Kernels[1]][i], r.Results[r.Kernels[0]][i], ratio, slack) {
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 // Judge prints one verdict line per workload per kernel and a closing
@@ -187,7 +259,10 @@ func (r *Report) Judge(w io.Writer, ratio float64, slack time.Duration, verbose 
 			if k != ref && rr.Status == Pass && res.Status == Pass {
 				q := float64(res.Wall) / float64(rr.Wall)
 				extra = fmt.Sprintf("  ratio %.2f", q)
-				if res.Wall > time.Duration(ratio*float64(rr.Wall))+slack {
+				if tries := min(res.Tries, rr.Tries); tries > 0 {
+					extra += fmt.Sprintf(" (best of %d)", tries+1)
+				}
+				if tooSlow(res, rr, ratio, slack) {
 					verdict = "SLOW"
 					extra += fmt.Sprintf(" (over %.0fx %s)", ratio, ref)
 				}
@@ -201,6 +276,9 @@ func (r *Report) Judge(w io.Writer, ratio float64, slack time.Duration, verbose 
 			wall := "-"
 			if res.Status == Pass || res.Status == Fail || res.Status == Timeout {
 				wall = fmt.Sprintf("%.2fs", res.Wall.Seconds())
+			}
+			if verbose && res.Guest > 0 {
+				extra += fmt.Sprintf("  (guest %.2fs)", res.Guest.Seconds())
 			}
 			fmt.Fprintf(w, "stress: %-6s %-13s %-7s wall %7s%s\n", k, name, verdict, wall, extra)
 			if !good || verbose {
@@ -219,7 +297,7 @@ func (r *Report) Judge(w io.Writer, ratio float64, slack time.Duration, verbose 
 
 // BuildImage compiles the guest program (cached by a hash of the compiler
 // version and every source) and writes the initramfs; it returns its path.
-func BuildImage(ctx context.Context, guestDir, buildDir, cc string, workloads []string) (string, error) {
+func BuildImage(ctx context.Context, guestDir, buildDir, cc string, workloads []string, image string) (string, error) {
 	srcs, err := filepath.Glob(filepath.Join(guestDir, "*.[ch]"))
 	if err != nil || len(srcs) == 0 {
 		return "", fmt.Errorf("stress: no guest sources in %s", guestDir)
@@ -278,7 +356,7 @@ func BuildImage(ctx context.Context, guestDir, buildDir, cc string, workloads []
 			return "", e
 		}
 	}
-	img := filepath.Join(buildDir, "initramfs.cpio")
+	img := filepath.Join(buildDir, image)
 	if err := t.WriteFile(img); err != nil {
 		return "", err
 	}

@@ -58,6 +58,7 @@ void w_getters(int argc, char **argv)
 	times(&tm0);
 	struct rlimit orig;
 	SYS(getrlimit(RLIMIT_NOFILE, &orig));
+	long long ph0 = now_us();
 	for (int k = 0; k < N; k++) {
 		CHECKV(getpid(), pid);
 		CHECKV(getppid(), ppid);
@@ -104,6 +105,7 @@ void w_getters(int argc, char **argv)
 		}
 	}
 	SYS(setrlimit(RLIMIT_NOFILE, &orig));
+	long long ph1 = now_us();
 
 	/* The refusals. */
 	struct rlimit rl;
@@ -122,6 +124,7 @@ void w_getters(int argc, char **argv)
 
 	/* Children: their CPU time lands in RUSAGE_CHILDREN once reaped; a
 	 * limit set on a child with prlimit is the one it sees. */
+	long long ph2 = now_us();
 	struct rusage ch0, ch;
 	SYS(getrusage(RUSAGE_CHILDREN, &ch0));
 	int go[2];
@@ -148,6 +151,7 @@ void w_getters(int argc, char **argv)
 	if (d < 150000)
 		FAIL("RUSAGE_CHILDREN grew by %lld us after a child burnt 200 ms", d);
 
+	long long ph3 = now_us();
 	/* Unprivileged: the hard limit only goes down. */
 	kid = SYS(fork());
 	if (kid == 0) {
@@ -166,8 +170,29 @@ void w_getters(int argc, char **argv)
 		_exit(0);
 	}
 	WAIT_EXIT(kid, 0);
-	sayf("getters: %d rounds of get*/getrusage/getrlimit/prlimit checks, refusals and child limits checked\n",
-	     N);
+	long long ph4 = now_us();
+	/* What each call costs here, for the record (and to see which is slow). */
+	char costs[512];
+	int cl = 0;
+#define COST(name, call)                                                                           \
+	do {                                                                                       \
+		long long c0 = now_us();                                                           \
+		for (int i = 0; i < 1000; i++)                                                     \
+			call;                                                                      \
+		cl += snprintf(costs + cl, sizeof costs - cl, " %s=%lld", name, now_us() - c0);    \
+	} while (0)
+	uid_t r_, e_, s_;
+	COST("getppid", getppid());
+	COST("getpgid", getpgid(0));
+	COST("getsid", getsid(0));
+	COST("getresuid", getresuid(&r_, &e_, &s_));
+	COST("getrusage", getrusage(RUSAGE_SELF, &ru));
+	COST("times", times(&tm));
+	COST("getrlimit", getrlimit(RLIMIT_NOFILE, &rl));
+	COST("prlimit_pid", prlimit(pid, RLIMIT_NOFILE, NULL, &rl));
+	sayf("getters: %d rounds of get*/getrusage/getrlimit/prlimit checks, refusals and child limits checked;"
+	     " us per 1000 calls:%s; phases loop %lld refusals %lld children %lld nobody %lld ms\n", N, costs,
+	     (ph1 - ph0) / 1000, (ph2 - ph1) / 1000, (ph3 - ph2) / 1000, (ph4 - ph3) / 1000);
 }
 
 /* ---- limits hit on purpose -------------------------------------------- */

@@ -225,6 +225,7 @@ void w_signal_flood(int argc, char **argv)
 	sigaddset(&set, rt);
 	SYS(sigprocmask(SIG_BLOCK, &set, NULL));
 	pid_t me = getpid(), kids[P];
+	long long ph0 = now_us();
 	for (int p = 0; p < P; p++) {
 		kids[p] = SYS(fork());
 		if (kids[p] == 0) {
@@ -270,6 +271,7 @@ void w_signal_flood(int argc, char **argv)
 	if (usr1 < 1 || usr1 > P * K / 4)
 		FAIL("SIGUSR1 received %ld times, want 1..%d", usr1, P * K / 4);
 
+	long long ph1 = now_us();
 	/* Handler phase: the same flood delivered to a handler. */
 	struct sigaction sa = {.sa_sigaction = rt_handler, .sa_flags = SA_SIGINFO | SA_RESTART};
 	int rt2 = SIGRTMIN + 2;
@@ -289,8 +291,10 @@ void w_signal_flood(int argc, char **argv)
 		WAIT_EXIT(kids[p], 0);
 	CHECKV(handled, HP * HK);
 	CHECKV(handled_bad, 0);
-	sayf("signal-flood: %d queued signals in order from %d senders, SIGUSR1 coalesced to %ld, %d handled\n",
-	     P * K, P, usr1, HP * HK);
+	long long ph2 = now_us();
+	sayf("signal-flood: %d queued signals in order from %d senders, SIGUSR1 coalesced to %ld, %d handled"
+	     " (phases %lld and %lld ms)\n",
+	     P * K, P, usr1, HP * HK, (ph1 - ph0) / 1000, (ph2 - ph1) / 1000);
 }
 
 /* ---- pipe herd -------------------------------------------------------- */

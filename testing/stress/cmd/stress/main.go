@@ -79,6 +79,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (bool, er
 	parallel := fs.Bool("parallel", true, "boot the two kernels at the same time")
 	appendArgs := fs.String("append", "", "extra kernel command-line words")
 	verbose := fs.Bool("v", false, "print every workload's own summary lines")
+	again := fs.Int("remeasure", 2, "times a workload over the ratio is measured again on both kernels (best time kept)")
 	if err := fs.Parse(args); err != nil {
 		return false, err
 	}
@@ -106,7 +107,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (bool, er
 	_, ok, err := stress.Run(ctx, stress.Options{
 		GuestDir: *guest, BuildDir: *buildDir, Kernels: ks, Memory: *mem, Workloads: wls,
 		WorkloadTimeout: *timeout, MaxRatio: *ratio, Slack: *slack, Parallel: *parallel,
-		Append: *appendArgs, Out: stdout, Verbose: *verbose,
+		Append: *appendArgs, Out: stdout, Verbose: *verbose, Remeasure: *again,
 	})
 	if err != nil {
 		return false, err
