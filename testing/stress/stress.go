@@ -91,10 +91,10 @@ type Options struct {
 	// whose candidate wall time was over the bound is run again on both
 	// kernels; each keeps its best time.
 	Remeasure int
-	Verbose  bool // print every workload's own lines, not only a failure's
-	Append   string
-	Out      io.Writer
-	boot     contract.BootFunc // tests replace QEMU
+	Verbose   bool // print every workload's own lines, not only a failure's
+	Append    string
+	Out       io.Writer
+	boot      contract.BootFunc // tests replace QEMU
 }
 
 func (o *Options) defaults() {
