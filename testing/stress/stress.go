@@ -291,9 +291,42 @@ func (r *Report) Judge(w io.Writer, ratio float64, slack time.Duration, verbose 
 			}
 		}
 	}
+	// The guest's own clock against the host's: the runner's measure of
+	// every workload (CLOCK_MONOTONIC) against the serial lines' arrival.
+	// A kernel whose clock runs slow or fast keeps every sleep and timer
+	// "in bound" by its own count while real time says otherwise.
+	for _, k := range r.Kernels {
+		var guest, host time.Duration
+		for _, res := range r.Results[k] {
+			if res.Status == Pass && res.Guest > 0 {
+				guest += res.Guest
+				host += res.Wall
+			}
+		}
+		if host < ClockMinSample {
+			continue
+		}
+		q := float64(guest) / float64(host)
+		verdict := "PASS"
+		if q < 1-ClockTolerance || q > 1+ClockTolerance {
+			verdict = "FAIL"
+			failed++
+		} else {
+			passed++
+		}
+		fmt.Fprintf(w, "stress: %-6s %-13s %-7s guest %.2fs over host %.2fs (%.0f%% of real time)\n",
+			k, "clock", verdict, guest.Seconds(), host.Seconds(), 100*q)
+	}
 	fmt.Fprintf(w, "stress: %d passed, %d failed\n", passed, failed)
 	return failed == 0
 }
+
+// The clock check: over at least ClockMinSample of passing workloads, the
+// guest's measure of them must be within ClockTolerance of the host's.
+const (
+	ClockMinSample = 5 * time.Second
+	ClockTolerance = 0.15
+)
 
 // BuildImage compiles the guest program (cached by a hash of the compiler
 // version and every source) and writes the initramfs; it returns its path.

@@ -148,7 +148,8 @@ func TestJudge(t *testing.T) {
 		"stress: aramid slow          SLOW",
 		"stress: aramid broken        FAIL",
 		"stress: aramid slack         PASS", // 7x, but within 3x + 50 ms
-		"stress: 6 passed, 2 failed",
+		"stress: 6 passed, 2 failed",        // too little time for the clock check
+
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("output lacks %q:\n%s", want, got)
@@ -156,5 +157,26 @@ func TestJudge(t *testing.T) {
 	}
 	if s := r.slow(3, 50*time.Millisecond); len(s) != 1 || s[0] != 1 {
 		t.Errorf("slow = %v, want [1]", s)
+	}
+}
+
+func TestJudgeClock(t *testing.T) {
+	r := &Report{
+		Workloads: []string{"long"},
+		Kernels:   []string{"linux", "aramid"},
+		Results: map[string][]Result{
+			"linux":  {{Status: Pass, Wall: 10 * time.Second, Guest: 9900 * time.Millisecond}},
+			"aramid": {{Status: Pass, Wall: 10 * time.Second, Guest: 5400 * time.Millisecond}},
+		},
+	}
+	var out bytes.Buffer
+	if r.Judge(&out, 3, 0, false) {
+		t.Error("judge passed a kernel whose clock ran at 54% of real time")
+	}
+	for _, want := range []string{"stress: linux  clock         PASS", "stress: aramid clock         FAIL",
+		"(54% of real time)", "stress: 3 passed, 1 failed"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
 	}
 }
