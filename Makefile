@@ -135,6 +135,29 @@ test-userland-linux: deps $(LINUX_REF)
 	$(GO) run ./testing/userland/cmd/userland -kernels linux $(USERLAND_FLAGS)
 # ---- end userland ----
 
+# ---- stress ----
+# The stress suite (issue 11; testing/stress): timerfd/eventfd/epoll/poll/
+# inotify storms, fork/vfork/clone storms under memory pressure, mmap and
+# memfd churn, a signal flood, a pipe herd, zombies, file churn, a memory
+# hog, an exec storm as an unprivileged user, the get*/rlimit family and
+# limits hit on purpose, then a check that new work still starts promptly:
+# one boot per kernel, Linux and Aramid side by side. It fails when a
+# workload fails or hangs on either kernel, or takes Aramid more than 3x
+# Linux's wall time (measured again, best of up to 3, before it counts).
+#   make test-stress         Linux (reference) and Aramid
+#   make test-stress-linux   the reference alone
+STRESS_KERNELS ?= linux,aramid
+STRESS_FLAGS   ?=
+
+.PHONY: test-stress test-stress-linux
+
+test-stress: deps $(LINUX_REF) $(KERNEL_ELF)
+	$(GO) run ./testing/stress/cmd/stress -kernels $(STRESS_KERNELS) $(STRESS_FLAGS)
+
+test-stress-linux: deps $(LINUX_REF)
+	$(GO) run ./testing/stress/cmd/stress -kernels linux $(STRESS_FLAGS)
+# ---- end stress ----
+
 # ---- mkimage ----
 # The image builder (cmd/mkimage over imagebuild/) and the systemd boot checks
 # (testing/systemd). See docs/MKIMAGE.md.

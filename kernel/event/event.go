@@ -117,14 +117,23 @@ func (e *EventFD) Readiness(f *vfs.File, mask uint32) uint32 {
 func (e *EventFD) EventQueue() *vfs.Queue { return &e.queue }
 
 // TimerFD is a timerfd(2).
+//
+// A periodic timer behaves as Linux's: when it expires it counts one
+// expiry and stops; the next read (or timerfd_gettime, or timerfd_settime)
+// "forwards" it, counting every period that has passed since, and arms it
+// again for the first period still ahead. So a timer whose interval is far
+// shorter than the reader's pace costs one wake-up per read, never one per
+// period: a 1 µs timer re-armed from its own expiry would keep the CPU busy
+// forever (it did: the stress suite's timerfd workload wedged the kernel).
 type TimerFD struct {
 	vfs.FileDefaults
 	clock func() time.Duration // the timer's clock (monotonic or realtime as ns)
 
 	mu       sync.Mutex
 	expiries uint64
-	deadline time.Duration // 0: disarmed
+	deadline time.Duration // the next (or, when expired, the last) expiry; 0: disarmed
 	interval time.Duration
+	expired  bool // a periodic timer reached deadline and waits to be forwarded
 	timer    *time.Timer
 	gen      int
 	queue    vfs.Queue
@@ -139,27 +148,32 @@ func NewTimerFD(clock func() time.Duration) *TimerFD {
 func (t *TimerFD) Stream() bool { return true }
 
 // Set arms (value > 0) or disarms the timer; abs means value is on the
-// timer's clock. It returns the previous remaining time and interval.
+// timer's clock. It returns the previous remaining time and interval. A
+// time already past expires at once, before Set returns, as on Linux.
 func (t *TimerFD) Set(value, interval time.Duration, abs bool) (oldValue, oldInterval time.Duration) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	oldValue, oldInterval = t.remainingLocked(), t.interval
-	if t.timer != nil {
-		t.timer.Stop()
-		t.timer = nil
-	}
-	t.gen++
+	now := t.clock()
+	t.catchUpLocked(now)
+	t.forwardLocked(now)
+	oldValue, oldInterval = t.remainingLocked(now), t.interval
+	t.stopLocked()
 	t.expiries = 0
+	t.expired = false
 	t.interval = interval
 	if value == 0 {
 		t.deadline = 0
+		t.mu.Unlock()
 		return
 	}
 	if !abs {
-		value += t.clock()
+		value += now
 	}
 	t.deadline = value
-	t.scheduleLocked()
+	fired := t.armLocked(now)
+	t.mu.Unlock()
+	if fired {
+		t.queue.Notify(abi.POLLIN)
+	}
 	return
 }
 
@@ -167,41 +181,99 @@ func (t *TimerFD) Set(value, interval time.Duration, abs bool) (oldValue, oldInt
 func (t *TimerFD) Get() (value, interval time.Duration) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.remainingLocked(), t.interval
+	now := t.clock()
+	t.catchUpLocked(now)
+	t.forwardLocked(now)
+	return t.remainingLocked(now), t.interval
 }
 
-func (t *TimerFD) remainingLocked() time.Duration {
+func (t *TimerFD) remainingLocked(now time.Duration) time.Duration {
 	if t.deadline == 0 {
 		return 0
 	}
-	return max(t.deadline-t.clock(), 1)
+	return max(t.deadline-now, 1)
 }
 
-func (t *TimerFD) scheduleLocked() {
-	gen := t.gen
-	t.timer = time.AfterFunc(max(t.deadline-t.clock(), 0), func() { t.fire(gen) })
-}
-
-func (t *TimerFD) fire(gen int) {
-	t.mu.Lock()
-	if gen != t.gen || t.deadline == 0 {
-		t.mu.Unlock()
-		return
+// stopLocked cancels the pending Go timer; a callback already on its way
+// sees a new generation and does nothing.
+func (t *TimerFD) stopLocked() {
+	if t.timer != nil {
+		t.timer.Stop()
+		t.timer = nil
 	}
-	now := t.clock()
+	t.gen++
+}
+
+// armLocked starts the Go timer for t.deadline, or expires the timer at
+// once when the deadline is not in the future; it reports the latter (the
+// caller notifies the queue after unlocking).
+func (t *TimerFD) armLocked(now time.Duration) (fired bool) {
+	if t.deadline <= now {
+		t.expireLocked()
+		return true
+	}
+	t.stopLocked()
+	gen := t.gen
+	t.timer = time.AfterFunc(t.deadline-now, func() { t.fire(gen) })
+	return false
+}
+
+// expireLocked records the expiry at t.deadline (which has passed): one
+// more expiry; a one-shot timer is done, a periodic one waits to be
+// forwarded.
+func (t *TimerFD) expireLocked() {
+	t.expiries++
 	if t.interval > 0 {
-		n := uint64((now-t.deadline)/t.interval) + 1
-		t.expiries += n
-		t.deadline += time.Duration(n) * t.interval
-		t.scheduleLocked()
+		t.expired = true
 	} else {
-		t.expiries++
 		t.deadline = 0
 	}
 	close(t.changed)
 	t.changed = make(chan struct{})
+}
+
+// forwardLocked counts the periods an expired periodic timer has passed
+// since its last expiry and arms it for the next one after now (Linux's
+// hrtimer_forward_now on read). The new deadline is always after now.
+func (t *TimerFD) forwardLocked(now time.Duration) {
+	if !t.expired {
+		return
+	}
+	t.expired = false
+	n := max(now-t.deadline, 0) / t.interval
+	t.expiries += uint64(n)
+	t.deadline += (n + 1) * t.interval
+	t.armLocked(now)
+}
+
+// catchUpLocked expires a timer whose deadline has passed while its Go
+// timer callback has not run yet (the callback can lag behind the clock by
+// a scheduling delay): what a reader sees follows the clock, not the
+// callback's punctuality. It reports an expiry (the caller notifies).
+func (t *TimerFD) catchUpLocked(now time.Duration) bool {
+	if t.deadline == 0 || t.expired || t.deadline > now {
+		return false
+	}
+	t.stopLocked()
+	t.expireLocked()
+	return true
+}
+
+// fire is the Go timer's callback for generation gen.
+func (t *TimerFD) fire(gen int) {
+	t.mu.Lock()
+	if gen != t.gen || t.deadline == 0 || t.expired {
+		t.mu.Unlock()
+		return
+	}
+	t.timer = nil
+	// The timer's clock may be behind the Go timer's (a realtime clock
+	// set back): then it is not due yet, and is armed again.
+	fired := t.armLocked(t.clock())
 	t.mu.Unlock()
-	t.queue.Notify(abi.POLLIN)
+	if fired {
+		t.queue.Notify(abi.POLLIN)
+	}
 }
 
 func (t *TimerFD) Read(c *vfs.Caller, f *vfs.File, dst []byte, off int64) (int, error) {
@@ -210,7 +282,10 @@ func (t *TimerFD) Read(c *vfs.Caller, f *vfs.File, dst []byte, off int64) (int, 
 	}
 	for {
 		t.mu.Lock()
+		now := t.clock()
+		t.catchUpLocked(now)
 		if t.expiries > 0 {
+			t.forwardLocked(now)
 			binary.LittleEndian.PutUint64(dst, t.expiries)
 			t.expiries = 0
 			t.mu.Unlock()
@@ -230,6 +305,7 @@ func (t *TimerFD) Read(c *vfs.Caller, f *vfs.File, dst []byte, off int64) (int, 
 func (t *TimerFD) Readiness(f *vfs.File, mask uint32) uint32 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.catchUpLocked(t.clock())
 	if t.expiries > 0 {
 		return mask & (abi.POLLIN | abi.POLLRDNORM)
 	}
@@ -240,10 +316,7 @@ func (t *TimerFD) EventQueue() *vfs.Queue { return &t.queue }
 
 func (t *TimerFD) Release(f *vfs.File) {
 	t.mu.Lock()
-	if t.timer != nil {
-		t.timer.Stop()
-	}
-	t.gen++
+	t.stopLocked()
 	t.mu.Unlock()
 }
 

@@ -77,6 +77,9 @@ type Frames struct {
 	Mem  machine.Memory
 	mu   sync.Mutex
 	refs map[machine.Frame]int32
+	// mms is every live address space, for InvalidateFrom (invalidate.go).
+	mmMu sync.Mutex
+	mms  map[*MM]struct{}
 }
 
 // NewFrames returns an empty frame table over mem.
@@ -167,13 +170,18 @@ type MM struct {
 	released bool
 }
 
+// MaxRSS returns the peak number of resident pages (Linux's hiwater_rss).
+func (m *MM) MaxRSS() int64 { return m.pt.hiwater.Load() }
+
 // New returns an empty address space.
 func New(p machine.Platform, frames *Frames) (*MM, error) {
 	pt, err := p.NewPageTable()
 	if err != nil {
 		return nil, err
 	}
-	return &MM{plat: p, frames: frames, pt: &table{PageTable: pt}}, nil
+	m := &MM{plat: p, frames: frames, pt: &table{PageTable: pt}}
+	frames.register(m)
+	return m, nil
 }
 
 // PageTable is the hardware page table to run threads on.
@@ -194,6 +202,7 @@ func (m *MM) Release() {
 	m.vmas = nil
 	m.pt.Release()
 	m.released = true
+	m.frames.unregister(m)
 }
 
 // hold takes the references one more VMA with v's source needs.
@@ -779,6 +788,8 @@ func (m *MM) Fork() (*MM, error) {
 			}
 		}
 	}
+	// The copy starts with the parent's peak, as Linux's dup_mm copies it.
+	c.pt.hiwater.Store(max(m.pt.hiwater.Load(), c.pt.total()))
 	return c, nil
 }
 
@@ -790,6 +801,7 @@ func (m *MM) releaseLocked() {
 	m.vmas = nil
 	m.pt.Release()
 	m.released = true
+	m.frames.unregister(m)
 }
 
 // VMAs returns a snapshot of the mappings, in address order.
@@ -841,7 +853,7 @@ func (m *MM) MapSpecial(parts []Special) (uint64, error) {
 				m.frames.put(f)
 				return 0, err
 			}
-		}
+				}
 		va = end
 	}
 	return addr, nil

@@ -488,3 +488,39 @@ func TestMappingsHoldFile(t *testing.T) {
 		t.Fatalf("after both address spaces went: %d holds", f.holds)
 	}
 }
+
+// TestMaxRSS checks the resident-page peak getrusage reports: it grows as
+// pages are touched, survives their unmapping, and a fork starts from the
+// parent's peak with the pages it shares.
+func TestMaxRSS(t *testing.T) {
+	m, _, _ := newMM(t)
+	base := m.MaxRSS()
+	a, _ := m.Mmap(MapOpts{Length: 8 * pageSize, Perm: rw})
+	if got := m.MaxRSS(); got != base {
+		t.Fatalf("untouched mapping: peak %d, want %d", got, base)
+	}
+	for i := uint64(0); i < 8; i++ {
+		m.WriteUint64(a+i*pageSize, i)
+	}
+	if got := m.MaxRSS(); got != base+8 {
+		t.Fatalf("after touching 8 pages: peak %d, want %d", got, base+8)
+	}
+	if err := m.Munmap(a, 8*pageSize); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := m.Mmap(MapOpts{Length: 2 * pageSize, Perm: rw})
+	m.WriteUint64(b, 1)
+	m.WriteUint64(b+pageSize, 1)
+	if got := m.MaxRSS(); got != base+8 {
+		t.Fatalf("after unmapping and touching 2 more: peak %d, want %d", got, base+8)
+	}
+	c, err := m.Fork()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.MaxRSS(); got != base+8 {
+		t.Fatalf("child's peak %d, want the parent's %d", got, base+8)
+	}
+	c.Release()
+	m.Release()
+}

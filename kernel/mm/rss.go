@@ -44,6 +44,18 @@ func kindOf(v *VMA) int {
 type table struct {
 	machine.PageTable
 	pages [numKinds]atomic.Int64
+	// hiwater is the peak of the counters' sum (Linux's hiwater_rss,
+	// getrusage's ru_maxrss), raised by Map.
+	hiwater atomic.Int64
+}
+
+// total is the number of resident pages of every kind.
+func (t *table) total() int64 {
+	var n int64
+	for i := range t.pages {
+		n += t.pages[i].Load()
+	}
+	return n
 }
 
 // Map maps va to f and counts the page if va was not mapped before.
@@ -54,6 +66,12 @@ func (t *table) Map(va uint64, f machine.Frame, p machine.Perm, kind int) error 
 	}
 	if !had {
 		t.pages[kind].Add(1)
+		for n := t.total(); ; {
+			h := t.hiwater.Load()
+			if n <= h || t.hiwater.CompareAndSwap(h, n) {
+				break
+			}
+		}
 	}
 	return nil
 }

@@ -4,10 +4,12 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"weak"
 
 	"aramid/kernel/abi"
 	"aramid/kernel/fs/tmpfs"
@@ -253,8 +255,13 @@ type memfdState struct {
 	fs    *tmpfs.FS
 	seq   atomic.Uint64
 	mu    sync.Mutex
-	seals map[*vfs.Inode]uint32 // absent: sealing not allowed
+	seals map[weak.Pointer[vfs.Inode]]uint32 // absent: sealing not allowed
 }
+
+// sealKey is the seals map's key for in. The map holds its inodes weakly:
+// an entry goes with its memfd (a strong key kept every memfd's inode, and
+// its pages, for ever).
+func sealKey(in *vfs.Inode) weak.Pointer[vfs.Inode] { return weak.Make(in) }
 
 const (
 	sealSeal, sealShrink, sealGrow, sealWrite, sealFutureWrite = 1, 2, 4, 8, 16
@@ -275,7 +282,7 @@ func sysMemfdCreate(s *System, t *task.Task, a Args) (uint64, error) {
 	ms := &s.memfd
 	ms.once.Do(func() {
 		ms.fs = tmpfs.New(tmpfs.Options{Clock: s.K.Now, Dev: abi.MakeDev(0, 99), Mode: 0o1777, Pages: s.K.Frames})
-		ms.seals = map[*vfs.Inode]uint32{}
+		ms.seals = map[weak.Pointer[vfs.Inode]]uint32{}
 	})
 	root := ms.fs.Root()
 	dir := root.Ops.(vfs.DirOps)
@@ -290,11 +297,17 @@ func sysMemfdCreate(s *System, t *task.Task, a Args) (uint64, error) {
 		return 0, err
 	}
 	dir.Remove(root, key, in) // nameless: gone with its last reference
-	ms.mu.Lock()
 	if a[1]&mfdAllowSealing != 0 {
-		ms.seals[in] = 0
+		k := sealKey(in)
+		ms.mu.Lock()
+		ms.seals[k] = 0
+		ms.mu.Unlock()
+		runtime.AddCleanup(in, func(k weak.Pointer[vfs.Inode]) {
+			ms.mu.Lock()
+			delete(ms.seals, k)
+			ms.mu.Unlock()
+		}, k)
 	}
-	ms.mu.Unlock()
 	f := vfs.NewFile(impl, in, vfs.Path{}, abi.O_RDWR|abi.O_LARGEFILE)
 	f.Name = "/memfd:" + name + " (deleted)"
 	fd, err := fds(t).Install(f, a[1]&mfdCloexec != 0, 0)
@@ -309,7 +322,7 @@ func (s *System) seals(f *vfs.File, add bool, seals uint32) (uint64, error) {
 	}
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
-	cur, ok := ms.seals[f.Inode]
+	cur, ok := ms.seals[sealKey(f.Inode)]
 	if !add {
 		if !ok {
 			return sealSeal, nil
@@ -325,8 +338,26 @@ func (s *System) seals(f *vfs.File, add bool, seals uint32) (uint64, error) {
 	if !f.Writable() {
 		return 0, abi.EPERM
 	}
-	ms.seals[f.Inode] = cur | seals
+	// A write seal cannot be added while a writable shared mapping could
+	// still write (Linux's mapping_deny_writable).
+	if seals&sealWrite != 0 && cur&sealWrite == 0 && s.K.Frames.WritableShared(f.Inode) {
+		return 0, abi.EBUSY
+	}
+	ms.seals[sealKey(f.Inode)] = cur | seals
 	return 0, nil
+}
+
+// writeSealed reports whether f is a memfd sealed against writing
+// (F_SEAL_WRITE or F_SEAL_FUTURE_WRITE): no new shared mapping of it may
+// write.
+func (s *System) writeSealed(f *vfs.File) bool {
+	ms := &s.memfd
+	if f.Inode == nil {
+		return false
+	}
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	return ms.seals != nil && ms.seals[sealKey(f.Inode)]&(sealWrite|sealFutureWrite) != 0
 }
 
 // sealCheck refuses a write or resize that a memfd seal forbids.
@@ -336,7 +367,7 @@ func (s *System) sealCheck(f *vfs.File, write bool, newSize int64) error {
 		return nil
 	}
 	ms.mu.Lock()
-	seals := ms.seals[f.Inode]
+	seals := ms.seals[sealKey(f.Inode)]
 	ms.mu.Unlock()
 	if seals == 0 {
 		return nil

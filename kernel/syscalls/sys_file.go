@@ -1181,6 +1181,12 @@ func (s *System) mapFile(t *task.Task, fd int32, o *mm.MapOpts) error {
 		return abi.ENODEV // this filesystem's pages cannot be shared writable
 	}
 	o.ReadOnlyFile = !f.Writable()
+	if o.Shared && s.writeSealed(f) {
+		if o.Perm&0x2 != 0 {
+			return abi.EPERM
+		}
+		o.ReadOnlyFile = true // nor may mprotect make it writable
+	}
 	st, err := f.Stat()
 	if err != nil {
 		return err
@@ -1207,6 +1213,10 @@ type sharedFileReader struct {
 	fileReader
 	pages vfs.SharedPagesOps
 }
+
+// PageOwner implements mm.PageOwner: mappings of one inode's pages are
+// found by it when the file is truncated.
+func (r sharedFileReader) PageOwner() any { return r.f.Inode }
 
 func (r sharedFileReader) MapPage(off uint64) (machine.Frame, error) {
 	fr, err := r.pages.MapPage(r.f.Inode, int64(off/machine.PageSize))

@@ -194,19 +194,21 @@ func init() {
 	})
 	partial("getrusage", "user time from CPU accounting; system time, faults and context switches read 0", func(s *System, t *task.Task, a Args) (uint64, error) {
 		var d time.Duration
+		var rss int64 // pages
 		switch int32(a[0]) {
 		case 0: // RUSAGE_SELF
-			d = t.TG().CPUTime()
+			d, rss = t.TG().CPUTime(), t.TG().MaxRSS()
 		case -1: // RUSAGE_CHILDREN
-			d = t.TG().ChildrenCPUTime()
+			d, rss = t.TG().ChildrenCPUTime(), t.TG().ChildrenMaxRSS()
 		case 1: // RUSAGE_THREAD
-			d = t.ThreadCPUTime()
+			d, rss = t.ThreadCPUTime(), t.TG().MaxRSS()
 		default:
 			return 0, abi.EINVAL
 		}
 		b := make([]byte, 144)
 		binary.LittleEndian.PutUint64(b, uint64(d/time.Second))
 		binary.LittleEndian.PutUint64(b[8:], uint64(d%time.Second/time.Microsecond))
+		binary.LittleEndian.PutUint64(b[32:], uint64(rss)*4) // ru_maxrss in KiB
 		return 0, t.MM().CopyOut(a[1], b)
 	})
 	partial("futex", "WAIT, WAKE, REQUEUE, CMP_REQUEUE, WAKE_OP, WAIT_BITSET, WAKE_BITSET; no PI futexes", sysFutex)
@@ -479,6 +481,9 @@ func sysPrlimit(s *System, t *task.Task, a Args) (uint64, error) {
 	if a[0] != 0 && int32(a[0]) != g.ID {
 		if g = s.K.Group(int32(a[0])); g == nil {
 			return 0, abi.ESRCH
+		}
+		if !prlimitAllowed(t.TG().Creds(), g.Creds()) {
+			return 0, abi.EPERM
 		}
 	}
 	m := t.MM()

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"aramid/kernel/abi"
+	"aramid/kernel/mm"
 )
 
 // SigAction returns and optionally replaces the disposition of sig.
@@ -573,6 +574,33 @@ func (g *ThreadGroup) SessionIDs() (pid, pgid, sid int32) {
 	g.k.mu.Lock()
 	defer g.k.mu.Unlock()
 	return g.ID, g.pgid, g.sid
+}
+
+// MaxRSS is the process's peak resident set in pages (ru_maxrss of
+// RUSAGE_SELF and RUSAGE_THREAD): its address space's and those it had
+// before an exec.
+func (g *ThreadGroup) MaxRSS() int64 {
+	n := g.maxRSS.Load()
+	if m := g.MM(); m != nil {
+		n = max(n, m.MaxRSS())
+	}
+	return n
+}
+
+// ChildrenMaxRSS is the largest peak resident set, in pages, of the
+// reaped children and their reaped descendants (RUSAGE_CHILDREN).
+func (g *ThreadGroup) ChildrenMaxRSS() int64 { return g.childMaxRSS.Load() }
+
+// noteMaxRSS folds the peak of an address space the group is leaving into
+// its own.
+func (g *ThreadGroup) noteMaxRSS(m *mm.MM) {
+	n := m.MaxRSS()
+	for {
+		o := g.maxRSS.Load()
+		if n <= o || g.maxRSS.CompareAndSwap(o, n) {
+			return
+		}
+	}
 }
 
 // ChildrenCPUTime is the CPU time of reaped children (RUSAGE_CHILDREN).

@@ -243,8 +243,11 @@ func (t *Task) Exec(img *ExecImage, hooks *FileHooks) error {
 	g.comm = commOf(img.Path)
 	g.mu.Unlock()
 	t.SetComm(commOf(img.Path))
-	if old != nil && old != newMM && !t.sharesMM(old) {
-		old.Release()
+	if old != nil && old != newMM {
+		g.noteMaxRSS(old)
+		if !t.sharesMM(old) {
+			old.Release()
+		}
 	}
 	if hooks != nil && hooks.Exec != nil {
 		hooks.Exec(g)
@@ -412,8 +415,11 @@ func (t *Task) exitThread() {
 	g.deleteTimersLocked()
 	status := g.exitStatus
 	g.mu.Unlock()
-	if m != nil && !t.sharesMMLocked(m) {
-		m.Release()
+	if m != nil {
+		g.noteMaxRSS(m)
+		if !t.sharesMMLocked(m) {
+			m.Release()
+		}
 	}
 	reaper := k.init
 	for p := g.parent; p != nil; p = p.parent {
@@ -541,6 +547,9 @@ func (k *Kernel) reap(g *ThreadGroup) {
 	g.mu.Unlock()
 	if p := g.parent; p != nil {
 		p.childCPU.Add(int64(g.CPUTime()) + g.childCPU.Load())
+		if n := max(g.maxRSS.Load(), g.childMaxRSS.Load()); n > p.childMaxRSS.Load() {
+			p.childMaxRSS.Store(n) // reap runs under k.mu: no other writer
+		}
 		p.mu.Lock()
 		delete(p.children, g)
 		p.mu.Unlock()

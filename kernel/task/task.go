@@ -221,6 +221,11 @@ type ThreadGroup struct {
 	// reaped children (and their reaped descendants).
 	deadCPU  atomic.Int64
 	childCPU atomic.Int64
+	// maxRSS is the peak resident pages of the address spaces the group
+	// has left (exec, exit); childMaxRSS the largest peak of its reaped
+	// children and their reaped descendants (getrusage's ru_maxrss).
+	maxRSS      atomic.Int64
+	childMaxRSS atomic.Int64
 	// Scheduling attributes (recorded; one CPU, one run queue).
 	nice     int32
 	policy   int32

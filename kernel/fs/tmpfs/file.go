@@ -29,6 +29,13 @@ type PageSource interface {
 	PutPage(frame uint64)
 }
 
+// PageInvalidator is a PageSource that can take a file's pages back from
+// every mapping of them (mm.Frames implements it): after a truncation the
+// pages past the new end must fault again, and find nothing (SIGBUS).
+type PageInvalidator interface {
+	InvalidateFrom(owner any, firstPage int64)
+}
+
 // frameSet is a file's frame-backed pages. It is separate from file so a
 // cleanup can return the frames once the file is unreachable.
 type frameSet struct {
@@ -177,8 +184,14 @@ func (f *file) Truncate(in *vfs.Inode, size int64) error {
 		return abi.EINVAL
 	}
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	a := in.Attr()
+	// Pages wholly past the new end leave every shared mapping, once the
+	// new size is in place and the lock is let go (faults take it under
+	// the address space's lock).
+	if inv, ok := f.fs.opts.Pages.(PageInvalidator); ok && size < a.Size && f.frames != nil {
+		defer inv.InvalidateFrom(in, (size+PageSize-1)/PageSize)
+	}
+	defer f.mu.Unlock()
 	if size < a.Size {
 		removed := 0
 		for pg, p := range f.pages {
