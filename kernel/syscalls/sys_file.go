@@ -2,6 +2,7 @@ package syscalls
 
 import (
 	"encoding/binary"
+	"fmt"
 	"io"
 	"runtime"
 	"strings"
@@ -194,12 +195,6 @@ func init() {
 		return s.rwv(t, a.Int(0), a[1], a[2], -1, false)
 	})
 	full("writev", func(s *System, t *task.Task, a Args) (uint64, error) { return s.rwv(t, a.Int(0), a[1], a[2], -1, true) })
-	full("preadv", func(s *System, t *task.Task, a Args) (uint64, error) {
-		return s.rwv(t, a.Int(0), a[1], a[2], int64(a[3]), false)
-	})
-	full("pwritev", func(s *System, t *task.Task, a Args) (uint64, error) {
-		return s.rwv(t, a.Int(0), a[1], a[2], int64(a[3]), true)
-	})
 	full("open", func(s *System, t *task.Task, a Args) (uint64, error) {
 		return s.openat(t, abi.AT_FDCWD, a[0], uint32(a[1]), uint32(a[2]))
 	})
@@ -650,6 +645,11 @@ func (s *System) rwv(t *task.Task, fd int32, iov, cnt uint64, off int64, write b
 	raw := make([]byte, 16*cnt)
 	if err := m.CopyIn(iov, raw); err != nil {
 		return 0, err
+	}
+	for i := uint64(0); i < cnt; i++ {
+		if int64(binary.LittleEndian.Uint64(raw[16*i+8:])) < 0 {
+			return 0, abi.EINVAL // an iov_len that is negative as ssize_t
+		}
 	}
 	if write {
 		if n, ok, err := s.gatherWrite(t, fd, raw, cnt, off); ok {
@@ -1191,16 +1191,43 @@ func (s *System) execveat(t *task.Task, dirfd int32, pathAddr, argvAddr, envpAdd
 	if err != nil {
 		return 0, err
 	}
+	if flags&^(abi.AT_EMPTY_PATH|abi.AT_SYMLINK_NOFOLLOW) != 0 {
+		return 0, abi.EINVAL
+	}
+	if strings.HasPrefix(p, "/") {
+		dirfd = abi.AT_FDCWD // an absolute path ignores the descriptor
+	}
 	dir, err := dirFile(t, dirfd)
 	if err != nil {
 		return 0, err
 	}
 	defer release(dir)
-	return 0, s.Exec(t, dir, p, argv, envp, flags)
+	// The name a script's interpreter is given: the path itself, or for a
+	// path relative to a descriptor /dev/fd/N[/path]. When N is
+	// close-on-exec that name cannot be opened after the exec, and Linux
+	// refuses to run a script through it (ENOENT).
+	name, hidden := p, false
+	if dirfd != abi.AT_FDCWD && !strings.HasPrefix(p, "/") {
+		name = fmt.Sprintf("/dev/fd/%d", dirfd)
+		if p != "" {
+			name += "/" + p
+		}
+		if fl, err := fds(t).GetFD(dirfd); err == nil && fl&abi.FD_CLOEXEC != 0 {
+			hidden = true
+		}
+	}
+	return 0, s.exec(t, dir, p, name, hidden, argv, envp, flags)
 }
 
 // Exec runs the program at path (relative to dir) in t's process.
 func (s *System) Exec(t *task.Task, dir *vfs.File, path string, argv, envp []string, flags uint32) error {
+	return s.exec(t, dir, path, path, false, argv, envp, flags)
+}
+
+// exec runs the program at path (relative to dir); a "#!" script's
+// interpreter is given name for it, and hidden refuses scripts (their name
+// would not be reachable after the exec).
+func (s *System) exec(t *task.Task, dir *vfs.File, path, name string, hidden bool, argv, envp []string, flags uint32) error {
 	c := s.caller(t)
 	for depth := 0; ; depth++ {
 		if depth > 4 {
@@ -1220,15 +1247,18 @@ func (s *System) Exec(t *task.Task, dir *vfs.File, path string, argv, envp []str
 		}
 		if isScript {
 			f.DecRef()
+			if hidden {
+				return abi.ENOENT
+			}
 			nargv := []string{interp}
 			if arg != "" {
 				nargv = append(nargv, arg)
 			}
-			nargv = append(nargv, path)
+			nargv = append(nargv, name)
 			if len(argv) > 1 {
 				nargv = append(nargv, argv[1:]...)
 			}
-			argv, path, dir, flags = nargv, interp, nil, 0
+			argv, path, name, dir, flags = nargv, interp, interp, nil, 0
 			continue
 		}
 		var rnd [16]byte
@@ -1258,7 +1288,13 @@ func (s *System) openExec(c *vfs.Caller, t *task.Task, dir *vfs.File, path strin
 	if err := s.files.vfs.AccessAt(c, fsctx(t), dir, path, 1 /* X_OK */, flags&(abi.AT_EMPTY_PATH|abi.AT_SYMLINK_NOFOLLOW)); err != nil {
 		return nil, err
 	}
-	f, err := s.files.vfs.OpenAt(c, fsctx(t), dir, path, abi.O_RDONLY|flags&abi.AT_SYMLINK_NOFOLLOW<<9, 0)
+	var f *vfs.File
+	var err error
+	if path == "" && dir != nil {
+		f, err = s.files.vfs.Reopen(c, dir, abi.O_RDONLY)
+	} else {
+		f, err = s.files.vfs.OpenAt(c, fsctx(t), dir, path, abi.O_RDONLY|flags&abi.AT_SYMLINK_NOFOLLOW<<9, 0)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -158,28 +158,6 @@ func init() {
 		yield()
 		return 0, nil
 	})
-	partial("sched_getaffinity", "one CPU", func(s *System, t *task.Task, a Args) (uint64, error) {
-		if a[1] < 8 || a[1]&7 != 0 {
-			return 0, abi.EINVAL
-		}
-		if _, err := s.schedTarget(t, int32(a[0]), 0); err != nil {
-			return 0, err
-		}
-		return 8, t.MM().WriteUint64(a[2], 1)
-	})
-	partial("sched_setaffinity", "accepted when CPU 0 is in the mask", func(s *System, t *task.Task, a Args) (uint64, error) {
-		if a[1] < 8 {
-			return 0, abi.EINVAL
-		}
-		m, err := t.MM().ReadUint64(a[2])
-		if err != nil {
-			return 0, err
-		}
-		if m&1 == 0 {
-			return 0, abi.EINVAL
-		}
-		return 0, nil
-	})
 	full("getcpu", func(s *System, t *task.Task, a Args) (uint64, error) {
 		m := t.MM()
 		if a[0] != 0 {

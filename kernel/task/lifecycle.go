@@ -103,7 +103,7 @@ func (t *Task) Clone(a CloneArgs, hooks *FileHooks) (*Task, error) {
 			pgid: parent.pgid, sid: parent.sid, mm: newMM, creds: parent.creds, handlers: parent.handlers,
 			exitSignal: a.ExitSignal, childEvent: make(chan struct{}), comm: parent.comm,
 			argv: parent.argv, envp: parent.envp, exe: parent.exe, startTime: k.Monotonic(),
-			limits: parent.limits, limitsSet: parent.limitsSet}
+			limits: parent.limits, limitsSet: parent.limitsSet, sched: forkSched(parent.sched)}
 		if newMM == nil {
 			g.mm = parent.mm
 		}
@@ -235,6 +235,7 @@ func (t *Task) Exec(img *ExecImage, hooks *FileHooks) error {
 		g.exe = img.Path
 	}
 	g.comm = commOf(img.Path)
+	g.execed = true
 	g.mu.Unlock()
 	t.SetComm(commOf(img.Path))
 	if old != nil && old != newMM && !t.sharesMM(old) {
@@ -578,6 +579,12 @@ func (t *Task) Wait(pid int32, options int) (*WaitResult, error) {
 		var match []*ThreadGroup
 		for c := range g.children {
 			if pid > 0 && c.ID != pid || pid == 0 && c.pgid != g.pgid || pid < -1 && c.pgid != -pid {
+				continue
+			}
+			// A "clone" child (exit signal other than SIGCHLD) is waited
+			// for only with __WCLONE, the others only without; __WALL takes
+			// both.
+			if options&WALL == 0 && (c.exitSignal != abi.SIGCHLD) != (options&WCLONE != 0) {
 				continue
 			}
 			match = append(match, c)

@@ -169,6 +169,7 @@ type ThreadGroup struct {
 	childEvent chan struct{} // closed and replaced on every child state change
 
 	subreaper bool
+	execed    bool // has called execve since fork (setpgid by the parent: EACCES)
 	comm      string
 	argv      []string
 	envp      []string
@@ -208,9 +209,7 @@ type ThreadGroup struct {
 	deadCPU  atomic.Int64
 	childCPU atomic.Int64
 	// Scheduling attributes (recorded; one CPU, one run queue).
-	nice     int32
-	policy   int32
-	priority int32
+	sched SchedAttr
 }
 
 // Task is a thread.

@@ -38,7 +38,7 @@ int main(void)
 	if (pid == 0)
 		_exit(6);
 	struct rusage ru;
-	EQ("with_rusage", wait4(pid, &st, 0, &ru), pid);
+	EQ("with_rusage", wait4(pid, &st, 0, &ru) == pid, 1);
 	STREQ("status", wstatus(st), "exit 6");
 	EQ("null_status", wait4(-1, NULL, WNOHANG, NULL) == -1 && errno == ECHILD, 1);
 	pass();
