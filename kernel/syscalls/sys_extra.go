@@ -64,7 +64,6 @@ func init() {
 	})
 }
 
-
 // schedTarget resolves which process a priority call means (which: 0
 // PRIO_PROCESS; process groups and users resolve to the caller's own
 // process here).
