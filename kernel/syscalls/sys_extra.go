@@ -253,6 +253,11 @@ func sysFallocate(s *System, t *task.Task, a Args) (uint64, error) {
 	if off > math.MaxInt64-length {
 		return 0, abi.EFBIG
 	}
+	if mode&punchHole == 0 {
+		if err := fsizeTruncate(t, int64(st.Size), off+length); err != nil {
+			return 0, err
+		}
+	}
 	ops, _ := f.Inode.Ops.(vfs.AllocateOps)
 	switch mode {
 	case 0:

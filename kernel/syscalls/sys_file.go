@@ -353,6 +353,11 @@ func init() {
 		if err != nil {
 			return 0, err
 		}
+		if st, err := s.files.vfs.StatAt(s.caller(t), fsctx(t), nil, p, 0); err == nil && st.Mode&abi.S_IFMT == abi.S_IFREG {
+			if err := fsizeTruncate(t, int64(st.Size), int64(a[1])); err != nil {
+				return 0, err
+			}
+		}
 		return 0, s.files.vfs.Truncate(s.caller(t), fsctx(t), p, int64(a[1]))
 	})
 	full("ftruncate", func(s *System, t *task.Task, a Args) (uint64, error) {
@@ -366,6 +371,11 @@ func init() {
 		}
 		if err := s.sealCheck(f, false, int64(a[1])); err != nil {
 			return 0, err
+		}
+		if st, err := f.Stat(); err == nil && st.Mode&abi.S_IFMT == abi.S_IFREG && f.Writable() {
+			if err := fsizeTruncate(t, int64(st.Size), int64(a[1])); err != nil {
+				return 0, err
+			}
 		}
 		return 0, f.Truncate(int64(a[1]))
 	})
@@ -512,6 +522,11 @@ func (s *System) rw(t *task.Task, fd int32, buf, n uint64, off int64, write bool
 		if err := s.sealCheck(f, true, writeEnd(f, off, n)); err != nil {
 			return 0, err
 		}
+		if f.Writable() {
+			if n, err = fsizeLimit(t, f, off, n); err != nil {
+				return 0, err
+			}
+		}
 		if d, ok := f.Impl.(vfs.Discarder); ok && d.DiscardsWrites() && f.Writable() {
 			if buf >= mm.UserTop || buf+n > mm.UserTop || buf+n < buf {
 				return 0, abi.EFAULT // access_ok still applies
@@ -617,6 +632,11 @@ func (s *System) gatherWrite(t *task.Task, fd int32, raw []byte, cnt uint64, off
 	if err := s.sealCheck(f, true, writeEnd(f, off, uint64(len(buf)))); err != nil {
 		return 0, true, err
 	}
+	allowed, err := fsizeLimit(t, f, off, uint64(len(buf)))
+	if err != nil {
+		return 0, true, err
+	}
+	buf = buf[:allowed]
 	n, err = writeOut(s.caller(t), f, buf, off)
 	return n, true, err
 }

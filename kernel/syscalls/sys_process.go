@@ -88,13 +88,6 @@ func init() {
 	partial("prctl", "PR_SET/GET_NAME, PR_SET/GET_CHILD_SUBREAPER, PR_SET/GET_PDEATHSIG (recorded), PR_GET/SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_CAPBSET_READ; others EINVAL", sysPrctl)
 	partial("arch_prctl", "ARCH_SET/GET_FS, ARCH_SET/GET_GS, ARCH_GET_CPUID; ARCH_SET_CPUID: ENODEV (no CPUID faulting, as Linux on a CPU without it)", sysArchPrctl)
 	full("uname", sysUname)
-	partial("prlimit64", "limits are recorded per process; only RLIMIT_NOFILE and RLIMIT_STACK affect behaviour", sysPrlimit)
-	partial("getrlimit", "as prlimit64", func(s *System, t *task.Task, a Args) (uint64, error) {
-		return sysPrlimit(s, t, Args{0, a[0], 0, a[1]})
-	})
-	partial("setrlimit", "as prlimit64", func(s *System, t *task.Task, a Args) (uint64, error) {
-		return sysPrlimit(s, t, Args{0, a[0], a[1], 0})
-	})
 	full("getrandom", sysGetrandom)
 	partial("capget", "root has every capability; others none", sysCapget)
 	partial("capset", "accepted for root", func(s *System, t *task.Task, a Args) (uint64, error) { return 0, nil })

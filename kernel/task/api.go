@@ -412,66 +412,6 @@ func (g *ThreadGroup) Children() []*ThreadGroup {
 	return out
 }
 
-// Rlimit is a resource limit (struct rlimit).
-type Rlimit struct{ Cur, Max uint64 }
-
-// RLIM_INFINITY.
-const RlimInfinity = ^uint64(0)
-
-// Resource numbers.
-const (
-	RlimitStack   = 3
-	RlimitCore    = 4
-	RlimitNproc   = 6
-	RlimitNofile  = 7
-	RlimitMemlock = 8
-	NumRlimits    = 16
-)
-
-// DefaultRlimits are Linux's defaults for init.
-func DefaultRlimits() [NumRlimits]Rlimit {
-	var l [NumRlimits]Rlimit
-	for i := range l {
-		l[i] = Rlimit{RlimInfinity, RlimInfinity}
-	}
-	l[RlimitStack] = Rlimit{8 << 20, RlimInfinity}
-	l[RlimitCore] = Rlimit{0, RlimInfinity}
-	l[RlimitNproc] = Rlimit{63432, 63432}
-	l[RlimitNofile] = Rlimit{1024, 4096}
-	l[RlimitMemlock] = Rlimit{8 << 20, 8 << 20}
-	l[10] = Rlimit{8 << 20, 8 << 20} // RLIMIT_LOCKS default is infinity; MSGQUEUE 819200
-	l[12] = Rlimit{819200, 819200}   // RLIMIT_MSGQUEUE
-	l[11] = Rlimit{63432, 63432}     // RLIMIT_SIGPENDING
-	l[13] = Rlimit{0, 0}             // RLIMIT_NICE
-	l[14] = Rlimit{0, 0}             // RLIMIT_RTPRIO
-	l[10] = Rlimit{RlimInfinity, RlimInfinity}
-	return l
-}
-
-// Rlimit returns and optionally sets resource r.
-func (g *ThreadGroup) Rlimit(r int, set *Rlimit, privileged bool) (Rlimit, error) {
-	if r < 0 || r >= NumRlimits {
-		return Rlimit{}, abi.EINVAL
-	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if !g.limitsSet {
-		g.limits = DefaultRlimits()
-		g.limitsSet = true
-	}
-	old := g.limits[r]
-	if set != nil {
-		if set.Cur > set.Max {
-			return Rlimit{}, abi.EINVAL
-		}
-		if set.Max > old.Max && !privileged {
-			return Rlimit{}, abi.EPERM
-		}
-		g.limits[r] = *set
-	}
-	return old, nil
-}
-
 // SigInfo is a dequeued signal's details (signalfd, sigwaitinfo).
 type SigInfo struct {
 	Signo  abi.Signal

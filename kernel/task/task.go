@@ -184,6 +184,9 @@ type ThreadGroup struct {
 	startTime time.Duration
 	limits    [NumRlimits]Rlimit
 	limitsSet bool
+	// limCur mirrors the soft limits once limPublished (see rlimit.go).
+	limCur       [NumRlimits]atomic.Uint64
+	limPublished atomic.Bool
 
 	// attn is the process-wide counterpart of Task.attn (group signals,
 	// exit_group, group stop).
@@ -427,6 +430,8 @@ func (k *Kernel) NewInit() (*Task, error) {
 		tasks: map[int32]*Task{}, children: map[*ThreadGroup]struct{}{},
 		mm: m, exitSignal: abi.SIGCHLD, childEvent: make(chan struct{}), comm: "init", startTime: k.Monotonic()}
 	tg.mmCur.Store(m)
+	tg.ensureLimitsLocked()
+	m.SetLimits(tg.RlimitCur)
 	t := &Task{k: k, tg: tg, ID: 1, Ctx: k.Plat.NewContext(), interrupt: make(chan struct{}, 1), comm: "init"}
 	tg.tasks[1] = t
 	k.tasks[1] = t
