@@ -152,7 +152,7 @@ type VMA struct {
 	WriteDenied bool
 	// Locked is set by mlock (VM_LOCKED): counted in VmLck.
 	Locked bool
-	shared      *sharedPages
+	shared *sharedPages
 }
 
 func (v *VMA) fileOffset(addr uint64) uint64 { return v.Offset + (addr - v.Start) }

@@ -30,4 +30,3 @@ func init() {
 		return 0, nil
 	})
 }
-
