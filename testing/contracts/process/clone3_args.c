@@ -115,7 +115,7 @@ int main(void)
 		_exit(3);
 	int st;
 	ERR("wait_plain", waitpid(pid, &st, WNOHANG), ECHILD);
-	EQ("wait_wall", waitpid(pid, &st, __WALL), pid);
+	EQ("wait_wall", waitpid(pid, &st, __WALL) == pid, 1);
 	STREQ("wall_status", wstatus(st), "exit 3");
 	pass();
 }
