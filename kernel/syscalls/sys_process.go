@@ -47,7 +47,6 @@ func init() {
 		}
 		return 0, m.WriteUint64(a[2], 24)
 	})
-	enosys("rseq", "restartable sequences are not implemented; glibc falls back")
 	full("exit", func(s *System, t *task.Task, a Args) (uint64, error) {
 		t.ExitThread(uint32(a[0]&0xff) << 8)
 		return 0, nil

@@ -147,6 +147,9 @@ func (t *Task) Clone(a CloneArgs, hooks *FileHooks) (*Task, error) {
 	t.mu.Lock()
 	child.sigmask = t.sigmask
 	child.comm = t.comm
+	if f&CloneVM == 0 {
+		child.rseq = t.rseq // fork keeps the registration; threads start without one
+	}
 	// The alternate signal stack is inherited unless the child shares
 	// the address space without vfork's wait (a thread, or CLONE_VM).
 	if f&(CloneVM|CloneVfork) == CloneVM {
@@ -326,6 +329,7 @@ func (t *Task) Exec(img *ExecImage, hooks *FileHooks) error {
 	t.altSP, t.altSize, t.altFlags = 0, 0, abi.SS_DISABLE
 	t.clearChildTID = 0
 	t.robustList = 0
+	t.rseq = rseqState{}
 	t.mu.Unlock()
 
 	fresh := k.Plat.NewContext()

@@ -357,6 +357,7 @@ func (t *Task) deliverSignals() {
 		}
 		g.mu.Unlock()
 		t.finishRestart(&act)
+		t.rseqSignal()
 		if err := t.setupFrame(si, act); err != nil {
 			t.k.Logf("%v: cannot build a signal frame for signal %d: %v", t, si.signo, err)
 			t.exitGroup(uint32(abi.SIGSEGV) | 0x80)

@@ -249,6 +249,8 @@ type Task struct {
 	restart restartKind
 	// vforkDone is closed when this task (a vfork child) execs or exits.
 	vforkDone chan struct{}
+	// rseq is the thread's restartable-sequences registration (rseq.go).
+	rseq rseqState
 }
 
 // TG returns the task's thread group.
@@ -471,6 +473,7 @@ func (t *Task) run() {
 			t.handleFault(ev)
 		case machine.EventInterrupt:
 			runtime.Gosched()
+			t.rseqPreempted()
 		}
 		if t.attn.Load() != 0 || t.tg.attn.Load() != 0 {
 			t.deliverSignals()
