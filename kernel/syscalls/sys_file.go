@@ -42,12 +42,16 @@ type Config struct {
 	Reboot func(RebootAction)
 	// Memory reports total and free RAM in bytes (sysinfo).
 	Memory func() (total, free uint64)
+	// SetRealtime sets CLOCK_REALTIME to Unix ns now, for the kernel and
+	// the vDSO; nil makes setting the clock fail with EPERM.
+	SetRealtime func(unixNs int64)
 }
 
 // New returns the system-call layer for k and installs its dispatcher.
 func New(k *task.Kernel, c Config) *System {
 	s := &System{K: k, files: &fileState{vfs: c.VFS, hostname: c.Hostname, random: c.Random,
-		newPipe: c.NewPipe, hwcap: c.HWCap, vdso: c.VDSO}, reboot: c.Reboot, memory: c.Memory}
+		newPipe: c.NewPipe, hwcap: c.HWCap, vdso: c.VDSO}, reboot: c.Reboot, memory: c.Memory,
+		setRealtime: c.SetRealtime}
 	if s.files.hostname == "" {
 		s.files.hostname = "(none)"
 	}

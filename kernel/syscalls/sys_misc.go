@@ -121,16 +121,6 @@ func init() {
 		}
 		return 0, writeTimespec(t, a[1], time.Nanosecond)
 	})
-	full("gettimeofday", func(s *System, t *task.Task, a Args) (uint64, error) {
-		if a[0] == 0 {
-			return 0, nil
-		}
-		now := s.K.Now().UnixNano()
-		b := make([]byte, 16)
-		binary.LittleEndian.PutUint64(b, uint64(now/1e9))
-		binary.LittleEndian.PutUint64(b[8:], uint64(now%1e9/1e3))
-		return 0, t.MM().CopyOut(a[0], b)
-	})
 	full("time", func(s *System, t *task.Task, a Args) (uint64, error) {
 		now := uint64(s.K.Now().Unix())
 		if a[0] != 0 {
@@ -341,6 +331,9 @@ func (s *System) clock(id int32, t *task.Task) (time.Duration, bool) {
 		return t.TG().CPUTime(), true
 	case 3: // CLOCK_THREAD_CPUTIME_ID
 		return t.ThreadCPUTime(), true
+	}
+	if c, ok := s.cpuClockOf(t, id); ok {
+		return c.Now(), true
 	}
 	return 0, false
 }

@@ -108,6 +108,7 @@ func (g *ThreadGroup) chargeCPU(d time.Duration) {
 	if d <= 0 {
 		return
 	}
+	g.cpuTotal.Add(int64(d))
 	if g.RlimitCur(RlimitCPU) != RlimInfinity {
 		g.checkCPULimit(g.CPUTime())
 	}

@@ -52,7 +52,8 @@ type Kernel struct {
 	groups map[int32]*ThreadGroup
 	init   *ThreadGroup
 
-	futexes futexTable
+	futexes   futexTable
+	cpuTimers cpuTimers
 
 	// TraceFaults logs every user page fault (aramid.faulttrace=1).
 	TraceFaults bool
@@ -211,6 +212,8 @@ type ThreadGroup struct {
 	// reaped children (and their reaped descendants).
 	deadCPU  atomic.Int64
 	childCPU atomic.Int64
+	// cpuTotal is all user time charged to the process (CPU-time timers).
+	cpuTotal atomic.Int64
 	// Scheduling attributes (recorded; one CPU, one run queue).
 	sched SchedAttr
 }
@@ -466,6 +469,9 @@ func (t *Task) run() {
 		ev := t.Ctx.Switch(t.MM().PageTable())
 		t.cpuTime.Add(int64(ev.User))
 		t.tg.chargeCPU(ev.User)
+		if t.k.cpuTimers.count.Load() > 0 {
+			t.k.checkCPUTimers(t)
+		}
 		switch ev.Kind {
 		case machine.EventSyscall:
 			t.k.Dispatch(t)
