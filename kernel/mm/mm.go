@@ -17,6 +17,7 @@ import (
 	"io"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"aramid/kernel/abi"
 	"aramid/kernel/machine"
@@ -154,6 +155,8 @@ type VMA struct {
 	WriteDenied bool
 	shared      *sharedPages
 	special     bool // kernel pages (MapSpecial): counted as file pages
+	// Locked is set by mlock (VM_LOCKED): counted in VmLck.
+	Locked bool
 }
 
 func (v *VMA) fileOffset(addr uint64) uint64 { return v.Offset + (addr - v.Start) }
@@ -168,6 +171,16 @@ type MM struct {
 	brkStart uint64
 	brk      uint64
 	released bool
+
+	// Membarrier is the process's membarrier(2) registrations (a bit per
+	// MEMBARRIER_CMD_REGISTER_*): they belong to the address space, are
+	// copied by fork and start empty after exec.
+	Membarrier atomic.Uint32
+
+	// limitFn gives the soft resource limits (see limits.go); lockFuture
+	// is mlockall(MCL_FUTURE).
+	limitFn    func(resource int) uint64
+	lockFuture bool
 }
 
 // MaxRSS returns the peak number of resident pages (Linux's hiwater_rss).
@@ -374,6 +387,9 @@ func (m *MM) Mmap(o MapOpts) (uint64, error) {
 		if o.NoReplace && !m.free(addr, addr+n) {
 			return 0, abi.EEXIST
 		}
+		if !m.mayExpandLocked(n, m.overlapLocked(addr, addr+n)) {
+			return 0, errNoMem
+		}
 		m.removeRange(addr, addr+n)
 	case addr != 0 && addr >= mmapMin && addr+n <= UserTop && addr+n > addr && m.free(addr, addr+n):
 		// The hint is free: use it.
@@ -383,9 +399,12 @@ func (m *MM) Mmap(o MapOpts) (uint64, error) {
 			return 0, errNoMem
 		}
 	}
+	if !o.Fixed && !o.NoReplace && !m.mayExpandLocked(n, 0) {
+		return 0, errNoMem
+	}
 	v := &VMA{Start: addr, End: addr + n, Perm: o.Perm, Shared: o.Shared, GrowsDown: o.GrowsDown,
 		File: o.File, Offset: o.Offset, Name: o.Name, Dev: o.Dev, Inode: o.Inode,
-		WriteDenied: o.Shared && o.ReadOnlyFile}
+		WriteDenied: o.Shared && o.ReadOnlyFile, Locked: m.lockFuture}
 	if o.Shared && o.File == nil {
 		v.shared = &sharedPages{pages: map[uint64]machine.Frame{}}
 	}
@@ -475,7 +494,7 @@ func (m *MM) Brk(addr uint64) uint64 {
 	newEnd := (addr + pageMask) &^ pageMask
 	switch {
 	case newEnd > oldEnd:
-		if !m.free(oldEnd, newEnd) {
+		if !m.free(oldEnd, newEnd) || !m.mayExpandLocked(newEnd-oldEnd, 0) {
 			return m.brk
 		}
 		if i := m.find(oldEnd - 1); i >= 0 && m.vmas[i].Name == "[heap]" && m.vmas[i].End == oldEnd {
@@ -551,6 +570,9 @@ func (m *MM) mremap(old, oldLen, newLen uint64, mayMove bool, dst uint64, fixed 
 		return 0, abi.EFAULT
 	}
 	v := m.vmas[i]
+	if newLen > oldLen && !m.mayExpandLocked(newLen-oldLen, 0) {
+		return 0, errNoMem
+	}
 	switch {
 	case fixed:
 		if newLen < oldLen {
@@ -745,7 +767,7 @@ func (m *MM) growStack(addr uint64) int {
 		return -1
 	}
 	v := m.vmas[i]
-	if v.End-(addr&^pageMask) > stackLimit {
+	if v.End-(addr&^pageMask) > m.limit(rlimitStack) || !m.mayExpandLocked(v.Start-addr&^pageMask, 0) {
 		return -1
 	}
 	newStart := addr &^ pageMask
@@ -765,6 +787,8 @@ func (m *MM) Fork() (*MM, error) {
 		return nil, err
 	}
 	c.brkStart, c.brk = m.brkStart, m.brk
+	c.Membarrier.Store(m.Membarrier.Load())
+	c.limitFn = m.limitFn
 	for _, v := range m.vmas {
 		nv := *v
 		nv.hold()
@@ -853,7 +877,7 @@ func (m *MM) MapSpecial(parts []Special) (uint64, error) {
 				m.frames.put(f)
 				return 0, err
 			}
-				}
+		}
 		va = end
 	}
 	return addr, nil

@@ -25,8 +25,8 @@ func TestPrlimitAllowed(t *testing.T) {
 		{"caller is set-user-ID root", setuid, user(0, 0), true},
 	}
 	for _, tc := range tests {
-		if got := prlimitAllowed(tc.caller, tc.target); got != tc.want {
-			t.Errorf("%s: prlimitAllowed = %v, want %v", tc.name, got, tc.want)
+		if got := prlimitCredsAllowed(tc.caller, tc.target); got != tc.want {
+			t.Errorf("%s: prlimitCredsAllowed = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }

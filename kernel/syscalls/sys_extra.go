@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 	"weak"
 
 	"aramid/kernel/abi"
@@ -51,75 +50,6 @@ func init() {
 		g.SetSched(nice, pol, pri)
 		return 0, nil
 	})
-	partial("sched_getscheduler", "policies are recorded; one CPU runs everything", func(s *System, t *task.Task, a Args) (uint64, error) {
-		g, err := s.schedTarget(t, int32(a[0]), 0)
-		if err != nil {
-			return 0, err
-		}
-		_, pol, _ := g.Sched()
-		return uint64(pol), nil
-	})
-	partial("sched_setscheduler", "as sched_getscheduler", func(s *System, t *task.Task, a Args) (uint64, error) {
-		return s.setScheduler(t, int32(a[0]), int32(a[1]), a[2])
-	})
-	partial("sched_getparam", "as sched_getscheduler", func(s *System, t *task.Task, a Args) (uint64, error) {
-		g, err := s.schedTarget(t, int32(a[0]), 0)
-		if err != nil {
-			return 0, err
-		}
-		_, _, pri := g.Sched()
-		return 0, t.MM().WriteUint32(a[1], uint32(pri))
-	})
-	partial("sched_setparam", "as sched_getscheduler", func(s *System, t *task.Task, a Args) (uint64, error) {
-		g, err := s.schedTarget(t, int32(a[0]), 0)
-		if err != nil {
-			return 0, err
-		}
-		_, pol, _ := g.Sched()
-		return s.setScheduler(t, int32(a[0]), pol&^schedResetOnFork, a[1])
-	})
-	full("sched_get_priority_max", func(s *System, t *task.Task, a Args) (uint64, error) {
-		switch a[0] {
-		case schedFIFO, schedRR:
-			return 99, nil
-		case schedOther, schedBatch, schedIdle, schedDeadline:
-			return 0, nil
-		}
-		return 0, abi.EINVAL
-	})
-	full("sched_get_priority_min", func(s *System, t *task.Task, a Args) (uint64, error) {
-		switch a[0] {
-		case schedFIFO, schedRR:
-			return 1, nil
-		case schedOther, schedBatch, schedIdle, schedDeadline:
-			return 0, nil
-		}
-		return 0, abi.EINVAL
-	})
-	partial("sched_rr_get_interval", "reports Linux's default 100 ms round-robin slice", func(s *System, t *task.Task, a Args) (uint64, error) {
-		if _, err := s.schedTarget(t, int32(a[0]), 0); err != nil {
-			return 0, err
-		}
-		return 0, writeTimespec(t, a[1], 100*time.Millisecond)
-	})
-	partial("sched_getattr", "as sched_getscheduler", sysSchedGetattr)
-	partial("sched_setattr", "as sched_getscheduler", func(s *System, t *task.Task, a Args) (uint64, error) {
-		b := make([]byte, 48)
-		if err := t.MM().CopyIn(a[1], b); err != nil {
-			return 0, err
-		}
-		le := binary.LittleEndian
-		pol, nice, pri := int32(le.Uint32(b[4:])), int32(le.Uint32(b[16:])), int32(le.Uint32(b[20:]))
-		g, err := s.schedTarget(t, int32(a[0]), 0)
-		if err != nil {
-			return 0, err
-		}
-		if _, err := s.setScheduler(t, int32(a[0]), pol, 0); err != nil && pol != schedOther {
-			return 0, err
-		}
-		g.SetSched(nice, pol, pri)
-		return 0, nil
-	})
 	partial("mincore", "every mapped page reports resident", sysMincore)
 	partial("setdomainname", "recorded for uname's domainname", func(s *System, t *task.Task, a Args) (uint64, error) {
 		if t.TG().Creds().EUID != 0 {
@@ -136,11 +66,6 @@ func init() {
 		return 0, nil
 	})
 }
-
-const (
-	schedOther, schedFIFO, schedRR, schedBatch, schedIdle, schedDeadline = 0, 1, 2, 3, 5, 6
-	schedResetOnFork                                                     = 0x40000000
-)
 
 // schedTarget resolves which process a priority call means (which: 0
 // PRIO_PROCESS; process groups and users resolve to the caller's own
@@ -162,61 +87,6 @@ func (s *System) schedTarget(t *task.Task, pid int32, which uint64) (*task.Threa
 		return g, nil
 	}
 	return nil, abi.ESRCH
-}
-
-func (s *System) setScheduler(t *task.Task, pid, policy int32, paramAddr uint64) (uint64, error) {
-	g, err := s.schedTarget(t, pid, 0)
-	if err != nil {
-		return 0, err
-	}
-	pol := policy &^ schedResetOnFork
-	var pri int32
-	if paramAddr != 0 {
-		v, err := t.MM().ReadUint32(paramAddr)
-		if err != nil {
-			return 0, err
-		}
-		pri = int32(v)
-	}
-	switch pol {
-	case schedFIFO, schedRR:
-		if pri < 1 || pri > 99 {
-			return 0, abi.EINVAL
-		}
-		if t.TG().Creds().EUID != 0 {
-			return 0, abi.EPERM
-		}
-	case schedOther, schedBatch, schedIdle:
-		if pri != 0 {
-			return 0, abi.EINVAL
-		}
-	default:
-		return 0, abi.EINVAL
-	}
-	nice, _, _ := g.Sched()
-	g.SetSched(nice, policy, pri)
-	return 0, nil
-}
-
-func sysSchedGetattr(s *System, t *task.Task, a Args) (uint64, error) {
-	if a[2] < 48 || a[3] != 0 {
-		return 0, abi.EINVAL
-	}
-	g, err := s.schedTarget(t, int32(a[0]), 0)
-	if err != nil {
-		return 0, err
-	}
-	nice, pol, pri := g.Sched()
-	b := make([]byte, 48)
-	le := binary.LittleEndian
-	le.PutUint32(b[0:], 48)
-	le.PutUint32(b[4:], uint32(pol&^schedResetOnFork))
-	if pol&schedResetOnFork != 0 {
-		le.PutUint64(b[8:], 1) // SCHED_FLAG_RESET_ON_FORK
-	}
-	le.PutUint32(b[16:], uint32(nice))
-	le.PutUint32(b[20:], uint32(pri))
-	return 0, t.MM().CopyOut(a[1], b)
 }
 
 func (s *System) sigqueue(t *task.Task, tgid, tid int32, sig abi.Signal, infoAddr uint64) error {
@@ -414,6 +284,11 @@ func sysFallocate(s *System, t *task.Task, a Args) (uint64, error) {
 	const punchHole = 2
 	if off > math.MaxInt64-length {
 		return 0, abi.EFBIG
+	}
+	if mode&punchHole == 0 {
+		if err := fsizeTruncate(t, int64(st.Size), off+length); err != nil {
+			return 0, err
+		}
 	}
 	ops, _ := f.Inode.Ops.(vfs.AllocateOps)
 	switch mode {

@@ -2,6 +2,7 @@ package syscalls
 
 import (
 	"encoding/binary"
+	"fmt"
 	"io"
 	"runtime"
 	"strings"
@@ -41,12 +42,16 @@ type Config struct {
 	Reboot func(RebootAction)
 	// Memory reports total and free RAM in bytes (sysinfo).
 	Memory func() (total, free uint64)
+	// SetRealtime sets CLOCK_REALTIME to Unix ns now, for the kernel and
+	// the vDSO; nil makes setting the clock fail with EPERM.
+	SetRealtime func(unixNs int64)
 }
 
 // New returns the system-call layer for k and installs its dispatcher.
 func New(k *task.Kernel, c Config) *System {
 	s := &System{K: k, files: &fileState{vfs: c.VFS, hostname: c.Hostname, random: c.Random,
-		newPipe: c.NewPipe, hwcap: c.HWCap, vdso: c.VDSO}, reboot: c.Reboot, memory: c.Memory}
+		newPipe: c.NewPipe, hwcap: c.HWCap, vdso: c.VDSO}, reboot: c.Reboot, memory: c.Memory,
+		setRealtime: c.SetRealtime}
 	if s.files.hostname == "" {
 		s.files.hostname = "(none)"
 	}
@@ -194,12 +199,6 @@ func init() {
 		return s.rwv(t, a.Int(0), a[1], a[2], -1, false)
 	})
 	full("writev", func(s *System, t *task.Task, a Args) (uint64, error) { return s.rwv(t, a.Int(0), a[1], a[2], -1, true) })
-	full("preadv", func(s *System, t *task.Task, a Args) (uint64, error) {
-		return s.rwv(t, a.Int(0), a[1], a[2], int64(a[3]), false)
-	})
-	full("pwritev", func(s *System, t *task.Task, a Args) (uint64, error) {
-		return s.rwv(t, a.Int(0), a[1], a[2], int64(a[3]), true)
-	})
 	full("open", func(s *System, t *task.Task, a Args) (uint64, error) {
 		return s.openat(t, abi.AT_FDCWD, a[0], uint32(a[1]), uint32(a[2]))
 	})
@@ -358,6 +357,11 @@ func init() {
 		if err != nil {
 			return 0, err
 		}
+		if st, err := s.files.vfs.StatAt(s.caller(t), fsctx(t), nil, p, 0); err == nil && st.Mode&abi.S_IFMT == abi.S_IFREG {
+			if err := fsizeTruncate(t, int64(st.Size), int64(a[1])); err != nil {
+				return 0, err
+			}
+		}
 		return 0, s.files.vfs.Truncate(s.caller(t), fsctx(t), p, int64(a[1]))
 	})
 	full("ftruncate", func(s *System, t *task.Task, a Args) (uint64, error) {
@@ -371,6 +375,11 @@ func init() {
 		}
 		if err := s.sealCheck(f, false, int64(a[1])); err != nil {
 			return 0, err
+		}
+		if st, err := f.Stat(); err == nil && st.Mode&abi.S_IFMT == abi.S_IFREG && f.Writable() {
+			if err := fsizeTruncate(t, int64(st.Size), int64(a[1])); err != nil {
+				return 0, err
+			}
 		}
 		return 0, f.Truncate(int64(a[1]))
 	})
@@ -516,6 +525,11 @@ func (s *System) rw(t *task.Task, fd int32, buf, n uint64, off int64, write bool
 	if write {
 		if err := s.sealCheck(f, true, writeEnd(f, off, n)); err != nil {
 			return 0, err
+		}
+		if f.Writable() {
+			if n, err = fsizeLimit(t, f, off, n); err != nil {
+				return 0, err
+			}
 		}
 		if d, ok := f.Impl.(vfs.Discarder); ok && d.DiscardsWrites() && f.Writable() {
 			if buf >= mm.UserTop || buf+n > mm.UserTop || buf+n < buf {
@@ -698,6 +712,11 @@ func (s *System) gatherWrite(t *task.Task, fd int32, raw []byte, cnt uint64, off
 	if err := s.sealCheck(f, true, writeEnd(f, off, uint64(len(buf)))); err != nil {
 		return 0, true, err
 	}
+	allowed, err := fsizeLimit(t, f, off, uint64(len(buf)))
+	if err != nil {
+		return 0, true, err
+	}
+	buf = buf[:allowed]
 	n, err = writeOut(s.caller(t), f, buf, off)
 	return n, true, err
 }
@@ -726,6 +745,11 @@ func (s *System) rwv(t *task.Task, fd int32, iov, cnt uint64, off int64, write b
 	raw := make([]byte, 16*cnt)
 	if err := m.CopyIn(iov, raw); err != nil {
 		return 0, err
+	}
+	for i := uint64(0); i < cnt; i++ {
+		if int64(binary.LittleEndian.Uint64(raw[16*i+8:])) < 0 {
+			return 0, abi.EINVAL // an iov_len that is negative as ssize_t
+		}
 	}
 	if write {
 		if n, ok, err := s.gatherWrite(t, fd, raw, cnt, off); ok {
@@ -1277,16 +1301,43 @@ func (s *System) execveat(t *task.Task, dirfd int32, pathAddr, argvAddr, envpAdd
 	if err != nil {
 		return 0, err
 	}
+	if flags&^(abi.AT_EMPTY_PATH|abi.AT_SYMLINK_NOFOLLOW) != 0 {
+		return 0, abi.EINVAL
+	}
+	if strings.HasPrefix(p, "/") {
+		dirfd = abi.AT_FDCWD // an absolute path ignores the descriptor
+	}
 	dir, err := dirFile(t, dirfd)
 	if err != nil {
 		return 0, err
 	}
 	defer release(dir)
-	return 0, s.Exec(t, dir, p, argv, envp, flags)
+	// The name a script's interpreter is given: the path itself, or for a
+	// path relative to a descriptor /dev/fd/N[/path]. When N is
+	// close-on-exec that name cannot be opened after the exec, and Linux
+	// refuses to run a script through it (ENOENT).
+	name, hidden := p, false
+	if dirfd != abi.AT_FDCWD && !strings.HasPrefix(p, "/") {
+		name = fmt.Sprintf("/dev/fd/%d", dirfd)
+		if p != "" {
+			name += "/" + p
+		}
+		if fl, err := fds(t).GetFD(dirfd); err == nil && fl&abi.FD_CLOEXEC != 0 {
+			hidden = true
+		}
+	}
+	return 0, s.exec(t, dir, p, name, hidden, argv, envp, flags)
 }
 
 // Exec runs the program at path (relative to dir) in t's process.
 func (s *System) Exec(t *task.Task, dir *vfs.File, path string, argv, envp []string, flags uint32) error {
+	return s.exec(t, dir, path, path, false, argv, envp, flags)
+}
+
+// exec runs the program at path (relative to dir); a "#!" script's
+// interpreter is given name for it, and hidden refuses scripts (their name
+// would not be reachable after the exec).
+func (s *System) exec(t *task.Task, dir *vfs.File, path, name string, hidden bool, argv, envp []string, flags uint32) error {
 	c := s.caller(t)
 	for depth := 0; ; depth++ {
 		if depth > 4 {
@@ -1306,15 +1357,18 @@ func (s *System) Exec(t *task.Task, dir *vfs.File, path string, argv, envp []str
 		}
 		if isScript {
 			f.DecRef()
+			if hidden {
+				return abi.ENOENT
+			}
 			nargv := []string{interp}
 			if arg != "" {
 				nargv = append(nargv, arg)
 			}
-			nargv = append(nargv, path)
+			nargv = append(nargv, name)
 			if len(argv) > 1 {
 				nargv = append(nargv, argv[1:]...)
 			}
-			argv, path, dir, flags = nargv, interp, nil, 0
+			argv, path, name, dir, flags = nargv, interp, interp, nil, 0
 			continue
 		}
 		var rnd [16]byte
@@ -1344,7 +1398,13 @@ func (s *System) openExec(c *vfs.Caller, t *task.Task, dir *vfs.File, path strin
 	if err := s.files.vfs.AccessAt(c, fsctx(t), dir, path, 1 /* X_OK */, flags&(abi.AT_EMPTY_PATH|abi.AT_SYMLINK_NOFOLLOW)); err != nil {
 		return nil, err
 	}
-	f, err := s.files.vfs.OpenAt(c, fsctx(t), dir, path, abi.O_RDONLY|flags&abi.AT_SYMLINK_NOFOLLOW<<9, 0)
+	var f *vfs.File
+	var err error
+	if path == "" && dir != nil {
+		f, err = s.files.vfs.Reopen(c, dir, abi.O_RDONLY)
+	} else {
+		f, err = s.files.vfs.OpenAt(c, fsctx(t), dir, path, abi.O_RDONLY|flags&abi.AT_SYMLINK_NOFOLLOW<<9, 0)
+	}
 	if err != nil {
 		return nil, err
 	}

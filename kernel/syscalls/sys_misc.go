@@ -8,7 +8,6 @@ import (
 	"aramid/kernel/machine"
 	"aramid/kernel/mm"
 	"aramid/kernel/task"
-	"aramid/kernel/vfs"
 )
 
 func init() {
@@ -111,13 +110,6 @@ func init() {
 		// Shared file mappings map the file's own pages: nothing to write back.
 		return 0, nil
 	})
-	partial("mlock", "faults the range in; nothing is ever paged out", func(s *System, t *task.Task, a Args) (uint64, error) {
-		return 0, t.MM().Populate(a[0]&^4095, (a[0]&4095+a[1]+4095)&^4095)
-	})
-	partial("munlock", "accepted", func(*System, *task.Task, Args) (uint64, error) { return 0, nil })
-	partial("mlockall", "accepted", func(*System, *task.Task, Args) (uint64, error) { return 0, nil })
-	partial("munlockall", "accepted", func(*System, *task.Task, Args) (uint64, error) { return 0, nil })
-
 	// Time.
 	partial("clock_gettime", "CPU-time clocks count time in user mode only", sysClockGettime)
 	full("clock_getres", func(s *System, t *task.Task, a Args) (uint64, error) {
@@ -128,16 +120,6 @@ func init() {
 			return 0, nil
 		}
 		return 0, writeTimespec(t, a[1], time.Nanosecond)
-	})
-	full("gettimeofday", func(s *System, t *task.Task, a Args) (uint64, error) {
-		if a[0] == 0 {
-			return 0, nil
-		}
-		now := s.K.Now().UnixNano()
-		b := make([]byte, 16)
-		binary.LittleEndian.PutUint64(b, uint64(now/1e9))
-		binary.LittleEndian.PutUint64(b[8:], uint64(now%1e9/1e3))
-		return 0, t.MM().CopyOut(a[0], b)
 	})
 	full("time", func(s *System, t *task.Task, a Args) (uint64, error) {
 		now := uint64(s.K.Now().Unix())
@@ -156,28 +138,6 @@ func init() {
 	})
 	full("sched_yield", func(s *System, t *task.Task, a Args) (uint64, error) {
 		yield()
-		return 0, nil
-	})
-	partial("sched_getaffinity", "one CPU", func(s *System, t *task.Task, a Args) (uint64, error) {
-		if a[1] < 8 || a[1]&7 != 0 {
-			return 0, abi.EINVAL
-		}
-		if _, err := s.schedTarget(t, int32(a[0]), 0); err != nil {
-			return 0, err
-		}
-		return 8, t.MM().WriteUint64(a[2], 1)
-	})
-	partial("sched_setaffinity", "accepted when CPU 0 is in the mask", func(s *System, t *task.Task, a Args) (uint64, error) {
-		if a[1] < 8 {
-			return 0, abi.EINVAL
-		}
-		m, err := t.MM().ReadUint64(a[2])
-		if err != nil {
-			return 0, err
-		}
-		if m&1 == 0 {
-			return 0, abi.EINVAL
-		}
 		return 0, nil
 	})
 	full("getcpu", func(s *System, t *task.Task, a Args) (uint64, error) {
@@ -374,6 +334,9 @@ func (s *System) clock(id int32, t *task.Task) (time.Duration, bool) {
 	case 3: // CLOCK_THREAD_CPUTIME_ID
 		return t.ThreadCPUTime(), true
 	}
+	if c, ok := s.cpuClockOf(t, id); ok {
+		return c.Now(), true
+	}
 	return 0, false
 }
 
@@ -474,43 +437,6 @@ func sysFutex(s *System, t *task.Task, a Args) (uint64, error) {
 		return uint64(n), err
 	}
 	return 0, abi.ENOSYS
-}
-
-func sysPrlimit(s *System, t *task.Task, a Args) (uint64, error) {
-	g := t.TG()
-	if a[0] != 0 && int32(a[0]) != g.ID {
-		if g = s.K.Group(int32(a[0])); g == nil {
-			return 0, abi.ESRCH
-		}
-		if !prlimitAllowed(t.TG().Creds(), g.Creds()) {
-			return 0, abi.EPERM
-		}
-	}
-	m := t.MM()
-	var set *task.Rlimit
-	if a[2] != 0 {
-		b := make([]byte, 16)
-		if err := m.CopyIn(a[2], b); err != nil {
-			return 0, err
-		}
-		set = &task.Rlimit{Cur: binary.LittleEndian.Uint64(b), Max: binary.LittleEndian.Uint64(b[8:])}
-	}
-	old, err := g.Rlimit(int(a[1]), set, t.TG().Creds().EUID == 0)
-	if err != nil {
-		return 0, err
-	}
-	if set != nil && a[1] == task.RlimitNofile {
-		if ft, ok := g.Files.(*vfs.FDTable); ok {
-			ft.SetLimit(int(min(set.Cur, 1<<20)))
-		}
-	}
-	if a[3] != 0 {
-		b := make([]byte, 16)
-		binary.LittleEndian.PutUint64(b, old.Cur)
-		binary.LittleEndian.PutUint64(b[8:], old.Max)
-		return 0, m.CopyOut(a[3], b)
-	}
-	return 0, nil
 }
 
 func sysMmap(s *System, t *task.Task, a Args) (uint64, error) {

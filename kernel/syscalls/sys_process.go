@@ -21,16 +21,6 @@ func init() {
 	full("getegid", func(s *System, t *task.Task, a Args) (uint64, error) { return uint64(t.TG().Creds().EGID), nil })
 	full("getresuid", sysGetresuid)
 	full("getresgid", sysGetresgid)
-	partial("setuid", "root may become any user; no capability model beyond uid 0", sysSetuid)
-	partial("setgid", "as setuid", sysSetgid)
-	partial("setresuid", "as setuid", sysSetresuid)
-	partial("setresgid", "as setuid", sysSetresgid)
-	partial("setreuid", "as setuid", func(s *System, t *task.Task, a Args) (uint64, error) {
-		return sysSetresuid(s, t, Args{a[0], a[1], ^uint64(0)})
-	})
-	partial("setregid", "as setuid", func(s *System, t *task.Task, a Args) (uint64, error) {
-		return sysSetresgid(s, t, Args{a[0], a[1], ^uint64(0)})
-	})
 	full("getgroups", sysGetgroups)
 	partial("setgroups", "root only", sysSetgroups)
 	full("set_tid_address", func(s *System, t *task.Task, a Args) (uint64, error) {
@@ -57,8 +47,6 @@ func init() {
 		}
 		return 0, m.WriteUint64(a[2], 24)
 	})
-	enosys("rseq", "restartable sequences are not implemented; glibc falls back")
-	enosys("clone3", "libc falls back to clone")
 	full("exit", func(s *System, t *task.Task, a Args) (uint64, error) {
 		t.ExitThread(uint32(a[0]&0xff) << 8)
 		return 0, nil
@@ -96,15 +84,8 @@ func init() {
 		return uint64(sid), err
 	})
 	partial("prctl", "PR_SET/GET_NAME, PR_SET/GET_CHILD_SUBREAPER, PR_SET/GET_PDEATHSIG (recorded), PR_GET/SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_CAPBSET_READ, PR_GET/SET_SECUREBITS and PR_GET/SET_KEEPCAPS (per thread; CAP_SETPCAP is euid 0); others EINVAL", sysPrctl)
-	partial("arch_prctl", "ARCH_SET/GET_FS and ARCH_SET/GET_GS", sysArchPrctl)
+	partial("arch_prctl", "ARCH_SET/GET_FS, ARCH_SET/GET_GS, ARCH_GET_CPUID; ARCH_SET_CPUID: ENODEV (no CPUID faulting, as Linux on a CPU without it)", sysArchPrctl)
 	full("uname", sysUname)
-	partial("prlimit64", "limits are recorded per process; only RLIMIT_NOFILE and RLIMIT_STACK affect behaviour", sysPrlimit)
-	partial("getrlimit", "as prlimit64", func(s *System, t *task.Task, a Args) (uint64, error) {
-		return sysPrlimit(s, t, Args{0, a[0], 0, a[1]})
-	})
-	partial("setrlimit", "as prlimit64", func(s *System, t *task.Task, a Args) (uint64, error) {
-		return sysPrlimit(s, t, Args{0, a[0], a[1], 0})
-	})
 	full("getrandom", sysGetrandom)
 	partial("capget", "root has every capability; others none", sysCapget)
 	partial("capset", "accepted for root", func(s *System, t *task.Task, a Args) (uint64, error) { return 0, nil })
@@ -128,6 +109,9 @@ func sysWait4(s *System, t *task.Task, a Args) (uint64, error) {
 	if opts&^(task.WNOHANG|task.WUNTRACED|task.WCONTINUED|task.WALL|task.WCLONE|0x20000000) != 0 {
 		return 0, abi.EINVAL
 	}
+	if int32(a[0]) == -1<<31 {
+		return 0, abi.ESRCH // -INT_MIN names no process group
+	}
 	res, err := t.Wait(int32(a[0]), opts|task.WEXITED)
 	if err != nil || res == nil {
 		return 0, err
@@ -147,6 +131,11 @@ func sysWait4(s *System, t *task.Task, a Args) (uint64, error) {
 
 func sysWaitid(s *System, t *task.Task, a Args) (uint64, error) {
 	const pAll, pPID, pPGID = 0, 1, 2
+	opts := int(a[3])
+	if opts&^(task.WNOHANG|task.WNOWAIT|task.WEXITED|task.WSTOPPED|task.WCONTINUED|task.WALL|task.WCLONE|0x20000000) != 0 ||
+		opts&(task.WEXITED|task.WSTOPPED|task.WCONTINUED) == 0 {
+		return 0, abi.EINVAL
+	}
 	var pid int32
 	switch a[0] {
 	case pAll:
@@ -269,6 +258,7 @@ func sysPrctl(s *System, t *task.Task, a Args) (uint64, error) {
 
 func sysArchPrctl(s *System, t *task.Task, a Args) (uint64, error) {
 	const setGS, setFS, getFS, getGS = 0x1001, 0x1002, 0x1003, 0x1004
+	const getCPUID, setCPUID = 0x1011, 0x1012
 	r := t.Regs()
 	switch a[0] {
 	case setFS, setGS:
@@ -285,6 +275,10 @@ func sysArchPrctl(s *System, t *task.Task, a Args) (uint64, error) {
 		return 0, t.MM().WriteUint64(a[1], r.FsBase)
 	case getGS:
 		return 0, t.MM().WriteUint64(a[1], r.GsBase)
+	case getCPUID:
+		return 1, nil // CPUID never faults
+	case setCPUID:
+		return 0, abi.ENODEV
 	}
 	return 0, abi.EINVAL
 }
@@ -389,80 +383,6 @@ func sysGetresgid(s *System, t *task.Task, a Args) (uint64, error) {
 			return 0, err
 		}
 	}
-	return 0, nil
-}
-
-func sysSetuid(s *System, t *task.Task, a Args) (uint64, error) {
-	c := t.TG().Creds()
-	id := uint32(a[0])
-	switch {
-	case c.EUID == 0:
-		c.UID, c.EUID, c.SUID, c.FSUID = id, id, id, id
-	case id == c.UID || id == c.SUID:
-		c.EUID, c.FSUID = id, id
-	default:
-		return 0, abi.EPERM
-	}
-	t.TG().SetCreds(c)
-	return 0, nil
-}
-
-func sysSetgid(s *System, t *task.Task, a Args) (uint64, error) {
-	c := t.TG().Creds()
-	id := uint32(a[0])
-	switch {
-	case c.EUID == 0:
-		c.GID, c.EGID, c.SGID, c.FSGID = id, id, id, id
-	case id == c.GID || id == c.SGID:
-		c.EGID, c.FSGID = id, id
-	default:
-		return 0, abi.EPERM
-	}
-	t.TG().SetCreds(c)
-	return 0, nil
-}
-
-func sysSetresuid(s *System, t *task.Task, a Args) (uint64, error) {
-	c := t.TG().Creds()
-	set := func(dst *uint32, v uint64) bool {
-		if uint32(v) == ^uint32(0) {
-			return true
-		}
-		id := uint32(v)
-		if c.EUID != 0 && id != c.UID && id != c.EUID && id != c.SUID {
-			return false
-		}
-		*dst = id
-		return true
-	}
-	n := c
-	if !set(&n.UID, a[0]) || !set(&n.EUID, a[1]) || !set(&n.SUID, a[2]) {
-		return 0, abi.EPERM
-	}
-	n.FSUID = n.EUID
-	t.TG().SetCreds(n)
-	return 0, nil
-}
-
-func sysSetresgid(s *System, t *task.Task, a Args) (uint64, error) {
-	c := t.TG().Creds()
-	set := func(dst *uint32, v uint64) bool {
-		if uint32(v) == ^uint32(0) {
-			return true
-		}
-		id := uint32(v)
-		if c.EUID != 0 && id != c.GID && id != c.EGID && id != c.SGID {
-			return false
-		}
-		*dst = id
-		return true
-	}
-	n := c
-	if !set(&n.GID, a[0]) || !set(&n.EGID, a[1]) || !set(&n.SGID, a[2]) {
-		return 0, abi.EPERM
-	}
-	n.FSGID = n.EGID
-	t.TG().SetCreds(n)
 	return 0, nil
 }
 

@@ -9,7 +9,7 @@ import (
 )
 
 func init() {
-	partial("timer_create", "realtime, monotonic and boottime clocks (alarm variants too); CPU-time clocks: EINVAL", sysTimerCreate)
+	partial("timer_create", "realtime, monotonic and boottime clocks (alarm variants too); CPU-time clocks of a process or thread (user time, as the CPU clocks count)", sysTimerCreate)
 	full("timer_settime", sysTimerSettime)
 	full("timer_gettime", func(s *System, t *task.Task, a Args) (uint64, error) {
 		v, i, err := t.TG().TimerGet(a.Int(0))
@@ -38,8 +38,13 @@ func timerClock(id int32) bool {
 
 func sysTimerCreate(s *System, t *task.Task, a Args) (uint64, error) {
 	clk := a.Int(0)
+	var cpu task.CPUClock
 	if !timerClock(clk) {
-		return 0, abi.EINVAL
+		c, ok := s.cpuClockOf(t, clk)
+		if !ok {
+			return 0, abi.EINVAL
+		}
+		cpu = c
 	}
 	notify, signo, value, tid, useID := int32(task.SigevSignal), abi.SIGALRM, uint64(0), int32(0), true
 	if a[1] != 0 {
@@ -51,7 +56,7 @@ func sysTimerCreate(s *System, t *task.Task, a Args) (uint64, error) {
 		value, signo = le.Uint64(b[0:]), abi.Signal(int32(le.Uint32(b[8:])))
 		notify, tid, useID = int32(le.Uint32(b[12:])), int32(le.Uint32(b[16:])), false
 	}
-	id, err := t.TimerCreate(clk, notify, signo, value, tid, useID)
+	id, err := t.TimerCreate(clk, notify, signo, value, tid, useID, cpu)
 	if err != nil {
 		return 0, err
 	}

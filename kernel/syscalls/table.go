@@ -125,6 +125,10 @@ type System struct {
 	domainname string
 	reboot     func(RebootAction)
 	memory     func() (total, free uint64)
+	// setRealtime and clockState serve clock_settime, settimeofday and
+	// adjtimex (sys_clockset.go).
+	setRealtime func(unixNs int64)
+	clockState  clockState
 }
 
 // Dispatch runs the system call in t's registers and stores the result.

@@ -58,34 +58,42 @@ func (t *Task) Pending() abi.SignalSet {
 	return t.pending.set | g.pending.set
 }
 
-// SigAltStack returns and optionally replaces the alternate signal stack.
+// SigAltStack returns and optionally replaces the alternate signal stack,
+// with Linux's rules: no change while running on it (EPERM), the mode must
+// be 0, SS_ONSTACK or SS_DISABLE (plus SS_AUTODISARM), a stack smaller than
+// MINSIGSTKSZ is ENOMEM, and SS_DISABLE forgets the stack. The flags read
+// back are SS_DISABLE (no stack) or SS_ONSTACK (running on it, which an
+// SS_AUTODISARM stack never reports) plus SS_AUTODISARM as set.
 func (t *Task) SigAltStack(sp, size uint64, flags uint32, set bool) (oSP, oSize uint64, oFlags uint32, err error) {
+	const minSigStkSz = 2048
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	rsp := t.Regs().Rsp
-	oSP, oSize, oFlags = t.altSP, t.altSize, t.altFlags
-	onStack := t.altFlags&abi.SS_DISABLE == 0 && t.altSize != 0 && rsp >= t.altSP && rsp < t.altSP+t.altSize
-	if onStack {
-		oFlags |= abi.SS_ONSTACK
-	}
-	if t.altSize == 0 && t.altFlags == 0 {
+	oSP, oSize = t.altSP, t.altSize
+	onStack := t.altFlags&abi.SS_AUTODISARM == 0 && t.altSize != 0 && rsp > t.altSP && rsp-t.altSP <= t.altSize
+	switch {
+	case t.altSize == 0:
 		oFlags = abi.SS_DISABLE
+	case onStack:
+		oFlags = abi.SS_ONSTACK
 	}
+	oFlags |= t.altFlags & abi.SS_AUTODISARM
 	if !set {
 		return
 	}
 	if onStack {
 		return 0, 0, 0, abi.EPERM
 	}
-	switch {
-	case flags&abi.SS_DISABLE != 0:
-		t.altSP, t.altSize, t.altFlags = 0, 0, abi.SS_DISABLE
-	case flags&^abi.SS_AUTODISARM != 0:
-		return 0, 0, 0, abi.EINVAL
-	case size < 2048:
-		return 0, 0, 0, abi.ENOMEM
-	default:
+	switch mode := flags &^ abi.SS_AUTODISARM; mode {
+	case abi.SS_DISABLE:
+		t.altSP, t.altSize, t.altFlags = 0, 0, flags
+	case 0, abi.SS_ONSTACK:
+		if size < minSigStkSz {
+			return 0, 0, 0, abi.ENOMEM
+		}
 		t.altSP, t.altSize, t.altFlags = sp, size, flags
+	default:
+		return 0, 0, 0, abi.EINVAL
 	}
 	return
 }
@@ -281,6 +289,12 @@ func (t *Task) SendKernel(sig abi.Signal) {
 // SetPGID implements setpgid(2).
 func (t *Task) SetPGID(pid, pgid int32) error {
 	k := t.k
+	if pgid == 0 {
+		pgid = pid
+	}
+	if pgid < 0 {
+		return abi.EINVAL
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	g := t.tg
@@ -291,6 +305,9 @@ func (t *Task) SetPGID(pid, pgid int32) error {
 		}
 		if c.sid != g.sid {
 			return abi.EPERM
+		}
+		if c.execed {
+			return abi.EACCES
 		}
 		g = c
 	}
@@ -396,66 +413,6 @@ func (g *ThreadGroup) Children() []*ThreadGroup {
 	return out
 }
 
-// Rlimit is a resource limit (struct rlimit).
-type Rlimit struct{ Cur, Max uint64 }
-
-// RLIM_INFINITY.
-const RlimInfinity = ^uint64(0)
-
-// Resource numbers.
-const (
-	RlimitStack   = 3
-	RlimitCore    = 4
-	RlimitNproc   = 6
-	RlimitNofile  = 7
-	RlimitMemlock = 8
-	NumRlimits    = 16
-)
-
-// DefaultRlimits are Linux's defaults for init.
-func DefaultRlimits() [NumRlimits]Rlimit {
-	var l [NumRlimits]Rlimit
-	for i := range l {
-		l[i] = Rlimit{RlimInfinity, RlimInfinity}
-	}
-	l[RlimitStack] = Rlimit{8 << 20, RlimInfinity}
-	l[RlimitCore] = Rlimit{0, RlimInfinity}
-	l[RlimitNproc] = Rlimit{63432, 63432}
-	l[RlimitNofile] = Rlimit{1024, 4096}
-	l[RlimitMemlock] = Rlimit{8 << 20, 8 << 20}
-	l[10] = Rlimit{8 << 20, 8 << 20} // RLIMIT_LOCKS default is infinity; MSGQUEUE 819200
-	l[12] = Rlimit{819200, 819200}   // RLIMIT_MSGQUEUE
-	l[11] = Rlimit{63432, 63432}     // RLIMIT_SIGPENDING
-	l[13] = Rlimit{0, 0}             // RLIMIT_NICE
-	l[14] = Rlimit{0, 0}             // RLIMIT_RTPRIO
-	l[10] = Rlimit{RlimInfinity, RlimInfinity}
-	return l
-}
-
-// Rlimit returns and optionally sets resource r.
-func (g *ThreadGroup) Rlimit(r int, set *Rlimit, privileged bool) (Rlimit, error) {
-	if r < 0 || r >= NumRlimits {
-		return Rlimit{}, abi.EINVAL
-	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if !g.limitsSet {
-		g.limits = DefaultRlimits()
-		g.limitsSet = true
-	}
-	old := g.limits[r]
-	if set != nil {
-		if set.Cur > set.Max {
-			return Rlimit{}, abi.EINVAL
-		}
-		if set.Max > old.Max && !privileged {
-			return Rlimit{}, abi.EPERM
-		}
-		g.limits[r] = *set
-	}
-	return old, nil
-}
-
 // SigInfo is a dequeued signal's details (signalfd, sigwaitinfo).
 type SigInfo struct {
 	Signo  abi.Signal
@@ -539,14 +496,55 @@ func (g *ThreadGroup) Pdeathsig() abi.Signal {
 func (g *ThreadGroup) Sched() (nice, policy, priority int32) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.nice, g.policy, g.priority
+	return g.sched.Nice, g.sched.Policy, g.sched.Priority
 }
 
-// SetSched records them.
+// SetSched records them (the reset-on-fork flag and deadline parameters
+// are kept).
 func (g *ThreadGroup) SetSched(nice, policy, priority int32) {
 	g.mu.Lock()
-	g.nice, g.policy, g.priority = nice, policy, priority
+	g.sched.Nice, g.sched.Policy, g.sched.Priority = nice, policy, priority
 	g.mu.Unlock()
+}
+
+// SchedAttr is a process's scheduling attributes (what sched_getattr
+// reports). One CPU runs every thread; the attributes are recorded and
+// inherited as on Linux.
+type SchedAttr struct {
+	Nice, Policy, Priority    int32
+	ResetOnFork               bool
+	Runtime, Deadline, Period uint64 // SCHED_DEADLINE parameters
+}
+
+// SchedAttr returns the scheduling attributes.
+func (g *ThreadGroup) SchedAttr() SchedAttr {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.sched
+}
+
+// SetSchedAttr replaces them.
+func (g *ThreadGroup) SetSchedAttr(a SchedAttr) {
+	g.mu.Lock()
+	g.sched = a
+	g.mu.Unlock()
+}
+
+// forkSched is what a child inherits: everything, except that with
+// reset-on-fork a real-time or deadline policy becomes SCHED_OTHER, a
+// negative nice becomes 0, and the flag itself is cleared.
+func forkSched(a SchedAttr) SchedAttr {
+	const schedOther, schedFIFO, schedRR, schedDeadline = 0, 1, 2, 6
+	if !a.ResetOnFork {
+		return a
+	}
+	switch a.Policy {
+	case schedFIFO, schedRR, schedDeadline:
+		a.Policy, a.Priority, a.Runtime, a.Deadline, a.Period = schedOther, 0, 0, 0, 0
+	}
+	a.Nice = max(a.Nice, 0)
+	a.ResetOnFork = false
+	return a
 }
 
 // Queue sends a signal with caller-supplied siginfo (rt_sigqueueinfo) to

@@ -23,6 +23,23 @@ type futexWaiter struct {
 	bitset uint32
 	ch     chan struct{}
 	woken  bool
+	// vec is the futex_waitv wait this waiter is one futex of (nil for a
+	// plain wait): its waiters share ch, closed by the first wake.
+	vec *futexVec
+}
+
+// futexVec is one futex_waitv call's state, under futexTable.mu.
+type futexVec struct{ closed bool }
+
+// wakeLocked marks w woken and releases its waiting task; ft.mu is held.
+func (w *futexWaiter) wakeLocked() {
+	w.woken = true
+	if w.vec == nil {
+		close(w.ch)
+	} else if !w.vec.closed {
+		w.vec.closed = true
+		close(w.ch)
+	}
 }
 
 type futexTable struct {
@@ -106,8 +123,7 @@ func (ft *futexTable) wakeKeyLocked(key futexKey, n int, bitset uint32) int {
 	kept := ws[:0]
 	for _, w := range ws {
 		if woken < n && w.bitset&bitset != 0 {
-			w.woken = true
-			close(w.ch)
+			w.wakeLocked()
 			woken++
 			continue
 		}
@@ -248,4 +264,60 @@ func (t *Task) FutexWakeOp(addr, addr2 uint64, n, n2 int, op uint32) (int, error
 		woken += ft.wakeKeyLocked(k2, n2, ^uint32(0))
 	}
 	return woken, nil
+}
+
+// FutexWaitv waits on several 32-bit futexes at once (futex_waitv): if
+// any word differs from its expected value it fails with EAGAIN; otherwise
+// it blocks until one is woken, the timeout (negative: none) or a signal,
+// and returns the index of the futex that was woken (the highest, when
+// several were).
+func (t *Task) FutexWaitv(addrs []uint64, vals []uint32, timeout time.Duration) (int, error) {
+	ft := &t.k.futexes
+	m := t.MM()
+	ft.mu.Lock()
+	keys := make([]futexKey, len(addrs))
+	for i, a := range addrs {
+		k, err := keyFor(m, a)
+		if err != nil {
+			ft.mu.Unlock()
+			return 0, err
+		}
+		keys[i] = k
+	}
+	for i, a := range addrs {
+		cur, err := m.ReadUint32(a)
+		if err != nil {
+			ft.mu.Unlock()
+			return 0, abi.EFAULT
+		}
+		if cur != vals[i] {
+			ft.mu.Unlock()
+			return 0, abi.EAGAIN
+		}
+	}
+	ch := make(chan struct{})
+	vec := &futexVec{}
+	ws := make([]*futexWaiter, len(addrs))
+	for i := range addrs {
+		w := &futexWaiter{key: keys[i], bitset: ^uint32(0), ch: ch, vec: vec}
+		ft.waiters[w.key] = append(ft.waiters[w.key], w)
+		ws[i] = w
+	}
+	ft.mu.Unlock()
+
+	err := t.Block(ch, timeout)
+	ft.mu.Lock()
+	defer ft.mu.Unlock()
+	woken := -1
+	for i, w := range ws {
+		if w.woken {
+			woken = i
+		} else {
+			ft.removeLocked(w)
+		}
+	}
+	if woken >= 0 {
+		return woken, nil
+	}
+	return 0, err
 }

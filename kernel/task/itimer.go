@@ -105,7 +105,14 @@ func (g *ThreadGroup) ITimerCPU(which int) (value, interval time.Duration) {
 
 // chargeCPU runs the CPU itimers down by d of user time.
 func (g *ThreadGroup) chargeCPU(d time.Duration) {
-	if g.cpuItimersArmed.Load() == 0 || d <= 0 {
+	if d <= 0 {
+		return
+	}
+	g.cpuTotal.Add(int64(d))
+	if g.RlimitCur(RlimitCPU) != RlimInfinity {
+		g.checkCPULimit(g.CPUTime())
+	}
+	if g.cpuItimersArmed.Load() == 0 {
 		return
 	}
 	g.mu.Lock()

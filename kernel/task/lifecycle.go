@@ -45,6 +45,43 @@ type CloneArgs struct {
 	ChildTID   uint64
 	TLS        uint64
 	ExitSignal abi.Signal
+	// SetTID asks for this thread id (clone3's set_tid); 0 allocates one.
+	SetTID int32
+	// ClearSighand resets every handled signal to its default
+	// (CLONE_CLEAR_SIGHAND).
+	ClearSighand bool
+}
+
+// maxPID is pid_max: ids are allocated below it.
+const maxPID = 4194304
+
+// nprocOverLocked reports whether creating one more task would take the
+// caller's real user beyond RLIMIT_NPROC: Linux counts every task (thread)
+// of the user, a zombie process as one, and exempts uid 0 and privileged
+// (CAP_SYS_RESOURCE, euid 0) callers. k.mu is held.
+func (k *Kernel) nprocOverLocked(g *ThreadGroup) bool {
+	limit := g.RlimitCur(RlimitNproc)
+	c := g.Creds()
+	if limit == RlimInfinity || c.UID == 0 || c.EUID == 0 {
+		return false
+	}
+	var n uint64
+	for _, o := range k.groups {
+		if o == g {
+			o.mu.Lock()
+			if !o.reaped {
+				n += uint64(max(len(o.tasks), 1))
+			}
+			o.mu.Unlock()
+			continue
+		}
+		o.mu.Lock()
+		if o.creds.UID == c.UID && !o.reaped {
+			n += uint64(max(len(o.tasks), 1))
+		}
+		o.mu.Unlock()
+	}
+	return n+1 > limit
 }
 
 // FileHooks let the file layer follow processes: copy or share the fd
@@ -82,15 +119,44 @@ func (t *Task) Clone(a CloneArgs, hooks *FileHooks) (*Task, error) {
 	}
 
 	k.mu.Lock()
-	id := k.allocID()
+	if k.nprocOverLocked(parent) {
+		k.mu.Unlock()
+		if newMM != nil {
+			newMM.Release()
+		}
+		return nil, abi.EAGAIN
+	}
+	id := a.SetTID
+	if id == 0 {
+		id = k.allocID()
+	} else if id < 0 || id >= maxPID {
+		k.mu.Unlock()
+		if newMM != nil {
+			newMM.Release()
+		}
+		return nil, abi.EINVAL
+	} else if k.tasks[id] != nil || k.groups[id] != nil || k.pgidInUse(id) {
+		k.mu.Unlock()
+		if newMM != nil {
+			newMM.Release()
+		}
+		return nil, abi.EEXIST
+	}
 	child := &Task{k: k, ID: id, Ctx: k.Plat.NewContext(), interrupt: make(chan struct{}, 1)}
 	child.Ctx.CopyFrom(t.Ctx)
 	child.securebits.Store(t.securebits.Load())
 	t.mu.Lock()
 	child.sigmask = t.sigmask
 	child.comm = t.comm
-	if f&CloneThread == 0 || true {
+	if f&CloneVM == 0 {
+		child.rseq = t.rseq // fork keeps the registration; threads start without one
+	}
+	// The alternate signal stack is inherited unless the child shares
+	// the address space without vfork's wait (a thread, or CLONE_VM).
+	if f&(CloneVM|CloneVfork) == CloneVM {
 		child.altFlags = abi.SS_DISABLE
+	} else {
+		child.altSP, child.altSize, child.altFlags = t.altSP, t.altSize, t.altFlags
 	}
 	t.mu.Unlock()
 	if f&CloneThread != 0 {
@@ -100,16 +166,30 @@ func (t *Task) Clone(a CloneArgs, hooks *FileHooks) (*Task, error) {
 		parent.mu.Unlock()
 	} else {
 		parent.mu.Lock()
+		parent.ensureLimitsLocked()
 		g := &ThreadGroup{k: k, ID: id, tasks: map[int32]*Task{id: child}, children: map[*ThreadGroup]struct{}{},
 			pgid: parent.pgid, sid: parent.sid, mm: newMM, creds: parent.creds, handlers: parent.handlers,
 			exitSignal: a.ExitSignal, childEvent: make(chan struct{}), comm: parent.comm,
 			argv: parent.argv, envp: parent.envp, exe: parent.exe, startTime: k.Monotonic(),
-			limits: parent.limits, limitsSet: parent.limitsSet,
+			limits: parent.limits, limitsSet: parent.limitsSet, sched: forkSched(parent.sched),
 			oomScoreAdj: parent.oomScoreAdj, oomScoreAdjMin: parent.oomScoreAdjMin}
 		if newMM == nil {
 			g.mm = parent.mm
 		}
 		g.mmCur.Store(g.mm)
+		g.publishLimitsLocked()
+		if newMM != nil {
+			newMM.SetLimits(g.RlimitCur)
+		}
+		if a.ClearSighand {
+			for i := range g.handlers {
+				if g.handlers[i].Handler == uint64(abi.SIG_IGN) {
+					g.handlers[i] = SigAction{Handler: uint64(abi.SIG_IGN)}
+				} else {
+					g.handlers[i] = SigAction{}
+				}
+			}
+		}
 		parent.mu.Unlock()
 		realParent := parent
 		if f&CloneParent != 0 && parent.parent != nil {
@@ -200,6 +280,7 @@ func (t *Task) Exec(img *ExecImage, hooks *FileHooks) error {
 	if err != nil {
 		return abi.ENOMEM
 	}
+	newMM.SetLimits(t.tg.RlimitCur)
 	li, err := loader.Load(newMM, img.File, img.Open)
 	if err != nil {
 		newMM.Release()
@@ -241,6 +322,7 @@ func (t *Task) Exec(img *ExecImage, hooks *FileHooks) error {
 		g.exe = img.Path
 	}
 	g.comm = commOf(img.Path)
+	g.execed = true
 	g.mu.Unlock()
 	t.SetComm(commOf(img.Path))
 	if old != nil && old != newMM {
@@ -256,6 +338,7 @@ func (t *Task) Exec(img *ExecImage, hooks *FileHooks) error {
 	t.altSP, t.altSize, t.altFlags = 0, 0, abi.SS_DISABLE
 	t.clearChildTID = 0
 	t.robustList = 0
+	t.rseq = rseqState{}
 	t.mu.Unlock()
 	t.securebits.Store(execSecurebits(t.securebits.Load()))
 
@@ -594,6 +677,12 @@ func (t *Task) Wait(pid int32, options int) (*WaitResult, error) {
 		var match []*ThreadGroup
 		for c := range g.children {
 			if pid > 0 && c.ID != pid || pid == 0 && c.pgid != g.pgid || pid < -1 && c.pgid != -pid {
+				continue
+			}
+			// A "clone" child (exit signal other than SIGCHLD) is waited
+			// for only with __WCLONE, the others only without; __WALL takes
+			// both.
+			if options&WALL == 0 && (c.exitSignal != abi.SIGCHLD) != (options&WCLONE != 0) {
 				continue
 			}
 			match = append(match, c)

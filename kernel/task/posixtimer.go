@@ -36,11 +36,16 @@ type posixTimer struct {
 	overrunLast int32
 	timer       *time.Timer
 	gen         int
+	// cpu is the measured process or thread of a CPU-time timer (zero
+	// otherwise): deadline is then in its CPU time.
+	cpu CPUClock
 }
+
+func (pt *posixTimer) isCPU() bool { return pt.cpu.Group != nil || pt.cpu.Thread != nil }
 
 // TimerCreate implements timer_create(2) once the sigevent is decoded;
 // useID makes the signal value the timer's id (a NULL sigevent).
-func (t *Task) TimerCreate(clock, notify int32, signo abi.Signal, value uint64, tid int32, useID bool) (int32, error) {
+func (t *Task) TimerCreate(clock, notify int32, signo abi.Signal, value uint64, tid int32, useID bool, cpu CPUClock) (int32, error) {
 	g := t.tg
 	var target *Task
 	switch notify {
@@ -70,7 +75,7 @@ func (t *Task) TimerCreate(clock, notify int32, signo abi.Signal, value uint64, 
 	if useID {
 		value = uint64(id)
 	}
-	g.timers[id] = &posixTimer{id: id, clock: clock, notify: notify, signo: signo, value: value, target: target}
+	g.timers[id] = &posixTimer{id: id, clock: clock, notify: notify, signo: signo, value: value, target: target, cpu: cpu}
 	return id, nil
 }
 
@@ -85,6 +90,9 @@ func (g *ThreadGroup) timerLocked(id int32) (*posixTimer, error) {
 func (g *ThreadGroup) remainingLocked(pt *posixTimer) time.Duration {
 	if pt.deadline == 0 {
 		return 0
+	}
+	if pt.isCPU() {
+		return max(pt.deadline-pt.cpu.Now(), 1)
 	}
 	return max(pt.deadline-g.k.Monotonic(), 1)
 }
@@ -102,7 +110,10 @@ func (g *ThreadGroup) TimerSet(id int32, value, interval time.Duration) (oldValu
 	g.stopTimerLocked(pt)
 	pt.interval = interval
 	pt.overrunLast = 0
-	if value > 0 {
+	if value > 0 && pt.isCPU() {
+		pt.deadline = pt.cpu.Now() + value
+		g.k.cpuTimers.add(pt, g)
+	} else if value > 0 {
 		pt.deadline = g.k.Monotonic() + value
 		g.armTimerLocked(pt)
 	}
@@ -166,6 +177,9 @@ func (g *ThreadGroup) deleteTimersLocked() {
 func (g *ThreadGroup) stopTimerLocked(pt *posixTimer) {
 	pt.gen++
 	pt.deadline = 0
+	if pt.isCPU() {
+		g.k.cpuTimers.remove(pt)
+	}
 	if pt.timer != nil {
 		pt.timer.Stop()
 		pt.timer = nil

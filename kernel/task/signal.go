@@ -395,6 +395,7 @@ func (t *Task) deliverSignals() {
 		}
 		g.mu.Unlock()
 		t.finishRestart(&act)
+		t.rseqSignal()
 		if err := t.setupFrame(si, act); err != nil {
 			t.k.Logf("%v: cannot build a signal frame for signal %d: %v", t, si.signo, err)
 			t.exitGroup(uint32(abi.SIGSEGV) | 0x80)
@@ -498,13 +499,17 @@ func (t *Task) setupFrame(si sigInfo, act SigAction) error {
 	m := t.MM()
 	t.mu.Lock()
 	sp := r.Rsp - 128 // red zone
-	onAlt := t.altFlags&abi.SS_DISABLE == 0 && t.altSize != 0 && r.Rsp >= t.altSP && r.Rsp < t.altSP+t.altSize
-	if act.Flags&abi.SA_ONSTACK != 0 && t.altFlags&abi.SS_DISABLE == 0 && t.altSize != 0 && !onAlt {
+	// Linux's sas_ss_flags(sp): an SS_AUTODISARM stack never counts as
+	// "on" it; uc_stack records the stack as set (raw flags), and an
+	// SS_AUTODISARM stack is disarmed while the handler runs (sigreturn
+	// restores it from uc_stack).
+	onAlt := t.altFlags&abi.SS_AUTODISARM == 0 && t.altSize != 0 && r.Rsp > t.altSP && r.Rsp-t.altSP <= t.altSize
+	if act.Flags&abi.SA_ONSTACK != 0 && t.altSize != 0 && !onAlt {
 		sp = t.altSP + t.altSize
 	}
 	altSP, altSize, altFlags := t.altSP, t.altSize, t.altFlags
-	if onAlt {
-		altFlags |= abi.SS_ONSTACK
+	if t.altFlags&abi.SS_AUTODISARM != 0 {
+		t.altSP, t.altSize, t.altFlags = 0, 0, abi.SS_DISABLE
 	}
 	oldMask := t.sigmask
 	if t.savedMask != nil {
@@ -646,6 +651,9 @@ func (t *Task) Sigreturn() error {
 	t.mu.Lock()
 	t.sigmask = mask
 	t.mu.Unlock()
+	// Restore the alternate stack from uc_stack; as on Linux a refusal
+	// (e.g. EPERM while still on it) is ignored.
+	t.SigAltStack(le.Uint64(uc[ucStackOff:]), le.Uint64(uc[ucStackOff+16:]), le.Uint32(uc[ucStackOff+8:]), true)
 	if fp := le.Uint64(mc[scFpstate:]); fp != 0 {
 		fpu := t.Ctx.FPU()
 		img := make([]byte, len(fpu))

@@ -52,7 +52,8 @@ type Kernel struct {
 	groups map[int32]*ThreadGroup
 	init   *ThreadGroup
 
-	futexes futexTable
+	futexes   futexTable
+	cpuTimers cpuTimers
 
 	// Memory reports physical memory (total and free bytes) for the OOM
 	// killer; nil on machines that cannot tell.
@@ -176,6 +177,7 @@ type ThreadGroup struct {
 	childEvent chan struct{} // closed and replaced on every child state change
 
 	subreaper bool
+	execed    bool // has called execve since fork (setpgid by the parent: EACCES)
 	comm      string
 	argv      []string
 	envp      []string
@@ -190,6 +192,9 @@ type ThreadGroup struct {
 	startTime time.Duration
 	limits    [NumRlimits]Rlimit
 	limitsSet bool
+	// limCur mirrors the soft limits once limPublished (see rlimit.go).
+	limCur       [NumRlimits]atomic.Uint64
+	limPublished atomic.Bool
 
 	// OOM killer state (oom.go): oom_score_adj, the floor unprivileged
 	// writers may not go below, and when the OOM killer chose this process
@@ -226,10 +231,10 @@ type ThreadGroup struct {
 	// children and their reaped descendants (getrusage's ru_maxrss).
 	maxRSS      atomic.Int64
 	childMaxRSS atomic.Int64
+	// cpuTotal is all user time charged to the process (CPU-time timers).
+	cpuTotal atomic.Int64
 	// Scheduling attributes (recorded; one CPU, one run queue).
-	nice     int32
-	policy   int32
-	priority int32
+	sched SchedAttr
 }
 
 // Task is a thread.
@@ -269,6 +274,8 @@ type Task struct {
 	// securebits is the thread's part of its credentials that Aramid keeps
 	// per thread, as Linux does (see securebits.go).
 	securebits atomic.Uint32
+	// rseq is the thread's restartable-sequences registration (rseq.go).
+	rseq rseqState
 }
 
 // TG returns the task's thread group.
@@ -450,6 +457,8 @@ func (k *Kernel) NewInit() (*Task, error) {
 		tasks: map[int32]*Task{}, children: map[*ThreadGroup]struct{}{},
 		mm: m, exitSignal: abi.SIGCHLD, childEvent: make(chan struct{}), comm: "init", startTime: k.Monotonic()}
 	tg.mmCur.Store(m)
+	tg.ensureLimitsLocked()
+	m.SetLimits(tg.RlimitCur)
 	t := &Task{k: k, tg: tg, ID: 1, Ctx: k.Plat.NewContext(), interrupt: make(chan struct{}, 1), comm: "init"}
 	tg.tasks[1] = t
 	k.tasks[1] = t
@@ -482,6 +491,9 @@ func (t *Task) run() {
 		ev := t.Ctx.Switch(t.MM().PageTable())
 		t.cpuTime.Add(int64(ev.User))
 		t.tg.chargeCPU(ev.User)
+		if t.k.cpuTimers.count.Load() > 0 {
+			t.k.checkCPUTimers(t)
+		}
 		switch ev.Kind {
 		case machine.EventSyscall:
 			t.k.Dispatch(t)
@@ -489,6 +501,7 @@ func (t *Task) run() {
 			t.handleFault(ev)
 		case machine.EventInterrupt:
 			runtime.Gosched()
+			t.rseqPreempted()
 		}
 		if t.attn.Load() != 0 || t.tg.attn.Load() != 0 {
 			t.deliverSignals()

@@ -158,12 +158,19 @@ func Build(code []byte, funcs []Function) (*Image, error) {
 type Mapper struct {
 	vvar  machine.Frame
 	image []machine.Frame
+	mem   machine.Memory
+}
+
+// SetWord replaces word i of the vvar page (e.g. the realtime base after
+// clock_settime); every process sees it at once.
+func (m *Mapper) SetWord(i int, v uint64) {
+	binary.LittleEndian.PutUint64(m.mem.FrameData(m.vvar)[i*8:], v)
 }
 
 // NewMapper allocates and pins the frames for img and a vvar page holding
 // words.
 func NewMapper(frames *mm.Frames, img *Image, words []uint64) (*Mapper, error) {
-	m := &Mapper{}
+	m := &Mapper{mem: frames.Mem}
 	f, err := frames.Pinned()
 	if err != nil {
 		return nil, err

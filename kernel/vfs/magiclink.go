@@ -81,3 +81,15 @@ func (v *VFS) PathString(fsc *FSContext, p Path) string {
 	s, _ := v.pathStringLocked(fsc.Root(), p)
 	return s
 }
+
+// Reopen opens the file f refers to afresh with flags, as following its
+// /proc/self/fd link would (execveat with AT_EMPTY_PATH reopens the
+// descriptor's file this way, O_PATH descriptors included). Anonymous
+// files (pipes, sockets) have no path to reopen: EACCES.
+func (v *VFS) Reopen(c *Caller, f *File, flags uint32) (*File, error) {
+	if f.Path.IsZero() {
+		return nil, abi.EACCES
+	}
+	t := f.LinkTarget()
+	return v.open(c, t.Path, t.Dir, t.Name, flags, false)
+}

@@ -105,6 +105,9 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	sys := syscalls.New(k, syscalls.Config{VFS: v, Hostname: "(none)",
 		Random: nucleus.Random, HWCap: cpuHWCap(), NewPipe: pipe.NewPair, VDSO: vdsoMap.Map,
 		Memory: memory,
+		SetRealtime: func(unixNs int64) {
+			vdsoMap.SetWord(2, uint64(nucleus.SetWallTime(unixNs))) // x64.VVar's word 2: wall time at zero
+		},
 		Reboot: func(a syscalls.RebootAction) {
 			if a == syscalls.RebootRestart {
 				log.Printf("reboot: Restarting system")

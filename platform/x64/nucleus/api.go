@@ -106,6 +106,16 @@ func Random(b []byte) {
 // zero, the 32.32 ns-per-tick multiplier, and Unix time in ns at time zero.
 func TimeBase() (tscAtZero, mult uint64, wallAtZero int64) { return tscBoot, tscMult, wallBase }
 
+// SetWallTime sets the realtime clock to unixNs now (clock_settime) and
+// returns the new Unix time in ns at time zero, for the vDSO's vvar page.
+// The aligned 64-bit store is atomic for the nucleus's readers.
+//
+//go:nosplit
+func SetWallTime(unixNs int64) (wallAtZero int64) {
+	wallBase = unixNs - sinceBoot()
+	return wallBase
+}
+
 func lazyBytes() uint64 {
 	var n uint64
 	for _, l := range params.Lazy {

@@ -1,0 +1,401 @@
+package syscalls
+
+import (
+	"encoding/binary"
+	"time"
+
+	"aramid/kernel/abi"
+	"aramid/kernel/task"
+)
+
+// Scheduling policies and attributes: sched_setscheduler, sched_setparam,
+// sched_setattr and their getters, and CPU affinity. One CPU runs every
+// thread and the Go scheduler does not weigh priorities, so the attributes
+// are validated, permission-checked, recorded and inherited exactly as
+// Linux does, and reported back; they do not change who runs first.
+func init() {
+	const note = "validated, permission-checked, recorded and inherited per process; one CPU runs everything and priorities are not weighed"
+	partial("sched_setscheduler", note, func(s *System, t *task.Task, a Args) (uint64, error) {
+		return 0, s.schedSetParam(t, int32(a[0]), int32(a[1]), a[2])
+	})
+	partial("sched_setparam", note, func(s *System, t *task.Task, a Args) (uint64, error) {
+		return 0, s.schedSetParam(t, int32(a[0]), setparamPolicy, a[1])
+	})
+	partial("sched_getscheduler", note, func(s *System, t *task.Task, a Args) (uint64, error) {
+		g, err := s.schedTask(t, int32(a[0]), false)
+		if err != nil {
+			return 0, err
+		}
+		at := g.SchedAttr()
+		pol := uint64(at.Policy)
+		if at.ResetOnFork {
+			pol |= schedResetOnFork
+		}
+		return pol, nil
+	})
+	partial("sched_getparam", note, func(s *System, t *task.Task, a Args) (uint64, error) {
+		if a[1] == 0 {
+			return 0, abi.EINVAL
+		}
+		g, err := s.schedTask(t, int32(a[0]), false)
+		if err != nil {
+			return 0, err
+		}
+		at := g.SchedAttr()
+		var pri uint32
+		if at.Policy == schedFIFO || at.Policy == schedRR {
+			pri = uint32(at.Priority)
+		}
+		return 0, t.MM().WriteUint32(a[1], pri)
+	})
+	partial("sched_setattr", note+"; utilization clamping: EOPNOTSUPP (configured out)", sysSchedSetattr)
+	partial("sched_getattr", note, sysSchedGetattr)
+	full("sched_get_priority_max", func(s *System, t *task.Task, a Args) (uint64, error) {
+		switch a[0] {
+		case schedFIFO, schedRR:
+			return 99, nil
+		case schedOther, schedBatch, schedIdle, schedDeadline:
+			return 0, nil
+		}
+		return 0, abi.EINVAL
+	})
+	full("sched_get_priority_min", func(s *System, t *task.Task, a Args) (uint64, error) {
+		switch a[0] {
+		case schedFIFO, schedRR:
+			return 1, nil
+		case schedOther, schedBatch, schedIdle, schedDeadline:
+			return 0, nil
+		}
+		return 0, abi.EINVAL
+	})
+	partial("sched_rr_get_interval", "SCHED_FIFO 0; others Linux's default 100 ms round-robin slice", func(s *System, t *task.Task, a Args) (uint64, error) {
+		g, err := s.schedTask(t, int32(a[0]), false)
+		if err != nil {
+			return 0, err
+		}
+		d := 100 * time.Millisecond
+		if g.SchedAttr().Policy == schedFIFO {
+			d = 0
+		}
+		return 0, writeTimespec(t, a[1], d)
+	})
+	partial("sched_getaffinity", "one CPU: the mask is CPU 0", sysSchedGetaffinity)
+	partial("sched_setaffinity", "one CPU: a mask must include CPU 0 (EINVAL otherwise); the effective mask is always CPU 0", sysSchedSetaffinity)
+}
+
+const (
+	schedOther, schedFIFO, schedRR, schedBatch, schedIdle, schedDeadline = 0, 1, 2, 3, 5, 6
+	schedResetOnFork                                                     = 0x40000000
+	// setparamPolicy is sched_setparam's "keep the policy" (SETPARAM_POLICY).
+	setparamPolicy = -1
+
+	// sched_attr.sched_flags.
+	schedFlagResetOnFork = 0x01
+	schedFlagKeepPolicy  = 0x08
+	schedFlagKeepParams  = 0x10
+	schedFlagUtilClamp   = 0x60
+	schedFlagAll         = 0x7f
+	schedFlagSugov       = 0x10000000
+
+	// struct sched_attr sizes: the first version and the current one.
+	schedAttrSizeVer0 = 48
+	schedAttrSize     = 56
+
+	rlimitNice, rlimitRtprio = 13, 14
+)
+
+// schedTask resolves the pid of a scheduling call: 0 is the caller, a
+// thread id names its process (attributes are per process here), negative
+// pids are EINVAL unless negErr says otherwise (the affinity calls look
+// them up and fail with ESRCH).
+func (s *System) schedTask(t *task.Task, pid int32, negESRCH bool) (*task.ThreadGroup, error) {
+	if pid < 0 {
+		if negESRCH {
+			return nil, abi.ESRCH
+		}
+		return nil, abi.EINVAL
+	}
+	if pid == 0 {
+		return t.TG(), nil
+	}
+	if tt := s.K.Task(pid); tt != nil {
+		return tt.TG(), nil
+	}
+	if g := s.K.Group(pid); g != nil && !g.Zombie() {
+		return g, nil
+	}
+	return nil, abi.ESRCH
+}
+
+// sameOwner is Linux's check_same_owner: the caller's effective uid is the
+// target's real or effective uid. Privilege (CAP_SYS_NICE) is euid 0 here.
+func sameOwner(t *task.Task, g *task.ThreadGroup) bool {
+	c, o := t.TG().Creds(), g.Creds()
+	return c.EUID == o.UID || c.EUID == o.EUID
+}
+
+func privileged(t *task.Task) bool { return t.TG().Creds().EUID == 0 }
+
+// rlimitCur returns the soft limit r of process g.
+func rlimitCur(g *task.ThreadGroup, r int) uint64 {
+	l, _ := g.Rlimit(r, nil, false)
+	return l.Cur
+}
+
+// canNice is Linux's can_nice: nice may be reached under RLIMIT_NICE
+// (20 - nice <= limit) or with privilege.
+func canNice(t *task.Task, g *task.ThreadGroup, nice int32) bool {
+	return uint64(20-nice) <= rlimitCur(g, rlimitNice) || privileged(t)
+}
+
+func rtPolicy(p int32) bool   { return p == schedFIFO || p == schedRR }
+func fairPolicy(p int32) bool { return p == schedOther || p == schedBatch || p == schedIdle }
+
+// schedRequest is a decoded sched_attr (or a policy plus sched_param).
+type schedRequest struct {
+	policy   int32 // setparamPolicy keeps the current one
+	flags    uint64
+	nice     int32
+	priority uint32
+	runtime  uint64
+	deadline uint64
+	period   uint64
+}
+
+// schedSetParam implements sched_setscheduler and sched_setparam.
+func (s *System) schedSetParam(t *task.Task, pid, policy int32, paramAddr uint64) error {
+	if paramAddr == 0 || pid < 0 {
+		return abi.EINVAL
+	}
+	pri, err := t.MM().ReadUint32(paramAddr)
+	if err != nil {
+		return err
+	}
+	g, err := s.schedTask(t, pid, false)
+	if err != nil {
+		return err
+	}
+	req := schedRequest{policy: policy, priority: pri, nice: g.SchedAttr().Nice}
+	if policy >= 0 {
+		if policy&schedResetOnFork != 0 {
+			req.flags |= schedFlagResetOnFork
+		}
+		req.policy = policy &^ schedResetOnFork
+	}
+	return s.setSched(t, g, req)
+}
+
+// setSched is Linux's __sched_setscheduler for a user caller: validation,
+// then the permission rules for unprivileged callers, then the change.
+func (s *System) setSched(t *task.Task, g *task.ThreadGroup, req schedRequest) error {
+	cur := g.SchedAttr()
+	policy, resetOnFork := req.policy, req.flags&schedFlagResetOnFork != 0
+	if policy < 0 {
+		policy, resetOnFork = cur.Policy, cur.ResetOnFork
+	} else {
+		switch policy {
+		case schedOther, schedFIFO, schedRR, schedBatch, schedIdle, schedDeadline:
+		default:
+			return abi.EINVAL
+		}
+	}
+	if req.flags&^(schedFlagAll|schedFlagSugov) != 0 || req.priority > 99 {
+		return abi.EINVAL
+	}
+	if policy == schedDeadline && !validDeadline(req) || rtPolicy(policy) != (req.priority != 0) {
+		return abi.EINVAL
+	}
+	if !privileged(t) {
+		if fairPolicy(policy) && req.nice < cur.Nice && !canNice(t, g, req.nice) {
+			return abi.EPERM
+		}
+		if rtPolicy(policy) {
+			lim := rlimitCur(g, rlimitRtprio)
+			if policy != cur.Policy && lim == 0 {
+				return abi.EPERM
+			}
+			if req.priority > uint32(cur.Priority) && uint64(req.priority) > lim {
+				return abi.EPERM
+			}
+		}
+		if policy == schedDeadline {
+			return abi.EPERM
+		}
+		if cur.Policy == schedIdle && policy != schedIdle && !canNice(t, g, cur.Nice) {
+			return abi.EPERM
+		}
+		if !sameOwner(t, g) {
+			return abi.EPERM
+		}
+		if cur.ResetOnFork && !resetOnFork {
+			return abi.EPERM
+		}
+	}
+	if req.flags&schedFlagUtilClamp != 0 {
+		return abi.EOPNOTSUPP // CONFIG_UCLAMP_TASK is off
+	}
+	if policy == schedDeadline && req.runtime*100 > req.period*95 {
+		return abi.EBUSY // beyond the default 95% real-time bandwidth of the one CPU
+	}
+	n := cur
+	n.ResetOnFork = resetOnFork
+	if req.flags&schedFlagKeepParams == 0 {
+		n.Policy, n.Priority = policy, int32(req.priority)
+		n.Runtime, n.Deadline, n.Period = 0, 0, 0
+		switch {
+		case fairPolicy(policy):
+			n.Nice = req.nice
+		case policy == schedDeadline:
+			n.Runtime, n.Deadline, n.Period = req.runtime, req.deadline, req.period
+		}
+	}
+	g.SetSchedAttr(n)
+	return nil
+}
+
+// validDeadline is Linux's __checkparam_dl: 0 < runtime (at least 1 µs
+// resolution, 1024 ns) <= deadline <= period (period 0 means deadline),
+// all below 2^63.
+func validDeadline(r schedRequest) bool {
+	period := r.period
+	if period == 0 {
+		period = r.deadline
+	}
+	return r.deadline != 0 && r.runtime >= 1024 && r.deadline>>63 == 0 && period>>63 == 0 &&
+		r.runtime <= r.deadline && r.deadline <= period
+}
+
+// sysSchedSetattr implements sched_setattr(2).
+func sysSchedSetattr(s *System, t *task.Task, a Args) (uint64, error) {
+	addr, pid := a[1], int32(a[0])
+	if addr == 0 || pid < 0 || a[2] != 0 {
+		return 0, abi.EINVAL
+	}
+	m := t.MM()
+	size, err := m.ReadUint32(addr)
+	if err != nil {
+		return 0, err
+	}
+	if size == 0 {
+		size = schedAttrSizeVer0
+	}
+	tooBig := func() (uint64, error) {
+		if err := m.WriteUint32(addr, schedAttrSize); err != nil {
+			return 0, err
+		}
+		return 0, abi.E2BIG
+	}
+	if size < schedAttrSizeVer0 || size > 4096 {
+		return tooBig()
+	}
+	b := make([]byte, size)
+	if err := m.CopyIn(addr, b); err != nil {
+		return 0, err
+	}
+	for _, c := range b[min(size, schedAttrSize):] {
+		if c != 0 {
+			return tooBig()
+		}
+	}
+	le := binary.LittleEndian
+	req := schedRequest{policy: int32(le.Uint32(b[4:])), flags: le.Uint64(b[8:]),
+		nice: max(min(int32(le.Uint32(b[16:])), 19), -20), priority: le.Uint32(b[20:]),
+		runtime: le.Uint64(b[24:]), deadline: le.Uint64(b[32:]), period: le.Uint64(b[40:])}
+	if req.flags&schedFlagUtilClamp != 0 && size < schedAttrSize {
+		return 0, abi.EINVAL
+	}
+	if req.policy < 0 {
+		return 0, abi.EINVAL
+	}
+	if req.flags&schedFlagKeepPolicy != 0 {
+		req.policy = setparamPolicy
+	}
+	g, err := s.schedTask(t, pid, false)
+	if err != nil {
+		return 0, err
+	}
+	if req.flags&schedFlagKeepParams != 0 {
+		cur := g.SchedAttr()
+		switch {
+		case cur.Policy == schedDeadline:
+			req.runtime, req.deadline, req.period = cur.Runtime, cur.Deadline, cur.Period
+		case rtPolicy(cur.Policy):
+			req.priority = uint32(cur.Priority)
+		default:
+			req.nice = cur.Nice
+		}
+	}
+	return 0, s.setSched(t, g, req)
+}
+
+// sysSchedGetattr implements sched_getattr(2): min(size, 56) bytes are
+// written and the size field says how many.
+func sysSchedGetattr(s *System, t *task.Task, a Args) (uint64, error) {
+	usize := a[2]
+	if a[1] == 0 || int32(a[0]) < 0 || usize > 4096 || usize < schedAttrSizeVer0 || a[3] != 0 {
+		return 0, abi.EINVAL
+	}
+	g, err := s.schedTask(t, int32(a[0]), false)
+	if err != nil {
+		return 0, err
+	}
+	at := g.SchedAttr()
+	b := make([]byte, schedAttrSize)
+	le := binary.LittleEndian
+	n := min(usize, schedAttrSize)
+	le.PutUint32(b[0:], uint32(n))
+	le.PutUint32(b[4:], uint32(at.Policy))
+	if at.ResetOnFork {
+		le.PutUint64(b[8:], schedFlagResetOnFork)
+	}
+	switch {
+	case at.Policy == schedDeadline:
+		le.PutUint64(b[24:], at.Runtime)
+		le.PutUint64(b[32:], at.Deadline)
+		le.PutUint64(b[40:], at.Period)
+	case rtPolicy(at.Policy):
+		le.PutUint32(b[20:], uint32(at.Priority))
+	default:
+		le.PutUint32(b[16:], uint32(at.Nice))
+	}
+	return 0, t.MM().CopyOut(a[1], b[:n])
+}
+
+// cpumaskSize is Linux's cpumask_size() with one possible CPU: one long.
+const cpumaskSize = 8
+
+// sysSchedGetaffinity implements sched_getaffinity(2): the length must
+// cover the possible CPUs and be a multiple of a long; the result is the
+// kernel's mask size.
+func sysSchedGetaffinity(s *System, t *task.Task, a Args) (uint64, error) {
+	n := uint64(uint32(a[1])) // unsigned int len
+	if n*8 < 1 || n&7 != 0 {
+		return 0, abi.EINVAL
+	}
+	if _, err := s.schedTask(t, int32(a[0]), true); err != nil {
+		return 0, err
+	}
+	return cpumaskSize, t.MM().WriteUint64(a[2], 1)
+}
+
+// sysSchedSetaffinity implements sched_setaffinity(2): a short mask is
+// zero-extended, a long one cut to the kernel's size; another owner's
+// process needs privilege; a mask without an online CPU is EINVAL.
+func sysSchedSetaffinity(s *System, t *task.Task, a Args) (uint64, error) {
+	n := min(uint64(uint32(a[1])), cpumaskSize)
+	b := make([]byte, cpumaskSize)
+	if err := t.MM().CopyIn(a[2], b[:n]); err != nil {
+		return 0, err
+	}
+	g, err := s.schedTask(t, int32(a[0]), true)
+	if err != nil {
+		return 0, err
+	}
+	if !sameOwner(t, g) && !privileged(t) {
+		return 0, abi.EPERM
+	}
+	if b[0]&1 == 0 {
+		return 0, abi.EINVAL // no online CPU in the mask
+	}
+	return 0, nil
+}
