@@ -42,7 +42,7 @@ func init() {
 		}
 		nice := max(min(int32(a[2]), 19), -20)
 		old, pol, pri := g.Sched()
-		if nice < old && t.TG().Creds().EUID != 0 {
+		if nice < old && !capable(t, abi.CAP_SYS_NICE) {
 			return 0, abi.EACCES
 		}
 		g.SetSched(nice, pol, pri)
@@ -119,7 +119,7 @@ func init() {
 	})
 	partial("mincore", "every mapped page reports resident", sysMincore)
 	partial("setdomainname", "recorded for uname's domainname", func(s *System, t *task.Task, a Args) (uint64, error) {
-		if t.TG().Creds().EUID != 0 {
+		if !capable(t, abi.CAP_SYS_ADMIN) {
 			return 0, abi.EPERM
 		}
 		if a[1] > 64 {
@@ -180,7 +180,7 @@ func (s *System) setScheduler(t *task.Task, pid, policy int32, paramAddr uint64)
 		if pri < 1 || pri > 99 {
 			return 0, abi.EINVAL
 		}
-		if t.TG().Creds().EUID != 0 {
+		if !capable(t, abi.CAP_SYS_NICE) {
 			return 0, abi.EPERM
 		}
 	case schedOther, schedBatch, schedIdle:

@@ -120,6 +120,7 @@ func (s *System) caller(t *task.Task) *vfs.Caller {
 	// generation seen, plus one so that zero means never).
 	if gen := g.IDGeneration() + 1; t.CallerGen != gen {
 		g.FSCreds(&c.Creds.UID, &c.Creds.GID, &c.Creds.Groups)
+		c.Creds.Caps, c.Creds.CapsValid = g.Creds().Caps.Effective, true
 		c.PID, c.PGID, c.SID = g.SessionIDs()
 		t.CallerGen = gen
 	}
@@ -462,7 +463,7 @@ func init() {
 		return 0, f.Flock(s.caller(t), int(int32(a[1])))
 	})
 	partial("sethostname", "root only", func(s *System, t *task.Task, a Args) (uint64, error) {
-		if t.TG().Creds().EUID != 0 {
+		if !capable(t, abi.CAP_SYS_ADMIN) {
 			return 0, abi.EPERM
 		}
 		if a[1] > 64 {
@@ -1035,7 +1036,7 @@ func sysFcntl(s *System, t *task.Task, a Args) (uint64, error) {
 		if a[1] == abi.F_GETPIPE_SZ {
 			return uint64(p.Size()), nil
 		}
-		n, err := p.SetSize(int64(int32(a[2])), t.TG().Creds().EUID == 0)
+		n, err := p.SetSize(int64(int32(a[2])), capable(t, abi.CAP_SYS_RESOURCE))
 		return uint64(n), err
 	case abi.F_ADD_SEALS, abi.F_GET_SEALS:
 		return s.seals(f, a[1] == abi.F_ADD_SEALS, uint32(a[2]))
@@ -1046,7 +1047,7 @@ func sysFcntl(s *System, t *task.Task, a Args) (uint64, error) {
 }
 
 func sysMount(s *System, t *task.Task, a Args) (uint64, error) {
-	if t.TG().Creds().EUID != 0 {
+	if !capable(t, abi.CAP_SYS_ADMIN) {
 		return 0, abi.EPERM
 	}
 	m := t.MM()

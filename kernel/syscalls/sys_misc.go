@@ -490,7 +490,7 @@ func sysPrlimit(s *System, t *task.Task, a Args) (uint64, error) {
 		}
 		set = &task.Rlimit{Cur: binary.LittleEndian.Uint64(b), Max: binary.LittleEndian.Uint64(b[8:])}
 	}
-	old, err := g.Rlimit(int(a[1]), set, t.TG().Creds().EUID == 0)
+	old, err := g.Rlimit(int(a[1]), set, capable(t, abi.CAP_SYS_RESOURCE))
 	if err != nil {
 		return 0, err
 	}

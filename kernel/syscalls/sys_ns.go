@@ -105,7 +105,7 @@ func sysUnshare(s *System, t *task.Task, a Args) (uint64, error) {
 		return 0, abi.EINVAL
 	}
 	if flags&cloneNewUTS != 0 {
-		if g.Creds().EUID != 0 {
+		if !capable(t, abi.CAP_SYS_ADMIN) {
 			return 0, abi.EPERM
 		}
 		g.UTS = &utsNS{hostname: s.hostnameOf(t), domainname: s.domainnameOf(t)}

@@ -21,18 +21,7 @@ func init() {
 	full("getegid", func(s *System, t *task.Task, a Args) (uint64, error) { return uint64(t.TG().Creds().EGID), nil })
 	full("getresuid", sysGetresuid)
 	full("getresgid", sysGetresgid)
-	partial("setuid", "root may become any user; no capability model beyond uid 0", sysSetuid)
-	partial("setgid", "as setuid", sysSetgid)
-	partial("setresuid", "as setuid", sysSetresuid)
-	partial("setresgid", "as setuid", sysSetresgid)
-	partial("setreuid", "as setuid", func(s *System, t *task.Task, a Args) (uint64, error) {
-		return sysSetresuid(s, t, Args{a[0], a[1], ^uint64(0)})
-	})
-	partial("setregid", "as setuid", func(s *System, t *task.Task, a Args) (uint64, error) {
-		return sysSetresgid(s, t, Args{a[0], a[1], ^uint64(0)})
-	})
 	full("getgroups", sysGetgroups)
-	partial("setgroups", "root only", sysSetgroups)
 	full("set_tid_address", func(s *System, t *task.Task, a Args) (uint64, error) {
 		t.SetClearChildTID(a[0])
 		return uint64(t.ID), nil
@@ -95,7 +84,7 @@ func init() {
 		sid, err := t.SetSID()
 		return uint64(sid), err
 	})
-	partial("prctl", "PR_SET/GET_NAME, PR_SET/GET_CHILD_SUBREAPER, PR_SET/GET_PDEATHSIG (recorded), PR_GET/SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_CAPBSET_READ; others EINVAL", sysPrctl)
+	partial("prctl", "PR_SET/GET_NAME, PR_SET/GET_CHILD_SUBREAPER, PR_SET/GET_PDEATHSIG (recorded), PR_GET/SET_DUMPABLE, PR_SET/GET_NO_NEW_PRIVS, PR_SET/GET_SECCOMP, PR_CAPBSET_READ/DROP, PR_CAP_AMBIENT; others EINVAL", sysPrctl)
 	partial("arch_prctl", "ARCH_SET/GET_FS and ARCH_SET/GET_GS", sysArchPrctl)
 	full("uname", sysUname)
 	partial("prlimit64", "limits are recorded per process; only RLIMIT_NOFILE and RLIMIT_STACK affect behaviour", sysPrlimit)
@@ -106,8 +95,6 @@ func init() {
 		return sysPrlimit(s, t, Args{0, a[0], a[1], 0})
 	})
 	full("getrandom", sysGetrandom)
-	partial("capget", "root has every capability; others none", sysCapget)
-	partial("capset", "accepted for root", func(s *System, t *task.Task, a Args) (uint64, error) { return 0, nil })
 }
 
 func sysClone(s *System, t *task.Task, a Args) (uint64, error) {
@@ -193,13 +180,16 @@ func sysPrctl(s *System, t *task.Task, a Args) (uint64, error) {
 		prSetDumpable     = 4
 		prSetName         = 15
 		prGetName         = 16
-		prCapbsetRead     = 23
 		prSetChildSubreap = 36
 		prGetChildSubreap = 37
-		prSetNoNewPrivs   = 38
-		prGetNoNewPrivs   = 39
 		prSetMM           = 35
 	)
+	if r, err, ok := prctlCaps(t, a); ok {
+		return r, err
+	}
+	if r, err, ok := prctlSeccomp(s, t, a); ok {
+		return r, err
+	}
 	m := t.MM()
 	switch a[0] {
 	case prSetName:
@@ -236,18 +226,11 @@ func sysPrctl(s *System, t *task.Task, a Args) (uint64, error) {
 		}
 		t.TG().SetPdeathsig(abi.Signal(a[1]))
 		return 0, nil
-	case prSetDumpable, prSetNoNewPrivs:
+	case prSetDumpable:
 		return 0, nil
 	case prGetPdeathsig:
 		return 0, m.WriteUint32(a[1], uint32(t.TG().Pdeathsig()))
 	case prGetDumpable:
-		return 1, nil
-	case prGetNoNewPrivs:
-		return 0, nil
-	case prCapbsetRead:
-		if a[1] > 40 {
-			return 0, abi.EINVAL
-		}
 		return 1, nil
 	}
 	return 0, abi.EINVAL
@@ -306,41 +289,6 @@ func sysGetrandom(s *System, t *task.Task, a Args) (uint64, error) {
 	return n, t.MM().CopyOut(a[0], b)
 }
 
-func sysCapget(s *System, t *task.Task, a Args) (uint64, error) {
-	m := t.MM()
-	ver, err := m.ReadUint32(a[0])
-	if err != nil {
-		return 0, err
-	}
-	const v1, v2, v3 = 0x19980330, 0x20071026, 0x20080522
-	if ver != v1 && ver != v2 && ver != v3 {
-		m.WriteUint32(a[0], v3)
-		return 0, abi.EINVAL
-	}
-	if a[1] == 0 {
-		return 0, nil
-	}
-	words := 2
-	if ver == v1 {
-		words = 1
-	}
-	var caps uint32
-	if t.TG().Creds().EUID == 0 {
-		caps = 0xffffffff
-	}
-	b := make([]byte, 12*words)
-	for i := 0; i < words; i++ {
-		c := caps
-		if i == 1 {
-			c = caps & 0x1ff // CAP_LAST_CAP = 40
-		}
-		binary.LittleEndian.PutUint32(b[i*12:], c)
-		binary.LittleEndian.PutUint32(b[i*12+4:], c)
-		binary.LittleEndian.PutUint32(b[i*12+8:], 0)
-	}
-	return 0, m.CopyOut(a[1], b)
-}
-
 func sysGetresuid(s *System, t *task.Task, a Args) (uint64, error) {
 	c := t.TG().Creds()
 	m := t.MM()
@@ -363,80 +311,6 @@ func sysGetresgid(s *System, t *task.Task, a Args) (uint64, error) {
 	return 0, nil
 }
 
-func sysSetuid(s *System, t *task.Task, a Args) (uint64, error) {
-	c := t.TG().Creds()
-	id := uint32(a[0])
-	switch {
-	case c.EUID == 0:
-		c.UID, c.EUID, c.SUID, c.FSUID = id, id, id, id
-	case id == c.UID || id == c.SUID:
-		c.EUID, c.FSUID = id, id
-	default:
-		return 0, abi.EPERM
-	}
-	t.TG().SetCreds(c)
-	return 0, nil
-}
-
-func sysSetgid(s *System, t *task.Task, a Args) (uint64, error) {
-	c := t.TG().Creds()
-	id := uint32(a[0])
-	switch {
-	case c.EUID == 0:
-		c.GID, c.EGID, c.SGID, c.FSGID = id, id, id, id
-	case id == c.GID || id == c.SGID:
-		c.EGID, c.FSGID = id, id
-	default:
-		return 0, abi.EPERM
-	}
-	t.TG().SetCreds(c)
-	return 0, nil
-}
-
-func sysSetresuid(s *System, t *task.Task, a Args) (uint64, error) {
-	c := t.TG().Creds()
-	set := func(dst *uint32, v uint64) bool {
-		if uint32(v) == ^uint32(0) {
-			return true
-		}
-		id := uint32(v)
-		if c.EUID != 0 && id != c.UID && id != c.EUID && id != c.SUID {
-			return false
-		}
-		*dst = id
-		return true
-	}
-	n := c
-	if !set(&n.UID, a[0]) || !set(&n.EUID, a[1]) || !set(&n.SUID, a[2]) {
-		return 0, abi.EPERM
-	}
-	n.FSUID = n.EUID
-	t.TG().SetCreds(n)
-	return 0, nil
-}
-
-func sysSetresgid(s *System, t *task.Task, a Args) (uint64, error) {
-	c := t.TG().Creds()
-	set := func(dst *uint32, v uint64) bool {
-		if uint32(v) == ^uint32(0) {
-			return true
-		}
-		id := uint32(v)
-		if c.EUID != 0 && id != c.GID && id != c.EGID && id != c.SGID {
-			return false
-		}
-		*dst = id
-		return true
-	}
-	n := c
-	if !set(&n.GID, a[0]) || !set(&n.EGID, a[1]) || !set(&n.SGID, a[2]) {
-		return 0, abi.EPERM
-	}
-	n.FSGID = n.EGID
-	t.TG().SetCreds(n)
-	return 0, nil
-}
-
 func sysGetgroups(s *System, t *task.Task, a Args) (uint64, error) {
 	g := t.TG().Creds().Groups
 	if a[0] == 0 {
@@ -450,24 +324,4 @@ func sysGetgroups(s *System, t *task.Task, a Args) (uint64, error) {
 		binary.LittleEndian.PutUint32(b[i*4:], v)
 	}
 	return uint64(len(g)), t.MM().CopyOut(a[1], b)
-}
-
-func sysSetgroups(s *System, t *task.Task, a Args) (uint64, error) {
-	c := t.TG().Creds()
-	if c.EUID != 0 {
-		return 0, abi.EPERM
-	}
-	if a[0] > 65536 {
-		return 0, abi.EINVAL
-	}
-	b := make([]byte, 4*a[0])
-	if err := t.MM().CopyIn(a[1], b); err != nil {
-		return 0, err
-	}
-	c.Groups = c.Groups[:0]
-	for i := 0; i < int(a[0]); i++ {
-		c.Groups = append(c.Groups, binary.LittleEndian.Uint32(b[i*4:]))
-	}
-	t.TG().SetCreds(c)
-	return 0, nil
 }

@@ -599,5 +599,5 @@ func sysSetsockopt(s *System, t *task.Task, a Args) (uint64, error) {
 			return 0, err
 		}
 	}
-	return 0, sk.SetSockopt(t.TG().Creds().EUID == 0, int(a.Int(1)), int(a.Int(2)), v)
+	return 0, sk.SetSockopt(capable(t, abi.CAP_NET_ADMIN), int(a.Int(1)), int(a.Int(2)), v)
 }

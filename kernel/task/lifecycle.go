@@ -88,6 +88,7 @@ func (t *Task) Clone(a CloneArgs, hooks *FileHooks) (*Task, error) {
 	t.mu.Lock()
 	child.sigmask = t.sigmask
 	child.comm = t.comm
+	child.copySeccomp(t)
 	if f&CloneThread == 0 || true {
 		child.altFlags = abi.SS_DISABLE
 	}
@@ -235,6 +236,8 @@ func (t *Task) Exec(img *ExecImage, hooks *FileHooks) error {
 		g.exe = img.Path
 	}
 	g.comm = commOf(img.Path)
+	g.creds.ExecCreds()
+	g.idGen.Add(1)
 	g.mu.Unlock()
 	t.SetComm(commOf(img.Path))
 	if old != nil && old != newMM && !t.sharesMM(old) {

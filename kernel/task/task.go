@@ -127,6 +127,7 @@ type Creds struct {
 	UID, EUID, SUID, FSUID uint32
 	GID, EGID, SGID, FSGID uint32
 	Groups                 []uint32
+	Caps                   CapSets // see caps.go
 }
 
 // SigAction is a signal's disposition (struct sigaction for rt_sigaction).
@@ -247,6 +248,8 @@ type Task struct {
 	restart restartKind
 	// vforkDone is closed when this task (a vfork child) execs or exits.
 	vforkDone chan struct{}
+	// sc is the thread's seccomp state and no_new_privs bit.
+	sc seccompState
 }
 
 // TG returns the task's thread group.
@@ -424,7 +427,7 @@ func (k *Kernel) NewInit() (*Task, error) {
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	tg := &ThreadGroup{k: k, ID: 1, pgid: 0, sid: 0, // like Linux's init: in no session until it calls setsid
+	tg := &ThreadGroup{k: k, ID: 1, pgid: 0, sid: 0, creds: Creds{Caps: initCaps}, // like Linux's init: in no session until it calls setsid
 		tasks: map[int32]*Task{}, children: map[*ThreadGroup]struct{}{},
 		mm: m, exitSignal: abi.SIGCHLD, childEvent: make(chan struct{}), comm: "init", startTime: k.Monotonic()}
 	tg.mmCur.Store(m)
@@ -456,7 +459,11 @@ func (t *Task) run() {
 			t.exitThread()
 			return
 		}
-		t.Ctx.SetIDs(t.tg.ID, t.ID)
+		if t.sc.mode.Load() == SeccompDisabled {
+			t.Ctx.SetIDs(t.tg.ID, t.ID)
+		} else {
+			t.Ctx.SetIDs(0, 0) // every system call goes through Dispatch
+		}
 		ev := t.Ctx.Switch(t.MM().PageTable())
 		t.cpuTime.Add(int64(ev.User))
 		t.tg.chargeCPU(ev.User)

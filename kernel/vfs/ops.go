@@ -342,7 +342,7 @@ func (v *VFS) MknodAt(c *Caller, fsc *FSContext, dir *File, path string, mode ui
 		typ = abi.S_IFREG
 	case abi.S_IFREG, abi.S_IFIFO, abi.S_IFSOCK:
 	case abi.S_IFCHR, abi.S_IFBLK:
-		if !c.Root() {
+		if !c.Capable(abi.CAP_MKNOD) {
 			return abi.EPERM
 		}
 	case abi.S_IFDIR:
