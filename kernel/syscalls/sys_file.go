@@ -916,6 +916,12 @@ func (s *System) accessat(t *task.Task, dirfd int32, pathAddr uint64, mode, flag
 		cr := t.TG().Creds()
 		real := *c // the task's cached Caller must keep its filesystem ids
 		real.UID, real.GID = cr.UID, cr.GID
+		// access_override_creds: a real root checks with its permitted
+		// set, anyone else with no capabilities.
+		real.Caps = 0
+		if cr.UID == 0 {
+			real.Caps = cr.Caps.Permitted
+		}
 		c = &real
 	}
 	return 0, s.files.vfs.AccessAt(c, fsctx(t), dir, p, mode, flags)

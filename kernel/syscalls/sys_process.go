@@ -56,7 +56,7 @@ func init() {
 		t.ExitGroup(uint32(a[0]&0xff) << 8)
 		return 0, nil
 	})
-	partial("clone", "no namespaces (CLONE_NEW*: EINVAL), no pidfds", sysClone)
+	partial("clone", "no namespaces (CLONE_NEW*: EINVAL)", sysClone)
 	full("fork", func(s *System, t *task.Task, a Args) (uint64, error) {
 		return sysClone(s, t, Args{uint64(abi.SIGCHLD)})
 	})
@@ -64,7 +64,6 @@ func init() {
 		return sysClone(s, t, Args{task.CloneVM | task.CloneVfork | uint64(abi.SIGCHLD)})
 	})
 	full("wait4", sysWait4)
-	partial("waitid", "P_PID, P_PGID, P_ALL; no P_PIDFD", sysWaitid)
 	full("setpgid", func(s *System, t *task.Task, a Args) (uint64, error) {
 		return 0, t.SetPGID(int32(a[0]), int32(a[1]))
 	})
@@ -100,9 +99,21 @@ func init() {
 func sysClone(s *System, t *task.Task, a Args) (uint64, error) {
 	ca := task.CloneArgs{Flags: a[0] &^ 0xff, Stack: a[1], ParentTID: a[2], ChildTID: a[3], TLS: a[4],
 		ExitSignal: abi.Signal(a[0] & 0xff)}
+	pidfd := ca.Flags&task.ClonePidfd != 0
+	if pidfd {
+		if err := clonePidfdCheck(t, ca.Flags, ca.ParentTID); err != nil {
+			return 0, err
+		}
+		ca.Flags &^= task.ClonePidfd
+	}
 	child, err := t.Clone(ca, s.fileHooks())
 	if err != nil {
 		return 0, err
+	}
+	if pidfd {
+		if err := s.clonePidfd(t, child, ca.ParentTID); err != nil {
+			return 0, err
+		}
 	}
 	if ca.Flags&task.CloneVfork != 0 {
 		t.WaitVfork(child)
@@ -130,46 +141,6 @@ func sysWait4(s *System, t *task.Task, a Args) (uint64, error) {
 		}
 	}
 	return uint64(res.PID), nil
-}
-
-func sysWaitid(s *System, t *task.Task, a Args) (uint64, error) {
-	const pAll, pPID, pPGID = 0, 1, 2
-	var pid int32
-	switch a[0] {
-	case pAll:
-		pid = -1
-	case pPID:
-		pid = int32(a[1])
-		if pid <= 0 {
-			return 0, abi.EINVAL
-		}
-	case pPGID:
-		pid = -int32(a[1])
-		if a[1] == 0 {
-			pid = 0
-		}
-	default:
-		return 0, abi.EINVAL
-	}
-	res, err := t.Wait(pid, int(a[3]))
-	if err != nil {
-		return 0, err
-	}
-	if a[2] != 0 {
-		b := make([]byte, 128)
-		if res != nil {
-			le := binary.LittleEndian
-			le.PutUint32(b[0:], uint32(abi.SIGCHLD))
-			le.PutUint32(b[8:], uint32(res.Code))
-			le.PutUint32(b[16:], uint32(res.PID))
-			le.PutUint32(b[20:], res.UID)
-			le.PutUint32(b[24:], uint32(res.Signo))
-		}
-		if err := t.MM().CopyOut(a[2], b); err != nil {
-			return 0, err
-		}
-	}
-	return 0, nil
 }
 
 func sysPrctl(s *System, t *task.Task, a Args) (uint64, error) {

@@ -212,6 +212,10 @@ type ThreadGroup struct {
 	nice     int32
 	policy   int32
 	priority int32
+	// exitWatchers are told when the process exits (pidfds, see
+	// pidfd.go).
+	exitWatchers  map[int]func()
+	nextExitWatch int
 }
 
 // Task is a thread.
