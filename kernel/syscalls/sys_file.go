@@ -1403,6 +1403,7 @@ func sysClose(s *System, t *task.Task, a Args) (uint64, error) {
 	if err := ft.Close(a.Int(0)); err != nil {
 		return 0, err
 	}
+	mqFlush(t, f)
 	var eps []*event.Epoll
 	for _, fd := range ft.Fds() {
 		g, err := ft.Get(fd)

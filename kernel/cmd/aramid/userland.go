@@ -12,6 +12,7 @@ import (
 	"aramid/kernel/cmdline"
 	"aramid/kernel/fs/cgroupfs"
 	"aramid/kernel/fs/devfs"
+	"aramid/kernel/fs/mqueue"
 	"aramid/kernel/fs/procfs"
 	"aramid/kernel/fs/sysfs"
 	"aramid/kernel/fs/tmpfs"
@@ -123,11 +124,15 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	k.ProcessExited = cgroups.Exit
 	sysFS := sysfs.New(sysfs.Options{Clock: clock, Dev: abi.MakeDev(0, nextAnonDev())})
 	v.RegisterFilesystem("sysfs", func(string, uint32, string) (vfs.Filesystem, error) { return sysFS, nil })
+	mq := mqueue.New(clock, abi.MakeDev(0, nextAnonDev()))
+	sys.SetMqueue(mq)
+	v.RegisterFilesystem("mqueue", func(string, uint32, string) (vfs.Filesystem, error) { return mq, nil })
 	v.RegisterFilesystem("proc", func(source string, flags uint32, data string) (vfs.Filesystem, error) {
 		return procfs.New(procfs.Options{Kernel: k, VFS: v, Clock: clock, Uptime: sinceBoot,
 			Dev: abi.MakeDev(0, nextAnonDev()), Memory: memory, Release: syscalls.Release,
 			Version: "Linux version " + syscalls.Release + " (aramid) #1 SMP Aramid", Cmdline: cmdlineText,
-			BootID: bootID, Hostname: sys.Hostname, CPUInfo: cpuinfo(), UUID: newUUID, Cgroup: cgroups.CgroupOf}), nil
+			BootID: bootID, Hostname: sys.Hostname, CPUInfo: cpuinfo(), UUID: newUUID, Cgroup: cgroups.CgroupOf,
+			Tunables: mq.ProcTunables()}), nil
 	})
 	k.TraceFaults = cfg.Params["aramid.faulttrace"] == "1"
 

@@ -45,6 +45,16 @@ type Options struct {
 	UUID func() string
 	// Cgroup returns a process's cgroup path ("/" when nil).
 	Cgroup func(pid int32) string
+	// Tunables are /proc/sys files (keys like "fs/mqueue/msg_max") whose
+	// values live elsewhere in the kernel.
+	Tunables map[string]Tunable
+}
+
+// Tunable is a /proc/sys file backed by a kernel value: Get renders it,
+// Set parses and applies a write (abi.EINVAL when out of range).
+type Tunable struct {
+	Get func() string
+	Set func(string) error
 }
 
 // FS is one procfs instance.
@@ -357,6 +367,9 @@ func (fs *FS) sysEntries(path string) []entry {
 		}
 	}
 	keys := fs.sysctlKeys()
+	for k := range fs.o.Tunables {
+		keys = append(keys, k)
+	}
 	keys = append(keys, "kernel/osrelease", "kernel/ostype", "kernel/hostname", "kernel/random/boot_id", "kernel/random/uuid", "kernel/version")
 	for _, k := range keys {
 		rest := k
@@ -390,6 +403,15 @@ func (fs *FS) sysctlKeys() []string {
 }
 
 func (fs *FS) sysctlFile(key string) func(string, *vfs.Inode) *vfs.Inode {
+	if tu, ok := fs.o.Tunables[key]; ok {
+		return fs.file(0o644, func(*vfs.Caller) ([]byte, error) { return []byte(tu.Get() + "\n"), nil },
+			func(c *vfs.Caller, data []byte) error {
+				if c.UID != 0 {
+					return abi.EPERM
+				}
+				return tu.Set(strings.TrimSpace(string(data)))
+			})
+	}
 	gen := func(*vfs.Caller) ([]byte, error) {
 		switch key {
 		case "kernel/osrelease":
