@@ -13,6 +13,7 @@ import (
 	"aramid/kernel/fs/cgroupfs"
 	"aramid/kernel/fs/devfs"
 	"aramid/kernel/fs/mqueue"
+	"aramid/kernel/fs/nsfs"
 	"aramid/kernel/fs/procfs"
 	"aramid/kernel/fs/sysfs"
 	"aramid/kernel/fs/tmpfs"
@@ -124,6 +125,9 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	k.ProcessExited = cgroups.Exit
 	sysFS := sysfs.New(sysfs.Options{Clock: clock, Dev: abi.MakeDev(0, nextAnonDev())})
 	v.RegisterFilesystem("sysfs", func(string, uint32, string) (vfs.Filesystem, error) { return sysFS, nil })
+	nsFS := nsfs.NewFS(clock, abi.MakeDev(0, nextAnonDev()))
+	nsFS.Install = sys.InstallFor
+	nsFS.SetMount(v.DetachedMount(nsFS))
 	mq := mqueue.New(clock, abi.MakeDev(0, nextAnonDev()))
 	sys.SetMqueue(mq)
 	v.RegisterFilesystem("mqueue", func(string, uint32, string) (vfs.Filesystem, error) { return mq, nil })
@@ -132,7 +136,7 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 			Dev: abi.MakeDev(0, nextAnonDev()), Memory: memory, Release: syscalls.Release,
 			Version: "Linux version " + syscalls.Release + " (aramid) #1 SMP Aramid", Cmdline: cmdlineText,
 			BootID: bootID, Hostname: sys.Hostname, CPUInfo: cpuinfo(), UUID: newUUID, Cgroup: cgroups.CgroupOf,
-			Tunables: mq.ProcTunables()}), nil
+			Tunables: mq.ProcTunables(), NSFS: nsFS, Namespaces: sys.Namespaces}), nil
 	})
 	k.TraceFaults = cfg.Params["aramid.faulttrace"] == "1"
 

@@ -2,10 +2,12 @@ package procfs
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
 	"aramid/kernel/abi"
+	"aramid/kernel/fs/nsfs"
 	"aramid/kernel/machine"
 	"aramid/kernel/task"
 	"aramid/kernel/vfs"
@@ -113,6 +115,7 @@ func (fs *FS) pidEntries(pid, tid int32, group bool) []entry {
 		linkEntry("root", fs.fsLink(pid, func(fsc *vfs.FSContext) vfs.Path { return fsc.Root() })),
 		dirEntry("fd", fs.dir(func(string) []entry { return fs.fdEntries(pid) })),
 		dirEntry("fdinfo", fs.dir(func(string) []entry { return fs.fdinfoEntries(pid) })),
+		dirEntry("ns", fs.dir(func(string) []entry { return fs.nsEntries(pid) })),
 	}
 	if group {
 		ents = append(ents, dirEntry("task", fs.dir(func(string) []entry {
@@ -180,6 +183,9 @@ func (fs *FS) fdEntries(pid int32) []entry {
 				return "", abi.ENOENT
 			}
 			defer f.DecRef()
+			if n, ok := f.Impl.(interface{ LinkName() string }); ok {
+				return n.LinkName(), nil // nsfs: "uts:[4026531838]"
+			}
 			if f.Path.IsZero() {
 				return f.Name, nil
 			}
@@ -430,4 +436,43 @@ func mainThread(g *task.ThreadGroup) *task.Task {
 		any = t
 	}
 	return any
+}
+
+// nsEntries lists /proc/<pid>/ns: a magic link per namespace type that
+// reads as "type:[inode]" and opens the namespace file.
+func (fs *FS) nsEntries(pid int32) []entry {
+	if fs.o.Namespaces == nil || fs.o.NSFS == nil {
+		return nil
+	}
+	nss := fs.o.Namespaces(pid)
+	names := make([]string, 0, len(nss))
+	for n := range nss {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var out []entry
+	for _, name := range names {
+		name := name
+		get := func() (*nsfs.Namespace, error) {
+			n := fs.o.Namespaces(pid)[name]
+			if n == nil {
+				return nil, abi.ENOENT
+			}
+			return n, nil
+		}
+		out = append(out, linkEntry(name, fs.magic(func(*vfs.Caller) (string, error) {
+			n, err := get()
+			if err != nil {
+				return "", err
+			}
+			return n.Link(), nil
+		}, func(*vfs.Caller) (vfs.LinkTarget, error) {
+			n, err := get()
+			if err != nil {
+				return vfs.LinkTarget{}, err
+			}
+			return vfs.LinkTarget{Path: fs.o.NSFS.Path(n)}, nil
+		})))
+	}
+	return out
 }

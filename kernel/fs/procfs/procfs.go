@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"aramid/kernel/abi"
+	"aramid/kernel/fs/nsfs"
 	"aramid/kernel/task"
 	"aramid/kernel/vfs"
 )
@@ -45,6 +46,10 @@ type Options struct {
 	UUID func() string
 	// Cgroup returns a process's cgroup path ("/" when nil).
 	Cgroup func(pid int32) string
+	// NSFS and Namespaces give /proc/<pid>/ns: the namespace files and
+	// which namespaces a process is in, by entry name.
+	NSFS       *nsfs.FS
+	Namespaces func(pid int32) map[string]*nsfs.Namespace
 	// Tunables are /proc/sys files (keys like "fs/mqueue/msg_max") whose
 	// values live elsewhere in the kernel.
 	Tunables map[string]Tunable
@@ -307,7 +312,7 @@ func (fs *FS) rootEntries(string) []entry {
 			return fmt.Sprintf("0.00 0.00 0.00 1/%d %d\n", len(fs.o.Kernel.Groups()), fs.lastPID())
 		})),
 		fileEntry("filesystems", fs.text(func() string {
-			return "nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tcgroup2\nnodev\tpipefs\nnodev\tdevpts\n"
+			return "nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tcgroup2\nnodev\tpipefs\nnodev\tdevpts\nnodev\tmqueue\n"
 		})),
 		fileEntry("swaps", fs.text(func() string { return "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n" })),
 		fileEntry("cgroups", fs.text(func() string { return "#subsys_name\thierarchy\tnum_cgroups\tenabled\n" })),
