@@ -101,7 +101,8 @@ func (s *System) unixNS() *unix.Namespace {
 func identityOf(t *task.Task) unix.Identity {
 	cr := t.TG().Creds()
 	pid, _, _, _ := t.TG().IDs()
-	return unix.Identity{PID: pid, UID: cr.UID, EUID: cr.EUID, SUID: cr.SUID, GID: cr.GID, EGID: cr.EGID, SGID: cr.SGID, Groups: cr.Groups}
+	return unix.Identity{PID: pid, UID: cr.UID, EUID: cr.EUID, SUID: cr.SUID, GID: cr.GID, EGID: cr.EGID, SGID: cr.SGID, Groups: cr.Groups,
+		Caps: cr.Caps.Effective, CapsValid: true}
 }
 
 // sockOf returns the socket at fd (ENOTSOCK for other files) and the file,
