@@ -32,12 +32,39 @@ var mqOnce struct {
 
 // SetMqueue sets the mqueue filesystem (the one every mount of type
 // mqueue shows); without it the first use makes one.
-func (s *System) SetMqueue(fs *mqueue.FS) { mqOnce.Do(func() { mqOnce.fs = fs }) }
+func (s *System) SetMqueue(fs *mqueue.FS) {
+	mqOnce.Do(func() {
+		fs.CreatorOf = s.mqCreatorOf
+		mqOnce.fs = fs
+	})
+}
 
 // Mqueue returns the message-queue filesystem.
 func (s *System) Mqueue() *mqueue.FS {
-	mqOnce.Do(func() { mqOnce.fs = mqueue.New(s.K.Now, abi.MakeDev(0, 0xfe)) })
+	mqOnce.Do(func() {
+		fs := mqueue.New(s.K.Now, abi.MakeDev(0, 0xfe))
+		fs.CreatorOf = s.mqCreatorOf
+		mqOnce.fs = fs
+	})
 	return mqOnce.fs
+}
+
+// mqCreatorOf describes the process behind c for queue creation.
+func (s *System) mqCreatorOf(c *vfs.Caller) mqueue.Creator {
+	t := s.K.Task(c.TID)
+	if t == nil {
+		return mqueue.Creator{UID: c.UID, GID: c.GID, RealUID: c.UID, SysResource: c.Capable(abi.CAP_SYS_RESOURCE), RlimitMsgqueue: 819200}
+	}
+	return mqCreator(t)
+}
+
+// mqCreator is the calling process as a queue creator.
+func mqCreator(t *task.Task) mqueue.Creator {
+	g := t.TG()
+	cr := g.Creds()
+	lim, _ := g.Rlimit(12, nil, false) // RLIMIT_MSGQUEUE
+	return mqueue.Creator{UID: cr.FSUID, GID: cr.FSGID, RealUID: cr.UID, SysResource: cr.Capable(abi.CAP_SYS_RESOURCE),
+		RlimitMsgqueue: lim.Cur}
 }
 
 // mqNameMax is PATH_MAX: getname's bound on the queue name.
@@ -61,15 +88,12 @@ func sysMqOpen(s *System, t *task.Task, a Args) (uint64, error) {
 		return 0, err
 	}
 	g := t.TG()
-	cr := g.Creds()
-	lim, _ := g.Rlimit(12, nil, false) // RLIMIT_MSGQUEUE
 	umask := uint32(0o022)
 	if fsc, ok := g.FS.(*vfs.FSContext); ok {
 		umask = fsc.Umask()
 	}
 	c := s.caller(t)
-	f, err := s.Mqueue().Open(c, mqueue.Creator{UID: cr.FSUID, GID: cr.FSGID, SysResource: cr.Capable(abi.CAP_SYS_RESOURCE),
-		RlimitMsgqueue: lim.Cur}, name, mqueue.OpenArgs{Flags: oflag, Perm: uint32(a[2]) &^ umask, Attr: attr})
+	f, err := s.Mqueue().Open(c, mqCreator(t), name, mqueue.OpenArgs{Flags: oflag, Perm: uint32(a[2]) &^ umask, Attr: attr})
 	if err != nil {
 		return 0, err
 	}
@@ -92,6 +116,9 @@ func mqFlush(t *task.Task, f *vfs.File) {
 func sysMqUnlink(s *System, t *task.Task, a Args) (uint64, error) {
 	name, err := t.MM().CopyInString(a[0], mqNameMax)
 	if err != nil {
+		return 0, err
+	}
+	if err := mqueue.CheckName(name); err != nil {
 		return 0, err
 	}
 	fs := s.Mqueue()

@@ -69,7 +69,7 @@ func mayModifyDir(c *Caller, dir Path) error {
 // bit).
 func newArgs(c *Caller, dir *Inode, mode uint32) CreateArgs {
 	a := dir.Attr()
-	args := CreateArgs{Mode: mode, UID: c.UID, GID: c.GID}
+	args := CreateArgs{Mode: mode, UID: c.UID, GID: c.GID, Caller: c}
 	if a.Mode&abi.S_ISGID != 0 {
 		args.GID = a.GID
 		if mode&abi.S_IFMT == abi.S_IFDIR {

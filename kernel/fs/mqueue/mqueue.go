@@ -17,6 +17,7 @@ package mqueue
 import (
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -48,13 +49,20 @@ type Tunables struct {
 	MsgMax, MsgsizeMax, QueuesMax, MsgDefault, MsgsizeDefault atomic.Int64
 }
 
+// defaultRlimit is RLIMIT_MSGQUEUE's default (MQ_BYTES_MAX).
+const defaultRlimit = 819200
+
 // FS is the mqueue filesystem: the IPC namespace's queues.
 type FS struct {
 	Limits Tunables
-	clock  func() time.Time
-	dev    uint64
-	root   *vfs.Inode
-	nextIn atomic.Uint64
+	// CreatorOf describes the process behind a file-layer caller (its
+	// real uid, CAP_SYS_RESOURCE, RLIMIT_MSGQUEUE) for queues created
+	// with open(2) on the mount; set by the system-call layer.
+	CreatorOf func(c *vfs.Caller) Creator
+	clock     func() time.Time
+	dev       uint64
+	root      *vfs.Inode
+	nextIn    atomic.Uint64
 
 	mu        sync.Mutex
 	names     map[string]*vfs.Inode
@@ -89,10 +97,12 @@ type Attr struct {
 	MaxMsg, MsgSize int64
 }
 
-// Creator is who creates a queue: the owner, whether it holds
+// Creator is who creates a queue: the owner (filesystem ids), the real
+// uid whose RLIMIT_MSGQUEUE budget it is charged to, whether it holds
 // CAP_SYS_RESOURCE, and its RLIMIT_MSGQUEUE.
 type Creator struct {
 	UID, GID       uint32
+	RealUID        uint32
 	SysResource    bool
 	RlimitMsgqueue uint64
 }
@@ -108,7 +118,7 @@ type Queue struct {
 	fs    *FS
 	in    *vfs.Inode
 	attr  Attr
-	owner uint32 // uid charged for its bytes
+	owner uint32 // real uid charged for its bytes
 	bytes int64
 
 	mu       sync.Mutex
@@ -183,8 +193,17 @@ func (d *dirOps) Create(dir *vfs.Inode, name string, args vfs.CreateArgs) (*vfs.
 	if args.Mode&abi.S_IFMT != abi.S_IFREG {
 		return nil, abi.EPERM
 	}
-	return d.fs.create(name, args.Mode&0o7777, Creator{UID: args.UID, GID: args.GID, SysResource: true,
-		RlimitMsgqueue: ^uint64(0)}, nil)
+	cr := Creator{UID: args.UID, GID: args.GID, RealUID: args.UID, RlimitMsgqueue: defaultRlimit}
+	if c := args.Caller; c != nil {
+		cr.SysResource = c.Capable(abi.CAP_SYS_RESOURCE)
+		if d.fs.CreatorOf != nil {
+			cr = d.fs.CreatorOf(c)
+			cr.UID, cr.GID = args.UID, args.GID
+		}
+	} else {
+		cr.SysResource = true // the kernel itself
+	}
+	return d.fs.create(name, args.Mode&0o7777, cr, nil)
 }
 
 func (d *dirOps) Link(dir *vfs.Inode, name string, target *vfs.Inode) error { return abi.EPERM }
@@ -251,12 +270,12 @@ func (fs *FS) create(name string, perm uint32, cr Creator, attr *Attr) (*vfs.Ino
 		return nil, abi.EINVAL
 	}
 	bytes := a.MaxMsg*msgOverhead + min(a.MaxMsg, PrioMax)*nodeOverhead + a.MaxMsg*a.MsgSize
-	if u := fs.userBytes[cr.UID]; uint64(u+bytes) > cr.RlimitMsgqueue {
+	if u := fs.userBytes[cr.RealUID]; uint64(u+bytes) > cr.RlimitMsgqueue {
 		return nil, abi.EMFILE
 	}
-	fs.userBytes[cr.UID] += bytes
+	fs.userBytes[cr.RealUID] += bytes
 	fs.count++
-	q := &Queue{fs: fs, attr: a, owner: cr.UID, bytes: bytes, changed: make(chan struct{})}
+	q := &Queue{fs: fs, attr: a, owner: cr.RealUID, bytes: bytes, changed: make(chan struct{})}
 	now := abi.TimeToTimespec(fs.clock())
 	in := vfs.NewInode(fs, fs.nextIn.Add(1), vfs.Attr{Mode: abi.S_IFREG | perm, UID: cr.UID, GID: cr.GID, Nlink: 1,
 		Size: fileSize, Atime: now, Mtime: now, Ctime: now, Btime: now}, q)
@@ -314,16 +333,8 @@ type OpenArgs struct {
 // Open implements mq_open's lookup, creation and permission check and
 // returns the open queue.
 func (fs *FS) Open(c *vfs.Caller, cr Creator, name string, o OpenArgs) (*vfs.File, error) {
-	if name == "" {
-		return nil, abi.ENOENT
-	}
-	if name == "." || name == ".." {
-		return nil, abi.EACCES
-	}
-	for i := 0; i < len(name); i++ {
-		if name[i] == '/' {
-			return nil, abi.EACCES
-		}
+	if err := CheckName(name); err != nil {
+		return nil, err
 	}
 	in := fs.Lookup(name)
 	if in == nil {
@@ -355,6 +366,18 @@ func (fs *FS) Open(c *vfs.Caller, cr Creator, name string, o OpenArgs) (*vfs.Fil
 }
 
 func ptr(a vfs.Attr) *vfs.Attr { return &a }
+
+// CheckName refuses what getname and lookup_one_len refuse in a queue
+// name: empty (ENOENT), ".", ".." or containing '/' (EACCES).
+func CheckName(name string) error {
+	if name == "" {
+		return abi.ENOENT
+	}
+	if name == "." || name == ".." || strings.IndexByte(name, '/') >= 0 {
+		return abi.EACCES
+	}
+	return nil
+}
 
 // Open returns an open file on the queue (mq_open, or open(2) on the
 // mount).

@@ -114,7 +114,7 @@ func TestNotifyOnce(t *testing.T) {
 
 func TestLimitsAndAccounting(t *testing.T) {
 	fs := newFS()
-	user := Creator{UID: 1000, RlimitMsgqueue: 819200}
+	user := Creator{UID: 1000, RealUID: 1000, RlimitMsgqueue: 819200}
 	tests := []struct {
 		name string
 		cr   Creator

@@ -45,6 +45,8 @@ int main(void)
 	SYS(mqsend(q, "hello", 5, 1, NULL));
 	EQ("unlink", mqunlink("ct_basic"), 0);
 	ERR("unlink_again", mqunlink("ct_basic"), ENOENT);
+	ERR("unlink_slash", mqunlink("a/b"), EACCES);
+	ERR("unlink_empty", mqunlink(""), ENOENT);
 	ERR("open_after_unlink", mqopen("ct_basic", O_RDWR, 0, NULL), ENOENT);
 	unsigned prio;
 	EQ("recv_after_unlink", mqrecv(r, buf, sizeof buf, &prio, NULL), 5);

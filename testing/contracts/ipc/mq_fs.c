@@ -5,6 +5,7 @@
 #include "mq.h"
 #include <dirent.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/statfs.h>
 
 int main(void)
@@ -85,6 +86,10 @@ int main(void)
 		ERR("unpriv_unlink_sticky", mqunlink("ct_fs"), EPERM);
 		ERR("unpriv_open_0644_rdwr", mqopen("ct_fs", O_RDWR, 0, NULL), EACCES);
 		EQ("unpriv_open_rdonly", mqopen("ct_fs", O_RDONLY, 0, NULL) >= 0, 1);
+		/* Creating through the mount is charged like mq_open. */
+		struct rlimit rl = {0, 0};
+		SYS(setrlimit(RLIMIT_MSGQUEUE, &rl));
+		ERR("unpriv_create_over_rlimit", open("mq/ct_fs_u2", O_CREAT | O_RDWR, 0600), EMFILE);
 		_exit(0);
 	}
 	STREQ("unprivileged", wstatus(reap(c)), "exit 0");
