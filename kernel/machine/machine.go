@@ -113,6 +113,7 @@ type Context interface {
 	// may take the fast path that clobbers them, as SYSCALL's ABI allows.
 	RestoreAll()
 	// SetIDs tells the platform the thread's process and thread ids, which
-	// it may use to answer getpid and gettid without a full kernel entry.
+	// it may use to answer getpid and gettid without a full kernel entry;
+	// zeros turn that off (seccomp must see every call).
 	SetIDs(pid, tid int32)
 }

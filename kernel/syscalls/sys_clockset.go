@@ -89,7 +89,7 @@ func (c *clockState) initLocked() {
 // setRealtimeChecked sets CLOCK_REALTIME to unix ns after the permission
 // check.
 func (s *System) setRealtimeChecked(t *task.Task, unixNs int64) error {
-	if !privileged(t) || s.setRealtime == nil {
+	if !capable(t, abi.CAP_SYS_TIME) || s.setRealtime == nil {
 		return abi.EPERM
 	}
 	s.setRealtime(unixNs)
@@ -136,7 +136,7 @@ func sysSettimeofday(s *System, t *task.Task, a Args) (uint64, error) {
 			return 0, err
 		}
 	}
-	if !privileged(t) {
+	if !capable(t, abi.CAP_SYS_TIME) {
 		return 0, abi.EPERM
 	}
 	if tz != nil {
@@ -189,7 +189,7 @@ func (s *System) adjtimex(t *task.Task, addr uint64) (uint64, error) {
 	}
 	le := binary.LittleEndian
 	modes := le.Uint32(b)
-	priv := privileged(t)
+	priv := capable(t, abi.CAP_SYS_TIME)
 	// timekeeping_validate_timex.
 	if modes&adjOffsetSS != 0 {
 		if modes&adjOffset == 0 {

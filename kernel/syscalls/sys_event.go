@@ -205,8 +205,8 @@ func sysEpollCtl(s *System, t *task.Task, a Args) (uint64, error) {
 		return 0, err
 	}
 	defer f.DecRef()
-	if f.Inode != nil && (f.Inode.Mode()&abi.S_IFMT == abi.S_IFREG || f.Inode.IsDir()) && !canPoll(f) {
-		return 0, abi.EPERM // regular files and directories without a poll method do not support epoll
+	if f.Inode != nil && (f.Inode.Mode()&abi.S_IFMT == abi.S_IFREG || f.Inode.IsDir()) && !canPoll(f) && f.Impl.EventQueue() == nil {
+		return 0, abi.EPERM // regular files and directories without a poll method do not support epoll (message queues do)
 	}
 	var events uint32
 	var data uint64

@@ -44,7 +44,7 @@ func init() {
 		}
 		nice := max(min(int32(a[2]), 19), -20)
 		old, pol, pri := g.Sched()
-		if nice < old && t.TG().Creds().EUID != 0 {
+		if nice < old && !capable(t, abi.CAP_SYS_NICE) {
 			return 0, abi.EACCES
 		}
 		g.SetSched(nice, pol, pri)
@@ -52,7 +52,7 @@ func init() {
 	})
 	partial("mincore", "every mapped page reports resident", sysMincore)
 	partial("setdomainname", "recorded for uname's domainname", func(s *System, t *task.Task, a Args) (uint64, error) {
-		if t.TG().Creds().EUID != 0 {
+		if !capable(t, abi.CAP_SYS_ADMIN) {
 			return 0, abi.EPERM
 		}
 		if a[1] > 64 {

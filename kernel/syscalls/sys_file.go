@@ -125,6 +125,7 @@ func (s *System) caller(t *task.Task) *vfs.Caller {
 	// generation seen, plus one so that zero means never).
 	if gen := g.IDGeneration() + 1; t.CallerGen != gen {
 		g.FSCreds(&c.Creds.UID, &c.Creds.GID, &c.Creds.Groups)
+		c.Creds.Caps, c.Creds.CapsValid = g.Creds().Caps.Effective, true
 		c.PID, c.PGID, c.SID = g.SessionIDs()
 		t.CallerGen = gen
 	}
@@ -471,7 +472,7 @@ func init() {
 		return 0, f.Flock(s.caller(t), int(int32(a[1])))
 	})
 	partial("sethostname", "root only", func(s *System, t *task.Task, a Args) (uint64, error) {
-		if t.TG().Creds().EUID != 0 {
+		if !capable(t, abi.CAP_SYS_ADMIN) {
 			return 0, abi.EPERM
 		}
 		if a[1] > 64 {
@@ -1015,6 +1016,12 @@ func (s *System) accessat(t *task.Task, dirfd int32, pathAddr uint64, mode, flag
 		cr := t.TG().Creds()
 		real := *c // the task's cached Caller must keep its filesystem ids
 		real.UID, real.GID = cr.UID, cr.GID
+		// access_override_creds: a real root checks with its permitted
+		// set, anyone else with no capabilities.
+		real.Caps = 0
+		if cr.UID == 0 {
+			real.Caps = cr.Caps.Permitted
+		}
 		c = &real
 	}
 	return 0, s.files.vfs.AccessAt(c, fsctx(t), dir, p, mode, flags)
@@ -1135,7 +1142,7 @@ func sysFcntl(s *System, t *task.Task, a Args) (uint64, error) {
 		if a[1] == abi.F_GETPIPE_SZ {
 			return uint64(p.Size()), nil
 		}
-		n, err := p.SetSize(int64(int32(a[2])), t.TG().Creds().EUID == 0)
+		n, err := p.SetSize(int64(int32(a[2])), capable(t, abi.CAP_SYS_RESOURCE))
 		return uint64(n), err
 	case abi.F_ADD_SEALS, abi.F_GET_SEALS:
 		return s.seals(f, a[1] == abi.F_ADD_SEALS, uint32(a[2]))
@@ -1146,7 +1153,7 @@ func sysFcntl(s *System, t *task.Task, a Args) (uint64, error) {
 }
 
 func sysMount(s *System, t *task.Task, a Args) (uint64, error) {
-	if t.TG().Creds().EUID != 0 {
+	if !capable(t, abi.CAP_SYS_ADMIN) {
 		return 0, abi.EPERM
 	}
 	m := t.MM()
@@ -1542,6 +1549,7 @@ func sysClose(s *System, t *task.Task, a Args) (uint64, error) {
 	if err := ft.Close(a.Int(0)); err != nil {
 		return 0, err
 	}
+	mqFlush(t, f)
 	var eps []*event.Epoll
 	for _, fd := range ft.Fds() {
 		g, err := ft.Get(fd)

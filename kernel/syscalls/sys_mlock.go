@@ -10,20 +10,20 @@ import (
 // unprivileged callers; privilege, CAP_IPC_LOCK, is euid 0 here).
 func init() {
 	full("mlock", func(s *System, t *task.Task, a Args) (uint64, error) {
-		return 0, t.MM().Mlock(a[0], a[1], privileged(t))
+		return 0, t.MM().Mlock(a[0], a[1], capable(t, abi.CAP_IPC_LOCK))
 	})
 	full("mlock2", func(s *System, t *task.Task, a Args) (uint64, error) {
 		const mlockOnfault = 1
 		if a[2]&^mlockOnfault != 0 {
 			return 0, abi.EINVAL
 		}
-		return 0, t.MM().Mlock(a[0], a[1], privileged(t))
+		return 0, t.MM().Mlock(a[0], a[1], capable(t, abi.CAP_IPC_LOCK))
 	})
 	full("munlock", func(s *System, t *task.Task, a Args) (uint64, error) {
 		return 0, t.MM().Munlock(a[0], a[1])
 	})
 	full("mlockall", func(s *System, t *task.Task, a Args) (uint64, error) {
-		return 0, t.MM().Mlockall(int(int32(a[0])), privileged(t))
+		return 0, t.MM().Mlockall(int(int32(a[0])), capable(t, abi.CAP_IPC_LOCK))
 	})
 	full("munlockall", func(s *System, t *task.Task, a Args) (uint64, error) {
 		t.MM().Munlockall()

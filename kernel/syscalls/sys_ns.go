@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	"aramid/kernel/abi"
+	"aramid/kernel/fs/nsfs"
 	"aramid/kernel/task"
 	"aramid/kernel/vfs"
 )
@@ -16,6 +17,7 @@ import (
 type utsNS struct {
 	mu                   sync.Mutex
 	hostname, domainname string
+	id                   *nsfs.Namespace // its /proc/<pid>/ns/uts identity
 }
 
 // uts returns t's UTS namespace; nil means the initial one, whose names
@@ -105,10 +107,10 @@ func sysUnshare(s *System, t *task.Task, a Args) (uint64, error) {
 		return 0, abi.EINVAL
 	}
 	if flags&cloneNewUTS != 0 {
-		if g.Creds().EUID != 0 {
+		if !capable(t, abi.CAP_SYS_ADMIN) {
 			return 0, abi.EPERM
 		}
-		g.UTS = &utsNS{hostname: s.hostnameOf(t), domainname: s.domainnameOf(t)}
+		g.UTS = &utsNS{hostname: s.hostnameOf(t), domainname: s.domainnameOf(t), id: nsfs.New(nsfs.CloneNewUTS, "uts")}
 	}
 	if flags&cloneFiles != 0 {
 		g.Files = g.Files.(*vfs.FDTable).Fork()
@@ -117,4 +119,32 @@ func sysUnshare(s *System, t *task.Task, a Args) (uint64, error) {
 		g.FS = g.FS.(*vfs.FSContext).Fork()
 	}
 	return 0, nil
+}
+
+// Namespaces returns the namespaces process pid is in, by /proc/<pid>/ns
+// name: the initial ones but for an unshared UTS namespace.
+func (s *System) Namespaces(pid int32) map[string]*nsfs.Namespace {
+	g := s.K.Group(pid)
+	if g == nil {
+		return nil
+	}
+	uts := nsfs.InitUTS
+	if u, _ := g.UTS.(*utsNS); u != nil {
+		uts = u.id
+	}
+	return map[string]*nsfs.Namespace{
+		"cgroup": nsfs.InitCgroup, "ipc": nsfs.InitIPC, "mnt": nsfs.InitMnt, "net": nsfs.InitNet,
+		"pid": nsfs.InitPID, "pid_for_children": nsfs.InitPID, "time": nsfs.InitTime,
+		"time_for_children": nsfs.InitTime, "user": nsfs.InitUser, "uts": uts,
+	}
+}
+
+// InstallFor gives the task behind caller c a new close-on-exec
+// descriptor for f (nsfs's NS_GET_USERNS and NS_GET_PARENT).
+func (s *System) InstallFor(c *vfs.Caller, f *vfs.File) (int32, error) {
+	t := s.K.Task(c.TID)
+	if t == nil {
+		return 0, abi.ESRCH
+	}
+	return fds(t).Install(f, true, 0)
 }

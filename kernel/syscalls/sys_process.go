@@ -22,7 +22,6 @@ func init() {
 	full("getresuid", sysGetresuid)
 	full("getresgid", sysGetresgid)
 	full("getgroups", sysGetgroups)
-	partial("setgroups", "root only", sysSetgroups)
 	full("set_tid_address", func(s *System, t *task.Task, a Args) (uint64, error) {
 		t.SetClearChildTID(a[0])
 		return uint64(t.ID), nil
@@ -55,7 +54,7 @@ func init() {
 		t.ExitGroup(uint32(a[0]&0xff) << 8)
 		return 0, nil
 	})
-	partial("clone", "no namespaces (CLONE_NEW*: EINVAL), no pidfds", sysClone)
+	partial("clone", "no namespaces (CLONE_NEW*: EINVAL)", sysClone)
 	full("fork", func(s *System, t *task.Task, a Args) (uint64, error) {
 		return sysClone(s, t, Args{uint64(abi.SIGCHLD)})
 	})
@@ -63,7 +62,6 @@ func init() {
 		return sysClone(s, t, Args{task.CloneVM | task.CloneVfork | uint64(abi.SIGCHLD)})
 	})
 	full("wait4", sysWait4)
-	partial("waitid", "P_PID, P_PGID, P_ALL; no P_PIDFD", sysWaitid)
 	full("setpgid", func(s *System, t *task.Task, a Args) (uint64, error) {
 		return 0, t.SetPGID(int32(a[0]), int32(a[1]))
 	})
@@ -83,20 +81,30 @@ func init() {
 		sid, err := t.SetSID()
 		return uint64(sid), err
 	})
-	partial("prctl", "PR_SET/GET_NAME, PR_SET/GET_CHILD_SUBREAPER, PR_SET/GET_PDEATHSIG (recorded), PR_GET/SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_CAPBSET_READ, PR_GET/SET_SECUREBITS and PR_GET/SET_KEEPCAPS (per thread; CAP_SETPCAP is euid 0); others EINVAL", sysPrctl)
+	partial("prctl", "PR_SET/GET_NAME, PR_SET/GET_CHILD_SUBREAPER, PR_SET/GET_PDEATHSIG (recorded), PR_GET/SET_DUMPABLE, PR_SET/GET_NO_NEW_PRIVS, PR_SET/GET_SECCOMP, PR_CAPBSET_READ/DROP, PR_CAP_AMBIENT, PR_GET/SET_SECUREBITS and PR_GET/SET_KEEPCAPS (per thread); others EINVAL", sysPrctl)
 	partial("arch_prctl", "ARCH_SET/GET_FS, ARCH_SET/GET_GS, ARCH_GET_CPUID; ARCH_SET_CPUID: ENODEV (no CPUID faulting, as Linux on a CPU without it)", sysArchPrctl)
 	full("uname", sysUname)
 	full("getrandom", sysGetrandom)
-	partial("capget", "root has every capability; others none", sysCapget)
-	partial("capset", "accepted for root", func(s *System, t *task.Task, a Args) (uint64, error) { return 0, nil })
 }
 
 func sysClone(s *System, t *task.Task, a Args) (uint64, error) {
 	ca := task.CloneArgs{Flags: a[0] &^ 0xff, Stack: a[1], ParentTID: a[2], ChildTID: a[3], TLS: a[4],
 		ExitSignal: abi.Signal(a[0] & 0xff)}
+	pidfd := ca.Flags&task.ClonePidfd != 0
+	if pidfd {
+		if err := clonePidfdCheck(t, ca.Flags, ca.ParentTID); err != nil {
+			return 0, err
+		}
+		ca.Flags &^= task.ClonePidfd
+	}
 	child, err := t.Clone(ca, s.fileHooks())
 	if err != nil {
 		return 0, err
+	}
+	if pidfd {
+		if err := s.clonePidfd(t, child, ca.ParentTID); err != nil {
+			return 0, err
+		}
 	}
 	if ca.Flags&task.CloneVfork != 0 {
 		t.WaitVfork(child)
@@ -129,51 +137,6 @@ func sysWait4(s *System, t *task.Task, a Args) (uint64, error) {
 	return uint64(res.PID), nil
 }
 
-func sysWaitid(s *System, t *task.Task, a Args) (uint64, error) {
-	const pAll, pPID, pPGID = 0, 1, 2
-	opts := int(a[3])
-	if opts&^(task.WNOHANG|task.WNOWAIT|task.WEXITED|task.WSTOPPED|task.WCONTINUED|task.WALL|task.WCLONE|0x20000000) != 0 ||
-		opts&(task.WEXITED|task.WSTOPPED|task.WCONTINUED) == 0 {
-		return 0, abi.EINVAL
-	}
-	var pid int32
-	switch a[0] {
-	case pAll:
-		pid = -1
-	case pPID:
-		pid = int32(a[1])
-		if pid <= 0 {
-			return 0, abi.EINVAL
-		}
-	case pPGID:
-		pid = -int32(a[1])
-		if a[1] == 0 {
-			pid = 0
-		}
-	default:
-		return 0, abi.EINVAL
-	}
-	res, err := t.Wait(pid, int(a[3]))
-	if err != nil {
-		return 0, err
-	}
-	if a[2] != 0 {
-		b := make([]byte, 128)
-		if res != nil {
-			le := binary.LittleEndian
-			le.PutUint32(b[0:], uint32(abi.SIGCHLD))
-			le.PutUint32(b[8:], uint32(res.Code))
-			le.PutUint32(b[16:], uint32(res.PID))
-			le.PutUint32(b[20:], res.UID)
-			le.PutUint32(b[24:], uint32(res.Signo))
-		}
-		if err := t.MM().CopyOut(a[2], b); err != nil {
-			return 0, err
-		}
-	}
-	return 0, nil
-}
-
 func sysPrctl(s *System, t *task.Task, a Args) (uint64, error) {
 	const (
 		prSetPdeathsig    = 1
@@ -182,17 +145,20 @@ func sysPrctl(s *System, t *task.Task, a Args) (uint64, error) {
 		prSetDumpable     = 4
 		prSetName         = 15
 		prGetName         = 16
-		prCapbsetRead     = 23
 		prSetChildSubreap = 36
 		prGetChildSubreap = 37
-		prSetNoNewPrivs   = 38
-		prGetNoNewPrivs   = 39
 		prSetMM           = 35
 		prGetKeepcaps     = 7
 		prSetKeepcaps     = 8
 		prGetSecurebits   = 27
 		prSetSecurebits   = 28
 	)
+	if r, err, ok := prctlCaps(t, a); ok {
+		return r, err
+	}
+	if r, err, ok := prctlSeccomp(s, t, a); ok {
+		return r, err
+	}
 	m := t.MM()
 	switch a[0] {
 	case prSetName:
@@ -229,29 +195,20 @@ func sysPrctl(s *System, t *task.Task, a Args) (uint64, error) {
 		}
 		t.TG().SetPdeathsig(abi.Signal(a[1]))
 		return 0, nil
-	case prSetDumpable, prSetNoNewPrivs:
+	case prSetDumpable:
 		return 0, nil
 	case prGetPdeathsig:
 		return 0, m.WriteUint32(a[1], uint32(t.TG().Pdeathsig()))
 	case prGetDumpable:
 		return 1, nil
-	case prGetNoNewPrivs:
-		return 0, nil
 	case prGetSecurebits:
 		return uint64(t.Securebits()), nil
 	case prSetSecurebits:
-		// CAP_SETPCAP: the capability model today is "euid 0 holds every
-		// capability" (see capget).
-		return 0, t.SetSecurebits(a[1], t.TG().Creds().EUID == 0)
+		return 0, t.SetSecurebits(a[1], capable(t, abi.CAP_SETPCAP))
 	case prGetKeepcaps:
 		return uint64(t.Securebits()&task.SecbitKeepCaps) >> 4, nil
 	case prSetKeepcaps:
 		return 0, t.SetKeepCaps(a[1])
-	case prCapbsetRead:
-		if a[1] > 40 {
-			return 0, abi.EINVAL
-		}
-		return 1, nil
 	}
 	return 0, abi.EINVAL
 }
@@ -329,41 +286,6 @@ func sysGetrandom(s *System, t *task.Task, a Args) (uint64, error) {
 	return n, nil
 }
 
-func sysCapget(s *System, t *task.Task, a Args) (uint64, error) {
-	m := t.MM()
-	ver, err := m.ReadUint32(a[0])
-	if err != nil {
-		return 0, err
-	}
-	const v1, v2, v3 = 0x19980330, 0x20071026, 0x20080522
-	if ver != v1 && ver != v2 && ver != v3 {
-		m.WriteUint32(a[0], v3)
-		return 0, abi.EINVAL
-	}
-	if a[1] == 0 {
-		return 0, nil
-	}
-	words := 2
-	if ver == v1 {
-		words = 1
-	}
-	var caps uint32
-	if t.TG().Creds().EUID == 0 {
-		caps = 0xffffffff
-	}
-	b := make([]byte, 12*words)
-	for i := 0; i < words; i++ {
-		c := caps
-		if i == 1 {
-			c = caps & 0x1ff // CAP_LAST_CAP = 40
-		}
-		binary.LittleEndian.PutUint32(b[i*12:], c)
-		binary.LittleEndian.PutUint32(b[i*12+4:], c)
-		binary.LittleEndian.PutUint32(b[i*12+8:], 0)
-	}
-	return 0, m.CopyOut(a[1], b)
-}
-
 func sysGetresuid(s *System, t *task.Task, a Args) (uint64, error) {
 	c := t.TG().Creds()
 	m := t.MM()
@@ -399,24 +321,4 @@ func sysGetgroups(s *System, t *task.Task, a Args) (uint64, error) {
 		binary.LittleEndian.PutUint32(b[i*4:], v)
 	}
 	return uint64(len(g)), t.MM().CopyOut(a[1], b)
-}
-
-func sysSetgroups(s *System, t *task.Task, a Args) (uint64, error) {
-	c := t.TG().Creds()
-	if c.EUID != 0 {
-		return 0, abi.EPERM
-	}
-	if a[0] > 65536 {
-		return 0, abi.EINVAL
-	}
-	b := make([]byte, 4*a[0])
-	if err := t.MM().CopyIn(a[1], b); err != nil {
-		return 0, err
-	}
-	c.Groups = c.Groups[:0]
-	for i := 0; i < int(a[0]); i++ {
-		c.Groups = append(c.Groups, binary.LittleEndian.Uint32(b[i*4:]))
-	}
-	t.TG().SetCreds(c)
-	return 0, nil
 }

@@ -18,7 +18,7 @@ func init() {
 }
 
 func sysReboot(s *System, t *task.Task, a Args) (uint64, error) {
-	if t.TG().Creds().EUID != 0 {
+	if !capable(t, abi.CAP_SYS_BOOT) {
 		return 0, abi.EPERM
 	}
 	if uint32(a[0]) != abi.LINUX_REBOOT_MAGIC1 {

@@ -68,7 +68,7 @@ func sysPrlimit(s *System, t *task.Task, a Args) (uint64, error) {
 	if resource >= task.NumRlimits {
 		return 0, abi.EINVAL
 	}
-	old, err := g.Rlimit(int(resource), set, t.TG().Creds().EUID == 0)
+	old, err := g.Rlimit(int(resource), set, capable(t, abi.CAP_SYS_RESOURCE))
 	if err != nil {
 		return 0, err
 	}

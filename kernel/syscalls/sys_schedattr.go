@@ -134,7 +134,6 @@ func sameOwner(t *task.Task, g *task.ThreadGroup) bool {
 	return c.EUID == o.UID || c.EUID == o.EUID
 }
 
-func privileged(t *task.Task) bool { return t.TG().Creds().EUID == 0 }
 
 // rlimitCur returns the soft limit r of process g.
 func rlimitCur(g *task.ThreadGroup, r int) uint64 {
@@ -145,7 +144,7 @@ func rlimitCur(g *task.ThreadGroup, r int) uint64 {
 // canNice is Linux's can_nice: nice may be reached under RLIMIT_NICE
 // (20 - nice <= limit) or with privilege.
 func canNice(t *task.Task, g *task.ThreadGroup, nice int32) bool {
-	return uint64(20-nice) <= rlimitCur(g, rlimitNice) || privileged(t)
+	return uint64(20-nice) <= rlimitCur(g, rlimitNice) || capable(t, abi.CAP_SYS_NICE)
 }
 
 func rtPolicy(p int32) bool   { return p == schedFIFO || p == schedRR }
@@ -205,7 +204,7 @@ func (s *System) setSched(t *task.Task, g *task.ThreadGroup, req schedRequest) e
 	if policy == schedDeadline && !validDeadline(req) || rtPolicy(policy) != (req.priority != 0) {
 		return abi.EINVAL
 	}
-	if !privileged(t) {
+	if !capable(t, abi.CAP_SYS_NICE) {
 		if fairPolicy(policy) && req.nice < cur.Nice && !canNice(t, g, req.nice) {
 			return abi.EPERM
 		}
@@ -391,7 +390,7 @@ func sysSchedSetaffinity(s *System, t *task.Task, a Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if !sameOwner(t, g) && !privileged(t) {
+	if !sameOwner(t, g) && !capable(t, abi.CAP_SYS_NICE) {
 		return 0, abi.EPERM
 	}
 	if b[0]&1 == 0 {

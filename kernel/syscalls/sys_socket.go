@@ -104,7 +104,8 @@ func (s *System) unixNS() *unix.Namespace {
 func identityOf(t *task.Task) unix.Identity {
 	cr := t.TG().Creds()
 	pid, _, _, _ := t.TG().IDs()
-	return unix.Identity{PID: pid, UID: cr.UID, EUID: cr.EUID, SUID: cr.SUID, GID: cr.GID, EGID: cr.EGID, SGID: cr.SGID, Groups: cr.Groups}
+	return unix.Identity{PID: pid, UID: cr.UID, EUID: cr.EUID, SUID: cr.SUID, GID: cr.GID, EGID: cr.EGID, SGID: cr.SGID, Groups: cr.Groups,
+		Caps: cr.Caps.Effective, CapsValid: true}
 }
 
 // sockOf returns the socket at fd (ENOTSOCK for other files) and the file,
@@ -588,7 +589,7 @@ func sysSetsockopt(s *System, t *task.Task, a Args) (uint64, error) {
 			return 0, err
 		}
 	}
-	return 0, sk.SetSockopt(t.TG().Creds().EUID == 0, int(a.Int(1)), int(a.Int(2)), v)
+	return 0, sk.SetSockopt(capable(t, abi.CAP_NET_ADMIN), int(a.Int(1)), int(a.Int(2)), v)
 }
 
 // sendChunk bounds how much of a caller's stream data the kernel copies in

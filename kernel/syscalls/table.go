@@ -136,6 +136,9 @@ func (s *System) Dispatch(t *task.Task) {
 	r := t.Regs()
 	nr := r.Rax
 	a := Args{r.Rdi, r.Rsi, r.Rdx, r.R10, r.R8, r.R9}
+	if t.SeccompMode() != task.SeccompDisabled && !s.seccompCheck(t, nr, a) {
+		return
+	}
 	var e Entry
 	if nr < uint64(len(table)) {
 		e = table[nr]

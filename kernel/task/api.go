@@ -231,7 +231,11 @@ func (t *Task) Kill(pid int32, sig abi.Signal) error {
 		}
 	}
 	k.mu.Unlock()
-	live := 0
+	// Linux's answers: one process, EPERM if not allowed; a process
+	// group, success if any member was signalled, else the last error;
+	// every process (-1), success unless nothing matched, since EPERM
+	// from some of them does not count.
+	live, sent, denied := 0, 0, 0
 	for _, g := range targets {
 		if g.Zombie() {
 			if pid > 0 {
@@ -240,12 +244,20 @@ func (t *Task) Kill(pid int32, sig abi.Signal) error {
 			continue
 		}
 		live++
+		if !killAllowed(t.tg, g, sig) {
+			denied++
+			continue
+		}
+		sent++
 		if sig != 0 {
 			g.SendGroup(SignalInfo(sig, siUser, t))
 		}
 	}
-	if live == 0 {
+	switch {
+	case live == 0:
 		return abi.ESRCH
+	case pid > 0 && denied > 0, pid != -1 && sent == 0:
+		return abi.EPERM
 	}
 	return nil
 }
@@ -258,6 +270,9 @@ func (t *Task) Tgkill(tgid, tid int32, sig abi.Signal) error {
 	target := t.k.Task(tid)
 	if target == nil || tgid > 0 && target.tg.ID != tgid {
 		return abi.ESRCH
+	}
+	if !killAllowed(t.tg, target.tg, sig) {
+		return abi.EPERM
 	}
 	if sig != 0 {
 		target.Send(SignalInfo(sig, siTkill, t))

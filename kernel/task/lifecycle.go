@@ -148,6 +148,7 @@ func (t *Task) Clone(a CloneArgs, hooks *FileHooks) (*Task, error) {
 	t.mu.Lock()
 	child.sigmask = t.sigmask
 	child.comm = t.comm
+	child.copySeccomp(t)
 	if f&CloneVM == 0 {
 		child.rseq = t.rseq // fork keeps the registration; threads start without one
 	}
@@ -323,6 +324,8 @@ func (t *Task) Exec(img *ExecImage, hooks *FileHooks) error {
 	}
 	g.comm = commOf(img.Path)
 	g.execed = true
+	g.creds.ExecCreds()
+	g.idGen.Add(1)
 	g.mu.Unlock()
 	t.SetComm(commOf(img.Path))
 	if old != nil && old != newMM {
@@ -544,6 +547,7 @@ func (t *Task) exitThread() {
 
 	g.mu.Lock()
 	g.zombie = true
+	g.notifyExitLocked()
 	if g.parent != nil {
 		code, st := int32(cldExited), int32(status>>8)
 		if status&0x7f != 0 {

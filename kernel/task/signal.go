@@ -612,6 +612,12 @@ func encodeSiginfo(b []byte, si sigInfo) {
 	le.PutUint32(b[0:], uint32(si.signo))
 	le.PutUint32(b[4:], uint32(si.errno))
 	le.PutUint32(b[8:], uint32(si.code))
+	if si.signo == abi.SIGSYS && si.code == sysSeccomp {
+		le.PutUint64(b[16:], si.addr)           // si_call_addr
+		le.PutUint32(b[24:], uint32(si.status)) // si_syscall
+		le.PutUint32(b[28:], uint32(si.value))  // si_arch
+		return
+	}
 	switch si.signo {
 	case abi.SIGSEGV, abi.SIGBUS, abi.SIGILL, abi.SIGFPE, abi.SIGTRAP:
 		if si.code > 0 && si.code != siKernel || si.signo == abi.SIGSEGV {

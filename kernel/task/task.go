@@ -135,6 +135,7 @@ type Creds struct {
 	UID, EUID, SUID, FSUID uint32
 	GID, EGID, SGID, FSGID uint32
 	Groups                 []uint32
+	Caps                   CapSets // see caps.go
 }
 
 // SigAction is a signal's disposition (struct sigaction for rt_sigaction).
@@ -235,6 +236,10 @@ type ThreadGroup struct {
 	cpuTotal atomic.Int64
 	// Scheduling attributes (recorded; one CPU, one run queue).
 	sched SchedAttr
+	// exitWatchers are told when the process exits (pidfds, see
+	// pidfd.go).
+	exitWatchers  map[int]func()
+	nextExitWatch int
 }
 
 // Task is a thread.
@@ -276,6 +281,8 @@ type Task struct {
 	securebits atomic.Uint32
 	// rseq is the thread's restartable-sequences registration (rseq.go).
 	rseq rseqState
+	// sc is the thread's seccomp state and no_new_privs bit.
+	sc seccompState
 }
 
 // TG returns the task's thread group.
@@ -453,7 +460,7 @@ func (k *Kernel) NewInit() (*Task, error) {
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	tg := &ThreadGroup{k: k, ID: 1, pgid: 0, sid: 0, // like Linux's init: in no session until it calls setsid
+	tg := &ThreadGroup{k: k, ID: 1, pgid: 0, sid: 0, creds: Creds{Caps: initCaps}, // like Linux's init: in no session until it calls setsid
 		tasks: map[int32]*Task{}, children: map[*ThreadGroup]struct{}{},
 		mm: m, exitSignal: abi.SIGCHLD, childEvent: make(chan struct{}), comm: "init", startTime: k.Monotonic()}
 	tg.mmCur.Store(m)
@@ -487,7 +494,11 @@ func (t *Task) run() {
 			t.exitThread()
 			return
 		}
-		t.Ctx.SetIDs(t.tg.ID, t.ID)
+		if t.sc.mode.Load() == SeccompDisabled {
+			t.Ctx.SetIDs(t.tg.ID, t.ID)
+		} else {
+			t.Ctx.SetIDs(0, 0) // every system call goes through Dispatch
+		}
 		ev := t.Ctx.Switch(t.MM().PageTable())
 		t.cpuTime.Add(int64(ev.User))
 		t.tg.chargeCPU(ev.User)

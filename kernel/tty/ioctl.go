@@ -176,7 +176,7 @@ func (t *TTY) setCtty(c *vfs.Caller, force bool) error {
 	if t.session == c.SID {
 		return nil
 	}
-	if t.session != 0 && !(force && c.Root()) {
+	if t.session != 0 && !(force && c.Capable(abi.CAP_SYS_ADMIN)) {
 		return abi.EPERM
 	}
 	t.session, t.pgrp = c.SID, c.PGID

@@ -7,16 +7,26 @@ import (
 )
 
 // Creds are the credentials permission checks use: the filesystem user and
-// group ids and the supplementary groups.
+// group ids, the supplementary groups and the effective capabilities.
 type Creds struct {
 	UID    uint32
 	GID    uint32
 	Groups []uint32
+	// Caps is the effective capability set (bits abi.CAP_*) when
+	// CapsValid. Callers inside the kernel (the initramfs unpacker, tests)
+	// leave it unset, and then fsuid 0 stands for every capability.
+	Caps      uint64
+	CapsValid bool
 }
 
-// Root reports whether the credentials are root's, which this VFS treats
-// as holding CAP_DAC_OVERRIDE, CAP_FOWNER and CAP_CHOWN.
-func (c *Creds) Root() bool { return c.UID == 0 }
+// Capable reports whether the credentials hold capability cap, as
+// capable_wrt_inode_uidgid does for the one user namespace.
+func (c *Creds) Capable(cap int) bool {
+	if !c.CapsValid {
+		return c.UID == 0
+	}
+	return c.Caps&(1<<uint(cap)) != 0
+}
 
 // InGroup reports whether gid is the primary or a supplementary group.
 func (c *Creds) InGroup(gid uint32) bool {

@@ -202,6 +202,16 @@ func TestPermission(t *testing.T) {
 		{Creds{UID: 0}, abi.S_IFREG | 0o000, MayExec, abi.EACCES},
 		{Creds{UID: 0}, abi.S_IFREG | 0o001, MayExec, nil},
 		{Creds{UID: 0}, abi.S_IFDIR | 0o000, MayExec, nil},
+		// Root without capabilities is an ordinary user; a user with
+		// them is not.
+		{Creds{UID: 0, CapsValid: true}, abi.S_IFREG | 0o000, MayRead, abi.EACCES},
+		{Creds{UID: 0, CapsValid: true, Caps: 1 << abi.CAP_DAC_READ_SEARCH}, abi.S_IFREG | 0o000, MayRead, nil},
+		{Creds{UID: 0, CapsValid: true, Caps: 1 << abi.CAP_DAC_READ_SEARCH}, abi.S_IFREG | 0o000, MayWrite, abi.EACCES},
+		{Creds{UID: 0, CapsValid: true, Caps: 1 << abi.CAP_DAC_READ_SEARCH}, abi.S_IFDIR | 0o000, MayExec, nil},
+		{Creds{UID: 0, CapsValid: true, Caps: 1 << abi.CAP_DAC_READ_SEARCH}, abi.S_IFDIR | 0o000, MayWrite, abi.EACCES},
+		{Creds{UID: 5, CapsValid: true, Caps: 1 << abi.CAP_DAC_OVERRIDE}, abi.S_IFREG | 0o000, MayWrite, nil},
+		{Creds{UID: 5, CapsValid: true, Caps: 1 << abi.CAP_DAC_OVERRIDE}, abi.S_IFREG | 0o000, MayExec, abi.EACCES},
+		{Creds{UID: 5, CapsValid: true, Caps: 1 << abi.CAP_DAC_OVERRIDE}, abi.S_IFDIR | 0o000, MayWrite | MayExec, nil},
 	} {
 		a := Attr{Mode: tc.mode, UID: 1, GID: 7}
 		if err := CheckPermission(&tc.creds, &a, tc.mask); err != tc.err {

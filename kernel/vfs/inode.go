@@ -56,6 +56,9 @@ type CreateArgs struct {
 	GID    uint32
 	Rdev   uint64 // devices
 	Target string // symlinks
+	// Caller is who creates the inode (filesystems that charge or limit
+	// creation, like mqueue, need it); nil inside the kernel.
+	Caller *Caller
 }
 
 // DirEmit receives one directory entry from DirOps.IterDir: its name,

@@ -178,7 +178,7 @@ func (v *VFS) isMountpoint(p Path) bool {
 // Mount attaches fs at target (mount(2) of a new filesystem). Only root may
 // mount; target must be a directory.
 func (v *VFS) Mount(c *Caller, fsc *FSContext, target string, fs Filesystem, flags uint32, source, data string) error {
-	if !c.Root() {
+	if !c.Capable(abi.CAP_SYS_ADMIN) {
 		return abi.EPERM
 	}
 	defer v.mountsChanged() // after the unlock below
@@ -209,7 +209,7 @@ func (v *VFS) attach(m *Mount, at Path) {
 // else onto a non-directory. MS_REC is accepted but submounts of source
 // are not copied.
 func (v *VFS) BindMount(c *Caller, fsc *FSContext, source, target string, flags uint32) error {
-	if !c.Root() {
+	if !c.Capable(abi.CAP_SYS_ADMIN) {
 		return abi.EPERM
 	}
 	defer v.mountsChanged() // after the unlock below
@@ -242,7 +242,7 @@ func (v *VFS) BindMount(c *Caller, fsc *FSContext, source, target string, flags 
 // Remount implements MS_REMOUNT: target must be the root of a mount; its
 // per-mount flags become flags (data is recorded unless MS_BIND).
 func (v *VFS) Remount(c *Caller, fsc *FSContext, target string, flags uint32, data string) error {
-	if !c.Root() {
+	if !c.Capable(abi.CAP_SYS_ADMIN) {
 		return abi.EPERM
 	}
 	defer v.mountsChanged() // after the unlock below
@@ -266,7 +266,7 @@ func (v *VFS) Remount(c *Caller, fsc *FSContext, target string, flags uint32, da
 // SetPropagation records MS_SHARED/MS_PRIVATE/MS_SLAVE/MS_UNBINDABLE on
 // the mount at target. Nothing propagates.
 func (v *VFS) SetPropagation(c *Caller, fsc *FSContext, target string, flags uint32) error {
-	if !c.Root() {
+	if !c.Capable(abi.CAP_SYS_ADMIN) {
 		return abi.EPERM
 	}
 	v.mu.Lock()
@@ -297,7 +297,7 @@ func (v *VFS) MountByType(c *Caller, fsc *FSContext, source, target, fstype stri
 	case flags&abi.MS_MOVE != 0:
 		return abi.EINVAL
 	}
-	if !c.Root() {
+	if !c.Capable(abi.CAP_SYS_ADMIN) {
 		return abi.EPERM
 	}
 	v.mu.RLock()
@@ -320,7 +320,7 @@ func (v *VFS) Umount(c *Caller, fsc *FSContext, target string, flags uint32) err
 	if flags&^(abi.MNT_FORCE|abi.MNT_DETACH|abi.MNT_EXPIRE|abi.UMOUNT_NOFOLLOW) != 0 {
 		return abi.EINVAL
 	}
-	if !c.Root() {
+	if !c.Capable(abi.CAP_SYS_ADMIN) {
 		return abi.EPERM
 	}
 	defer v.mountsChanged() // after the unlock below

@@ -69,7 +69,7 @@ func mayModifyDir(c *Caller, dir Path) error {
 // bit).
 func newArgs(c *Caller, dir *Inode, mode uint32) CreateArgs {
 	a := dir.Attr()
-	args := CreateArgs{Mode: mode, UID: c.UID, GID: c.GID}
+	args := CreateArgs{Mode: mode, UID: c.UID, GID: c.GID, Caller: c}
 	if a.Mode&abi.S_ISGID != 0 {
 		args.GID = a.GID
 		if mode&abi.S_IFMT == abi.S_IFDIR {
@@ -342,7 +342,7 @@ func (v *VFS) MknodAt(c *Caller, fsc *FSContext, dir *File, path string, mode ui
 		typ = abi.S_IFREG
 	case abi.S_IFREG, abi.S_IFIFO, abi.S_IFSOCK:
 	case abi.S_IFCHR, abi.S_IFBLK:
-		if !c.Root() {
+		if !c.Capable(abi.CAP_MKNOD) {
 			return abi.EPERM
 		}
 	case abi.S_IFDIR:

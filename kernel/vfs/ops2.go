@@ -269,7 +269,7 @@ func (v *VFS) ChmodAt(c *Caller, fsc *FSContext, dir *File, path string, mode, f
 		return abi.EPERM
 	}
 	mode &= 0o7777
-	if !c.Root() && !c.InGroup(a.GID) {
+	if !c.InGroup(a.GID) && !c.Capable(abi.CAP_FSETID) {
 		mode &^= abi.S_ISGID
 	}
 	now := v.now()
@@ -295,7 +295,7 @@ func (v *VFS) ChownAt(c *Caller, fsc *FSContext, dir *File, path string, uid, gi
 		return err
 	}
 	a := p.Inode.Attr()
-	if !c.Root() {
+	if !c.Capable(abi.CAP_CHOWN) {
 		if uid != NoChange && uid != a.UID {
 			return abi.EPERM
 		}
@@ -413,14 +413,14 @@ func (v *VFS) Chdir(c *Caller, fsc *FSContext, dir *File, path string) error {
 	return nil
 }
 
-// Chroot implements chroot(2) (root only). The working directory is left
+// Chroot implements chroot(2) (CAP_SYS_CHROOT). The working directory is left
 // alone, as on Linux.
 func (v *VFS) Chroot(c *Caller, fsc *FSContext, path string) error {
 	p, err := v.dirTarget(c, fsc, nil, path)
 	if err != nil {
 		return err
 	}
-	if !c.Root() {
+	if !c.Capable(abi.CAP_SYS_CHROOT) {
 		return abi.EPERM
 	}
 	fsc.setRoot(p)

@@ -10,16 +10,11 @@ const (
 )
 
 // CheckPermission checks whether creds may access an inode with attributes
-// a in the way mask (MayRead|MayWrite|MayExec) asks, by owner, group and
-// other bits. Root passes every check except execution of a non-directory
-// that has no execute bit at all.
+// a in the way mask (MayRead|MayWrite|MayExec) asks, as generic_permission
+// does: by owner, group and other bits, then CAP_DAC_READ_SEARCH (reading
+// and searching) and CAP_DAC_OVERRIDE (anything but executing a
+// non-directory that has no execute bit at all).
 func CheckPermission(creds *Creds, a *Attr, mask uint32) error {
-	if creds.Root() {
-		if mask&MayExec != 0 && a.Mode&abi.S_IFMT != abi.S_IFDIR && a.Mode&0o111 == 0 {
-			return abi.EACCES
-		}
-		return nil
-	}
 	var bits uint32
 	switch {
 	case creds.UID == a.UID:
@@ -29,20 +24,35 @@ func CheckPermission(creds *Creds, a *Attr, mask uint32) error {
 	default:
 		bits = a.Mode
 	}
-	if bits&7&mask != mask {
+	if bits&7&mask == mask {
+		return nil
+	}
+	if a.Mode&abi.S_IFMT == abi.S_IFDIR {
+		if mask&MayWrite == 0 && creds.Capable(abi.CAP_DAC_READ_SEARCH) {
+			return nil
+		}
+		if creds.Capable(abi.CAP_DAC_OVERRIDE) {
+			return nil
+		}
 		return abi.EACCES
 	}
-	return nil
+	if mask == MayRead && creds.Capable(abi.CAP_DAC_READ_SEARCH) {
+		return nil
+	}
+	if (mask&MayExec == 0 || a.Mode&0o111 != 0) && creds.Capable(abi.CAP_DAC_OVERRIDE) {
+		return nil
+	}
+	return abi.EACCES
 }
 
-// isOwner reports whether creds own the inode or are root (CAP_FOWNER).
-func isOwner(creds *Creds, a *Attr) bool { return creds.Root() || creds.UID == a.UID }
+// isOwner reports whether creds own the inode or hold CAP_FOWNER.
+func isOwner(creds *Creds, a *Attr) bool { return creds.UID == a.UID || creds.Capable(abi.CAP_FOWNER) }
 
 // stickyDenied reports whether the sticky bit of dir forbids creds to
 // remove or rename child.
 func stickyDenied(creds *Creds, dir, child *Attr) bool {
-	if dir.Mode&abi.S_ISVTX == 0 || creds.Root() {
+	if dir.Mode&abi.S_ISVTX == 0 || creds.UID == dir.UID || creds.UID == child.UID {
 		return false
 	}
-	return creds.UID != dir.UID && creds.UID != child.UID
+	return !creds.Capable(abi.CAP_FOWNER)
 }

@@ -35,7 +35,7 @@ func xattrCheck(c *Caller, in *Inode, name string, write bool) error {
 	}
 	switch {
 	case strings.HasPrefix(name, "trusted."):
-		if !c.Root() {
+		if !c.Capable(abi.CAP_SYS_ADMIN) {
 			return abi.EPERM
 		}
 	case strings.HasPrefix(name, "security."):
@@ -98,7 +98,7 @@ func (in *Inode) ListXattr(c *Caller) []byte {
 	in.mu.Lock()
 	names := make([]string, 0, len(in.xattrs))
 	for n := range in.xattrs {
-		if strings.HasPrefix(n, "trusted.") && !c.Root() {
+		if strings.HasPrefix(n, "trusted.") && !c.Capable(abi.CAP_SYS_ADMIN) {
 			continue
 		}
 		names = append(names, n)

@@ -12,6 +12,8 @@ import (
 	"aramid/kernel/cmdline"
 	"aramid/kernel/fs/cgroupfs"
 	"aramid/kernel/fs/devfs"
+	"aramid/kernel/fs/mqueue"
+	"aramid/kernel/fs/nsfs"
 	"aramid/kernel/fs/procfs"
 	"aramid/kernel/fs/sysfs"
 	"aramid/kernel/fs/tmpfs"
@@ -134,12 +136,19 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	k.ProcessExited = cgroups.Exit
 	sysFS := sysfs.New(sysfs.Options{Clock: clock, Dev: abi.MakeDev(0, nextAnonDev())})
 	v.RegisterFilesystem("sysfs", func(string, uint32, string) (vfs.Filesystem, error) { return sysFS, nil })
+	nsFS := nsfs.NewFS(clock, abi.MakeDev(0, nextAnonDev()))
+	nsFS.Install = sys.InstallFor
+	nsFS.SetMount(v.DetachedMount(nsFS))
+	mq := mqueue.New(clock, abi.MakeDev(0, nextAnonDev()))
+	sys.SetMqueue(mq)
+	v.RegisterFilesystem("mqueue", func(string, uint32, string) (vfs.Filesystem, error) { return mq, nil })
 	v.RegisterFilesystem("proc", func(source string, flags uint32, data string) (vfs.Filesystem, error) {
 		return procfs.New(procfs.Options{Kernel: k, VFS: v, Clock: clock, Uptime: sinceBoot,
 			Dev: abi.MakeDev(0, nextAnonDev()), Memory: memory, Release: syscalls.Release,
 			Version: "Linux version " + syscalls.Release + " (aramid) #1 SMP Aramid", Cmdline: cmdlineText,
 			BootID: bootID, Hostname: sys.Hostname, CPUInfo: cpuinfo(), UUID: newUUID, Cgroup: cgroups.CgroupOf,
-			UnixSockets: func() []unix.Info { return sys.UnixNamespace().Sockets() }}), nil
+			UnixSockets: func() []unix.Info { return sys.UnixNamespace().Sockets() },
+			Tunables:    mq.ProcTunables(), NSFS: nsFS, Namespaces: sys.Namespaces}), nil
 	})
 	k.TraceFaults = cfg.Params["aramid.faulttrace"] == "1"
 

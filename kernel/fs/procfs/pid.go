@@ -2,10 +2,12 @@ package procfs
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
 	"aramid/kernel/abi"
+	"aramid/kernel/fs/nsfs"
 	"aramid/kernel/machine"
 	"aramid/kernel/task"
 	"aramid/kernel/vfs"
@@ -108,6 +110,7 @@ func (fs *FS) pidEntries(pid, tid int32, group bool) []entry {
 		dirEntry("fd", fs.dir(func(string) []entry { return fs.fdEntries(pid) })),
 		dirEntry("net", fs.dir(fs.netEntries)),
 		dirEntry("fdinfo", fs.dir(func(string) []entry { return fs.fdinfoEntries(pid) })),
+		dirEntry("ns", fs.dir(func(string) []entry { return fs.nsEntries(pid) })),
 	}
 	ents = append(ents, fs.oomEntries(pid)...)
 	if group {
@@ -178,6 +181,9 @@ func (fs *FS) fdEntries(pid int32) []entry {
 			defer f.DecRef()
 			if f.Inode != nil && f.Inode.FS == vfs.Pipefs {
 				return fmt.Sprintf("pipe:[%d]", f.Inode.Ino), nil // also a pipe reopened through here
+			}
+			if n, ok := f.Impl.(interface{ LinkName() string }); ok {
+				return n.LinkName(), nil // nsfs: "uts:[4026531838]"
 			}
 			if f.Path.IsZero() {
 				return f.Name, nil
@@ -401,9 +407,12 @@ func (fs *FS) pidStatus(g *task.ThreadGroup, self bool) string {
 	if ts := g.Tasks(); len(ts) > 0 {
 		blk = ts[0].SigMask()
 	}
-	caps := "0000000000000000"
-	if c.EUID == 0 {
-		caps = "000001ffffffffff"
+	nnp, mode, filters := 0, int32(0), 0
+	if t := mainThread(g); t != nil {
+		if t.NoNewPrivs() {
+			nnp = 1
+		}
+		mode, filters = t.SeccompMode(), t.SeccompFilter().Count()
 	}
 	var locked uint64
 	if m := g.MM(); m != nil {
@@ -416,9 +425,62 @@ func (fs *FS) pidStatus(g *task.ThreadGroup, self bool) string {
 	return fmt.Sprintf("Name:\t%s\nUmask:\t%s\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n"+
 		"Uid:\t%d\t%d\t%d\t%d\nGid:\t%d\t%d\t%d\t%d\nFDSize:\t64\nGroups:\t%s\nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n"+
 		"VmPeak:\t%8d kB\nVmSize:\t%8d kB\nVmLck:\t%8d kB\nVmRSS:\t%8d kB\nThreads:\t%d\nSigQ:\t0/63432\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n"+
-		"SigBlk:\t%016x\nSigIgn:\t%016x\nSigCgt:\t%016x\nCapInh:\t0000000000000000\nCapPrm:\t%s\nCapEff:\t%s\nCapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\n"+
-		"NoNewPrivs:\t0\nSeccomp:\t0\nCpus_allowed:\t1\nCpus_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
+		"SigBlk:\t%016x\nSigIgn:\t%016x\nSigCgt:\t%016x\nCapInh:\t%016x\nCapPrm:\t%016x\nCapEff:\t%016x\nCapBnd:\t%016x\nCapAmb:\t%016x\n"+
+		"NoNewPrivs:\t%d\nSeccomp:\t%d\nSeccomp_filters:\t%d\nCpus_allowed:\t1\nCpus_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
 		g.Comm(), umask, state, pid, pid, ppid, c.UID, c.EUID, c.SUID, c.FSUID, c.GID, c.EGID, c.SGID, c.FSGID,
 		strings.Join(groups, " "), pid, pid, pgid, sid, vsz>>10, vsz>>10, locked>>10, rss>>10, len(g.Tasks()),
-		uint64(blk), uint64(ign), uint64(cgt), caps, caps)
+		uint64(blk), uint64(ign), uint64(cgt), c.Caps.Inheritable, c.Caps.Permitted, c.Caps.Effective, c.Caps.Bounding,
+		c.Caps.Ambient, nnp, mode, filters)
+}
+
+// mainThread returns the thread whose id is the process id, or another
+// live thread once it has exited.
+func mainThread(g *task.ThreadGroup) *task.Task {
+	var any *task.Task
+	for _, t := range g.Tasks() {
+		if t.ID == g.ID {
+			return t
+		}
+		any = t
+	}
+	return any
+}
+
+// nsEntries lists /proc/<pid>/ns: a magic link per namespace type that
+// reads as "type:[inode]" and opens the namespace file.
+func (fs *FS) nsEntries(pid int32) []entry {
+	if fs.o.Namespaces == nil || fs.o.NSFS == nil {
+		return nil
+	}
+	nss := fs.o.Namespaces(pid)
+	names := make([]string, 0, len(nss))
+	for n := range nss {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var out []entry
+	for _, name := range names {
+		name := name
+		get := func() (*nsfs.Namespace, error) {
+			n := fs.o.Namespaces(pid)[name]
+			if n == nil {
+				return nil, abi.ENOENT
+			}
+			return n, nil
+		}
+		out = append(out, linkEntry(name, fs.magic(func(*vfs.Caller) (string, error) {
+			n, err := get()
+			if err != nil {
+				return "", err
+			}
+			return n.Link(), nil
+		}, func(*vfs.Caller) (vfs.LinkTarget, error) {
+			n, err := get()
+			if err != nil {
+				return vfs.LinkTarget{}, err
+			}
+			return vfs.LinkTarget{Path: fs.o.NSFS.Path(n)}, nil
+		})))
+	}
+	return out
 }

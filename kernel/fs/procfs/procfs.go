@@ -25,6 +25,7 @@ import (
 
 	"aramid/kernel/abi"
 	"aramid/kernel/socket/unix"
+	"aramid/kernel/fs/nsfs"
 	"aramid/kernel/task"
 	"aramid/kernel/vfs"
 )
@@ -49,6 +50,20 @@ type Options struct {
 	Cgroup func(pid int32) string
 	// UnixSockets lists the live AF_UNIX sockets (/proc/net/unix).
 	UnixSockets func() []unix.Info
+	// NSFS and Namespaces give /proc/<pid>/ns: the namespace files and
+	// which namespaces a process is in, by entry name.
+	NSFS       *nsfs.FS
+	Namespaces func(pid int32) map[string]*nsfs.Namespace
+	// Tunables are /proc/sys files (keys like "fs/mqueue/msg_max") whose
+	// values live elsewhere in the kernel.
+	Tunables map[string]Tunable
+}
+
+// Tunable is a /proc/sys file backed by a kernel value: Get renders it,
+// Set parses and applies a write (abi.EINVAL when out of range).
+type Tunable struct {
+	Get func() string
+	Set func(string) error
 }
 
 // FS is one procfs instance.
@@ -315,7 +330,7 @@ func (fs *FS) rootEntries(string) []entry {
 			return fmt.Sprintf("0.00 0.00 0.00 1/%d %d\n", len(fs.o.Kernel.Groups()), fs.lastPID())
 		})),
 		fileEntry("filesystems", fs.text(func() string {
-			return "nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tcgroup2\nnodev\tpipefs\nnodev\tdevpts\n"
+			return "nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tcgroup2\nnodev\tpipefs\nnodev\tdevpts\nnodev\tmqueue\n"
 		})),
 		fileEntry("swaps", fs.text(func() string { return "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n" })),
 		fileEntry("cgroups", fs.text(func() string { return "#subsys_name\thierarchy\tnum_cgroups\tenabled\n" })),
@@ -385,6 +400,9 @@ func (fs *FS) sysEntries(path string) []entry {
 		}
 	}
 	keys := fs.sysctlKeys()
+	for k := range fs.o.Tunables {
+		keys = append(keys, k)
+	}
 	keys = append(keys, "kernel/osrelease", "kernel/ostype", "kernel/hostname", "kernel/random/boot_id", "kernel/random/uuid", "kernel/version")
 	for _, k := range keys {
 		rest := k
@@ -418,6 +436,15 @@ func (fs *FS) sysctlKeys() []string {
 }
 
 func (fs *FS) sysctlFile(key string) func(string, *vfs.Inode) *vfs.Inode {
+	if tu, ok := fs.o.Tunables[key]; ok {
+		return fs.file(0o644, func(*vfs.Caller) ([]byte, error) { return []byte(tu.Get() + "\n"), nil },
+			func(c *vfs.Caller, data []byte) error {
+				if c.UID != 0 {
+					return abi.EPERM
+				}
+				return tu.Set(strings.TrimSpace(string(data)))
+			})
+	}
 	gen := func(*vfs.Caller) ([]byte, error) {
 		switch key {
 		case "kernel/osrelease":

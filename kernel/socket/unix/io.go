@@ -70,14 +70,13 @@ func nonblocking(f *vfs.File, flags int) bool {
 	return flags&abi.MSG_DONTWAIT != 0 || (f != nil && f.Nonblocking())
 }
 
-// checkCred validates SCM_CREDENTIALS against the sender: its own pid and
-// one of its uids and gids unless privileged (EPERM).
+// checkCred validates SCM_CREDENTIALS against the sender (scm_check_creds):
+// its own pid unless CAP_SYS_ADMIN, one of its uids unless CAP_SETUID, one
+// of its gids unless CAP_SETGID (EPERM).
 func checkCred(u *abi.Ucred, id *Identity) error {
-	if id.privileged() {
-		return nil
-	}
-	if u.PID != id.PID || (u.UID != id.UID && u.UID != id.EUID && u.UID != id.SUID) ||
-		(u.GID != id.GID && u.GID != id.EGID && u.GID != id.SGID) {
+	if (u.PID != id.PID && !id.capable(abi.CAP_SYS_ADMIN)) ||
+		(u.UID != id.UID && u.UID != id.EUID && u.UID != id.SUID && !id.capable(abi.CAP_SETUID)) ||
+		(u.GID != id.GID && u.GID != id.EGID && u.GID != id.SGID && !id.capable(abi.CAP_SETGID)) {
 		return abi.EPERM
 	}
 	return nil

@@ -74,10 +74,19 @@ type Identity struct {
 	UID, EUID, SUID uint32
 	GID, EGID, SGID uint32
 	Groups          []uint32
+	// Caps is the effective capability set when CapsValid.
+	Caps      uint64
+	CapsValid bool
 }
 
-// privileged stands for CAP_SYS_ADMIN/CAP_SETUID/CAP_SETGID: root.
-func (id *Identity) privileged() bool { return id.EUID == 0 }
+// capable reports whether the identity holds capability cap; without a
+// known capability set (CapsValid false) euid 0 stands for all of them.
+func (id *Identity) capable(cap int) bool {
+	if !id.CapsValid {
+		return id.EUID == 0
+	}
+	return id.Caps&(1<<uint(cap)) != 0
+}
 
 // CallerIdentity is the identity vfs.Caller gives: its pid and filesystem
 // ids for every uid and gid.
@@ -85,7 +94,8 @@ func CallerIdentity(c *vfs.Caller) Identity {
 	if c == nil {
 		return Identity{UID: overflowID, EUID: overflowID, SUID: overflowID, GID: overflowID, EGID: overflowID, SGID: overflowID}
 	}
-	return Identity{PID: c.PID, UID: c.UID, EUID: c.UID, SUID: c.UID, GID: c.GID, EGID: c.GID, SGID: c.GID, Groups: c.Groups}
+	return Identity{PID: c.PID, UID: c.UID, EUID: c.UID, SUID: c.UID, GID: c.GID, EGID: c.GID, SGID: c.GID, Groups: c.Groups,
+		Caps: c.Caps, CapsValid: c.CapsValid}
 }
 
 func identity(c *vfs.Caller, id *Identity) *Identity {

@@ -519,11 +519,14 @@ iret:
 TEXT ·userSyscall(SB),NOSPLIT|NOFRAME,$0
 	SWAPGS
 	// Fast path: getpid and gettid are answered here and SYSRET goes
-	// straight back (RCX and R11 still hold the user's RIP and RFLAGS).
+	// straight back (RCX and R11 still hold the user's RIP and RFLAGS),
+	// unless the kernel cleared the ids (a seccomp policy must see every
+	// system call).
 	CMPQ	AX, $39
 	JEQ	fastpid
 	CMPQ	AX, $186
 	JEQ	fasttid
+slowsyscall:
 	MOVQ	SP, cpu_scratch(GS)
 	MOVQ	AX, cpu_scratch2(GS)
 	MOVQ	cpu_userCtx(GS), AX
@@ -558,12 +561,20 @@ TEXT ·userSyscall(SB),NOSPLIT|NOFRAME,$0
 fastpid:
 	MOVQ	R11, cpu_scratch2(GS)
 	MOVQ	cpu_userCtx(GS), R11
+	CMPQ	UserContext_PID(R11), $0
+	JEQ	fastnone
 	MOVQ	UserContext_PID(R11), AX
 	JMP	fastret
 fasttid:
 	MOVQ	R11, cpu_scratch2(GS)
 	MOVQ	cpu_userCtx(GS), R11
+	CMPQ	UserContext_TID(R11), $0
+	JEQ	fastnone
 	MOVQ	UserContext_TID(R11), AX
+	JMP	fastret
+fastnone:
+	MOVQ	cpu_scratch2(GS), R11
+	JMP	slowsyscall
 fastret:
 	MOVQ	cpu_scratch2(GS), R11
 	SWAPGS

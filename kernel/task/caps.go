@@ -1,0 +1,116 @@
+package task
+
+import "aramid/kernel/abi"
+
+// CapSets are a process's capability sets (struct cred's cap_*), each a
+// bit mask of abi.CAP_*.
+type CapSets struct {
+	Inheritable, Permitted, Effective, Bounding, Ambient uint64
+}
+
+// initCaps are PID 1's: everything permitted, effective and in the
+// bounding set.
+var initCaps = CapSets{Permitted: abi.CapFull, Effective: abi.CapFull, Bounding: abi.CapFull}
+
+// Capable reports whether the credentials hold cap in their effective set
+// (capable(), ns_capable() in the one user namespace).
+func (c *Creds) Capable(cap int) bool { return c.Caps.Effective&(1<<uint(cap)) != 0 }
+
+// capFSSet is CAP_FS_SET: the capabilities an fsuid change to or from 0
+// moves in or out of the effective set.
+const capFSSet = 1<<abi.CAP_CHOWN | 1<<abi.CAP_MKNOD | 1<<abi.CAP_DAC_OVERRIDE | 1<<abi.CAP_DAC_READ_SEARCH |
+	1<<abi.CAP_FOWNER | 1<<abi.CAP_FSETID | 1<<abi.CAP_LINUX_IMMUTABLE | 1<<abi.CAP_MAC_OVERRIDE
+
+// FixSetuid adjusts the capabilities after a change of real, effective or
+// saved uid from old (cap_emulate_setxuid): leaving uid 0 in all three
+// clears the permitted, effective and ambient sets (keepCaps, the
+// SECURE_KEEP_CAPS bit, spares permitted and effective); leaving euid 0
+// clears the effective set and gaining it restores the permitted set.
+func (c *Creds) FixSetuid(old *Creds, keepCaps bool) {
+	wasRoot := old.UID == 0 || old.EUID == 0 || old.SUID == 0
+	isRoot := c.UID == 0 || c.EUID == 0 || c.SUID == 0
+	if wasRoot && !isRoot {
+		if !keepCaps {
+			c.Caps.Permitted, c.Caps.Effective = 0, 0
+		}
+		c.Caps.Ambient = 0
+	}
+	if old.EUID == 0 && c.EUID != 0 {
+		c.Caps.Effective = 0
+	}
+	if old.EUID != 0 && c.EUID == 0 {
+		c.Caps.Effective = c.Caps.Permitted
+	}
+}
+
+// FixSetfsuid adjusts the effective set after an fsuid change
+// (cap_task_fix_setuid for LSM_SETID_FS).
+func (c *Creds) FixSetfsuid(old *Creds) {
+	if old.FSUID == 0 && c.FSUID != 0 {
+		c.Caps.Effective &^= capFSSet
+	}
+	if old.FSUID != 0 && c.FSUID == 0 {
+		c.Caps.Effective |= c.Caps.Permitted & capFSSet
+	}
+}
+
+// ExecCreds computes the credentials execve gives a program without file
+// capabilities and without set-id bits (cap_bprm_creds_from_file): the
+// saved and filesystem ids become the effective ones; root (real or
+// effective uid 0) gets the bounding set plus the inheritable set,
+// effective if the euid is 0; everyone else keeps only the ambient set,
+// in both permitted and effective.
+func (c *Creds) ExecCreds() {
+	c.SUID, c.FSUID = c.EUID, c.EUID
+	c.SGID, c.FSGID = c.EGID, c.EGID
+	p := uint64(0)
+	effective := false
+	if c.EUID == 0 || c.UID == 0 {
+		p = c.Caps.Bounding | c.Caps.Inheritable
+	}
+	if c.EUID == 0 {
+		effective = true
+	}
+	p |= c.Caps.Ambient
+	c.Caps.Permitted = p
+	if effective {
+		c.Caps.Effective = p
+	} else {
+		c.Caps.Effective = c.Caps.Ambient
+	}
+}
+
+// killAllowed is check_kill_permission's credential test: a process may
+// signal one whose real or saved uid matches its real or effective uid,
+// any process with CAP_KILL, and SIGCONT goes to any process in the same
+// session.
+func killAllowed(sender, target *ThreadGroup, sig abi.Signal) bool {
+	if sender == target {
+		return true
+	}
+	sc, tc := sender.Creds(), target.Creds()
+	if sc.EUID == tc.SUID || sc.EUID == tc.UID || sc.UID == tc.SUID || sc.UID == tc.UID || sc.Capable(abi.CAP_KILL) {
+		return true
+	}
+	if sig == abi.SIGCONT {
+		_, _, _, ssid := sender.IDs()
+		_, _, _, tsid := target.IDs()
+		return tsid == 0 || tsid == ssid
+	}
+	return false
+}
+
+// UpdateCreds changes the process's credentials under its lock: fn edits
+// a copy, and the copy replaces them only if fn returns nil.
+func (g *ThreadGroup) UpdateCreds(fn func(c *Creds) error) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	c := g.creds
+	c.Groups = append([]uint32(nil), g.creds.Groups...)
+	if err := fn(&c); err != nil {
+		return err
+	}
+	g.creds = c
+	g.idGen.Add(1)
+	return nil
+}
