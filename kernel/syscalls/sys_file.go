@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"aramid/kernel/abi"
+	"aramid/kernel/klog"
 	"aramid/kernel/event"
 	"aramid/kernel/loader"
 	"aramid/kernel/machine"
@@ -41,12 +42,14 @@ type Config struct {
 	Reboot func(RebootAction)
 	// Memory reports total and free RAM in bytes (sysinfo).
 	Memory func() (total, free uint64)
+	// Log is the kernel log (syslog(2)); nil makes syslog fail with ENOSYS.
+	Log *klog.Logger
 }
 
 // New returns the system-call layer for k and installs its dispatcher.
 func New(k *task.Kernel, c Config) *System {
 	s := &System{K: k, files: &fileState{vfs: c.VFS, hostname: c.Hostname, random: c.Random,
-		newPipe: c.NewPipe, hwcap: c.HWCap, vdso: c.VDSO}, reboot: c.Reboot, memory: c.Memory}
+		newPipe: c.NewPipe, hwcap: c.HWCap, vdso: c.VDSO}, reboot: c.Reboot, memory: c.Memory, log: c.Log}
 	if s.files.hostname == "" {
 		s.files.hostname = "(none)"
 	}

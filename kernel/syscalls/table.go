@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"aramid/kernel/abi"
+	"aramid/kernel/klog"
 	"aramid/kernel/task"
 )
 
@@ -125,6 +126,7 @@ type System struct {
 	domainname string
 	reboot     func(RebootAction)
 	memory     func() (total, free uint64)
+	log        *klog.Logger
 }
 
 // Dispatch runs the system call in t's registers and stores the result.
@@ -143,7 +145,7 @@ func (s *System) Dispatch(t *task.Task) {
 	}
 	ret, err := e.Handler(s, t, a)
 	if s.Trace {
-		t.Kernel().Logf("[%d] %s(%#x, %#x, %#x, %#x, %#x, %#x) = %#x %v", t.ID, e.Name, a[0], a[1], a[2], a[3], a[4], a[5], ret, err)
+		t.Kernel().Log(klog.Info, "[%d] %s(%#x, %#x, %#x, %#x, %#x, %#x) = %#x %v", t.ID, e.Name, a[0], a[1], a[2], a[3], a[4], a[5], ret, err)
 	}
 	if nr == sysRtSigreturn && err == nil {
 		return // the registers are the restored context
@@ -154,7 +156,7 @@ func (s *System) Dispatch(t *task.Task) {
 	}
 	var errno abi.Errno
 	if !errors.As(err, &errno) {
-		t.Kernel().Logf("%v: %s: internal error: %v", t, e.Name, err)
+		t.Kernel().Log(klog.Err, "%v: %s: internal error: %v", t, e.Name, err)
 		errno = abi.EIO
 	}
 	switch errno {
@@ -182,7 +184,7 @@ func (s *System) reportENOSYS(t *task.Task, nr uint64) {
 	if nr < uint64(len(table)) && table[nr].Note != "" {
 		note = " (" + table[nr].Note + ")"
 	}
-	t.Kernel().Logf("%v: system call %s not implemented: ENOSYS%s", t, name, note)
+	t.Kernel().Log(klog.Warning, "%v: system call %s not implemented: ENOSYS%s", t, name, note)
 }
 
 // negErrno is RAX for a failed call: -errno.

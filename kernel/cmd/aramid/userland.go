@@ -44,9 +44,11 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	if err := devfs.RegisterMem(devs, devfs.MemOptions{Random: randomReader{}, Kmsg: func(p []byte) {
 		// Linux keeps a record's "<N>" priority as its level and prints
 		// the text alone.
-		_, text := devfs.KmsgRecord(p)
-		log.ConsolePrintf("%s", strings.TrimRight(text, "\n"))
-	}, Log: log.Ring, Since: sinceBoot}); err != nil {
+		prio, text := devfs.KmsgRecord(p)
+		log.Console(prio&7, text)
+	}, Log: log.Ring, Since: sinceBoot, MayRead: func(c *vfs.Caller) error {
+		return log.SyslogAllowed(klog.ActionReadAll, klog.Caps{Syslog: c.Root(), SysAdmin: c.Root()})
+	}}); err != nil {
 		return err
 	}
 	// One terminal today: the serial console is ttyS0, /dev/console and,
@@ -83,12 +85,12 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 		if err := initramfs.Unpack(v, vfs.NewFSContext(v.Root()), "/", initrd); err != nil {
 			return fmt.Errorf("initramfs: %w", err)
 		}
-		log.Printf("initramfs: unpacked %d bytes in %v", len(initrd), time.Since(start).Round(time.Millisecond))
+		log.Infof("initramfs: unpacked %d bytes in %v", len(initrd), time.Since(start).Round(time.Millisecond))
 		initrd = nil
-		log.Printf("Freeing initrd memory: %dK", nucleus.FreeInitrd()>>10)
+		log.Infof("Freeing initrd memory: %dK", nucleus.FreeInitrd()>>10)
 	}
 
-	k.Logf = log.Printf
+	k.Log = log.Log
 	k.Monotonic = sinceBoot
 	vdsoMap, err := newVDSO(k)
 	if err != nil {
@@ -96,13 +98,13 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	}
 	sys := syscalls.New(k, syscalls.Config{VFS: v, Hostname: "(none)",
 		Random: nucleus.Random, HWCap: cpuHWCap(), NewPipe: pipe.NewPair, VDSO: vdsoMap.Map,
-		Memory: memory,
+		Memory: memory, Log: log,
 		Reboot: func(a syscalls.RebootAction) {
 			if a == syscalls.RebootRestart {
-				log.Printf("reboot: Restarting system")
+				log.Emergf("reboot: Restarting system")
 				nucleus.Reset()
 			}
-			log.Printf("reboot: Power down")
+			log.Emergf("reboot: Power down")
 			os.Exit(0)
 		}})
 	sys.Trace = cfg.Params["aramid.strace"] == "1"
@@ -123,11 +125,16 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	k.ProcessExited = cgroups.Exit
 	sysFS := sysfs.New(sysfs.Options{Clock: clock, Dev: abi.MakeDev(0, nextAnonDev())})
 	v.RegisterFilesystem("sysfs", func(string, uint32, string) (vfs.Filesystem, error) { return sysFS, nil })
+	tunables := map[string]procfs.Tunable{
+		"kernel/printk":         {Get: log.Printk, Set: log.SetPrintk},
+		"kernel/dmesg_restrict": {Get: log.DmesgRestrict, Set: log.SetDmesgRestrict},
+	}
 	v.RegisterFilesystem("proc", func(source string, flags uint32, data string) (vfs.Filesystem, error) {
 		return procfs.New(procfs.Options{Kernel: k, VFS: v, Clock: clock, Uptime: sinceBoot,
 			Dev: abi.MakeDev(0, nextAnonDev()), Memory: memory, Release: syscalls.Release,
 			Version: "Linux version " + syscalls.Release + " (aramid) #1 SMP Aramid", Cmdline: cmdlineText,
-			BootID: bootID, Hostname: sys.Hostname, CPUInfo: cpuinfo(), UUID: newUUID, Cgroup: cgroups.CgroupOf}), nil
+			BootID: bootID, Hostname: sys.Hostname, CPUInfo: cpuinfo(), UUID: newUUID, Cgroup: cgroups.CgroupOf,
+			Tunables: tunables}), nil
 	})
 	k.TraceFaults = cfg.Params["aramid.faulttrace"] == "1"
 
@@ -157,7 +164,7 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 			tried = append(tried, fmt.Sprintf("%s: %v", path, err))
 			continue
 		}
-		log.Printf("Run %s as init process", path)
+		log.Infof("Run %s as init process", path)
 		started = true
 		break
 	}
@@ -169,9 +176,9 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	code := int(status>>8) & 0xff
 	if status&0x7f != 0 {
 		code = 128 + int(status&0x7f)
-		log.Printf("init killed by signal %d", status&0x7f)
+		log.Infof("init killed by signal %d", status&0x7f)
 	} else {
-		log.Printf("init exited with status %d", code)
+		log.Infof("init exited with status %d", code)
 	}
 	os.Exit(code)
 	return nil
@@ -197,7 +204,7 @@ func openConsoleFDs(v *vfs.VFS, t *task.Task, log *klog.Logger) {
 	c := &vfs.Caller{}
 	f, err := v.OpenAt(c, t.TG().FS.(*vfs.FSContext), nil, "/dev/console", abi.O_RDWR, 0)
 	if err != nil {
-		log.Printf("Warning: unable to open an initial console: %v", err)
+		log.Errorf("Warning: unable to open an initial console: %v", err)
 		return
 	}
 	ft.Install(f, false, 0)

@@ -125,6 +125,9 @@ type MemOptions struct {
 	// Since stamps the written records. Without it reads fail with EINVAL.
 	Log   *klog.Ring
 	Since func() time.Duration
+	// MayRead, if set, decides whether a caller may open /dev/kmsg for
+	// reading (Linux's syslog permission check: dmesg_restrict).
+	MayRead func(c *vfs.Caller) error
 }
 
 // RegisterMem registers null, zero, full, random, urandom and kmsg.
@@ -148,7 +151,12 @@ func RegisterMem(r *Registry, opts MemOptions) error {
 	if log.ring != nil {
 		log.ring.Notify = func() { log.q.Notify(abi.POLLIN | abi.POLLRDNORM) }
 	}
-	return r.RegisterChar(MemMajor, KmsgMinor, DeviceFunc(func(*vfs.Caller, *vfs.Inode, uint32) (vfs.FileImpl, error) {
+	return r.RegisterChar(MemMajor, KmsgMinor, DeviceFunc(func(c *vfs.Caller, _ *vfs.Inode, flags uint32) (vfs.FileImpl, error) {
+		if flags&abi.O_ACCMODE != abi.O_WRONLY && opts.MayRead != nil && c != nil {
+			if err := opts.MayRead(c); err != nil {
+				return nil, err
+			}
+		}
 		k := &kmsg{log: log}
 		if log.ring != nil {
 			k.seq, _ = log.ring.Bounds()

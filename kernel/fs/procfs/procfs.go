@@ -45,6 +45,17 @@ type Options struct {
 	UUID func() string
 	// Cgroup returns a process's cgroup path ("/" when nil).
 	Cgroup func(pid int32) string
+	// Tunables are sysctls whose value lives elsewhere in the kernel
+	// (kernel/printk, fs/inotify/max_queued_events, ...), by path under
+	// /proc/sys.
+	Tunables map[string]Tunable
+}
+
+// Tunable is a sysctl owned by another part of the kernel: Get returns its
+// text (with the newline), Set parses a write by root.
+type Tunable struct {
+	Get func() string
+	Set func(text string) error
 }
 
 // FS is one procfs instance.
@@ -60,13 +71,11 @@ type FS struct {
 func New(o Options) *FS {
 	fs := &FS{o: o, sysctls: map[string]string{
 		"kernel/kptr_restrict":          "1",
-		"kernel/dmesg_restrict":         "0",
 		"kernel/pid_max":                "4194304",
 		"kernel/overflowuid":            "65534",
 		"kernel/overflowgid":            "65534",
 		"kernel/cap_last_cap":           "40",
 		"kernel/threads-max":            "63432",
-		"kernel/printk":                 "4\t4\t1\t7",
 		"kernel/core_pattern":           "core",
 		"kernel/sysrq":                  "16",
 		"kernel/panic":                  "0",
@@ -357,6 +366,9 @@ func (fs *FS) sysEntries(path string) []entry {
 		}
 	}
 	keys := fs.sysctlKeys()
+	for k := range fs.o.Tunables {
+		keys = append(keys, k)
+	}
 	keys = append(keys, "kernel/osrelease", "kernel/ostype", "kernel/hostname", "kernel/random/boot_id", "kernel/random/uuid", "kernel/version")
 	for _, k := range keys {
 		rest := k
@@ -390,6 +402,15 @@ func (fs *FS) sysctlKeys() []string {
 }
 
 func (fs *FS) sysctlFile(key string) func(string, *vfs.Inode) *vfs.Inode {
+	if tu, ok := fs.o.Tunables[key]; ok {
+		return fs.file(0o644, func(*vfs.Caller) ([]byte, error) { return []byte(tu.Get()), nil },
+			func(c *vfs.Caller, data []byte) error {
+				if c.UID != 0 {
+					return abi.EPERM
+				}
+				return tu.Set(string(data))
+			})
+	}
 	gen := func(*vfs.Caller) ([]byte, error) {
 		switch key {
 		case "kernel/osrelease":
