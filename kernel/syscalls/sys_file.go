@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"aramid/kernel/abi"
-	"aramid/kernel/klog"
 	"aramid/kernel/event"
+	"aramid/kernel/klog"
 	"aramid/kernel/loader"
 	"aramid/kernel/machine"
 	"aramid/kernel/mm"
