@@ -117,7 +117,6 @@ func init() {
 		g.SetSched(nice, pol, pri)
 		return 0, nil
 	})
-	partial("mincore", "every mapped page reports resident", sysMincore)
 	partial("setdomainname", "recorded for uname's domainname", func(s *System, t *task.Task, a Args) (uint64, error) {
 		if t.TG().Creds().EUID != 0 {
 			return 0, abi.EPERM
@@ -496,18 +495,6 @@ func sysSplice(s *System, t *task.Task, a Args) (uint64, error) {
 		err = m.WriteUint64(a[3], uint64(*outOff))
 	}
 	return n, err
-}
-
-func sysMincore(s *System, t *task.Task, a Args) (uint64, error) {
-	if a[0]&4095 != 0 {
-		return 0, abi.EINVAL
-	}
-	pages := (a[1] + 4095) / 4096
-	vec, err := t.MM().Mincore(a[0], pages)
-	if err != nil {
-		return 0, err
-	}
-	return 0, t.MM().CopyOut(a[2], vec)
 }
 
 var _ = strings.TrimSpace

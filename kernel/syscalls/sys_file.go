@@ -3,6 +3,7 @@ package syscalls
 import (
 	"encoding/binary"
 	"io"
+	"math"
 	"runtime"
 	"strings"
 	"time"
@@ -1154,6 +1155,25 @@ func (s *System) mapSource(t *task.Task, f *vfs.File) fileReader {
 		r.dev, r.inode = st.Dev, st.Ino
 	}
 	return r
+}
+
+// Resident implements mm.Resident: whether the file's page at off is in
+// memory (mincore of a page this mapping has not touched).
+func (r fileReader) Resident(off uint64) bool {
+	pc, ok := r.f.Inode.Ops.(interface {
+		HasPage(in *vfs.Inode, pg int64) bool
+	})
+	return ok && off/machine.PageSize <= math.MaxInt64 && pc.HasPage(r.f.Inode, int64(off/machine.PageSize))
+}
+
+// PunchHole implements mm.HolePuncher (MADV_REMOVE): the file's
+// FALLOC_FL_PUNCH_HOLE, EOPNOTSUPP where the filesystem has none.
+func (r fileReader) PunchHole(off, length uint64) error {
+	ao, ok := r.f.Inode.Ops.(vfs.AllocateOps)
+	if !ok || off > math.MaxInt64 || length > math.MaxInt64 {
+		return abi.EOPNOTSUPP
+	}
+	return ao.PunchHole(r.f.Inode, int64(off), int64(length))
 }
 
 // Hold and Release implement mm.Holder: a mapping keeps its file open.
