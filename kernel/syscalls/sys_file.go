@@ -1039,7 +1039,7 @@ func sysFcntl(s *System, t *task.Task, a Args) (uint64, error) {
 		if a[1] == abi.F_GETPIPE_SZ {
 			return uint64(p.Size()), nil
 		}
-		n, err := p.SetSize(int64(int32(a[2])), t.TG().Creds().EUID == 0)
+		n, err := p.SetSize(uint64(int64(a.Int(2))), t.TG().Creds().EUID == 0) // fcntl passes the int on, sign-extended
 		return uint64(n), err
 	case abi.F_ADD_SEALS, abi.F_GET_SEALS:
 		return s.seals(f, a[1] == abi.F_ADD_SEALS, uint32(a[2]))

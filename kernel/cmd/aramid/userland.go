@@ -128,6 +128,7 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	tunables := map[string]procfs.Tunable{
 		"kernel/printk":         {Get: log.Printk, Set: log.SetPrintk},
 		"kernel/dmesg_restrict": {Get: log.DmesgRestrict, Set: log.SetDmesgRestrict},
+		"fs/pipe-max-size":      {Get: pipe.MaxSizeText, Set: pipe.SetMaxSize},
 	}
 	v.RegisterFilesystem("proc", func(source string, flags uint32, data string) (vfs.Filesystem, error) {
 		return procfs.New(procfs.Options{Kernel: k, VFS: v, Clock: clock, Uptime: sinceBoot,

@@ -89,7 +89,6 @@ func New(o Options) *FS {
 		"fs/nr_open":                    "1073741816",
 		"fs/inotify/max_user_watches":   "8192",
 		"fs/inotify/max_user_instances": "128",
-		"fs/pipe-max-size":              "1048576",
 	}}
 	fs.root = fs.dirInode("/", nil, fs.rootEntries)
 	return fs
