@@ -50,6 +50,12 @@ type Watches interface {
 	Event(mask, cookie uint32, name string)
 }
 
+// EventUnlinked is set in an event's mask (beside the IN_* bits) when the
+// event concerns an open file whose name is gone, as Linux's d_unlinked:
+// watches with IN_EXCL_UNLINK drop such events. Watches must not pass it
+// on to user space.
+const EventUnlinked = 1 << 20
+
 // SetWatches attaches w to in (nil detaches).
 func (in *Inode) SetWatches(w Watches) {
 	in.mu.Lock()
@@ -237,10 +243,15 @@ func (f *File) notifyModify(err error) error {
 	return err
 }
 
-// fileEvent sends mask about f's inode to its directory and itself.
+// fileEvent sends mask about f's inode to its directory and itself,
+// marked EventUnlinked once the file has no link left (Linux tells by the
+// name the file was opened through; a hard link's other names count here).
 func (f *File) fileEvent(mask uint32) {
 	if f.Inode == nil || f.Path.IsZero() {
 		return
+	}
+	if watched.Load() != 0 && !f.Inode.IsDir() && f.Inode.Attr().Nlink == 0 {
+		mask |= EventUnlinked
 	}
 	onChild(f.dir.Inode, f.base, f.Inode, mask)
 }

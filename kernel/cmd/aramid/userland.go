@@ -12,6 +12,7 @@ import (
 	"aramid/kernel/cmdline"
 	"aramid/kernel/fs/cgroupfs"
 	"aramid/kernel/fs/devfs"
+	"aramid/kernel/fs/notify"
 	"aramid/kernel/fs/procfs"
 	"aramid/kernel/fs/sysfs"
 	"aramid/kernel/fs/tmpfs"
@@ -129,6 +130,9 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 		"kernel/printk":         {Get: log.Printk, Set: log.SetPrintk},
 		"kernel/dmesg_restrict": {Get: log.DmesgRestrict, Set: log.SetDmesgRestrict},
 		"fs/pipe-max-size":      {Get: pipe.MaxSizeText, Set: pipe.SetMaxSize},
+	}
+	for k, tu := range notify.Tunables() {
+		tunables[k] = procfs.Tunable{Get: tu.Get, Set: tu.Set}
 	}
 	v.RegisterFilesystem("proc", func(source string, flags uint32, data string) (vfs.Filesystem, error) {
 		return procfs.New(procfs.Options{Kernel: k, VFS: v, Clock: clock, Uptime: sinceBoot,
