@@ -16,6 +16,7 @@ import (
 	"aramid/kernel/mm"
 	"aramid/kernel/pipe"
 	"aramid/kernel/task"
+	"aramid/kernel/tty"
 	"aramid/kernel/vfs"
 )
 
@@ -45,12 +46,15 @@ type Config struct {
 	Memory func() (total, free uint64)
 	// Log is the kernel log (syslog(2)); nil makes syslog fail with ENOSYS.
 	Log *klog.Logger
+	// Terminals returns every terminal (vhangup finds the caller's
+	// controlling one among them).
+	Terminals func() []*tty.TTY
 }
 
 // New returns the system-call layer for k and installs its dispatcher.
 func New(k *task.Kernel, c Config) *System {
 	s := &System{K: k, files: &fileState{vfs: c.VFS, hostname: c.Hostname, random: c.Random,
-		newPipe: c.NewPipe, hwcap: c.HWCap, vdso: c.VDSO}, reboot: c.Reboot, memory: c.Memory, log: c.Log}
+		newPipe: c.NewPipe, hwcap: c.HWCap, vdso: c.VDSO}, reboot: c.Reboot, memory: c.Memory, log: c.Log, terminals: c.Terminals}
 	if s.files.hostname == "" {
 		s.files.hostname = "(none)"
 	}

@@ -16,6 +16,7 @@ import (
 	"aramid/kernel/abi"
 	"aramid/kernel/klog"
 	"aramid/kernel/task"
+	"aramid/kernel/tty"
 )
 
 // Args are a system call's six argument registers.
@@ -127,6 +128,7 @@ type System struct {
 	reboot     func(RebootAction)
 	memory     func() (total, free uint64)
 	log        *klog.Logger
+	terminals  func() []*tty.TTY
 }
 
 // Dispatch runs the system call in t's registers and stores the result.

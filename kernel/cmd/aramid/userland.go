@@ -74,7 +74,8 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 		}
 		return tmpfs.New(o), nil
 	})
-	if err := setupPtys(devs, v, clock, func(pgid int32, sig abi.Signal) { k.SendToGroup(pgid, sig) }); err != nil {
+	ptys, err := setupPtys(devs, v, clock, func(pgid int32, sig abi.Signal) { k.SendToGroup(pgid, sig) })
+	if err != nil {
 		return err
 	}
 	v.RegisterFilesystem("devtmpfs", func(source string, flags uint32, data string) (vfs.Filesystem, error) {
@@ -100,6 +101,7 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	sys := syscalls.New(k, syscalls.Config{VFS: v, Hostname: "(none)",
 		Random: nucleus.Random, HWCap: cpuHWCap(), NewPipe: pipe.NewPair, VDSO: vdsoMap.Map,
 		Memory: memory, Log: log,
+		Terminals: func() []*tty.TTY { return append(ptys.Terminals(), console) },
 		Reboot: func(a syscalls.RebootAction) {
 			if a == syscalls.RebootRestart {
 				log.Emergf("reboot: Restarting system")
@@ -307,14 +309,14 @@ func (randomReader) Read(p []byte) (int, error) {
 // setupPtys makes /dev/ptmx hand out pseudo-terminals whose slaves appear
 // in the devpts filesystem (one instance, however often it is mounted, as
 // Linux's without newinstance).
-func setupPtys(devs *devfs.Registry, v *vfs.VFS, clock func() time.Time, signal func(int32, abi.Signal)) error {
+func setupPtys(devs *devfs.Registry, v *vfs.VFS, clock func() time.Time, signal func(int32, abi.Signal)) (*tty.Ptys, error) {
 	pts := tmpfs.New(tmpfs.Options{Clock: clock, Dev: abi.MakeDev(0, nextAnonDev()), Mode: 0o755,
 		Name: "devpts", Magic: 0x1cd1})
 	root := pts.Root()
 	dir := root.Ops.(vfs.DirOps)
 	if _, err := dir.Create(root, "ptmx", vfs.CreateArgs{Mode: abi.S_IFCHR | 0o666,
 		Rdev: abi.MakeDev(devfs.TTYAuxMajor, devfs.PtmxMinor)}); err != nil {
-		return err
+		return nil, err
 	}
 	ptys := tty.NewPtys(tty.Options{Signal: signal})
 	ptys.Created = func(p *tty.Pty) error {
@@ -337,10 +339,10 @@ func setupPtys(devs *devfs.Registry, v *vfs.VFS, clock func() time.Time, signal 
 		devs.UnregisterChar(devfs.PtySlaveMajor, uint32(p.Index))
 	}
 	if err := devs.RegisterChar(devfs.TTYAuxMajor, devfs.PtmxMinor, ptys); err != nil {
-		return err
+		return nil, err
 	}
 	v.RegisterFilesystem("devpts", func(source string, flags uint32, data string) (vfs.Filesystem, error) {
 		return pts, nil
 	})
-	return nil
+	return ptys, nil
 }
