@@ -34,8 +34,10 @@ import (
 // (a hard link's other names are not told, as on Linux); for chmod,
 // chown, utimens and truncate by path it is found again when any inode is
 // watched, and a path ending in a symlink that was followed reaches only
-// the target's own watches. IN_DELETE_SELF is sent when the last link goes, not when the last open
-// file is closed as on Linux. IN_ACCESS and IN_UNMOUNT are never sent.
+// the target's own watches. IN_DELETE_SELF is sent when the last link goes,
+// or, if the inode is still open then, when its last open file description
+// is released (Linux sends it when the inode is evicted). IN_ACCESS and
+// IN_UNMOUNT are never sent.
 //
 // Event runs with VFS.mu held for namespace operations, so it must not
 // call back into the VFS; it may call SetWatches (to detach itself).
@@ -159,6 +161,10 @@ func gone(in *Inode) {
 		self(in, abi.IN_ATTRIB)
 	}
 	if a.Nlink == 0 || a.IsDir() {
+		if in.files.Load() > 0 {
+			in.deleteSelf.Store(true) // sent when the last open file goes
+			return
+		}
 		self(in, abi.IN_DELETE_SELF)
 	}
 }
