@@ -8,8 +8,12 @@
 // with RegisterChar; until then opening them is ENXIO, as on Linux without
 // a driver.
 //
-// Not implemented: reading /dev/kmsg (EINVAL; writes go to the sink),
-// the random ioctls (RNDGETENTCNT and friends answer ENOTTY), block
+// /dev/kmsg reads the kernel log ring record by record (opening it for
+// reading obeys dmesg_restrict through MemOptions.MayRead); writes add
+// records at their "<N>" level and go to the sink, which prints them if
+// the console level shows them.
+//
+// Not implemented: the random ioctls (RNDGETENTCNT and friends answer ENOTTY), block
 // devices (none are registered), /dev/mem and /dev/port.
 package devfs
 
