@@ -151,6 +151,14 @@ func (l *Logger) log(level int, record bool, text string) {
 	l.w.Write(l.buf)
 }
 
+// DefaultMessageLevel returns default_message_loglevel: the level of a
+// /dev/kmsg record written without one.
+func (l *Logger) DefaultMessageLevel() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.printk[1]
+}
+
 // Printk returns /proc/sys/kernel/printk's text: the four levels.
 func (l *Logger) Printk() string {
 	l.mu.Lock()

@@ -45,9 +45,9 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	if err := devfs.RegisterMem(devs, devfs.MemOptions{Random: randomReader{}, Kmsg: func(p []byte) {
 		// Linux keeps a record's "<N>" priority as its level and prints
 		// the text alone.
-		prio, text := devfs.KmsgRecord(p)
+		prio, text := devfs.KmsgRecord(p, log.DefaultMessageLevel())
 		log.Console(prio&7, text)
-	}, Log: log.Ring, Since: sinceBoot, MayRead: func(c *vfs.Caller) error {
+	}, Log: log.Ring, Since: sinceBoot, DefaultLevel: log.DefaultMessageLevel, MayRead: func(c *vfs.Caller) error {
 		return log.SyslogAllowed(klog.ActionReadAll, klog.Caps{Syslog: c.Root(), SysAdmin: c.Root()})
 	}}); err != nil {
 		return err

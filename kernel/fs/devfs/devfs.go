@@ -132,6 +132,9 @@ type MemOptions struct {
 	// MayRead, if set, decides whether a caller may open /dev/kmsg for
 	// reading (Linux's syslog permission check: dmesg_restrict).
 	MayRead func(c *vfs.Caller) error
+	// DefaultLevel, if set, is the level of records written without a
+	// "<N>" prefix (default_message_loglevel); 4 otherwise.
+	DefaultLevel func() int
 }
 
 // RegisterMem registers null, zero, full, random, urandom and kmsg.
@@ -151,7 +154,7 @@ func RegisterMem(r *Registry, opts MemOptions) error {
 			return err
 		}
 	}
-	log := &kmsgLog{ring: opts.Log, sink: opts.Kmsg, since: opts.Since}
+	log := &kmsgLog{ring: opts.Log, sink: opts.Kmsg, since: opts.Since, defaultLevel: opts.DefaultLevel}
 	if log.ring != nil {
 		log.ring.Notify = func() { log.q.Notify(abi.POLLIN | abi.POLLRDNORM) }
 	}
@@ -227,10 +230,11 @@ func (r *random) Seek(f *vfs.File, cur, off int64, w int) (int64, error) {
 
 // kmsgLog is the kernel log behind every open /dev/kmsg.
 type kmsgLog struct {
-	ring  *klog.Ring
-	sink  func([]byte)
-	since func() time.Duration
-	q     vfs.Queue
+	ring         *klog.Ring
+	sink         func([]byte)
+	since        func() time.Duration
+	defaultLevel func() int
+	q            vfs.Queue
 }
 
 // kmsg is one open /dev/kmsg: writes add records, reads return one record
@@ -291,10 +295,10 @@ func kmsgEscape(s string) string {
 
 // KmsgRecord splits a record written to /dev/kmsg into its syslog priority
 // and text: a leading "<N>" gives facility and level; without it the record
-// is LOG_USER|LOG_WARNING, and userspace may not log as the kernel
-// (facility 0 becomes LOG_USER).
-func KmsgRecord(p []byte) (prio int, text string) {
-	text, prio = string(p), 1<<3|4
+// is LOG_USER at defaultLevel (default_message_loglevel), and userspace may
+// not log as the kernel (facility 0 becomes LOG_USER).
+func KmsgRecord(p []byte, defaultLevel int) (prio int, text string) {
+	text, prio = string(p), 1<<3|defaultLevel&7
 	if len(text) > 2 && text[0] == '<' {
 		if i := strings.IndexByte(text, '>'); i > 1 {
 			if n, err := strconv.Atoi(text[1:i]); err == nil && n >= 0 {
@@ -313,7 +317,11 @@ func (k *kmsg) Write(_ *vfs.Caller, _ *vfs.File, p []byte, _ int64) (int, error)
 		k.log.sink(append([]byte(nil), p...))
 	}
 	if k.log.ring != nil {
-		prio, text := KmsgRecord(p)
+		level := 4
+		if k.log.defaultLevel != nil {
+			level = k.log.defaultLevel()
+		}
+		prio, text := KmsgRecord(p, level)
 		var at time.Duration
 		if k.log.since != nil {
 			at = k.log.since()

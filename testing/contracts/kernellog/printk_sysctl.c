@@ -1,6 +1,7 @@
 /* /proc/sys/kernel/printk holds the four console levels; writing it changes
  * console_loglevel (seen through syslog's CONSOLE_OFF/ON too), fewer numbers
- * leave the rest alone, and only root may write it. */
+ * leave the rest alone, only root may write it, and the second number is
+ * the level of /dev/kmsg records written without one. */
 #include "contract.h"
 #include <sys/klog.h>
 
@@ -41,6 +42,19 @@ int main(void)
 		_exit(fd < 0 && errno == EACCES ? 0 : 1);
 	}
 	STREQ("nonroot_write", wstatus(reap(pid)), "exit 0");
+	/* default_message_loglevel is the level of an unprefixed /dev/kmsg
+	 * record. */
+	SYS(write_file("/proc/sys/kernel/printk", "1 6 1 7")); /* console off: no line on it */
+	int k = SYS(open("/dev/kmsg", O_WRONLY | O_CLOEXEC));
+	writeall(k, "contract-default-level\n", 23);
+	static char log[1 << 18];
+	int n = SYS(klogctl(3, log, sizeof log - 1));
+	log[n] = 0;
+	char *m = strstr(log, "contract-default-level");
+	CHECK(m != NULL);
+	while (m > log && m[-1] != '\n')
+		m--;
+	OUT("unprefixed_prio", "%.4s", m);
 	SYS(write_file("/proc/sys/kernel/printk", orig));
 	show("restored");
 	pass();
