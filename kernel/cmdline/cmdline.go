@@ -15,6 +15,12 @@ type Config struct {
 	SelfTest  bool     // aramid.selftest=1: run the in-kernel checks and power off
 	TestFault string   // aramid.testfault=pagefault: fault on purpose (tests the panic path)
 	Quiet     bool     // quiet
+	// ConsoleLevel is console_loglevel as `quiet` (4), `debug` (10) and
+	// `loglevel=N` set it, the last one on the line winning as on Linux;
+	// -1 when none is given.
+	ConsoleLevel int
+	// IgnoreLogLevel is `ignore_loglevel`: the console prints every level.
+	IgnoreLogLevel bool
 
 	// Params holds every key=value (and bare key, with value "") in order of
 	// appearance; later duplicates win, as Linux's __setup handlers see them.
@@ -24,7 +30,7 @@ type Config struct {
 // Parse parses a kernel command line. It never fails: malformed quoting is
 // taken literally, as Linux does.
 func Parse(line string) Config {
-	c := Config{RDInit: "/init", Params: map[string]string{}}
+	c := Config{RDInit: "/init", Params: map[string]string{}, ConsoleLevel: -1}
 	words := split(line)
 	for i, w := range words {
 		if w == "--" {
@@ -46,6 +52,15 @@ func Parse(line string) Config {
 			c.TestFault = val
 		case "quiet":
 			c.Quiet = true
+			c.ConsoleLevel = 4
+		case "debug":
+			c.ConsoleLevel = 10
+		case "loglevel":
+			if n, ok := leadingInt(val); ok {
+				c.ConsoleLevel = n
+			}
+		case "ignore_loglevel":
+			c.IgnoreLogLevel = true
 		}
 	}
 	return c
@@ -77,4 +92,25 @@ func split(line string) []string {
 		words = append(words, b.String())
 	}
 	return words
+}
+
+// leadingInt reads a decimal integer (optionally signed) at the start of s,
+// as the kernel's get_option does; ok is false when there is none.
+func leadingInt(s string) (int, bool) {
+	i, neg := 0, false
+	if i < len(s) && (s[i] == '-' || s[i] == '+') {
+		neg = s[i] == '-'
+		i++
+	}
+	start, n := i, 0
+	for ; i < len(s) && s[i] >= '0' && s[i] <= '9' && n < 1<<30; i++ {
+		n = n*10 + int(s[i]-'0')
+	}
+	if i == start {
+		return 0, false
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
 }

@@ -10,22 +10,27 @@ func TestParse(t *testing.T) {
 		line string
 		want Config
 	}{
-		{"", Config{RDInit: "/init", Params: map[string]string{}}},
-		{"console=ttyS0 init=/usr/lib/systemd/systemd", Config{
+		{"", Config{ConsoleLevel: -1, RDInit: "/init", Params: map[string]string{}}},
+		{"console=ttyS0 init=/usr/lib/systemd/systemd", Config{ConsoleLevel: -1,
 			Console: "ttyS0", Init: "/usr/lib/systemd/systemd", RDInit: "/init",
 			Params: map[string]string{"console": "ttyS0", "init": "/usr/lib/systemd/systemd"}}},
-		{"  aramid.selftest=1   quiet ", Config{RDInit: "/init", SelfTest: true, Quiet: true,
+		{"  aramid.selftest=1   quiet ", Config{RDInit: "/init", SelfTest: true, Quiet: true, ConsoleLevel: 4,
 			Params: map[string]string{"aramid.selftest": "1", "quiet": ""}}},
-		{"aramid.selftest=0 rdinit=/sbin/init", Config{RDInit: "/sbin/init",
+		{"aramid.selftest=0 rdinit=/sbin/init", Config{ConsoleLevel: -1, RDInit: "/sbin/init",
 			Params: map[string]string{"aramid.selftest": "0", "rdinit": "/sbin/init"}}},
-		{`foo="a b" unknown.key=3 -- -s "x y"`, Config{RDInit: "/init", InitArgs: []string{"-s", "x y"},
+		{`foo="a b" unknown.key=3 -- -s "x y"`, Config{ConsoleLevel: -1, RDInit: "/init", InitArgs: []string{"-s", "x y"},
 			Params: map[string]string{"foo": "a b", "unknown.key": "3"}}},
-		{"console=tty0 console=ttyS0,115200", Config{Console: "ttyS0,115200", RDInit: "/init",
+		{"console=tty0 console=ttyS0,115200", Config{ConsoleLevel: -1, Console: "ttyS0,115200", RDInit: "/init",
 			Params: map[string]string{"console": "ttyS0,115200"}}},
-		{"aramid.testfault=pagefault", Config{RDInit: "/init", TestFault: "pagefault",
+		{"aramid.testfault=pagefault", Config{ConsoleLevel: -1, RDInit: "/init", TestFault: "pagefault",
 			Params: map[string]string{"aramid.testfault": "pagefault"}}},
-		{`unterminated="quote here`, Config{RDInit: "/init",
+		{`unterminated="quote here`, Config{ConsoleLevel: -1, RDInit: "/init",
 			Params: map[string]string{"unterminated": "quote here"}}},
+		{"quiet loglevel=8 ignore_loglevel", Config{ConsoleLevel: 8, RDInit: "/init", Quiet: true, IgnoreLogLevel: true,
+			Params: map[string]string{"quiet": "", "loglevel": "8", "ignore_loglevel": ""}}},
+		{"loglevel=3 quiet loglevel=x", Config{ConsoleLevel: 4, RDInit: "/init", Quiet: true,
+			Params: map[string]string{"quiet": "", "loglevel": "x"}}},
+		{"debug", Config{ConsoleLevel: 10, RDInit: "/init", Params: map[string]string{"debug": ""}}},
 	}
 	for _, tt := range tests {
 		got := Parse(tt.line)

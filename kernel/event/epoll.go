@@ -1,7 +1,10 @@
 package event
 
 import (
+	"fmt"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"aramid/kernel/abi"
@@ -10,6 +13,12 @@ import (
 
 // Epoll is an epoll instance. Watched files are identified by (file, fd),
 // as Linux does; the instance holds a reference to each watched file.
+//
+// Items are level-triggered (reported while ready), edge-triggered
+// (EPOLLET: reported once per wake-up of the file) or exclusive
+// (EPOLLEXCLUSIVE: the file wakes the exclusive watchers one at a time, so
+// an item is reported only after its own wake-up, and then while it stays
+// ready, as Linux's ready list does).
 type Epoll struct {
 	vfs.FileDefaults
 	mu     sync.Mutex
@@ -17,7 +26,28 @@ type Epoll struct {
 	order  []*item // registration order, for fairness in reporting
 	waiter *vfs.Waiter
 	queue  vfs.Queue // this epoll's own readiness (it can be watched too)
+	// sleepers counts threads blocked in Wait: an exclusive wake-up is
+	// taken only by an instance someone sleeps on.
+	sleepers atomic.Int32
+	// parents are the epoll instances watching this one, with how many
+	// items they have for it (for the nesting depth check).
+	parents map[*Epoll]int
 }
+
+// Nesting limits (Linux's EP_MAX_NESTS) and the epoll_wait bound
+// (EP_MAX_EVENTS: INT_MAX / sizeof(struct epoll_event)).
+const (
+	MaxNests  = 4
+	MaxEvents = (1<<31 - 1) / 12
+)
+
+// nestMu serialises adding epoll instances to epoll instances (Linux's
+// epnested_mutex), so the loop and depth checks see a stable graph. It is
+// taken before any Epoll.mu.
+var nestMu sync.Mutex
+
+// exclusiveOK are the event bits EPOLLEXCLUSIVE may come with.
+const exclusiveOK = abi.EPOLLIN | abi.EPOLLOUT | abi.EPOLLERR | abi.EPOLLHUP | abi.EPOLLWAKEUP | abi.EPOLLET | abi.EPOLLEXCLUSIVE
 
 type itemKey struct {
 	f  *vfs.File
@@ -29,6 +59,7 @@ type item struct {
 	events   uint32
 	data     uint64
 	disabled bool        // one-shot fired
+	ready    bool        // exclusive: woken, or reported and still ready
 	w        *vfs.Waiter // child of the epoll's waiter: this file notified
 	q        *vfs.Queue
 }
@@ -39,13 +70,26 @@ func NewEpoll() *Epoll {
 	return e
 }
 
-// Ctl implements epoll_ctl for file f open as fd.
+// Ctl implements epoll_ctl for file f open as fd. events has what the
+// caller asked for; EPOLLERR and EPOLLHUP are always added, as Linux does.
 func (e *Epoll) Ctl(op int, fd int32, f *vfs.File, events uint32, data uint64) error {
 	if f.Impl == vfs.FileImpl(e) {
 		return abi.EINVAL
 	}
-	if _, ok := f.Impl.(*Epoll); ok && op == abi.EPOLL_CTL_ADD {
-		// Nesting is allowed by Linux; loops are not detected here.
+	child, nested := f.Impl.(*Epoll)
+	if op == abi.EPOLL_CTL_ADD || op == abi.EPOLL_CTL_MOD {
+		if events&abi.EPOLLEXCLUSIVE != 0 &&
+			(op == abi.EPOLL_CTL_MOD || nested || events&^exclusiveOK != 0) {
+			return abi.EINVAL
+		}
+		events |= abi.EPOLLERR | abi.EPOLLHUP
+	}
+	if nested && op == abi.EPOLL_CTL_ADD {
+		nestMu.Lock()
+		defer nestMu.Unlock()
+		if !e.nestOK(child) {
+			return abi.ELOOP
+		}
 	}
 	k := itemKey{f, fd}
 	e.mu.Lock()
@@ -60,17 +104,33 @@ func (e *Epoll) Ctl(op int, fd int32, f *vfs.File, events uint32, data uint64) e
 		f.IncRef()
 		e.items[k] = it
 		e.order = append(e.order, it)
-		if it.q != nil {
-			it.q.Register(it.w, events|abi.POLLERR|abi.POLLHUP)
+		if nested {
+			child.mu.Lock()
+			if child.parents == nil {
+				child.parents = map[*Epoll]int{}
+			}
+			child.parents[e]++
+			child.mu.Unlock()
 		}
-		it.w.Notify() // a file ready at registration is reported, ET included
+		if it.q != nil {
+			if events&abi.EPOLLEXCLUSIVE != 0 {
+				it.q.RegisterExclusive(it.w, events, func() bool { return e.sleepers.Load() > 0 })
+			} else {
+				it.q.Register(it.w, events)
+			}
+		}
+		it.ready = true // a file ready at registration is reported, ET included
+		it.w.Notify()
 	case abi.EPOLL_CTL_MOD:
 		if it == nil {
 			return abi.ENOENT
 		}
+		if it.events&abi.EPOLLEXCLUSIVE != 0 {
+			return abi.EINVAL
+		}
 		it.events, it.data, it.disabled = events, data, false
 		if it.q != nil {
-			it.q.Register(it.w, events|abi.POLLERR|abi.POLLHUP)
+			it.q.Register(it.w, events)
 		}
 		it.w.Notify()
 	case abi.EPOLL_CTL_DEL:
@@ -86,6 +146,60 @@ func (e *Epoll) Ctl(op int, fd int32, f *vfs.File, events uint32, data uint64) e
 	return nil
 }
 
+// nestOK is Linux's ep_loop_check for adding child to e: no path from
+// child back to e (a loop), and the longest chain of instances through
+// the new edge at most MaxNests deep. nestMu is held.
+func (e *Epoll) nestOK(child *Epoll) bool {
+	down, loop := child.depthDown(e, 0)
+	return !loop && down <= MaxNests && down+1+e.depthUp(0) <= MaxNests
+}
+
+// depthDown returns the longest chain of epoll instances below ep (0 for
+// none), and whether target is among them.
+func (ep *Epoll) depthDown(target *Epoll, depth int) (int, bool) {
+	if depth > MaxNests+1 {
+		return depth, false // deep enough to fail; stop walking
+	}
+	ep.mu.Lock()
+	var kids []*Epoll
+	for _, it := range ep.order {
+		if c, ok := it.key.f.Impl.(*Epoll); ok {
+			kids = append(kids, c)
+		}
+	}
+	ep.mu.Unlock()
+	best := depth
+	for _, c := range kids {
+		if c == target {
+			return best, true
+		}
+		d, loop := c.depthDown(target, depth+1)
+		if loop {
+			return d, true
+		}
+		best = max(best, d)
+	}
+	return best, false
+}
+
+// depthUp returns the longest chain of epoll instances watching ep.
+func (ep *Epoll) depthUp(depth int) int {
+	if depth > MaxNests+1 {
+		return depth
+	}
+	ep.mu.Lock()
+	var ps []*Epoll
+	for p := range ep.parents {
+		ps = append(ps, p)
+	}
+	ep.mu.Unlock()
+	best := depth
+	for _, p := range ps {
+		best = max(best, p.depthUp(depth+1))
+	}
+	return best
+}
+
 func (e *Epoll) removeLocked(it *item) {
 	delete(e.items, it.key)
 	for i, o := range e.order {
@@ -97,6 +211,13 @@ func (e *Epoll) removeLocked(it *item) {
 	if it.q != nil {
 		it.q.Unregister(it.w)
 	}
+	if c, ok := it.key.f.Impl.(*Epoll); ok {
+		c.mu.Lock()
+		if c.parents[e]--; c.parents[e] <= 0 {
+			delete(c.parents, e)
+		}
+		c.mu.Unlock()
+	}
 	it.key.f.DecRef()
 }
 
@@ -104,6 +225,22 @@ func (e *Epoll) removeLocked(it *item) {
 type Event struct {
 	Events uint32
 	Data   uint64
+	it     *item
+}
+
+// Unsend puts back events that could not be delivered (the copy to user
+// memory failed), as Linux returns them to the ready list: edge-triggered
+// and exclusive items stay pending, one-shot items armed.
+func (e *Epoll) Unsend(evs []Event) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, ev := range evs {
+		if it := ev.it; it != nil && e.items[it.key] == it {
+			it.disabled = false
+			it.ready = true
+			it.w.Notify()
+		}
+	}
 }
 
 // collect gathers up to max ready events.
@@ -126,13 +263,26 @@ func (e *Epoll) collect(max int) []Event {
 			default:
 				continue
 			}
+		} else if it.events&abi.EPOLLEXCLUSIVE != 0 {
+			// Exclusive: on the ready list once woken, kept there while
+			// ready.
+			select {
+			case <-it.w.C():
+				it.ready = true
+			default:
+			}
+			if !it.ready {
+				continue
+			}
 		}
-		mask := it.events | abi.POLLERR | abi.POLLHUP
+		mask := it.events & (abi.POLLIN | abi.POLLOUT | abi.POLLPRI | abi.POLLERR | abi.POLLHUP |
+			abi.POLLRDNORM | abi.POLLRDBAND | abi.POLLWRNORM | abi.POLLWRBAND | abi.POLLMSG | abi.POLLRDHUP)
 		r := it.key.f.Readiness(mask) & mask
 		if r == 0 {
+			it.ready = false
 			continue
 		}
-		out = append(out, Event{Events: r, Data: it.data})
+		out = append(out, Event{Events: r, Data: it.data, it: it})
 		if it.events&abi.EPOLLONESHOT != 0 {
 			it.disabled = true
 		}
@@ -166,7 +316,10 @@ func (e *Epoll) Wait(c *vfs.Caller, max int, timeout time.Duration) ([]Event, er
 				return nil, nil
 			}
 		}
-		if err := c.Block(e.waiter.C(), wait); err != nil {
+		e.sleepers.Add(1)
+		err := c.Block(e.waiter.C(), wait)
+		e.sleepers.Add(-1)
+		if err != nil {
 			if err == abi.ETIMEDOUT {
 				return nil, nil
 			}
@@ -188,6 +341,23 @@ func (e *Epoll) Readiness(f *vfs.File, mask uint32) uint32 {
 }
 
 func (e *Epoll) EventQueue() *vfs.Queue { return &e.queue }
+
+// FDInfo implements vfs.FDInfoer: a "tfd:" line per item, as Linux's
+// ep_show_fdinfo.
+func (e *Epoll) FDInfo() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var b strings.Builder
+	for _, it := range e.order {
+		var ino, dev uint64
+		if st, err := it.key.f.Stat(); err == nil {
+			ino, dev = st.Ino, st.Dev
+		}
+		fmt.Fprintf(&b, "tfd: %8d events: %8x data: %16x  pos:%d ino:%x sdev:%x\n",
+			it.key.fd, it.events, it.data, it.key.f.Offset(), ino, dev)
+	}
+	return b.String()
+}
 
 // Release drops every watched file.
 func (e *Epoll) Release(f *vfs.File) {

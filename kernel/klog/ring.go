@@ -6,6 +6,11 @@ import (
 	"time"
 )
 
+// LogBufLen is the size of the kernel log buffer in bytes (Linux's
+// log_buf_len with CONFIG_LOG_BUF_SHIFT=17, what SYSLOG_ACTION_SIZE_BUFFER
+// reports): the ring keeps records while their text fits in it.
+const LogBufLen = 1 << 17
+
 // Record is one kernel log entry, as /dev/kmsg hands it out.
 type Record struct {
 	Seq  uint64
@@ -14,10 +19,14 @@ type Record struct {
 	Text string
 }
 
-// Ring keeps the newest kernel log records for /dev/kmsg readers.
+// Ring keeps the newest kernel log records for /dev/kmsg and syslog(2)
+// readers: at most a fixed number of records, and at most LogBufLen bytes
+// of text.
 type Ring struct {
 	mu      sync.Mutex
-	recs    []Record // circular, len == capacity once full
+	recs    []Record // oldest first; recs[i].Seq == first+i
+	max     int      // records kept at most
+	bytes   int      // text bytes held
 	first   uint64   // sequence number of the oldest record kept
 	next    uint64   // sequence number the next record gets
 	changed chan struct{}
@@ -33,19 +42,24 @@ var (
 
 // NewRing returns a ring keeping up to n records.
 func NewRing(n int) *Ring {
-	return &Ring{recs: make([]Record, 0, n), changed: make(chan struct{})}
+	return &Ring{recs: make([]Record, 0, min(n, 64)), max: max(n, 1), changed: make(chan struct{})}
 }
 
-// Add appends a record and wakes readers.
+// Add appends a record and wakes readers. Text longer than the buffer is
+// cut to fit, as printk truncates an over-long record.
 func (r *Ring) Add(prio int, at time.Duration, text string) {
+	if len(text) > LogBufLen {
+		text = text[:LogBufLen]
+	}
 	r.mu.Lock()
-	rec := Record{Seq: r.next, Prio: prio, At: at, Text: text}
-	if len(r.recs) < cap(r.recs) {
-		r.recs = append(r.recs, rec)
-	} else {
-		r.recs[r.next%uint64(cap(r.recs))] = rec
+	for len(r.recs) > 0 && (len(r.recs) >= r.max || r.bytes+len(text) > LogBufLen) {
+		r.bytes -= len(r.recs[0].Text)
+		r.recs[0] = Record{}
+		r.recs = r.recs[1:]
 		r.first++
 	}
+	r.recs = append(r.recs, Record{Seq: r.next, Prio: prio, At: at, Text: text})
+	r.bytes += len(text)
 	r.next++
 	close(r.changed)
 	r.changed = make(chan struct{})
@@ -75,5 +89,17 @@ func (r *Ring) Get(seq uint64) (Record, <-chan struct{}, error) {
 	case seq >= r.next:
 		return Record{}, r.changed, ErrNoRecord
 	}
-	return r.recs[seq%uint64(cap(r.recs))], nil, nil
+	return r.recs[seq-r.first], nil, nil
+}
+
+// Since returns the records from seq on (from the oldest kept if seq is
+// gone).
+func (r *Ring) Since(seq uint64) []Record {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	seq = max(seq, r.first)
+	if seq >= r.next {
+		return nil
+	}
+	return append([]Record(nil), r.recs[seq-r.first:]...)
 }

@@ -37,7 +37,7 @@ func TestLoggerFeedsRing(t *testing.T) {
 	l := New(writerFunc(func(p []byte) (int, error) { out = append(out, p...); return len(p), nil }),
 		func() time.Duration { return 1500 * time.Millisecond })
 	l.Ring = NewRing(8)
-	l.Printf("hello %d", 7)
+	l.Infof("hello %d", 7)
 	rec, _, err := l.Ring.Get(0)
 	if err != nil || rec.Text != "hello 7" || rec.Prio != 6 || rec.At != 1500*time.Millisecond {
 		t.Errorf("record = %+v, %v", rec, err)
@@ -50,3 +50,19 @@ func TestLoggerFeedsRing(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+func TestRingByteBudget(t *testing.T) {
+	r := NewRing(1 << 20)
+	big := string(make([]byte, LogBufLen/4))
+	for i := 0; i < 10; i++ {
+		r.Add(6, 0, big)
+	}
+	first, next := r.Bounds()
+	if next != 10 || next-first != 4 {
+		t.Errorf("bounds %d..%d: want the 4 newest records of a quarter buffer each", first, next)
+	}
+	r.Add(6, 0, string(make([]byte, 2*LogBufLen)))
+	if rec, _, err := r.Get(10); err != nil || len(rec.Text) != LogBufLen {
+		t.Errorf("over-long record: %v, %d bytes", err, len(rec.Text))
+	}
+}

@@ -134,24 +134,6 @@ func (m *MM) Frame(addr uint64) (machine.Frame, error) {
 	return f, nil
 }
 
-// Mincore reports, one byte per page from addr, whether the page is
-// resident (1) or not (0); ENOMEM if part of the range is unmapped.
-func (m *MM) Mincore(addr, pages uint64) ([]byte, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := make([]byte, pages)
-	for i := range out {
-		va := addr + uint64(i)*pageSize
-		if m.find(va) < 0 {
-			return nil, abi.ENOMEM
-		}
-		if _, _, ok := m.pt.Lookup(va); ok {
-			out[i] = 1
-		}
-	}
-	return out, nil
-}
-
 // Mapped reports whether every page of [addr, addr+n) is in some mapping.
 func (m *MM) Mapped(addr, n uint64) bool {
 	m.mu.Lock()
@@ -162,24 +144,6 @@ func (m *MM) Mapped(addr, n uint64) bool {
 		}
 	}
 	return true
-}
-
-// Populate faults in every page of [addr, addr+n) for reading (mlock,
-// MAP_POPULATE); ENOMEM if part of it is unmapped.
-func (m *MM) Populate(addr, n uint64) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for va := addr; va < addr+n; va += pageSize {
-		if m.find(va) < 0 {
-			return abi.ENOMEM
-		}
-		if _, _, ok := m.pt.Lookup(va); !ok {
-			if err := m.fault(va, AccessRead); err != nil {
-				return abi.ENOMEM
-			}
-		}
-	}
-	return nil
 }
 
 // WritablePrefix returns how many of the n bytes from addr lie in mappings

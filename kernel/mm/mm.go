@@ -153,11 +153,48 @@ type VMA struct {
 	// WriteDenied marks a shared mapping of a file not open for writing:
 	// mprotect may not add PROT_WRITE (EACCES).
 	WriteDenied bool
-	shared      *sharedPages
-	special     bool // kernel pages (MapSpecial): counted as file pages
-	// Locked is set by mlock (VM_LOCKED): counted in VmLck.
-	Locked bool
+	// Flags is Linux's per-VMA state that mlock, madvise and fork act on
+	// (VM_LOCKED, VM_DONTCOPY, VM_SPECIAL ...).
+	Flags  VMFlags
+	shared *sharedPages
 }
+
+// VMFlags are the vm_flags bits this kernel keeps per VMA.
+type VMFlags uint32
+
+const (
+	// VMLocked is VM_LOCKED: mlock, mlockall, MAP_LOCKED. The pages are
+	// faulted in (unless VMLockOnFault) and counted in VmLck; nothing is
+	// ever paged out here anyway.
+	VMLocked VMFlags = 1 << iota
+	// VMLockOnFault is VM_LOCKONFAULT (MLOCK_ONFAULT, MCL_ONFAULT): locked,
+	// but pages come in only when touched.
+	VMLockOnFault
+	// VMDontCopy is VM_DONTCOPY (MADV_DONTFORK): fork leaves it out of the
+	// child.
+	VMDontCopy
+	// VMWipeOnFork is VM_WIPEONFORK (MADV_WIPEONFORK): the child gets the
+	// mapping empty (zero pages).
+	VMWipeOnFork
+	// VMDontDump is VM_DONTDUMP (MADV_DONTDUMP).
+	VMDontDump
+	// VMSeqRead and VMRandRead are the readahead hints (MADV_SEQUENTIAL,
+	// MADV_RANDOM); VMMergeable is MADV_MERGEABLE (KSM, whose daemon is
+	// off, as it is by default on Linux); VMHugePage and VMNoHugePage are
+	// MADV_HUGEPAGE and MADV_NOHUGEPAGE (transparent huge pages are
+	// "never" here). They are recorded and change nothing else.
+	VMSeqRead
+	VMRandRead
+	VMMergeable
+	VMHugePage
+	VMNoHugePage
+	// VMSpecial is VM_SPECIAL (VM_DONTEXPAND, VM_PFNMAP, ...): the
+	// kernel's own mappings (vvar, vDSO), which mlock leaves alone.
+	VMSpecial
+	// VMPFNMap is VM_PFNMAP|VM_IO: kernel pages mapped raw (the vvar
+	// page). madvise's page dropping refuses it.
+	VMPFNMap
+)
 
 func (v *VMA) fileOffset(addr uint64) uint64 { return v.Offset + (addr - v.Start) }
 
@@ -177,10 +214,11 @@ type MM struct {
 	// copied by fork and start empty after exec.
 	Membarrier atomic.Uint32
 
-	// limitFn gives the soft resource limits (see limits.go); lockFuture
-	// is mlockall(MCL_FUTURE).
-	limitFn    func(resource int) uint64
-	lockFuture bool
+	// limitFn gives the soft resource limits (see limits.go).
+	limitFn func(resource int) uint64
+	// defFlags are the flags new mappings get (mm->def_flags: VMLocked
+	// and VMLockOnFault after mlockall(MCL_FUTURE)).
+	defFlags VMFlags
 }
 
 // MaxRSS returns the peak number of resident pages (Linux's hiwater_rss).
@@ -355,6 +393,8 @@ type MapOpts struct {
 	Dev, Inode   uint64
 	// ReadOnlyFile marks a shared mapping of a file opened read-only.
 	ReadOnlyFile bool
+	// Locked is MAP_LOCKED: the mapping is locked (and faulted in).
+	Locked bool
 }
 
 // Errors as Linux reports them.
@@ -362,6 +402,7 @@ var (
 	errInval = abi.EINVAL
 	errNoMem = abi.ENOMEM
 	errFault = abi.EFAULT
+	errAgain = abi.EAGAIN
 )
 
 // Mmap creates a mapping and returns its address.
@@ -404,12 +445,18 @@ func (m *MM) Mmap(o MapOpts) (uint64, error) {
 	}
 	v := &VMA{Start: addr, End: addr + n, Perm: o.Perm, Shared: o.Shared, GrowsDown: o.GrowsDown,
 		File: o.File, Offset: o.Offset, Name: o.Name, Dev: o.Dev, Inode: o.Inode,
-		WriteDenied: o.Shared && o.ReadOnlyFile, Locked: m.lockFuture}
+		WriteDenied: o.Shared && o.ReadOnlyFile, Flags: m.defFlags}
+	if o.Locked {
+		v.Flags |= VMLocked
+	}
 	if o.Shared && o.File == nil {
 		v.shared = &sharedPages{pages: map[uint64]machine.Frame{}}
 	}
 	v.hold()
 	m.insert(v)
+	if v.Flags&(VMLocked|VMLockOnFault) == VMLocked {
+		m.populateLocked(v.Start, v.End, true) // best effort, as Linux: the mapping stands
+	}
 	return addr, nil
 }
 
@@ -428,14 +475,19 @@ func (m *MM) Munmap(addr, length uint64) error {
 	return nil
 }
 
-// Mprotect changes the permissions of [addr, addr+length), which must be
-// fully mapped.
+// Mprotect changes the permissions of [addr, addr+length) as Linux's
+// mprotect walk does: mapping by mapping from addr, so a hole (ENOMEM) or
+// a mapping that may not become writable (EACCES) ends the walk with the
+// mappings before it already changed.
 func (m *MM) Mprotect(addr, length uint64, perm machine.Perm) error {
 	if addr&pageMask != 0 {
 		return errInval
 	}
+	if length == 0 {
+		return nil
+	}
 	end := (addr + length + pageMask) &^ pageMask
-	if end < addr || end > UserTop {
+	if end <= addr || end > UserTop {
 		return errNoMem
 	}
 	m.mu.Lock()
@@ -448,8 +500,15 @@ func (m *MM) Mprotect(addr, length uint64, perm machine.Perm) error {
 		if perm&machine.Write != 0 && m.vmas[i].WriteDenied {
 			return abi.EACCES
 		}
-		a = m.vmas[i].End
+		stop := min(m.vmas[i].End, end)
+		m.protectLocked(a, stop, perm)
+		a = stop
 	}
+	return nil
+}
+
+// protectLocked sets the permissions of [addr, end), inside one VMA.
+func (m *MM) protectLocked(addr, end uint64, perm machine.Perm) {
 	m.split(addr)
 	m.split(end)
 	for _, v := range m.vmas {
@@ -471,7 +530,6 @@ func (m *MM) Mprotect(addr, length uint64, perm machine.Perm) error {
 			m.pt.Map(va, f, p, kindOf(v))
 		}
 	}
-	return nil
 }
 
 // SetBrk sets the program break's start (after loading a program).
@@ -497,47 +555,19 @@ func (m *MM) Brk(addr uint64) uint64 {
 		if !m.free(oldEnd, newEnd) || !m.mayExpandLocked(newEnd-oldEnd, 0) {
 			return m.brk
 		}
-		if i := m.find(oldEnd - 1); i >= 0 && m.vmas[i].Name == "[heap]" && m.vmas[i].End == oldEnd {
+		if i := m.find(oldEnd - 1); i >= 0 && m.vmas[i].Name == "[heap]" && m.vmas[i].End == oldEnd && m.vmas[i].Flags == m.defFlags {
 			m.vmas[i].End = newEnd
 		} else {
-			m.insert(&VMA{Start: oldEnd, End: newEnd, Perm: machine.Read | machine.Write, Name: "[heap]"})
+			m.insert(&VMA{Start: oldEnd, End: newEnd, Perm: machine.Read | machine.Write, Name: "[heap]", Flags: m.defFlags})
+		}
+		if m.defFlags&(VMLocked|VMLockOnFault) == VMLocked {
+			m.populateLocked(oldEnd, newEnd, true)
 		}
 	case newEnd < oldEnd:
 		m.removeRange(newEnd, oldEnd)
 	}
 	m.brk = addr
 	return m.brk
-}
-
-// Madvise implements the advice that changes contents: MADV_DONTNEED (and
-// MADV_FREE) drop private pages, which read back as zero (anonymous) or as
-// the file's data. Other advice is accepted.
-func (m *MM) Madvise(addr, length uint64, advice int) error {
-	const madvDontneed, madvFree, madvRemove = 4, 8, 9
-	if addr&pageMask != 0 {
-		return errInval
-	}
-	end := (addr + length + pageMask) &^ pageMask
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	switch advice {
-	case madvDontneed, madvFree:
-		for va := addr; va < end; va += pageSize {
-			i := m.find(va)
-			if i < 0 {
-				return errNoMem
-			}
-			if m.vmas[i].Shared {
-				continue
-			}
-			if f, ok := m.pt.Unmap(va, kindOf(m.vmas[i])); ok {
-				m.frames.put(f)
-			}
-		}
-	case madvRemove:
-		return abi.EOPNOTSUPP
-	}
-	return nil
 }
 
 // Mremap implements mremap(2) for the common cases: shrinking in place,
@@ -790,9 +820,16 @@ func (m *MM) Fork() (*MM, error) {
 	c.Membarrier.Store(m.Membarrier.Load())
 	c.limitFn = m.limitFn
 	for _, v := range m.vmas {
+		if v.Flags&VMDontCopy != 0 {
+			continue // MADV_DONTFORK
+		}
 		nv := *v
+		nv.Flags &^= VMLocked | VMLockOnFault // locks are not inherited
 		nv.hold()
 		c.vmas = append(c.vmas, &nv)
+		if v.Flags&VMWipeOnFork != 0 {
+			continue // the child's copy starts empty: zero pages
+		}
 		for va := v.Start; va < v.End; va += pageSize {
 			f, p, ok := m.pt.Lookup(va)
 			if !ok {
@@ -852,6 +889,8 @@ type Special struct {
 	Frames []machine.Frame
 	Perm   machine.Perm
 	Name   string
+	// PFNMap marks raw kernel pages (Linux's vvar is VM_PFNMAP|VM_IO).
+	PFNMap bool
 }
 
 // MapSpecial maps the parts back to back at a free address (top-down) and
@@ -870,7 +909,11 @@ func (m *MM) MapSpecial(parts []Special) (uint64, error) {
 	va := addr
 	for _, p := range parts {
 		end := va + uint64(len(p.Frames))*pageSize
-		m.insert(&VMA{Start: va, End: end, Perm: p.Perm, Shared: true, Name: p.Name, special: true})
+		v := &VMA{Start: va, End: end, Perm: p.Perm, Shared: true, Name: p.Name, Flags: VMSpecial}
+		if p.PFNMap {
+			v.Flags |= VMPFNMap
+		}
+		m.insert(v)
 		for i, f := range p.Frames {
 			m.frames.get(f)
 			if err := m.pt.Map(va+uint64(i)*pageSize, f, p.Perm, kindFile); err != nil {

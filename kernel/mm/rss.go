@@ -22,7 +22,7 @@ const (
 // counts a copied-on-write page as anonymous).
 func kindOf(v *VMA) int {
 	switch {
-	case v.special:
+	case v.Flags&VMSpecial != 0:
 		return kindFile
 	case v.Shared && v.File == nil:
 		return kindShmem

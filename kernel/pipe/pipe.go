@@ -2,13 +2,16 @@
 // default capacity, atomic writes of up to PIPE_BUF (4096) bytes, EOF when
 // every writer is gone, EPIPE (and Caller.SigPipe) when every reader is
 // gone, O_NONBLOCK giving EAGAIN, readiness for poll/epoll, FIONREAD, and
-// F_GETPIPE_SZ/F_SETPIPE_SZ through Size and SetSize.
+// F_GETPIPE_SZ/F_SETPIPE_SZ through Size and SetSize, and O_DIRECT packet
+// mode: each write (each page of a longer one) through a file with
+// O_DIRECT is a packet, taking a slot of the pipe's size/PAGE_SIZE slots,
+// and a read returns at most one packet, dropping what of it does not fit.
 //
 // Locking: Pipe.mu is a leaf except for vfs.Queue.Notify, which is called
 // with it held (Queue.mu is the innermost lock).
 //
-// Not implemented: O_DIRECT packet mode (the flag is accepted and
-// ignored), splice/tee, the per-user pipe buffer limits.
+// Not implemented: page-slot accounting outside packet mode (capacity is
+// counted in bytes), the per-user pipe buffer limits.
 package pipe
 
 import (
@@ -28,12 +31,68 @@ const (
 	// MaxSize is /proc/sys/fs/pipe-max-size's default: the most an
 	// unprivileged F_SETPIPE_SZ may ask for.
 	MaxSize = 1 << 20
+	// pageSize is a pipe slot: a packet takes one whatever its length.
+	pageSize = 4096
 )
+
+// maxSize is /proc/sys/fs/pipe-max-size.
+var maxSize atomic.Int64
+
+func init() { maxSize.Store(MaxSize) }
+
+// MaxSizeText and SetMaxSize read and write /proc/sys/fs/pipe-max-size:
+// a write is rounded as F_SETPIPE_SZ rounds (to a power-of-two number of
+// pages); 0 or more than 2 GiB is EINVAL.
+func MaxSizeText() string { return itoa(uint64(maxSize.Load())) + "\n" }
+
+// SetMaxSize parses a write to /proc/sys/fs/pipe-max-size.
+func SetMaxSize(text string) error {
+	var n uint64
+	digits := 0
+	for _, c := range []byte(text) {
+		switch {
+		case c >= '0' && c <= '9' && n < 1<<40:
+			n = n*10 + uint64(c-'0')
+			digits++
+		case c == '\n' || c == ' ' || c == '\t':
+		default:
+			return abi.EINVAL
+		}
+	}
+	size := roundSize(n)
+	if digits == 0 || size == 0 {
+		return abi.EINVAL
+	}
+	maxSize.Store(int64(size))
+	return nil
+}
+
+// roundSize is Linux's round_pipe_size: at least a page, a power of two,
+// 0 (invalid) above 2 GiB.
+func roundSize(n uint64) int {
+	if n > 1<<31 {
+		return 0
+	}
+	size := MinSize
+	for uint64(size) < n {
+		size <<= 1
+	}
+	return size
+}
+
+// segment is a run of buffered bytes: a packet, or ordinary data that
+// later ordinary writes extend.
+type segment struct {
+	n      int
+	packet bool
+}
 
 // Pipe is the shared buffer of a pipe or FIFO.
 type Pipe struct {
 	mu      sync.Mutex
-	buf     []byte // buffered data, oldest first
+	buf     []byte    // buffered data, oldest first
+	segs    []segment // buf's runs, oldest first
+	packets int       // packet segments in segs
 	size    int
 	readers int
 	writers int
@@ -48,7 +107,7 @@ func New() *Pipe { return &Pipe{size: DefaultSize} }
 var ids atomic.Uint64
 
 // NewPair implements pipe2(2) below the descriptor table: it returns the
-// read and write files. flags may hold O_NONBLOCK and O_DIRECT (ignored);
+// read and write files. flags may hold O_NONBLOCK and O_DIRECT (packet mode);
 // O_CLOEXEC is the caller's business; anything else is EINVAL.
 func NewPair(flags uint32) (r, w *vfs.File, err error) {
 	if flags&^(abi.O_NONBLOCK|abi.O_CLOEXEC|abi.O_DIRECT) != 0 {
@@ -60,8 +119,8 @@ func NewPair(flags uint32) (r, w *vfs.File, err error) {
 	wi, _ := p.open(abi.O_WRONLY)
 	in := vfs.Pipefs.NewInode(abi.S_IFIFO|0o600, time.Now())
 	in.Ops = &anonPipe{p: p} // reopened through /proc/<pid>/fd (FIFOs.OpenFIFO)
-	r = vfs.NewFile(ri, in, vfs.Path{}, abi.O_RDONLY|flags&abi.O_NONBLOCK)
-	w = vfs.NewFile(wi, in, vfs.Path{}, abi.O_WRONLY|flags&abi.O_NONBLOCK)
+	r = vfs.NewFile(ri, in, vfs.Path{}, abi.O_RDONLY|flags&(abi.O_NONBLOCK|abi.O_DIRECT))
+	w = vfs.NewFile(wi, in, vfs.Path{}, abi.O_WRONLY|flags&(abi.O_NONBLOCK|abi.O_DIRECT))
 	r.Name, w.Name = name, name
 	return r, w, nil
 }
@@ -135,7 +194,7 @@ func (e *End) Release(*vfs.File) {
 		p.writers--
 	}
 	if p.readers == 0 && p.writers == 0 {
-		p.buf = nil
+		p.buf, p.segs, p.packets = nil, nil, 0
 	}
 	p.mu.Unlock()
 	p.q.Notify(abi.POLLIN | abi.POLLOUT | abi.POLLHUP | abi.POLLERR)
@@ -159,7 +218,9 @@ func (e *End) Readiness(_ *vfs.File, mask uint32) uint32 {
 		}
 	}
 	if e.write {
-		if p.size-len(p.buf) >= abi.PIPE_BUF || (p.size < abi.PIPE_BUF && len(p.buf) == 0) {
+		if p.packets > 0 && p.slotsFree() == 0 {
+			// Packets fill the slots before the bytes.
+		} else if p.size-len(p.buf) >= abi.PIPE_BUF || (p.size < abi.PIPE_BUF && len(p.buf) == 0) {
 			ev |= abi.POLLOUT | abi.POLLWRNORM
 		}
 		if p.readers == 0 {
@@ -205,20 +266,130 @@ func (e *End) Read(c *vfs.Caller, f *vfs.File, dst []byte, _ int64) (int, error)
 			return 0, err
 		}
 	}
-	n := copy(dst, p.buf)
-	p.buf = p.buf[n:]
-	if len(p.buf) == 0 {
-		p.buf = nil
-	}
+	n := p.take(dst)
 	if n > 0 {
 		p.q.Notify(abi.POLLOUT | abi.POLLWRNORM)
 	}
 	return n, nil
 }
 
-// Write implements vfs.FileImpl.
+// take moves buffered bytes into dst: ordinary data up to len(dst), and at
+// most one packet, whose rest is dropped if dst is full before its end.
+// p.mu is held.
+func (p *Pipe) take(dst []byte) int { return p.takeBytes(dst, false) }
+
+// takeBytes is take; stream ignores packet boundaries (splice's reads).
+func (p *Pipe) takeBytes(dst []byte, stream bool) int {
+	n := 0
+	for n < len(dst) && len(p.segs) > 0 {
+		s := &p.segs[0]
+		k := copy(dst[n:], p.buf[:min(s.n, len(dst)-n)])
+		n += k
+		drop := k
+		if s.packet && !stream {
+			drop = s.n
+		}
+		p.buf = p.buf[drop:]
+		s.n -= drop
+		packet := s.packet
+		if s.n == 0 {
+			if s.packet {
+				p.packets--
+			}
+			p.segs = p.segs[1:]
+		}
+		if packet && !stream {
+			break
+		}
+	}
+	if len(p.buf) == 0 {
+		p.buf, p.segs, p.packets = nil, nil, 0
+	}
+	return n
+}
+
+// add queues data: as a new packet, or appended to the last run of
+// ordinary data. p.mu is held.
+func (p *Pipe) add(data []byte, packet bool) {
+	p.buf = append(p.buf, data...)
+	if !packet && len(p.segs) > 0 && !p.segs[len(p.segs)-1].packet {
+		p.segs[len(p.segs)-1].n += len(data)
+		return
+	}
+	p.segs = append(p.segs, segment{n: len(data), packet: packet})
+	if packet {
+		p.packets++
+	}
+}
+
+// slotsFree returns how many page slots are free, a packet taking one and
+// ordinary data one per page it spans. p.mu is held.
+func (p *Pipe) slotsFree() int {
+	used := 0
+	for _, s := range p.segs {
+		if s.packet {
+			used++
+		} else {
+			used += (s.n + pageSize - 1) / pageSize
+		}
+	}
+	return max(p.size/pageSize-used, 0)
+}
+
+// Write implements vfs.FileImpl: through a file with O_DIRECT, in packets.
 func (e *End) Write(c *vfs.Caller, f *vfs.File, src []byte, _ int64) (int, error) {
+	if f != nil && f.Flags()&abi.O_DIRECT != 0 {
+		return e.p.writePackets(c, src, f.Nonblocking())
+	}
 	return e.p.Write(c, src, f != nil && f.Nonblocking())
+}
+
+// writePackets queues src in packet mode: one packet per page of it, each
+// taking a slot; a write of up to PIPE_BUF bytes is one packet, whole.
+func (p *Pipe) writePackets(c *vfs.Caller, src []byte, nonblock bool) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	epipe := func(n int) (int, error) {
+		if n > 0 {
+			return n, nil
+		}
+		if c != nil && c.SigPipe != nil {
+			c.SigPipe()
+		}
+		return 0, abi.EPIPE
+	}
+	if p.readers == 0 {
+		return epipe(0)
+	}
+	if len(src) == 0 {
+		return 0, nil
+	}
+	n := 0
+	for n < len(src) {
+		chunk := src[n:min(n+pageSize, len(src))]
+		fits := func() bool { return p.readers == 0 || p.slotsFree() > 0 && p.size-len(p.buf) >= len(chunk) }
+		if !fits() {
+			if nonblock {
+				if n > 0 {
+					return n, nil
+				}
+				return 0, abi.EAGAIN
+			}
+			if err := p.wait(c, abi.POLLOUT|abi.POLLERR, fits); err != nil {
+				if n > 0 {
+					return n, nil
+				}
+				return 0, err
+			}
+		}
+		if p.readers == 0 {
+			return epipe(n)
+		}
+		p.add(chunk, true)
+		n += len(chunk)
+		p.q.Notify(abi.POLLIN | abi.POLLRDNORM)
+	}
+	return n, nil
 }
 
 // Write queues src as write(2) on the pipe's write end does; nonblock
@@ -256,7 +427,7 @@ func (p *Pipe) Write(c *vfs.Caller, src []byte, nonblock bool) (int, error) {
 		if p.readers == 0 {
 			return epipe(0)
 		}
-		p.buf = append(p.buf, src...)
+		p.add(src, false)
 		p.q.Notify(abi.POLLIN | abi.POLLRDNORM)
 		return len(src), nil
 	}
@@ -283,7 +454,7 @@ func (p *Pipe) Write(c *vfs.Caller, src []byte, nonblock bool) (int, error) {
 			continue
 		}
 		k := min(free, len(src)-n)
-		p.buf = append(p.buf, src[n:n+k]...)
+		p.add(src[n:n+k], false)
 		n += k
 		p.q.Notify(abi.POLLIN | abi.POLLRDNORM)
 	}
@@ -312,23 +483,22 @@ func (p *Pipe) Size() int {
 	return p.size
 }
 
-// SetSize implements F_SETPIPE_SZ: the size is rounded up to a power of two
-// of at least one page; above MaxSize needs privilege (EPERM); less than
-// what is buffered is EBUSY. It returns the new size.
-func (p *Pipe) SetSize(n int64, privileged bool) (int, error) {
-	if n <= 0 || n > 1<<31 {
+// SetSize implements F_SETPIPE_SZ as Linux's pipe_set_size: the size is
+// rounded up to a power of two of at least one page (0 gives a page, more
+// than 2 GiB is EINVAL); growing past /proc/sys/fs/pipe-max-size needs
+// privilege (EPERM); fewer slots than the buffered data occupies is EBUSY.
+// It returns the new size.
+func (p *Pipe) SetSize(n uint64, privileged bool) (int, error) {
+	size := roundSize(n)
+	if size == 0 {
 		return 0, abi.EINVAL
-	}
-	size := MinSize
-	for int64(size) < n {
-		size <<= 1
-	}
-	if size > MaxSize && !privileged {
-		return 0, abi.EPERM
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if len(p.buf) > size {
+	if size > p.size && int64(size) > maxSize.Load() && !privileged {
+		return 0, abi.EPERM
+	}
+	if p.size/pageSize-p.slotsFree() > size/pageSize || len(p.buf) > size {
 		return 0, abi.EBUSY
 	}
 	p.size = size
@@ -366,4 +536,62 @@ func (p *Pipe) Peek(c *vfs.Caller, dst []byte, nonblock bool) (int, error) {
 		}
 	}
 	return copy(dst, p.buf), nil
+}
+
+// SpliceIn implements vmsplice(2) into the pipe, as Linux's
+// vmsplice_to_pipe: it waits for room unless nonblock (SPLICE_F_NONBLOCK:
+// EAGAIN; the file's O_NONBLOCK does not count), then queues what fill
+// returns for up to the free space, without waiting again. No reader is
+// EPIPE (and Caller.SigPipe).
+func (p *Pipe) SpliceIn(c *vfs.Caller, nonblock bool, fill func(max int) ([]byte, error)) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	room := func() bool { return p.readers == 0 || p.slotsFree() > 0 && len(p.buf) < p.size }
+	if !room() {
+		if nonblock {
+			return 0, abi.EAGAIN
+		}
+		if err := p.wait(c, abi.POLLOUT|abi.POLLERR, room); err != nil {
+			return 0, err
+		}
+	}
+	if p.readers == 0 {
+		if c != nil && c.SigPipe != nil {
+			c.SigPipe()
+		}
+		return 0, abi.EPIPE
+	}
+	data, err := fill(p.size - len(p.buf))
+	if len(data) > 0 {
+		p.add(data, false)
+		p.q.Notify(abi.POLLIN | abi.POLLRDNORM)
+	}
+	if len(data) == 0 && err != nil {
+		return 0, err
+	}
+	return len(data), nil
+}
+
+// SpliceOut implements vmsplice(2) out of the pipe: up to len(dst) bytes,
+// across packet boundaries, waiting for data unless nonblock (EAGAIN); 0
+// when empty with no writer left.
+func (p *Pipe) SpliceOut(c *vfs.Caller, dst []byte, nonblock bool) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.buf) == 0 {
+		if p.writers == 0 {
+			return 0, nil
+		}
+		if nonblock {
+			return 0, abi.EAGAIN
+		}
+		if err := p.wait(c, abi.POLLIN|abi.POLLHUP, func() bool { return len(p.buf) > 0 || p.writers == 0 }); err != nil {
+			return 0, err
+		}
+	}
+	n := p.takeBytes(dst, true)
+	if n > 0 {
+		p.q.Notify(abi.POLLOUT | abi.POLLWRNORM)
+	}
+	return n, nil
 }

@@ -2,6 +2,7 @@ package pipe
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"time"
 
@@ -169,13 +170,14 @@ func TestSizeAndFIONREAD(t *testing.T) {
 	defer w.DecRef()
 	p := FromFile(r)
 	for _, tc := range []struct {
-		n    int64
+		n    uint64
 		priv bool
 		want int
 		err  error
 	}{
 		{1, false, 4096, nil}, {4097, false, 8192, nil}, {MaxSize, false, MaxSize, nil},
-		{MaxSize + 1, false, 0, abi.EPERM}, {MaxSize + 1, true, 2 * MaxSize, nil}, {0, false, 0, abi.EINVAL},
+		{MaxSize + 1, false, 0, abi.EPERM}, {MaxSize + 1, true, 2 * MaxSize, nil}, {0, false, 4096, nil},
+		{1<<31 + 1, true, 0, abi.EINVAL}, {1 << 63, true, 0, abi.EINVAL},
 	} {
 		got, err := p.SetSize(tc.n, tc.priv)
 		if got != tc.want || err != tc.err {
@@ -289,4 +291,55 @@ func TestReopenAnonymous(t *testing.T) {
 		t.Errorf("anonymous pipe entered the FIFO table: %d", len(fifos.pipes))
 	}
 	r.DecRef()
+}
+
+func TestPacketMode(t *testing.T) {
+	r, w, err := NewPair(abi.O_NONBLOCK | abi.O_DIRECT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.DecRef()
+	defer w.DecRef()
+	c := &vfs.Caller{}
+	if n, err := w.Write(c, []byte("x")); n != 1 || err != nil || w.Flags()&abi.O_DIRECT == 0 {
+		t.Fatalf("write: %d %v, flags %#x", n, err, w.Flags())
+	}
+	buf := make([]byte, 100)
+	// Reads return one packet at most, truncating it.
+	r2, w2, _ := NewPair(abi.O_NONBLOCK | abi.O_DIRECT)
+	defer r2.DecRef()
+	defer w2.DecRef()
+	for _, s := range []string{"one", "two2", "three"} {
+		w2.Write(c, []byte(s))
+	}
+	var got []string
+	for _, size := range []int{100, 2, 100} {
+		n, err := r2.Read(c, buf[:size])
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, string(buf[:n]))
+	}
+	if strings.Join(got, ",") != "one,tw,three" {
+		t.Errorf("reads %q", got)
+	}
+	// Each write takes a slot: 16 fill a 64 KiB pipe; a long write is
+	// split into page-sized packets.
+	r3, w3, _ := NewPair(abi.O_NONBLOCK | abi.O_DIRECT)
+	defer r3.DecRef()
+	defer w3.DecRef()
+	if n, _ := w3.Write(c, make([]byte, 5000)); n != 5000 {
+		t.Errorf("long packet write = %d", n)
+	}
+	for i := 0; i < 14; i++ {
+		if _, err := w3.Write(c, []byte{1}); err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+	}
+	if _, err := w3.Write(c, []byte{1}); err != abi.EAGAIN {
+		t.Errorf("17th packet: %v, want EAGAIN", err)
+	}
+	if n, _ := r3.Read(c, make([]byte, 8192)); n != 4096 {
+		t.Errorf("first packet of the long write: %d bytes", n)
+	}
 }

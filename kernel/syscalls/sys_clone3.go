@@ -91,8 +91,8 @@ func sysClone3(s *System, t *task.Task, a Args) (uint64, error) {
 		if int32(tids[0]) < 1 || tids[0] >= 4194304 {
 			return 0, abi.EINVAL
 		}
-		if t.TG().Creds().EUID != 0 {
-			return 0, abi.EPERM // CAP_CHECKPOINT_RESTORE
+		if !capable(t, abi.CAP_CHECKPOINT_RESTORE) && !capable(t, abi.CAP_SYS_ADMIN) {
+			return 0, abi.EPERM
 		}
 		want = int32(tids[0])
 	}

@@ -216,12 +216,17 @@ func sysEpollCtl(s *System, t *task.Task, a Args) (uint64, error) {
 			return 0, err
 		}
 		events, data = binary.LittleEndian.Uint32(b), binary.LittleEndian.Uint64(b[4:])
+		if !capable(t, abi.CAP_BLOCK_SUSPEND) {
+			// EPOLLWAKEUP needs CAP_BLOCK_SUSPEND; without it Linux drops
+			// the bit silently.
+			events &^= abi.EPOLLWAKEUP
+		}
 	}
 	return 0, ep.Ctl(int(a[1]), a.Int(2), f, events, data)
 }
 
 func (s *System) epollWait(t *task.Task, epfd int32, evAddr uint64, max int32, timeout time.Duration, maskAddr uint64, hasMask bool) (uint64, error) {
-	if max <= 0 || max > 1<<20 {
+	if max <= 0 || max > event.MaxEvents {
 		return 0, abi.EINVAL
 	}
 	ef, err := fds(t).Get(epfd)
@@ -252,7 +257,11 @@ func (s *System) epollWait(t *task.Task, epfd int32, evAddr uint64, max int32, t
 		binary.LittleEndian.PutUint32(b[12*i:], e.Events)
 		binary.LittleEndian.PutUint64(b[12*i+4:], e.Data)
 	}
-	return uint64(len(evs)), t.MM().CopyOut(evAddr, b)
+	if err := t.MM().CopyOut(evAddr, b); err != nil {
+		ep.Unsend(evs)
+		return 0, err
+	}
+	return uint64(len(evs)), nil
 }
 
 func (s *System) timerClock(clk int32) (func() time.Duration, bool) {

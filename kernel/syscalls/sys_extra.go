@@ -12,7 +12,6 @@ import (
 
 	"aramid/kernel/abi"
 	"aramid/kernel/fs/tmpfs"
-	"aramid/kernel/mm"
 	"aramid/kernel/pipe"
 	"aramid/kernel/task"
 	"aramid/kernel/vfs"
@@ -50,7 +49,6 @@ func init() {
 		g.SetSched(nice, pol, pri)
 		return 0, nil
 	})
-	partial("mincore", "every mapped page reports resident", sysMincore)
 	partial("setdomainname", "recorded for uname's domainname", func(s *System, t *task.Task, a Args) (uint64, error) {
 		if !capable(t, abi.CAP_SYS_ADMIN) {
 			return 0, abi.EPERM
@@ -403,36 +401,6 @@ func sysSplice(s *System, t *task.Task, a Args) (uint64, error) {
 		err = m.WriteUint64(a[3], uint64(*outOff))
 	}
 	return n, err
-}
-
-func sysMincore(s *System, t *task.Task, a Args) (uint64, error) {
-	if a[0]&4095 != 0 {
-		return 0, abi.EINVAL
-	}
-	// Linux's checks, in its order: the range must be user memory
-	// (ENOMEM), then the vector (EFAULT); the answer is built and stored
-	// a chunk of pages at a time, so the length sizes no allocation.
-	start, length, vecAddr := a[0], a[1], a[2]
-	if start >= mm.UserTop || length > mm.UserTop-start {
-		return 0, abi.ENOMEM
-	}
-	pages := length/4096 + min(length%4096, 1)
-	if vecAddr >= mm.UserTop || pages > mm.UserTop-vecAddr {
-		return 0, abi.EFAULT
-	}
-	const chunk = 4096
-	for done := uint64(0); done < pages; {
-		k := min(pages-done, chunk)
-		vec, err := t.MM().Mincore(start+done*4096, k)
-		if err != nil {
-			return 0, err
-		}
-		if err := t.MM().CopyOut(vecAddr+done, vec); err != nil {
-			return 0, err
-		}
-		done += k
-	}
-	return 0, nil
 }
 
 var _ = strings.TrimSpace

@@ -4,17 +4,20 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"math"
 	"runtime"
 	"strings"
 	"time"
 
 	"aramid/kernel/abi"
 	"aramid/kernel/event"
+	"aramid/kernel/klog"
 	"aramid/kernel/loader"
 	"aramid/kernel/machine"
 	"aramid/kernel/mm"
 	"aramid/kernel/pipe"
 	"aramid/kernel/task"
+	"aramid/kernel/tty"
 	"aramid/kernel/vfs"
 )
 
@@ -45,12 +48,17 @@ type Config struct {
 	// SetRealtime sets CLOCK_REALTIME to Unix ns now, for the kernel and
 	// the vDSO; nil makes setting the clock fail with EPERM.
 	SetRealtime func(unixNs int64)
+	// Log is the kernel log (syslog(2)); nil makes syslog fail with ENOSYS.
+	Log *klog.Logger
+	// Terminals returns every terminal (vhangup finds the caller's
+	// controlling one among them).
+	Terminals func() []*tty.TTY
 }
 
 // New returns the system-call layer for k and installs its dispatcher.
 func New(k *task.Kernel, c Config) *System {
 	s := &System{K: k, files: &fileState{vfs: c.VFS, hostname: c.Hostname, random: c.Random,
-		newPipe: c.NewPipe, hwcap: c.HWCap, vdso: c.VDSO}, reboot: c.Reboot, memory: c.Memory,
+		newPipe: c.NewPipe, hwcap: c.HWCap, vdso: c.VDSO}, reboot: c.Reboot, memory: c.Memory, log: c.Log, terminals: c.Terminals,
 		setRealtime: c.SetRealtime}
 	if s.files.hostname == "" {
 		s.files.hostname = "(none)"
@@ -1142,7 +1150,7 @@ func sysFcntl(s *System, t *task.Task, a Args) (uint64, error) {
 		if a[1] == abi.F_GETPIPE_SZ {
 			return uint64(p.Size()), nil
 		}
-		n, err := p.SetSize(int64(int32(a[2])), capable(t, abi.CAP_SYS_RESOURCE))
+		n, err := p.SetSize(uint64(int64(a.Int(2))), capable(t, abi.CAP_SYS_RESOURCE)) // fcntl passes the int on, sign-extended
 		return uint64(n), err
 	case abi.F_ADD_SEALS, abi.F_GET_SEALS:
 		return s.seals(f, a[1] == abi.F_ADD_SEALS, uint32(a[2]))
@@ -1268,6 +1276,25 @@ func (s *System) mapSource(t *task.Task, f *vfs.File) fileReader {
 		r.dev, r.inode = st.Dev, st.Ino
 	}
 	return r
+}
+
+// Resident implements mm.Resident: whether the file's page at off is in
+// memory (mincore of a page this mapping has not touched).
+func (r fileReader) Resident(off uint64) bool {
+	pc, ok := r.f.Inode.Ops.(interface {
+		HasPage(in *vfs.Inode, pg int64) bool
+	})
+	return ok && off/machine.PageSize <= math.MaxInt64 && pc.HasPage(r.f.Inode, int64(off/machine.PageSize))
+}
+
+// PunchHole implements mm.HolePuncher (MADV_REMOVE): the file's
+// FALLOC_FL_PUNCH_HOLE, EOPNOTSUPP where the filesystem has none.
+func (r fileReader) PunchHole(off, length uint64) error {
+	ao, ok := r.f.Inode.Ops.(vfs.AllocateOps)
+	if !ok || off > math.MaxInt64 || length > math.MaxInt64 {
+		return abi.EOPNOTSUPP
+	}
+	return ao.PunchHole(r.f.Inode, int64(off), int64(length))
 }
 
 // Hold and Release implement mm.Holder: a mapping keeps its file open.

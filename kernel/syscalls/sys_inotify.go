@@ -10,7 +10,7 @@ import (
 func init() {
 	full("inotify_init", func(s *System, t *task.Task, a Args) (uint64, error) { return s.inotifyInit(t, 0) })
 	full("inotify_init1", func(s *System, t *task.Task, a Args) (uint64, error) { return s.inotifyInit(t, uint32(a[0])) })
-	partial("inotify_add_watch", "IN_EXCL_UNLINK has no effect; IN_ACCESS and IN_UNMOUNT are never sent", sysInotifyAddWatch)
+	partial("inotify_add_watch", "IN_ACCESS and IN_UNMOUNT are never sent; IN_EXCL_UNLINK tells an unlinked file by its link count", sysInotifyAddWatch)
 	full("inotify_rm_watch", func(s *System, t *task.Task, a Args) (uint64, error) {
 		n, f, err := inotifyOf(t, a.Int(0))
 		if err != nil {
@@ -26,7 +26,12 @@ func (s *System) inotifyInit(t *task.Task, flags uint32) (uint64, error) {
 	if flags&^(abi.IN_NONBLOCK|abi.IN_CLOEXEC) != 0 {
 		return 0, abi.EINVAL
 	}
-	return s.installAnon(t, notify.New(), "anon_inode:inotify", abi.O_RDONLY|flags&abi.IN_NONBLOCK, flags&abi.IN_CLOEXEC != 0)
+	n, err := notify.New(t.TG().Creds().UID)
+	if err != nil {
+		return 0, err
+	}
+	// (A failed install releases the file, and with it the charge.)
+	return s.installAnon(t, n, "anon_inode:inotify", abi.O_RDONLY|flags&abi.IN_NONBLOCK, flags&abi.IN_CLOEXEC != 0)
 }
 
 // inotifyOf returns the instance behind fd (EINVAL for another file).

@@ -79,37 +79,6 @@ func init() {
 		}
 		return t.MM().Mremap(a[0], a[1], a[2], a[3]&mayMove != 0)
 	})
-	partial("madvise", "DONTNEED/FREE drop pages; other advice is accepted", func(s *System, t *task.Task, a Args) (uint64, error) {
-		switch adv := a[2]; {
-		case adv <= 4, adv >= 8 && adv <= 23, adv == 25:
-		default:
-			return 0, abi.EINVAL
-		}
-		if a[0]&4095 != 0 {
-			return 0, abi.EINVAL
-		}
-		if !t.MM().Mapped(a[0], (a[1]+4095)&^4095) {
-			return 0, abi.ENOMEM
-		}
-		return 0, t.MM().Madvise(a[0], a[1], int(a[2]))
-	})
-	full("msync", func(s *System, t *task.Task, a Args) (uint64, error) {
-		const msAsync, msInvalidate, msSync = 1, 2, 4
-		flags := a[2]
-		if a[0]&(machine.PageSize-1) != 0 || flags&^(msAsync|msInvalidate|msSync) != 0 ||
-			flags&msAsync != 0 && flags&msSync != 0 {
-			return 0, abi.EINVAL
-		}
-		length := (a[1] + machine.PageSize - 1) &^ (machine.PageSize - 1)
-		if length < a[1] || a[0]+length < a[0] {
-			return 0, abi.ENOMEM
-		}
-		if length > 0 && !t.MM().Mapped(a[0], length) {
-			return 0, abi.ENOMEM
-		}
-		// Shared file mappings map the file's own pages: nothing to write back.
-		return 0, nil
-	})
 	// Time.
 	partial("clock_gettime", "CPU-time clocks count time in user mode only", sysClockGettime)
 	full("clock_getres", func(s *System, t *task.Task, a Args) (uint64, error) {
@@ -459,8 +428,14 @@ func sysMmap(s *System, t *task.Task, a Args) (uint64, error) {
 			return 0, err
 		}
 	}
+	o.Locked = flags&mapLocked != 0
+	if o.Locked || t.MM().FutureLocked() {
+		if err := mayLock(t, o.Length); err != nil {
+			return 0, abi.EAGAIN
+		}
+	}
 	addr, err := t.MM().Mmap(o)
-	if err == nil && flags&(mapPopulate|mapLocked) != 0 {
+	if err == nil && flags&mapPopulate != 0 {
 		t.MM().Populate(addr, a[1]) // best effort, as Linux: the mapping stands
 	}
 	return addr, err

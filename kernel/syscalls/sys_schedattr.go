@@ -134,7 +134,6 @@ func sameOwner(t *task.Task, g *task.ThreadGroup) bool {
 	return c.EUID == o.UID || c.EUID == o.EUID
 }
 
-
 // rlimitCur returns the soft limit r of process g.
 func rlimitCur(g *task.ThreadGroup, r int) uint64 {
 	l, _ := g.Rlimit(r, nil, false)

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 
 	"aramid/kernel/abi"
+	"aramid/kernel/klog"
 	"aramid/kernel/seccomp"
 	"aramid/kernel/task"
 )
@@ -184,7 +185,7 @@ func (s *System) seccompCheck(t *task.Task, nr uint64, a Args) bool {
 		case sysRead, sysWrite, sysExit, sysRtSigreturn:
 			return true
 		}
-		t.Kernel().Logf("%v: seccomp strict mode: system call %d killed the thread", t, nr)
+		t.Kernel().Log(klog.Notice, "%v: seccomp strict mode: system call %d killed the thread", t, nr)
 		t.ExitThreadKilled(abi.SIGKILL)
 		return false
 	}
@@ -195,7 +196,7 @@ func (s *System) seccompCheck(t *task.Task, nr uint64, a Args) bool {
 	case seccomp.RetAllow:
 		return true
 	case seccomp.RetLog:
-		t.Kernel().Logf("%v: seccomp: system call %d logged", t, nr)
+		t.Kernel().Log(klog.Notice, "%v: seccomp: system call %d logged", t, nr)
 		return true
 	case seccomp.RetErrno:
 		r.Rax = -uint64(min(data, maxErrno))

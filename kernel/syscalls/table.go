@@ -14,7 +14,9 @@ import (
 	"sync"
 
 	"aramid/kernel/abi"
+	"aramid/kernel/klog"
 	"aramid/kernel/task"
+	"aramid/kernel/tty"
 )
 
 // Args are a system call's six argument registers.
@@ -129,6 +131,8 @@ type System struct {
 	// adjtimex (sys_clockset.go).
 	setRealtime func(unixNs int64)
 	clockState  clockState
+	log         *klog.Logger
+	terminals   func() []*tty.TTY
 }
 
 // Dispatch runs the system call in t's registers and stores the result.
@@ -150,7 +154,7 @@ func (s *System) Dispatch(t *task.Task) {
 	}
 	ret, err := e.Handler(s, t, a)
 	if s.Trace {
-		t.Kernel().Logf("[%d] %s(%#x, %#x, %#x, %#x, %#x, %#x) = %#x %v", t.ID, e.Name, a[0], a[1], a[2], a[3], a[4], a[5], ret, err)
+		t.Kernel().Log(klog.Info, "[%d] %s(%#x, %#x, %#x, %#x, %#x, %#x) = %#x %v", t.ID, e.Name, a[0], a[1], a[2], a[3], a[4], a[5], ret, err)
 	}
 	if nr == sysRtSigreturn && err == nil {
 		return // the registers are the restored context
@@ -161,7 +165,7 @@ func (s *System) Dispatch(t *task.Task) {
 	}
 	var errno abi.Errno
 	if !errors.As(err, &errno) {
-		t.Kernel().Logf("%v: %s: internal error: %v", t, e.Name, err)
+		t.Kernel().Log(klog.Err, "%v: %s: internal error: %v", t, e.Name, err)
 		errno = abi.EIO
 	}
 	switch errno {
@@ -189,7 +193,7 @@ func (s *System) reportENOSYS(t *task.Task, nr uint64) {
 	if nr < uint64(len(table)) && table[nr].Note != "" {
 		note = " (" + table[nr].Note + ")"
 	}
-	t.Kernel().Logf("%v: system call %s not implemented: ENOSYS%s", t, name, note)
+	t.Kernel().Log(klog.Warning, "%v: system call %s not implemented: ENOSYS%s", t, name, note)
 }
 
 // negErrno is RAX for a failed call: -errno.

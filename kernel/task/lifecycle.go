@@ -58,11 +58,11 @@ const maxPID = 4194304
 // nprocOverLocked reports whether creating one more task would take the
 // caller's real user beyond RLIMIT_NPROC: Linux counts every task (thread)
 // of the user, a zombie process as one, and exempts uid 0 and privileged
-// (CAP_SYS_RESOURCE, euid 0) callers. k.mu is held.
+// (CAP_SYS_RESOURCE or CAP_SYS_ADMIN) callers, as copy_process does. k.mu is held.
 func (k *Kernel) nprocOverLocked(g *ThreadGroup) bool {
 	limit := g.RlimitCur(RlimitNproc)
 	c := g.Creds()
-	if limit == RlimInfinity || c.UID == 0 || c.EUID == 0 {
+	if limit == RlimInfinity || c.UID == 0 || c.Capable(abi.CAP_SYS_RESOURCE) || c.Capable(abi.CAP_SYS_ADMIN) {
 		return false
 	}
 	var n uint64

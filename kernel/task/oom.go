@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"aramid/kernel/abi"
+	"aramid/kernel/klog"
 )
 
 // The OOM killer and the per-process OOM settings (/proc/<pid>/oom_score_adj,
@@ -284,16 +285,16 @@ func (k *Kernel) OutOfMemory(trigger *Task) bool {
 	if trigger != nil {
 		who, adj = trigger.Comm(), trigger.tg.OOMScoreAdj()
 	}
-	k.Logf("%s invoked oom-killer: order=0, oom_score_adj=%d", who, adj)
+	k.Log(klog.Warning, "%s invoked oom-killer: order=0, oom_score_adj=%d", who, adj)
 	if idx < 0 {
-		k.Logf("Out of memory and no killable processes...")
+		k.Log(klog.Err, "Out of memory and no killable processes...")
 		return false
 	}
 	k.dumpTasks(infos)
 	v := infos[idx]
-	k.Logf("oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/,task=%s,pid=%d,uid=%d",
+	k.Log(klog.Info, "oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/,task=%s,pid=%d,uid=%d",
 		v.comm, v.cand.PID, v.uid)
-	k.Logf("Out of memory: Killed process %d (%s) total-vm:%dkB, anon-rss:%dkB, file-rss:%dkB, shmem-rss:%dkB, UID:%d pgtables:%dkB oom_score_adj:%d",
+	k.Log(klog.Err, "Out of memory: Killed process %d (%s) total-vm:%dkB, anon-rss:%dkB, file-rss:%dkB, shmem-rss:%dkB, UID:%d pgtables:%dkB oom_score_adj:%d",
 		v.cand.PID, v.comm, v.totalVM*4, v.anon*4, v.file*4, v.shmem*4, v.uid, v.cand.PageTables*4, v.cand.Adj)
 	k.oomKill(v.g, now)
 	// Processes sharing the victim's memory die with it, or none of it
@@ -304,7 +305,7 @@ func (k *Kernel) OutOfMemory(trigger *Task) bool {
 				continue
 			}
 			if o.cand.Init || o.cand.Adj == OOMScoreAdjMin {
-				k.Logf("oom killer %d (%s) has mm pinned by %d (%s)", v.cand.PID, v.comm, o.cand.PID, o.comm)
+				k.Log(klog.Info, "oom killer %d (%s) has mm pinned by %d (%s)", v.cand.PID, v.comm, o.cand.PID, o.comm)
 				continue
 			}
 			k.oomKill(o.g, now)
@@ -333,6 +334,6 @@ func (k *Kernel) dumpTasks(infos []oomInfo) {
 			in.totalVM, in.cand.RSS, in.cand.PageTables*4096, in.cand.Swap, in.cand.Adj, in.comm)
 	}
 	for _, l := range strings.Split(b.String(), "\n") {
-		k.Logf("%s", l)
+		k.Log(klog.Info, "%s", l)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"aramid/kernel/abi"
+	"aramid/kernel/klog"
 )
 
 // sigInfo is a queued signal's siginfo.
@@ -397,7 +398,7 @@ func (t *Task) deliverSignals() {
 		t.finishRestart(&act)
 		t.rseqSignal()
 		if err := t.setupFrame(si, act); err != nil {
-			t.k.Logf("%v: cannot build a signal frame for signal %d: %v", t, si.signo, err)
+			t.k.Log(klog.Warning, "%v: cannot build a signal frame for signal %d: %v", t, si.signo, err)
 			t.exitGroup(uint32(abi.SIGSEGV) | 0x80)
 			return
 		}

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"aramid/kernel/abi"
+	"aramid/kernel/klog"
 	"aramid/kernel/machine"
 	"aramid/kernel/mm"
 )
@@ -34,8 +35,8 @@ type Kernel struct {
 	// Dispatch handles the system call in t's registers (set by package
 	// syscalls).
 	Dispatch func(t *Task)
-	// Logf writes a kernel log line.
-	Logf func(format string, args ...any)
+	// Log writes a kernel log line at a printk level (klog.Err, ...).
+	Log func(level int, format string, args ...any)
 	// InitExited is called when PID 1 exits, with its wait status.
 	InitExited func(status uint32)
 	// ProcessForked and ProcessExited follow processes (not threads) for
@@ -71,7 +72,7 @@ func NewKernel(p machine.Platform) *Kernel {
 	k := &Kernel{
 		Plat:   p,
 		Frames: mm.NewFrames(p),
-		Logf:   func(string, ...any) {},
+		Log:    func(int, string, ...any) {},
 		Now:    time.Now,
 		tasks:  map[int32]*Task{},
 		groups: map[int32]*ThreadGroup{},
@@ -484,7 +485,7 @@ func (t *Task) run() {
 		if r := recover(); r != nil {
 			buf := make([]byte, 8192)
 			n := runtime.Stack(buf, false)
-			t.k.Logf("task %d (%s): kernel panic while handling it: %v\n%s", t.ID, t.Comm(), r, buf[:n])
+			t.k.Log(klog.Crit, "task %d (%s): kernel panic while handling it: %v\n%s", t.ID, t.Comm(), r, buf[:n])
 			t.exitGroup(uint32(abi.SIGKILL))
 			t.exitThread()
 		}
@@ -541,7 +542,7 @@ func (t *Task) handleFault(ev machine.Event) {
 		}
 		err := t.MM().HandleFault(ev.Addr, acc)
 		if t.k.TraceFaults {
-			t.k.Logf("[%d] page fault at %#x ip %#x error %#x: %v", t.ID, ev.Addr, t.Regs().Rip, ev.ErrorCode, err)
+			t.k.Log(klog.Info, "[%d] page fault at %#x ip %#x error %#x: %v", t.ID, ev.Addr, t.Regs().Rip, ev.ErrorCode, err)
 		}
 		if err == nil {
 			return
@@ -584,7 +585,7 @@ func (t *Task) outOfMemoryOnFault(addr uint64) {
 		time.Sleep(time.Millisecond)
 		return
 	}
-	t.k.Logf("Out of memory: no process to kill; killing %d (%s), whose page fault at %#x cannot be served",
+	t.k.Log(klog.Err, "Out of memory: no process to kill; killing %d (%s), whose page fault at %#x cannot be served",
 		t.tg.ID, t.Comm(), addr)
 	t.forceSignal(abi.SIGKILL, sigInfo{signo: abi.SIGKILL})
 }

@@ -35,8 +35,16 @@ func getInt(c *vfs.Caller, addr uintptr) (int32, error) {
 	return int32(binary.LittleEndian.Uint32(b[:])), nil
 }
 
-// Ioctl implements the terminal ioctls; anything else is ENOTTY.
+// Ioctl implements the terminal ioctls; anything else is ENOTTY. Once the
+// terminal is hung up every ioctl is EIO but TIOCSPGRP (ENOTTY), as
+// Linux's hung_up_tty_ioctl.
 func (f *File) Ioctl(c *vfs.Caller, _ *vfs.File, cmd uint32, arg uintptr) (uintptr, error) {
+	if f.hungUp() {
+		if cmd == abi.TIOCSPGRP {
+			return 0, abi.ENOTTY
+		}
+		return 0, abi.EIO
+	}
 	return f.t.Ioctl(c, cmd, arg)
 }
 

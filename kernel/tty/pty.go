@@ -57,6 +57,17 @@ type Ptys struct {
 // NewPtys returns an allocator whose slaves use opts.
 func NewPtys(opts Options) *Ptys { return &Ptys{opts: opts, ptys: map[int]*Pty{}} }
 
+// Terminals returns the slaves of every pty.
+func (m *Ptys) Terminals() []*TTY {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]*TTY, 0, len(m.ptys))
+	for _, p := range m.ptys {
+		out = append(out, p.Slave)
+	}
+	return out
+}
+
 // Get returns pty index, or nil.
 func (m *Ptys) Get(index int) *Pty {
 	m.mu.Lock()

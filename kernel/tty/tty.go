@@ -19,11 +19,18 @@
 // Not implemented: job-control checks on background reads and writes
 // (SIGTTIN/SIGTTOU, TOSTOP), output flow control (IXON's ^S/^Q are
 // swallowed without stopping output), IXOFF, PARMRK/INPCK/break handling,
-// FLUSHO/VDISCARD, PENDIN, TIOCSTI, modem-control ioctls, hangup, packet
-// mode, TCGETA/TCSETA* (the old struct termio; ENOTTY).
+// FLUSHO/VDISCARD, PENDIN, TIOCSTI, modem-control ioctls, packet mode,
+// TCGETA/TCSETA* (the old struct termio; ENOTTY), hang-up on a pty
+// master's close.
+//
+// Hangup (vhangup) is Linux's __tty_hangup: the descriptors open on the
+// terminal at that moment go dead (reads see end of file, writes and
+// ioctls EIO, poll everything), input is dropped and the terminal controls
+// no session any more; new opens work as before.
 package tty
 
 import (
+	"errors"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -84,6 +91,8 @@ type TTY struct {
 	column  int
 	session int32
 	pgrp    int32
+	// gen counts hang-ups: a File opened before the last one is dead.
+	gen uint64
 
 	q       vfs.Queue
 	signals []pending
@@ -410,20 +419,27 @@ func (t *TTY) setTermios(n abi.Termios) {
 	t.q.Notify(abi.POLLIN | abi.POLLOUT)
 }
 
-// read implements read(2) on the terminal.
-func (t *TTY) read(c *vfs.Caller, dst []byte, nonblock bool) (int, error) {
+// read implements read(2) on the terminal for a file opened at hang-up
+// count gen: errHungUp once the terminal is hung up.
+func (t *TTY) read(c *vfs.Caller, dst []byte, nonblock bool, gen uint64) (int, error) {
+	t.mu.Lock()
+	defer t.unlock()
+	if t.gen != gen {
+		return 0, errHungUp
+	}
 	if len(dst) == 0 {
 		return 0, nil
 	}
-	t.mu.Lock()
-	defer t.unlock()
 	w := vfs.NewWaiter()
-	t.q.Register(w, abi.POLLIN)
+	t.q.Register(w, abi.POLLIN|abi.POLLHUP)
 	defer t.q.Unregister(w)
 	block := func(timeout time.Duration) error {
 		t.mu.Unlock()
 		err := c.Block(w.C(), timeout)
 		t.mu.Lock()
+		if t.gen != gen {
+			return errHungUp
+		}
 		return err
 	}
 	if t.lflag(abi.ICANON) {
@@ -526,13 +542,41 @@ func (t *TTY) Open(c *vfs.Caller, _ *vfs.Inode, flags uint32) (vfs.FileImpl, err
 		}
 		t.mu.Unlock()
 	}
-	return &File{t: t}, nil
+	t.mu.Lock()
+	gen := t.gen
+	t.mu.Unlock()
+	return &File{t: t, gen: gen}, nil
 }
+
+// Hangup hangs the terminal up (see the package doc) and returns the
+// session it controlled (0 for none), whose leader the caller sends
+// SIGHUP and SIGCONT, as Linux's tty_signal_session_leader does.
+func (t *TTY) Hangup() (session int32) {
+	t.mu.Lock()
+	session = t.session
+	t.gen++
+	t.session, t.pgrp = 0, 0
+	t.line, t.lines, t.raw, t.lnext = nil, nil, nil, false
+	t.mu.Unlock()
+	t.q.Notify(abi.POLLIN | abi.POLLOUT | abi.POLLERR | abi.POLLHUP | abi.POLLRDNORM | abi.POLLWRNORM)
+	return session
+}
+
+// errHungUp ends a read that a hang-up interrupted (it returns 0).
+var errHungUp = errors.New("tty: hung up")
 
 // File is an open terminal; it implements vfs.FileImpl.
 type File struct {
 	vfs.FileDefaults
-	t *TTY
+	t   *TTY
+	gen uint64 // the terminal's hang-up count at open
+}
+
+// hungUp reports whether the terminal was hung up since f was opened.
+func (f *File) hungUp() bool {
+	f.t.mu.Lock()
+	defer f.t.mu.Unlock()
+	return f.gen != f.t.gen
 }
 
 // TTY returns the terminal behind the file.
@@ -543,11 +587,18 @@ func (*File) Stream() bool { return true }
 
 // Read implements vfs.FileImpl.
 func (f *File) Read(c *vfs.Caller, fl *vfs.File, dst []byte, _ int64) (int, error) {
-	return f.t.read(c, dst, fl != nil && fl.Nonblocking())
+	n, err := f.t.read(c, dst, fl != nil && fl.Nonblocking(), f.gen)
+	if err == errHungUp {
+		return 0, nil
+	}
+	return n, err
 }
 
-// Write implements vfs.FileImpl.
+// Write implements vfs.FileImpl: EIO once hung up.
 func (f *File) Write(_ *vfs.Caller, _ *vfs.File, src []byte, _ int64) (int, error) {
+	if f.hungUp() {
+		return 0, abi.EIO
+	}
 	return f.t.write(src)
 }
 
@@ -555,6 +606,9 @@ func (f *File) Write(_ *vfs.Caller, _ *vfs.File, src []byte, _ int64) (int, erro
 func (f *File) Readiness(_ *vfs.File, mask uint32) uint32 {
 	f.t.mu.Lock()
 	defer f.t.mu.Unlock()
+	if f.gen != f.t.gen {
+		return mask & (abi.POLLIN | abi.POLLOUT | abi.POLLERR | abi.POLLHUP | abi.POLLRDNORM | abi.POLLWRNORM)
+	}
 	ev := uint32(abi.POLLOUT | abi.POLLWRNORM)
 	if f.t.readableLocked() {
 		ev |= abi.POLLIN | abi.POLLRDNORM

@@ -50,7 +50,7 @@ func readAll(t *TTY) []string {
 	c := &vfs.Caller{}
 	for {
 		b := make([]byte, 100)
-		n, err := t.read(c, b, true)
+		n, err := t.read(c, b, true, 0)
 		if err != nil {
 			return out
 		}
@@ -187,11 +187,11 @@ func TestRawMode(t *testing.T) {
 	tt.Receive([]byte("pending"))
 	setRaw(t, tt, 1, 0)
 	b := make([]byte, 100)
-	if n, err := tt.read(c, b, false); string(b[:n]) != "pending" || err != nil {
+	if n, err := tt.read(c, b, false, 0); string(b[:n]) != "pending" || err != nil {
 		t.Errorf("pending line carried to raw mode: %q, %v", b[:n], err)
 	}
 	tt.Receive([]byte("\x7fq"))
-	if n, _ := tt.read(c, b, false); string(b[:n]) != "\x7fq" {
+	if n, _ := tt.read(c, b, false, 0); string(b[:n]) != "\x7fq" {
 		t.Errorf("raw read %q", b[:n])
 	}
 	if p.String() != "pending" {
@@ -199,20 +199,20 @@ func TestRawMode(t *testing.T) {
 	}
 	// VMIN=0, VTIME=0: poll.
 	setRaw(t, tt, 0, 0)
-	if n, err := tt.read(c, b, false); n != 0 || err != nil {
+	if n, err := tt.read(c, b, false, 0); n != 0 || err != nil {
 		t.Errorf("poll read = %d, %v", n, err)
 	}
 	// VMIN=0, VTIME=1: 100 ms timeout.
 	setRaw(t, tt, 0, 1)
 	start := time.Now()
-	if n, err := tt.read(c, b, false); n != 0 || err != nil || time.Since(start) < 80*time.Millisecond {
+	if n, err := tt.read(c, b, false, 0); n != 0 || err != nil || time.Since(start) < 80*time.Millisecond {
 		t.Errorf("timed read = %d, %v after %v", n, err, time.Since(start))
 	}
 	// VMIN=3: waits for three bytes.
 	setRaw(t, tt, 3, 0)
 	done := make(chan string)
 	go func() {
-		n, _ := tt.read(c, b, false)
+		n, _ := tt.read(c, b, false, 0)
 		done <- string(b[:n])
 	}()
 	tt.Receive([]byte("a"))
@@ -221,7 +221,7 @@ func TestRawMode(t *testing.T) {
 	if s := <-done; s != "abc" {
 		t.Errorf("VMIN read %q", s)
 	}
-	if _, err := tt.read(c, b, true); err != abi.EAGAIN {
+	if _, err := tt.read(c, b, true, 0); err != abi.EAGAIN {
 		t.Errorf("nonblocking empty read = %v", err)
 	}
 }
@@ -232,7 +232,7 @@ func TestBlockingCanonicalRead(t *testing.T) {
 	done := make(chan string)
 	go func() {
 		b := make([]byte, 100)
-		n, _ := tt.read(c, b, false)
+		n, _ := tt.read(c, b, false, 0)
 		done <- string(b[:n])
 	}()
 	tt.Receive([]byte("sleep 1"))
@@ -250,7 +250,7 @@ func TestBlockingCanonicalRead(t *testing.T) {
 	ic := &vfs.Caller{Blocker: vfs.ChanBlocker{Interrupt: intr}}
 	errc := make(chan error)
 	go func() {
-		_, err := tt.read(ic, make([]byte, 1), false)
+		_, err := tt.read(ic, make([]byte, 1), false, 0)
 		errc <- err
 	}()
 	close(intr)
@@ -330,5 +330,42 @@ func TestCttyIoctls(t *testing.T) {
 	tt.Ioctl(lead, abi.FIONREAD, 0)
 	if m.b[0] != 4 {
 		t.Errorf("FIONREAD = %d", m.b[0])
+	}
+}
+
+func TestHangup(t *testing.T) {
+	tt, p, _ := newTTY()
+	c := &vfs.Caller{PID: 5, PGID: 5, SID: 5, Blocker: vfs.ChanBlocker{}, Mem: &mem{}}
+	impl, err := tt.Open(c, nil, abi.O_RDWR)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := impl.(*File)
+	tt.Receive([]byte("typed\n"))
+	if sid := tt.Hangup(); sid != 5 {
+		t.Errorf("hangup returned session %d", sid)
+	}
+	b := make([]byte, 16)
+	if n, err := old.Read(c, nil, b, 0); n != 0 || err != nil {
+		t.Errorf("read after hangup: %d %v", n, err)
+	}
+	if _, err := old.Write(c, nil, []byte("x"), 0); err != abi.EIO {
+		t.Errorf("write after hangup: %v", err)
+	}
+	if _, err := old.Ioctl(c, nil, abi.TIOCGPGRP, 0); err != abi.EIO {
+		t.Errorf("ioctl after hangup: %v", err)
+	}
+	if _, err := old.Ioctl(c, nil, abi.TIOCSPGRP, 0); err != abi.ENOTTY {
+		t.Errorf("TIOCSPGRP after hangup: %v", err)
+	}
+	if ev := old.Readiness(nil, abi.POLLIN|abi.POLLHUP); ev != abi.POLLIN|abi.POLLHUP {
+		t.Errorf("readiness after hangup: %#x", ev)
+	}
+	if tt.Session() != 0 {
+		t.Error("still controls a session")
+	}
+	impl, _ = tt.Open(&vfs.Caller{}, nil, abi.O_RDWR|abi.O_NONBLOCK)
+	if _, err := impl.(*File).Write(c, nil, []byte("new"), 0); err != nil || !bytes.Contains([]byte(p.String()), []byte("new")) {
+		t.Errorf("a new open writes: %v %q", err, p.String())
 	}
 }

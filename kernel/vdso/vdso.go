@@ -195,7 +195,7 @@ func NewMapper(frames *mm.Frames, img *Image, words []uint64) (*Mapper, error) {
 // (AT_SYSINFO_EHDR).
 func (v *Mapper) Map(m *mm.MM) (uint64, error) {
 	base, err := m.MapSpecial([]mm.Special{
-		{Frames: []machine.Frame{v.vvar}, Perm: machine.Read, Name: "[vvar]"},
+		{Frames: []machine.Frame{v.vvar}, Perm: machine.Read, Name: "[vvar]", PFNMap: true},
 		{Frames: v.image, Perm: machine.Read | machine.Exec, Name: "[vdso]"},
 	})
 	if err != nil {

@@ -139,6 +139,9 @@ func NewFile(impl FileImpl, in *Inode, p Path, flags uint32) *File {
 	if p.Mount != nil {
 		p.Mount.openFiles.Add(1)
 	}
+	if in != nil {
+		in.files.Add(1)
+	}
 	return f
 }
 
@@ -154,6 +157,9 @@ func (f *File) DecRef() {
 		f.releaseFlock()
 		f.closed()
 		f.Impl.Release(f)
+		if f.Inode != nil && f.Inode.files.Add(-1) == 0 && f.Inode.deleteSelf.Swap(false) {
+			self(f.Inode, abi.IN_DELETE_SELF)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package vfs
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"aramid/kernel/abi"
 )
@@ -117,6 +118,12 @@ type Inode struct {
 	xattrs  map[string][]byte // extended attributes (xattr.go), guarded by mu
 	// linkable marks an O_TMPFILE file that linkat may still name.
 	linkable bool
+
+	// files counts the open file descriptions of the inode; an unlinked
+	// inode still open sends IN_DELETE_SELF when the last one closes
+	// (deleteSelf marks that pending), as Linux does on eviction.
+	files      atomic.Int32
+	deleteSelf atomic.Bool
 }
 
 func (in *Inode) tmpfileLinkable() bool {

@@ -34,8 +34,10 @@ import (
 // (a hard link's other names are not told, as on Linux); for chmod,
 // chown, utimens and truncate by path it is found again when any inode is
 // watched, and a path ending in a symlink that was followed reaches only
-// the target's own watches. IN_DELETE_SELF is sent when the last link goes, not when the last open
-// file is closed as on Linux. IN_ACCESS and IN_UNMOUNT are never sent.
+// the target's own watches. IN_DELETE_SELF is sent when the last link goes,
+// or, if the inode is still open then, when its last open file description
+// is released (Linux sends it when the inode is evicted). IN_ACCESS and
+// IN_UNMOUNT are never sent.
 //
 // Event runs with VFS.mu held for namespace operations, so it must not
 // call back into the VFS; it may call SetWatches (to detach itself).
@@ -49,6 +51,12 @@ type Watches interface {
 	// IN_MOVED_TO.
 	Event(mask, cookie uint32, name string)
 }
+
+// EventUnlinked is set in an event's mask (beside the IN_* bits) when the
+// event concerns an open file whose name is gone, as Linux's d_unlinked:
+// watches with IN_EXCL_UNLINK drop such events. Watches must not pass it
+// on to user space.
+const EventUnlinked = 1 << 20
 
 // SetWatches attaches w to in (nil detaches).
 func (in *Inode) SetWatches(w Watches) {
@@ -153,6 +161,10 @@ func gone(in *Inode) {
 		self(in, abi.IN_ATTRIB)
 	}
 	if a.Nlink == 0 || a.IsDir() {
+		if in.files.Load() > 0 {
+			in.deleteSelf.Store(true) // sent when the last open file goes
+			return
+		}
 		self(in, abi.IN_DELETE_SELF)
 	}
 }
@@ -237,10 +249,15 @@ func (f *File) notifyModify(err error) error {
 	return err
 }
 
-// fileEvent sends mask about f's inode to its directory and itself.
+// fileEvent sends mask about f's inode to its directory and itself,
+// marked EventUnlinked once the file has no link left (Linux tells by the
+// name the file was opened through; a hard link's other names count here).
 func (f *File) fileEvent(mask uint32) {
 	if f.Inode == nil || f.Path.IsZero() {
 		return
+	}
+	if watched.Load() != 0 && !f.Inode.IsDir() && f.Inode.Attr().Nlink == 0 {
+		mask |= EventUnlinked
 	}
 	onChild(f.dir.Inode, f.base, f.Inode, mask)
 }

@@ -39,6 +39,25 @@ func (w *Waiter) Notify() {
 type Queue struct {
 	mu      sync.Mutex
 	waiters map[*Waiter]uint32
+	// exclusive waiters are woken one at a time, in registration order
+	// (EPOLLEXCLUSIVE), after every other waiter.
+	exclusive []exclusiveWaiter
+}
+
+type exclusiveWaiter struct {
+	w      *Waiter
+	mask   uint32
+	active func() bool
+}
+
+// RegisterExclusive adds w as an exclusive waiter: an event wakes the
+// exclusive waiters in the order they came until one whose active reports
+// true (someone is there to take it) has been woken, as Linux's
+// exclusive wake-ups do.
+func (q *Queue) RegisterExclusive(w *Waiter, mask uint32, active func() bool) {
+	q.mu.Lock()
+	q.exclusive = append(q.exclusive, exclusiveWaiter{w, mask, active})
+	q.mu.Unlock()
 }
 
 // Register adds w, interested in the events of mask, to the queue.
@@ -55,6 +74,12 @@ func (q *Queue) Register(w *Waiter, mask uint32) {
 func (q *Queue) Unregister(w *Waiter) {
 	q.mu.Lock()
 	delete(q.waiters, w)
+	for i, x := range q.exclusive {
+		if x.w == w {
+			q.exclusive = append(q.exclusive[:i:i], q.exclusive[i+1:]...)
+			break
+		}
+	}
 	q.mu.Unlock()
 }
 
@@ -64,6 +89,14 @@ func (q *Queue) Notify(events uint32) {
 	for w, m := range q.waiters {
 		if m&events != 0 {
 			w.Notify()
+		}
+	}
+	for _, x := range q.exclusive {
+		if x.mask&events != 0 {
+			x.w.Notify()
+			if x.active() {
+				break
+			}
 		}
 	}
 	q.mu.Unlock()

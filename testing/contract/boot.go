@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -15,6 +16,9 @@ import (
 type Kernel struct {
 	Name string // "linux", "aramid"
 	Path string // image passed to -kernel
+	// Append is kernel parameters for this kernel alone, put before the
+	// shared command line.
+	Append string
 }
 
 // BootConfig holds what every boot of the suite shares.
@@ -186,7 +190,7 @@ func bootOnce(ctx context.Context, k Kernel, n, start int, bc BootConfig, boot B
 		Binary:  bc.QEMU,
 		Kernel:  k.Path,
 		Initrd:  bc.Initrd,
-		Append:  fmt.Sprintf("%s contract_start=%d contract_timeout=%d", bc.Append, start, int(bc.TestTimeout/time.Second)),
+		Append:  fmt.Sprintf("%s contract_start=%d contract_timeout=%d", strings.TrimSpace(k.Append+" "+bc.Append), start, int(bc.TestTimeout/time.Second)),
 		Memory:  bc.Memory,
 		Timeout: 24 * time.Hour, // the watchdog above bounds every phase
 	}

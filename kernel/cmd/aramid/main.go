@@ -24,36 +24,43 @@ func main() {
 	log.Ring = klog.NewRing(1024) // /dev/kmsg: the newest kernel log records
 	info := nucleus.MachineInfo()
 	cfg := cmdline.Parse(info.CommandLine)
+	if cfg.ConsoleLevel >= 0 || cfg.IgnoreLogLevel {
+		level := cfg.ConsoleLevel
+		if level < 0 {
+			level = klog.DefaultConsoleLevel
+		}
+		log.SetConsoleLevel(level, cfg.IgnoreLogLevel)
+	}
 
-	log.Printf("Aramid %s (%s, stock runtime at ring 0), booted via %s", Version, runtime.Version(), info.BootProtocol)
-	log.Printf("Command line: %s", info.CommandLine)
-	log.Printf("CPU: %d MHz TSC, XCR0 %#x (XSAVE area %d bytes), SMEP %v, SMAP %v",
+	log.Noticef("Aramid %s (%s, stock runtime at ring 0), booted via %s", Version, runtime.Version(), info.BootProtocol)
+	log.Noticef("Command line: %s", info.CommandLine)
+	log.Infof("CPU: %d MHz TSC, XCR0 %#x (XSAVE area %d bytes), SMEP %v, SMAP %v",
 		info.TSCHz/1e6, info.XCR0, info.XSaveSize, info.SMEP, info.SMAP)
 	inUse, free := nucleus.MemStats()
-	log.Printf("Memory: %d KiB available, kernel image %d KiB, %d KiB allocated at main, %d KiB free",
+	log.Infof("Memory: %d KiB available, kernel image %d KiB, %d KiB allocated at main, %d KiB free",
 		info.MemoryTotal>>10, info.ImageSize>>10, inUse>>10, free>>10)
 	if rd := nucleus.Initrd(); rd != nil {
-		log.Printf("initrd: %d bytes", len(rd))
+		log.Infof("initrd: %d bytes", len(rd))
 	}
 
 	switch cfg.TestFault {
 	case "":
 	case "pagefault":
-		log.Printf("aramid.testfault=pagefault: writing to unmapped kernel address %#x", uintptr(nucleus.UnmappedKernelAddress))
+		log.Alertf("aramid.testfault=pagefault: writing to unmapped kernel address %#x", uintptr(nucleus.UnmappedKernelAddress))
 		nucleus.FaultOnPurpose()
 	case "nucleus":
-		log.Printf("aramid.testfault=nucleus: system call with an unmapped pointer")
+		log.Alertf("aramid.testfault=nucleus: system call with an unmapped pointer")
 		nucleus.FaultInNucleus()
 	default:
-		log.Printf("aramid.testfault=%s: unknown fault kind, ignored", cfg.TestFault)
+		log.Warnf("aramid.testfault=%s: unknown fault kind, ignored", cfg.TestFault)
 	}
 
 	if cfg.SelfTest {
 		env := &selftest.Env{Clock: sinceBoot, MemoryLimit: info.MemoryTotal}
-		log.Printf("aramid.selftest=1: running %d in-kernel checks", len(selftest.Checks()))
+		log.Infof("aramid.selftest=1: running %d in-kernel checks", len(selftest.Checks()))
 		_, failed := selftest.Run(os.Stdout, env, selftest.Checks())
 		inUse, _ := nucleus.MemStats()
-		log.Printf("selftest done: %d KiB allocated, %d timer ticks", inUse>>10, nucleus.Ticks())
+		log.Infof("selftest done: %d KiB allocated, %d timer ticks", inUse>>10, nucleus.Ticks())
 		if failed != 0 {
 			os.Exit(1)
 		}
@@ -65,7 +72,7 @@ func main() {
 	// keeps it inside the memory they may not take.
 	startWatchdog(log)
 	if err := userland(log, cfg, nucleus.Initrd()); err != nil {
-		log.Printf("Kernel panic - not syncing: %v", err)
+		log.Emergf("Kernel panic - not syncing: %v", err)
 		os.Exit(1)
 	}
 }

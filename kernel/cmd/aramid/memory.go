@@ -41,7 +41,7 @@ func startWatchdog(log *klog.Logger) {
 			}
 			return false
 		},
-		Logf: log.Printf,
+		Logf: func(format string, args ...any) { log.Log(klog.Err, format, args...) },
 	}
 	go w.Run(nil)
 }

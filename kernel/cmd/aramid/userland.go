@@ -13,6 +13,7 @@ import (
 	"aramid/kernel/fs/cgroupfs"
 	"aramid/kernel/fs/devfs"
 	"aramid/kernel/fs/mqueue"
+	"aramid/kernel/fs/notify"
 	"aramid/kernel/fs/nsfs"
 	"aramid/kernel/fs/procfs"
 	"aramid/kernel/fs/sysfs"
@@ -47,9 +48,11 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	if err := devfs.RegisterMem(devs, devfs.MemOptions{Random: randomReader{}, Kmsg: func(p []byte) {
 		// Linux keeps a record's "<N>" priority as its level and prints
 		// the text alone.
-		_, text := devfs.KmsgRecord(p)
-		log.ConsolePrintf("%s", strings.TrimRight(text, "\n"))
-	}, Log: log.Ring, Since: sinceBoot}); err != nil {
+		prio, text := devfs.KmsgRecord(p, log.DefaultMessageLevel())
+		log.Console(prio&7, text)
+	}, Log: log.Ring, Since: sinceBoot, DefaultLevel: log.DefaultMessageLevel, MayRead: func(c *vfs.Caller) error {
+		return log.SyslogAllowed(klog.ActionReadAll, klog.Caps{Syslog: c.Capable(abi.CAP_SYSLOG), SysAdmin: c.Capable(abi.CAP_SYS_ADMIN)})
+	}}); err != nil {
 		return err
 	}
 	// One terminal today: the serial console is ttyS0, /dev/console and,
@@ -74,7 +77,8 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 		}
 		return tmpfs.New(o), nil
 	})
-	if err := setupPtys(devs, v, clock, func(pgid int32, sig abi.Signal) { k.SendToGroup(pgid, sig) }); err != nil {
+	ptys, err := setupPtys(devs, v, clock, func(pgid int32, sig abi.Signal) { k.SendToGroup(pgid, sig) })
+	if err != nil {
 		return err
 	}
 	v.RegisterFilesystem("devtmpfs", func(source string, flags uint32, data string) (vfs.Filesystem, error) {
@@ -91,12 +95,12 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 		if err := initramfs.Unpack(v, vfs.NewFSContext(v.Root()), "/", initrd); err != nil {
 			return fmt.Errorf("initramfs: %w", err)
 		}
-		log.Printf("initramfs: unpacked %d bytes in %v", len(initrd), time.Since(start).Round(time.Millisecond))
+		log.Infof("initramfs: unpacked %d bytes in %v", len(initrd), time.Since(start).Round(time.Millisecond))
 		initrd = nil
-		log.Printf("Freeing initrd memory: %dK", nucleus.FreeInitrd()>>10)
+		log.Infof("Freeing initrd memory: %dK", nucleus.FreeInitrd()>>10)
 	}
 
-	k.Logf = log.Printf
+	k.Log = log.Log
 	k.Memory = memory
 	k.Monotonic = sinceBoot
 	oomKernel.Store(k)
@@ -106,16 +110,17 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	}
 	sys := syscalls.New(k, syscalls.Config{VFS: v, Hostname: "(none)",
 		Random: nucleus.Random, HWCap: cpuHWCap(), NewPipe: pipe.NewPair, VDSO: vdsoMap.Map,
-		Memory: memory,
+		Memory: memory, Log: log,
+		Terminals: func() []*tty.TTY { return append(ptys.Terminals(), console) },
 		SetRealtime: func(unixNs int64) {
 			vdsoMap.SetWord(2, uint64(nucleus.SetWallTime(unixNs))) // x64.VVar's word 2: wall time at zero
 		},
 		Reboot: func(a syscalls.RebootAction) {
 			if a == syscalls.RebootRestart {
-				log.Printf("reboot: Restarting system")
+				log.Emergf("reboot: Restarting system")
 				nucleus.Reset()
 			}
-			log.Printf("reboot: Power down")
+			log.Emergf("reboot: Power down")
 			os.Exit(0)
 		}})
 	sys.Trace = cfg.Params["aramid.strace"] == "1"
@@ -142,13 +147,28 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	mq := mqueue.New(clock, abi.MakeDev(0, nextAnonDev()))
 	sys.SetMqueue(mq)
 	v.RegisterFilesystem("mqueue", func(string, uint32, string) (vfs.Filesystem, error) { return mq, nil })
+	tunables := map[string]procfs.Tunable{
+		"kernel/printk":         {Get: log.Printk, Set: log.SetPrintk},
+		"kernel/dmesg_restrict": {Get: log.DmesgRestrict, Set: log.SetDmesgRestrict},
+		"fs/pipe-max-size":      {Get: pipe.MaxSizeText, Set: pipe.SetMaxSize},
+	}
+	for k, tu := range notify.Tunables() {
+		tunables[k] = procfs.Tunable{Get: tu.Get, Set: tu.Set}
+	}
+	// The message-queue limits keep procfs's plain-value convention: the
+	// file adds the newline, a write arrives trimmed.
+	for k, tu := range mq.ProcTunables() {
+		get, set := tu.Get, tu.Set
+		tunables[k] = procfs.Tunable{Get: func() string { return get() + "\n" },
+			Set: func(s string) error { return set(strings.TrimSpace(s)) }}
+	}
 	v.RegisterFilesystem("proc", func(source string, flags uint32, data string) (vfs.Filesystem, error) {
 		return procfs.New(procfs.Options{Kernel: k, VFS: v, Clock: clock, Uptime: sinceBoot,
 			Dev: abi.MakeDev(0, nextAnonDev()), Memory: memory, Release: syscalls.Release,
 			Version: "Linux version " + syscalls.Release + " (aramid) #1 SMP Aramid", Cmdline: cmdlineText,
 			BootID: bootID, Hostname: sys.Hostname, CPUInfo: cpuinfo(), UUID: newUUID, Cgroup: cgroups.CgroupOf,
 			UnixSockets: func() []unix.Info { return sys.UnixNamespace().Sockets() },
-			Tunables:    mq.ProcTunables(), NSFS: nsFS, Namespaces: sys.Namespaces}), nil
+			Tunables:    tunables, NSFS: nsFS, Namespaces: sys.Namespaces}), nil
 	})
 	k.TraceFaults = cfg.Params["aramid.faulttrace"] == "1"
 
@@ -178,7 +198,7 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 			tried = append(tried, fmt.Sprintf("%s: %v", path, err))
 			continue
 		}
-		log.Printf("Run %s as init process", path)
+		log.Infof("Run %s as init process", path)
 		started = true
 		break
 	}
@@ -190,9 +210,9 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	code := int(status>>8) & 0xff
 	if status&0x7f != 0 {
 		code = 128 + int(status&0x7f)
-		log.Printf("init killed by signal %d", status&0x7f)
+		log.Infof("init killed by signal %d", status&0x7f)
 	} else {
-		log.Printf("init exited with status %d", code)
+		log.Infof("init exited with status %d", code)
 	}
 	os.Exit(code)
 	return nil
@@ -218,7 +238,7 @@ func openConsoleFDs(v *vfs.VFS, t *task.Task, log *klog.Logger) {
 	c := &vfs.Caller{}
 	f, err := v.OpenAt(c, t.TG().FS.(*vfs.FSContext), nil, "/dev/console", abi.O_RDWR, 0)
 	if err != nil {
-		log.Printf("Warning: unable to open an initial console: %v", err)
+		log.Errorf("Warning: unable to open an initial console: %v", err)
 		return
 	}
 	ft.Install(f, false, 0)
@@ -316,14 +336,14 @@ func (randomReader) Read(p []byte) (int, error) {
 // setupPtys makes /dev/ptmx hand out pseudo-terminals whose slaves appear
 // in the devpts filesystem (one instance, however often it is mounted, as
 // Linux's without newinstance).
-func setupPtys(devs *devfs.Registry, v *vfs.VFS, clock func() time.Time, signal func(int32, abi.Signal)) error {
+func setupPtys(devs *devfs.Registry, v *vfs.VFS, clock func() time.Time, signal func(int32, abi.Signal)) (*tty.Ptys, error) {
 	pts := tmpfs.New(tmpfs.Options{Clock: clock, Dev: abi.MakeDev(0, nextAnonDev()), Mode: 0o755,
 		Name: "devpts", Magic: 0x1cd1})
 	root := pts.Root()
 	dir := root.Ops.(vfs.DirOps)
 	if _, err := dir.Create(root, "ptmx", vfs.CreateArgs{Mode: abi.S_IFCHR | 0o666,
 		Rdev: abi.MakeDev(devfs.TTYAuxMajor, devfs.PtmxMinor)}); err != nil {
-		return err
+		return nil, err
 	}
 	ptys := tty.NewPtys(tty.Options{Signal: signal})
 	ptys.Created = func(p *tty.Pty) error {
@@ -346,10 +366,10 @@ func setupPtys(devs *devfs.Registry, v *vfs.VFS, clock func() time.Time, signal 
 		devs.UnregisterChar(devfs.PtySlaveMajor, uint32(p.Index))
 	}
 	if err := devs.RegisterChar(devfs.TTYAuxMajor, devfs.PtmxMinor, ptys); err != nil {
-		return err
+		return nil, err
 	}
 	v.RegisterFilesystem("devpts", func(source string, flags uint32, data string) (vfs.Filesystem, error) {
 		return pts, nil
 	})
-	return nil
+	return ptys, nil
 }

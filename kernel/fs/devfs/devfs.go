@@ -8,8 +8,12 @@
 // with RegisterChar; until then opening them is ENXIO, as on Linux without
 // a driver.
 //
-// Not implemented: reading /dev/kmsg (EINVAL; writes go to the sink),
-// the random ioctls (RNDGETENTCNT and friends answer ENOTTY), block
+// /dev/kmsg reads the kernel log ring record by record (opening it for
+// reading obeys dmesg_restrict through MemOptions.MayRead); writes add
+// records at their "<N>" level and go to the sink, which prints them if
+// the console level shows them.
+//
+// Not implemented: the random ioctls (RNDGETENTCNT and friends answer ENOTTY), block
 // devices (none are registered), /dev/mem and /dev/port.
 package devfs
 
@@ -125,6 +129,12 @@ type MemOptions struct {
 	// Since stamps the written records. Without it reads fail with EINVAL.
 	Log   *klog.Ring
 	Since func() time.Duration
+	// MayRead, if set, decides whether a caller may open /dev/kmsg for
+	// reading (Linux's syslog permission check: dmesg_restrict).
+	MayRead func(c *vfs.Caller) error
+	// DefaultLevel, if set, is the level of records written without a
+	// "<N>" prefix (default_message_loglevel); 4 otherwise.
+	DefaultLevel func() int
 }
 
 // RegisterMem registers null, zero, full, random, urandom and kmsg.
@@ -144,11 +154,16 @@ func RegisterMem(r *Registry, opts MemOptions) error {
 			return err
 		}
 	}
-	log := &kmsgLog{ring: opts.Log, sink: opts.Kmsg, since: opts.Since}
+	log := &kmsgLog{ring: opts.Log, sink: opts.Kmsg, since: opts.Since, defaultLevel: opts.DefaultLevel}
 	if log.ring != nil {
 		log.ring.Notify = func() { log.q.Notify(abi.POLLIN | abi.POLLRDNORM) }
 	}
-	return r.RegisterChar(MemMajor, KmsgMinor, DeviceFunc(func(*vfs.Caller, *vfs.Inode, uint32) (vfs.FileImpl, error) {
+	return r.RegisterChar(MemMajor, KmsgMinor, DeviceFunc(func(c *vfs.Caller, _ *vfs.Inode, flags uint32) (vfs.FileImpl, error) {
+		if flags&abi.O_ACCMODE != abi.O_WRONLY && opts.MayRead != nil && c != nil {
+			if err := opts.MayRead(c); err != nil {
+				return nil, err
+			}
+		}
 		k := &kmsg{log: log}
 		if log.ring != nil {
 			k.seq, _ = log.ring.Bounds()
@@ -215,10 +230,11 @@ func (r *random) Seek(f *vfs.File, cur, off int64, w int) (int64, error) {
 
 // kmsgLog is the kernel log behind every open /dev/kmsg.
 type kmsgLog struct {
-	ring  *klog.Ring
-	sink  func([]byte)
-	since func() time.Duration
-	q     vfs.Queue
+	ring         *klog.Ring
+	sink         func([]byte)
+	since        func() time.Duration
+	defaultLevel func() int
+	q            vfs.Queue
 }
 
 // kmsg is one open /dev/kmsg: writes add records, reads return one record
@@ -279,10 +295,10 @@ func kmsgEscape(s string) string {
 
 // KmsgRecord splits a record written to /dev/kmsg into its syslog priority
 // and text: a leading "<N>" gives facility and level; without it the record
-// is LOG_USER|LOG_WARNING, and userspace may not log as the kernel
-// (facility 0 becomes LOG_USER).
-func KmsgRecord(p []byte) (prio int, text string) {
-	text, prio = string(p), 1<<3|4
+// is LOG_USER at defaultLevel (default_message_loglevel), and userspace may
+// not log as the kernel (facility 0 becomes LOG_USER).
+func KmsgRecord(p []byte, defaultLevel int) (prio int, text string) {
+	text, prio = string(p), 1<<3|defaultLevel&7
 	if len(text) > 2 && text[0] == '<' {
 		if i := strings.IndexByte(text, '>'); i > 1 {
 			if n, err := strconv.Atoi(text[1:i]); err == nil && n >= 0 {
@@ -301,7 +317,11 @@ func (k *kmsg) Write(_ *vfs.Caller, _ *vfs.File, p []byte, _ int64) (int, error)
 		k.log.sink(append([]byte(nil), p...))
 	}
 	if k.log.ring != nil {
-		prio, text := KmsgRecord(p)
+		level := 4
+		if k.log.defaultLevel != nil {
+			level = k.log.defaultLevel()
+		}
+		prio, text := KmsgRecord(p, level)
 		var at time.Duration
 		if k.log.since != nil {
 			at = k.log.since()

@@ -12,13 +12,14 @@
 // unread one is merged into it; names are NUL-padded to a multiple of 16
 // bytes; a read buffer too small for the first event is EINVAL; removing
 // a watch (inotify_rm_watch, IN_ONESHOT after its event, the inode's
-// IN_DELETE_SELF) queues IN_IGNORED; a full queue (16384 events) ends
-// with one IN_Q_OVERFLOW record (wd -1).
+// IN_DELETE_SELF) queues IN_IGNORED; a full queue (max_queued_events,
+// read when the instance is made) ends with one IN_Q_OVERFLOW record (wd
+// -1); IN_EXCL_UNLINK drops events about open files whose name is gone.
+// The limits of /proc/sys/fs/inotify are live: max_user_instances
+// (EMFILE) and max_user_watches (ENOSPC) count per user (the instance
+// creator's real uid) across instances, root included, as Linux does.
 //
-// Not implemented: IN_EXCL_UNLINK is accepted and has no effect; the
-// per-user limits (max_user_watches, max_user_instances) are enforced per
-// instance only (ENOSPC past 8192 watches); lseek is ESPIPE (Linux
-// ignores it); fdinfo.
+// Not implemented: lseek is ESPIPE (Linux ignores it); fdinfo.
 //
 // Locking: Inotify.mu is taken before marksMu (which guards every inode's
 // watch list); an event arrives with no notify lock held (marks.Event
@@ -28,7 +29,10 @@ package notify
 
 import (
 	"encoding/binary"
+	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 
 	"aramid/kernel/abi"
 	"aramid/kernel/vfs"
@@ -36,9 +40,81 @@ import (
 
 // Limits (Linux's defaults for /proc/sys/fs/inotify/*).
 const (
-	MaxQueuedEvents = 16384
-	MaxWatches      = 8192
+	MaxQueuedEvents  = 16384
+	MaxWatches       = 8192
+	MaxUserInstances = 128
 )
+
+// The live values of /proc/sys/fs/inotify/{max_queued_events,
+// max_user_watches,max_user_instances}.
+var (
+	maxQueued    atomic.Int64
+	maxWatches   atomic.Int64
+	maxInstances atomic.Int64
+)
+
+func init() {
+	maxQueued.Store(MaxQueuedEvents)
+	maxWatches.Store(MaxWatches)
+	maxInstances.Store(MaxUserInstances)
+}
+
+// Tunable is one of the limits as /proc/sys shows it: Get and Set (a
+// decimal integer from 0 to 2^31-1, else EINVAL).
+type Tunable struct {
+	Get func() string
+	Set func(text string) error
+}
+
+// Tunables returns the three limits by their path under /proc/sys.
+func Tunables() map[string]Tunable {
+	t := func(v *atomic.Int64) Tunable {
+		return Tunable{
+			Get: func() string { return strconv.FormatInt(v.Load(), 10) + "\n" },
+			Set: func(text string) error {
+				f := strings.Fields(text)
+				if len(f) == 0 {
+					return nil
+				}
+				n, err := strconv.ParseInt(f[0], 10, 32)
+				if err != nil || n < 0 {
+					return abi.EINVAL
+				}
+				v.Store(n)
+				return nil
+			},
+		}
+	}
+	return map[string]Tunable{
+		"fs/inotify/max_queued_events":  t(&maxQueued),
+		"fs/inotify/max_user_watches":   t(&maxWatches),
+		"fs/inotify/max_user_instances": t(&maxInstances),
+	}
+}
+
+// users counts instances and watches per user (Linux's ucounts).
+var users struct {
+	sync.Mutex
+	instances map[uint32]int64
+	watches   map[uint32]int64
+}
+
+// charge adds d to uid's count in m if that stays within limit.
+func charge(m *map[uint32]int64, uid uint32, d, limit int64) bool {
+	users.Lock()
+	defer users.Unlock()
+	if *m == nil {
+		*m = map[uint32]int64{}
+	}
+	if d > 0 && (*m)[uid]+d > limit {
+		return false
+	}
+	(*m)[uid] += d
+	if (*m)[uid] <= 0 {
+		delete(*m, uid)
+	}
+	return true
+}
 
 // allBits are the mask bits inotify_add_watch understands.
 const allBits = abi.IN_ALL_EVENTS | abi.IN_UNMOUNT | abi.IN_Q_OVERFLOW | abi.IN_IGNORED | abi.IN_ONLYDIR |
@@ -89,6 +165,8 @@ type Inotify struct {
 	vfs.FileDefaults
 
 	mu      sync.Mutex
+	uid     uint32 // the user charged for the instance and its watches
+	max     int    // max_queued_events when it was made
 	nextWD  int32
 	watches map[int32]*watch
 	byInode map[*vfs.Inode]*watch
@@ -97,9 +175,14 @@ type Inotify struct {
 	queue   vfs.Queue
 }
 
-// New returns an instance with no watches.
-func New() *Inotify {
-	return &Inotify{nextWD: 1, watches: map[int32]*watch{}, byInode: map[*vfs.Inode]*watch{}}
+// New returns an instance with no watches, charged to user uid: EMFILE
+// past max_user_instances.
+func New(uid uint32) (*Inotify, error) {
+	if !charge(&users.instances, uid, 1, maxInstances.Load()) {
+		return nil, abi.EMFILE
+	}
+	return &Inotify{uid: uid, max: int(maxQueued.Load()), nextWD: 1,
+		watches: map[int32]*watch{}, byInode: map[*vfs.Inode]*watch{}}, nil
 }
 
 // AddWatch implements inotify_add_watch(2) once the path is resolved to
@@ -127,7 +210,7 @@ func (n *Inotify) AddWatch(in *vfs.Inode, mask uint32) (int32, error) {
 		}
 		return w.wd, nil
 	}
-	if len(n.watches) >= MaxWatches {
+	if !charge(&users.watches, n.uid, 1, maxWatches.Load()) {
 		return 0, abi.ENOSPC
 	}
 	w := &watch{n: n, wd: n.nextWD, in: in, mask: mask & keptBits}
@@ -157,6 +240,7 @@ func (n *Inotify) dropLocked(w *watch) {
 	delete(n.watches, w.wd)
 	delete(n.byInode, w.in)
 	detach(w)
+	charge(&users.watches, n.uid, -1, 0)
 	n.queueLocked(event{wd: w.wd, mask: abi.IN_IGNORED})
 }
 
@@ -172,7 +256,7 @@ func (n *Inotify) queueLocked(e event) {
 			return
 		}
 	}
-	if len(n.events) >= MaxQueuedEvents-1 {
+	if len(n.events) >= n.max {
 		e = event{wd: -1, mask: abi.IN_Q_OVERFLOW}
 	}
 	n.events = append(n.events, e)
@@ -186,6 +270,11 @@ func (n *Inotify) deliver(w *watch, mask, cookie uint32, name string) {
 		n.mu.Unlock()
 		return // removed meanwhile
 	}
+	if mask&vfs.EventUnlinked != 0 && w.mask&abi.IN_EXCL_UNLINK != 0 {
+		n.mu.Unlock()
+		return // about a file no longer linked: IN_EXCL_UNLINK drops it
+	}
+	mask &^= vfs.EventUnlinked
 	queued := false
 	if mask&w.mask&abi.IN_ALL_EVENTS != 0 {
 		n.queueLocked(event{wd: w.wd, mask: mask, cookie: cookie, name: name})
@@ -297,6 +386,8 @@ func (n *Inotify) Release(*vfs.File) {
 	for _, w := range n.watches {
 		detach(w)
 	}
+	charge(&users.watches, n.uid, -int64(len(n.watches)), 0)
+	charge(&users.instances, n.uid, -1, 0)
 	n.watches, n.byInode, n.events, n.bytes = map[int32]*watch{}, map[*vfs.Inode]*watch{}, nil, 0
 }
 

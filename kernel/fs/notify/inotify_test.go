@@ -29,7 +29,7 @@ type env struct {
 func setup(t *testing.T) *env {
 	clock := func() time.Time { return time.Unix(100, 0) }
 	v := vfs.New(tmpfs.New(tmpfs.Options{Clock: clock, Mode: 0o755}), vfs.Options{Clock: clock})
-	e := &env{t: t, v: v, fsc: vfs.NewFSContext(v.Root()), c: &vfs.Caller{}, n: New()}
+	e := &env{t: t, v: v, fsc: vfs.NewFSContext(v.Root()), c: &vfs.Caller{}, n: mustNew(t)}
 	e.f = vfs.NewFile(e.n, nil, vfs.Path{}, abi.O_RDONLY|abi.O_NONBLOCK)
 	e.must(v.MkdirAt(e.c, e.fsc, nil, "/d", 0o755))
 	e.must(v.MkdirAt(e.c, e.fsc, nil, "/d/sub", 0o755))
@@ -290,7 +290,7 @@ func TestMergeAndOverflow(t *testing.T) {
 	}
 	e.expect("identical events merge", "1 0x2 a")
 
-	n := New()
+	n := mustNew(t)
 	p, _ := e.v.LookupAt(e.c, e.fsc, nil, "/d", 0)
 	wd, _ := n.AddWatch(p.Inode, abi.IN_CREATE)
 	n.mu.Lock()
@@ -299,7 +299,7 @@ func TestMergeAndOverflow(t *testing.T) {
 	}
 	k, last := len(n.events), n.events[len(n.events)-1]
 	n.mu.Unlock()
-	if k != MaxQueuedEvents || last.wd != -1 || last.mask != abi.IN_Q_OVERFLOW {
+	if k != MaxQueuedEvents+1 || last.wd != -1 || last.mask != abi.IN_Q_OVERFLOW {
 		t.Errorf("overflow: %d events, last %+v", k, last)
 	}
 }
@@ -315,4 +315,71 @@ func TestReleaseDetaches(t *testing.T) {
 	if p.Inode.Watches() != nil {
 		t.Error("watches left after release")
 	}
+}
+
+func mustNew(t *testing.T) *Inotify {
+	t.Helper()
+	n, err := New(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestUserLimits(t *testing.T) {
+	set := func(key, val string) {
+		t.Helper()
+		if err := Tunables()[key].Set(val); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := setup(t)
+	defer set("fs/inotify/max_user_instances", "128")
+	defer set("fs/inotify/max_user_watches", "8192")
+	set("fs/inotify/max_user_instances", "2")
+	a, errA := New(7)
+	b, errB := New(7)
+	_, errC := New(7)
+	other, errD := New(8)
+	if errA != nil || errB != nil || errC != abi.EMFILE || errD != nil {
+		t.Fatalf("instances: %v %v %v %v", errA, errB, errC, errD)
+	}
+	set("fs/inotify/max_user_watches", "1")
+	d, _ := e.v.LookupAt(e.c, e.fsc, nil, "/d", 0)
+	root, _ := e.v.LookupAt(e.c, e.fsc, nil, "/", 0)
+	if _, err := a.AddWatch(d.Inode, abi.IN_CREATE); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.AddWatch(root.Inode, abi.IN_CREATE); err != abi.ENOSPC {
+		t.Errorf("second watch of the user: %v", err)
+	}
+	if _, err := other.AddWatch(root.Inode, abi.IN_CREATE); err != nil {
+		t.Errorf("another user's watch: %v", err)
+	}
+	a.Release(nil)
+	if _, err := b.AddWatch(root.Inode, abi.IN_CREATE); err != nil {
+		t.Errorf("after release: %v", err)
+	}
+	if _, err := New(7); err != nil {
+		t.Errorf("instance after release: %v", err)
+	}
+	if err := Tunables()["fs/inotify/max_queued_events"].Set("-1"); err != abi.EINVAL {
+		t.Errorf("negative limit: %v", err)
+	}
+	b.Release(nil)
+	other.Release(nil)
+}
+
+func TestExclUnlink(t *testing.T) {
+	e := setup(t)
+	e.watch("/d", abi.IN_MODIFY|abi.IN_DELETE|abi.IN_EXCL_UNLINK)
+	f := e.open("/d/a", abi.O_CREAT|abi.O_WRONLY)
+	f.Write(e.c, []byte("x"))
+	e.expect("linked", "1 0x2 a")
+	if err := e.v.UnlinkAt(e.c, e.fsc, nil, "/d/a", 0); err != nil {
+		t.Fatal(err)
+	}
+	e.expect("unlinked", "1 0x200 a")
+	f.Write(e.c, []byte("y"))
+	e.expect("write after unlink")
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"aramid/kernel/abi"
+	"aramid/kernel/klog"
 	"aramid/kernel/task"
 	"aramid/kernel/vfs"
 )
@@ -66,7 +67,7 @@ func (fs *FS) oomEntries(pid int32) []entry {
 			read(func(g *task.ThreadGroup) string { return strconv.Itoa(g.OOMAdj()) + "\n" }),
 			write(func(g *task.ThreadGroup, v int, priv bool) error {
 				fs.oomAdjWarn.Do(func() {
-					fs.o.Kernel.Logf("%s (%d): /proc/%d/oom_adj is deprecated, please use /proc/%d/oom_score_adj instead.",
+					fs.o.Kernel.Log(klog.Warning, "%s (%d): /proc/%d/oom_adj is deprecated, please use /proc/%d/oom_score_adj instead.",
 						g.Comm(), g.ID, g.ID, g.ID)
 				})
 				return g.SetOOMAdj(v, priv)

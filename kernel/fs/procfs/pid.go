@@ -397,6 +397,10 @@ func (fs *FS) pidStatus(g *task.ThreadGroup, self bool) string {
 	pid, ppid, pgid, sid := g.IDs()
 	c := g.Creds()
 	vsz, rss := memSizes(g)
+	var locked uint64
+	if m := g.MM(); m != nil {
+		locked = m.LockedBytes()
+	}
 	ign, cgt := g.SignalDispositions()
 	state := map[byte]string{'R': "R (running)", 'S': "S (sleeping)", 'T': "T (stopped)", 'Z': "Z (zombie)"}[state(g, self)]
 	groups := make([]string, len(c.Groups))
@@ -414,21 +418,17 @@ func (fs *FS) pidStatus(g *task.ThreadGroup, self bool) string {
 		}
 		mode, filters = t.SeccompMode(), t.SeccompFilter().Count()
 	}
-	var locked uint64
-	if m := g.MM(); m != nil {
-		locked = m.LockedSize()
-	}
 	umask := "0022"
 	if fsc, ok := g.FS.(*vfs.FSContext); ok {
 		umask = fmt.Sprintf("%04o", fsc.Umask())
 	}
 	return fmt.Sprintf("Name:\t%s\nUmask:\t%s\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n"+
 		"Uid:\t%d\t%d\t%d\t%d\nGid:\t%d\t%d\t%d\t%d\nFDSize:\t64\nGroups:\t%s\nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n"+
-		"VmPeak:\t%8d kB\nVmSize:\t%8d kB\nVmLck:\t%8d kB\nVmRSS:\t%8d kB\nThreads:\t%d\nSigQ:\t0/63432\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n"+
+		"VmPeak:\t%8d kB\nVmSize:\t%8d kB\nVmLck:\t%8d kB\nVmPin:\t%8d kB\nVmRSS:\t%8d kB\nThreads:\t%d\nSigQ:\t0/63432\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n"+
 		"SigBlk:\t%016x\nSigIgn:\t%016x\nSigCgt:\t%016x\nCapInh:\t%016x\nCapPrm:\t%016x\nCapEff:\t%016x\nCapBnd:\t%016x\nCapAmb:\t%016x\n"+
 		"NoNewPrivs:\t%d\nSeccomp:\t%d\nSeccomp_filters:\t%d\nCpus_allowed:\t1\nCpus_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
 		g.Comm(), umask, state, pid, pid, ppid, c.UID, c.EUID, c.SUID, c.FSUID, c.GID, c.EGID, c.SGID, c.FSGID,
-		strings.Join(groups, " "), pid, pid, pgid, sid, vsz>>10, vsz>>10, locked>>10, rss>>10, len(g.Tasks()),
+		strings.Join(groups, " "), pid, pid, pgid, sid, vsz>>10, vsz>>10, locked>>10, 0, rss>>10, len(g.Tasks()),
 		uint64(blk), uint64(ign), uint64(cgt), c.Caps.Inheritable, c.Caps.Permitted, c.Caps.Effective, c.Caps.Bounding,
 		c.Caps.Ambient, nnp, mode, filters)
 }

@@ -54,16 +54,17 @@ type Options struct {
 	// which namespaces a process is in, by entry name.
 	NSFS       *nsfs.FS
 	Namespaces func(pid int32) map[string]*nsfs.Namespace
-	// Tunables are /proc/sys files (keys like "fs/mqueue/msg_max") whose
-	// values live elsewhere in the kernel.
+	// Tunables are sysctls whose value lives elsewhere in the kernel
+	// (kernel/printk, fs/inotify/max_queued_events, ...), by path under
+	// /proc/sys.
 	Tunables map[string]Tunable
 }
 
-// Tunable is a /proc/sys file backed by a kernel value: Get renders it,
-// Set parses and applies a write (abi.EINVAL when out of range).
+// Tunable is a sysctl owned by another part of the kernel: Get returns its
+// text (with the newline), Set parses a write by root.
 type Tunable struct {
 	Get func() string
-	Set func(string) error
+	Set func(text string) error
 }
 
 // FS is one procfs instance.
@@ -80,28 +81,23 @@ type FS struct {
 // New returns a procfs.
 func New(o Options) *FS {
 	fs := &FS{o: o, sysctls: map[string]string{
-		"kernel/kptr_restrict":          "1",
-		"kernel/dmesg_restrict":         "0",
-		"kernel/pid_max":                "4194304",
-		"kernel/overflowuid":            "65534",
-		"kernel/overflowgid":            "65534",
-		"kernel/cap_last_cap":           "40",
-		"kernel/threads-max":            "63432",
-		"kernel/printk":                 "4\t4\t1\t7",
-		"kernel/core_pattern":           "core",
-		"kernel/sysrq":                  "16",
-		"kernel/panic":                  "0",
-		"kernel/ngroups_max":            "65536",
-		"kernel/random/entropy_avail":   "256",
-		"kernel/random/poolsize":        "256",
-		"vm/overcommit_memory":          "0",
-		"vm/max_map_count":              "65530",
-		"vm/mmap_min_addr":              "65536",
-		"fs/file-max":                   "9223372036854775807",
-		"fs/nr_open":                    "1073741816",
-		"fs/inotify/max_user_watches":   "8192",
-		"fs/inotify/max_user_instances": "128",
-		"fs/pipe-max-size":              "1048576",
+		"kernel/kptr_restrict":        "1",
+		"kernel/pid_max":              "4194304",
+		"kernel/overflowuid":          "65534",
+		"kernel/overflowgid":          "65534",
+		"kernel/cap_last_cap":         "40",
+		"kernel/threads-max":          "63432",
+		"kernel/core_pattern":         "core",
+		"kernel/sysrq":                "16",
+		"kernel/panic":                "0",
+		"kernel/ngroups_max":          "65536",
+		"kernel/random/entropy_avail": "256",
+		"kernel/random/poolsize":      "256",
+		"vm/overcommit_memory":        "0",
+		"vm/max_map_count":            "65530",
+		"vm/mmap_min_addr":            "65536",
+		"fs/file-max":                 "9223372036854775807",
+		"fs/nr_open":                  "1073741816",
 	}}
 	fs.root = fs.dirInode("/", nil, fs.rootEntries)
 	return fs
@@ -437,12 +433,12 @@ func (fs *FS) sysctlKeys() []string {
 
 func (fs *FS) sysctlFile(key string) func(string, *vfs.Inode) *vfs.Inode {
 	if tu, ok := fs.o.Tunables[key]; ok {
-		return fs.file(0o644, func(*vfs.Caller) ([]byte, error) { return []byte(tu.Get() + "\n"), nil },
+		return fs.file(0o644, func(*vfs.Caller) ([]byte, error) { return []byte(tu.Get()), nil },
 			func(c *vfs.Caller, data []byte) error {
 				if c.UID != 0 {
 					return abi.EPERM
 				}
-				return tu.Set(strings.TrimSpace(string(data)))
+				return tu.Set(string(data))
 			})
 	}
 	gen := func(*vfs.Caller) ([]byte, error) {

@@ -262,6 +262,14 @@ func (r *regFile) Seek(fl *vfs.File, cur, off int64, whence int) (int64, error) 
 	return 0, abi.ENXIO
 }
 
+// HasPage reports whether page pg of the file holds data in memory (its
+// page cache, for mincore): written or allocated, not a hole.
+func (f *file) HasPage(in *vfs.Inode, pg int64) bool {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return f.pages[pg] != nil
+}
+
 // Pages returns how many pages of data the file holds (for tests and
 // statistics).
 func Pages(in *vfs.Inode) int {

@@ -15,10 +15,13 @@ const (
 )
 
 var (
-	cmdline      [maxCmdline]byte
-	cmdlineLen   int
-	bootProtocol uint32 // 1 = PVH, 2 = multiboot2
-	tscAtMain    uint64
+	cmdline    [maxCmdline]byte
+	cmdlineLen int
+	// bootInfoShown is whether the console shows the nucleus's
+	// informational boot lines (see cmdlineConsoleLevel).
+	bootInfoShown = true
+	bootProtocol  uint32 // 1 = PVH, 2 = multiboot2
+	tscAtMain     uint64
 )
 
 // bootstrap runs on the boot stack with the trampoline's identity map still
@@ -30,8 +33,6 @@ func bootstrap(magic, info uint64) uintptr {
 	serialInit()
 	memcopy(uintptr(unsafe.Pointer(&params)), bp.TrampolinePhys+bp.ParamsOffset, unsafe.Sizeof(params))
 	cpuInit(0)
-	print("\n")
-	logLine("Aramid: nucleus entered (Go runtime at ring 0, higher half)")
 	if params.Magic != bp.ParamsMagic {
 		fatal("boot parameter block missing: was the kernel made with mkkernel?")
 	}
@@ -45,6 +46,10 @@ func bootstrap(magic, info uint64) uintptr {
 	default:
 		fatal("unknown boot protocol (neither PVH nor multiboot2)")
 	}
+	if bootInfoShown {
+		print("\n")
+	}
+	logLine("Aramid: nucleus entered (Go runtime at ring 0, higher half)")
 	if numRAM == 0 {
 		fatal("the boot protocol gave no memory map")
 	}
@@ -139,6 +144,69 @@ func copyCmdline(p uintptr) {
 	}
 	cmdlineLen = n
 	traceSyscalls = cmdlineHas("nucleus.trace=1")
+	bootInfoShown = cmdlineIgnoresLoglevel() || cmdlineConsoleLevel() > 6
+}
+
+// cmdlineConsoleLevel returns console_loglevel as the command line sets it,
+// Linux's rules: 7 by default, `quiet` 4, `debug` 10, `loglevel=N` N, the
+// last word winning. The nucleus's boot lines are KERN_INFO (6): shown only
+// above it, as the kernel proper's klog does.
+//
+//go:nosplit
+func cmdlineConsoleLevel() int {
+	level := 7
+	for i := 0; i < cmdlineLen; i++ {
+		if i > 0 && cmdline[uint(i-1)%maxCmdline] != ' ' {
+			continue
+		}
+		switch {
+		case cmdlineWordAt(i, "quiet"):
+			level = 4
+		case cmdlineWordAt(i, "debug"):
+			level = 10
+		case cmdlinePrefixAt(i, "loglevel="):
+			j, n, digits := i+len("loglevel="), 0, 0
+			for j < cmdlineLen && n < 1<<20 {
+				c := cmdline[uint(j)%maxCmdline]
+				if c < '0' || c > '9' {
+					break
+				}
+				n = n*10 + int(c-'0')
+				digits++
+				j++
+			}
+			if digits > 0 {
+				level = n
+			}
+		}
+	}
+	return level
+}
+
+//go:nosplit
+func cmdlineIgnoresLoglevel() bool { return cmdlineHas("ignore_loglevel") }
+
+// cmdlinePrefixAt reports whether the command line has prefix at byte i.
+//
+//go:nosplit
+func cmdlinePrefixAt(i int, prefix string) bool {
+	if i+len(prefix) > cmdlineLen {
+		return false
+	}
+	for j := 0; j < len(prefix); j++ {
+		if cmdline[uint(i+j)%maxCmdline] != prefix[j] {
+			return false
+		}
+	}
+	return true
+}
+
+// cmdlineWordAt reports whether the word at byte i is word.
+//
+//go:nosplit
+func cmdlineWordAt(i int, word string) bool {
+	end := i + len(word)
+	return cmdlinePrefixAt(i, word) && (end == cmdlineLen || cmdline[uint(end)%maxCmdline] == ' ')
 }
 
 // cmdlineHas reports whether the command line contains word as a whole word.

@@ -161,6 +161,9 @@ func printStamp() {
 
 //go:nosplit
 func logLine(s string) {
+	if !bootInfoShown {
+		return
+	}
 	printStamp()
 	print(s)
 	putc('\n')
@@ -168,6 +171,9 @@ func logLine(s string) {
 
 //go:nosplit
 func logHex(s string, v uint64) {
+	if !bootInfoShown {
+		return
+	}
 	printStamp()
 	print(s)
 	printHex(v)
@@ -176,6 +182,9 @@ func logHex(s string, v uint64) {
 
 //go:nosplit
 func logDec(s string, v uint64, unit string) {
+	if !bootInfoShown {
+		return
+	}
 	printStamp()
 	print(s)
 	printDec(v)

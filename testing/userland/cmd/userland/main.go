@@ -141,6 +141,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (bool, er
 	var cand *contract.Kernel
 	if len(ks) == 2 {
 		cand = &ks[1]
+		// loglevel=1 keeps both consoles quiet; the candidate still
+		// prints every kernel line (its "not implemented" notes, which
+		// the report collects) with ignore_loglevel.
+		cand.Append = "ignore_loglevel"
 	}
 	// Everything after "--" reaches PID 1 as arguments on both kernels;
 	// RunKernel appends contract_start= and contract_timeout= there.
