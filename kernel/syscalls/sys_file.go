@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"io"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -1196,11 +1197,23 @@ func (s *System) execveat(t *task.Task, dirfd int32, pathAddr, argvAddr, envpAdd
 		return 0, err
 	}
 	defer release(dir)
-	return 0, s.Exec(t, dir, p, argv, envp, flags)
+	name := p
+	if p == "" && dir != nil {
+		// Linux names a program run by descriptor /dev/fd/N: the
+		// AT_EXECFN string, the script argument, the comm.
+		name = "/dev/fd/" + strconv.Itoa(int(dirfd))
+	}
+	return 0, s.exec(t, dir, p, name, argv, envp, flags)
 }
 
 // Exec runs the program at path (relative to dir) in t's process.
 func (s *System) Exec(t *task.Task, dir *vfs.File, path string, argv, envp []string, flags uint32) error {
+	return s.exec(t, dir, path, path, argv, envp, flags)
+}
+
+// exec is Exec with the name the program is known by (path, or /dev/fd/N
+// for execveat's AT_EMPTY_PATH).
+func (s *System) exec(t *task.Task, dir *vfs.File, path, name string, argv, envp []string, flags uint32) error {
 	c := s.caller(t)
 	for depth := 0; ; depth++ {
 		if depth > 4 {
@@ -1224,16 +1237,16 @@ func (s *System) Exec(t *task.Task, dir *vfs.File, path string, argv, envp []str
 			if arg != "" {
 				nargv = append(nargv, arg)
 			}
-			nargv = append(nargv, path)
+			nargv = append(nargv, name)
 			if len(argv) > 1 {
 				nargv = append(nargv, argv[1:]...)
 			}
-			argv, path, dir, flags = nargv, interp, nil, 0
+			argv, path, name, dir, flags = nargv, interp, interp, nil, 0
 			continue
 		}
 		var rnd [16]byte
 		s.random(rnd[:])
-		img := &task.ExecImage{File: s.mapSource(t, f), Argv: argv, Envp: envp, Path: path, Random: rnd,
+		img := &task.ExecImage{File: s.mapSource(t, f), Argv: argv, Envp: envp, Path: name, Random: rnd,
 			Exe:   s.files.vfs.FilePath(fsctx(t), f),
 			HWCap: s.files.hwcap, VDSO: s.files.vdso,
 			Open: func(ip string) (loader.File, error) {
@@ -1243,6 +1256,9 @@ func (s *System) Exec(t *task.Task, dir *vfs.File, path string, argv, envp []str
 				}
 				return s.mapSource(t, inf), nil
 			}}
+		if name != path {
+			img.CommFrom = img.Exe
+		}
 		err = t.Exec(img, s.fileHooks())
 		if err != nil {
 			f.DecRef()
@@ -1258,7 +1274,19 @@ func (s *System) openExec(c *vfs.Caller, t *task.Task, dir *vfs.File, path strin
 	if err := s.files.vfs.AccessAt(c, fsctx(t), dir, path, 1 /* X_OK */, flags&(abi.AT_EMPTY_PATH|abi.AT_SYMLINK_NOFOLLOW)); err != nil {
 		return nil, err
 	}
-	f, err := s.files.vfs.OpenAt(c, fsctx(t), dir, path, abi.O_RDONLY|flags&abi.AT_SYMLINK_NOFOLLOW<<9, 0)
+	var f *vfs.File
+	var err error
+	switch {
+	case path != "":
+		f, err = s.files.vfs.OpenAt(c, fsctx(t), dir, path, abi.O_RDONLY|flags&abi.AT_SYMLINK_NOFOLLOW<<9, 0)
+	case dir == nil:
+		// AT_EMPTY_PATH on AT_FDCWD names the working directory.
+		err = abi.EACCES
+	default:
+		// fexecve: the file behind the descriptor, read through a new
+		// description whatever the descriptor's own access mode.
+		f, err = s.files.vfs.Reopen(c, dir, abi.O_RDONLY)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"aramid/imagebuild/compress"
@@ -38,15 +39,16 @@ func main() {
 		grace    = flag.Duration("grace", 2*time.Minute, "watchdog grace on top of a module's timeout")
 		bootWait = flag.Duration("boot-timeout", 5*time.Minute, "limit for a boot to reach the runner")
 		compr    = flag.String("compression", "gzip", "initramfs compression (gzip, xz, none)")
+		parallel = flag.Bool("parallel", false, "boot the kernels at the same time (one QEMU each) instead of one after the other")
 	)
 	flag.Parse()
-	if err := mainErr(*kernels, *linuxK, *aramidK, *debroot, *busybox, *modules, *knownF, *out, *run, *memory, *compr, *grace, *bootWait); err != nil {
+	if err := mainErr(*kernels, *linuxK, *aramidK, *debroot, *busybox, *modules, *knownF, *out, *run, *memory, *compr, *grace, *bootWait, *parallel); err != nil {
 		fmt.Fprintln(os.Stderr, "pytest:", err)
 		os.Exit(1)
 	}
 }
 
-func mainErr(kernels, linuxK, aramidK, debroot, busybox, modulesF, knownF, out, run, memory, compr string, grace, bootWait time.Duration) error {
+func mainErr(kernels, linuxK, aramidK, debroot, busybox, modulesF, knownF, out, run, memory, compr string, grace, bootWait time.Duration, parallel bool) error {
 	f, err := os.Open(modulesF)
 	if err != nil {
 		return err
@@ -100,8 +102,8 @@ func mainErr(kernels, linuxK, aramidK, debroot, busybox, modulesF, knownF, out, 
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	runs := map[string]*python.KernelRun{}
 	var order []string
+	paths := map[string]string{}
 	for _, k := range strings.Split(kernels, ",") {
 		path := map[string]string{"linux": linuxK, "aramid": aramidK}[k]
 		if path == "" {
@@ -114,16 +116,34 @@ func mainErr(kernels, linuxK, aramidK, debroot, busybox, modulesF, knownF, out, 
 		for _, m := range matches {
 			os.Remove(m)
 		}
-		fmt.Printf("python: %s: %d modules, one boot (more after a crash or hang)\n", k, len(mods))
-		kr := python.RunKernel(ctx, python.RunConfig{
-			Name: k, Kernel: path, Initrd: initrd, Memory: memory,
-			Append:      "console=ttyS0 rdinit=/init quiet panic=-1",
-			Modules:     mods,
-			BootTimeout: bootWait, Grace: grace, LogDir: out, Progress: os.Stdout,
-		})
-		runs[k] = kr
 		order = append(order, k)
-		printRun(kr)
+		paths[k] = path
+	}
+	results := make([]*python.KernelRun, len(order))
+	var wg sync.WaitGroup
+	for i, k := range order {
+		run := func() {
+			defer wg.Done()
+			fmt.Printf("python: %s: %d modules, one boot (more after a crash or hang)\n", k, len(mods))
+			results[i] = python.RunKernel(ctx, python.RunConfig{
+				Name: k, Kernel: paths[k], Initrd: initrd, Memory: memory,
+				Append:      "console=ttyS0 rdinit=/init quiet panic=-1",
+				Modules:     mods,
+				BootTimeout: bootWait, Grace: grace, LogDir: out, Progress: os.Stdout,
+			})
+		}
+		wg.Add(1)
+		if parallel {
+			go run()
+		} else {
+			run()
+		}
+	}
+	wg.Wait()
+	runs := map[string]*python.KernelRun{}
+	for i, k := range order {
+		runs[k] = results[i]
+		printRun(results[i])
 	}
 	if err := writeReport(filepath.Join(out, "report.json"), runs); err != nil {
 		return err
