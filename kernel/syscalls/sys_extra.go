@@ -161,6 +161,16 @@ func (s *System) schedTarget(t *task.Task, pid int32, which uint64) (*task.Threa
 	return nil, abi.ESRCH
 }
 
+// affinityTarget finds the thread sched_{get,set}affinity name: unlike the
+// sched_*param calls, a negative pid is not EINVAL but a pid no task has,
+// ESRCH.
+func (s *System) affinityTarget(t *task.Task, pid int32) (*task.ThreadGroup, error) {
+	if pid < 0 {
+		return nil, abi.ESRCH
+	}
+	return s.schedTarget(t, pid, 0)
+}
+
 func (s *System) setScheduler(t *task.Task, pid, policy int32, paramAddr uint64) (uint64, error) {
 	g, err := s.schedTarget(t, pid, 0)
 	if err != nil {

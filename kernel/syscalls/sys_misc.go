@@ -162,7 +162,7 @@ func init() {
 		if a[1] < 8 || a[1]&7 != 0 {
 			return 0, abi.EINVAL
 		}
-		if _, err := s.schedTarget(t, int32(a[0]), 0); err != nil {
+		if _, err := s.affinityTarget(t, int32(a[0])); err != nil {
 			return 0, err
 		}
 		return 8, t.MM().WriteUint64(a[2], 1)
@@ -173,6 +173,9 @@ func init() {
 		}
 		m, err := t.MM().ReadUint64(a[2])
 		if err != nil {
+			return 0, err
+		}
+		if _, err := s.affinityTarget(t, int32(a[0])); err != nil {
 			return 0, err
 		}
 		if m&1 == 0 {
