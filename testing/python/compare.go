@@ -13,11 +13,13 @@ import (
 // (passed to regrtest's --timeout; the harness allows a grace on top).
 type Module struct {
 	Name    string
-	Timeout int // seconds
+	Timeout int      // seconds
+	Args    []string // extra regrtest arguments (-m PATTERN to pick tests)
 }
 
-// ParseModules reads the module list: "name timeout-seconds" per line, '#'
-// comments and blank lines ignored. file names the source in errors.
+// ParseModules reads the module list: "name timeout-seconds [regrtest
+// arguments...]" per line, '#' comments and blank lines ignored. file names
+// the source in errors.
 func ParseModules(r io.Reader, file string) ([]Module, error) {
 	var ms []Module
 	seen := map[string]bool{}
@@ -28,8 +30,8 @@ func ParseModules(r io.Reader, file string) ([]Module, error) {
 		if len(f) == 0 {
 			continue
 		}
-		if len(f) != 2 {
-			return nil, fmt.Errorf("%s:%d: want \"module timeout\", got %q", file, n, sc.Text())
+		if len(f) < 2 {
+			return nil, fmt.Errorf("%s:%d: want \"module timeout [args]\", got %q", file, n, sc.Text())
 		}
 		t, err := strconv.Atoi(f[1])
 		if err != nil || t <= 0 {
@@ -39,7 +41,11 @@ func ParseModules(r io.Reader, file string) ([]Module, error) {
 			return nil, fmt.Errorf("%s:%d: %s listed twice", file, n, f[0])
 		}
 		seen[f[0]] = true
-		ms = append(ms, Module{Name: f[0], Timeout: t})
+		m := Module{Name: f[0], Timeout: t}
+		if len(f) > 2 {
+			m.Args = f[2:]
+		}
+		ms = append(ms, m)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)

@@ -91,7 +91,11 @@ func BuildImage(o ImageOptions, file string) error {
 	}
 	var list strings.Builder
 	for _, m := range o.Modules {
-		fmt.Fprintf(&list, "%s %d\n", m.Name, m.Timeout)
+		fmt.Fprintf(&list, "%s %d", m.Name, m.Timeout)
+		for _, a := range m.Args {
+			fmt.Fprintf(&list, " %s", a)
+		}
+		list.WriteString("\n")
 	}
 	for _, f := range []struct {
 		p    string

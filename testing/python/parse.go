@@ -52,7 +52,14 @@ type ModuleResult struct {
 	Boot  int // which boot ran it
 	Note  string
 	Tests map[string]Status
+	// Why holds the first lines of unittest's report for a failed test or
+	// a failed class or module fixture ("setUpClass (test.m.Class)" is
+	// recorded under "test.m.Class").
+	Why map[string][]string `json:",omitempty"`
 }
+
+// whyLines bounds what is kept of one failure report.
+const whyLines = 30
 
 // Counts returns how many tests had each status.
 func (m *ModuleResult) Counts() map[Status]int {
@@ -75,6 +82,8 @@ type Parser struct {
 	Events int
 	// watchdog says why the harness stopped this boot, if it did.
 	watchdog string
+	// why is the failure report being collected (its id), "" when none.
+	why string
 }
 
 // NewParser returns a parser for boot number boot.
@@ -87,25 +96,67 @@ func NewParser(boot int) *Parser {
 // no name in the junit file, so these lines are what marks it failed.
 var failHeader = regexp.MustCompile(`^(FAIL|ERROR): (\S+) \(([\w.]+)\)`)
 
+// fixtureHeader is a failed class or module fixture: "ERROR: setUpClass
+// (test.m.Class)"; the tests under it never run.
+var fixtureHeader = regexp.MustCompile(`^ERROR: (setUpClass|tearDownClass|setUpModule|tearDownModule) \(([\w.]+)\)`)
+
+// report follows unittest's failure reports in a module's output: a header
+// marks the test failed and starts collecting its text, a separator line
+// ends it.
+func (p *Parser) report(mod *ModuleResult, line string) {
+	if m := fixtureHeader.FindStringSubmatch(line); m != nil {
+		p.startWhy(mod, m[2])
+		return
+	}
+	if m := failHeader.FindStringSubmatch(line); m != nil {
+		st := Fail
+		if m[1] == "ERROR" {
+			st = Error
+		}
+		if mod.Tests[m[3]] != Error {
+			mod.Tests[m[3]] = st
+		}
+		p.startWhy(mod, m[3])
+		return
+	}
+	if p.why == "" {
+		return
+	}
+	if strings.HasPrefix(line, "=====") || strings.HasPrefix(line, "Ran ") {
+		p.why = ""
+		return
+	}
+	if strings.HasPrefix(line, "-----") && len(mod.Why[p.why]) == 0 {
+		return
+	}
+	if len(mod.Why[p.why]) < whyLines {
+		mod.Why[p.why] = append(mod.Why[p.why], line)
+	}
+}
+
+func (p *Parser) startWhy(mod *ModuleResult, id string) {
+	if mod.Why == nil {
+		mod.Why = map[string][]string{}
+	}
+	if _, ok := mod.Why[id]; ok {
+		p.why = "" // a second report (a rerun) adds nothing
+		return
+	}
+	mod.Why[id] = nil
+	p.why = id
+}
+
 // Feed takes one serial line; it returns true when the suite is done.
 func (p *Parser) Feed(line string) bool {
 	line = strings.TrimRight(line, "\r")
 	i := strings.Index(line, "@@PY ")
 	if i < 0 {
 		if p.Current >= 0 {
-			if m := failHeader.FindStringSubmatch(line); m != nil {
-				st := Fail
-				if m[1] == "ERROR" {
-					st = Error
-				}
-				mod := p.Modules[p.Current]
-				if mod.Tests[m[3]] != Error {
-					mod.Tests[m[3]] = st
-				}
-			}
+			p.report(p.Modules[p.Current], line)
 		}
 		return false
 	}
+	p.why = ""
 	f := strings.Fields(line[i+len("@@PY "):])
 	if len(f) == 0 {
 		return false
@@ -193,4 +244,16 @@ func ParseLog(r io.Reader, boot int) (*Parser, error) {
 		return p, fmt.Errorf("python: reading log: %w", err)
 	}
 	return p, nil
+}
+
+// LastLine is the last line of a failure report that says something (the
+// exception, usually), "" for none.
+func LastLine(why []string) string {
+	for i := len(why) - 1; i >= 0; i-- {
+		l := strings.TrimSpace(why[i])
+		if l != "" && !strings.HasPrefix(l, "-----") {
+			return l
+		}
+	}
+	return ""
 }

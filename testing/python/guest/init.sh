@@ -1,7 +1,7 @@
 #!/bin/sh
 # PID 1 of the python image (testing/python): mounts the pseudo filesystems,
 # then runs CPython's regression suite (regrtest) one module per python
-# process, in the order of /etc/pytest/modules ("name timeout" lines),
+# process, in the order of /etc/pytest/modules ("name timeout [args]" lines),
 # starting at the index given as pystart=N on the kernel command line (the
 # harness boots again after a module crashed or hung the kernel). Each module
 # is framed on the console:
@@ -29,14 +29,15 @@ for w in $(cat /proc/cmdline); do
 done
 echo "@@PY READY start=$start"
 i=0
-while read -r mod timeout; do
+set -f # the arguments hold glob patterns for regrtest, not for the shell
+while read -r mod timeout args; do
 	if [ "$i" -ge "$start" ]; then
 		echo "@@PY BEGIN $i $mod"
 		d=/tmp/m$i
 		mkdir -p "$d"
 		cd "$d" || exit 1
 		t0=$(date +%s)
-		python3 -m test -W -u none --timeout "$timeout" --junit-xml "$d/junit.xml" "$mod" </dev/null 2>&1
+		python3 -m test -W -u none --timeout "$timeout" --junit-xml "$d/junit.xml" $args "$mod" </dev/null 2>&1
 		rc=$?
 		t1=$(date +%s)
 		cd /
