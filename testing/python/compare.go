@@ -115,6 +115,7 @@ type Divergence struct {
 	Known  bool
 	Reason string // from the known-divergence file
 	Note   string // the module's end on the candidate when it did not finish
+	Why    string // the last line of the candidate's failure report, if any
 }
 
 // Comparison is the verdict of one candidate against the reference.
@@ -179,6 +180,9 @@ func Compare(ref, cand []*ModuleResult, known Known) *Comparison {
 			if cm != nil && cm.End != EndDone {
 				d.Note = cm.End + ": " + cm.Note
 			}
+			if cm != nil {
+				d.Why = whyOf(cm, id)
+			}
 			if e, ok := known.Find(id); ok {
 				d.Known, d.Reason = true, e.Reason
 				used[e.Line] = true
@@ -201,4 +205,20 @@ func sortedIDs(m map[string]Status) []string {
 	}
 	sort.Strings(ids)
 	return ids
+}
+
+// whyOf finds the candidate's failure report for id: its own, else its
+// class's or module's failed fixture.
+func whyOf(m *ModuleResult, id string) string {
+	for p := id; p != ""; {
+		if w, ok := m.Why[p]; ok {
+			return LastLine(w)
+		}
+		i := strings.LastIndexByte(p, '.')
+		if i < 0 {
+			break
+		}
+		p = p[:i]
+	}
+	return ""
 }

@@ -37,7 +37,7 @@ while read -r mod timeout args; do
 		mkdir -p "$d"
 		cd "$d" || exit 1
 		t0=$(date +%s)
-		python3 -m test -W -u none --timeout "$timeout" --junit-xml "$d/junit.xml" $args "$mod" </dev/null 2>&1
+		python3 -m test -v -u none --timeout "$timeout" --junit-xml "$d/junit.xml" $args "$mod" </dev/null 2>&1
 		rc=$?
 		t1=$(date +%s)
 		cd /

@@ -208,8 +208,11 @@ func printComparison(c *python.Comparison, known python.Known) {
 			tag = "known (" + d.Reason + ")"
 		}
 		note := ""
+		if d.Why != "" {
+			note = " -- " + d.Why
+		}
 		if d.Note != "" {
-			note = " [" + d.Note + "]"
+			note += " [" + d.Note + "]"
 		}
 		fmt.Printf("python: DIVERGENCE %s: linux pass, aramid %s: %s%s\n", d.Test, d.Got, tag, note)
 		byMod[d.Module]++
