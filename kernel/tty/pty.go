@@ -20,17 +20,17 @@ type Pty struct {
 	Index int
 	Slave *TTY
 
-	mu      sync.Mutex
-	out     []byte // slave output waiting for the master
-	locked  bool   // the slave cannot be opened until unlockpt
-	closed  bool   // the master is gone
-	slaves  int    // open descriptions of the slave
+	mu     sync.Mutex
+	out    []byte // slave output waiting for the master
+	locked bool   // the slave cannot be opened until unlockpt
+	closed bool   // the master is gone
+	slaves int    // open descriptions of the slave
 	// otherClosed is Linux's TTY_OTHER_CLOSED on the master: the slave
 	// was open and its last description closed. Master reads return EIO
 	// once the queue is drained, poll adds POLLHUP; reopening clears it.
 	otherClosed bool
-	q       vfs.Queue
-	manager *Ptys
+	q           vfs.Queue
+	manager     *Ptys
 }
 
 // ptyPort is the slave's port: its output goes to the master.
