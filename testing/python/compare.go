@@ -53,8 +53,11 @@ func ParseModules(r io.Reader, file string) ([]Module, error) {
 	return ms, nil
 }
 
-// Known is the reviewed list of divergences: a test id (or a prefix ending
-// in ".*", which covers every test under it) and the reason.
+// Known is the reviewed list of divergences. An entry's pattern is a test
+// id, a prefix ending in ".*" (every test under it), or "errno:N": every
+// test whose failure on the candidate ends in an OSError with that errno
+// ("[Errno N] ..."), for a cause as precise as a missing address family.
+// Each entry carries its reason.
 type Known struct {
 	Entries []KnownEntry
 }
@@ -66,8 +69,12 @@ type KnownEntry struct {
 	Line    int
 }
 
-// Match reports whether the entry covers test id.
-func (e KnownEntry) Match(id string) bool {
+// Match reports whether the entry covers test id, whose failure's last
+// line on the candidate is why ("" when none was printed).
+func (e KnownEntry) Match(id, why string) bool {
+	if n, ok := strings.CutPrefix(e.Pattern, "errno:"); ok {
+		return why != "" && strings.Contains(why, "[Errno "+n+"] ")
+	}
 	if p, ok := strings.CutSuffix(e.Pattern, ".*"); ok {
 		return strings.HasPrefix(id, p+".")
 	}
@@ -88,6 +95,11 @@ func ParseKnown(r io.Reader, file string) (Known, error) {
 		if reason == "" {
 			return Known{}, fmt.Errorf("%s:%d: %s has no reason", file, n, pat)
 		}
+		if e, ok := strings.CutPrefix(pat, "errno:"); ok {
+			if v, err := strconv.Atoi(e); err != nil || v <= 0 {
+				return Known{}, fmt.Errorf("%s:%d: bad errno pattern %q", file, n, pat)
+			}
+		}
 		k.Entries = append(k.Entries, KnownEntry{Pattern: pat, Reason: reason, Line: n})
 	}
 	if err := sc.Err(); err != nil {
@@ -96,10 +108,10 @@ func ParseKnown(r io.Reader, file string) (Known, error) {
 	return k, nil
 }
 
-// Find returns the entry covering id.
-func (k Known) Find(id string) (KnownEntry, bool) {
+// Find returns the entry covering id (failing with why).
+func (k Known) Find(id, why string) (KnownEntry, bool) {
 	for _, e := range k.Entries {
-		if e.Match(id) {
+		if e.Match(id, why) {
 			return e, true
 		}
 	}
@@ -183,7 +195,7 @@ func Compare(ref, cand []*ModuleResult, known Known) *Comparison {
 			if cm != nil {
 				d.Why = whyOf(cm, id)
 			}
-			if e, ok := known.Find(id); ok {
+			if e, ok := known.Find(id, d.Why); ok {
 				d.Known, d.Reason = true, e.Reason
 				used[e.Line] = true
 			}

@@ -79,20 +79,27 @@ func TestParseModulesAndKnown(t *testing.T) {
 			t.Errorf("ParseModules(%q) accepted", bad)
 		}
 	}
-	k, err := ParseKnown(strings.NewReader("# c\ntest.m.C.t one reason\ntest.m.D.* class reason\n"), "k.txt")
+	k, err := ParseKnown(strings.NewReader("# c\ntest.m.C.t one reason\ntest.m.D.* class reason\nerrno:97 no AF_INET\n"), "k.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
+	const afinet = "OSError: [Errno 97] Address family not supported by protocol"
 	for _, c := range []struct {
-		id   string
-		want bool
-	}{{"test.m.C.t", true}, {"test.m.C.t2", false}, {"test.m.D.x", true}, {"test.m.Dx.y", false}} {
-		if _, ok := k.Find(c.id); ok != c.want {
-			t.Errorf("Find(%s) = %v, want %v", c.id, ok, c.want)
+		id, why string
+		want    bool
+	}{
+		{"test.m.C.t", "", true}, {"test.m.C.t2", "", false}, {"test.m.D.x", "", true}, {"test.m.Dx.y", "", false},
+		{"test.m.E.t", afinet, true}, {"test.m.E.t", "OSError: [Errno 9] Bad file descriptor", false},
+		{"test.m.E.t", "AssertionError: 97 != 98", false},
+	} {
+		if _, ok := k.Find(c.id, c.why); ok != c.want {
+			t.Errorf("Find(%s, %q) = %v, want %v", c.id, c.why, ok, c.want)
 		}
 	}
-	if _, err := ParseKnown(strings.NewReader("test.m.C.t\n"), "k.txt"); err == nil {
-		t.Error("an entry without a reason was accepted")
+	for _, bad := range []string{"test.m.C.t\n", "errno:x reason\n", "errno:0 reason\n"} {
+		if _, err := ParseKnown(strings.NewReader(bad), "k.txt"); err == nil {
+			t.Errorf("ParseKnown(%q) accepted", bad)
+		}
 	}
 }
 
