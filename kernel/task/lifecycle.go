@@ -456,6 +456,7 @@ func (t *Task) exitThread() {
 
 	g.mu.Lock()
 	g.zombie = true
+	g.notifyExitLocked()
 	if g.parent != nil {
 		code, st := int32(cldExited), int32(status>>8)
 		if status&0x7f != 0 {

@@ -190,6 +190,8 @@ type ThreadGroup struct {
 
 	watchers  map[int]func()
 	nextWatch int
+	// exitWatchers are called once when the process exits (pidfds).
+	exitWatchers map[int]func()
 
 	// itimer is ITIMER_REAL (alarm, setitimer).
 	itimer itimerState
