@@ -248,7 +248,7 @@ PYTHON_FLAGS   ?=
 .PHONY: test-python python-root
 
 python-root: $(PY_ROOT)/.complete
-$(PY_ROOT)/.complete: Makefile
+$(PY_ROOT)/.complete:
 	@SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	if ! dpkg-query -W -f='$${Status}\n' python3.11 2>/dev/null | grep -q '^install ok installed'; then \
 	  echo "python: installing the host's python3.11"; \
