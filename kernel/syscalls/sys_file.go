@@ -40,6 +40,9 @@ type Config struct {
 	VDSO     func(m *mm.MM) (uint64, error)
 	// Reboot carries out reboot(2) for root; nil makes it fail with EPERM.
 	Reboot func(RebootAction)
+	// SetWallClock, if set, steps CLOCK_REALTIME to t (clock_settime);
+	// without it the wall clock cannot be set (ENOSYS).
+	SetWallClock func(t time.Time)
 	// Memory reports total and free RAM in bytes (sysinfo).
 	Memory func() (total, free uint64)
 }
@@ -47,7 +50,8 @@ type Config struct {
 // New returns the system-call layer for k and installs its dispatcher.
 func New(k *task.Kernel, c Config) *System {
 	s := &System{K: k, files: &fileState{vfs: c.VFS, hostname: c.Hostname, random: c.Random,
-		newPipe: c.NewPipe, hwcap: c.HWCap, vdso: c.VDSO}, reboot: c.Reboot, memory: c.Memory}
+		newPipe: c.NewPipe, hwcap: c.HWCap, vdso: c.VDSO}, reboot: c.Reboot, memory: c.Memory,
+		setWall: c.SetWallClock}
 	if s.files.hostname == "" {
 		s.files.hostname = "(none)"
 	}

@@ -7,6 +7,8 @@
 package syscalls
 
 import (
+	"time"
+
 	"errors"
 	"fmt"
 	"sort"
@@ -125,6 +127,7 @@ type System struct {
 	domainname string
 	reboot     func(RebootAction)
 	memory     func() (total, free uint64)
+	setWall    func(time.Time) // clock_settime(CLOCK_REALTIME); nil: ENOSYS
 }
 
 // Dispatch runs the system call in t's registers and stores the result.

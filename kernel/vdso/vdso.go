@@ -156,8 +156,9 @@ func Build(code []byte, funcs []Function) (*Image, error) {
 // Mapper maps the vvar page and the vDSO image into address spaces. Its
 // frames are shared by every process and pinned (never freed).
 type Mapper struct {
-	vvar  machine.Frame
-	image []machine.Frame
+	vvar     machine.Frame
+	vvarData []byte // the vvar frame's bytes, for SetWord
+	image    []machine.Frame
 }
 
 // NewMapper allocates and pins the frames for img and a vvar page holding
@@ -170,6 +171,7 @@ func NewMapper(frames *mm.Frames, img *Image, words []uint64) (*Mapper, error) {
 	}
 	m.vvar = f
 	d := frames.Mem.FrameData(f)
+	m.vvarData = d
 	for i, w := range words {
 		binary.LittleEndian.PutUint64(d[i*8:], w)
 	}
@@ -182,6 +184,17 @@ func NewMapper(frames *mm.Frames, img *Image, words []uint64) (*Mapper, error) {
 		m.image = append(m.image, f)
 	}
 	return m, nil
+}
+
+// SetWord stores w as the vvar page's word i, which every process sees at
+// once (clock_settime moves the wall-clock base); false if i is outside
+// the page.
+func (v *Mapper) SetWord(i int, w uint64) bool {
+	if i < 0 || (i+1)*8 > len(v.vvarData) {
+		return false
+	}
+	binary.LittleEndian.PutUint64(v.vvarData[i*8:], w)
+	return true
 }
 
 // Map places [vvar][vdso] in m and returns the image's address

@@ -31,7 +31,8 @@ import (
 // devices, the process table and system calls) and runs PID 1. It returns
 // only if PID 1 cannot be started.
 func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
-	clock := func() time.Time { return time.Now() }
+	wall := newWallClock()
+	clock := wall.Now
 	serial := &x64.Serial{}
 	var k *task.Kernel // set below; the terminal signals through it
 	console := tty.New(serialPort{serial}, tty.Options{
@@ -58,6 +59,7 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	}
 
 	k = task.NewKernel(x64.Platform{})
+	k.Now = wall.Now
 	// File pages mapped MAP_SHARED move into frames the address spaces share.
 	root := tmpfs.New(tmpfs.Options{Clock: clock, Dev: abi.MakeDev(0, 1), Mode: 0o755, Name: "rootfs", Pages: k.Frames})
 	v := vfs.New(root, vfs.Options{Clock: clock, Devices: devs, FIFOs: pipe.NewFIFOs()})
@@ -94,9 +96,10 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	if err != nil {
 		return fmt.Errorf("vdso: %w", err)
 	}
+	wall.vdso = vdsoMap
 	sys := syscalls.New(k, syscalls.Config{VFS: v, Hostname: "(none)",
 		Random: nucleus.Random, HWCap: cpuHWCap(), NewPipe: pipe.NewPair, VDSO: vdsoMap.Map,
-		Memory: memory,
+		Memory: memory, SetWallClock: wall.Set,
 		Reboot: func(a syscalls.RebootAction) {
 			if a == syscalls.RebootRestart {
 				log.Printf("reboot: Restarting system")
