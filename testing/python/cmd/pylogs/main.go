@@ -20,9 +20,13 @@ import (
 
 func main() {
 	dir := flag.String("dir", "build/python", "directory with <kernel>-boot<N>.log")
+	linuxDir := flag.String("linux-dir", "", "the reference's logs, if not in -dir")
 	knownF := flag.String("known", "testing/python/known-divergences.txt", "known divergences")
 	flag.Parse()
-	if err := run(*dir, *knownF); err != nil {
+	if *linuxDir == "" {
+		*linuxDir = *dir
+	}
+	if err := run(*linuxDir, *dir, *knownF); err != nil {
 		fmt.Fprintln(os.Stderr, "pylogs:", err)
 		os.Exit(1)
 	}
@@ -63,7 +67,7 @@ func load(dir, kernel string) ([]*python.ModuleResult, error) {
 	return out, nil
 }
 
-func run(dir, knownF string) error {
+func run(linuxDir, dir, knownF string) error {
 	kf, err := os.Open(knownF)
 	if err != nil {
 		return err
@@ -73,7 +77,7 @@ func run(dir, knownF string) error {
 	if err != nil {
 		return err
 	}
-	ref, err := load(dir, "linux")
+	ref, err := load(linuxDir, "linux")
 	if err != nil {
 		return err
 	}
@@ -93,7 +97,25 @@ func run(dir, knownF string) error {
 		}
 	}
 	fmt.Printf("pylogs: %d modules finished on linux, %d on aramid, %d on both\n", len(ref), len(cand), len(both))
+	for _, k := range []struct {
+		name string
+		ms   []*python.ModuleResult
+	}{{"linux", both}, {"aramid", cand}} {
+		tot := map[python.Status]int{}
+		secs := 0
+		for _, m := range k.ms {
+			for st, n := range m.Counts() {
+				tot[st] += n
+			}
+			secs += m.Secs
+		}
+		fmt.Printf("pylogs: %s (modules finished on both): pass %d fail %d error %d skip %d, guest seconds %d\n",
+			k.name, tot[python.Pass], tot[python.Fail], tot[python.Error], tot[python.Skip], secs)
+	}
 	c := python.Compare(both, cand, known)
+	for _, e := range c.Stale {
+		fmt.Printf("pylogs: STALE known entry (line %d): %s\n", e.Line, e.Pattern)
+	}
 	for _, d := range c.Divergences {
 		tag := "UNEXPECTED"
 		if d.Known {
