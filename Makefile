@@ -271,3 +271,47 @@ fuzz: deps $(LINUX_REF) $(KERNEL_ELF)
 test-fuzz: deps $(LINUX_REF) $(KERNEL_ELF)
 	$(GO) run ./testing/fuzz/cmd/fuzz -kernels linux,aramid -n 50000 -seeds 1,2 $(FUZZ_FLAGS)
 # ---- end fuzz ----
+
+# ---- python ----
+# CPython's regression suite as a differential oracle (issue 11;
+# testing/python). Debian bookworm's python3.11 and libpython3.11-testsuite
+# .debs are fetched with apt-get download and extracted into build/python/root
+# (never installed, never committed); their .pyc files are compiled on the
+# host (unchecked-hash, so the image's file times do not matter). The host's
+# python3.11 is installed when missing: it compiles the .pyc files and brings
+# the shared libraries the extension modules need, which the image builder
+# harvests. regrtest runs module by module under QEMU on the reference Linux
+# kernel and on Aramid; every test that passes on Linux must pass on Aramid
+# or be listed in testing/python/known-divergences.txt.
+#   make test-python                  both kernels (slow: TCG)
+#   make test-python PYTHON_KERNELS=linux
+#   make test-python PYTHON_FLAGS="-run test_os,test_pty"
+PY_DIR         := $(BUILD)/python
+PY_ROOT        := $(PY_DIR)/root
+PY_DEBS        := python3.11 python3.11-minimal libpython3.11-minimal libpython3.11-stdlib libpython3.11-testsuite
+PYTHON_KERNELS ?= linux,aramid
+PYTHON_FLAGS   ?=
+
+.PHONY: test-python python-root
+
+python-root: $(PY_ROOT)/.complete
+$(PY_ROOT)/.complete:
+	@SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	if ! dpkg-query -W -f='$${Status}\n' python3.11 2>/dev/null | grep -q '^install ok installed'; then \
+	  echo "python: installing the host's python3.11"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq python3.11; fi
+	rm -rf $(PY_DIR)/debs $(PY_ROOT)
+	mkdir -p $(PY_DIR)/debs
+	cd $(PY_DIR)/debs && { apt-get download -q $(PY_DEBS) || { apt-get update -qq && apt-get download -q $(PY_DEBS); }; }
+	for d in $(PY_DIR)/debs/*.deb; do dpkg-deb -x $$d $(PY_ROOT) || exit 1; done
+	@# The test package holds files that must not compile (bad syntax and
+	@# encodings, on purpose): compileall's status is not the verdict; the
+	@# count of .pyc files printed below is.
+	-/usr/bin/python3.11 -m compileall -q -j 2 --invalidation-mode unchecked-hash \
+	  -s $(CURDIR)/$(PY_ROOT) -p / $(CURDIR)/$(PY_ROOT)/usr/lib/python3.11 >$(PY_DIR)/compileall.log 2>&1
+	@echo "python: $$(find $(PY_ROOT) -name '*.pyc' | wc -l) .pyc files ($$(grep -c '^\*\*\*' $(PY_DIR)/compileall.log) sources did not compile, see $(PY_DIR)/compileall.log)"
+	@touch $@
+
+test-python: deps $(LINUX_REF) $(KERNEL_ELF) python-root
+	$(GO) run ./testing/python/cmd/pytest -kernels $(PYTHON_KERNELS) -debroot $(PY_ROOT) $(PYTHON_FLAGS)
+# ---- end python ----

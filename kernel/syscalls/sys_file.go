@@ -43,6 +43,9 @@ type Config struct {
 	VDSO     func(m *mm.MM) (uint64, error)
 	// Reboot carries out reboot(2) for root; nil makes it fail with EPERM.
 	Reboot func(RebootAction)
+	// SetWallClock, if set, steps CLOCK_REALTIME to t (clock_settime);
+	// without it the wall clock cannot be set (ENOSYS).
+	SetWallClock func(t time.Time)
 	// Memory reports total and free RAM in bytes (sysinfo).
 	Memory func() (total, free uint64)
 	// SetRealtime sets CLOCK_REALTIME to Unix ns now, for the kernel and
@@ -1407,7 +1410,7 @@ func (s *System) exec(t *task.Task, dir *vfs.File, path, name string, hidden boo
 		}
 		var rnd [16]byte
 		s.random(rnd[:])
-		img := &task.ExecImage{File: s.mapSource(t, f), Argv: argv, Envp: envp, Path: path, Random: rnd,
+		img := &task.ExecImage{File: s.mapSource(t, f), Argv: argv, Envp: envp, Path: name, Random: rnd,
 			Exe:   s.files.vfs.FilePath(fsctx(t), f),
 			HWCap: s.files.hwcap, VDSO: s.files.vdso,
 			Open: func(ip string) (loader.File, error) {
@@ -1417,6 +1420,9 @@ func (s *System) exec(t *task.Task, dir *vfs.File, path, name string, hidden boo
 				}
 				return s.mapSource(t, inf), nil
 			}}
+		if name != path {
+			img.CommFrom = img.Exe
+		}
 		err = t.Exec(img, s.fileHooks())
 		if err != nil {
 			f.DecRef()
@@ -1434,10 +1440,16 @@ func (s *System) openExec(c *vfs.Caller, t *task.Task, dir *vfs.File, path strin
 	}
 	var f *vfs.File
 	var err error
-	if path == "" && dir != nil {
-		f, err = s.files.vfs.Reopen(c, dir, abi.O_RDONLY)
-	} else {
+	switch {
+	case path != "":
 		f, err = s.files.vfs.OpenAt(c, fsctx(t), dir, path, abi.O_RDONLY|flags&abi.AT_SYMLINK_NOFOLLOW<<9, 0)
+	case dir == nil:
+		// AT_EMPTY_PATH on AT_FDCWD names the working directory.
+		err = abi.EACCES
+	default:
+		// fexecve: the file behind the descriptor, read through a new
+		// description whatever the descriptor's own access mode.
+		f, err = s.files.vfs.Reopen(c, dir, abi.O_RDONLY)
 	}
 	if err != nil {
 		return nil, err

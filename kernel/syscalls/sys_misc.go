@@ -88,7 +88,11 @@ func init() {
 		if a[1] == 0 {
 			return 0, nil
 		}
-		return 0, writeTimespec(t, a[1], time.Nanosecond)
+		res := time.Nanosecond
+		if int32(a[0]) < 0 {
+			res = cpuClockRes(int32(a[0]))
+		}
+		return 0, writeTimespec(t, a[1], res)
 	})
 	full("time", func(s *System, t *task.Task, a Args) (uint64, error) {
 		now := uint64(s.K.Now().Unix())
@@ -324,7 +328,7 @@ func (s *System) sleep(t *task.Task, clk int32, flags int, req, rem uint64) (uin
 		return 0, err
 	}
 	now, ok := s.clock(clk, t)
-	if !ok || clk == abi.CLOCK_PROCESS_CPUTIME_ID || clk == 3 {
+	if !ok || clk == abi.CLOCK_PROCESS_CPUTIME_ID || clk == 3 || clk < 0 {
 		return 0, abi.EINVAL
 	}
 	deadline := now + d

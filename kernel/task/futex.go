@@ -9,12 +9,18 @@ import (
 	"aramid/kernel/mm"
 )
 
-// Futexes are keyed by the physical frame and offset of the futex word, so
-// private and shared futexes (MAP_SHARED memory, across fork) both find
-// their waiters, and a copy-on-write split separates them as Linux does.
+// Futexes are keyed as Linux keys them: a futex word in private memory by
+// its address space and address (a copy-on-write split of the page, after
+// a fork, changes its frame but not its key), one in shared memory
+// (MAP_SHARED, across fork or processes) by the physical frame and offset.
+// Linux also keys every FUTEX_PRIVATE_FLAG futex by address space; here a
+// private-flagged futex in shared memory is keyed by frame, which differs
+// only when another process wakes it (Linux would not).
 
 type futexKey struct {
-	frame machine.Frame
+	mm    *mm.MM // private memory: the address space, with addr
+	addr  uint64
+	frame machine.Frame // shared memory: the frame, with off
 	off   uint64
 }
 
@@ -49,16 +55,19 @@ type futexTable struct {
 
 func (ft *futexTable) init() { ft.waiters = map[futexKey][]*futexWaiter{} }
 
-// keyFor resolves addr to its frame, faulting the page in for reading.
+// keyFor resolves addr to its key, faulting the page in for reading.
 func keyFor(m *mm.MM, addr uint64) (futexKey, error) {
 	if addr&3 != 0 {
 		return futexKey{}, abi.EINVAL
 	}
-	f, err := m.Frame(addr)
+	f, shared, err := m.FutexFrame(addr)
 	if err != nil {
 		return futexKey{}, abi.EFAULT
 	}
-	return futexKey{f, addr & (machine.PageSize - 1)}, nil
+	if !shared {
+		return futexKey{mm: m, addr: addr}, nil
+	}
+	return futexKey{frame: f, off: addr & (machine.PageSize - 1)}, nil
 }
 
 // FutexWait blocks while *addr == val until woken (with a bitset match),

@@ -262,15 +262,19 @@ func (t *Task) releaseVfork() {
 
 // ExecImage describes the program execve runs.
 type ExecImage struct {
-	File   loader.File
-	Open   loader.Opener
-	Argv   []string
-	Envp   []string
-	Path   string // as given to execve (AT_EXECFN)
-	Exe    string // the executable's resolved path (/proc/pid/exe)
-	Random [16]byte
-	HWCap  uint64
-	VDSO   func(m *mm.MM) (uint64, error) // maps the vDSO, if any
+	File loader.File
+	Open loader.Opener
+	Argv []string
+	Envp []string
+	Path string // as given to execve (AT_EXECFN)
+	Exe  string // the executable's resolved path (/proc/pid/exe)
+	// CommFrom, if set, is the name comm is taken from instead of Path:
+	// fexecve's program is named /dev/fd/N but Linux's comm is its file's
+	// name.
+	CommFrom string
+	Random   [16]byte
+	HWCap    uint64
+	VDSO     func(m *mm.MM) (uint64, error) // maps the vDSO, if any
 }
 
 // Exec replaces the process image (execve). On failure before the point of
@@ -322,12 +326,16 @@ func (t *Task) Exec(img *ExecImage, hooks *FileHooks) error {
 	if g.exe == "" {
 		g.exe = img.Path
 	}
-	g.comm = commOf(img.Path)
+	from := img.Path
+	if img.CommFrom != "" {
+		from = img.CommFrom
+	}
+	g.comm = commOf(from)
 	g.execed = true
 	g.creds.ExecCreds()
 	g.idGen.Add(1)
 	g.mu.Unlock()
-	t.SetComm(commOf(img.Path))
+	t.SetComm(commOf(from))
 	if old != nil && old != newMM {
 		g.noteMaxRSS(old)
 		if !t.sharesMM(old) {

@@ -20,12 +20,17 @@ type Pty struct {
 	Index int
 	Slave *TTY
 
-	mu      sync.Mutex
-	out     []byte // slave output waiting for the master
-	locked  bool   // the slave cannot be opened until unlockpt
-	closed  bool   // the master is gone
-	q       vfs.Queue
-	manager *Ptys
+	mu     sync.Mutex
+	out    []byte // slave output waiting for the master
+	locked bool   // the slave cannot be opened until unlockpt
+	closed bool   // the master is gone
+	slaves int    // open descriptions of the slave
+	// otherClosed is Linux's TTY_OTHER_CLOSED on the master: the slave
+	// was open and its last description closed. Master reads return EIO
+	// once the queue is drained, poll adds POLLHUP; reopening clears it.
+	otherClosed bool
+	q           vfs.Queue
+	manager     *Ptys
 }
 
 // ptyPort is the slave's port: its output goes to the master.
@@ -106,7 +111,38 @@ func (p *Pty) OpenSlave(c *vfs.Caller, in *vfs.Inode, flags uint32) (vfs.FileImp
 	if bad {
 		return nil, abi.EIO
 	}
-	return p.Slave.Open(c, in, flags)
+	impl, err := p.Slave.Open(c, in, flags)
+	if err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	p.slaves++
+	p.otherClosed = false
+	p.mu.Unlock()
+	return &slaveFile{File: impl.(*File), p: p}, nil
+}
+
+// slaveFile is an open slave: a terminal file that tells its pty when the
+// last description of the slave goes.
+type slaveFile struct {
+	*File
+	p *Pty
+}
+
+// Release implements vfs.FileImpl: the last slave description's close
+// hangs the master up (EIO after the queue drains, POLLHUP).
+func (sf *slaveFile) Release(*vfs.File) {
+	p := sf.p
+	p.mu.Lock()
+	p.slaves--
+	hup := p.slaves == 0
+	if hup {
+		p.otherClosed = true
+	}
+	p.mu.Unlock()
+	if hup {
+		p.q.Notify(abi.POLLIN | abi.POLLRDNORM | abi.POLLHUP)
+	}
 }
 
 // Master is an open pty master; it implements vfs.FileImpl.
@@ -132,14 +168,18 @@ func (m *Master) Read(c *vfs.Caller, f *vfs.File, dst []byte, _ int64) (int, err
 			p.mu.Unlock()
 			return n, nil
 		}
+		hup := p.otherClosed
 		p.mu.Unlock()
+		if hup {
+			return 0, abi.EIO
+		}
 		if f != nil && f.Nonblocking() {
 			return 0, abi.EAGAIN
 		}
 		w := vfs.NewWaiter()
 		p.q.Register(w, abi.POLLIN)
 		p.mu.Lock()
-		empty := len(p.out) == 0
+		empty := len(p.out) == 0 && !p.otherClosed
 		p.mu.Unlock()
 		var err error
 		if empty {
@@ -165,6 +205,9 @@ func (m *Master) Readiness(_ *vfs.File, mask uint32) uint32 {
 	ev := uint32(abi.POLLOUT | abi.POLLWRNORM)
 	if len(m.p.out) > 0 {
 		ev |= abi.POLLIN | abi.POLLRDNORM
+	}
+	if m.p.otherClosed {
+		ev |= abi.POLLHUP
 	}
 	return ev & mask
 }

@@ -1,5 +1,6 @@
 /* sched_getaffinity reports the online CPUs (one here); setting an empty or
- * offline-only mask is EINVAL; the mask is inherited by children. */
+ * offline-only mask is EINVAL; the mask is inherited by children; a pid no
+ * task has, negative ones included, is ESRCH for both calls. */
 #include "contract.h"
 #include <sched.h>
 
@@ -24,6 +25,9 @@ int main(void)
 	ERR("offline", sched_setaffinity(0, sizeof off, &off), EINVAL);
 	ERR("small_buf", syscall(SYS_sched_getaffinity, 0, 4, &s), EINVAL);
 	ERR("nosuchpid", sched_getaffinity(999999, sizeof s, &s), ESRCH);
+	ERR("negative_pid", syscall(SYS_sched_getaffinity, -1, sizeof s, &s), ESRCH);
+	ERR("set_nosuchpid", sched_setaffinity(999999, sizeof one, &one), ESRCH);
+	ERR("set_negative_pid", sched_setaffinity(-1, sizeof one, &one), ESRCH);
 	pid_t pid = SYS(fork());
 	if (pid == 0) {
 		cpu_set_t c;
