@@ -103,7 +103,12 @@ func sysClockSettime(s *System, t *task.Task, a Args) (uint64, error) {
 	if err := t.MM().CopyIn(a[1], b); err != nil {
 		return 0, err
 	}
-	if int32(a[0]) != abi.CLOCK_REALTIME {
+	if id := int32(a[0]); id != abi.CLOCK_REALTIME {
+		// A CPU-time clock of a process or thread cannot be set: EPERM
+		// once the id names one (posix_cpu_clock_set).
+		if _, ok := s.cpuClockOf(t, id, false); ok && id < 0 {
+			return 0, abi.EPERM
+		}
 		return 0, abi.EINVAL
 	}
 	sec, nsec := int64(binary.LittleEndian.Uint64(b)), int64(binary.LittleEndian.Uint64(b[8:]))

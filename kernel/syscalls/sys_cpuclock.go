@@ -15,8 +15,10 @@ import (
 
 // cpuClockOf resolves a CPU-time clock id as seen by t: a process clock
 // names a live process (any of its threads' ids will do for the caller's
-// own), a thread clock a thread of t's process.
-func (s *System) cpuClockOf(t *task.Task, id int32) (task.CPUClock, bool) {
+// own), a thread clock a thread of t's process. For reading (gettime) a
+// process clock may also name the caller's own thread id, which stands for
+// its process (Linux's pid_for_clock).
+func (s *System) cpuClockOf(t *task.Task, id int32, gettime bool) (task.CPUClock, bool) {
 	switch id {
 	case abi.CLOCK_PROCESS_CPUTIME_ID:
 		return task.CPUClock{Group: t.TG()}, true
@@ -38,7 +40,7 @@ func (s *System) cpuClockOf(t *task.Task, id int32) (task.CPUClock, bool) {
 		}
 		return task.CPUClock{Thread: tt}, true
 	}
-	if pid == 0 {
+	if pid == 0 || gettime && pid == t.ID {
 		return task.CPUClock{Group: t.TG()}, true
 	}
 	g := s.K.Group(pid)

@@ -307,7 +307,7 @@ func (s *System) clock(id int32, t *task.Task) (time.Duration, bool) {
 	case 3: // CLOCK_THREAD_CPUTIME_ID
 		return t.ThreadCPUTime(), true
 	}
-	if c, ok := s.cpuClockOf(t, id); ok {
+	if c, ok := s.cpuClockOf(t, id, true); ok {
 		return c.Now(), true
 	}
 	return 0, false

@@ -3,6 +3,7 @@ package syscalls
 import (
 	"encoding/binary"
 	"fmt"
+	"strconv"
 
 	"aramid/kernel/abi"
 	"aramid/kernel/task"
@@ -111,11 +112,15 @@ func sysPidfdSendSignal(s *System, t *task.Task, a Args) (uint64, error) {
 	if a[3] != 0 {
 		return 0, abi.EINVAL
 	}
-	g, f, err := pidfdOf(t, a.Int(0))
+	f, err := fds(t).Get(a.Int(0))
 	if err != nil {
 		return 0, err
 	}
 	defer f.DecRef()
+	g, err := s.signalTarget(f)
+	if err != nil {
+		return 0, err
+	}
 	var si *task.SigInfo
 	if a[2] != 0 {
 		info, err := readSiginfo(t, a[2])
@@ -259,4 +264,27 @@ func sysWaitid(s *System, t *task.Task, a Args) (uint64, error) {
 		}
 	}
 	return 0, nil
+}
+
+// signalTarget is the process a pidfd_send_signal descriptor names: a
+// pidfd's, or the one a /proc/<pid> directory stands for (Linux accepts
+// those too); EBADF for any other file, ESRCH for a process gone.
+func (s *System) signalTarget(f *vfs.File) (*task.ThreadGroup, error) {
+	if p, ok := f.Impl.(*pidFD); ok {
+		return p.g, nil
+	}
+	in := f.Path.Inode
+	if f.Path.Mount == nil || in == nil || f.Path.Mount.FS.Type() != "proc" || !in.IsDir() {
+		return nil, abi.EBADF
+	}
+	parent, name := in.Parent()
+	pid, err := strconv.Atoi(name)
+	if err != nil || pid <= 0 || parent != f.Path.Mount.FS.Root() {
+		return nil, abi.EBADF
+	}
+	g := s.K.Group(int32(pid))
+	if g == nil || g.Reaped() {
+		return nil, abi.ESRCH
+	}
+	return g, nil
 }

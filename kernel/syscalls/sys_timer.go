@@ -40,7 +40,7 @@ func sysTimerCreate(s *System, t *task.Task, a Args) (uint64, error) {
 	clk := a.Int(0)
 	var cpu task.CPUClock
 	if !timerClock(clk) {
-		c, ok := s.cpuClockOf(t, clk)
+		c, ok := s.cpuClockOf(t, clk, false)
 		if !ok {
 			return 0, abi.EINVAL
 		}
