@@ -65,7 +65,10 @@ func New(k *task.Kernel, c Config) *System {
 			}
 			child.UTS = parent.UTS
 		},
-		Exec: func(g *task.ThreadGroup) { g.Files.(*vfs.FDTable).CloseOnExec() },
+		Exec: func(g *task.ThreadGroup) {
+			mqFlushOnExec(g)
+			g.Files.(*vfs.FDTable).CloseOnExec()
+		},
 		Exit: func(g *task.ThreadGroup) {
 			if ft, ok := g.Files.(*vfs.FDTable); ok && !s.filesShared(g, ft) {
 				ft.CloseAll()
