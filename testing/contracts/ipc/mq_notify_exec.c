@@ -3,6 +3,7 @@
  * while the process keeps another descriptor of the queue (here one opened
  * through the mount, without close-on-exec, that survives the exec). */
 #include "mq.h"
+#include <linux/close_range.h>
 #include <sys/mount.h>
 
 static const char *status(void)
@@ -43,6 +44,17 @@ int main(int argc, char **argv)
 		fail("execv: %s", errname(errno));
 	}
 	STREQ("child", wstatus(reap(c)), "exit 0");
+	/* dup2 over a queue descriptor and close_range close it too. */
+	SYS(syscall(SYS_mq_notify, q, &none));
+	int q2 = SYS(dup(q));
+	SYS(dup2(0, q2));
+	EQ("dup2_flushes", strstr(status(), "NOTIFY:0") != NULL, 1);
+	SYS(syscall(SYS_mq_notify, q, &none));
+	q2 = SYS(dup(q));
+	SYS(syscall(SYS_close_range, q2, q2, CLOSE_RANGE_CLOEXEC));
+	EQ("close_range_cloexec_keeps", strstr(status(), "NOTIFY:1") != NULL, 1);
+	SYS(syscall(SYS_close_range, q2, q2, 0));
+	EQ("close_range_flushes", strstr(status(), "NOTIFY:0") != NULL, 1);
 	SYS(mqunlink("ct_nx"));
 	umount2("mqx", MNT_DETACH);
 	pass();
