@@ -81,7 +81,10 @@ func New(k *task.Kernel, c Config) *System {
 			}
 			child.UTS = parent.UTS
 		},
-		Exec: func(g *task.ThreadGroup) { g.Files.(*vfs.FDTable).CloseOnExec() },
+		Exec: func(g *task.ThreadGroup) {
+			mqFlushOnExec(g)
+			g.Files.(*vfs.FDTable).CloseOnExec()
+		},
 		Exit: func(g *task.ThreadGroup) {
 			if ft, ok := g.Files.(*vfs.FDTable); ok && !s.filesShared(g, ft) {
 				ft.CloseAll()
@@ -222,7 +225,13 @@ func init() {
 	})
 	full("close", sysClose)
 	full("close_range", func(s *System, t *task.Task, a Args) (uint64, error) {
-		return 0, fds(t).CloseRange(uint32(a[0]), uint32(a[1]), uint32(a[2]))
+		var closing []*vfs.File
+		if a[2]&abi.CLOSE_RANGE_CLOEXEC == 0 {
+			closing = mqFilesIn(t, uint32(a[0]), uint32(a[1]))
+		}
+		err := fds(t).CloseRange(uint32(a[0]), uint32(a[1]), uint32(a[2]))
+		mqFlushFiles(t, closing, err == nil)
+		return 0, err
 	})
 	full("lseek", func(s *System, t *task.Task, a Args) (uint64, error) {
 		f, err := fds(t).Get(a.Int(0))
@@ -238,14 +247,24 @@ func init() {
 		return uint64(fd), err
 	})
 	full("dup2", func(s *System, t *task.Task, a Args) (uint64, error) {
+		var replaced []*vfs.File
+		if a.Int(0) != a.Int(1) {
+			replaced = mqFilesIn(t, uint32(a[1]), uint32(a[1]))
+		}
 		fd, err := fds(t).Dup3(a.Int(0), a.Int(1), false, true)
+		mqFlushFiles(t, replaced, err == nil)
 		return uint64(fd), err
 	})
 	full("dup3", func(s *System, t *task.Task, a Args) (uint64, error) {
 		if a[2]&^abi.O_CLOEXEC != 0 {
 			return 0, abi.EINVAL
 		}
+		var replaced []*vfs.File
+		if a.Int(0) != a.Int(1) {
+			replaced = mqFilesIn(t, uint32(a[1]), uint32(a[1]))
+		}
 		fd, err := fds(t).Dup3(a.Int(0), a.Int(1), a[2]&abi.O_CLOEXEC != 0, false)
+		mqFlushFiles(t, replaced, err == nil)
 		return uint64(fd), err
 	})
 	partial("fcntl", "no record locks (F_SETLK* accepted, F_GETLK reports unlocked), no leases or F_SETOWN", sysFcntl)

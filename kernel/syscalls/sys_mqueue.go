@@ -21,7 +21,7 @@ func init() {
 	full("mq_unlink", sysMqUnlink)
 	full("mq_timedsend", sysMqTimedsend)
 	full("mq_timedreceive", sysMqTimedreceive)
-	partial("mq_notify", "SIGEV_SIGNAL and SIGEV_NONE; SIGEV_THREAD fails (EBADF, ENOTSOCK, EINVAL) as Linux does for a descriptor that is not a netlink socket, since none can be; close(2) drops the caller's registration, but dup2, close_range and exec do not", sysMqNotify)
+	partial("mq_notify", "SIGEV_SIGNAL and SIGEV_NONE; SIGEV_THREAD fails (EBADF, ENOTSOCK, EINVAL) as Linux does for a descriptor that is not a netlink socket, since none can be; closing a queue descriptor (close, close_range, dup2/dup3 over it, execve) drops the caller's registration, process exit ends it", sysMqNotify)
 	full("mq_getsetattr", sysMqGetsetattr)
 }
 
@@ -110,6 +110,61 @@ func sysMqOpen(s *System, t *task.Task, a Args) (uint64, error) {
 func mqFlush(t *task.Task, f *vfs.File) {
 	if mf, ok := f.Impl.(*mqueue.File); ok {
 		mf.Queue().SetNotify(t.TG().ID, nil)
+	}
+}
+
+// mqFilesIn returns (with a reference each) the message-queue files open
+// at descriptors first..last, which a close_range or dup2 is about to
+// close.
+func mqFilesIn(t *task.Task, first, last uint32) []*vfs.File {
+	var out []*vfs.File
+	for _, fd := range fds(t).Fds() {
+		if uint32(fd) < first || uint32(fd) > last {
+			continue
+		}
+		f, err := fds(t).Get(fd)
+		if err != nil {
+			continue
+		}
+		if _, ok := f.Impl.(*mqueue.File); ok {
+			out = append(out, f)
+			continue
+		}
+		f.DecRef()
+	}
+	return out
+}
+
+// mqFlushFiles flushes files (when closed is true: the call that closed
+// them succeeded) and drops the references mqFilesIn took.
+func mqFlushFiles(t *task.Task, files []*vfs.File, closed bool) {
+	for _, f := range files {
+		if closed {
+			mqFlush(t, f)
+		}
+		f.DecRef()
+	}
+}
+
+// mqFlushOnExec flushes the message queues execve is about to close (every
+// mq_open descriptor is close-on-exec), dropping g's registrations on them.
+func mqFlushOnExec(g *task.ThreadGroup) {
+	ft, ok := g.Files.(*vfs.FDTable)
+	if !ok {
+		return
+	}
+	for _, fd := range ft.Fds() {
+		if fl, err := ft.GetFD(fd); err != nil || fl&abi.FD_CLOEXEC == 0 {
+			continue
+		}
+		f, err := ft.Get(fd)
+		if err != nil {
+			continue
+		}
+		if mf, ok := f.Impl.(*mqueue.File); ok {
+			mf.Queue().SetNotify(g.ID, nil)
+		}
+		f.DecRef()
 	}
 }
 
