@@ -131,6 +131,11 @@ func (m *MM) adviseLocked(i int, start, end uint64, advice int) error {
 		if advice == MadvFree && (v.File != nil || v.Shared) {
 			return errInval
 		}
+		if v.Flags&VMSpecial != 0 {
+			// The vDSO's pages are the kernel's: Linux maps the same ones
+			// again on the next touch, so dropping them changes nothing.
+			return nil
+		}
 		// Private pages go (anonymous ones read back as zero, file ones
 		// as the file); shared ones stay in their object and are mapped
 		// again on the next touch. MADV_FREE frees at once, which Linux

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"aramid/kernel/abi"
+	"aramid/kernel/machine"
 )
 
 // layout maps five private anonymous pages and unmaps pages 1 and 3, each
@@ -138,5 +139,26 @@ func TestMlockAndMincore(t *testing.T) {
 	}
 	if vec, err := m.Mincore(addr+3*pageSize, 2); err != abi.ENOMEM || len(vec) != 1 {
 		t.Errorf("mincore into a hole: %v %v", vec, err)
+	}
+}
+
+func TestDontneedKeepsSpecialPages(t *testing.T) {
+	m, _, frames := newMM(t)
+	defer m.Release()
+	f, err := frames.Pinned()
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(frames.Mem.FrameData(f), "vdso")
+	addr, err := m.MapSpecial([]Special{{Frames: []machine.Frame{f}, Perm: machine.Read, Name: "[vdso]"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Madvise(addr, pageSize, MadvDontneed); err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 4)
+	if err := m.CopyIn(addr, b); err != nil || string(b) != "vdso" {
+		t.Errorf("after MADV_DONTNEED the vDSO page reads %q, %v", b, err)
 	}
 }
