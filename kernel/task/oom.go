@@ -320,8 +320,23 @@ func (k *Kernel) oomKill(g *ThreadGroup, now time.Duration) {
 	g.SendGroup(sigInfo{signo: abi.SIGKILL, code: siKernel})
 }
 
+// maxDumpTasks bounds the "Tasks state" table: on the serial console each
+// line costs milliseconds, and a fork storm has thousands of processes to
+// kill one at a time (Linux prints them all).
+const maxDumpTasks = 128
+
 // dumpTasks prints Linux's "Tasks state" table (vm.oom_dump_tasks).
 func (k *Kernel) dumpTasks(infos []oomInfo) {
+	n := 0
+	for _, in := range infos {
+		if !in.cand.NoMM && !in.cand.Init {
+			n++
+		}
+	}
+	if n > maxDumpTasks {
+		k.Logf("Tasks state: %d processes (more than %d: table left out)", n, maxDumpTasks)
+		return
+	}
 	var b strings.Builder
 	b.WriteString("Tasks state (memory values in pages):\n")
 	b.WriteString("[  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name")
