@@ -269,6 +269,9 @@ func (k *Kernel) OutOfMemory(trigger *Task) bool {
 		return true // another OOM kill is under way: retry
 	}
 	defer k.oomMu.Unlock()
+	if k.Reclaim != nil && k.Reclaim() {
+		return true
+	}
 	now := k.Monotonic()
 	infos := k.oomCandidates(now)
 	cands := make([]OOMCandidate, len(infos))

@@ -57,6 +57,11 @@ type Kernel struct {
 	// Memory reports physical memory (total and free bytes) for the OOM
 	// killer; nil on machines that cannot tell.
 	Memory func() (total, free uint64)
+	// Reclaim, if set, returns memory the kernel holds but does not use to
+	// the page allocator and reports whether user allocations can succeed
+	// again; the OOM killer tries it before it kills (Linux's direct
+	// reclaim before out_of_memory).
+	Reclaim func() bool
 	// oomMu serialises OOM kills (Linux's oom_lock); oomAdjMu serialises
 	// oom_score_adj writes (oom_adj_mutex).
 	oomMu, oomAdjMu sync.Mutex

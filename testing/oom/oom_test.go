@@ -10,7 +10,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"aramid/imagebuild"
+	"aramid/imagebuild/recipe"
+	"aramid/testing/qemu"
 	"aramid/testing/srcdeps"
 )
 
@@ -173,5 +177,62 @@ func TestParse(t *testing.T) {
 	}
 	if !slices.Equal(r.Guest, []string{"oomtest: hog killed by signal 9", "oomtest: done"}) || r.Panic {
 		t.Errorf("guest lines %q, panic %v", r.Guest, r.Panic)
+	}
+}
+
+// TestSystemdSmallMemory boots the systemd-v245 initramfs on Aramid at
+// 56 MiB, where it does not fit, and at 105 MiB, the least the reference
+// Linux kernel boots it with (found by bisection on -m: Linux boots it at
+// 105M and panics with "System is deadlocked on memory" at 104M). At
+// 56 MiB the kernel must end with its plain out-of-memory statement (QEMU
+// exit 253, status 126), never a panic; at 105 MiB systemd must start.
+func TestSystemdSmallMemory(t *testing.T) {
+	repo, linux := needQEMU(t)
+	r, err := recipe.Load(filepath.Join(repo, "recipes"), "systemd-v245")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	opts := imagebuild.Options{RepoDir: repo, Epoch: time.Unix(1700000000, 0), EpochFrom: "test",
+		Linux: linux, OutDir: out, CacheDir: filepath.Join(out, "cache"), Formats: []string{"initramfs"}}
+	if _, err := imagebuild.Build(context.Background(), r, opts); err != nil {
+		t.Fatal(err)
+	}
+	kernel := aramidKernel(t, repo)
+	for _, tt := range []struct {
+		mem  string
+		boot bool
+	}{{"56M", false}, {"105M", true}} {
+		t.Run(tt.mem, func(t *testing.T) {
+			var outcome string
+			c := qemu.Config{Kernel: kernel, Initrd: filepath.Join(out, "initramfs.cpio.xz"), Append: r.Cmdline,
+				Memory: tt.mem, Timeout: 150 * time.Second, LogFile: filepath.Join(out, "serial-"+tt.mem+".log")}
+			res, err := qemu.Run(context.Background(), c, func(l qemu.Line) bool {
+				switch s := l.Text; {
+				case strings.Contains(s, "Startup finished"):
+					outcome = "booted"
+				case strings.Contains(s, "Kernel panic") || strings.Contains(s, "KERNEL PANIC") ||
+					strings.Contains(s, "fatal error") || strings.Contains(s, "goroutine "):
+					outcome = "panic: " + s
+				default:
+					return false
+				}
+				return true
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.ExitCode == 253 {
+				if _, ok := res.Find("memory is too small"); ok {
+					outcome = "out of memory"
+				}
+			}
+			switch {
+			case tt.boot && outcome != "booted", !tt.boot && outcome != "out of memory":
+				t.Errorf("at %s: %q (QEMU exit %d), want %v; serial log:\n%s", tt.mem, outcome, res.ExitCode,
+					map[bool]string{true: "booted", false: "the out-of-memory statement"}[tt.boot], res.Log())
+			}
+			t.Logf("at %s: %s after %.1fs", tt.mem, outcome, res.Elapsed.Seconds())
+		})
 	}
 }
