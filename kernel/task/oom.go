@@ -354,3 +354,31 @@ func (k *Kernel) dumpTasks(infos []oomInfo) {
 		k.Logf("%s", l)
 	}
 }
+
+// Throttling: while memory is critically low a system call waits before it
+// runs, as Linux's allocations wait in direct reclaim, so that processes
+// cannot grow the kernel's heap (pipe buffers, file data, new tasks) faster
+// than the OOM killer and the collector give memory back.
+const (
+	throttleStep = 2 * time.Millisecond
+	throttleMax  = 2 * time.Second
+)
+
+// throttleExempt lists calls that give memory back or end a process:
+// close, munmap, wait4, kill, exit, waitid, exit_group, rt_sigreturn.
+var throttleExempt = map[uint64]bool{3: true, 11: true, 61: true, 62: true, 60: true, 247: true, 231: true, 15: true}
+
+// throttle holds the task at system-call entry while memory is low. A task
+// with a signal to take (an OOM victim's SIGKILL) goes on at once, and none
+// waits longer than throttleMax.
+func (t *Task) throttle() {
+	if !t.k.MemoryLow() || throttleExempt[t.Regs().Rax] {
+		return
+	}
+	for waited := time.Duration(0); waited < throttleMax && t.k.MemoryLow(); waited += throttleStep {
+		if t.attn.Load() != 0 || t.tg.attn.Load() != 0 {
+			return
+		}
+		time.Sleep(throttleStep)
+	}
+}

@@ -62,6 +62,10 @@ type Kernel struct {
 	// again; the OOM killer tries it before it kills (Linux's direct
 	// reclaim before out_of_memory).
 	Reclaim func() bool
+	// MemoryLow, if set, reports that the kernel is eating into its memory
+	// reserve: system calls then wait (throttle) while the memory watchdog
+	// reclaims and the OOM killer works.
+	MemoryLow func() bool
 	// oomMu serialises OOM kills (Linux's oom_lock); oomAdjMu serialises
 	// oom_score_adj writes (oom_adj_mutex).
 	oomMu, oomAdjMu sync.Mutex
@@ -481,6 +485,9 @@ func (t *Task) run() {
 		t.tg.chargeCPU(ev.User)
 		switch ev.Kind {
 		case machine.EventSyscall:
+			if t.k.MemoryLow != nil {
+				t.throttle()
+			}
 			t.k.Dispatch(t)
 		case machine.EventFault:
 			t.handleFault(ev)

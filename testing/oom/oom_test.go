@@ -30,7 +30,7 @@ import (
 func TestOOMKiller(t *testing.T) {
 	repo, linux := needQEMU(t)
 	dir := t.TempDir()
-	initrd, err := Image(context.Background(), repo, dir)
+	initrd, err := Image(context.Background(), repo, dir, "oomtest")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func TestOOMKiller(t *testing.T) {
 			kernel = aramidKernel(t, repo)
 		}
 		log := filepath.Join(dir, k+".log")
-		rep, res, err := Boot(context.Background(), kernel, initrd, log)
+		rep, res, err := Boot(context.Background(), kernel, initrd, "oomtest", log)
 		if err != nil {
 			t.Fatalf("%s: %v", k, err)
 		}
@@ -159,6 +159,47 @@ func aramidKernel(t *testing.T, repo string) string {
 	return aramidBuild.path
 }
 
+// TestKernelMemoryPressure is the random-syscall fuzzer's case: children
+// fill pipes, whose buffers are kernel memory that no resident set counts,
+// until memory runs out (guest/pipehog.c). Linux survives it by killing
+// children; so must Aramid, whose kernel heap once grew until the nucleus
+// panicked. Both kernels must print the same lines and report kills.
+func TestKernelMemoryPressure(t *testing.T) {
+	repo, linux := needQEMU(t)
+	dir := t.TempDir()
+	initrd, err := Image(context.Background(), repo, dir, "pipehog")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var guest [][]string
+	for _, k := range []string{"linux", "aramid"} {
+		kernel := linux
+		if k == "aramid" {
+			kernel = aramidKernel(t, repo)
+		}
+		rep, res, err := Boot(context.Background(), kernel, initrd, "pipehog", filepath.Join(dir, k+".log"))
+		if err != nil {
+			t.Fatalf("%s: %v", k, err)
+		}
+		if !res.Stopped || rep.Panic {
+			t.Fatalf("%s: the program did not finish (QEMU exit %d, panic %v); serial log:\n%s",
+				k, res.ExitCode, rep.Panic, res.Log())
+		}
+		if len(rep.Kills) == 0 {
+			t.Errorf("%s: no OOM kill reported", k)
+		}
+		want := []string{"pipehog: killed_by_oom some, other_exits 0", "pipehog: init alive", "pipehog: done"}
+		if !slices.Equal(rep.Guest, want) {
+			t.Errorf("%s: program said %q, want %q", k, rep.Guest, want)
+		}
+		guest = append(guest, rep.Guest)
+		t.Logf("%s: %d kills in %.1fs", k, len(rep.Kills), res.Elapsed.Seconds())
+	}
+	if !slices.Equal(guest[0], guest[1]) {
+		t.Errorf("the program's lines differ: linux %q, aramid %q", guest[0], guest[1])
+	}
+}
+
 func TestParse(t *testing.T) {
 	log := []string{
 		"[    4.36] hog invoked oom-killer: gfp_mask=0x140dca(GFP_HIGHUSER_MOVABLE|__GFP_COMP|__GFP_ZERO), order=0, oom_score_adj=0",
@@ -169,7 +210,7 @@ func TestParse(t *testing.T) {
 		"oomtest: hog killed by signal 9[    8.90] hog2 invoked oom-killer: order=0, oom_score_adj=-500",
 		"oomtest: done",
 	}
-	r := Parse(log)
+	r := Parse(log, "oomtest")
 	want := Kill{PID: 80, Comm: "hog", TotalVM: 96452, AnonRSS: 95844, ShmemRSS: 32, PageTables: 224,
 		Tasks: map[string]uint64{"keeper": 30701, "hog": 23969}, InvokedBy: "hog"}
 	if len(r.Kills) != 1 || fmt.Sprint(r.Kills[0]) != fmt.Sprint(want) {

@@ -30,6 +30,14 @@ func reclaimKernel() bool {
 
 var lastReclaim atomic.Int64
 
+// memoryLow reports that less than half the reserve is free: the kernel's
+// heap is eating into it (user allocations cannot).
+func memoryLow() bool {
+	_, free := nucleus.MemStats()
+	reserve, _ := nucleus.MemReserve()
+	return free < reserve/2
+}
+
 // oomKernel is the process table the memory watchdog's OOM killer uses,
 // once userland has one.
 var oomKernel atomic.Pointer[task.Kernel]

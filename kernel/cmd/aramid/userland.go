@@ -91,6 +91,7 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	k.Logf = log.Printf
 	k.Memory = memory
 	k.Reclaim = reclaimKernel
+	k.MemoryLow = memoryLow
 	k.Monotonic = sinceBoot
 	oomKernel.Store(k)
 	vdsoMap, err := newVDSO(k)

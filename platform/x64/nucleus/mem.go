@@ -227,14 +227,15 @@ func freePage(pa uint64) {
 	memLock.unlock()
 }
 
-// mustAllocPage is allocPage for boot-time structures, where running out of
-// memory is fatal.
+// mustAllocPage is allocPage for the kernel's own structures (boot tables,
+// thread stacks), which cannot do without: running out ends the machine
+// with kernelOutOfMemory's statement.
 //
 //go:nosplit
 func mustAllocPage() uint64 {
 	pa := allocPage()
 	if pa == 0 {
-		fatal("out of physical memory")
+		kernelOutOfMemory()
 	}
 	return pa
 }
@@ -282,7 +283,7 @@ func pte(pml4 uintptr, va uintptr, level int, floor uint64) uintptr {
 func mapPage(va uintptr, pa uint64, flags uint64) {
 	e := pte(kernelPML4, va, 1, 0)
 	if e == 0 {
-		fatal("mapPage: cannot map")
+		kernelOutOfMemory() // no large pages where mapPage maps: no memory
 	}
 	*ptr64(e) = pa | flags | ptPresent
 }
@@ -489,7 +490,9 @@ func sysMmap(addr, length, prot, flags, fd, off uint64) int64 {
 		}
 	}
 	if !setRange(va, n, protPTE(prot)) {
-		return -errENOMEM
+		// Only a page table could not be had: every page is in use. The
+		// runtime would throw on ENOMEM; say what happened instead.
+		kernelOutOfMemory()
 	}
 	return int64(va)
 }
