@@ -111,9 +111,10 @@ func Image(ctx context.Context, repo, dir, prog string) (string, error) {
 }
 
 // Boot runs a test program (prog, whose lines start with "prog: ") on
-// kernel in a 256 MiB guest until it says it is done (or the kernel stops).
-func Boot(ctx context.Context, kernel, initrd, prog, logFile string) (Report, *qemu.Result, error) {
-	c := qemu.Config{Kernel: kernel, Initrd: initrd, Append: "console=ttyS0 panic=-1", Memory: "256M",
+// kernel in a guest with mem of RAM until it says it is done (or the kernel
+// stops).
+func Boot(ctx context.Context, kernel, initrd, prog, mem, logFile string) (Report, *qemu.Result, error) {
+	c := qemu.Config{Kernel: kernel, Initrd: initrd, Append: "console=ttyS0 panic=-1", Memory: mem,
 		LogFile: logFile, Timeout: 150 * time.Second}
 	res, err := qemu.Run(ctx, c, func(l qemu.Line) bool { return strings.Contains(l.Text, prog+": done") })
 	if res == nil {

@@ -41,7 +41,7 @@ func TestOOMKiller(t *testing.T) {
 			kernel = aramidKernel(t, repo)
 		}
 		log := filepath.Join(dir, k+".log")
-		rep, res, err := Boot(context.Background(), kernel, initrd, "oomtest", log)
+		rep, res, err := Boot(context.Background(), kernel, initrd, "oomtest", "256M", log)
 		if err != nil {
 			t.Fatalf("%s: %v", k, err)
 		}
@@ -127,6 +127,14 @@ func needQEMU(t *testing.T) (repo, linux string) {
 	return repo, linux
 }
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if aramidBuild.path != "" {
+		os.RemoveAll(filepath.Dir(aramidBuild.path))
+	}
+	os.Exit(code)
+}
+
 var aramidBuild struct {
 	once sync.Once
 	path string
@@ -161,7 +169,7 @@ func aramidKernel(t *testing.T, repo string) string {
 
 // TestKernelMemoryPressure is the random-syscall fuzzer's case: children
 // fill pipes, whose buffers are kernel memory that no resident set counts,
-// until memory runs out (guest/pipehog.c). Linux survives it by killing
+// until memory runs out (guest/pipehog.c, in a 128 MiB guest). Linux survives it by killing
 // children; so must Aramid, whose kernel heap once grew until the nucleus
 // panicked. Both kernels must print the same lines and report kills.
 func TestKernelMemoryPressure(t *testing.T) {
@@ -177,7 +185,7 @@ func TestKernelMemoryPressure(t *testing.T) {
 		if k == "aramid" {
 			kernel = aramidKernel(t, repo)
 		}
-		rep, res, err := Boot(context.Background(), kernel, initrd, "pipehog", filepath.Join(dir, k+".log"))
+		rep, res, err := Boot(context.Background(), kernel, initrd, "pipehog", "128M", filepath.Join(dir, k+".log"))
 		if err != nil {
 			t.Fatalf("%s: %v", k, err)
 		}

@@ -209,6 +209,18 @@ func allocPageAbove(floor uint64) uint64 {
 	if pa != 0 {
 		pagesFree--
 		pagesInUse++
+	} else if pagesFree != 0 && !lostPagesReported {
+		// The count says pages are free but none can be found: the free
+		// list lost its tail, which only a page freed twice (and then
+		// written) can do. Say so once; it would otherwise look like an
+		// ordinary shortage with memory to spare.
+		lostPagesReported = true
+		memLock.unlock()
+		printStamp()
+		print("nucleus: page accounting broken: ")
+		printDec(pagesFree * pageSize >> 10)
+		print(" KiB counted free but no free page left (a page freed twice?)\n")
+		return 0
 	}
 	memLock.unlock()
 	if pa != 0 {
@@ -216,6 +228,10 @@ func allocPageAbove(floor uint64) uint64 {
 	}
 	return pa
 }
+
+// lostPagesReported is set once allocPageAbove has reported free pages it
+// could not find.
+var lostPagesReported bool
 
 //go:nosplit
 func freePage(pa uint64) {
