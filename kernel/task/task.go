@@ -10,7 +10,10 @@
 //
 // Locking: Kernel.mu (task table, process tree, process groups) is taken
 // before ThreadGroup.mu, which is taken before Task.mu. Futex state has its
-// own lock, taken before MM locks (futex words are read under it). No lock
+// own lock, taken before MM locks (futex words are read under it). The OOM
+// killer's Kernel.oomMu and the oom_score_adj writers' Kernel.oomAdjMu are
+// taken before all of these (and never together); MM locks are taken with
+// none of Kernel.mu, ThreadGroup.mu or Task.mu held by the OOM code. No lock
 // is held while a task blocks.
 package task
 
