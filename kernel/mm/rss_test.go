@@ -122,11 +122,12 @@ func TestWatchdog(t *testing.T) {
 		{200 * mib, 20 * mib, 0, true, 0, 212 * mib, 0, 0, 0, watchSlow},
 		{200*mib + 512<<10, 20 * mib, 0, true, 0, 212 * mib, 0, 0, 0, watchSlow}, // small change: no new limit
 		{20 * mib, 40 * mib, 0, true, 0, 52 * mib, 0, 0, 0, watchFast},
-		{6 * mib, 50 * mib, 4 * mib, true, time.Second, 48 * mib, 1, 0, 0, watchFast}, // reclaim was enough
-		{6 * mib, 50 * mib, 0, true, time.Millisecond, 48 * mib, 1, 1, 0, watchFast},  // too soon to reclaim: kill
-		{6 * mib, 50 * mib, 0, true, time.Second, 48 * mib, 2, 2, 0, watchFast},       // reclaim freed nothing: kill
-		{6 * mib, 50 * mib, 0, false, time.Second, 48 * mib, 3, 3, 1, watchFast},      // nothing to kill: said once
-		{6 * mib, 50 * mib, 0, false, time.Second, 48 * mib, 4, 4, 1, watchFast},
+		{6 * mib, 50 * mib, 4 * mib, true, time.Second, 48 * mib, 1, 0, 0, watchFast},      // reclaim was enough
+		{6 * mib, 50 * mib, 0, true, time.Millisecond, 48 * mib, 1, 1, 0, watchFast},       // too soon to reclaim: kill
+		{6 * mib, 50 * mib, 0, true, time.Millisecond, 48 * mib, 2, 2, 0, watchFast},       // after a kill: reclaim, then kill
+		{6 * mib, 50 * mib, 4 * mib, true, time.Millisecond, 48 * mib, 3, 2, 0, watchFast}, // the victim's memory came back
+		{6 * mib, 50 * mib, 0, false, time.Second, 48 * mib, 4, 3, 1, watchFast},           // nothing to kill: said once
+		{6 * mib, 50 * mib, 0, false, time.Millisecond, 48 * mib, 4, 4, 1, watchFast},
 	}
 	for i, s := range steps {
 		free, mapped, reclaimFrees, killable = s.free, s.mapped, s.reclaimFrees, s.killable

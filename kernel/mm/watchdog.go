@@ -33,6 +33,7 @@ type Watchdog struct {
 	limit       int64
 	lastReclaim time.Time
 	warned      bool
+	killed      bool // the last round killed: reclaim before the next kill
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
@@ -40,7 +41,7 @@ type Watchdog struct {
 // Poll intervals: relaxed while memory is plentiful, quick near the reserve.
 const (
 	watchSlow = 50 * time.Millisecond
-	watchFast = 5 * time.Millisecond
+	watchFast = 10 * time.Millisecond
 	// reclaimEvery bounds how often a full collection is forced.
 	reclaimEvery = 100 * time.Millisecond
 	// limitStep is the smallest change of the soft limit worth making.
@@ -73,14 +74,20 @@ func (w *Watchdog) Check() time.Duration {
 		}
 		return watchFast
 	}
-	if now := w.now(); now.Sub(w.lastReclaim) >= reclaimEvery {
+	// Reclaim first; after a kill always, since what the victim held in
+	// the kernel (pipe buffers, file data) comes back only through a
+	// collection, and killing again before one would kill for nothing.
+	if now := w.now(); w.killed || now.Sub(w.lastReclaim) >= reclaimEvery {
 		w.lastReclaim = now
+		w.killed = false
 		w.Reclaim()
 		if _, free, _ = w.Stats(); free >= reserve/2 {
 			return watchFast
 		}
 	}
-	if !w.OOM() && !w.warned {
+	if w.OOM() {
+		w.killed = true
+	} else if !w.warned {
 		w.warned = true
 		w.Logf("Out of memory: the kernel heap is in its reserve (%d KiB free) and no process can be killed", free>>10)
 	}

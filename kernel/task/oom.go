@@ -270,6 +270,9 @@ func (k *Kernel) OutOfMemory(trigger *Task) bool {
 		return true // another OOM kill is under way: retry
 	}
 	defer k.oomMu.Unlock()
+	if k.Reclaim != nil && k.Reclaim() {
+		return true
+	}
 	now := k.Monotonic()
 	infos := k.oomCandidates(now)
 	cands := make([]OOMCandidate, len(infos))
@@ -321,8 +324,23 @@ func (k *Kernel) oomKill(g *ThreadGroup, now time.Duration) {
 	g.SendGroup(sigInfo{signo: abi.SIGKILL, code: siKernel})
 }
 
+// maxDumpTasks bounds the "Tasks state" table: on the serial console each
+// line costs milliseconds, and a fork storm has thousands of processes to
+// kill one at a time (Linux prints them all).
+const maxDumpTasks = 128
+
 // dumpTasks prints Linux's "Tasks state" table (vm.oom_dump_tasks).
 func (k *Kernel) dumpTasks(infos []oomInfo) {
+	n := 0
+	for _, in := range infos {
+		if !in.cand.NoMM && !in.cand.Init {
+			n++
+		}
+	}
+	if n > maxDumpTasks {
+		k.Logf("Tasks state: %d processes (more than %d: table left out)", n, maxDumpTasks)
+		return
+	}
 	var b strings.Builder
 	b.WriteString("Tasks state (memory values in pages):\n")
 	b.WriteString("[  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name")
@@ -335,5 +353,33 @@ func (k *Kernel) dumpTasks(infos []oomInfo) {
 	}
 	for _, l := range strings.Split(b.String(), "\n") {
 		k.Log(klog.Info, "%s", l)
+	}
+}
+
+// Throttling: while memory is critically low a system call waits before it
+// runs, as Linux's allocations wait in direct reclaim, so that processes
+// cannot grow the kernel's heap (pipe buffers, file data, new tasks) faster
+// than the OOM killer and the collector give memory back.
+const (
+	throttleStep = 2 * time.Millisecond
+	throttleMax  = 2 * time.Second
+)
+
+// throttleExempt lists calls that give memory back or end a process:
+// close, munmap, wait4, kill, exit, waitid, exit_group, rt_sigreturn.
+var throttleExempt = map[uint64]bool{3: true, 11: true, 61: true, 62: true, 60: true, 247: true, 231: true, 15: true}
+
+// throttle holds the task at system-call entry while memory is low. A task
+// with a signal to take (an OOM victim's SIGKILL) goes on at once, and none
+// waits longer than throttleMax.
+func (t *Task) throttle() {
+	if !t.k.MemoryLow() || throttleExempt[t.Regs().Rax] {
+		return
+	}
+	for waited := time.Duration(0); waited < throttleMax && t.k.MemoryLow(); waited += throttleStep {
+		if t.attn.Load() != 0 || t.tg.attn.Load() != 0 {
+			return
+		}
+		time.Sleep(throttleStep)
 	}
 }

@@ -10,7 +10,10 @@
 //
 // Locking: Kernel.mu (task table, process tree, process groups) is taken
 // before ThreadGroup.mu, which is taken before Task.mu. Futex state has its
-// own lock, taken before MM locks (futex words are read under it). No lock
+// own lock, taken before MM locks (futex words are read under it). The OOM
+// killer's Kernel.oomMu and the oom_score_adj writers' Kernel.oomAdjMu are
+// taken before all of these (and never together); MM locks are taken with
+// none of Kernel.mu, ThreadGroup.mu or Task.mu held by the OOM code. No lock
 // is held while a task blocks.
 package task
 
@@ -59,6 +62,15 @@ type Kernel struct {
 	// Memory reports physical memory (total and free bytes) for the OOM
 	// killer; nil on machines that cannot tell.
 	Memory func() (total, free uint64)
+	// Reclaim, if set, returns memory the kernel holds but does not use to
+	// the page allocator and reports whether user allocations can succeed
+	// again; the OOM killer tries it before it kills (Linux's direct
+	// reclaim before out_of_memory).
+	Reclaim func() bool
+	// MemoryLow, if set, reports that the kernel is eating into its memory
+	// reserve: system calls then wait (throttle) while the memory watchdog
+	// reclaims and the OOM killer works.
+	MemoryLow func() bool
 	// oomMu serialises OOM kills (Linux's oom_lock); oomAdjMu serialises
 	// oom_score_adj writes (oom_adj_mutex).
 	oomMu, oomAdjMu sync.Mutex
@@ -508,6 +520,9 @@ func (t *Task) run() {
 		}
 		switch ev.Kind {
 		case machine.EventSyscall:
+			if t.k.MemoryLow != nil {
+				t.throttle()
+			}
 			t.k.Dispatch(t)
 		case machine.EventFault:
 			t.handleFault(ev)

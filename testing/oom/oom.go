@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"aramid/testing/contract"
 	"aramid/testing/qemu"
@@ -44,12 +45,13 @@ var (
 // Report is what one boot of the OOM test showed.
 type Report struct {
 	Kills []Kill   // in order
-	Guest []string // the program's own "oomtest:" lines
+	Guest []string // the program's own lines
 	Panic bool     // a kernel panic or the nucleus's panic report
 }
 
-// Parse reads a serial log.
-func Parse(lines []string) Report {
+// Parse reads a serial log; the program's own lines start with "prog: ".
+func Parse(lines []string, prog string) Report {
+	tag := prog + ": "
 	var r Report
 	tasks := map[string]uint64{}
 	var by string
@@ -57,10 +59,10 @@ func Parse(lines []string) Report {
 	for _, l := range lines {
 		l = strings.TrimRight(l, "\r")
 		switch {
-		case strings.Contains(l, "oomtest: "):
+		case strings.Contains(l, tag):
 			// The console is shared: a kernel message may start in the
 			// middle of the program's line.
-			g := l[strings.Index(l, "oomtest: "):]
+			g := l[strings.Index(l, tag):]
 			if loc := stampRE.FindStringIndex(g); loc != nil {
 				g = g[:loc[0]]
 			}
@@ -88,11 +90,11 @@ func Parse(lines []string) Report {
 	return r
 }
 
-// Image builds the test's initramfs (oomtest as /init) under dir and
+// Image builds an initramfs with guest/<prog>.c as /init under dir and
 // returns its path.
-func Image(ctx context.Context, repo, dir string) (string, error) {
+func Image(ctx context.Context, repo, dir, prog string) (string, error) {
 	c := &contract.Compiler{Include: filepath.Join(repo, "testing/contracts"), CacheDir: filepath.Join(dir, "cache")}
-	bin, err := c.Compile(ctx, filepath.Join(repo, "testing/oom/guest/oomtest.c"))
+	bin, err := c.Compile(ctx, filepath.Join(repo, "testing/oom/guest", prog+".c"))
 	if err != nil {
 		return "", err
 	}
@@ -101,19 +103,20 @@ func Image(ctx context.Context, repo, dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	path := filepath.Join(dir, "oomtest.cpio")
+	path := filepath.Join(dir, prog+".cpio")
 	if err := t.WriteFile(path); err != nil {
 		return "", fmt.Errorf("oom: %w", err)
 	}
 	return path, nil
 }
 
-// Boot runs the OOM test on kernel in a 256 MiB guest until the program
-// says it is done (or the kernel stops).
-func Boot(ctx context.Context, kernel, initrd, logFile string) (Report, *qemu.Result, error) {
-	c := qemu.Config{Kernel: kernel, Initrd: initrd, Append: "console=ttyS0 panic=-1", Memory: "256M",
-		LogFile: logFile}
-	res, err := qemu.Run(ctx, c, func(l qemu.Line) bool { return strings.HasPrefix(l.Text, "oomtest: done") })
+// Boot runs a test program (prog, whose lines start with "prog: ") on
+// kernel in a guest with mem of RAM until it says it is done (or the kernel
+// stops).
+func Boot(ctx context.Context, kernel, initrd, prog, mem, logFile string) (Report, *qemu.Result, error) {
+	c := qemu.Config{Kernel: kernel, Initrd: initrd, Append: "console=ttyS0 panic=-1", Memory: mem,
+		LogFile: logFile, Timeout: 150 * time.Second}
+	res, err := qemu.Run(ctx, c, func(l qemu.Line) bool { return strings.Contains(l.Text, prog+": done") })
 	if res == nil {
 		return Report{}, nil, err
 	}
@@ -121,5 +124,5 @@ func Boot(ctx context.Context, kernel, initrd, logFile string) (Report, *qemu.Re
 	for i, l := range res.Lines {
 		lines[i] = l.Text
 	}
-	return Parse(lines), res, err
+	return Parse(lines, prog), res, err
 }

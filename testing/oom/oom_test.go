@@ -10,7 +10,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"aramid/imagebuild"
+	"aramid/imagebuild/recipe"
+	"aramid/testing/qemu"
 	"aramid/testing/srcdeps"
 )
 
@@ -26,7 +30,7 @@ import (
 func TestOOMKiller(t *testing.T) {
 	repo, linux := needQEMU(t)
 	dir := t.TempDir()
-	initrd, err := Image(context.Background(), repo, dir)
+	initrd, err := Image(context.Background(), repo, dir, "oomtest")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +41,7 @@ func TestOOMKiller(t *testing.T) {
 			kernel = aramidKernel(t, repo)
 		}
 		log := filepath.Join(dir, k+".log")
-		rep, res, err := Boot(context.Background(), kernel, initrd, log)
+		rep, res, err := Boot(context.Background(), kernel, initrd, "oomtest", "256M", log)
 		if err != nil {
 			t.Fatalf("%s: %v", k, err)
 		}
@@ -123,6 +127,14 @@ func needQEMU(t *testing.T) (repo, linux string) {
 	return repo, linux
 }
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if aramidBuild.path != "" {
+		os.RemoveAll(filepath.Dir(aramidBuild.path))
+	}
+	os.Exit(code)
+}
+
 var aramidBuild struct {
 	once sync.Once
 	path string
@@ -155,6 +167,47 @@ func aramidKernel(t *testing.T, repo string) string {
 	return aramidBuild.path
 }
 
+// TestKernelMemoryPressure is the random-syscall fuzzer's case: children
+// fill pipes, whose buffers are kernel memory that no resident set counts,
+// until memory runs out (guest/pipehog.c, in a 128 MiB guest). Linux survives it by killing
+// children; so must Aramid, whose kernel heap once grew until the nucleus
+// panicked. Both kernels must print the same lines and report kills.
+func TestKernelMemoryPressure(t *testing.T) {
+	repo, linux := needQEMU(t)
+	dir := t.TempDir()
+	initrd, err := Image(context.Background(), repo, dir, "pipehog")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var guest [][]string
+	for _, k := range []string{"linux", "aramid"} {
+		kernel := linux
+		if k == "aramid" {
+			kernel = aramidKernel(t, repo)
+		}
+		rep, res, err := Boot(context.Background(), kernel, initrd, "pipehog", "128M", filepath.Join(dir, k+".log"))
+		if err != nil {
+			t.Fatalf("%s: %v", k, err)
+		}
+		if !res.Stopped || rep.Panic {
+			t.Fatalf("%s: the program did not finish (QEMU exit %d, panic %v); serial log:\n%s",
+				k, res.ExitCode, rep.Panic, res.Log())
+		}
+		if len(rep.Kills) == 0 {
+			t.Errorf("%s: no OOM kill reported", k)
+		}
+		want := []string{"pipehog: killed_by_oom some, other_exits 0", "pipehog: init alive", "pipehog: done"}
+		if !slices.Equal(rep.Guest, want) {
+			t.Errorf("%s: program said %q, want %q", k, rep.Guest, want)
+		}
+		guest = append(guest, rep.Guest)
+		t.Logf("%s: %d kills in %.1fs", k, len(rep.Kills), res.Elapsed.Seconds())
+	}
+	if !slices.Equal(guest[0], guest[1]) {
+		t.Errorf("the program's lines differ: linux %q, aramid %q", guest[0], guest[1])
+	}
+}
+
 func TestParse(t *testing.T) {
 	log := []string{
 		"[    4.36] hog invoked oom-killer: gfp_mask=0x140dca(GFP_HIGHUSER_MOVABLE|__GFP_COMP|__GFP_ZERO), order=0, oom_score_adj=0",
@@ -165,7 +218,7 @@ func TestParse(t *testing.T) {
 		"oomtest: hog killed by signal 9[    8.90] hog2 invoked oom-killer: order=0, oom_score_adj=-500",
 		"oomtest: done",
 	}
-	r := Parse(log)
+	r := Parse(log, "oomtest")
 	want := Kill{PID: 80, Comm: "hog", TotalVM: 96452, AnonRSS: 95844, ShmemRSS: 32, PageTables: 224,
 		Tasks: map[string]uint64{"keeper": 30701, "hog": 23969}, InvokedBy: "hog"}
 	if len(r.Kills) != 1 || fmt.Sprint(r.Kills[0]) != fmt.Sprint(want) {
@@ -173,5 +226,62 @@ func TestParse(t *testing.T) {
 	}
 	if !slices.Equal(r.Guest, []string{"oomtest: hog killed by signal 9", "oomtest: done"}) || r.Panic {
 		t.Errorf("guest lines %q, panic %v", r.Guest, r.Panic)
+	}
+}
+
+// TestSystemdSmallMemory boots the systemd-v245 initramfs on Aramid at
+// 56 MiB, where it does not fit, and at 105 MiB, the least the reference
+// Linux kernel boots it with (found by bisection on -m: Linux boots it at
+// 105M and panics with "System is deadlocked on memory" at 104M). At
+// 56 MiB the kernel must end with its plain out-of-memory statement (QEMU
+// exit 253, status 126), never a panic; at 105 MiB systemd must start.
+func TestSystemdSmallMemory(t *testing.T) {
+	repo, linux := needQEMU(t)
+	r, err := recipe.Load(filepath.Join(repo, "recipes"), "systemd-v245")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	opts := imagebuild.Options{RepoDir: repo, Epoch: time.Unix(1700000000, 0), EpochFrom: "test",
+		Linux: linux, OutDir: out, CacheDir: filepath.Join(out, "cache"), Formats: []string{"initramfs"}}
+	if _, err := imagebuild.Build(context.Background(), r, opts); err != nil {
+		t.Fatal(err)
+	}
+	kernel := aramidKernel(t, repo)
+	for _, tt := range []struct {
+		mem  string
+		boot bool
+	}{{"56M", false}, {"105M", true}} {
+		t.Run(tt.mem, func(t *testing.T) {
+			var outcome string
+			c := qemu.Config{Kernel: kernel, Initrd: filepath.Join(out, "initramfs.cpio.xz"), Append: r.Cmdline,
+				Memory: tt.mem, Timeout: 150 * time.Second, LogFile: filepath.Join(out, "serial-"+tt.mem+".log")}
+			res, err := qemu.Run(context.Background(), c, func(l qemu.Line) bool {
+				switch s := l.Text; {
+				case strings.Contains(s, "Startup finished"):
+					outcome = "booted"
+				case strings.Contains(s, "Kernel panic") || strings.Contains(s, "KERNEL PANIC") ||
+					strings.Contains(s, "fatal error") || strings.Contains(s, "goroutine "):
+					outcome = "panic: " + s
+				default:
+					return false
+				}
+				return true
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.ExitCode == 253 {
+				if _, ok := res.Find("memory is too small"); ok {
+					outcome = "out of memory"
+				}
+			}
+			switch {
+			case tt.boot && outcome != "booted", !tt.boot && outcome != "out of memory":
+				t.Errorf("at %s: %q (QEMU exit %d), want %v; serial log:\n%s", tt.mem, outcome, res.ExitCode,
+					map[bool]string{true: "booted", false: "the out-of-memory statement"}[tt.boot], res.Log())
+			}
+			t.Logf("at %s: %s after %.1fs", tt.mem, outcome, res.Elapsed.Seconds())
+		})
 	}
 }

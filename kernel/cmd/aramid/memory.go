@@ -4,12 +4,39 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"sync/atomic"
+	"time"
 
 	"aramid/kernel/klog"
 	"aramid/kernel/mm"
 	"aramid/kernel/task"
 	"aramid/platform/x64/nucleus"
 )
+
+// reclaimKernel returns the runtime's unused pages to the page allocator
+// (a full collection, then scavenging) at most every 100 ms, and reports
+// whether more than the reserve plus 1 MiB is free afterwards: what the
+// OOM killer tries before it kills.
+func reclaimKernel() bool {
+	const every = int64(100 * time.Millisecond)
+	now := nucleus.SinceBoot()
+	if last := lastReclaim.Load(); last != 0 && now-last < every || !lastReclaim.CompareAndSwap(last, now) {
+		return false
+	}
+	debug.FreeOSMemory()
+	_, free := nucleus.MemStats()
+	reserve, _ := nucleus.MemReserve()
+	return free > reserve+1<<20
+}
+
+var lastReclaim atomic.Int64
+
+// memoryLow reports that less than half the reserve is free: the kernel's
+// heap is eating into it (user allocations cannot).
+func memoryLow() bool {
+	_, free := nucleus.MemStats()
+	reserve, _ := nucleus.MemReserve()
+	return free < reserve/2
+}
 
 // oomKernel is the process table the memory watchdog's OOM killer uses,
 // once userland has one.

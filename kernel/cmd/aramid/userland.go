@@ -102,6 +102,8 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 
 	k.Log = log.Log
 	k.Memory = memory
+	k.Reclaim = reclaimKernel
+	k.MemoryLow = memoryLow
 	k.Monotonic = sinceBoot
 	oomKernel.Store(k)
 	vdsoMap, err := newVDSO(k)

@@ -209,6 +209,18 @@ func allocPageAbove(floor uint64) uint64 {
 	if pa != 0 {
 		pagesFree--
 		pagesInUse++
+	} else if pagesFree != 0 && !lostPagesReported {
+		// The count says pages are free but none can be found: the free
+		// list lost its tail, which only a page freed twice (and then
+		// written) can do. Say so once; it would otherwise look like an
+		// ordinary shortage with memory to spare.
+		lostPagesReported = true
+		memLock.unlock()
+		printStamp()
+		print("nucleus: page accounting broken: ")
+		printDec(pagesFree * pageSize >> 10)
+		print(" KiB counted free but no free page left (a page freed twice?)\n")
+		return 0
 	}
 	memLock.unlock()
 	if pa != 0 {
@@ -216,6 +228,10 @@ func allocPageAbove(floor uint64) uint64 {
 	}
 	return pa
 }
+
+// lostPagesReported is set once allocPageAbove has reported free pages it
+// could not find.
+var lostPagesReported bool
 
 //go:nosplit
 func freePage(pa uint64) {
@@ -227,14 +243,15 @@ func freePage(pa uint64) {
 	memLock.unlock()
 }
 
-// mustAllocPage is allocPage for boot-time structures, where running out of
-// memory is fatal.
+// mustAllocPage is allocPage for the kernel's own structures (boot tables,
+// thread stacks), which cannot do without: running out ends the machine
+// with kernelOutOfMemory's statement.
 //
 //go:nosplit
 func mustAllocPage() uint64 {
 	pa := allocPage()
 	if pa == 0 {
-		fatal("out of physical memory")
+		kernelOutOfMemory()
 	}
 	return pa
 }
@@ -282,7 +299,7 @@ func pte(pml4 uintptr, va uintptr, level int, floor uint64) uintptr {
 func mapPage(va uintptr, pa uint64, flags uint64) {
 	e := pte(kernelPML4, va, 1, 0)
 	if e == 0 {
-		fatal("mapPage: cannot map")
+		kernelOutOfMemory() // no large pages where mapPage maps: no memory
 	}
 	*ptr64(e) = pa | flags | ptPresent
 }
@@ -489,7 +506,9 @@ func sysMmap(addr, length, prot, flags, fd, off uint64) int64 {
 		}
 	}
 	if !setRange(va, n, protPTE(prot)) {
-		return -errENOMEM
+		// Only a page table could not be had: every page is in use. The
+		// runtime would throw on ENOMEM; say what happened instead.
+		kernelOutOfMemory()
 	}
 	return int64(va)
 }
