@@ -65,7 +65,7 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 		total, _ := memory()
 		// Linux's default size is half of RAM.
 		o := tmpfs.Options{Clock: clock, Dev: abi.MakeDev(0, nextAnonDev()), Pages: k.Frames,
-			TotalBlocks: total / 2 / tmpfs.PageSize}
+			TotalBlocks: total / 2 / tmpfs.PageSize, Limit: true}
 		if err := tmpfsOptions(&o, data); err != nil {
 			return nil, err
 		}
@@ -223,7 +223,7 @@ func newVDSO(k *task.Kernel) (*vdso.Mapper, error) {
 }
 
 // tmpfsOptions applies tmpfs's mount options (mode=, uid=, gid=; size=
-// and nr_inodes= are accepted and not enforced).
+// and nr_blocks= are enforced, nr_inodes= is accepted and not).
 func tmpfsOptions(o *tmpfs.Options, data string) error {
 	for _, kv := range strings.Split(data, ",") {
 		k, v, _ := strings.Cut(kv, "=")

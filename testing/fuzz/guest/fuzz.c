@@ -160,6 +160,20 @@ static uint64_t rnd(struct th *t)
 }
 
 static uint64_t rn(struct th *t, uint64_t n) { return n ? rnd(t) % n : 0; }
+
+/* The program image (static, at 0x400000) is in reach of small random
+ * numbers: a number passed where the kernel expects a pointer (ioctl,
+ * fcntl and prctl arguments, words inside structures) would let the kernel
+ * write into our own variables. safe() moves such a number out of the
+ * image (and the first MiB after it); the calls are the same, only that
+ * address is avoided. */
+extern char __executable_start[], _end[];
+static uint64_t safe(uint64_t v)
+{
+	if (v >= (uint64_t)__executable_start && v < (uint64_t)_end + (1 << 20))
+		return v ^ 0x40000000;
+	return v;
+}
 static int one_in(struct th *t, int n) { return rn(t, n) == 0; }
 
 /* ---- per-worker state ---- */
@@ -220,7 +234,7 @@ static uint64_t gen_len(struct th *t)
 	case 1:
 		return rn(t, 8192);
 	default:
-		return sizes[rn(t, NSIZES)];
+		return safe(sizes[rn(t, NSIZES)]);
 	}
 }
 
@@ -234,7 +248,7 @@ static uint64_t gen_int(struct th *t)
 	case 1:
 		return (uint64_t)v[rn(t, sizeof v / sizeof v[0])];
 	default:
-		return rn(t, 4) == 0 ? rnd(t) : (uint32_t)rnd(t) >> rn(t, 32);
+		return safe(rn(t, 4) == 0 ? rnd(t) : (uint32_t)rnd(t) >> rn(t, 32));
 	}
 }
 
@@ -244,13 +258,13 @@ static uint64_t gen_flags(struct th *t)
 	case 0:
 		return 0;
 	case 1:
-		return 1ULL << rn(t, 32);
+		return safe(1ULL << rn(t, 32));
 	case 2:
-		return (1ULL << rn(t, 32)) | (1ULL << rn(t, 32)) | (1ULL << rn(t, 12));
+		return safe((1ULL << rn(t, 32)) | (1ULL << rn(t, 32)) | (1ULL << rn(t, 12)));
 	case 3:
-		return (uint32_t)rnd(t) & (uint32_t)rnd(t);
+		return safe((uint32_t)rnd(t) & (uint32_t)rnd(t));
 	default:
-		return rnd(t);
+		return safe(rnd(t));
 	}
 }
 
@@ -288,13 +302,13 @@ static uint64_t word(struct th *t)
 	case 3:
 		return (uint64_t)(t->scr + rn(t, SCRATCH));
 	case 4:
-		return (uint32_t)gen_fd(t) | ((uint64_t)(uint32_t)gen_fd(t) << 32);
+		return safe((uint32_t)gen_fd(t) | ((uint64_t)(uint32_t)gen_fd(t) << 32));
 	case 5:
 		return rn(t, 8) == 0 ? bad_ptr(t) : gen_int(t);
 	case 6:
 		return gen_flags(t);
 	default:
-		return rnd(t);
+		return safe(rnd(t));
 	}
 }
 
@@ -871,7 +885,7 @@ static uint64_t gen_arg(struct th *t, char k)
 	case '0':
 		return 0;
 	default:
-		return rnd(t);
+		return safe(rnd(t));
 	}
 }
 
@@ -1120,6 +1134,20 @@ static int fixup(struct th *t, const struct call *c, uint64_t *a)
 		break;
 	case __NR_userfaultfd:
 		break;
+	case __NR_sigaltstack:
+		/* the alternate stack stays inside scratch: signal frames built
+		 * on a random ss_sp+ss_size would land on our own memory */
+		if (a[0] >= (uint64_t)t->scr && a[0] + 24 <= (uint64_t)t->scr + SCRATCH) {
+			uint64_t *ss = (uint64_t *)a[0];
+			uint64_t off = (16384 + rn(t, SCRATCH / 2)) & ~15ULL; /* room below for a frame that does not fit */
+			ss[0] = (uint64_t)t->scr + off;
+			ss[1] = (uint32_t)ss[1];
+			if (ss[1] > SCRATCH - off || one_in(t, 2))
+				ss[1] = one_in(t, 4) ? rn(t, 4096) : SCRATCH - off;
+		} else if (a[0] && a[0] < 0x800000000000ULL) {
+			a[0] = bad_ptr(t) | 0xffff800000000000ULL;
+		}
+		break;
 	case __NR_close_range:
 		/* keep descriptors 0..2 (/dev/null) so that nothing of ours
 		 * lands on them */
@@ -1283,7 +1311,7 @@ static void fuzz_loop(struct th *t)
 	while (s->calls < quota) {
 		const struct call *c = &calls[enabled_list[rn(t, nenabled)]];
 		for (int i = 0; i < 6; i++)
-			a[i] = c->args[0] && i < (int)strlen(c->args) ? gen_arg(t, c->args[i]) : rnd(t);
+			a[i] = c->args[0] && i < (int)strlen(c->args) ? gen_arg(t, c->args[i]) : safe(rnd(t));
 		if (!fixup(t, c, a)) {
 			s->calls++;
 			continue;
