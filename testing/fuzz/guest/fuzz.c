@@ -87,7 +87,7 @@ static struct shared *sh;
 
 static uint64_t seed;
 static uint64_t ncalls = 100000;
-static int nprocs = 8, nthreads = 4, trace, stuck_secs = 20;
+static int nprocs = 8, nthreads = 4, trace, stuck_secs = 30;
 static char only[1024];
 static char phases[64] = "root,user";
 static int console = 1;
@@ -1859,7 +1859,7 @@ int main(int argc, char **argv)
 	nprocs = param("fuzz.procs", 8);
 	nthreads = param("fuzz.threads", 4);
 	trace = param("fuzz.trace", 0);
-	stuck_secs = param("fuzz.stuck", 20);
+	stuck_secs = param("fuzz.stuck", 30);
 	word_of(param_str("fuzz.calls"), only, sizeof only);
 	if (param_str("fuzz.phases"))
 		word_of(param_str("fuzz.phases"), phases, sizeof phases);
