@@ -43,7 +43,7 @@ type Options struct {
 	Timeout time.Duration
 	// Stuck is the guest's per-thread no-progress limit in seconds
 	// (default 30): a thread stuck that long is reported and its worker
-	// killed; if SIGKILL does not end the worker within 10 s, that is a hang.
+	// killed; if SIGKILL does not end the worker within 30 s, that is a hang.
 	Stuck int
 }
 

@@ -28,7 +28,7 @@ func TestJudge(t *testing.T) {
 		{"linux oops", phases + "[   3.1] BUG: unable to handle page fault\nFUZZ DONE\n", false, 2000, 1, "kernel panic", 0},
 		{"health", "FUZZ phase root calls=5 seconds=1.0 rate=5 deaths=0 (last: none) stops=0 stuck=0\nFUZZ HEALTH FAIL phase=root fork/exec status=0x100\nFUZZ FAILED\n",
 			false, 5, 0, "HEALTH FAIL", 1},
-		{"unkillable", "FUZZ stuck phase=root w=1 t=2 gen=0 calls=9 idle=20s last=sendfile(...)\nFUZZ HANG phase=root w=1 pid=9: SIGKILL did not end it within 10 s\nFUZZ FAILED\n",
+		{"unkillable", "FUZZ stuck phase=root w=1 t=2 gen=0 calls=9 idle=20s last=sendfile(...)\nFUZZ HANG phase=root w=1 pid=9: SIGKILL did not end it within 30 s\nFUZZ FAILED\n",
 			false, 0, 0, "hang", 0},
 		{"stuck but killed", "FUZZ stuck phase=root w=1 t=2 gen=0 calls=9 idle=20s last=read(...)\n" + phases + "FUZZ DONE\n",
 			true, 2000, 0, "1 stuck", 0},

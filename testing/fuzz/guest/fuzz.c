@@ -1352,8 +1352,9 @@ static void *thread_main(void *p)
 	cur = t;
 	t->tid = syscall(__NR_gettid);
 	tids[t->t] = t->tid;
-	/* the watchdog: SIGALRM to this thread every 20 ms interrupts any
-	 * blocking call */
+	/* the watchdog: SIGALRM to this thread every 100 ms interrupts any
+	 * blocking call (more often, 32 threads' signals starve a guest on a
+	 * loaded host) */
 	struct {
 		uint64_t value;
 		int signo, notify, tid, pad;
@@ -1362,7 +1363,7 @@ static void *thread_main(void *p)
 	int id = -1;
 	if (syscall(__NR_timer_create, CLOCK_MONOTONIC, &sev, &id) == 0) {
 		watchdogs[t->t] = id;
-		struct itimerspec its = {{0, 20000000}, {0, 20000000}};
+		struct itimerspec its = {{0, 100000000}, {0, 100000000}};
 		syscall(__NR_timer_settime, id, 0, &its, NULL);
 	}
 	fuzz_loop(t);
@@ -1736,8 +1737,8 @@ static int run_phase(int phase)
 					continue;
 				pid_t p = wpid[w];
 				kill(p, SIGKILL);
-				if (!wait_gone(p, 10)) {
-					sayf("FUZZ HANG phase=%s w=%d pid=%d: SIGKILL did not end it within 10 s\n",
+				if (!wait_gone(p, 30)) {
+					sayf("FUZZ HANG phase=%s w=%d pid=%d: SIGKILL did not end it within 30 s\n",
 					     pname, w, p);
 					hang = 1;
 					wpid[w] = 0;
