@@ -246,8 +246,9 @@ func Run(ctx context.Context, o Options, initrd string) (*Result, error) {
 	}
 	timeout := o.Timeout
 	if timeout == 0 {
-		// 2 phases at a pessimistic 2,000 calls per second, plus boot.
-		timeout = time.Duration(o.N/2000+120) * time.Second * 2
+		// 2 phases at a pessimistic 200 calls per second (a loaded host),
+		// plus boot: hangs are caught by the silence limit long before.
+		timeout = time.Duration(o.N/200+300) * time.Second * 2
 	}
 	mem := o.Memory
 	if mem == "" {

@@ -59,7 +59,12 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 
 	k = task.NewKernel(x64.Platform{})
 	// File pages mapped MAP_SHARED move into frames the address spaces share.
-	root := tmpfs.New(tmpfs.Options{Clock: clock, Dev: abi.MakeDev(0, 1), Mode: 0o755, Name: "rootfs", Pages: k.Frames})
+	// rootfs is a tmpfs of Linux's default size, half of RAM, enforced as
+	// Linux enforces it (a program writing or fallocating in / cannot run
+	// the kernel out of memory).
+	ramTotal, _ := memory()
+	root := tmpfs.New(tmpfs.Options{Clock: clock, Dev: abi.MakeDev(0, 1), Mode: 0o755, Name: "rootfs", Pages: k.Frames,
+		TotalBlocks: ramTotal / 2 / tmpfs.PageSize, Limit: true})
 	v := vfs.New(root, vfs.Options{Clock: clock, Devices: devs, FIFOs: pipe.NewFIFOs()})
 	v.RegisterFilesystem("tmpfs", func(source string, flags uint32, data string) (vfs.Filesystem, error) {
 		total, _ := memory()

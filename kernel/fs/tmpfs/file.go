@@ -290,7 +290,10 @@ func (f *file) Allocate(in *vfs.Inode, off, length int64, keepSize bool) error {
 	span := uint64((end-1)/PageSize - off/PageSize + 1)
 	need := span - min(span, uint64(len(f.pages))) // at least this many are new
 	o := &f.fs.opts
-	if o.Limit && span > o.TotalBlocks || !o.Limit && o.Free != nil && need > o.Free()/PageSize {
+	switch {
+	case o.Limit && span > o.TotalBlocks,
+		!o.Limit && o.Free != nil && need > o.Free()/PageSize,
+		!o.Limit && o.Free == nil && need > o.TotalBlocks: // no measure of memory: the reported size
 		return abi.ENOSPC
 	}
 	added := 0

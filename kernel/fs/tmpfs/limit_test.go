@@ -76,3 +76,16 @@ func TestUnlimitedFallocateBoundedByFree(t *testing.T) {
 		t.Fatalf("write beyond the reported total without Limit: %d, %v", n, err)
 	}
 }
+
+// TestUnlimitedWithoutFreeBoundedByTotal: an instance with neither Limit
+// nor Free (devtmpfs) still refuses a fallocate larger than its reported
+// size instead of allocating it.
+func TestUnlimitedWithoutFreeBoundedByTotal(t *testing.T) {
+	in, f := newFile(t, Options{TotalBlocks: 4})
+	if err := f.Allocate(in, 0, 0xffffffff, false); err != abi.ENOSPC {
+		t.Fatalf("fallocate 4 GiB of a 16 KiB instance: %v, want ENOSPC", err)
+	}
+	if err := f.Allocate(in, 0, 4*PageSize, false); err != nil {
+		t.Fatalf("fallocate within: %v", err)
+	}
+}

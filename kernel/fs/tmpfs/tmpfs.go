@@ -12,7 +12,8 @@
 // taken before vfs.Inode's attribute lock.
 //
 // Size: with Options.Limit, TotalBlocks bounds the pages writes and
-// fallocate add (ENOSPC); without it, fallocate is bounded by Options.Free.
+// fallocate add (ENOSPC); without it, fallocate is bounded by Options.Free,
+// or by TotalBlocks when there is no Free.
 // Not implemented: an inode limit (statfs reports TotalFiles), extended attributes,
 // RENAME_WHITEOUT, huge pages, memory-pressure accounting.
 package tmpfs
