@@ -29,8 +29,9 @@
  * their arguments confined; each exclusion is listed in the table below
  * ("excluded:") or at the fixup that confines it. In short: no reboot,
  * kexec, module loading, exit/exit_group, rt_sigreturn, pivot_root,
- * move_mount/mount_setattr, seccomp, fanotify_mark, open_by_handle_at;
- * no signals to PID 1, to other workers or to -1; no realtime scheduling;
+ * move_mount/mount_setattr, seccomp, fanotify_mark, open_by_handle_at,
+ * PTRACE_TRACEME, ARCH_SET_FS, PR_SET_SECCOMP/PR_SET_MM, syslog's console
+ * switches; no signals to PID 1, to other workers or to -1; no realtime scheduling;
  * memory-management calls only on the fuzzer's own mappings; paths that
  * modify the filesystem only inside the worker's directory; SIGALRM (each
  * thread's watchdog that interrupts blocking calls) is never blocked or
@@ -1088,9 +1089,14 @@ static int fixup(struct th *t, const struct call *c, uint64_t *a)
 		}
 		break;
 	case __NR_ptrace:
-		/* PTRACE_TRACEME (0) is harmless; attaching to our own child is
-		 * allowed (it never runs long), to ourselves it fails. */
+		/* excluded: PTRACE_TRACEME (0) would make PID 1 the tracer of a
+		 * worker thread, and PID 1 does not serve a tracee (it would stay
+		 * stopped, and its zombie unreaped); attaching to our own child
+		 * is allowed but not the requests that leave it stopped; to
+		 * ourselves it fails. */
 		a[0] = one_in(t, 4) ? gen_int(t) : rn(t, 0x4210);
+		if (a[0] == 0)
+			a[0] = 3; /* PTRACE_PEEKUSER */
 		if (a[1] != (uint64_t)child_pid && a[1] != (uint64_t)self_pid && a[1] != (uint64_t)t->tid)
 			a[1] = 999999;
 		if (a[1] == (uint64_t)child_pid && (a[0] == 16 || a[0] == 0x4206 || a[0] == 0x4207))
@@ -1637,6 +1643,7 @@ static int wait_gone(pid_t p, int secs)
 		pid_t r = waitpid(p, &st, WNOHANG | __WALL);
 		if (r == p || (r < 0 && errno == ECHILD))
 			return 1;
+
 		struct timespec ts = {0, 20000000};
 		nanosleep(&ts, NULL);
 	}
