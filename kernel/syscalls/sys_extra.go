@@ -149,7 +149,11 @@ func sysMemfdCreate(s *System, t *task.Task, a Args) (uint64, error) {
 	}
 	ms := &s.memfd
 	ms.once.Do(func() {
-		ms.fs = tmpfs.New(tmpfs.Options{Clock: s.K.Now, Dev: abi.MakeDev(0, 99), Mode: 0o1777, Pages: s.K.Frames})
+		var free func() uint64
+		if s.memory != nil {
+			free = func() uint64 { _, f := s.memory(); return f }
+		}
+		ms.fs = tmpfs.New(tmpfs.Options{Clock: s.K.Now, Dev: abi.MakeDev(0, 99), Mode: 0o1777, Pages: s.K.Frames, Free: free})
 		ms.seals = map[weak.Pointer[vfs.Inode]]uint32{}
 	})
 	root := ms.fs.Root()

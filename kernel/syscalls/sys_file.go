@@ -569,7 +569,7 @@ func (s *System) rw(t *task.Task, fd int32, buf, n uint64, off int64, write bool
 			return n, nil
 		}
 		if n > writeChunk {
-			return writeChunked(c, f, m, buf, n, off)
+			return writeChunked(t, c, f, m, buf, n, off)
 		}
 		b := scratch(t, n)
 		if err := m.CopyIn(buf, b); err != nil {
@@ -583,7 +583,7 @@ func (s *System) rw(t *task.Task, fd int32, buf, n uint64, off int64, write bool
 		}
 	}
 	if n > writeChunk && f.Inode != nil && f.Inode.Mode()&abi.S_IFMT == abi.S_IFREG {
-		return readChunked(c, f, m, buf, n, off)
+		return readChunked(t, c, f, m, buf, n, off)
 	}
 	b := scratch(t, min(n, 1<<20))
 	var r int
@@ -611,11 +611,12 @@ const writeChunk = 1 << 20
 // writeChunked writes n (> writeChunk) bytes from user memory at buf in
 // writeChunk pieces, as Linux copies a large write page by page: a piece
 // that cannot be copied in, or that the file takes only in part, ends the
-// write with the count written so far (EFAULT or the file's error if none).
-func writeChunked(c *vfs.Caller, f *vfs.File, m *mm.MM, buf, n uint64, off int64) (uint64, error) {
+// write with the count written so far (EFAULT or the file's error if none),
+// and so does SIGKILL between pieces.
+func writeChunked(t *task.Task, c *vfs.Caller, f *vfs.File, m *mm.MM, buf, n uint64, off int64) (uint64, error) {
 	b := make([]byte, writeChunk)
 	var done uint64
-	for done < n {
+	for done < n && !(done > 0 && t.FatalSignalPending()) {
 		k := min(n-done, writeChunk)
 		if err := m.CopyIn(buf+done, b[:k]); err != nil {
 			if done > 0 {
@@ -642,11 +643,12 @@ func writeChunked(c *vfs.Caller, f *vfs.File, m *mm.MM, buf, n uint64, off int64
 // readChunked reads n (> writeChunk) bytes of a regular file into user
 // memory at buf in writeChunk pieces: a regular file's read is not short
 // before the end of the file, however long, yet the kernel holds one piece
-// at a time. A piece that comes back short (the end) ends the read.
-func readChunked(c *vfs.Caller, f *vfs.File, m *mm.MM, buf, n uint64, off int64) (uint64, error) {
+// at a time. A piece that comes back short (the end) ends the read, and so
+// does SIGKILL between pieces.
+func readChunked(t *task.Task, c *vfs.Caller, f *vfs.File, m *mm.MM, buf, n uint64, off int64) (uint64, error) {
 	b := make([]byte, writeChunk)
 	var done uint64
-	for done < n {
+	for done < n && !(done > 0 && t.FatalSignalPending()) {
 		k := min(n-done, writeChunk)
 		var r int
 		var err error
@@ -1670,6 +1672,11 @@ func (s *System) copyBetween(t *task.Task, in, out *vfs.File, inOff, outOff *int
 		if n < len(chunk) {
 			// A short read is all there is for now (a pipe holds no more,
 			// a file ends): return it rather than wait for more.
+			return done, nil
+		}
+		if t.SignalPending() {
+			// A long copy (2 GiB from /dev/zero) stops for a signal with
+			// what it has done: it cannot hold off SIGKILL until it ends.
 			return done, nil
 		}
 	}

@@ -273,6 +273,9 @@ func sysGetrandom(s *System, t *task.Task, a Args) (uint64, error) {
 	b := make([]byte, min(n, chunk))
 	var done uint64
 	for first := true; first || done < n; first = false {
+		if done > 0 && t.SignalPending() {
+			return done, nil // as Linux: a signal ends a long fill early
+		}
 		k := min(n-done, chunk)
 		s.random(b[:k])
 		if err := t.MM().CopyOut(a[0]+done, b[:k]); err != nil {

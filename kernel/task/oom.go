@@ -338,7 +338,7 @@ func (k *Kernel) dumpTasks(infos []oomInfo) {
 		}
 	}
 	if n > maxDumpTasks {
-		k.Logf("Tasks state: %d processes (more than %d: table left out)", n, maxDumpTasks)
+		k.Log(klog.Info, "Tasks state: %d processes (more than %d: table left out)", n, maxDumpTasks)
 		return
 	}
 	var b strings.Builder

@@ -303,6 +303,23 @@ func (t *Task) interrupted() bool {
 	return (t.pending.set|g.pending.set)&^t.sigmask != 0
 }
 
+// SignalPending reports whether a signal the task does not block is
+// pending (or the task is exiting): a long kernel loop (sendfile,
+// getrandom) stops there with what it has done, as Linux's do.
+func (t *Task) SignalPending() bool { return t.interrupted() }
+
+// FatalSignalPending reports whether the task is being killed (SIGKILL
+// pending, or its group exiting): the only thing that cuts a regular
+// file's long read or write short on Linux.
+func (t *Task) FatalSignalPending() bool {
+	g := t.tg
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return g.exiting || t.exited || (t.pending.set|g.pending.set)&abi.SIGKILL.Mask() != 0
+}
+
 // Signal frame layout (x86-64 rt_sigframe).
 const (
 	frameUC    = 8

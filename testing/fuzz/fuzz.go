@@ -42,7 +42,8 @@ type Options struct {
 	// Timeout bounds the whole boot. Default: generous for N.
 	Timeout time.Duration
 	// Stuck is the guest's per-thread no-progress limit in seconds
-	// (default 20): a thread stuck that long is reported and its worker killed.
+	// (default 30): a thread stuck that long is reported and its worker
+	// killed; if SIGKILL does not end the worker within 30 s, that is a hang.
 	Stuck int
 }
 
@@ -75,9 +76,11 @@ type Result struct {
 }
 
 // OK reports whether the run passed: it finished, every health check
-// passed, no panic, no hang, no stuck thread.
+// passed, no panic, no hang. A stuck thread that SIGKILL ended is reported
+// but does not fail the run: on a loaded host a starved guest thread can
+// go that long without a call; one SIGKILL cannot end is a hang.
 func (r *Result) OK() bool {
-	return r.Done && len(r.Panics) == 0 && r.Hang == "" && len(r.Stuck) == 0 && len(r.Failures) == 0
+	return r.Done && len(r.Panics) == 0 && r.Hang == "" && len(r.Failures) == 0
 }
 
 // Calls is the total over the phases.
@@ -103,10 +106,11 @@ func (r *Result) Verdict() string {
 		status = "FAIL (hang: " + r.Hang + ")"
 	case len(r.Failures) > 0:
 		status = "FAIL (" + r.Failures[0] + ")"
-	case len(r.Stuck) > 0:
-		status = "FAIL (" + r.Stuck[0] + ")"
 	case !r.Done:
 		status = fmt.Sprintf("FAIL (the guest did not finish; QEMU exit %d)", r.ExitCode)
+	}
+	if status == "PASS" && len(r.Stuck) > 0 {
+		status = fmt.Sprintf("PASS (%d stuck threads killed and restarted)", len(r.Stuck))
 	}
 	return fmt.Sprintf("%s seed=%d: %s; %s", r.Kernel, r.Seed, status, strings.Join(parts, "; "))
 }
@@ -222,7 +226,7 @@ func (o *Options) Cmdline() string {
 
 func (o *Options) procs() int   { return defInt(o.Procs, 8) }
 func (o *Options) threads() int { return defInt(o.Threads, 4) }
-func (o *Options) stuck() int   { return defInt(o.Stuck, 20) }
+func (o *Options) stuck() int   { return defInt(o.Stuck, 30) }
 
 func defInt(v, d int) int {
 	if v <= 0 {
@@ -242,8 +246,9 @@ func Run(ctx context.Context, o Options, initrd string) (*Result, error) {
 	}
 	timeout := o.Timeout
 	if timeout == 0 {
-		// 2 phases at a pessimistic 2,000 calls per second, plus boot.
-		timeout = time.Duration(o.N/2000+120) * time.Second * 2
+		// 2 phases at a pessimistic 200 calls per second (a loaded host),
+		// plus boot: hangs are caught by the silence limit long before.
+		timeout = time.Duration(o.N/200+300) * time.Second * 2
 	}
 	mem := o.Memory
 	if mem == "" {

@@ -65,13 +65,18 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 
 	k = task.NewKernel(x64.Platform{})
 	// File pages mapped MAP_SHARED move into frames the address spaces share.
-	root := tmpfs.New(tmpfs.Options{Clock: clock, Dev: abi.MakeDev(0, 1), Mode: 0o755, Name: "rootfs", Pages: k.Frames})
+	// rootfs is a tmpfs of Linux's default size, half of RAM, enforced as
+	// Linux enforces it (a program writing or fallocating in / cannot run
+	// the kernel out of memory).
+	ramTotal, _ := memory()
+	root := tmpfs.New(tmpfs.Options{Clock: clock, Dev: abi.MakeDev(0, 1), Mode: 0o755, Name: "rootfs", Pages: k.Frames,
+		TotalBlocks: ramTotal / 2 / tmpfs.PageSize, Limit: true})
 	v := vfs.New(root, vfs.Options{Clock: clock, Devices: devs, FIFOs: pipe.NewFIFOs()})
 	v.RegisterFilesystem("tmpfs", func(source string, flags uint32, data string) (vfs.Filesystem, error) {
 		total, _ := memory()
 		// Linux's default size is half of RAM.
 		o := tmpfs.Options{Clock: clock, Dev: abi.MakeDev(0, nextAnonDev()), Pages: k.Frames,
-			TotalBlocks: total / 2 / tmpfs.PageSize}
+			TotalBlocks: total / 2 / tmpfs.PageSize, Limit: true}
 		if err := tmpfsOptions(&o, data); err != nil {
 			return nil, err
 		}
@@ -266,7 +271,7 @@ func newVDSO(k *task.Kernel) (*vdso.Mapper, error) {
 }
 
 // tmpfsOptions applies tmpfs's mount options (mode=, uid=, gid=; size=
-// and nr_inodes= are accepted and not enforced).
+// and nr_blocks= are enforced, nr_inodes= is accepted and not).
 func tmpfsOptions(o *tmpfs.Options, data string) error {
 	for _, kv := range strings.Split(data, ",") {
 		k, v, _ := strings.Cut(kv, "=")

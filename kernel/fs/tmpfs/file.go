@@ -151,11 +151,15 @@ func (f *file) writeAt(in *vfs.Inode, src []byte, off int64) (int, error) {
 		return 0, abi.EFBIG
 	}
 	added := 0
-	for n := 0; n < len(src); {
+	n := 0
+	for n < len(src) {
 		pos := off + int64(n)
 		pg, po := pos/PageSize, pos%PageSize
 		p := f.pages[pg]
 		if p == nil {
+			if f.full(added + 1) {
+				break
+			}
 			p = new([PageSize]byte)
 			f.pages[pg] = p
 			added++
@@ -165,7 +169,10 @@ func (f *file) writeAt(in *vfs.Inode, src []byte, off int64) (int, error) {
 	if f.counted {
 		f.fs.pages.Add(int64(added))
 	}
-	end := off + int64(len(src))
+	if n == 0 {
+		return 0, abi.ENOSPC
+	}
+	end := off + int64(n)
 	now := f.fs.now()
 	npages := int64(len(f.pages))
 	in.Update(func(a *vfs.Attr) {
@@ -175,7 +182,14 @@ func (f *file) writeAt(in *vfs.Inode, src []byte, off int64) (int, error) {
 		a.Blocks = npages * (PageSize / 512)
 		a.Mtime, a.Ctime = now, now
 	})
-	return len(src), nil
+	return n, nil
+}
+
+// full reports whether adding more pages would pass the filesystem's
+// limit (Options.Limit). f.mu held.
+func (f *file) full(more int) bool {
+	o := &f.fs.opts
+	return f.counted && o.Limit && uint64(f.fs.pages.Load())+uint64(more) > o.TotalBlocks
 }
 
 // Truncate implements vfs.TruncateOps.
@@ -291,15 +305,35 @@ func (f *file) Allocate(in *vfs.Inode, off, length int64, keepSize bool) error {
 	end := off + length
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	// The length is the caller's: refuse what cannot fit before
+	// allocating (Linux's max_blocks check, and its memory accounting on
+	// an unlimited instance).
+	span := uint64((end-1)/PageSize - off/PageSize + 1)
+	need := span - min(span, uint64(len(f.pages))) // at least this many are new
+	o := &f.fs.opts
+	switch {
+	case o.Limit && span > o.TotalBlocks,
+		!o.Limit && o.Free != nil && need > o.Free()/PageSize,
+		!o.Limit && o.Free == nil && need > o.TotalBlocks: // no measure of memory: the reported size
+		return abi.ENOSPC
+	}
 	added := 0
+	var err error
 	for pg := off / PageSize; pg*PageSize < end; pg++ {
 		if f.pages[pg] == nil {
+			if f.full(added + 1) {
+				err = abi.ENOSPC
+				break
+			}
 			f.pages[pg] = new([PageSize]byte)
 			added++
 		}
 	}
 	if f.counted {
 		f.fs.pages.Add(int64(added))
+	}
+	if err != nil {
+		return err
 	}
 	now := f.fs.now()
 	npages := int64(len(f.pages))

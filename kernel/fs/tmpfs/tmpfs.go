@@ -11,8 +11,10 @@
 // against concurrent getdents, file.mu a regular file's pages. Both are
 // taken before vfs.Inode's attribute lock.
 //
-// Not implemented: size limits (nr_blocks, nr_inodes options are not
-// parsed; statfs reports the configured totals), extended attributes,
+// Size: with Options.Limit, TotalBlocks bounds the pages writes and
+// fallocate add (ENOSPC); without it, fallocate is bounded by Options.Free,
+// or by TotalBlocks when there is no Free.
+// Not implemented: an inode limit (statfs reports TotalFiles), extended attributes,
 // RENAME_WHITEOUT, huge pages, memory-pressure accounting.
 package tmpfs
 
@@ -46,6 +48,16 @@ type Options struct {
 	Magic int64
 	// Name is the type shown in /proc/mounts; "" means "tmpfs".
 	Name string
+	// Limit makes TotalBlocks a limit (tmpfs's size= and nr_blocks=):
+	// a write or fallocate that needs pages beyond it fails with ENOSPC
+	// (a write after storing what fits). Without it the total is only
+	// reported.
+	Limit bool
+	// Free, if set, reports free memory in bytes: on a filesystem without
+	// Limit, fallocate of more than that fails with ENOSPC at once, as
+	// Linux's memory accounting refuses it, instead of allocating until
+	// the kernel runs out.
+	Free func() uint64
 	// Pages, if set, supplies page frames for file pages that are mapped
 	// MAP_SHARED, so every mapping and read/write share one copy. Without
 	// it files cannot be mapped shared and writable.

@@ -29,8 +29,9 @@
  * their arguments confined; each exclusion is listed in the table below
  * ("excluded:") or at the fixup that confines it. In short: no reboot,
  * kexec, module loading, exit/exit_group, rt_sigreturn, pivot_root,
- * move_mount/mount_setattr, seccomp, fanotify_mark, open_by_handle_at;
- * no signals to PID 1, to other workers or to -1; no realtime scheduling;
+ * move_mount/mount_setattr, seccomp, fanotify_mark, open_by_handle_at,
+ * PTRACE_TRACEME, ARCH_SET_FS, PR_SET_SECCOMP/PR_SET_MM, syslog's console
+ * switches; no signals to PID 1, to other workers or to -1; no realtime scheduling;
  * memory-management calls only on the fuzzer's own mappings; paths that
  * modify the filesystem only inside the worker's directory; SIGALRM (each
  * thread's watchdog that interrupts blocking calls) is never blocked or
@@ -87,7 +88,7 @@ static struct shared *sh;
 
 static uint64_t seed;
 static uint64_t ncalls = 100000;
-static int nprocs = 8, nthreads = 4, trace, stuck_secs = 20;
+static int nprocs = 8, nthreads = 4, trace, stuck_secs = 30;
 static char only[1024];
 static char phases[64] = "root,user";
 static int console = 1;
@@ -160,6 +161,20 @@ static uint64_t rnd(struct th *t)
 }
 
 static uint64_t rn(struct th *t, uint64_t n) { return n ? rnd(t) % n : 0; }
+
+/* The program image (static, at 0x400000) is in reach of small random
+ * numbers: a number passed where the kernel expects a pointer (ioctl,
+ * fcntl and prctl arguments, words inside structures) would let the kernel
+ * write into our own variables. safe() moves such a number out of the
+ * image (and the first MiB after it); the calls are the same, only that
+ * address is avoided. */
+extern char __executable_start[], _end[];
+static uint64_t safe(uint64_t v)
+{
+	if (v >= (uint64_t)__executable_start && v < (uint64_t)_end + (1 << 20))
+		return v ^ 0x40000000;
+	return v;
+}
 static int one_in(struct th *t, int n) { return rn(t, n) == 0; }
 
 /* ---- per-worker state ---- */
@@ -220,7 +235,7 @@ static uint64_t gen_len(struct th *t)
 	case 1:
 		return rn(t, 8192);
 	default:
-		return sizes[rn(t, NSIZES)];
+		return safe(sizes[rn(t, NSIZES)]);
 	}
 }
 
@@ -234,7 +249,7 @@ static uint64_t gen_int(struct th *t)
 	case 1:
 		return (uint64_t)v[rn(t, sizeof v / sizeof v[0])];
 	default:
-		return rn(t, 4) == 0 ? rnd(t) : (uint32_t)rnd(t) >> rn(t, 32);
+		return safe(rn(t, 4) == 0 ? rnd(t) : (uint32_t)rnd(t) >> rn(t, 32));
 	}
 }
 
@@ -244,13 +259,13 @@ static uint64_t gen_flags(struct th *t)
 	case 0:
 		return 0;
 	case 1:
-		return 1ULL << rn(t, 32);
+		return safe(1ULL << rn(t, 32));
 	case 2:
-		return (1ULL << rn(t, 32)) | (1ULL << rn(t, 32)) | (1ULL << rn(t, 12));
+		return safe((1ULL << rn(t, 32)) | (1ULL << rn(t, 32)) | (1ULL << rn(t, 12)));
 	case 3:
-		return (uint32_t)rnd(t) & (uint32_t)rnd(t);
+		return safe((uint32_t)rnd(t) & (uint32_t)rnd(t));
 	default:
-		return rnd(t);
+		return safe(rnd(t));
 	}
 }
 
@@ -288,13 +303,13 @@ static uint64_t word(struct th *t)
 	case 3:
 		return (uint64_t)(t->scr + rn(t, SCRATCH));
 	case 4:
-		return (uint32_t)gen_fd(t) | ((uint64_t)(uint32_t)gen_fd(t) << 32);
+		return safe((uint32_t)gen_fd(t) | ((uint64_t)(uint32_t)gen_fd(t) << 32));
 	case 5:
 		return rn(t, 8) == 0 ? bad_ptr(t) : gen_int(t);
 	case 6:
 		return gen_flags(t);
 	default:
-		return rnd(t);
+		return safe(rnd(t));
 	}
 }
 
@@ -871,7 +886,7 @@ static uint64_t gen_arg(struct th *t, char k)
 	case '0':
 		return 0;
 	default:
-		return rnd(t);
+		return safe(rnd(t));
 	}
 }
 
@@ -1074,9 +1089,14 @@ static int fixup(struct th *t, const struct call *c, uint64_t *a)
 		}
 		break;
 	case __NR_ptrace:
-		/* PTRACE_TRACEME (0) is harmless; attaching to our own child is
-		 * allowed (it never runs long), to ourselves it fails. */
+		/* excluded: PTRACE_TRACEME (0) would make PID 1 the tracer of a
+		 * worker thread, and PID 1 does not serve a tracee (it would stay
+		 * stopped, and its zombie unreaped); attaching to our own child
+		 * is allowed but not the requests that leave it stopped; to
+		 * ourselves it fails. */
 		a[0] = one_in(t, 4) ? gen_int(t) : rn(t, 0x4210);
+		if (a[0] == 0)
+			a[0] = 3; /* PTRACE_PEEKUSER */
 		if (a[1] != (uint64_t)child_pid && a[1] != (uint64_t)self_pid && a[1] != (uint64_t)t->tid)
 			a[1] = 999999;
 		if (a[1] == (uint64_t)child_pid && (a[0] == 16 || a[0] == 0x4206 || a[0] == 0x4207))
@@ -1119,6 +1139,20 @@ static int fixup(struct th *t, const struct call *c, uint64_t *a)
 	case __NR_setns:
 		break;
 	case __NR_userfaultfd:
+		break;
+	case __NR_sigaltstack:
+		/* the alternate stack stays inside scratch: signal frames built
+		 * on a random ss_sp+ss_size would land on our own memory */
+		if (a[0] >= (uint64_t)t->scr && a[0] + 24 <= (uint64_t)t->scr + SCRATCH) {
+			uint64_t *ss = (uint64_t *)a[0];
+			uint64_t off = (16384 + rn(t, SCRATCH / 2)) & ~15ULL; /* room below for a frame that does not fit */
+			ss[0] = (uint64_t)t->scr + off;
+			ss[1] = (uint32_t)ss[1];
+			if (ss[1] > SCRATCH - off || one_in(t, 2))
+				ss[1] = one_in(t, 4) ? rn(t, 4096) : SCRATCH - off;
+		} else if (a[0] && a[0] < 0x800000000000ULL) {
+			a[0] = bad_ptr(t) | 0xffff800000000000ULL;
+		}
 		break;
 	case __NR_close_range:
 		/* keep descriptors 0..2 (/dev/null) so that nothing of ours
@@ -1283,7 +1317,7 @@ static void fuzz_loop(struct th *t)
 	while (s->calls < quota) {
 		const struct call *c = &calls[enabled_list[rn(t, nenabled)]];
 		for (int i = 0; i < 6; i++)
-			a[i] = c->args[0] && i < (int)strlen(c->args) ? gen_arg(t, c->args[i]) : rnd(t);
+			a[i] = c->args[0] && i < (int)strlen(c->args) ? gen_arg(t, c->args[i]) : safe(rnd(t));
 		if (!fixup(t, c, a)) {
 			s->calls++;
 			continue;
@@ -1324,8 +1358,9 @@ static void *thread_main(void *p)
 	cur = t;
 	t->tid = syscall(__NR_gettid);
 	tids[t->t] = t->tid;
-	/* the watchdog: SIGALRM to this thread every 20 ms interrupts any
-	 * blocking call */
+	/* the watchdog: SIGALRM to this thread every 100 ms interrupts any
+	 * blocking call (more often, 32 threads' signals starve a guest on a
+	 * loaded host) */
 	struct {
 		uint64_t value;
 		int signo, notify, tid, pad;
@@ -1334,7 +1369,7 @@ static void *thread_main(void *p)
 	int id = -1;
 	if (syscall(__NR_timer_create, CLOCK_MONOTONIC, &sev, &id) == 0) {
 		watchdogs[t->t] = id;
-		struct itimerspec its = {{0, 20000000}, {0, 20000000}};
+		struct itimerspec its = {{0, 100000000}, {0, 100000000}};
 		syscall(__NR_timer_settime, id, 0, &its, NULL);
 	}
 	fuzz_loop(t);
@@ -1608,6 +1643,7 @@ static int wait_gone(pid_t p, int secs)
 		pid_t r = waitpid(p, &st, WNOHANG | __WALL);
 		if (r == p || (r < 0 && errno == ECHILD))
 			return 1;
+
 		struct timespec ts = {0, 20000000};
 		nanosleep(&ts, NULL);
 	}
@@ -1708,8 +1744,8 @@ static int run_phase(int phase)
 					continue;
 				pid_t p = wpid[w];
 				kill(p, SIGKILL);
-				if (!wait_gone(p, 10)) {
-					sayf("FUZZ HANG phase=%s w=%d pid=%d: SIGKILL did not end it within 10 s\n",
+				if (!wait_gone(p, 30)) {
+					sayf("FUZZ HANG phase=%s w=%d pid=%d: SIGKILL did not end it within 30 s\n",
 					     pname, w, p);
 					hang = 1;
 					wpid[w] = 0;
@@ -1831,7 +1867,7 @@ int main(int argc, char **argv)
 	nprocs = param("fuzz.procs", 8);
 	nthreads = param("fuzz.threads", 4);
 	trace = param("fuzz.trace", 0);
-	stuck_secs = param("fuzz.stuck", 20);
+	stuck_secs = param("fuzz.stuck", 30);
 	word_of(param_str("fuzz.calls"), only, sizeof only);
 	if (param_str("fuzz.phases"))
 		word_of(param_str("fuzz.phases"), phases, sizeof phases);
