@@ -1124,11 +1124,25 @@ func (s *System) mapFile(t *task.Task, fd int32, o *mm.MapOpts) error {
 	}
 	src := s.mapSource(t, f) // each VMA holds f (mm.Holder)
 	o.File = src
-	if direct {
+	if sp != nil && sp.CanMapShared() {
+		// Shared mappings use the file's frames; private ones too, until
+		// a write copies a page.
 		o.File = sharedFileReader{src, sp}
 	}
 	o.Name, o.Dev, o.Inode = src.MapInfo()
 	return nil
+}
+
+// mapPages is mapSource for the loader: a file whose pages are frames is
+// mapped from them (private mappings copy a page only when it is written).
+func (s *System) mapPages(t *task.Task, f *vfs.File) loader.File {
+	src := s.mapSource(t, f)
+	if f.Inode != nil {
+		if sp, ok := f.Inode.Ops.(vfs.SharedPagesOps); ok && sp.CanMapShared() {
+			return sharedFileReader{src, sp}
+		}
+	}
+	return src
 }
 
 // sharedFileReader is a file whose pages MAP_SHARED mappings map directly
@@ -1243,7 +1257,7 @@ func (s *System) Exec(t *task.Task, dir *vfs.File, path string, argv, envp []str
 		}
 		var rnd [16]byte
 		s.random(rnd[:])
-		img := &task.ExecImage{File: s.mapSource(t, f), Argv: argv, Envp: envp, Path: path, Random: rnd,
+		img := &task.ExecImage{File: s.mapPages(t, f), Argv: argv, Envp: envp, Path: path, Random: rnd,
 			Exe:   s.files.vfs.FilePath(fsctx(t), f),
 			HWCap: s.files.hwcap, VDSO: s.files.vdso,
 			Open: func(ip string) (loader.File, error) {
@@ -1251,7 +1265,7 @@ func (s *System) Exec(t *task.Task, dir *vfs.File, path string, argv, envp []str
 				if err != nil {
 					return nil, err
 				}
-				return s.mapSource(t, inf), nil
+				return s.mapPages(t, inf), nil
 			}}
 		err = t.Exec(img, s.fileHooks())
 		if err != nil {
