@@ -9,7 +9,8 @@ import "aramid/kernel/machine"
 // (unmap_mapping_range), so the next access there is SIGBUS instead of a
 // read of data the file no longer has. Frames keeps the set of live address
 // spaces for that: InvalidateFrom walks them and unmaps the pages of every
-// shared mapping of the file from the given page on. Lock order: an MM's mu
+// mapping of the file (shared, or private: its pages may be the file's own
+// frames) from the given page on. Lock order: an MM's mu
 // is never taken while Frames.mmMu is held (InvalidateFrom works on a
 // snapshot), and register/unregister take only mmMu.
 
@@ -35,7 +36,7 @@ func (fs *Frames) unregister(m *MM) {
 	fs.mmMu.Unlock()
 }
 
-// InvalidateFrom removes, from every shared mapping of owner's pages, the
+// InvalidateFrom removes, from every mapping of owner's pages, the
 // pages at file page index first and beyond; the next access faults and
 // asks the file again (past its end: SIGBUS). The file must already have
 // its new size, so no fault can map those pages again.
@@ -59,8 +60,10 @@ func (m *MM) invalidateFrom(owner any, first int64) {
 	}
 	off := uint64(max(first, 0)) * pageSize
 	for _, v := range m.vmas {
+		// Private mappings lose their pages there too, copies included,
+		// as Linux's truncate_pagecache (even_cows) does.
 		po, ok := v.File.(PageOwner)
-		if !ok || !v.Shared || po.PageOwner() != owner {
+		if !ok || po.PageOwner() != owner {
 			continue
 		}
 		start := v.Start

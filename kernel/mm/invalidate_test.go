@@ -123,3 +123,55 @@ func TestWritableShared(t *testing.T) {
 	}
 	a.Release()
 }
+
+// TestPrivateFilePagesShareFrames: a private mapping of a PageMapper reads
+// the file's own frame (no copy), a write copies it and leaves the file's
+// data alone, and a truncation takes even the private pages away.
+func TestPrivateFilePagesShareFrames(t *testing.T) {
+	a, _, frames := newMM(t)
+	f, data, err := frames.AllocPage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[0] = 'f'
+	g, _, err := frames.AllocPage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := &ownedPageFile{pageFile{frames, []machine.Frame{machine.Frame(f), machine.Frame(g)}}, "inode-1"}
+	p, err := a.Mmap(MapOpts{Length: 2 * pageSize, Perm: rw, File: file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b [1]byte
+	if err := a.CopyIn(p, b[:]); err != nil || b[0] != 'f' {
+		t.Fatalf("read %q, %v; want f", b, err)
+	}
+	if got, perm, ok := a.pt.Lookup(p); !ok || got != machine.Frame(f) || perm&machine.Write != 0 {
+		t.Fatalf("read fault mapped frame %v perm %v, want the file's frame %v read-only", got, perm, f)
+	}
+	if err := a.CopyOut(p, []byte("w")); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _ := a.pt.Lookup(p); got == machine.Frame(f) {
+		t.Fatal("a write went to the file's own frame")
+	}
+	if data[0] != 'f' {
+		t.Fatalf("the file's page now holds %q", data[0])
+	}
+	// A first touch that writes copies at once.
+	if err := a.CopyOut(p+pageSize, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _ := a.pt.Lookup(p + pageSize); got == machine.Frame(g) {
+		t.Fatal("a first write went to the file's own frame")
+	}
+	frames.InvalidateFrom("inode-1", 0)
+	if _, _, ok := a.pt.Lookup(p); ok {
+		t.Error("a private copy survived the truncation")
+	}
+	a.Release()
+	if n := frames.count(machine.Frame(f)); n != 1 {
+		t.Errorf("file frame references = %d, want the file's 1", n)
+	}
+}

@@ -730,10 +730,15 @@ func (m *MM) fault(addr uint64, acc Access) error {
 	}
 
 	var f machine.Frame
-	pm, direct := v.File.(PageMapper)
-	direct = direct && v.Shared
+	pm, isPM := v.File.(PageMapper)
+	direct := isPM && v.Shared
+	// A private mapping of a file whose pages are frames maps the file's
+	// own frame, read-only, until a write copies it (as Linux maps page
+	// cache pages): every exec of a program shares its text, and under
+	// TCG its translated code, instead of copying it.
+	cow := isPM && !v.Shared
 	switch {
-	case direct:
+	case direct || cow:
 		pf, err := pm.MapPage(v.fileOffset(va))
 		if err != nil {
 			return &FaultError{Addr: addr, Code: 2, Bus: true}
@@ -778,6 +783,20 @@ func (m *MM) fault(addr uint64, acc Access) error {
 		// Writable shared file mappings would need write-back; they are
 		// refused at mmap time, so this is a read-only mapping.
 		p &^= machine.Write
+	}
+	if cow {
+		p &^= machine.Write // the file's frame: a write fault copies it
+		if acc == AccessWrite {
+			// Copy now rather than fault again.
+			nf, err := m.frames.alloc()
+			if err != nil {
+				m.frames.put(f)
+				return &FaultError{Addr: addr, NoMem: true}
+			}
+			copy(m.frames.Mem.FrameData(nf), m.frames.Mem.FrameData(f))
+			m.frames.put(f)
+			f, p = nf, v.Perm
+		}
 	}
 	if err := m.pt.Map(va, f, p, kindOf(v)); err != nil {
 		m.frames.put(f)

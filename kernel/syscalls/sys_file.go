@@ -1263,11 +1263,25 @@ func (s *System) mapFile(t *task.Task, fd int32, o *mm.MapOpts) error {
 	}
 	src := s.mapSource(t, f) // each VMA holds f (mm.Holder)
 	o.File = src
-	if direct {
+	if sp != nil && sp.CanMapShared() {
+		// Shared mappings use the file's frames; private ones too, until
+		// a write copies a page.
 		o.File = sharedFileReader{src, sp}
 	}
 	o.Name, o.Dev, o.Inode = src.MapInfo()
 	return nil
+}
+
+// mapPages is mapSource for the loader: a file whose pages are frames is
+// mapped from them (private mappings copy a page only when it is written).
+func (s *System) mapPages(t *task.Task, f *vfs.File) loader.File {
+	src := s.mapSource(t, f)
+	if f.Inode != nil {
+		if sp, ok := f.Inode.Ops.(vfs.SharedPagesOps); ok && sp.CanMapShared() {
+			return sharedFileReader{src, sp}
+		}
+	}
+	return src
 }
 
 // sharedFileReader is a file whose pages MAP_SHARED mappings map directly
@@ -1431,7 +1445,7 @@ func (s *System) exec(t *task.Task, dir *vfs.File, path, name string, hidden boo
 		}
 		var rnd [16]byte
 		s.random(rnd[:])
-		img := &task.ExecImage{File: s.mapSource(t, f), Argv: argv, Envp: envp, Path: name, Random: rnd,
+		img := &task.ExecImage{File: s.mapPages(t, f), Argv: argv, Envp: envp, Path: name, Random: rnd,
 			Exe:   s.files.vfs.FilePath(fsctx(t), f),
 			HWCap: s.files.hwcap, VDSO: s.files.vdso,
 			Open: func(ip string) (loader.File, error) {
@@ -1439,7 +1453,7 @@ func (s *System) exec(t *task.Task, dir *vfs.File, path, name string, hidden boo
 				if err != nil {
 					return nil, err
 				}
-				return s.mapSource(t, inf), nil
+				return s.mapPages(t, inf), nil
 			}}
 		if name != path {
 			img.CommFrom = img.Exe
