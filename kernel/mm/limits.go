@@ -94,8 +94,9 @@ func (m *MM) lockedLocked() uint64 {
 // Mlock locks [addr, addr+length) (page-rounded outwards) and faults it
 // in, as mlock(2): unprivileged callers need a non-zero RLIMIT_MEMLOCK
 // (EPERM) and may not lock more than it in total, counting pages already
-// locked once (ENOMEM); a hole in the range is ENOMEM.
-func (m *MM) Mlock(addr, length uint64, privileged bool) error {
+// locked once (ENOMEM); a hole in the range is ENOMEM. onFault
+// (MLOCK_ONFAULT) leaves the pages to be faulted in when touched.
+func (m *MM) Mlock(addr, length uint64, privileged, onFault bool) error {
 	start := addr &^ pageMask
 	end := (addr + length + pageMask) &^ pageMask
 	if end < start || end > UserTop {
@@ -124,6 +125,9 @@ func (m *MM) Mlock(addr, length uint64, privileged bool) error {
 		return err
 	}
 	m.mu.Unlock()
+	if onFault {
+		return nil
+	}
 	return m.Populate(start, end-start)
 }
 

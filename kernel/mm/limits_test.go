@@ -117,7 +117,7 @@ func TestMlock(t *testing.T) {
 			}
 			var last error
 			for _, s := range tc.steps {
-				last = m.Mlock(a+s[0], s[1], tc.privileged)
+				last = m.Mlock(a+s[0], s[1], tc.privileged, false)
 			}
 			if last != tc.want {
 				t.Fatalf("mlock: got %v, want %v", last, tc.want)

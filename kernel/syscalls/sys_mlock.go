@@ -10,14 +10,14 @@ import (
 // unprivileged callers; privilege, CAP_IPC_LOCK, is euid 0 here).
 func init() {
 	full("mlock", func(s *System, t *task.Task, a Args) (uint64, error) {
-		return 0, t.MM().Mlock(a[0], a[1], privileged(t))
+		return 0, t.MM().Mlock(a[0], a[1], privileged(t), false)
 	})
 	full("mlock2", func(s *System, t *task.Task, a Args) (uint64, error) {
 		const mlockOnfault = 1
 		if a[2]&^mlockOnfault != 0 {
 			return 0, abi.EINVAL
 		}
-		return 0, t.MM().Mlock(a[0], a[1], privileged(t))
+		return 0, t.MM().Mlock(a[0], a[1], privileged(t), a[2]&mlockOnfault != 0)
 	})
 	full("munlock", func(s *System, t *task.Task, a Args) (uint64, error) {
 		return 0, t.MM().Munlock(a[0], a[1])
