@@ -464,7 +464,7 @@ func (t *Task) exitThread() {
 	if ctid != 0 {
 		m := t.MM()
 		if m.WriteUint32(ctid, 0) == nil {
-			k.futexes.wake(m, ctid, 1, ^uint32(0))
+			k.futexes.wake(m, ctid, 1, ^uint32(0), false) // a shared wake, as Linux's
 		}
 	}
 	t.releaseVfork()
