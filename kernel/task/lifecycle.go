@@ -50,6 +50,9 @@ type CloneArgs struct {
 	// ClearSighand resets every handled signal to its default
 	// (CLONE_CLEAR_SIGHAND).
 	ClearSighand bool
+	// BeforeStart, when set, runs with the new task fully made and not
+	// yet running (clone3's CLONE_INTO_CGROUP places it there).
+	BeforeStart func(child *Task)
 }
 
 // maxPID is pid_max: ids are allocated below it.
@@ -231,6 +234,9 @@ func (t *Task) Clone(a CloneArgs, hooks *FileHooks) (*Task, error) {
 	}
 	if f&CloneVfork != 0 {
 		child.vforkDone = make(chan struct{})
+	}
+	if a.BeforeStart != nil {
+		a.BeforeStart(child)
 	}
 	child.Start()
 	return child, nil
