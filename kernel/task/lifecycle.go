@@ -150,6 +150,7 @@ func (t *Task) Clone(a CloneArgs, hooks *FileHooks) (*Task, error) {
 	t.mu.Lock()
 	child.sigmask = t.sigmask
 	child.comm = t.comm
+	child.sched = forkSched(t.sched)
 	if f&CloneVM == 0 {
 		child.rseq = t.rseq // fork keeps the registration; threads start without one
 	}
@@ -173,7 +174,7 @@ func (t *Task) Clone(a CloneArgs, hooks *FileHooks) (*Task, error) {
 			pgid: parent.pgid, sid: parent.sid, mm: newMM, creds: parent.creds, handlers: parent.handlers,
 			exitSignal: a.ExitSignal, childEvent: make(chan struct{}), comm: parent.comm,
 			argv: parent.argv, envp: parent.envp, exe: parent.exe, startTime: k.Monotonic(),
-			limits: parent.limits, limitsSet: parent.limitsSet, sched: forkSched(parent.sched)}
+			limits: parent.limits, limitsSet: parent.limitsSet}
 		if newMM == nil {
 			g.mm = parent.mm
 		}

@@ -214,8 +214,6 @@ type ThreadGroup struct {
 	childCPU atomic.Int64
 	// cpuTotal is all user time charged to the process (CPU-time timers).
 	cpuTotal atomic.Int64
-	// Scheduling attributes (recorded; one CPU, one run queue).
-	sched SchedAttr
 }
 
 // Task is a thread.
@@ -254,6 +252,8 @@ type Task struct {
 	vforkDone chan struct{}
 	// rseq is the thread's restartable-sequences registration (rseq.go).
 	rseq rseqState
+	// sched is the thread's scheduling attributes (recorded; one CPU).
+	sched SchedAttr
 }
 
 // TG returns the task's thread group.
