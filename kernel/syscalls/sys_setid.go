@@ -130,11 +130,15 @@ func putIDs(c *task.Creds, group bool, s *idSet) {
 // setIDs applies change to the process's user or group IDs.
 func setIDs(t *task.Task, group bool, change func(c *idSet, priv bool) error) error {
 	c := t.TG().Creds()
+	oldUID := c.UID
 	set := ids(&c, group)
 	if err := change(set, c.EUID == 0); err != nil {
 		return err
 	}
 	putIDs(&c, group, set)
+	if !group && c.UID != oldUID {
+		t.Kernel().NoteUIDChange(t.TG(), c.UID)
+	}
 	t.TG().SetCreds(c)
 	return nil
 }

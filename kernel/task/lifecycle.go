@@ -68,23 +68,55 @@ func (k *Kernel) nprocOverLocked(g *ThreadGroup) bool {
 	if limit == RlimInfinity || c.UID == 0 || c.EUID == 0 {
 		return false
 	}
+	return k.userTasksLocked(c.UID, nil)+1 > limit
+}
+
+// userTasksLocked counts the tasks of real user uid, as Linux's per-user
+// process count does (a zombie process counts once), leaving out skip.
+// k.mu is held.
+func (k *Kernel) userTasksLocked(uid uint32, skip *ThreadGroup) uint64 {
 	var n uint64
 	for _, o := range k.groups {
-		if o == g {
-			o.mu.Lock()
-			if !o.reaped {
-				n += uint64(max(len(o.tasks), 1))
-			}
-			o.mu.Unlock()
+		if o == skip {
 			continue
 		}
 		o.mu.Lock()
-		if o.creds.UID == c.UID && !o.reaped {
+		if o.creds.UID == uid && !o.reaped {
 			n += uint64(max(len(o.tasks), 1))
 		}
 		o.mu.Unlock()
 	}
-	return n+1 > limit
+	return n
+}
+
+// NoteUIDChange is called when g's real uid becomes uid (set*uid): like
+// Linux's flag_nproc_exceeded it records whether the new user is already
+// beyond RLIMIT_NPROC, so that the next execve fails with EAGAIN (set*uid
+// itself does not fail, since too many programs ignore its result).
+func (k *Kernel) NoteUIDChange(g *ThreadGroup, uid uint32) {
+	limit := g.RlimitCur(RlimitNproc)
+	k.mu.Lock()
+	over := limit != RlimInfinity && uid != 0 && k.userTasksLocked(uid, g) > limit
+	k.mu.Unlock()
+	g.nprocExceeded.Store(over)
+}
+
+// ExecNprocCheck is execve's RLIMIT_NPROC check: after a set*uid that
+// left the user beyond the limit, execve fails with EAGAIN while the user
+// still is; once below, the flag is cleared.
+func (k *Kernel) ExecNprocCheck(g *ThreadGroup) error {
+	if !g.nprocExceeded.Load() {
+		return nil
+	}
+	limit := g.RlimitCur(RlimitNproc)
+	k.mu.Lock()
+	n := k.userTasksLocked(g.Creds().UID, nil)
+	k.mu.Unlock()
+	if limit != RlimInfinity && n > limit {
+		return abi.EAGAIN
+	}
+	g.nprocExceeded.Store(false)
+	return nil
 }
 
 // FileHooks let the file layer follow processes: copy or share the fd

@@ -171,6 +171,8 @@ type ThreadGroup struct {
 
 	subreaper bool
 	execed    bool // has called execve since fork (setpgid by the parent: EACCES)
+	// nprocExceeded is Linux's PF_NPROC_EXCEEDED (see NoteUIDChange).
+	nprocExceeded atomic.Bool
 	comm      string
 	argv      []string
 	envp      []string
