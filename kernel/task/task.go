@@ -173,10 +173,10 @@ type ThreadGroup struct {
 	execed    bool // has called execve since fork (setpgid by the parent: EACCES)
 	// nprocExceeded is Linux's PF_NPROC_EXCEEDED (see NoteUIDChange).
 	nprocExceeded atomic.Bool
-	comm      string
-	argv      []string
-	envp      []string
-	exe       string
+	comm          string
+	argv          []string
+	envp          []string
+	exe           string
 
 	// Files and FS context: the fd table and cwd/root/umask, owned by the
 	// file layer (set by package syscalls, which knows the concrete types).
