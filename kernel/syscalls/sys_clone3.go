@@ -12,7 +12,7 @@ import (
 // clone3(2): struct clone_args, with set_tid, a stack given as base and
 // size, CLONE_CLEAR_SIGHAND and CLONE_INTO_CGROUP.
 func init() {
-	partial("clone3", "as clone; set_tid in the one PID namespace (root only); CLONE_INTO_CGROUP moves the child through the directory's cgroup.procs just after it is created", sysClone3)
+	partial("clone3", "as clone; set_tid in the one PID namespace (root only); CLONE_INTO_CGROUP places the child through the directory's cgroup.procs before it first runs (a refused move leaves it in the parent's cgroup)", sysClone3)
 }
 
 // struct clone_args sizes: versions 0, 1 (set_tid) and 2 (cgroup).
@@ -111,12 +111,14 @@ func sysClone3(s *System, t *task.Task, a Args) (uint64, error) {
 	}
 	ca := task.CloneArgs{Flags: flags & cloneLegacyFlags, Stack: sp, ParentTID: parentTID, ChildTID: childTID,
 		TLS: tls, ExitSignal: abi.Signal(exitSignal), SetTID: want, ClearSighand: flags&cloneClearSighand != 0}
+	if procs != nil {
+		ca.BeforeStart = func(child *task.Task) {
+			procs.Write(s.caller(t), []byte(strconv.Itoa(int(child.ID))))
+		}
+	}
 	child, err := t.Clone(ca, s.fileHooks())
 	if err != nil {
 		return 0, err
-	}
-	if procs != nil {
-		procs.Write(s.caller(t), []byte(strconv.Itoa(int(child.ID))))
 	}
 	if ca.Flags&task.CloneVfork != 0 {
 		t.WaitVfork(child)

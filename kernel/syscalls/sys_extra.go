@@ -28,27 +28,6 @@ func init() {
 	full("rt_tgsigqueueinfo", func(s *System, t *task.Task, a Args) (uint64, error) {
 		return 0, s.sigqueue(t, int32(a[0]), int32(a[1]), abi.Signal(a[2]), a[3])
 	})
-	partial("getpriority", "nice values are recorded; the scheduler does not weigh them", func(s *System, t *task.Task, a Args) (uint64, error) {
-		g, err := s.schedTarget(t, int32(a[1]), a[0])
-		if err != nil {
-			return 0, err
-		}
-		nice, _, _ := g.Sched()
-		return uint64(20 - nice), nil
-	})
-	partial("setpriority", "as getpriority", func(s *System, t *task.Task, a Args) (uint64, error) {
-		g, err := s.schedTarget(t, int32(a[1]), a[0])
-		if err != nil {
-			return 0, err
-		}
-		nice := max(min(int32(a[2]), 19), -20)
-		old, pol, pri := g.Sched()
-		if nice < old && !capable(t, abi.CAP_SYS_NICE) {
-			return 0, abi.EACCES
-		}
-		g.SetSched(nice, pol, pri)
-		return 0, nil
-	})
 	partial("setdomainname", "recorded for uname's domainname", func(s *System, t *task.Task, a Args) (uint64, error) {
 		if !capable(t, abi.CAP_SYS_ADMIN) {
 			return 0, abi.EPERM
@@ -63,28 +42,6 @@ func init() {
 		s.setDomainnameOf(t, string(b))
 		return 0, nil
 	})
-}
-
-// schedTarget resolves which process a priority call means (which: 0
-// PRIO_PROCESS; process groups and users resolve to the caller's own
-// process here).
-func (s *System) schedTarget(t *task.Task, pid int32, which uint64) (*task.ThreadGroup, error) {
-	if which > 2 {
-		return nil, abi.EINVAL
-	}
-	if pid < 0 {
-		return nil, abi.EINVAL
-	}
-	if pid == 0 || which != 0 {
-		return t.TG(), nil
-	}
-	if tt := s.K.Task(pid); tt != nil {
-		return tt.TG(), nil
-	}
-	if g := s.K.Group(pid); g != nil && !g.Zombie() {
-		return g, nil
-	}
-	return nil, abi.ESRCH
 }
 
 func (s *System) sigqueue(t *task.Task, tgid, tid int32, sig abi.Signal, infoAddr uint64) error {

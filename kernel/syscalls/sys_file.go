@@ -1376,6 +1376,9 @@ func (s *System) execveat(t *task.Task, dirfd int32, pathAddr, argvAddr, envpAdd
 	if flags&^(abi.AT_EMPTY_PATH|abi.AT_SYMLINK_NOFOLLOW) != 0 {
 		return 0, abi.EINVAL
 	}
+	if err := t.Kernel().ExecNprocCheck(t.TG()); err != nil {
+		return 0, err
+	}
 	if strings.HasPrefix(p, "/") {
 		dirfd = abi.AT_FDCWD // an absolute path ignores the descriptor
 	}

@@ -10,7 +10,7 @@ import (
 
 // futex_waitv(2), the futex2 vector wait.
 func init() {
-	partial("futex_waitv", "32-bit futexes; private and shared waiters are keyed alike (by frame), as plain futexes are here", sysFutexWaitv)
+	partial("futex_waitv", "32-bit futexes (the only size futex2 has in Linux 6.1); keys are the word's frame, split by FUTEX2_PRIVATE", sysFutexWaitv)
 }
 
 const (
@@ -46,6 +46,7 @@ func sysFutexWaitv(s *System, t *task.Task, a Args) (uint64, error) {
 	le := binary.LittleEndian
 	addrs := make([]uint64, nr)
 	vals := make([]uint32, nr)
+	private := make([]bool, nr)
 	for i := range addrs {
 		w := b[24*i:]
 		val, addr, fl, reserved := le.Uint64(w), le.Uint64(w[8:]), le.Uint32(w[16:]), le.Uint32(w[20:])
@@ -53,9 +54,10 @@ func sysFutexWaitv(s *System, t *task.Task, a Args) (uint64, error) {
 			return 0, abi.EINVAL
 		}
 		addrs[i], vals[i] = addr, uint32(val) // compared as a 32-bit word
+		private[i] = fl&futex2Private != 0
 
 	}
-	i, err := t.FutexWaitv(addrs, vals, timeout)
+	i, err := t.FutexWaitv(addrs, vals, private, timeout)
 	if err == abi.ERESTARTSYS {
 		return 0, abi.ERESTARTSYS
 	}

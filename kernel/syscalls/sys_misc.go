@@ -388,13 +388,13 @@ func sysFutex(s *System, t *task.Task, a Args) (uint64, error) {
 				timeout = max(d-now, 0)
 			}
 		}
-		return 0, t.FutexWait(addr, val, bitset, timeout)
+		return 0, t.FutexWait(addr, val, bitset, timeout, a[1]&private != 0)
 	case wake, wakeBitset:
 		bitset := ^uint32(0)
 		if op == wakeBitset {
 			bitset = uint32(a[5])
 		}
-		n, err := t.FutexWake(addr, int(val), bitset)
+		n, err := t.FutexWake(addr, int(val), bitset, a[1]&private != 0)
 		if err == abi.EFAULT && a[1]&private != 0 && addr < mm.UserTop {
 			// Linux keys a private futex by address alone and never reads
 			// the word on wake: nothing can wait on an unmapped address,
@@ -403,10 +403,10 @@ func sysFutex(s *System, t *task.Task, a Args) (uint64, error) {
 		}
 		return uint64(n), err
 	case requeue, cmpRequeue:
-		n, err := t.FutexRequeue(addr, a[4], int(val), int(a[3]), op == cmpRequeue, uint32(a[5]))
+		n, err := t.FutexRequeue(addr, a[4], int(val), int(a[3]), op == cmpRequeue, uint32(a[5]), a[1]&private != 0)
 		return uint64(n), err
 	case wakeOp:
-		n, err := t.FutexWakeOp(addr, a[4], int(val), int(a[3]), uint32(a[5]))
+		n, err := t.FutexWakeOp(addr, a[4], int(val), int(a[3]), uint32(a[5]), a[1]&private != 0)
 		return uint64(n), err
 	}
 	return 0, abi.ENOSYS

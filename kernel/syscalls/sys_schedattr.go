@@ -9,12 +9,15 @@ import (
 )
 
 // Scheduling policies and attributes: sched_setscheduler, sched_setparam,
-// sched_setattr and their getters, and CPU affinity. One CPU runs every
+// sched_setattr and their getters, getpriority/setpriority, and CPU
+// affinity. Attributes are per thread, as on Linux. One CPU runs every
 // thread and the Go scheduler does not weigh priorities, so the attributes
 // are validated, permission-checked, recorded and inherited exactly as
 // Linux does, and reported back; they do not change who runs first.
 func init() {
-	const note = "validated, permission-checked, recorded and inherited per process; one CPU runs everything and priorities are not weighed"
+	const note = "validated, permission-checked, recorded and inherited per thread; one CPU runs everything and priorities are not weighed"
+	partial("getpriority", note, sysGetpriority)
+	partial("setpriority", note, sysSetpriority)
 	partial("sched_setscheduler", note, func(s *System, t *task.Task, a Args) (uint64, error) {
 		return 0, s.schedSetParam(t, int32(a[0]), int32(a[1]), a[2])
 	})
@@ -104,11 +107,10 @@ const (
 	rlimitNice, rlimitRtprio = 13, 14
 )
 
-// schedTask resolves the pid of a scheduling call: 0 is the caller, a
-// thread id names its process (attributes are per process here), negative
-// pids are EINVAL unless negErr says otherwise (the affinity calls look
-// them up and fail with ESRCH).
-func (s *System) schedTask(t *task.Task, pid int32, negESRCH bool) (*task.ThreadGroup, error) {
+// schedTask resolves the pid of a scheduling call to a thread: 0 is the
+// caller; negative pids are EINVAL unless negESRCH says otherwise (the
+// affinity calls look them up and fail with ESRCH).
+func (s *System) schedTask(t *task.Task, pid int32, negESRCH bool) (*task.Task, error) {
 	if pid < 0 {
 		if negESRCH {
 			return nil, abi.ESRCH
@@ -116,34 +118,33 @@ func (s *System) schedTask(t *task.Task, pid int32, negESRCH bool) (*task.Thread
 		return nil, abi.EINVAL
 	}
 	if pid == 0 {
-		return t.TG(), nil
+		return t, nil
 	}
 	if tt := s.K.Task(pid); tt != nil {
-		return tt.TG(), nil
+		return tt, nil
 	}
 	if g := s.K.Group(pid); g != nil && !g.Zombie() {
-		return g, nil
+		if ts := g.Tasks(); len(ts) > 0 {
+			return ts[0], nil // the leader has exited: another thread stands in
+		}
 	}
 	return nil, abi.ESRCH
 }
 
 // sameOwner is Linux's check_same_owner: the caller's effective uid is the
 // target's real or effective uid. Privilege (CAP_SYS_NICE) is euid 0 here.
-func sameOwner(t *task.Task, g *task.ThreadGroup) bool {
-	c, o := t.TG().Creds(), g.Creds()
-	return c.EUID == o.UID || c.EUID == o.EUID
+func sameOwner(t *task.Task, o *task.Task) bool {
+	c, oc := t.TG().Creds(), o.TG().Creds()
+	return c.EUID == oc.UID || c.EUID == oc.EUID
 }
 
-// rlimitCur returns the soft limit r of process g.
-func rlimitCur(g *task.ThreadGroup, r int) uint64 {
-	l, _ := g.Rlimit(r, nil, false)
-	return l.Cur
-}
+// rlimitCur returns the soft limit r of o's process.
+func rlimitCur(o *task.Task, r int) uint64 { return o.TG().RlimitCur(r) }
 
 // canNice is Linux's can_nice: nice may be reached under RLIMIT_NICE
 // (20 - nice <= limit) or with privilege.
-func canNice(t *task.Task, g *task.ThreadGroup, nice int32) bool {
-	return uint64(20-nice) <= rlimitCur(g, rlimitNice) || capable(t, abi.CAP_SYS_NICE)
+func canNice(t *task.Task, o *task.Task, nice int32) bool {
+	return uint64(20-nice) <= rlimitCur(o, rlimitNice) || capable(t, abi.CAP_SYS_NICE)
 }
 
 func rtPolicy(p int32) bool   { return p == schedFIFO || p == schedRR }
@@ -185,7 +186,7 @@ func (s *System) schedSetParam(t *task.Task, pid, policy int32, paramAddr uint64
 
 // setSched is Linux's __sched_setscheduler for a user caller: validation,
 // then the permission rules for unprivileged callers, then the change.
-func (s *System) setSched(t *task.Task, g *task.ThreadGroup, req schedRequest) error {
+func (s *System) setSched(t *task.Task, g *task.Task, req schedRequest) error {
 	cur := g.SchedAttr()
 	policy, resetOnFork := req.policy, req.flags&schedFlagResetOnFork != 0
 	if policy < 0 {
@@ -394,6 +395,95 @@ func sysSchedSetaffinity(s *System, t *task.Task, a Args) (uint64, error) {
 	}
 	if b[0]&1 == 0 {
 		return 0, abi.EINVAL // no online CPU in the mask
+	}
+	return 0, nil
+}
+
+// priorityTargets returns the threads getpriority/setpriority(which, who)
+// act on: PRIO_PROCESS one thread (0: the caller), PRIO_PGRP every thread
+// of the process group (0: the caller's), PRIO_USER every thread whose
+// real uid is who (0: the caller's).
+func (s *System) priorityTargets(t *task.Task, which, who int32) ([]*task.Task, error) {
+	const prioProcess, prioPgrp, prioUser = 0, 1, 2
+	switch which {
+	case prioProcess:
+		if who == 0 {
+			return []*task.Task{t}, nil
+		}
+		if who < 0 {
+			return nil, nil
+		}
+		tt, err := s.schedTask(t, who, true)
+		if err != nil {
+			return nil, nil
+		}
+		return []*task.Task{tt}, nil
+	case prioPgrp, prioUser:
+		_, pgid, _ := t.TG().SessionIDs()
+		uid := t.TG().Creds().UID
+		var out []*task.Task
+		for _, g := range s.K.Groups() {
+			if g.Zombie() {
+				continue
+			}
+			if which == prioPgrp {
+				if _, gp, _ := g.SessionIDs(); gp != pgid && who == 0 || gp != who && who != 0 {
+					continue
+				}
+			} else if u := g.Creds().UID; u != uid && who == 0 || u != uint32(who) && who != 0 {
+				continue
+			}
+			out = append(out, g.Tasks()...)
+		}
+		return out, nil
+	}
+	return nil, abi.EINVAL
+}
+
+// sysGetpriority implements getpriority(2): 20 - the lowest nice among the
+// targets (the kernel's "nice rlimit" form), ESRCH when there are none.
+func sysGetpriority(s *System, t *task.Task, a Args) (uint64, error) {
+	ts, err := s.priorityTargets(t, int32(a[0]), int32(a[1]))
+	if err != nil {
+		return 0, err
+	}
+	best := int32(-1)
+	for _, o := range ts {
+		best = max(best, 20-o.SchedAttr().Nice)
+	}
+	if best < 0 {
+		return 0, abi.ESRCH
+	}
+	return uint64(best), nil
+}
+
+// sysSetpriority implements setpriority(2): nice is clamped to [-20, 19];
+// each target must belong to the caller (EPERM) and a lower nice needs
+// RLIMIT_NICE or privilege (EACCES); the last error wins, as on Linux.
+func sysSetpriority(s *System, t *task.Task, a Args) (uint64, error) {
+	ts, err := s.priorityTargets(t, int32(a[0]), int32(a[1]))
+	if err != nil {
+		return 0, err
+	}
+	nice := max(min(int32(a[2]), 19), -20)
+	err = abi.ESRCH
+	for _, o := range ts {
+		at := o.SchedAttr()
+		switch {
+		case !sameOwner(t, o) && !capable(t, abi.CAP_SYS_NICE):
+			err = abi.EPERM
+		case nice < at.Nice && !canNice(t, o, nice):
+			err = abi.EACCES
+		default:
+			if err == abi.ESRCH {
+				err = nil
+			}
+			at.Nice = nice
+			o.SetSchedAttr(at)
+		}
+	}
+	if err != nil {
+		return 0, err
 	}
 	return 0, nil
 }

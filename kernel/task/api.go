@@ -507,22 +507,7 @@ func (g *ThreadGroup) Pdeathsig() abi.Signal {
 	return g.pdeathsig
 }
 
-// Sched returns the nice value, policy and priority.
-func (g *ThreadGroup) Sched() (nice, policy, priority int32) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.sched.Nice, g.sched.Policy, g.sched.Priority
-}
-
-// SetSched records them (the reset-on-fork flag and deadline parameters
-// are kept).
-func (g *ThreadGroup) SetSched(nice, policy, priority int32) {
-	g.mu.Lock()
-	g.sched.Nice, g.sched.Policy, g.sched.Priority = nice, policy, priority
-	g.mu.Unlock()
-}
-
-// SchedAttr is a process's scheduling attributes (what sched_getattr
+// SchedAttr is a thread's scheduling attributes (what sched_getattr
 // reports). One CPU runs every thread; the attributes are recorded and
 // inherited as on Linux.
 type SchedAttr struct {
@@ -531,18 +516,18 @@ type SchedAttr struct {
 	Runtime, Deadline, Period uint64 // SCHED_DEADLINE parameters
 }
 
-// SchedAttr returns the scheduling attributes.
-func (g *ThreadGroup) SchedAttr() SchedAttr {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.sched
+// SchedAttr returns the thread's scheduling attributes.
+func (t *Task) SchedAttr() SchedAttr {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.sched
 }
 
 // SetSchedAttr replaces them.
-func (g *ThreadGroup) SetSchedAttr(a SchedAttr) {
-	g.mu.Lock()
-	g.sched = a
-	g.mu.Unlock()
+func (t *Task) SetSchedAttr(a SchedAttr) {
+	t.mu.Lock()
+	t.sched = a
+	t.mu.Unlock()
 }
 
 // forkSched is what a child inherits: everything, except that with

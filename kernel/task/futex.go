@@ -22,6 +22,10 @@ type futexKey struct {
 	addr  uint64
 	frame machine.Frame // shared memory: the frame, with off
 	off   uint64
+	// private separates FUTEX_PRIVATE_FLAG operations from shared ones
+	// on the same word, as Linux's keys do (a private wait is not woken
+	// by a shared wake).
+	private bool
 }
 
 type futexWaiter struct {
@@ -55,8 +59,10 @@ type futexTable struct {
 
 func (ft *futexTable) init() { ft.waiters = map[futexKey][]*futexWaiter{} }
 
-// keyFor resolves addr to its key, faulting the page in for reading.
-func keyFor(m *mm.MM, addr uint64) (futexKey, error) {
+// keyFor resolves addr to its key, faulting the page in for reading. A
+// FUTEX_PRIVATE_FLAG operation is keyed by address space and address
+// whatever the mapping (Linux's get_futex_key with fshared false).
+func keyFor(m *mm.MM, addr uint64, private bool) (futexKey, error) {
 	if addr&3 != 0 {
 		return futexKey{}, abi.EINVAL
 	}
@@ -64,8 +70,8 @@ func keyFor(m *mm.MM, addr uint64) (futexKey, error) {
 	if err != nil {
 		return futexKey{}, abi.EFAULT
 	}
-	if !shared {
-		return futexKey{mm: m, addr: addr}, nil
+	if private || !shared {
+		return futexKey{mm: m, addr: addr, private: private}, nil
 	}
 	return futexKey{frame: f, off: addr & (machine.PageSize - 1)}, nil
 }
@@ -73,14 +79,14 @@ func keyFor(m *mm.MM, addr uint64) (futexKey, error) {
 // FutexWait blocks while *addr == val until woken (with a bitset match),
 // the timeout (negative: none; an absolute deadline is converted by the
 // caller) or a signal.
-func (t *Task) FutexWait(addr uint64, val uint32, bitset uint32, timeout time.Duration) error {
+func (t *Task) FutexWait(addr uint64, val uint32, bitset uint32, timeout time.Duration, private bool) error {
 	if bitset == 0 {
 		return abi.EINVAL
 	}
 	ft := &t.k.futexes
 	m := t.MM()
 	ft.mu.Lock()
-	key, err := keyFor(m, addr)
+	key, err := keyFor(m, addr, private)
 	if err != nil {
 		ft.mu.Unlock()
 		return err
@@ -146,10 +152,10 @@ func (ft *futexTable) wakeKeyLocked(key futexKey, n int, bitset uint32) int {
 	return woken
 }
 
-func (ft *futexTable) wake(m *mm.MM, addr uint64, n int, bitset uint32) (int, error) {
+func (ft *futexTable) wake(m *mm.MM, addr uint64, n int, bitset uint32, private bool) (int, error) {
 	ft.mu.Lock()
 	defer ft.mu.Unlock()
-	key, err := keyFor(m, addr)
+	key, err := keyFor(m, addr, private)
 	if err != nil {
 		return 0, err
 	}
@@ -157,25 +163,25 @@ func (ft *futexTable) wake(m *mm.MM, addr uint64, n int, bitset uint32) (int, er
 }
 
 // FutexWake wakes up to n waiters on addr whose bitset intersects bitset.
-func (t *Task) FutexWake(addr uint64, n int, bitset uint32) (int, error) {
+func (t *Task) FutexWake(addr uint64, n int, bitset uint32, private bool) (int, error) {
 	if bitset == 0 {
 		return 0, abi.EINVAL
 	}
-	return t.k.futexes.wake(t.MM(), addr, n, bitset)
+	return t.k.futexes.wake(t.MM(), addr, n, bitset, private)
 }
 
 // FutexRequeue wakes n waiters on addr and moves up to n2 others to addr2;
 // with check, *addr must equal val (FUTEX_CMP_REQUEUE).
-func (t *Task) FutexRequeue(addr, addr2 uint64, n, n2 int, check bool, val uint32) (int, error) {
+func (t *Task) FutexRequeue(addr, addr2 uint64, n, n2 int, check bool, val uint32, private bool) (int, error) {
 	ft := &t.k.futexes
 	m := t.MM()
 	ft.mu.Lock()
 	defer ft.mu.Unlock()
-	k1, err := keyFor(m, addr)
+	k1, err := keyFor(m, addr, private)
 	if err != nil {
 		return 0, err
 	}
-	k2, err := keyFor(m, addr2)
+	k2, err := keyFor(m, addr2, private)
 	if err != nil {
 		return 0, err
 	}
@@ -211,16 +217,16 @@ func (t *Task) FutexRequeue(addr, addr2 uint64, n, n2 int, check bool, val uint3
 
 // FutexWakeOp implements FUTEX_WAKE_OP: atomically apply op to *addr2, wake
 // n on addr, and n2 on addr2 if the old value passes the comparison.
-func (t *Task) FutexWakeOp(addr, addr2 uint64, n, n2 int, op uint32) (int, error) {
+func (t *Task) FutexWakeOp(addr, addr2 uint64, n, n2 int, op uint32, private bool) (int, error) {
 	ft := &t.k.futexes
 	m := t.MM()
 	ft.mu.Lock()
 	defer ft.mu.Unlock()
-	k1, err := keyFor(m, addr)
+	k1, err := keyFor(m, addr, private)
 	if err != nil {
 		return 0, err
 	}
-	k2, err := keyFor(m, addr2)
+	k2, err := keyFor(m, addr2, private)
 	if err != nil {
 		return 0, err
 	}
@@ -280,13 +286,13 @@ func (t *Task) FutexWakeOp(addr, addr2 uint64, n, n2 int, op uint32) (int, error
 // it blocks until one is woken, the timeout (negative: none) or a signal,
 // and returns the index of the futex that was woken (the highest, when
 // several were).
-func (t *Task) FutexWaitv(addrs []uint64, vals []uint32, timeout time.Duration) (int, error) {
+func (t *Task) FutexWaitv(addrs []uint64, vals []uint32, private []bool, timeout time.Duration) (int, error) {
 	ft := &t.k.futexes
 	m := t.MM()
 	ft.mu.Lock()
 	keys := make([]futexKey, len(addrs))
 	for i, a := range addrs {
-		k, err := keyFor(m, a)
+		k, err := keyFor(m, a, private[i])
 		if err != nil {
 			ft.mu.Unlock()
 			return 0, err

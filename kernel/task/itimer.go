@@ -110,7 +110,7 @@ func (g *ThreadGroup) chargeCPU(d time.Duration) {
 	}
 	g.cpuTotal.Add(int64(d))
 	if g.RlimitCur(RlimitCPU) != RlimInfinity {
-		g.checkCPULimit(g.CPUTime())
+		g.checkCPULimit(time.Duration(g.cpuTotal.Load()))
 	}
 	if g.cpuItimersArmed.Load() == 0 {
 		return

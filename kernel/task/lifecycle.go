@@ -50,6 +50,9 @@ type CloneArgs struct {
 	// ClearSighand resets every handled signal to its default
 	// (CLONE_CLEAR_SIGHAND).
 	ClearSighand bool
+	// BeforeStart, when set, runs with the new task fully made and not
+	// yet running (clone3's CLONE_INTO_CGROUP places it there).
+	BeforeStart func(child *Task)
 }
 
 // maxPID is pid_max: ids are allocated below it.
@@ -65,23 +68,55 @@ func (k *Kernel) nprocOverLocked(g *ThreadGroup) bool {
 	if limit == RlimInfinity || c.UID == 0 || c.Capable(abi.CAP_SYS_RESOURCE) || c.Capable(abi.CAP_SYS_ADMIN) {
 		return false
 	}
+	return k.userTasksLocked(c.UID, nil)+1 > limit
+}
+
+// userTasksLocked counts the tasks of real user uid, as Linux's per-user
+// process count does (a zombie process counts once), leaving out skip.
+// k.mu is held.
+func (k *Kernel) userTasksLocked(uid uint32, skip *ThreadGroup) uint64 {
 	var n uint64
 	for _, o := range k.groups {
-		if o == g {
-			o.mu.Lock()
-			if !o.reaped {
-				n += uint64(max(len(o.tasks), 1))
-			}
-			o.mu.Unlock()
+		if o == skip {
 			continue
 		}
 		o.mu.Lock()
-		if o.creds.UID == c.UID && !o.reaped {
+		if o.creds.UID == uid && !o.reaped {
 			n += uint64(max(len(o.tasks), 1))
 		}
 		o.mu.Unlock()
 	}
-	return n+1 > limit
+	return n
+}
+
+// NoteUIDChange is called when g's real uid becomes uid (set*uid): like
+// Linux's flag_nproc_exceeded it records whether the new user is already
+// beyond RLIMIT_NPROC, so that the next execve fails with EAGAIN (set*uid
+// itself does not fail, since too many programs ignore its result).
+func (k *Kernel) NoteUIDChange(g *ThreadGroup, uid uint32) {
+	limit := g.RlimitCur(RlimitNproc)
+	k.mu.Lock()
+	over := limit != RlimInfinity && uid != 0 && k.userTasksLocked(uid, g) > limit
+	k.mu.Unlock()
+	g.nprocExceeded.Store(over)
+}
+
+// ExecNprocCheck is execve's RLIMIT_NPROC check: after a set*uid that
+// left the user beyond the limit, execve fails with EAGAIN while the user
+// still is; once below, the flag is cleared.
+func (k *Kernel) ExecNprocCheck(g *ThreadGroup) error {
+	if !g.nprocExceeded.Load() {
+		return nil
+	}
+	limit := g.RlimitCur(RlimitNproc)
+	k.mu.Lock()
+	n := k.userTasksLocked(g.Creds().UID, nil)
+	k.mu.Unlock()
+	if limit != RlimInfinity && n > limit {
+		return abi.EAGAIN
+	}
+	g.nprocExceeded.Store(false)
+	return nil
 }
 
 // FileHooks let the file layer follow processes: copy or share the fd
@@ -149,6 +184,7 @@ func (t *Task) Clone(a CloneArgs, hooks *FileHooks) (*Task, error) {
 	child.sigmask = t.sigmask
 	child.comm = t.comm
 	child.copySeccomp(t)
+	child.sched = forkSched(t.sched)
 	if f&CloneVM == 0 {
 		child.rseq = t.rseq // fork keeps the registration; threads start without one
 	}
@@ -172,7 +208,7 @@ func (t *Task) Clone(a CloneArgs, hooks *FileHooks) (*Task, error) {
 			pgid: parent.pgid, sid: parent.sid, mm: newMM, creds: parent.creds, handlers: parent.handlers,
 			exitSignal: a.ExitSignal, childEvent: make(chan struct{}), comm: parent.comm,
 			argv: parent.argv, envp: parent.envp, exe: parent.exe, startTime: k.Monotonic(),
-			limits: parent.limits, limitsSet: parent.limitsSet, sched: forkSched(parent.sched),
+			limits: parent.limits, limitsSet: parent.limitsSet,
 			oomScoreAdj: parent.oomScoreAdj, oomScoreAdjMin: parent.oomScoreAdjMin}
 		if newMM == nil {
 			g.mm = parent.mm
@@ -238,6 +274,9 @@ func (t *Task) Clone(a CloneArgs, hooks *FileHooks) (*Task, error) {
 	}
 	if f&CloneVfork != 0 {
 		child.vforkDone = make(chan struct{})
+	}
+	if a.BeforeStart != nil {
+		a.BeforeStart(child)
 	}
 	child.Start()
 	return child, nil
@@ -485,7 +524,7 @@ func (t *Task) exitThread() {
 	if ctid != 0 {
 		m := t.MM()
 		if m.WriteUint32(ctid, 0) == nil {
-			k.futexes.wake(m, ctid, 1, ^uint32(0))
+			k.futexes.wake(m, ctid, 1, ^uint32(0), false) // a shared wake, as Linux's
 		}
 	}
 	t.releaseVfork()

@@ -69,7 +69,7 @@ func (t *Task) futexDied(m *mm.MM, addr uint64, pi bool) {
 			continue // changed under us: look again
 		}
 		if !pi && v&futexWaiters != 0 {
-			t.k.futexes.wake(m, addr, 1, ^uint32(0))
+			t.k.futexes.wake(m, addr, 1, ^uint32(0), false) // shared, as Linux's handle_futex_death
 		}
 		return
 	}

@@ -399,8 +399,11 @@ func (t *Task) deliverSignals() {
 				t.waitWhileStopped()
 				continue
 			case actCore:
+				// No core file is ever written (as on Linux with
+				// RLIMIT_CORE 0, its default), so the status does not
+				// claim one (WCOREDUMP clear, CLD_KILLED).
 				g.mu.Unlock()
-				t.exitGroup(uint32(si.signo) | 0x80)
+				t.exitGroup(uint32(si.signo))
 				return
 			default:
 				g.mu.Unlock()
@@ -416,7 +419,7 @@ func (t *Task) deliverSignals() {
 		t.rseqSignal()
 		if err := t.setupFrame(si, act); err != nil {
 			t.k.Log(klog.Warning, "%v: cannot build a signal frame for signal %d: %v", t, si.signo, err)
-			t.exitGroup(uint32(abi.SIGSEGV) | 0x80)
+			t.exitGroup(uint32(abi.SIGSEGV))
 			return
 		}
 		return

@@ -192,10 +192,12 @@ type ThreadGroup struct {
 
 	subreaper bool
 	execed    bool // has called execve since fork (setpgid by the parent: EACCES)
-	comm      string
-	argv      []string
-	envp      []string
-	exe       string
+	// nprocExceeded is Linux's PF_NPROC_EXCEEDED (see NoteUIDChange).
+	nprocExceeded atomic.Bool
+	comm          string
+	argv          []string
+	envp          []string
+	exe           string
 
 	// Files and FS context: the fd table and cwd/root/umask, owned by the
 	// file layer (set by package syscalls, which knows the concrete types).
@@ -247,8 +249,6 @@ type ThreadGroup struct {
 	childMaxRSS atomic.Int64
 	// cpuTotal is all user time charged to the process (CPU-time timers).
 	cpuTotal atomic.Int64
-	// Scheduling attributes (recorded; one CPU, one run queue).
-	sched SchedAttr
 	// exitWatchers are told when the process exits (pidfds, see
 	// pidfd.go).
 	exitWatchers  map[int]func()
@@ -296,6 +296,8 @@ type Task struct {
 	rseq rseqState
 	// sc is the thread's seccomp state and no_new_privs bit.
 	sc seccompState
+	// sched is the thread's scheduling attributes (recorded; one CPU).
+	sched SchedAttr
 }
 
 // TG returns the task's thread group.

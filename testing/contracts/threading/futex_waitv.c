@@ -99,5 +99,25 @@ int main(void)
 	EQ("woken_shared_index", waitv(w, 3, 0, NULL, 0), 2);
 	pthread_join(th, NULL);
 
+	/* FUTEX2_PRIVATE keys differ from shared ones: a private waiter is not
+	 * woken by a shared FUTEX_WAKE on the same word */
+	w[0].flags = U32 | PRIV;
+	wake_index = 0;
+	wake_private = 0;
+	pthread_create(&th, NULL, waker, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += 1;
+	long r = waitv(w, 1, 0, &ts, CLOCK_MONOTONIC);
+	pthread_join(th, NULL);
+	OUT("private_vs_shared", "%s", r == 0 ? "woken" : errname(errno));
+	/* and a shared waiter is not woken by a private wake */
+	w[0].flags = U32;
+	wake_private = 1;
+	pthread_create(&th, NULL, waker, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += 1;
+	r = waitv(w, 1, 0, &ts, CLOCK_MONOTONIC);
+	pthread_join(th, NULL);
+	OUT("shared_vs_private", "%s", r == 0 ? "woken" : errname(errno));
 	pass();
 }
