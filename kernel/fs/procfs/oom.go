@@ -27,10 +27,7 @@ func (fs *FS) oomEntries(pid int32) []entry {
 		}
 		return nil, abi.ESRCH
 	}
-	privileged := func(c *vfs.Caller) bool {
-		w := fs.o.Kernel.Group(c.PID)
-		return w != nil && w.Creds().EUID == 0 // root holds CAP_SYS_RESOURCE
-	}
+	privileged := func(c *vfs.Caller) bool { return c.Capable(abi.CAP_SYS_RESOURCE) }
 	write := func(set func(g *task.ThreadGroup, v int, priv bool) error) func(*vfs.Caller, []byte) (int, error) {
 		return func(c *vfs.Caller, data []byte) (int, error) {
 			if len(data) > procNumBuf-1 {
