@@ -15,11 +15,11 @@ import (
 // task.Creds.ExecCaps.
 
 func init() {
-	full("setuid", sysSetuid)
+	full("setuid", withUIDNote(sysSetuid))
 	full("setgid", sysSetgid)
-	full("setreuid", sysSetreuid)
+	full("setreuid", withUIDNote(sysSetreuid))
 	full("setregid", sysSetregid)
-	full("setresuid", sysSetresuid)
+	full("setresuid", withUIDNote(sysSetresuid))
 	full("setresgid", sysSetresgid)
 	full("setfsuid", sysSetfsuid)
 	full("setfsgid", sysSetfsgid)
@@ -32,6 +32,21 @@ func init() {
 func capable(t *task.Task, cap int) bool {
 	c := t.TG().Creds()
 	return c.Capable(cap)
+}
+
+// withUIDNote wraps a set*uid handler: when it changes the real uid, the
+// kernel notes whether the new user is beyond RLIMIT_NPROC, so that the
+// next execve fails with EAGAIN (Linux's flag_nproc_exceeded; set*uid
+// itself succeeds).
+func withUIDNote(h Handler) Handler {
+	return func(s *System, t *task.Task, a Args) (uint64, error) {
+		old := t.TG().Creds().UID
+		r, err := h(s, t, a)
+		if uid := t.TG().Creds().UID; err == nil && uid != old {
+			t.Kernel().NoteUIDChange(t.TG(), uid)
+		}
+		return r, err
+	}
 }
 
 // noID is (uid_t)-1: "leave unchanged", and an invalid id elsewhere.
