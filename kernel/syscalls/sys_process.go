@@ -83,7 +83,6 @@ func init() {
 	})
 	partial("prctl", "PR_SET/GET_NAME, PR_SET/GET_CHILD_SUBREAPER, PR_SET/GET_PDEATHSIG (recorded), PR_GET/SET_DUMPABLE, PR_SET/GET_NO_NEW_PRIVS, PR_SET/GET_SECCOMP, PR_CAPBSET_READ/DROP, PR_CAP_AMBIENT, PR_GET/SET_SECUREBITS and PR_GET/SET_KEEPCAPS (per thread); others EINVAL", sysPrctl)
 	partial("arch_prctl", "ARCH_SET/GET_FS, ARCH_SET/GET_GS, ARCH_GET_CPUID; ARCH_SET_CPUID: ENODEV (no CPUID faulting, as Linux on a CPU without it)", sysArchPrctl)
-	full("uname", sysUname)
 	full("getrandom", sysGetrandom)
 }
 
@@ -243,19 +242,6 @@ func sysArchPrctl(s *System, t *task.Task, a Args) (uint64, error) {
 // Release is the kernel release uname reports: systemd and glibc compare
 // it against minimum versions, so it reads like the reference kernel's.
 const Release = "6.1.0-aramid"
-
-func sysUname(s *System, t *task.Task, a Args) (uint64, error) {
-	domain := s.domainnameOf(t)
-	if domain == "" {
-		domain = "(none)"
-	}
-	fields := []string{"Linux", s.hostnameOf(t), Release, "#1 SMP Aramid", "x86_64", domain}
-	b := make([]byte, 65*6)
-	for i, f := range fields {
-		copy(b[i*65:i*65+64], f)
-	}
-	return 0, t.MM().CopyOut(a[0], b)
-}
 
 func sysGetrandom(s *System, t *task.Task, a Args) (uint64, error) {
 	const nonblock, random, insecure = 1, 2, 4

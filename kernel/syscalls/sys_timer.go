@@ -25,6 +25,52 @@ func init() {
 	full("timer_delete", func(s *System, t *task.Task, a Args) (uint64, error) {
 		return 0, t.TG().TimerDelete(a.Int(0))
 	})
+	full("alarm", func(s *System, t *task.Task, a Args) (uint64, error) {
+		old, _ := t.TG().SetITimerReal(time.Duration(a[0])*time.Second, 0)
+		secs := uint64((old + time.Second/2) / time.Second)
+		if old > 0 && secs == 0 {
+			secs = 1
+		}
+		return secs, nil
+	})
+	partial("setitimer", "ITIMER_VIRTUAL and ITIMER_PROF both count user time (system time is not accounted)", func(s *System, t *task.Task, a Args) (uint64, error) {
+		var val, intv time.Duration
+		if a[1] != 0 {
+			var err error
+			if intv, val, err = readItimerval(t, a[1]); err != nil {
+				return 0, err
+			}
+		}
+		var ov, oi time.Duration
+		switch {
+		case a[0] > 2:
+			return 0, abi.EINVAL
+		case a[0] == 0 && a[1] != 0:
+			ov, oi = t.TG().SetITimerReal(val, intv)
+		case a[0] == 0:
+			ov, oi = t.TG().ITimerReal()
+		case a[1] != 0:
+			ov, oi = t.TG().SetITimerCPU(int(a[0]), val, intv)
+		default:
+			ov, oi = t.TG().ITimerCPU(int(a[0]))
+		}
+		if a[2] != 0 {
+			return 0, writeItimerval(t, a[2], oi, ov)
+		}
+		return 0, nil
+	})
+	partial("getitimer", "as setitimer", func(s *System, t *task.Task, a Args) (uint64, error) {
+		if a[0] > 2 {
+			return 0, abi.EINVAL
+		}
+		var v, i time.Duration
+		if a[0] == 0 {
+			v, i = t.TG().ITimerReal()
+		} else {
+			v, i = t.TG().ITimerCPU(int(a[0]))
+		}
+		return 0, writeItimerval(t, a[1], i, v)
+	})
 }
 
 // timerClock reports whether POSIX timers may use clock id.
@@ -93,4 +139,34 @@ func sysTimerSettime(s *System, t *task.Task, a Args) (uint64, error) {
 		return 0, writeItimerspec(t, a[3], oi, ov)
 	}
 	return 0, nil
+}
+
+func readItimerval(t *task.Task, addr uint64) (interval, value time.Duration, err error) {
+	b := make([]byte, 32)
+	if err = t.MM().CopyIn(addr, b); err != nil {
+		return
+	}
+	tv := func(o int) (time.Duration, error) {
+		sec, usec := int64(binary.LittleEndian.Uint64(b[o:])), int64(binary.LittleEndian.Uint64(b[o+8:]))
+		if sec < 0 || usec < 0 || usec >= 1e6 {
+			return 0, abi.EINVAL
+		}
+		return time.Duration(sec)*time.Second + time.Duration(usec)*time.Microsecond, nil
+	}
+	if interval, err = tv(0); err != nil {
+		return
+	}
+	value, err = tv(16)
+	return
+}
+
+func writeItimerval(t *task.Task, addr uint64, interval, value time.Duration) error {
+	b := make([]byte, 32)
+	put := func(o int, d time.Duration) {
+		binary.LittleEndian.PutUint64(b[o:], uint64(d/time.Second))
+		binary.LittleEndian.PutUint64(b[o+8:], uint64(d%time.Second/time.Microsecond))
+	}
+	put(0, interval)
+	put(16, value)
+	return t.MM().CopyOut(addr, b)
 }

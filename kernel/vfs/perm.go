@@ -56,3 +56,29 @@ func stickyDenied(creds *Creds, dir, child *Attr) bool {
 	}
 	return !creds.Capable(abi.CAP_FOWNER)
 }
+
+// AccessAt implements faccessat2(2). The caller chooses the credentials:
+// the real ids, or the effective ones with AT_EACCESS.
+func (v *VFS) AccessAt(c *Caller, fsc *FSContext, dir *File, path string, mode, flags uint32) error {
+	if mode&^(abi.R_OK|abi.W_OK|abi.X_OK) != 0 {
+		return abi.EINVAL
+	}
+	if flags&^(abi.AT_EACCESS|abi.AT_SYMLINK_NOFOLLOW|abi.AT_EMPTY_PATH) != 0 {
+		return abi.EINVAL
+	}
+	p, err := v.lookupInode(c, fsc, dir, path, flags)
+	if err != nil {
+		return err
+	}
+	if mode == abi.F_OK {
+		return nil
+	}
+	a := p.Inode.Attr()
+	if mode&abi.W_OK != 0 && p.Mount != nil && p.Mount.ReadOnly() {
+		switch a.Type() {
+		case abi.S_IFREG, abi.S_IFDIR, abi.S_IFLNK:
+			return abi.EROFS
+		}
+	}
+	return CheckPermission(&c.Creds, &a, mode)
+}

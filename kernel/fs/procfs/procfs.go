@@ -24,8 +24,8 @@ import (
 	"time"
 
 	"aramid/kernel/abi"
-	"aramid/kernel/socket/unix"
 	"aramid/kernel/fs/nsfs"
+	"aramid/kernel/socket/unix"
 	"aramid/kernel/task"
 	"aramid/kernel/vfs"
 )

@@ -2,6 +2,7 @@ package syscalls
 
 import (
 	"encoding/binary"
+	"time"
 
 	"aramid/kernel/abi"
 	"aramid/kernel/task"
@@ -13,7 +14,7 @@ import (
 // RLIMIT_NOFILE the descriptor table (vfs.FDTable), RLIMIT_FSIZE here,
 // RLIMIT_AS, RLIMIT_STACK and RLIMIT_MEMLOCK the address space (mm),
 // RLIMIT_NPROC clone and RLIMIT_CPU the CPU accounting (task),
-// RLIMIT_RTPRIO and RLIMIT_NICE the scheduling calls (sys_schedattr.go).
+// RLIMIT_RTPRIO and RLIMIT_NICE the scheduling calls (sys_sched.go).
 // Privilege (CAP_SYS_RESOURCE) is euid 0, the tree's root check.
 func init() {
 	const note = "enforced: NOFILE, FSIZE, AS, STACK (growth), NPROC, MEMLOCK, CPU, RTPRIO, NICE; DATA, RSS, CORE, LOCKS, SIGPENDING, MSGQUEUE and RTTIME are recorded"
@@ -29,6 +30,25 @@ func init() {
 			return 0, abi.EFAULT
 		}
 		return sysPrlimit(s, t, Args{0, uint64(uint32(a[0])), a[1], 0})
+	})
+	partial("getrusage", "user time from CPU accounting; system time, faults and context switches read 0", func(s *System, t *task.Task, a Args) (uint64, error) {
+		var d time.Duration
+		var rss int64 // pages
+		switch int32(a[0]) {
+		case 0: // RUSAGE_SELF
+			d, rss = t.TG().CPUTime(), t.TG().MaxRSS()
+		case -1: // RUSAGE_CHILDREN
+			d, rss = t.TG().ChildrenCPUTime(), t.TG().ChildrenMaxRSS()
+		case 1: // RUSAGE_THREAD
+			d, rss = t.ThreadCPUTime(), t.TG().MaxRSS()
+		default:
+			return 0, abi.EINVAL
+		}
+		b := make([]byte, 144)
+		binary.LittleEndian.PutUint64(b, uint64(d/time.Second))
+		binary.LittleEndian.PutUint64(b[8:], uint64(d%time.Second/time.Microsecond))
+		binary.LittleEndian.PutUint64(b[32:], uint64(rss)*4) // ru_maxrss in KiB
+		return 0, t.MM().CopyOut(a[1], b)
 	})
 }
 
@@ -121,4 +141,19 @@ func fsizeTruncate(t *task.Task, cur, size int64) error {
 		return abi.EFBIG
 	}
 	return nil
+}
+
+// prlimitCredsAllowed reports whether a process with credentials caller may read
+// or change the limits of another process with credentials target
+// (prlimit64 on a pid other than its own): Linux's check_prlimit_permission
+// asks that the caller's real uid be the target's real, effective and saved
+// uid and its real gid the target's three gids, unless the caller has
+// CAP_SYS_RESOURCE (here: effective uid 0).
+func prlimitCredsAllowed(caller, target task.Creds) bool {
+	if caller.EUID == 0 {
+		return true
+	}
+	u, g := caller.UID, caller.GID
+	return target.UID == u && target.EUID == u && target.SUID == u &&
+		target.GID == g && target.EGID == g && target.SGID == g
 }

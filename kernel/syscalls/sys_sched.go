@@ -84,6 +84,22 @@ func init() {
 	})
 	partial("sched_getaffinity", "one CPU: the mask is CPU 0", sysSchedGetaffinity)
 	partial("sched_setaffinity", "one CPU: a mask must include CPU 0 (EINVAL otherwise); the effective mask is always CPU 0", sysSchedSetaffinity)
+	full("sched_yield", func(s *System, t *task.Task, a Args) (uint64, error) {
+		yield()
+		return 0, nil
+	})
+	full("getcpu", func(s *System, t *task.Task, a Args) (uint64, error) {
+		m := t.MM()
+		if a[0] != 0 {
+			if err := m.WriteUint32(a[0], 0); err != nil {
+				return 0, err
+			}
+		}
+		if a[1] != 0 {
+			return 0, m.WriteUint32(a[1], 0)
+		}
+		return 0, nil
+	})
 }
 
 const (

@@ -1,0 +1,58 @@
+package syscalls
+
+import (
+	"aramid/kernel/abi"
+	"aramid/kernel/task"
+)
+
+func init() {
+	partial("mount", "tmpfs/proc/sysfs/devtmpfs/cgroup2 as registered; bind, remount, propagation flags recorded", sysMount)
+	full("umount2", func(s *System, t *task.Task, a Args) (uint64, error) {
+		p, err := s.path(t, a[0])
+		if err != nil {
+			return 0, err
+		}
+		return 0, s.files.vfs.Umount(s.caller(t), fsctx(t), p, uint32(a[1]))
+	})
+}
+
+func sysMount(s *System, t *task.Task, a Args) (uint64, error) {
+	if !capable(t, abi.CAP_SYS_ADMIN) {
+		return 0, abi.EPERM
+	}
+	m := t.MM()
+	var src, typ, data string
+	var err error
+	if a[0] != 0 {
+		if src, err = m.CopyInString(a[0], pathMax); err != nil {
+			return 0, err
+		}
+	}
+	target, err := s.path(t, a[1])
+	if err != nil {
+		return 0, err
+	}
+	if a[2] != 0 {
+		if typ, err = m.CopyInString(a[2], 256); err != nil {
+			return 0, err
+		}
+	}
+	if a[4] != 0 {
+		if data, err = m.CopyInString(a[4], 4096); err != nil {
+			data = ""
+		}
+	}
+	flags := uint32(a[3])
+	c, fsc, v := s.caller(t), fsctx(t), s.files.vfs
+	switch {
+	case flags&abi.MS_REMOUNT != 0:
+		return 0, v.Remount(c, fsc, target, flags, data)
+	case flags&abi.MS_BIND != 0:
+		return 0, v.BindMount(c, fsc, src, target, flags)
+	case flags&(abi.MS_SHARED|abi.MS_PRIVATE|abi.MS_SLAVE|abi.MS_UNBINDABLE) != 0:
+		return 0, v.SetPropagation(c, fsc, target, flags)
+	case flags&abi.MS_MOVE != 0:
+		return 0, abi.EINVAL
+	}
+	return 0, v.MountByType(c, fsc, src, target, typ, flags, data)
+}
