@@ -240,10 +240,10 @@ test-systemd-source: deps $(LINUX_REF) $(MKIMAGE) $(SYSTEMD_SRC_TARBALL)
 
 # ---- tests ----------------------------------------------------------------
 
-test: deps test-unit test-contracts test-userland test-mkimage
+test: deps test-unit test-contracts test-userland test-mkimage test-stress test-fuzz
 
 test-unit: deps
-	$(GO) test ./...
+	$(GO) test -timeout 30m ./...
 
 clean:
 	rm -rf $(BUILD)
