@@ -5,36 +5,33 @@ import (
 	"aramid/kernel/task"
 )
 
+// The UTS names: uname, and sethostname and setdomainname, which need
+// CAP_SYS_ADMIN and take at most 64 bytes (__NEW_UTS_LEN).
 func init() {
-	partial("setdomainname", "recorded for uname's domainname", func(s *System, t *task.Task, a Args) (uint64, error) {
-		if !capable(t, abi.CAP_SYS_ADMIN) {
-			return 0, abi.EPERM
-		}
-		if a[1] > 64 {
-			return 0, abi.EINVAL
-		}
-		b := make([]byte, a[1])
-		if err := t.MM().CopyIn(a[0], b); err != nil {
-			return 0, err
-		}
-		s.setDomainnameOf(t, string(b))
-		return 0, nil
+	full("setdomainname", func(s *System, t *task.Task, a Args) (uint64, error) {
+		return setUTSName(t, a, s.setDomainnameOf)
 	})
-	partial("sethostname", "root only", func(s *System, t *task.Task, a Args) (uint64, error) {
-		if !capable(t, abi.CAP_SYS_ADMIN) {
-			return 0, abi.EPERM
-		}
-		if a[1] > 64 {
-			return 0, abi.EINVAL
-		}
-		b := make([]byte, a[1])
-		if err := t.MM().CopyIn(a[0], b); err != nil {
-			return 0, err
-		}
-		s.setHostnameOf(t, string(b))
-		return 0, nil
+	full("sethostname", func(s *System, t *task.Task, a Args) (uint64, error) {
+		return setUTSName(t, a, s.setHostnameOf)
 	})
 	full("uname", sysUname)
+}
+
+// setUTSName reads the (name, len) arguments of sethostname or
+// setdomainname and hands the name to set.
+func setUTSName(t *task.Task, a Args, set func(*task.Task, string)) (uint64, error) {
+	if !capable(t, abi.CAP_SYS_ADMIN) {
+		return 0, abi.EPERM
+	}
+	if a[1] > 64 {
+		return 0, abi.EINVAL
+	}
+	b := make([]byte, a[1])
+	if err := t.MM().CopyIn(a[0], b); err != nil {
+		return 0, err
+	}
+	set(t, string(b))
+	return 0, nil
 }
 
 func sysUname(s *System, t *task.Task, a Args) (uint64, error) {
