@@ -282,10 +282,23 @@ func (t *Task) Clone(a CloneArgs, hooks *FileHooks) (*Task, error) {
 	return child, nil
 }
 
-// WaitVfork blocks the parent of a vfork child until it execs or exits.
+// WaitVfork blocks the parent of a vfork child until it execs or exits,
+// or until the parent is killed: the wait is killable, as Linux's
+// wait_for_vfork_done is, so a vfork child that stops or hangs cannot make
+// its parent unkillable. Other signals wait for the vfork to end.
 func (t *Task) WaitVfork(child *Task) {
-	if child.vforkDone != nil {
-		<-child.vforkDone
+	child.mu.Lock()
+	done := child.vforkDone
+	child.mu.Unlock()
+	if done == nil {
+		return
+	}
+	for !t.FatalSignalPending() {
+		select {
+		case <-done:
+			return
+		case <-t.interrupt:
+		}
 	}
 }
 
