@@ -121,6 +121,12 @@ type entry struct {
 	name string
 	make func(path string, parent *vfs.Inode) *vfs.Inode
 	typ  uint8
+	// pos, when not 0, is the entry's directory offset, which stays the
+	// same while other entries come and go (a descriptor's is fd+2, as on
+	// Linux); 0 means its index in the listing. A directory's keyed
+	// entries come in increasing pos order, all above 1 ("." and ".."
+	// are 0 and 1).
+	pos int64
 }
 
 func (fs *FS) attr(mode uint32) vfs.Attr {
@@ -167,12 +173,31 @@ func join(dir, name string) string {
 	return dir + "/" + name
 }
 
+// IterDir lists the directory from offset off. An entry's offset is its
+// pos, or its index when it has none, and the offset to resume from after
+// it is the next entry's (one past its own for the last). With keyed
+// entries (/proc/<pid>/fd) a reader that closes descriptors between
+// getdents64 calls, as CPython's subprocess does, therefore neither skips
+// nor repeats one: an index would shift under it.
 func (d *dirNode) IterDir(dir *vfs.Inode, off int64, emit vfs.DirEmit) error {
 	ents := d.entries(d.path)
 	all := append([]entry{{name: ".", typ: abi.DT_DIR}, {name: "..", typ: abi.DT_DIR}}, ents...)
-	for i := off; i < int64(len(all)); i++ {
-		e := all[i]
-		if !emit(e.name, ino(join(d.path, e.name)), e.typ, i+1) {
+	pos := func(i int) int64 {
+		if all[i].pos != 0 {
+			return all[i].pos
+		}
+		return int64(i)
+	}
+	for i, e := range all {
+		p := pos(i)
+		if p < off {
+			continue
+		}
+		next := p + 1
+		if i+1 < len(all) {
+			next = pos(i + 1)
+		}
+		if !emit(e.name, ino(join(d.path, e.name)), e.typ, next) {
 			return nil
 		}
 	}
