@@ -44,6 +44,18 @@ func init() {
 	})
 	full("close", sysClose)
 	full("close_range", func(s *System, t *task.Task, a Args) (uint64, error) {
+		first, last, flags := uint32(a[0]), uint32(a[1]), uint32(a[2])
+		if flags&^(abi.CLOSE_RANGE_CLOEXEC|abi.CLOSE_RANGE_UNSHARE) != 0 || first > last {
+			return 0, abi.EINVAL
+		}
+		if flags&abi.CLOSE_RANGE_UNSHARE != 0 {
+			// A table shared with another process (CLONE_FILES) is
+			// copied first, as unshare(CLONE_FILES) does, so the
+			// descriptors close in the caller's copy only.
+			if g, ft := t.TG(), fds(t); s.filesShared(g, ft) {
+				g.Files = ft.Fork()
+			}
+		}
 		var closing []*vfs.File
 		if a[2]&abi.CLOSE_RANGE_CLOEXEC == 0 {
 			closing = mqFilesIn(t, uint32(a[0]), uint32(a[1]))
