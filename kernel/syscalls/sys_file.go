@@ -616,7 +616,7 @@ func (s *System) fstatat(t *task.Task, dirfd int32, pathAddr, buf uint64, flags 
 	if err != nil {
 		return 0, err
 	}
-	dir, err := dirFile(t, dirfd)
+	dir, err := lookupDir(t, dirfd, p, flags)
 	if err != nil {
 		return 0, err
 	}
@@ -633,7 +633,7 @@ func sysStatx(s *System, t *task.Task, a Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	dir, err := dirFile(t, a.Int(0))
+	dir, err := lookupDir(t, a.Int(0), p, uint32(a[2]))
 	if err != nil {
 		return 0, err
 	}
@@ -813,7 +813,7 @@ func (s *System) accessat(t *task.Task, dirfd int32, pathAddr uint64, mode, flag
 	if err != nil {
 		return 0, err
 	}
-	dir, err := dirFile(t, dirfd)
+	dir, err := lookupDir(t, dirfd, p, flags)
 	if err != nil {
 		return 0, err
 	}
