@@ -16,6 +16,7 @@ package procfs
 import (
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -367,12 +368,22 @@ func (fs *FS) rootEntries(string) []entry {
 			ents[i].make = fs.polled(k, e.make)
 		}
 	}
+	// The process directories follow in pid order, each at offset
+	// base+pid (Linux's TGID_OFFSET): a reader whose getdents64 calls
+	// straddle a process's exit neither skips nor repeats the others.
+	var pids []int32
 	for _, g := range fs.o.Kernel.Groups() {
-		if g.Zombie() {
-			continue
+		if !g.Zombie() {
+			pids = append(pids, g.ID)
 		}
-		pid := g.ID
-		ents = append(ents, dirEntry(strconv.Itoa(int(pid)), fs.dir(func(string) []entry { return fs.pidEntries(pid, pid, true) })))
+	}
+	slices.Sort(pids)
+	base := int64(len(ents)) + 2
+	for _, pid := range pids {
+		pid := pid
+		e := dirEntry(strconv.Itoa(int(pid)), fs.dir(func(string) []entry { return fs.pidEntries(pid, pid, true) }))
+		e.pos = base + int64(pid)
+		ents = append(ents, e)
 	}
 	return ents
 }
