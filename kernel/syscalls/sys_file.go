@@ -44,6 +44,18 @@ func init() {
 	})
 	full("close", sysClose)
 	full("close_range", func(s *System, t *task.Task, a Args) (uint64, error) {
+		first, last, flags := uint32(a[0]), uint32(a[1]), uint32(a[2])
+		if flags&^(abi.CLOSE_RANGE_CLOEXEC|abi.CLOSE_RANGE_UNSHARE) != 0 || first > last {
+			return 0, abi.EINVAL
+		}
+		if flags&abi.CLOSE_RANGE_UNSHARE != 0 {
+			// A table shared with another process (CLONE_FILES) is
+			// copied first, as unshare(CLONE_FILES) does, so the
+			// descriptors close in the caller's copy only.
+			if g, ft := t.TG(), fds(t); s.filesShared(g, ft) {
+				g.Files = ft.Fork()
+			}
+		}
 		var closing []*vfs.File
 		if a[2]&abi.CLOSE_RANGE_CLOEXEC == 0 {
 			closing = mqFilesIn(t, uint32(a[0]), uint32(a[1]))
@@ -604,7 +616,7 @@ func (s *System) fstatat(t *task.Task, dirfd int32, pathAddr, buf uint64, flags 
 	if err != nil {
 		return 0, err
 	}
-	dir, err := dirFile(t, dirfd)
+	dir, err := lookupDir(t, dirfd, p, flags)
 	if err != nil {
 		return 0, err
 	}
@@ -621,7 +633,7 @@ func sysStatx(s *System, t *task.Task, a Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	dir, err := dirFile(t, a.Int(0))
+	dir, err := lookupDir(t, a.Int(0), p, uint32(a[2]))
 	if err != nil {
 		return 0, err
 	}
@@ -801,7 +813,7 @@ func (s *System) accessat(t *task.Task, dirfd int32, pathAddr uint64, mode, flag
 	if err != nil {
 		return 0, err
 	}
-	dir, err := dirFile(t, dirfd)
+	dir, err := lookupDir(t, dirfd, p, flags)
 	if err != nil {
 		return 0, err
 	}

@@ -2,6 +2,7 @@ package syscalls
 
 import (
 	"runtime"
+	"strings"
 	"time"
 
 	"aramid/kernel/abi"
@@ -173,6 +174,17 @@ func dirFile(t *task.Task, dirfd int32) (*vfs.File, error) {
 		return nil, nil
 	}
 	return fds(t).Get(dirfd)
+}
+
+// lookupDir is dirFile for a lookup of path with AT_ flags: Linux reads
+// an absolute path without looking at dirfd, and fails an empty one
+// without AT_EMPTY_PATH (ENOENT, from the lookup) before it does, so
+// neither needs dirfd to be open.
+func lookupDir(t *task.Task, dirfd int32, path string, flags uint32) (*vfs.File, error) {
+	if strings.HasPrefix(path, "/") || path == "" && flags&abi.AT_EMPTY_PATH == 0 {
+		return nil, nil
+	}
+	return dirFile(t, dirfd)
 }
 
 func release(f *vfs.File) {

@@ -206,7 +206,9 @@ func (fs *FS) fdEntries(pid int32) []entry {
 			}
 			return f.LinkTarget(), nil
 		}
-		out = append(out, linkEntry(strconv.Itoa(int(fd)), fs.magic(name, resolve)))
+		e := linkEntry(strconv.Itoa(int(fd)), fs.magic(name, resolve))
+		e.pos = int64(fd) + 2
+		out = append(out, e)
 	}
 	return out
 }
@@ -219,7 +221,7 @@ func (fs *FS) fdinfoEntries(pid int32) []entry {
 	var out []entry
 	for _, fd := range ft.Fds() {
 		fd := fd
-		out = append(out, fileEntry(strconv.Itoa(int(fd)), fs.file(0o444, func(*vfs.Caller) ([]byte, error) {
+		e := fileEntry(strconv.Itoa(int(fd)), fs.file(0o444, func(*vfs.Caller) ([]byte, error) {
 			f, err := ft.Get(fd)
 			if err != nil {
 				return nil, abi.ENOENT
@@ -243,7 +245,9 @@ func (fs *FS) fdinfoEntries(pid int32) []entry {
 				info += x.FDInfo()
 			}
 			return []byte(info), nil
-		}, nil)))
+		}, nil))
+		e.pos = int64(fd) + 2
+		out = append(out, e)
 	}
 	return out
 }

@@ -16,6 +16,7 @@ package procfs
 import (
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -121,6 +122,12 @@ type entry struct {
 	name string
 	make func(path string, parent *vfs.Inode) *vfs.Inode
 	typ  uint8
+	// pos, when not 0, is the entry's directory offset, which stays the
+	// same while other entries come and go (a descriptor's is fd+2, as on
+	// Linux); 0 means its index in the listing. A directory's keyed
+	// entries come in increasing pos order, all above 1 ("." and ".."
+	// are 0 and 1).
+	pos int64
 }
 
 func (fs *FS) attr(mode uint32) vfs.Attr {
@@ -167,12 +174,31 @@ func join(dir, name string) string {
 	return dir + "/" + name
 }
 
+// IterDir lists the directory from offset off. An entry's offset is its
+// pos, or its index when it has none, and the offset to resume from after
+// it is the next entry's (one past its own for the last). With keyed
+// entries (/proc/<pid>/fd) a reader that closes descriptors between
+// getdents64 calls, as CPython's subprocess does, therefore neither skips
+// nor repeats one: an index would shift under it.
 func (d *dirNode) IterDir(dir *vfs.Inode, off int64, emit vfs.DirEmit) error {
 	ents := d.entries(d.path)
 	all := append([]entry{{name: ".", typ: abi.DT_DIR}, {name: "..", typ: abi.DT_DIR}}, ents...)
-	for i := off; i < int64(len(all)); i++ {
-		e := all[i]
-		if !emit(e.name, ino(join(d.path, e.name)), e.typ, i+1) {
+	pos := func(i int) int64 {
+		if all[i].pos != 0 {
+			return all[i].pos
+		}
+		return int64(i)
+	}
+	for i, e := range all {
+		p := pos(i)
+		if p < off {
+			continue
+		}
+		next := p + 1
+		if i+1 < len(all) {
+			next = pos(i + 1)
+		}
+		if !emit(e.name, ino(join(d.path, e.name)), e.typ, next) {
 			return nil
 		}
 	}
@@ -342,12 +368,22 @@ func (fs *FS) rootEntries(string) []entry {
 			ents[i].make = fs.polled(k, e.make)
 		}
 	}
+	// The process directories follow in pid order, each at offset
+	// base+pid (Linux's TGID_OFFSET): a reader whose getdents64 calls
+	// straddle a process's exit neither skips nor repeats the others.
+	var pids []int32
 	for _, g := range fs.o.Kernel.Groups() {
-		if g.Zombie() {
-			continue
+		if !g.Zombie() {
+			pids = append(pids, g.ID)
 		}
-		pid := g.ID
-		ents = append(ents, dirEntry(strconv.Itoa(int(pid)), fs.dir(func(string) []entry { return fs.pidEntries(pid, pid, true) })))
+	}
+	slices.Sort(pids)
+	base := int64(len(ents)) + 2
+	for _, pid := range pids {
+		pid := pid
+		e := dirEntry(strconv.Itoa(int(pid)), fs.dir(func(string) []entry { return fs.pidEntries(pid, pid, true) }))
+		e.pos = base + int64(pid)
+		ents = append(ents, e)
 	}
 	return ents
 }
