@@ -155,6 +155,7 @@ func (f *File) DecRef() {
 			f.Path.Mount.openFiles.Add(-1)
 		}
 		f.releaseFlock()
+		f.ReleaseRecordLocks(f) // OFD locks go with the description
 		f.closed()
 		f.Impl.Release(f)
 		if f.Inode != nil && f.Inode.files.Add(-1) == 0 && f.Inode.deleteSelf.Swap(false) {
