@@ -11,6 +11,11 @@ import (
 // (l_len 0) ends there.
 const OffsetMax = math.MaxInt64
 
+// maxRecordLocks bounds an inode's record-lock list: a request that
+// would grow it past this fails with ENOLCK (Linux's answer when it cannot
+// allocate a lock).
+const maxRecordLocks = 1 << 12
+
 // maxDeadlockSteps bounds the waits-for chain followed by deadlock
 // detection, as Linux's MAX_DEADLK_ITERATIONS does.
 const maxDeadlockSteps = 10
@@ -74,8 +79,9 @@ func (r *recordLocks) test(owner any, typ int16, start, end int64) (RecordLock, 
 
 // apply sets owner's locks over start..end to typ (abi.F_UNLCK removes
 // them), splitting and merging owner's other locks; it wakes waiters when
-// anything was released or downgraded.
-func (r *recordLocks) apply(owner any, pid int32, typ int16, start, end int64) {
+// any of owner's locks changed. A request that would grow the list past
+// maxRecordLocks changes nothing and returns ENOLCK.
+func (r *recordLocks) apply(owner any, pid int32, typ int16, start, end int64) error {
 	var mine []RecordLock
 	at := -1
 	rest := r.locks[:0:0]
@@ -123,6 +129,9 @@ func (r *recordLocks) apply(owner any, pid int32, typ int16, start, end int64) {
 		}
 		merged = append(merged, l)
 	}
+	if n := len(rest) + len(merged); n > maxRecordLocks && n > len(r.locks) {
+		return abi.ENOLCK
+	}
 	out := make([]RecordLock, 0, len(rest)+len(merged))
 	out = append(out, rest[:at]...)
 	out = append(out, merged...)
@@ -132,6 +141,7 @@ func (r *recordLocks) apply(owner any, pid int32, typ int16, start, end int64) {
 		close(r.released)
 		r.released = make(chan struct{})
 	}
+	return nil
 }
 
 // sortLocks sorts non-overlapping locks by start (insertion sort: an
@@ -244,6 +254,7 @@ func (f *File) TestLock(owner any, typ int16, start, end int64) (RecordLock, boo
 // fail with EAGAIN, or with wait sleep until locks go (a signal interrupts
 // the sleep); waiting on an owner that waits, through at most
 // maxDeadlockSteps owners, for this one is EDEADLK (classic locks only).
+// A list grown past maxRecordLocks is ENOLCK.
 func (f *File) SetLock(c *Caller, owner any, pid int32, typ int16, start, end int64, wait bool) error {
 	if err := f.CheckLockType(typ); err != nil {
 		return err
@@ -252,16 +263,11 @@ func (f *File) SetLock(c *Caller, owner any, pid int32, typ int16, start, end in
 	_, ofd := owner.(*File)
 	r.mu.Lock()
 	for {
-		if typ == abi.F_UNLCK {
-			r.apply(owner, pid, typ, start, end)
-			r.mu.Unlock()
-			return nil
-		}
 		l, busy := r.test(owner, typ, start, end)
-		if !busy {
-			r.apply(owner, pid, typ, start, end)
+		if typ == abi.F_UNLCK || !busy {
+			err := r.apply(owner, pid, typ, start, end)
 			r.mu.Unlock()
-			return nil
+			return err
 		}
 		if !wait {
 			r.mu.Unlock()

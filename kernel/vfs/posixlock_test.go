@@ -45,7 +45,9 @@ func TestRecordLocksApply(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			r := &recordLocks{released: make(chan struct{})}
 			for _, q := range c.reqs {
-				r.apply(q.owner, int32(q.owner[0]), q.typ, q.start, q.end)
+				if err := r.apply(q.owner, int32(q.owner[0]), q.typ, q.start, q.end); err != nil {
+					t.Fatal(err)
+				}
 			}
 			if len(r.locks) == 0 {
 				r.locks = nil
@@ -60,8 +62,8 @@ func TestRecordLocksApply(t *testing.T) {
 // TestRecordLocksConflict checks which requests another owner's locks block.
 func TestRecordLocksConflict(t *testing.T) {
 	r := &recordLocks{released: make(chan struct{})}
-	r.apply("a", 1, abi.F_WRLCK, 10, 19)
-	r.apply("a", 1, abi.F_RDLCK, 30, 39)
+	_ = r.apply("a", 1, abi.F_WRLCK, 10, 19)
+	_ = r.apply("a", 1, abi.F_RDLCK, 30, 39)
 	cases := []struct {
 		name       string
 		owner      string
@@ -137,5 +139,22 @@ func TestWaitForDeadlock(t *testing.T) {
 	}
 	if waitFor("b", "c") {
 		t.Fatal("b waiting for c (which waits for a, which waits for b) allowed")
+	}
+}
+
+// TestRecordLocksBound checks that splitting cannot grow a list past
+// maxRecordLocks and that a refused request leaves the list unchanged.
+func TestRecordLocksBound(t *testing.T) {
+	r := &recordLocks{released: make(chan struct{})}
+	_ = r.apply("a", 1, abi.F_WRLCK, 0, OffsetMax)
+	var err error
+	for i := int64(0); i < maxRecordLocks+1 && err == nil; i++ {
+		err = r.apply("a", 1, abi.F_UNLCK, 2*i+1, 2*i+1)
+	}
+	if err != abi.ENOLCK || len(r.locks) != maxRecordLocks {
+		t.Fatalf("err %v with %d locks, want ENOLCK with %d", err, len(r.locks), maxRecordLocks)
+	}
+	if err := r.apply("a", 1, abi.F_UNLCK, 0, OffsetMax); err != nil || len(r.locks) != 0 {
+		t.Fatalf("unlock all: %v, %d locks left", err, len(r.locks))
 	}
 }
