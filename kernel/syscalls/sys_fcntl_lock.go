@@ -2,6 +2,7 @@ package syscalls
 
 import (
 	"encoding/binary"
+	"math"
 
 	"aramid/kernel/abi"
 	"aramid/kernel/task"
@@ -70,4 +71,47 @@ func fcntlLock(s *System, t *task.Task, f *vfs.File, cmd uint64, addr uint64) (u
 	binary.LittleEndian.PutUint64(raw[16:], uint64(n))
 	binary.LittleEndian.PutUint32(raw[24:], uint32(l.Pid))
 	return 0, t.MM().CopyOut(addr, raw[:])
+}
+
+// fcntlOwner implements F_GETOWN, F_SETOWN, F_GETSIG and F_SETSIG: the
+// owner (a process, or a process group when negative) must exist, ESRCH
+// otherwise, and INT_MIN is EINVAL; the signal must be 0..64. Both are
+// recorded on the open file description and read back; O_ASYNC signal
+// delivery itself is not implemented (see the fcntl note).
+func fcntlOwner(s *System, f *vfs.File, cmd uint64, arg uint64) (uint64, error) {
+	switch cmd {
+	case abi.F_GETOWN:
+		return uint64(int64(f.Owner())), nil
+	case abi.F_GETSIG:
+		return uint64(f.Sig()), nil
+	case abi.F_SETSIG:
+		if arg > 64 {
+			return 0, abi.EINVAL
+		}
+		f.SetSig(int32(arg))
+		return 0, nil
+	}
+	who := int32(arg)
+	if who == math.MinInt32 {
+		return 0, abi.EINVAL
+	}
+	n := who
+	if n < 0 {
+		n = -n
+	}
+	if n != 0 && s.K.Task(n) == nil && !pgrpExists(s, n) {
+		return 0, abi.ESRCH
+	}
+	f.SetOwner(who)
+	return 0, nil
+}
+
+// pgrpExists reports whether some live process is in process group pgid.
+func pgrpExists(s *System, pgid int32) bool {
+	for _, g := range s.K.Groups() {
+		if _, pg, _ := g.SessionIDs(); pg == pgid && !g.Zombie() {
+			return true
+		}
+	}
+	return false
 }

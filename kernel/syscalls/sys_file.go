@@ -86,7 +86,7 @@ func init() {
 		mqFlushFiles(t, replaced, err == nil)
 		return uint64(fd), err
 	})
-	partial("fcntl", "record locks (classic and OFD) as Linux; no leases, F_NOTIFY or F_SETOWN/F_SETSIG (still accepted and ignored)", sysFcntl)
+	partial("fcntl", "record locks (classic and OFD) as Linux; F_SETOWN/F_GETOWN and F_SETSIG/F_GETSIG are checked and recorded, but O_ASYNC sends no SIGIO (or F_SETSIG signal) on readiness changes; no F_SETOWN_EX/F_GETOWN_EX, leases or F_NOTIFY (EINVAL)", sysFcntl)
 	full("ioctl", func(s *System, t *task.Task, a Args) (uint64, error) {
 		r, err := fds(t).Ioctl(s.caller(t), a.Int(0), uint32(a[1]), uintptr(a[2]))
 		return uint64(r), err
@@ -905,7 +905,7 @@ func sysFcntl(s *System, t *task.Task, a Args) (uint64, error) {
 	case abi.F_ADD_SEALS, abi.F_GET_SEALS:
 		return s.seals(f, a[1] == abi.F_ADD_SEALS, uint32(a[2]))
 	case abi.F_GETOWN, abi.F_SETOWN, abi.F_SETSIG, abi.F_GETSIG:
-		return 0, nil
+		return fcntlOwner(s, f, a[1], a[2])
 	}
 	return 0, abi.EINVAL
 }

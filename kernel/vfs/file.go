@@ -122,6 +122,10 @@ type File struct {
 
 	mu  sync.Mutex
 	off int64
+
+	// owner and sig are what F_SETOWN and F_SETSIG recorded (fown.go).
+	owner atomic.Int32
+	sig   atomic.Int32
 }
 
 // Status flags F_SETFL may change.
