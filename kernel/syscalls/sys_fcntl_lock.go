@@ -16,7 +16,7 @@ const flockSize = 32
 // fcntlLock implements F_GETLK, F_SETLK, F_SETLKW and their OFD variants.
 // Classic locks belong to the descriptor table (the process), OFD locks to
 // the open file description f; OFD requests must pass l_pid 0.
-func fcntlLock(s *System, t *task.Task, f *vfs.File, cmd uint64, addr uint64) (uint64, error) {
+func fcntlLock(s *System, t *task.Task, fd int32, f *vfs.File, cmd uint64, addr uint64) (uint64, error) {
 	var raw [flockSize]byte
 	if err := t.MM().CopyIn(addr, raw[:]); err != nil {
 		return 0, err
@@ -51,7 +51,24 @@ func fcntlLock(s *System, t *task.Task, f *vfs.File, cmd uint64, addr uint64) (u
 	}
 	if !getlk {
 		wait := cmd == abi.F_SETLKW || cmd == abi.F_OFD_SETLKW
-		return 0, f.SetLock(s.caller(t), owner, int32(ownerPid), typ, lo, hi, wait)
+		if err := f.SetLock(s.caller(t), owner, int32(ownerPid), typ, lo, hi, wait); err != nil {
+			return 0, err
+		}
+		if !ofd && typ != abi.F_UNLCK {
+			// Another thread may have closed fd meanwhile, and its close
+			// released the process's locks before this one was taken:
+			// undo it and report EBADF, as Linux does.
+			if g, err := fds(t).Get(fd); err == nil {
+				same := g == f
+				g.DecRef()
+				if same {
+					return 0, nil
+				}
+			}
+			_ = f.SetLock(nil, owner, int32(ownerPid), abi.F_UNLCK, lo, hi, false)
+			return 0, abi.EBADF
+		}
+		return 0, nil
 	}
 	l, held, err := f.TestLock(owner, typ, lo, hi)
 	if err != nil {

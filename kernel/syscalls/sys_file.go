@@ -891,7 +891,7 @@ func sysFcntl(s *System, t *task.Task, a Args) (uint64, error) {
 		f.SetFlags(uint32(a[2]))
 		return 0, nil
 	case abi.F_SETLK, abi.F_SETLKW, abi.F_OFD_SETLK, abi.F_OFD_SETLKW, abi.F_GETLK, abi.F_OFD_GETLK:
-		return fcntlLock(s, t, f, a[1], a[2])
+		return fcntlLock(s, t, fd, f, a[1], a[2])
 	case abi.F_GETPIPE_SZ, abi.F_SETPIPE_SZ:
 		p := pipe.FromFile(f)
 		if p == nil {
