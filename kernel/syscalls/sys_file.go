@@ -98,7 +98,7 @@ func init() {
 		mqFlushFiles(t, replaced, err == nil)
 		return uint64(fd), err
 	})
-	partial("fcntl", "no record locks (F_SETLK* accepted, F_GETLK reports unlocked), no leases or F_SETOWN", sysFcntl)
+	partial("fcntl", "record locks (classic and OFD) as Linux; F_SETOWN/F_GETOWN and F_SETSIG/F_GETSIG are checked and recorded, but O_ASYNC sends no SIGIO (or F_SETSIG signal) on readiness changes; no F_SETOWN_EX/F_GETOWN_EX, leases or F_NOTIFY (EINVAL)", sysFcntl)
 	full("ioctl", func(s *System, t *task.Task, a Args) (uint64, error) {
 		r, err := fds(t).Ioctl(s.caller(t), a.Int(0), uint32(a[1]), uintptr(a[2]))
 		return uint64(r), err
@@ -902,11 +902,8 @@ func sysFcntl(s *System, t *task.Task, a Args) (uint64, error) {
 	case abi.F_SETFL:
 		f.SetFlags(uint32(a[2]))
 		return 0, nil
-	case abi.F_SETLK, abi.F_SETLKW, abi.F_OFD_SETLK, abi.F_OFD_SETLKW:
-		return 0, nil
-	case abi.F_GETLK, abi.F_OFD_GETLK:
-		// Report "unlocked": l_type = F_UNLCK (2).
-		return 0, t.MM().CopyOut(a[2], []byte{2, 0})
+	case abi.F_SETLK, abi.F_SETLKW, abi.F_OFD_SETLK, abi.F_OFD_SETLKW, abi.F_GETLK, abi.F_OFD_GETLK:
+		return fcntlLock(s, t, fd, f, a[1], a[2])
 	case abi.F_GETPIPE_SZ, abi.F_SETPIPE_SZ:
 		p := pipe.FromFile(f)
 		if p == nil {
@@ -920,7 +917,7 @@ func sysFcntl(s *System, t *task.Task, a Args) (uint64, error) {
 	case abi.F_ADD_SEALS, abi.F_GET_SEALS:
 		return s.seals(f, a[1] == abi.F_ADD_SEALS, uint32(a[2]))
 	case abi.F_GETOWN, abi.F_SETOWN, abi.F_SETSIG, abi.F_GETSIG:
-		return 0, nil
+		return fcntlOwner(s, f, a[1], a[2])
 	}
 	return 0, abi.EINVAL
 }

@@ -45,6 +45,10 @@
 //  4. Inode.mu (attributes)
 //  5. Queue.mu (leaf)
 //
+// An inode's record-lock list lock (posixlock.go) is held only around
+// its list and, inside it, the global waits-for lock of deadlock detection
+// (a leaf); neither is held with any other lock.
+//
 // FDTable.mu and FSContext.mu are leaves: they are never held while
 // calling into any other lock; callers take references out and release the
 // table lock before doing I/O. File references are counted (IncRef/DecRef);
@@ -52,7 +56,7 @@
 //
 // # Not implemented
 //
-// POSIX record locks (fcntl F_SETLK; flock(2) is in flock.go), ACLs and
+// Leases (F_SETLEASE), mandatory locking, ACLs and
 // the user.* and system.* extended-attribute namespaces, capabilities other
 // than root's (UID 0 is treated as holding CAP_DAC_OVERRIDE,
 // CAP_DAC_READ_SEARCH, CAP_FOWNER and CAP_CHOWN), mount propagation

@@ -134,7 +134,7 @@ func (t *FDTable) Dup3(old, new int32, cloexec, dup2 bool) (int32, error) {
 	t.fds[new] = fdEntry{f, cloexec}
 	t.mu.Unlock()
 	if prev != nil {
-		prev.DecRef()
+		t.drop(prev)
 	}
 	return new, nil
 }
@@ -149,8 +149,15 @@ func (t *FDTable) Close(fd int32) error {
 	f := t.fds[fd].file
 	t.fds[fd] = fdEntry{}
 	t.mu.Unlock()
-	f.DecRef()
+	t.drop(f)
 	return nil
+}
+
+// drop closes one descriptor's reference to f: the process's record locks
+// on the file go with any descriptor of it, as on Linux.
+func (t *FDTable) drop(f *File) {
+	f.ReleaseRecordLocks(t)
+	f.DecRef()
 }
 
 // GetFD implements F_GETFD.
@@ -189,7 +196,7 @@ func (t *FDTable) CloseOnExec() {
 	}
 	t.mu.Unlock()
 	for _, f := range drop {
-		f.DecRef()
+		t.drop(f)
 	}
 }
 
@@ -216,7 +223,7 @@ func (t *FDTable) CloseRange(first, last uint32, flags uint32) error {
 	}
 	t.mu.Unlock()
 	for _, f := range drop {
-		f.DecRef()
+		t.drop(f)
 	}
 	return nil
 }
@@ -243,7 +250,7 @@ func (t *FDTable) CloseAll() {
 	t.mu.Unlock()
 	for _, e := range fds {
 		if e.file != nil {
-			e.file.DecRef()
+			t.drop(e.file)
 		}
 	}
 }

@@ -122,6 +122,10 @@ type File struct {
 
 	mu  sync.Mutex
 	off int64
+
+	// owner and sig are what F_SETOWN and F_SETSIG recorded (fown.go).
+	owner atomic.Int32
+	sig   atomic.Int32
 }
 
 // Status flags F_SETFL may change.
@@ -155,6 +159,7 @@ func (f *File) DecRef() {
 			f.Path.Mount.openFiles.Add(-1)
 		}
 		f.releaseFlock()
+		f.ReleaseRecordLocks(f) // OFD locks go with the description
 		f.closed()
 		f.Impl.Release(f)
 		if f.Inode != nil && f.Inode.files.Add(-1) == 0 && f.Inode.deleteSelf.Swap(false) {

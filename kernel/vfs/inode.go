@@ -115,6 +115,7 @@ type Inode struct {
 
 	watches Watches           // inotify marks (notify.go), guarded by mu
 	flocks  *flocks           // flock(2) locks (flock.go), created under mu
+	records *recordLocks      // fcntl record locks (posixlock.go), created under mu
 	xattrs  map[string][]byte // extended attributes (xattr.go), guarded by mu
 	// linkable marks an O_TMPFILE file that linkat may still name.
 	linkable bool
