@@ -122,6 +122,18 @@ func (s *System) mapFile(t *task.Task, fd int32, o *mm.MapOpts) error {
 		}
 		return abi.ENODEV
 	}
+	if st.Mode&abi.S_IFMT == abi.S_IFREG && sp == nil {
+		if r, ok := f.Inode.Ops.(vfs.MmapRefuser); ok {
+			return r.MmapError()
+		}
+		// Only files whose pages the filesystem keeps (tmpfs) map, as on
+		// Linux, where procfs, sysfs, cgroupfs and mqueue files have no
+		// mmap: ENODEV. A fault reads a mapped page with the address
+		// space locked, and a generated file (/proc/self/status, maps)
+		// would lock that same address space to produce it: a deadlock
+		// no signal can end.
+		return abi.ENODEV
+	}
 	src := s.mapSource(t, f) // each VMA holds f (mm.Holder)
 	o.File = src
 	if sp != nil && sp.CanMapShared() {
