@@ -127,11 +127,7 @@ func (s *System) mapFile(t *task.Task, fd int32, o *mm.MapOpts) error {
 			return r.MmapError()
 		}
 		// Only files whose pages the filesystem keeps (tmpfs) map, as on
-		// Linux, where procfs, sysfs, cgroupfs and mqueue files have no
-		// mmap: ENODEV. A fault reads a mapped page with the address
-		// space locked, and a generated file (/proc/self/status, maps)
-		// would lock that same address space to produce it: a deadlock
-		// no signal can end.
+		// Linux, where files without an mmap method are ENODEV.
 		return abi.ENODEV
 	}
 	src := s.mapSource(t, f) // each VMA holds f (mm.Holder)

@@ -1,13 +1,10 @@
 /* procfs files cannot be mapped: mmap is ENODEV for per-process files and
- * /proc/sys, EIO for the other entries (proc_reg_mmap), as on Linux. Found
- * by the fuzzer (seed 101): Aramid mapped /proc/self/status, and the first
- * touch of the mapping (a fault, or a system call reading it) locked the
- * address space and then asked procfs for the contents, which locks the
- * same address space to report VmSize: the process hung for good, SIGKILL
- * could not end it, and every ftruncate of a mapped tmpfs file (which locks
- * every address space) hung behind it. If a mapping is made anyway, a child
- * touches it (write(2) of it to /dev/null) and must finish, or die at
- * SIGKILL, within the parent's wait. */
+ * /proc/sys, EIO for the other entries (proc_reg_mmap), as on Linux. Aramid
+ * mapped them (a snapshot of the contents at open). Should a mapping be made,
+ * a child touches it (write(2) of it to /dev/null) and must finish, or die
+ * at SIGKILL, within the parent's wait: a fault that read a generated file
+ * with the address space locked could deadlock if the file were produced at
+ * read time from that address space. */
 #include "contract.h"
 #include <sys/mman.h>
 #include <sys/wait.h>
