@@ -291,7 +291,7 @@ func (m *MM) dropVMA(v *VMA) {
 // their frame references.
 func (m *MM) unmapPages(v *VMA, start, end uint64) {
 	kind := kindOf(v)
-	for va := start; va < end; va += pageSize {
+	for va := m.pt.next(start); va < end; va = m.pt.next(va + pageSize) {
 		if f, ok := m.pt.Unmap(va, kind); ok {
 			m.frames.put(f)
 		}
@@ -518,7 +518,7 @@ func (m *MM) protectLocked(addr, end uint64, perm machine.Perm) {
 		v.Perm = perm
 		// Present pages take the new rights now; private pages whose frame
 		// is shared stay read-only until a write fault copies them.
-		for va := v.Start; va < v.End; va += pageSize {
+		for va := m.pt.next(v.Start); va < v.End; va = m.pt.next(va + pageSize) {
 			f, _, ok := m.pt.Lookup(va)
 			if !ok {
 				continue
@@ -849,7 +849,7 @@ func (m *MM) Fork() (*MM, error) {
 		if v.Flags&VMWipeOnFork != 0 {
 			continue // the child's copy starts empty: zero pages
 		}
-		for va := v.Start; va < v.End; va += pageSize {
+		for va := m.pt.next(v.Start); va < v.End; va = m.pt.next(va + pageSize) {
 			f, p, ok := m.pt.Lookup(va)
 			if !ok {
 				continue
