@@ -631,7 +631,8 @@ func (m *MM) mremap(old, oldLen, newLen uint64, mayMove bool, dst uint64, fixed 
 	nv.Start, nv.End = dst, dst+newLen
 	nv.hold()
 	kind := kindOf(src)
-	for off := uint64(0); off < oldLen; off += pageSize {
+	for va := m.pt.next(old); va < old+oldLen; va = m.pt.next(va + pageSize) {
+		off := va - old
 		if f, p, ok := m.pt.Lookup(old + off); ok {
 			m.pt.Unmap(old+off, kind)
 			if err := m.pt.Map(dst+off, f, p, kind); err != nil {

@@ -54,3 +54,38 @@ func TestHugeSparseMapping(t *testing.T) {
 		})
 	}
 }
+
+// TestHugeSparseMremap checks that moving a huge sparse mapping moves its
+// present pages and costs what is mapped.
+func TestHugeSparseMremap(t *testing.T) {
+	const size = 1 << 44
+	m, _, _ := newMM(t)
+	addr, err := m.Mmap(MapOpts{Length: size, Perm: rw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.WriteUint64(addr+size-pageSize, 5)
+	type result struct {
+		addr uint64
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		a, err := m.Mremap(addr, size, 2*size, true)
+		done <- result{a, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		if v, _ := m.ReadUint64(r.addr + size - pageSize); v != 5 {
+			t.Fatalf("moved last page = %d, want 5", v)
+		}
+		if !m.Mapped(r.addr, 2*size) {
+			t.Fatal("Mapped: the grown mapping is not all mapped")
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("mremap of a huge sparse mapping did not finish in 20 s")
+	}
+}
