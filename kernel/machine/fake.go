@@ -91,6 +91,20 @@ func (t *FakePageTable) Lookup(va uint64) (Frame, Perm, bool) {
 
 func (t *FakePageTable) Release() { t.Released = true }
 
+// NextMapped implements SparsePageTable: the lowest mapped page at or
+// after va (a scan of the map: the fake holds few pages), or ^0 when none.
+func (t *FakePageTable) NextMapped(va uint64) uint64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	next := ^uint64(0)
+	for k := range t.m {
+		if k >= va && k < next {
+			next = k
+		}
+	}
+	return next
+}
+
 // Mapped reports how many pages are mapped.
 func (t *FakePageTable) Mapped() int {
 	t.mu.Lock()

@@ -51,6 +51,14 @@ type PageTable interface {
 	Release()
 }
 
+// SparsePageTable is a PageTable that can skip unmapped stretches:
+// NextMapped returns the first page address at or after va that may be
+// mapped (no page in [va, result) is), so walks over a huge sparse range
+// cost what is mapped rather than its size.
+type SparsePageTable interface {
+	NextMapped(va uint64) uint64
+}
+
 // Platform creates page tables and contexts.
 type Platform interface {
 	Memory

@@ -138,10 +138,13 @@ func (m *MM) Frame(addr uint64) (machine.Frame, error) {
 func (m *MM) Mapped(addr, n uint64) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for va := addr; va < addr+n; va += pageSize {
-		if m.find(va) < 0 {
+	// Mapping by mapping, not page by page: n may be huge.
+	for va := addr; va < addr+n; {
+		i := m.find(va)
+		if i < 0 {
 			return false
 		}
+		va = m.vmas[i].End
 	}
 	return true
 }

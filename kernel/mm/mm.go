@@ -291,7 +291,7 @@ func (m *MM) dropVMA(v *VMA) {
 // their frame references.
 func (m *MM) unmapPages(v *VMA, start, end uint64) {
 	kind := kindOf(v)
-	for va := start; va < end; va += pageSize {
+	for va := m.pt.next(start); va < end; va = m.pt.next(va + pageSize) {
 		if f, ok := m.pt.Unmap(va, kind); ok {
 			m.frames.put(f)
 		}
@@ -518,7 +518,7 @@ func (m *MM) protectLocked(addr, end uint64, perm machine.Perm) {
 		v.Perm = perm
 		// Present pages take the new rights now; private pages whose frame
 		// is shared stay read-only until a write fault copies them.
-		for va := v.Start; va < v.End; va += pageSize {
+		for va := m.pt.next(v.Start); va < v.End; va = m.pt.next(va + pageSize) {
 			f, _, ok := m.pt.Lookup(va)
 			if !ok {
 				continue
@@ -631,7 +631,8 @@ func (m *MM) mremap(old, oldLen, newLen uint64, mayMove bool, dst uint64, fixed 
 	nv.Start, nv.End = dst, dst+newLen
 	nv.hold()
 	kind := kindOf(src)
-	for off := uint64(0); off < oldLen; off += pageSize {
+	for va := m.pt.next(old); va < old+oldLen; va = m.pt.next(va + pageSize) {
+		off := va - old
 		if f, p, ok := m.pt.Lookup(old + off); ok {
 			m.pt.Unmap(old+off, kind)
 			if err := m.pt.Map(dst+off, f, p, kind); err != nil {
@@ -849,7 +850,7 @@ func (m *MM) Fork() (*MM, error) {
 		if v.Flags&VMWipeOnFork != 0 {
 			continue // the child's copy starts empty: zero pages
 		}
-		for va := v.Start; va < v.End; va += pageSize {
+		for va := m.pt.next(v.Start); va < v.End; va = m.pt.next(va + pageSize) {
 			f, p, ok := m.pt.Lookup(va)
 			if !ok {
 				continue

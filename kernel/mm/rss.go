@@ -49,6 +49,15 @@ type table struct {
 	hiwater atomic.Int64
 }
 
+// next returns the first page address at or after va that may be mapped
+// (va itself when the page table cannot tell).
+func (t *table) next(va uint64) uint64 {
+	if s, ok := t.PageTable.(machine.SparsePageTable); ok {
+		return max(s.NextMapped(va), va)
+	}
+	return va
+}
+
 // total is the number of resident pages of every kind.
 func (t *table) total() int64 {
 	var n int64

@@ -122,6 +122,14 @@ func (s *System) mapFile(t *task.Task, fd int32, o *mm.MapOpts) error {
 		}
 		return abi.ENODEV
 	}
+	if st.Mode&abi.S_IFMT == abi.S_IFREG && sp == nil {
+		if r, ok := f.Inode.Ops.(vfs.MmapRefuser); ok {
+			return r.MmapError()
+		}
+		// Only files whose pages the filesystem keeps (tmpfs) map, as on
+		// Linux, where files without an mmap method are ENODEV.
+		return abi.ENODEV
+	}
 	src := s.mapSource(t, f) // each VMA holds f (mm.Holder)
 	o.File = src
 	if sp != nil && sp.CanMapShared() {

@@ -409,6 +409,14 @@ type SharedPagesOps interface {
 	MapPage(in *Inode, pg int64) (frame uint64, err error)
 }
 
+// MmapRefuser is implemented by inodes of regular files that cannot be
+// mapped, with the error mmap(2) fails with (procfs: ENODEV or EIO as on
+// Linux). Regular files that are neither this nor SharedPagesOps are
+// ENODEV.
+type MmapRefuser interface {
+	MmapError() error
+}
+
 // AllocateOps is implemented by inodes that support fallocate(2) beyond
 // extending the size: preallocation and punching holes.
 type AllocateOps interface {

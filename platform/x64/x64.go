@@ -63,6 +63,14 @@ func (p *pageTable) Unmap(va uint64) (machine.Frame, bool) {
 	return machine.Frame(pa), ok
 }
 
+// NextMapped implements machine.SparsePageTable.
+func (p *pageTable) NextMapped(va uint64) uint64 {
+	if va >= 1<<47 {
+		return va
+	}
+	return uint64(nucleus.NextUser(p.root, uintptr(va)))
+}
+
 func (p *pageTable) Lookup(va uint64) (machine.Frame, machine.Perm, bool) {
 	pa, perm, ok := nucleus.LookupUser(p.root, uintptr(va))
 	return machine.Frame(pa), machine.Perm(perm), ok

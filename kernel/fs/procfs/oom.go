@@ -87,7 +87,7 @@ func (fs *FS) ownedFile(pid int32, mode uint32, gen func(*vfs.Caller) ([]byte, e
 			cr := g.Creds()
 			a.UID, a.GID = cr.EUID, cr.EGID
 		}
-		return vfs.NewInode(fs, ino(path), a, &fileNode{gen: gen, writeN: write})
+		return vfs.NewInode(fs, ino(path), a, &fileNode{gen: gen, writeN: write, path: path})
 	}
 }
 

@@ -221,11 +221,30 @@ type fileNode struct {
 	// writeN, if set, is write for files that may consume less than the
 	// whole buffer (the count it returns is the write's result).
 	writeN func(c *vfs.Caller, data []byte) (int, error)
+	// path is the file's path under /proc, for MmapError.
+	path string
+}
+
+// MmapError implements vfs.MmapRefuser: procfs files cannot be mapped.
+// Linux's per-process files and /proc/sys have no mmap (ENODEV); the
+// other entries (meminfo, version, net/...) go through proc_reg_mmap,
+// which is EIO for an entry without one.
+func (n *fileNode) MmapError() error { return mmapError(n.path) }
+
+func mmapError(path string) error {
+	parts := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	if parts[0] == "sys" {
+		return abi.ENODEV
+	}
+	if _, err := strconv.ParseUint(parts[0], 10, 32); err != nil || slices.Contains(parts, "net") {
+		return abi.EIO
+	}
+	return abi.ENODEV
 }
 
 func (fs *FS) file(mode uint32, gen func(c *vfs.Caller) ([]byte, error), write func(*vfs.Caller, []byte) error) func(string, *vfs.Inode) *vfs.Inode {
 	return func(path string, _ *vfs.Inode) *vfs.Inode {
-		return vfs.NewInode(fs, ino(path), fs.attr(abi.S_IFREG|mode), &fileNode{gen: gen, write: write})
+		return vfs.NewInode(fs, ino(path), fs.attr(abi.S_IFREG|mode), &fileNode{gen: gen, write: write, path: path})
 	}
 }
 

@@ -364,3 +364,31 @@ func ConsoleRead(p []byte) int {
 	consoleLock.unlock()
 	return n
 }
+
+// NextUser returns the first page address at or after va that may be
+// mapped in root: va itself when its leaf table exists, else the start of
+// the next region whose tables exist (skipping 2 MiB, 1 GiB or 512 GiB at
+// a time), or 1<<47 when none is left. Walking a huge sparse mapping page
+// by page would take minutes; this makes the walk cost what is mapped.
+//
+//go:nosplit
+func NextUser(root uint64, va uintptr) uintptr {
+	for va < 1<<47 {
+		table := uintptr(root)
+		skipped := false
+		for l := 4; l > 1; l-- {
+			shift := pageShift + 9*uint(l-1)
+			v := *ptr64(phys2virt(uint64(table)) + ((va>>shift)&511)*8)
+			if v&ptPresent == 0 || v&ptLarge != 0 {
+				va = (va>>shift + 1) << shift
+				skipped = true
+				break
+			}
+			table = uintptr(v & ptAddr)
+		}
+		if !skipped {
+			return va
+		}
+	}
+	return 1 << 47
+}
