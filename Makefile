@@ -240,9 +240,12 @@ test-systemd-source: deps $(LINUX_REF) $(MKIMAGE) $(SYSTEMD_SRC_TARBALL)
 
 # ---- tests ----------------------------------------------------------------
 
-test: deps test-unit test-contracts test-userland test-mkimage test-stress test-fuzz
+# test-unit needs the reference kernel: go test ./... includes the QEMU tests
+# that compare with Linux (testing/systemd, testing/oom, testing/kernelboot),
+# which skip without it. It covers test-mkimage's packages too.
+test: deps test-unit test-contracts test-userland test-stress test-fuzz
 
-test-unit: deps
+test-unit: deps $(LINUX_REF)
 	$(GO) test -timeout 30m ./...
 
 clean:
