@@ -344,22 +344,25 @@ func (e *End) Write(c *vfs.Caller, f *vfs.File, src []byte, _ int64) (int, error
 	return e.p.Write(c, src, f != nil && f.Nonblocking())
 }
 
+// brokenPipe is a write's result once the readers are gone after n bytes:
+// the count if any went in, else EPIPE with SIGPIPE to the writer.
+func brokenPipe(c *vfs.Caller, n int) (int, error) {
+	if n > 0 {
+		return n, nil
+	}
+	if c != nil && c.SigPipe != nil {
+		c.SigPipe()
+	}
+	return 0, abi.EPIPE
+}
+
 // writePackets queues src in packet mode: one packet per page of it, each
 // taking a slot; a write of up to PIPE_BUF bytes is one packet, whole.
 func (p *Pipe) writePackets(c *vfs.Caller, src []byte, nonblock bool) (int, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	epipe := func(n int) (int, error) {
-		if n > 0 {
-			return n, nil
-		}
-		if c != nil && c.SigPipe != nil {
-			c.SigPipe()
-		}
-		return 0, abi.EPIPE
-	}
 	if p.readers == 0 {
-		return epipe(0)
+		return brokenPipe(c, 0)
 	}
 	if len(src) == 0 {
 		return 0, nil
@@ -383,7 +386,7 @@ func (p *Pipe) writePackets(c *vfs.Caller, src []byte, nonblock bool) (int, erro
 			}
 		}
 		if p.readers == 0 {
-			return epipe(n)
+			return brokenPipe(c, n)
 		}
 		p.add(chunk, true)
 		n += len(chunk)
@@ -397,17 +400,8 @@ func (p *Pipe) writePackets(c *vfs.Caller, src []byte, nonblock bool) (int, erro
 func (p *Pipe) Write(c *vfs.Caller, src []byte, nonblock bool) (int, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	epipe := func(n int) (int, error) {
-		if n > 0 {
-			return n, nil
-		}
-		if c != nil && c.SigPipe != nil {
-			c.SigPipe()
-		}
-		return 0, abi.EPIPE
-	}
 	if p.readers == 0 {
-		return epipe(0)
+		return brokenPipe(c, 0)
 	}
 	if len(src) == 0 {
 		return 0, nil
@@ -425,7 +419,7 @@ func (p *Pipe) Write(c *vfs.Caller, src []byte, nonblock bool) (int, error) {
 			}
 		}
 		if p.readers == 0 {
-			return epipe(0)
+			return brokenPipe(c, 0)
 		}
 		p.add(src, false)
 		p.q.Notify(abi.POLLIN | abi.POLLRDNORM)
@@ -434,7 +428,7 @@ func (p *Pipe) Write(c *vfs.Caller, src []byte, nonblock bool) (int, error) {
 	n := 0
 	for n < len(src) {
 		if p.readers == 0 {
-			return epipe(n)
+			return brokenPipe(c, n)
 		}
 		free := p.size - len(p.buf)
 		if free <= 0 {
