@@ -63,10 +63,3 @@ func (m *MM) mayExpandLocked(grow, freed uint64) bool {
 	total := m.totalLocked() - freed
 	return total+grow <= lim && total+grow >= total
 }
-
-// VMSize returns the size of every mapping (total_vm, in bytes).
-func (m *MM) VMSize() uint64 {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.totalLocked()
-}

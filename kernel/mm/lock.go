@@ -43,15 +43,11 @@ func (m *MM) UnlockedIn(start, end uint64) uint64 {
 	return n
 }
 
-// Size returns the size of every mapping (total_vm).
+// Size returns the size of every mapping in bytes (total_vm).
 func (m *MM) Size() uint64 {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var n uint64
-	for _, v := range m.vmas {
-		n += v.End - v.Start
-	}
-	return n
+	return m.totalLocked()
 }
 
 // FutureLocked reports whether new mappings will be locked

@@ -137,11 +137,5 @@ func (m *MM) PageTablePages() uint64 {
 
 // TotalVM is the size of every mapping in pages (Linux's total_vm).
 func (m *MM) TotalVM() uint64 {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var n uint64
-	for _, v := range m.vmas {
-		n += (v.End - v.Start) / pageSize
-	}
-	return n
+	return m.Size() / pageSize
 }
