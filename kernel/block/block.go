@@ -93,17 +93,19 @@ func Disks() []Disk {
 func Wait(match func(Disk) bool, timeout time.Duration) (Disk, error) {
 	deadline := time.Now().Add(timeout)
 	for {
-		for _, d := range Disks() {
-			if match(d) {
-				return d, nil
-			}
-		}
+		// Take the wake-up channel before looking, so a Register between
+		// the look and the wait is not missed.
 		registry.mu.Lock()
 		if registry.added == nil {
 			registry.added = make(chan struct{})
 		}
 		ch := registry.added
 		registry.mu.Unlock()
+		for _, d := range Disks() {
+			if match(d) {
+				return d, nil
+			}
+		}
 		left := time.Until(deadline)
 		if left <= 0 {
 			return Disk{}, ErrTimeout
