@@ -229,11 +229,9 @@ func (g *ThreadGroup) fireTimerLocked(pt *posixTimer, expiries int64) {
 		q = &pt.target.pending
 	}
 	const maxOverrun = 1<<31 - 1
-	for i := range q.infos {
-		if si := &q.infos[i]; si.code == siTimer && si.pid == pt.id && si.signo == pt.signo {
-			si.uid = uint32(min(int64(si.uid)+expiries, maxOverrun))
-			return
-		}
+	if si := q.find(pt.signo, func(si *sigInfo) bool { return si.code == siTimer && si.pid == pt.id }); si != nil {
+		si.uid = uint32(min(int64(si.uid)+expiries, maxOverrun))
+		return
 	}
 	si := sigInfo{signo: pt.signo, code: siTimer, pid: pt.id, value: pt.value, uid: uint32(min(expiries-1, maxOverrun))}
 	if pt.target == nil {

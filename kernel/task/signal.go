@@ -35,10 +35,19 @@ const (
 )
 
 // sigQueue holds pending signals: standard signals at most once,
-// real-time signals queued in order.
+// real-time signals queued in order. Each signal has its own FIFO, so
+// taking the oldest instance of a signal costs the same whether one or
+// thousands are queued (a flood of queued real-time signals must not turn
+// every dequeue into a scan of all of them).
 type sigQueue struct {
 	set   abi.SignalSet
-	infos []sigInfo
+	lists map[abi.Signal]*sigFIFO // created on first use
+}
+
+// sigFIFO is one signal's queued instances, oldest at head.
+type sigFIFO struct {
+	items []sigInfo
+	head  int
 }
 
 func (q *sigQueue) add(si sigInfo) {
@@ -46,10 +55,19 @@ func (q *sigQueue) add(si sigInfo) {
 		return
 	}
 	q.set |= si.signo.Mask()
-	q.infos = append(q.infos, si)
+	if q.lists == nil {
+		q.lists = make(map[abi.Signal]*sigFIFO)
+	}
+	f := q.lists[si.signo]
+	if f == nil {
+		f = &sigFIFO{}
+		q.lists[si.signo] = f
+	}
+	f.items = append(f.items, si)
 }
 
-// take removes the lowest pending signal not in mask.
+// take removes the lowest pending signal not in mask (its oldest
+// instance).
 func (q *sigQueue) take(mask abi.SignalSet) (sigInfo, bool) {
 	avail := q.set &^ mask
 	if avail == 0 {
@@ -62,34 +80,46 @@ func (q *sigQueue) take(mask abi.SignalSet) (sigInfo, bool) {
 			break
 		}
 	}
-	for i, si := range q.infos {
-		if si.signo == sig {
-			q.infos = append(q.infos[:i], q.infos[i+1:]...)
-			still := false
-			for _, o := range q.infos {
-				if o.signo == sig {
-					still = true
-				}
-			}
-			if !still {
-				q.set &^= sig.Mask()
-			}
-			return si, true
+	f := q.lists[sig]
+	if f == nil || f.head == len(f.items) {
+		q.set &^= sig.Mask()
+		return sigInfo{signo: sig}, true
+	}
+	si := f.items[f.head]
+	f.items[f.head] = sigInfo{}
+	f.head++
+	switch {
+	case f.head == len(f.items):
+		// Empty: drop the list so an idle task holds no queue memory.
+		delete(q.lists, sig)
+		q.set &^= sig.Mask()
+	case f.head >= 64 && f.head*2 >= len(f.items):
+		// Compact once half the backing array is consumed.
+		n := copy(f.items, f.items[f.head:])
+		f.items = f.items[:n]
+		f.head = 0
+	}
+	return si, true
+}
+
+// find returns the first queued instance of sig that match accepts, to be
+// updated in place (a timer's overrun count), or nil.
+func (q *sigQueue) find(sig abi.Signal, match func(*sigInfo) bool) *sigInfo {
+	f := q.lists[sig]
+	if f == nil {
+		return nil
+	}
+	for i := f.head; i < len(f.items); i++ {
+		if match(&f.items[i]) {
+			return &f.items[i]
 		}
 	}
-	q.set &^= sig.Mask()
-	return sigInfo{signo: sig}, true
+	return nil
 }
 
 func (q *sigQueue) remove(sig abi.Signal) {
 	q.set &^= sig.Mask()
-	kept := q.infos[:0]
-	for _, si := range q.infos {
-		if si.signo != sig {
-			kept = append(kept, si)
-		}
-	}
-	q.infos = kept
+	delete(q.lists, sig)
 }
 
 // defaultAction classifies SIG_DFL behaviour.
