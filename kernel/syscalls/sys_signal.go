@@ -197,7 +197,6 @@ func (s *System) sigqueue(t *task.Task, tgid, tid int32, sig abi.Signal, infoAdd
 	if (code >= 0 || code == -6) && target != t.TG() {
 		return abi.EPERM
 	}
-	target.Queue(thread, task.SigInfo{Signo: sig, Code: code, PID: int32(le.Uint32(b[16:])),
+	return target.Queue(thread, task.SigInfo{Signo: sig, Code: code, PID: int32(le.Uint32(b[16:])),
 		UID: le.Uint32(b[20:]), Value: le.Uint64(b[24:])})
-	return nil
 }

@@ -48,6 +48,17 @@ func (t *Task) SetSigMask(m abi.SignalSet) {
 	t.mu.Unlock()
 }
 
+// PendingSets returns the signals pending for the thread alone and for its
+// whole process (/proc/<pid>/status SigPnd and ShdPnd).
+func (t *Task) PendingSets() (thread, shared abi.SignalSet) {
+	g := t.tg
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.pending.set, g.pending.set
+}
+
 // Pending returns the signals pending for the thread or its process.
 func (t *Task) Pending() abi.SignalSet {
 	g := t.tg
@@ -275,7 +286,7 @@ func (t *Task) Tgkill(tgid, tid int32, sig abi.Signal) error {
 		return abi.EPERM
 	}
 	if sig != 0 {
-		target.Send(SignalInfo(sig, siTkill, t))
+		return target.Send(SignalInfo(sig, siTkill, t))
 	}
 	return nil
 }
@@ -549,13 +560,12 @@ func forkSched(a SchedAttr) SchedAttr {
 
 // Queue sends a signal with caller-supplied siginfo (rt_sigqueueinfo) to
 // the process, or to one thread when t is non-nil.
-func (g *ThreadGroup) Queue(t *Task, si SigInfo) {
+func (g *ThreadGroup) Queue(t *Task, si SigInfo) error {
 	info := sigInfo{signo: si.Signo, errno: si.Errno, code: si.Code, pid: si.PID, uid: si.UID, value: si.Value}
 	if t != nil {
-		t.Send(info)
-		return
+		return t.Send(info)
 	}
-	g.SendGroup(info)
+	return g.SendGroup(info)
 }
 
 // FSCreds copies the filesystem uid, gid and supplementary groups into the

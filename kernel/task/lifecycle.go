@@ -491,6 +491,7 @@ func (t *Task) killOtherThreads() {
 func (t *Task) ExitThread(status uint32) {
 	t.mu.Lock()
 	t.exited = true
+	t.pending.drop()
 	t.attn.Store(1)
 	t.mu.Unlock()
 	g := t.tg
@@ -607,6 +608,7 @@ func (t *Task) exitThread() {
 
 	g.mu.Lock()
 	g.zombie = true
+	g.pending.drop()
 	g.notifyExitLocked()
 	if g.parent != nil {
 		code, st := int32(cldExited), int32(status>>8)

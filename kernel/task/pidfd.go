@@ -65,8 +65,7 @@ func (t *Task) SignalProcess(g *ThreadGroup, sig abi.Signal, si *SigInfo) error 
 		return nil
 	}
 	if si != nil {
-		g.Queue(nil, *si)
-		return nil
+		return g.Queue(nil, *si)
 	}
 	g.SendGroup(SignalInfo(sig, siUser, t))
 	return nil

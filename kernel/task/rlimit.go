@@ -29,6 +29,7 @@ const (
 	RlimitNofile  = 7
 	RlimitMemlock = 8
 	RlimitAS      = 9
+	RlimitSigpending = 11
 	RlimitNice    = 13
 	RlimitRtprio  = 14
 	NumRlimits    = 16

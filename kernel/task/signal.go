@@ -19,6 +19,11 @@ type sigInfo struct {
 	addr   uint64
 	value  uint64
 	forced bool // a synchronous fault (forceSignal): even init takes its default action
+
+	// acct is the account charged for this queued entry (sigpending.go),
+	// nil for uncharged kernel signals.
+	acct    *sigAccount
+	acctUID uint32
 }
 
 // SI codes.
@@ -86,6 +91,7 @@ func (q *sigQueue) take(mask abi.SignalSet) (sigInfo, bool) {
 		return sigInfo{signo: sig}, true
 	}
 	si := f.items[f.head]
+	si.release()
 	f.items[f.head] = sigInfo{}
 	f.head++
 	switch {
@@ -119,7 +125,20 @@ func (q *sigQueue) find(sig abi.Signal, match func(*sigInfo) bool) *sigInfo {
 
 func (q *sigQueue) remove(sig abi.Signal) {
 	q.set &^= sig.Mask()
+	if f := q.lists[sig]; f != nil {
+		for i := f.head; i < len(f.items); i++ {
+			f.items[i].release()
+		}
+	}
 	delete(q.lists, sig)
+}
+
+// drop discards every pending signal (the queue's owner is gone).
+func (q *sigQueue) drop() {
+	for sig := range q.lists {
+		q.remove(sig)
+	}
+	q.set = 0
 }
 
 // defaultAction classifies SIG_DFL behaviour.
@@ -202,19 +221,21 @@ func (g *ThreadGroup) initDrops(sig abi.Signal) bool {
 
 // SendGroup queues a process-directed signal and wakes a thread that can
 // take it.
-func (g *ThreadGroup) SendGroup(si sigInfo) {
+func (g *ThreadGroup) SendGroup(si sigInfo) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.sendLocked(si)
+	return g.sendLocked(si)
 }
 
-func (g *ThreadGroup) sendLocked(si sigInfo) {
+// sendLocked queues a process-directed signal; EAGAIN when a queued
+// real-time signal would pass RLIMIT_SIGPENDING.
+func (g *ThreadGroup) sendLocked(si sigInfo) error {
 	if g.zombie {
-		return
+		return nil
 	}
 	sig := si.signo
 	if g.initDrops(sig) {
-		return
+		return nil
 	}
 	if sig == abi.SIGCONT || sig == abi.SIGKILL {
 		// SIGCONT resumes a stopped group even if handled or ignored.
@@ -231,9 +252,11 @@ func (g *ThreadGroup) sendLocked(si sigInfo) {
 		g.pending.remove(abi.SIGCONT)
 	}
 	if sig != abi.SIGKILL && sig != abi.SIGSTOP && g.ignored(sig) {
-		return
+		return nil
 	}
-	g.pending.add(si)
+	if err := g.enqueueLocked(&g.pending, si); err != nil {
+		return err
+	}
 	g.attn.Store(1)
 	g.notifyWatchersLocked()
 	for _, t := range g.tasks {
@@ -242,36 +265,45 @@ func (g *ThreadGroup) sendLocked(si sigInfo) {
 		t.mu.Unlock()
 		if !blocked {
 			t.kick()
-			return
+			return nil
 		}
 	}
 	for _, t := range g.tasks { // all block it: still wake one for sigtimedwait
 		t.kick()
-		return
+		return nil
 	}
+	return nil
 }
 
-// Send queues a thread-directed signal.
-func (t *Task) Send(si sigInfo) {
+// Send queues a thread-directed signal; EAGAIN when a queued real-time
+// signal would pass RLIMIT_SIGPENDING.
+func (t *Task) Send(si sigInfo) error {
 	g := t.tg
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if si.signo != abi.SIGKILL && si.signo != abi.SIGSTOP && g.ignored(si.signo) && si.signo != abi.SIGCONT {
-		return
+		return nil
 	}
 	if g.initDrops(si.signo) {
-		return
+		return nil
 	}
 	if si.signo == abi.SIGKILL || si.signo == abi.SIGCONT {
-		g.sendLocked(si)
-		return
+		return g.sendLocked(si)
 	}
 	t.mu.Lock()
-	t.pending.add(si)
+	if t.exited {
+		t.mu.Unlock()
+		return nil
+	}
+	if err := g.enqueueLocked(&t.pending, si); err != nil {
+		t.mu.Unlock()
+		return err
+	}
 	t.attn.Store(1)
 	t.mu.Unlock()
 	g.notifyWatchersLocked()
 	t.kick()
+	return nil
 }
 
 // forceSignal delivers a synchronous fault signal: it cannot be blocked or

@@ -35,6 +35,9 @@ type Kernel struct {
 	Plat   machine.Platform
 	Frames *mm.Frames
 
+	// sigAcct counts queued signals per real user (RLIMIT_SIGPENDING).
+	sigAcct sigAccount
+
 	// Dispatch handles the system call in t's registers (set by package
 	// syscalls).
 	Dispatch func(t *Task)

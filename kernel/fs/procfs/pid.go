@@ -393,8 +393,11 @@ func (fs *FS) pidStat(g *task.ThreadGroup, self bool) string {
 	pid, ppid, pgid, sid := g.IDs()
 	vsz, rss := memSizes(g)
 	start := uint64(g.StartTime() / 1e7) // clock ticks (100 Hz)
-	return fmt.Sprintf("%d (%s) %c %d %d %d 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 %d 0 %d %d %d 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
-		pid, g.Comm(), state(g, self), ppid, pgid, sid, len(g.Tasks()), start, vsz, rss/machine.PageSize)
+	// utime and cutime in clock ticks; the kernel measures user time only
+	// (see docs/ARCHITECTURE.md), so stime and cstime are 0.
+	utime, cutime := uint64(g.CPUTime()/1e7), uint64(g.ChildrenCPUTime()/1e7)
+	return fmt.Sprintf("%d (%s) %c %d %d %d 0 -1 4194560 0 0 0 0 %d 0 %d 0 20 0 %d 0 %d %d %d 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
+		pid, g.Comm(), state(g, self), ppid, pgid, sid, utime, cutime, len(g.Tasks()), start, vsz, rss/machine.PageSize)
 }
 
 func (fs *FS) pidStatus(g *task.ThreadGroup, self bool) string {
@@ -411,10 +414,12 @@ func (fs *FS) pidStatus(g *task.ThreadGroup, self bool) string {
 	for i, x := range c.Groups {
 		groups[i] = strconv.Itoa(int(x))
 	}
-	var blk abi.SignalSet
+	var blk, pnd, shd abi.SignalSet
 	if ts := g.Tasks(); len(ts) > 0 {
 		blk = ts[0].SigMask()
+		pnd, shd = ts[0].PendingSets()
 	}
+	queued, qlimit := g.QueuedSignals()
 	nnp, mode, filters := 0, int32(0), 0
 	if t := mainThread(g); t != nil {
 		if t.NoNewPrivs() {
@@ -428,11 +433,11 @@ func (fs *FS) pidStatus(g *task.ThreadGroup, self bool) string {
 	}
 	return fmt.Sprintf("Name:\t%s\nUmask:\t%s\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n"+
 		"Uid:\t%d\t%d\t%d\t%d\nGid:\t%d\t%d\t%d\t%d\nFDSize:\t64\nGroups:\t%s\nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n"+
-		"VmPeak:\t%8d kB\nVmSize:\t%8d kB\nVmLck:\t%8d kB\nVmPin:\t%8d kB\nVmRSS:\t%8d kB\nThreads:\t%d\nSigQ:\t0/63432\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n"+
+		"VmPeak:\t%8d kB\nVmSize:\t%8d kB\nVmLck:\t%8d kB\nVmPin:\t%8d kB\nVmRSS:\t%8d kB\nThreads:\t%d\nSigQ:\t%d/%d\nSigPnd:\t%016x\nShdPnd:\t%016x\n"+
 		"SigBlk:\t%016x\nSigIgn:\t%016x\nSigCgt:\t%016x\nCapInh:\t%016x\nCapPrm:\t%016x\nCapEff:\t%016x\nCapBnd:\t%016x\nCapAmb:\t%016x\n"+
 		"NoNewPrivs:\t%d\nSeccomp:\t%d\nSeccomp_filters:\t%d\nCpus_allowed:\t1\nCpus_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
 		g.Comm(), umask, state, pid, pid, ppid, c.UID, c.EUID, c.SUID, c.FSUID, c.GID, c.EGID, c.SGID, c.FSGID,
-		strings.Join(groups, " "), pid, pid, pgid, sid, vsz>>10, vsz>>10, locked>>10, 0, rss>>10, len(g.Tasks()),
+		strings.Join(groups, " "), pid, pid, pgid, sid, vsz>>10, vsz>>10, locked>>10, 0, rss>>10, len(g.Tasks()), queued, qlimit, uint64(pnd), uint64(shd),
 		uint64(blk), uint64(ign), uint64(cgt), c.Caps.Inheritable, c.Caps.Permitted, c.Caps.Effective, c.Caps.Bounding,
 		c.Caps.Ambient, nnp, mode, filters)
 }
