@@ -19,20 +19,20 @@ const RlimInfinity = ^uint64(0)
 
 // Resource numbers.
 const (
-	RlimitCPU     = 0
-	RlimitFsize   = 1
-	RlimitData    = 2
-	RlimitStack   = 3
-	RlimitCore    = 4
-	RlimitRSS     = 5
-	RlimitNproc   = 6
-	RlimitNofile  = 7
-	RlimitMemlock = 8
-	RlimitAS      = 9
+	RlimitCPU        = 0
+	RlimitFsize      = 1
+	RlimitData       = 2
+	RlimitStack      = 3
+	RlimitCore       = 4
+	RlimitRSS        = 5
+	RlimitNproc      = 6
+	RlimitNofile     = 7
+	RlimitMemlock    = 8
+	RlimitAS         = 9
 	RlimitSigpending = 11
-	RlimitNice    = 13
-	RlimitRtprio  = 14
-	NumRlimits    = 16
+	RlimitNice       = 13
+	RlimitRtprio     = 14
+	NumRlimits       = 16
 )
 
 // NrOpen is fs.nr_open: RLIMIT_NOFILE's hard limit may not exceed it.
