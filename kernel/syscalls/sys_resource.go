@@ -17,7 +17,7 @@ import (
 // RLIMIT_RTPRIO and RLIMIT_NICE the scheduling calls (sys_sched.go).
 // Privilege (CAP_SYS_RESOURCE) is euid 0, the tree's root check.
 func init() {
-	const note = "enforced: NOFILE, FSIZE, AS, STACK (growth), NPROC, MEMLOCK, CPU, RTPRIO, NICE; DATA, RSS, CORE, LOCKS, SIGPENDING, MSGQUEUE and RTTIME are recorded"
+	const note = "enforced: NOFILE, FSIZE, AS, STACK (growth), NPROC, MEMLOCK, CPU, RTPRIO, NICE, SIGPENDING; DATA, RSS, CORE, LOCKS, MSGQUEUE and RTTIME are recorded"
 	partial("prlimit64", note, sysPrlimit)
 	partial("getrlimit", note, func(s *System, t *task.Task, a Args) (uint64, error) {
 		if uint32(a[0]) >= task.NumRlimits {
