@@ -88,3 +88,14 @@ func (e *EpollEvent) Unmarshal(src []byte) {
 	e.Events = le.Uint32(src[0:])
 	e.Data = le.Uint64(src[4:])
 }
+
+// si_code values of SIGIO/SIGPOLL (signal-driven I/O): why the file
+// signalled.
+const (
+	POLL_IN  = 1
+	POLL_OUT = 2
+	POLL_MSG = 3
+	POLL_ERR = 4
+	POLL_PRI = 5
+	POLL_HUP = 6
+)

@@ -183,6 +183,9 @@ func (*End) Stream() bool { return true }
 // EventQueue implements vfs.FileImpl.
 func (e *End) EventQueue() *vfs.Queue { return &e.p.q }
 
+// Fasync implements vfs.Fasync: O_ASYNC signals the owner, as on Linux.
+func (e *End) Fasync() {}
+
 // Release implements vfs.FileImpl.
 func (e *End) Release(*vfs.File) {
 	p := e.p
@@ -376,6 +379,7 @@ func (p *Pipe) writePackets(c *vfs.Caller, src []byte, nonblock bool) (int, erro
 				if n > 0 {
 					return n, nil
 				}
+				p.q.NotifyAsync(abi.POLLIN | abi.POLLRDNORM) // Linux signals O_ASYNC readers on every write call
 				return 0, abi.EAGAIN
 			}
 			if err := p.wait(c, abi.POLLOUT|abi.POLLERR, fits); err != nil {
@@ -412,6 +416,7 @@ func (p *Pipe) Write(c *vfs.Caller, src []byte, nonblock bool) (int, error) {
 		fits := func() bool { return p.readers == 0 || p.size-len(p.buf) >= len(src) || len(p.buf) == 0 }
 		if !fits() {
 			if nonblock {
+				p.q.NotifyAsync(abi.POLLIN | abi.POLLRDNORM) // Linux signals O_ASYNC readers on every write call
 				return 0, abi.EAGAIN
 			}
 			if err := p.wait(c, abi.POLLOUT|abi.POLLERR, fits); err != nil {
@@ -436,6 +441,7 @@ func (p *Pipe) Write(c *vfs.Caller, src []byte, nonblock bool) (int, error) {
 				if n > 0 {
 					return n, nil
 				}
+				p.q.NotifyAsync(abi.POLLIN | abi.POLLRDNORM) // Linux signals O_ASYNC readers on every write call
 				return 0, abi.EAGAIN
 			}
 			err := p.wait(c, abi.POLLOUT|abi.POLLERR, func() bool { return p.readers == 0 || len(p.buf) < p.size })

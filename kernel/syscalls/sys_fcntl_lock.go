@@ -93,9 +93,9 @@ func fcntlLock(s *System, t *task.Task, fd int32, f *vfs.File, cmd uint64, addr 
 // fcntlOwner implements F_GETOWN, F_SETOWN, F_GETSIG and F_SETSIG: the
 // owner (a process, or a process group when negative) must exist, ESRCH
 // otherwise, and INT_MIN is EINVAL; the signal must be 0..64. Both are
-// recorded on the open file description and read back; O_ASYNC signal
-// delivery itself is not implemented (see the fcntl note).
-func fcntlOwner(s *System, f *vfs.File, cmd uint64, arg uint64) (uint64, error) {
+// recorded on the open file description (with the setter's uid and euid)
+// and used by O_ASYNC's signals (sendSIGIO).
+func fcntlOwner(s *System, t *task.Task, f *vfs.File, cmd uint64, arg uint64) (uint64, error) {
 	switch cmd {
 	case abi.F_GETOWN:
 		return uint64(int64(f.Owner())), nil
@@ -119,8 +119,36 @@ func fcntlOwner(s *System, f *vfs.File, cmd uint64, arg uint64) (uint64, error) 
 	if n != 0 && s.K.Task(n) == nil && !pgrpExists(s, n) {
 		return 0, abi.ESRCH
 	}
-	f.SetOwner(who)
+	c := t.TG().Creds()
+	f.SetOwner(who, c.UID, c.EUID)
 	return 0, nil
+}
+
+// sendSIGIO delivers an O_ASYNC notification (vfs.SIGIO) to the owner
+// process or every process of the owner group that Linux's sigio_perm
+// allows: the owner's setter was root or shares a real or saved uid.
+func sendSIGIO(s *System, owner, sig int32, reason int32, band uint32, fd int32, uid, euid uint32) {
+	var targets []*task.ThreadGroup
+	if owner > 0 {
+		if g := s.K.Group(owner); g != nil {
+			targets = append(targets, g)
+		}
+	} else {
+		for _, g := range s.K.Groups() {
+			if _, pg, _ := g.SessionIDs(); pg == -owner {
+				targets = append(targets, g)
+			}
+		}
+	}
+	for _, g := range targets {
+		if g.Zombie() {
+			continue
+		}
+		c := g.Creds()
+		if euid == 0 || euid == c.SUID || euid == c.UID || uid == c.SUID || uid == c.UID {
+			g.SendIO(abi.Signal(sig), reason, band, fd)
+		}
+	}
 }
 
 // pgrpExists reports whether some live process is in process group pgid.

@@ -98,7 +98,7 @@ func init() {
 		mqFlushFiles(t, replaced, err == nil)
 		return uint64(fd), err
 	})
-	partial("fcntl", "record locks (classic and OFD) as Linux; F_SETOWN/F_GETOWN and F_SETSIG/F_GETSIG are checked and recorded, but O_ASYNC sends no SIGIO (or F_SETSIG signal) on readiness changes; no F_SETOWN_EX/F_GETOWN_EX, leases or F_NOTIFY (EINVAL)", sysFcntl)
+	partial("fcntl", "record locks (classic and OFD) as Linux; O_ASYNC with F_SETOWN/F_SETSIG signals owners from pipes, sockets, terminals and inotify as Linux (other files do not take O_ASYNC, as on Linux); no F_SETOWN_EX/F_GETOWN_EX, leases or F_NOTIFY (EINVAL)", sysFcntl)
 	full("ioctl", func(s *System, t *task.Task, a Args) (uint64, error) {
 		r, err := fds(t).Ioctl(s.caller(t), a.Int(0), uint32(a[1]), uintptr(a[2]))
 		return uint64(r), err
@@ -901,6 +901,7 @@ func sysFcntl(s *System, t *task.Task, a Args) (uint64, error) {
 		return uint64(f.Flags()), nil
 	case abi.F_SETFL:
 		f.SetFlags(uint32(a[2]))
+		f.SetAsync(uint32(a[2])&abi.O_ASYNC != 0, fd)
 		return 0, nil
 	case abi.F_SETLK, abi.F_SETLKW, abi.F_OFD_SETLK, abi.F_OFD_SETLKW, abi.F_GETLK, abi.F_OFD_GETLK:
 		return fcntlLock(s, t, fd, f, a[1], a[2])
@@ -917,7 +918,7 @@ func sysFcntl(s *System, t *task.Task, a Args) (uint64, error) {
 	case abi.F_ADD_SEALS, abi.F_GET_SEALS:
 		return s.seals(f, a[1] == abi.F_ADD_SEALS, uint32(a[2]))
 	case abi.F_GETOWN, abi.F_SETOWN, abi.F_SETSIG, abi.F_GETSIG:
-		return fcntlOwner(s, f, a[1], a[2])
+		return fcntlOwner(s, t, f, a[1], a[2])
 	}
 	return 0, abi.EINVAL
 }

@@ -19,6 +19,9 @@ type sigInfo struct {
 	addr   uint64
 	value  uint64
 	forced bool // a synchronous fault (forceSignal): even init takes its default action
+	// sigpoll marks an O_ASYNC signal: si_band (addr) and si_fd (status)
+	// are its fields.
+	sigpoll bool
 
 	// acct is the account charged for this queued entry (sigpending.go),
 	// nil for uncharged kernel signals.
@@ -695,6 +698,11 @@ func encodeSiginfo(b []byte, si sigInfo) {
 	le.PutUint32(b[0:], uint32(si.signo))
 	le.PutUint32(b[4:], uint32(si.errno))
 	le.PutUint32(b[8:], uint32(si.code))
+	if si.sigpoll {
+		le.PutUint64(b[16:], si.addr)           // si_band
+		le.PutUint32(b[24:], uint32(si.status)) // si_fd
+		return
+	}
 	if si.signo == abi.SIGSYS && si.code == sysSeccomp {
 		le.PutUint64(b[16:], si.addr)           // si_call_addr
 		le.PutUint32(b[24:], uint32(si.status)) // si_syscall

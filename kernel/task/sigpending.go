@@ -91,3 +91,17 @@ func (g *ThreadGroup) QueuedSignals() (n int64, limit uint64) {
 	g.mu.Unlock()
 	return g.k.sigAcct.count(uid), g.RlimitCur(RlimitSigpending)
 }
+
+// SendIO sends an O_ASYNC notification to the process (Linux's
+// send_sigio_to_task): sig 0 is a plain SIGIO with si_code SI_KERNEL;
+// any other signal carries reason (a POLL_* code), band and fd, and falls
+// back to a plain SIGIO when it cannot be queued.
+func (g *ThreadGroup) SendIO(sig abi.Signal, reason int32, band uint32, fd int32) {
+	if sig != 0 {
+		si := sigInfo{signo: sig, code: reason, addr: uint64(band), status: fd, sigpoll: true}
+		if g.SendGroup(si) == nil {
+			return
+		}
+	}
+	g.SendGroup(sigInfo{signo: abi.SIGIO, code: siKernel})
+}

@@ -215,6 +215,9 @@ func (m *Master) Readiness(_ *vfs.File, mask uint32) uint32 {
 // EventQueue implements vfs.FileImpl.
 func (m *Master) EventQueue() *vfs.Queue { return &m.p.q }
 
+// Fasync implements vfs.Fasync: O_ASYNC signals the owner, as on Linux.
+func (m *Master) Fasync() {}
+
 // Ioctl answers the master's own requests (pty number, lock) and passes
 // terminal requests (termios, window size) to the slave, as Linux does.
 func (m *Master) Ioctl(c *vfs.Caller, _ *vfs.File, cmd uint32, arg uintptr) (uintptr, error) {

@@ -618,3 +618,6 @@ func (f *File) Readiness(_ *vfs.File, mask uint32) uint32 {
 
 // EventQueue implements vfs.FileImpl.
 func (f *File) EventQueue() *vfs.Queue { return &f.t.q }
+
+// Fasync implements vfs.Fasync: O_ASYNC signals the owner, as on Linux.
+func (f *File) Fasync() {}

@@ -283,6 +283,20 @@ func (t *FDTable) Ioctl(c *Caller, fd int32, cmd uint32, arg uintptr) (uintptr, 
 		return 0, err
 	}
 	defer f.DecRef()
+	if cmd == abi.FIOASYNC {
+		if f.IsPath() {
+			return 0, abi.EBADF
+		}
+		if c == nil || c.Mem == nil {
+			return 0, abi.EFAULT
+		}
+		var b [4]byte
+		if err := c.Mem.CopyIn(arg, b[:]); err != nil {
+			return 0, err
+		}
+		f.SetAsync(b != [4]byte{}, fd)
+		return 0, nil
+	}
 	if cmd == abi.FIONBIO {
 		if f.IsPath() {
 			return 0, abi.EBADF

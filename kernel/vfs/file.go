@@ -126,10 +126,12 @@ type File struct {
 	// owner and sig are what F_SETOWN and F_SETSIG recorded (fown.go).
 	owner atomic.Int32
 	sig   atomic.Int32
+	async asyncState // O_ASYNC registration (fown.go)
 }
 
-// Status flags F_SETFL may change.
-const setflMask = abi.O_APPEND | abi.O_NONBLOCK | abi.O_ASYNC | abi.O_DIRECT | abi.O_NOATIME
+// Status flags F_SETFL may change. O_ASYNC is not among them: as on
+// Linux, only files that do signal-driven I/O take it (SetAsync).
+const setflMask = abi.O_APPEND | abi.O_NONBLOCK | abi.O_DIRECT | abi.O_NOATIME
 
 // NewFile returns a file description with one reference. flags are the
 // open flags (creation flags and O_CLOEXEC are dropped).
@@ -159,6 +161,7 @@ func (f *File) DecRef() {
 			f.Path.Mount.openFiles.Add(-1)
 		}
 		f.releaseFlock()
+		f.releaseAsync()
 		f.ReleaseRecordLocks(f) // OFD locks go with the description
 		f.closed()
 		f.Impl.Release(f)
@@ -171,8 +174,8 @@ func (f *File) DecRef() {
 // Flags returns the status flags and access mode (what F_GETFL reports).
 func (f *File) Flags() uint32 { return f.flags.Load() }
 
-// SetFlags implements F_SETFL: only O_APPEND, O_NONBLOCK, O_ASYNC,
-// O_DIRECT and O_NOATIME change; other bits are ignored.
+// SetFlags implements F_SETFL: only O_APPEND, O_NONBLOCK, O_DIRECT and
+// O_NOATIME change; other bits are ignored (O_ASYNC: see SetAsync).
 func (f *File) SetFlags(flags uint32) {
 	for {
 		old := f.flags.Load()

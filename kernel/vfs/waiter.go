@@ -7,6 +7,10 @@ import "sync"
 type Waiter struct {
 	c      chan struct{}
 	parent *Waiter
+	// fn, when set, is called with the events instead of waking a
+	// channel (O_ASYNC, fown.go). It runs after the queue's lock is
+	// released.
+	fn func(events uint32)
 }
 
 // NewWaiter returns a waiter with a one-slot channel.
@@ -85,9 +89,15 @@ func (q *Queue) Unregister(w *Waiter) {
 
 // Notify wakes every waiter whose mask intersects events.
 func (q *Queue) Notify(events uint32) {
+	var calls []func()
 	q.mu.Lock()
 	for w, m := range q.waiters {
 		if m&events != 0 {
+			if w.fn != nil {
+				fn, ev := w.fn, m&events
+				calls = append(calls, func() { fn(ev) })
+				continue
+			}
 			w.Notify()
 		}
 	}
@@ -100,4 +110,25 @@ func (q *Queue) Notify(events uint32) {
 		}
 	}
 	q.mu.Unlock()
+	for _, call := range calls {
+		call()
+	}
+}
+
+// NotifyAsync runs only the O_ASYNC callbacks interested in events, for
+// the calls after which Linux signals fasync owners without waking
+// pollers (a pipe write that found no room).
+func (q *Queue) NotifyAsync(events uint32) {
+	var calls []func()
+	q.mu.Lock()
+	for w, m := range q.waiters {
+		if m&events != 0 && w.fn != nil {
+			fn, ev := w.fn, m&events
+			calls = append(calls, func() { fn(ev) })
+		}
+	}
+	q.mu.Unlock()
+	for _, call := range calls {
+		call()
+	}
 }

@@ -366,6 +366,9 @@ func (n *Inotify) Readiness(_ *vfs.File, mask uint32) uint32 {
 // EventQueue implements vfs.FileImpl.
 func (n *Inotify) EventQueue() *vfs.Queue { return &n.queue }
 
+// Fasync implements vfs.Fasync: O_ASYNC signals the owner, as on Linux.
+func (n *Inotify) Fasync() {}
+
 // Ioctl implements FIONREAD.
 func (n *Inotify) Ioctl(c *vfs.Caller, _ *vfs.File, cmd uint32, arg uintptr) (uintptr, error) {
 	if cmd != abi.FIONREAD {

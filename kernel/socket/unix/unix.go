@@ -293,6 +293,9 @@ func (*Socket) Stream() bool { return true }
 // EventQueue implements vfs.FileImpl.
 func (s *Socket) EventQueue() *vfs.Queue { return &s.q }
 
+// Fasync implements vfs.Fasync: O_ASYNC signals the owner, as on Linux.
+func (s *Socket) Fasync() {}
+
 // sockFS is the pseudo filesystem socket inodes belong to (fstat reports
 // S_IFSOCK).
 type sockFS struct{}
