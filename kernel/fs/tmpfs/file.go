@@ -358,7 +358,22 @@ func (f *file) PunchHole(in *vfs.Inode, off, length int64) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	removed := 0
-	for pg := off / PageSize; pg*PageSize < end; pg++ {
+	first, last := off/PageSize, (end-1)/PageSize
+	var pgs []int64
+	if last-first+1 > int64(len(f.pages)) {
+		// A range wider than the file's pages: visit the pages, not the
+		// range (a hole punched over a terabyte costs what is there).
+		for pg := range f.pages {
+			if pg >= first && pg <= last {
+				pgs = append(pgs, pg)
+			}
+		}
+	} else {
+		for pg := first; pg <= last; pg++ {
+			pgs = append(pgs, pg)
+		}
+	}
+	for _, pg := range pgs {
 		p := f.pages[pg]
 		if p == nil {
 			continue
