@@ -28,6 +28,7 @@ type Config struct {
 	Append  string        // -append, optional
 	Memory  string        // -m, default 128M
 	SMP     int           // -smp, default 1
+	CPU     string        // -cpu model, default max
 	Timeout time.Duration // whole-run limit, default 60s
 	// Args are extra QEMU arguments (drives, firmware, devices). When Kernel is
 	// empty the boot comes from these alone (a disk image through firmware).
@@ -150,7 +151,11 @@ func (c *Config) args() []string {
 	}
 	// -nographic routes the first serial port to stdio; -monitor none keeps
 	// QEMU's monitor from sharing it.
-	a := []string{"-accel", "tcg", "-cpu", "max", "-m", mem, "-nographic", "-no-reboot",
+	cpu := c.CPU
+	if cpu == "" {
+		cpu = "max"
+	}
+	a := []string{"-accel", "tcg", "-cpu", cpu, "-m", mem, "-nographic", "-no-reboot",
 		"-monitor", "none"}
 	if c.SMP > 1 {
 		a = append(a, "-smp", strconv.Itoa(c.SMP))

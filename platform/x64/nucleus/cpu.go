@@ -67,7 +67,33 @@ var (
 	cpuFeatEDX uint32 // CPUID.1:EDX
 	hasSMAP    bool
 	hasSMEP    bool
+	hasRDRAND  bool // CPUID.1:ECX bit 30
 )
+
+// rdrand returns a hardware random number, or false when the CPU has no
+// RDRAND (executing it there would be #UD) or it failed ten times.
+//
+//go:nosplit
+func rdrand() (v uint64, ok bool) {
+	if !hasRDRAND {
+		return 0, false
+	}
+	return rdrandInsn()
+}
+
+// refuseCPU stops the boot on a CPU that lacks something the kernel cannot
+// do without: one line saying what, then power-off (status
+// exitUnsupportedCPU), never a silent hang.
+//
+//go:nosplit
+func refuseCPU(what string) {
+	print("\n")
+	printStamp()
+	print("Aramid cannot run on this machine: ")
+	print(what)
+	print("; powering off\n")
+	powerOff(exitUnsupportedCPU)
+}
 
 // cpuInit prepares CPU c: per-CPU block behind GS, GDT and TSS with IST
 // stacks, the shared IDT, feature bits, SYSCALL.
@@ -154,6 +180,7 @@ func buildIDT() {
 //go:nosplit
 func enableFeatures() {
 	_, _, cpuFeatECX, cpuFeatEDX = cpuid(1, 0)
+	hasRDRAND = cpuFeatECX&(1<<30) != 0
 	_, ebx7, _, _ := cpuid(7, 0)
 	hasSMEP = ebx7&(1<<7) != 0
 	hasSMAP = ebx7&(1<<20) != 0
@@ -180,7 +207,7 @@ func enableFeatures() {
 		xsaveSize = uint64(size)
 	} else {
 		writeCR4(cr4)
-		fatal("CPU without XSAVE is not supported")
+		refuseCPU("this CPU has no XSAVE (CPUID.01H:ECX bit 26), which Aramid needs to save user FPU state")
 	}
 	if xsaveSize > pageSize {
 		fatal("XSAVE area larger than a page")

@@ -211,22 +211,36 @@ noextra:
 // interrupts enabled.
 TEXT ·entry64(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	$·bootStack+const_bootStackSize(SB), SP
-	// CR0: MP on, EM and TS off. CR4: OSFXSR, OSXMMEXCPT, OSXSAVE, PGE later.
+	// CR0: MP on, EM and TS off. CR4: OSFXSR, OSXMMEXCPT, PGE later, and
+	// OSXSAVE only if CPUID.1:ECX says XSAVE exists: setting it on a CPU
+	// without XSAVE (qemu64, Nehalem) is a #GP before any IDT exists, a
+	// silent triple fault. Without XSAVE, bootstrap refuses the CPU with a
+	// message once the serial console is up.
 	MOVQ	CR0, AX
 	ANDQ	$~0xC, AX
 	ORQ	$0x2, AX
 	MOVQ	AX, CR0
+	MOVQ	DI, R12
+	MOVQ	SI, R13
+	MOVL	$1, AX
+	XORL	CX, CX
+	CPUID
 	MOVQ	CR4, AX
-	ORQ	$0x40600, AX
+	ORQ	$0x600, AX
+	BTL	$26, CX
+	JCC	noxsave
+	ORQ	$0x40000, AX
 	MOVQ	AX, CR4
 	// XCR0 = x87|SSE for now; bootstrap widens it to what the CPU offers.
 	XORQ	CX, CX
 	MOVQ	$3, AX
 	XORQ	DX, DX
 	XSETBV
+	JMP	fsbase
+noxsave:
+	MOVQ	AX, CR4
+fsbase:
 	// FS base → bootTLS+8, so the ABI wrappers' load of g from -8(FS) reads 0.
-	MOVQ	DI, R12
-	MOVQ	SI, R13
 	MOVQ	$·bootTLS+8(SB), AX
 	MOVQ	AX, DX
 	SHRQ	$32, DX

@@ -179,7 +179,7 @@ TEXT ·pause(SB),NOSPLIT,$0
 	PAUSE
 	RET
 
-TEXT ·rdrand(SB),NOSPLIT,$0-9
+TEXT ·rdrandInsn(SB),NOSPLIT,$0-9
 	MOVL	$10, CX
 retry:
 	BYTE	$0x48; BYTE $0x0F; BYTE $0xC7; BYTE $0xF0 // RDRAND AX

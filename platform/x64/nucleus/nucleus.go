@@ -169,7 +169,7 @@ func sti()
 func stiHlt()
 func hlt()
 func pause()
-func rdrand() (v uint64, ok bool)
+func rdrandInsn() (v uint64, ok bool)
 func memzero(p uintptr, n uintptr)
 func memcopy(dst, src uintptr, n uintptr)
 func div64(n, d uint64) uint64
