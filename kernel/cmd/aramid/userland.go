@@ -10,6 +10,7 @@ import (
 
 	"aramid/kernel/abi"
 	"aramid/kernel/cmdline"
+	"aramid/kernel/cpuinfo"
 	"aramid/kernel/fs/cgroupfs"
 	"aramid/kernel/fs/devfs"
 	"aramid/kernel/fs/mqueue"
@@ -173,7 +174,7 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 		return procfs.New(procfs.Options{Kernel: k, VFS: v, Clock: clock, Uptime: sinceBoot,
 			Dev: abi.MakeDev(0, nextAnonDev()), Memory: memory, Release: syscalls.Release,
 			Version: "Linux version " + syscalls.Release + " (aramid) #1 SMP Aramid", Cmdline: cmdlineText,
-			BootID: bootID, Hostname: sys.Hostname, CPUInfo: cpuinfo(), UUID: newUUID, Cgroup: cgroups.CgroupOf,
+			BootID: bootID, Hostname: sys.Hostname, CPUInfo: cpuinfoText(), UUID: newUUID, Cgroup: cgroups.CgroupOf,
 			UnixSockets: func() []unix.Info { return sys.UnixNamespace().Sockets() },
 			Tunables:    tunables, NSFS: nsFS, Namespaces: sys.Namespaces}), nil
 	})
@@ -326,10 +327,9 @@ func newUUID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-func cpuinfo() string {
+func cpuinfoText() string {
 	info := nucleus.MachineInfo()
-	return fmt.Sprintf("processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel name\t: QEMU Virtual CPU\ncpu MHz\t\t: %d.000\ncache size\t: 0 KB\nphysical id\t: 0\nsiblings\t: 1\ncore id\t\t: 0\ncpu cores\t: 1\nflags\t\t: fpu sse sse2 avx\nbogomips\t: %d.00\n\n",
-		info.TSCHz/1e6, info.TSCHz/5e5)
+	return cpuinfo.Text(cpuinfo.Machine{CPUID: nucleus.CPUID, XCR0: info.XCR0, TSCHz: info.TSCHz, CPUs: 1})
 }
 
 // randomReader reads the CPU's random number generator.

@@ -94,6 +94,9 @@ func FaultInNucleus() {
 // HWCap is AT_HWCAP for user programs: CPUID.1:EDX, as Linux reports it.
 func HWCap() uint64 { return uint64(cpuFeatEDX) }
 
+// CPUID executes the CPUID instruction (for /proc/cpuinfo).
+func CPUID(leaf, sub uint32) (a, b, c, d uint32) { return cpuid(leaf, sub) }
+
 // Random fills b from the CPU's hardware random number generator (RDRAND,
 // with a TSC-mixed fallback).
 func Random(b []byte) {
