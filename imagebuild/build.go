@@ -275,7 +275,7 @@ func Build(ctx context.Context, r *recipe.Recipe, o Options) (m *tree.Manifest, 
 		return nil, err
 	}
 	m = &tree.Manifest{
-		Recipe: r.Name, RecipeFile: filepath.ToSlash(recipeFile(o.RepoDir, r.File)), RecipeSHA256: r.SHA256, Seed: r.Seed,
+		Recipe: r.Name, RecipeFile: filepath.ToSlash(recipeFile(o.RepoDir, r.File)), RecipeHash: r.SHA256, Seed: r.Seed,
 		Epoch: o.Epoch.Unix(), EpochFrom: o.EpochFrom, Cmdline: r.Cmdline, Init: r.Init,
 		Notices: img.Notices, Toolchain: img.Toolchain, Sources: img.Sources,
 		Outputs: map[string]tree.Output{}, Files: img.Tree.Rows(),

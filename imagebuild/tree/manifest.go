@@ -11,20 +11,19 @@ import (
 // origin, the tool and source versions used, and any notices the build wants
 // a reader to see (a fallback taken, for instance).
 type Manifest struct {
-	Recipe     string `json:"recipe"`
-	RecipeFile string `json:"recipe_file,omitempty"` // relative to the repository, else absolute
-	// RecipeSHA256 is the digest of the recipe file's bytes.
-	RecipeSHA256 string            `json:"recipe_sha256,omitempty"`
-	Seed         string            `json:"seed"`
-	Epoch        int64             `json:"source_date_epoch"`
-	EpochFrom    string            `json:"source_date_epoch_from"`
-	Cmdline      string            `json:"cmdline,omitempty"`
-	Init         string            `json:"init,omitempty"`
-	Notices      []string          `json:"notices,omitempty"`
-	Toolchain    map[string]string `json:"toolchain,omitempty"`
-	Sources      map[string]string `json:"sources,omitempty"`
-	Outputs      map[string]Output `json:"outputs,omitempty"`
-	Files        []File            `json:"files"`
+	Recipe     string            `json:"recipe"`
+	RecipeFile string            `json:"recipe_file,omitempty"`   // relative to the repository, else absolute
+	RecipeHash string            `json:"recipe_sha256,omitempty"` // sha256 of the recipe file's bytes
+	Seed       string            `json:"seed"`
+	Epoch      int64             `json:"source_date_epoch"`
+	EpochFrom  string            `json:"source_date_epoch_from"`
+	Cmdline    string            `json:"cmdline,omitempty"`
+	Init       string            `json:"init,omitempty"`
+	Notices    []string          `json:"notices,omitempty"`
+	Toolchain  map[string]string `json:"toolchain,omitempty"`
+	Sources    map[string]string `json:"sources,omitempty"`
+	Outputs    map[string]Output `json:"outputs,omitempty"`
+	Files      []File            `json:"files"`
 }
 
 // Output is one image file written by a build.
