@@ -23,6 +23,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"aramid/imagebuild"
 	"aramid/imagebuild/recipe"
@@ -106,7 +107,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		fmt.Fprintf(stderr, "usage: mkimage --recipe NAME|PATH -o DIR [flags]\n       mkimage validate FILE|NAME...\n       mkimage list\n       mkimage inspect FILE\n\nflags:\n")
 		fs.PrintDefaults()
 	}
-	if len(args) > 0 {
+	// Flags come first, so `mkimage --repo DIR list` works too.
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if args = fs.Args(); len(args) > 0 {
 		switch args[0] {
 		case "list":
 			return list(*repo, stdout)
@@ -131,9 +136,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			}
 			return nil
 		}
-	}
-	if err := fs.Parse(args); err != nil {
-		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q (usage: mkimage --recipe NAME|PATH -o DIR)", fs.Arg(0))
@@ -171,10 +173,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		o.Formats = strings.Split(*formats, ",")
 	}
 	lg.Info("build", "recipe", r.Name, "file", r.File, "sha256", r.SHA256[:16], "out", *out, "source_date_epoch", epoch.Unix(), "from", from)
+	start := time.Now()
 	m, err := imagebuild.Build(ctx, r, o)
 	if err != nil {
 		return err
 	}
+	lg.Info("done", "files", len(m.Files), "elapsed", time.Since(start).Round(time.Millisecond))
 	for _, n := range m.Notices {
 		fmt.Fprintf(stderr, "\n!!! %s\n\n", n)
 	}
