@@ -43,7 +43,7 @@ const (
 
 // Options are the inputs of a build that are not in the recipe.
 type Options struct {
-	RepoDir   string    // repository root: compile sources live here
+	RepoDir   string    // repository root: relative host paths of a recipe without its own Dir resolve here
 	OutDir    string    // created if missing
 	CacheDir  string    // compile and source-build cache
 	Formats   []string  // outputs to write; empty means the recipe's
@@ -83,6 +83,7 @@ type Image struct {
 // Assemble builds the recipe's tree: harvested files, compiled programs,
 // generated files, and /init.
 func Assemble(ctx context.Context, r *recipe.Recipe, o Options) (*Image, error) {
+	r = resolved(r, o)
 	img := &Image{Tree: tree.New(), Toolchain: map[string]string{}, Sources: map[string]string{}}
 	t := img.Tree
 	lg := o.log()
@@ -124,10 +125,17 @@ func Assemble(ctx context.Context, r *recipe.Recipe, o Options) (*Image, error) 
 		}
 	}
 	if len(r.Compile) > 0 {
-		cc := &compile.Compiler{RepoDir: o.RepoDir, CacheDir: filepath.Join(o.CacheDir, "compile")}
 		for i, c := range r.Compile {
 			lg.Info("compile", "source", c.Source, "toolchain", c.Toolchain)
-			res, err := cc.Build(ctx, c.Source, c.Toolchain, c.Flags)
+			// A relative source compiles from the recipe's folder; an
+			// absolute one from its own, so the binary (whose file
+			// names are mapped to ".") does not depend on where it is.
+			cc := &compile.Compiler{RepoDir: r.Dir, CacheDir: filepath.Join(o.CacheDir, "compile")}
+			src := c.Source
+			if filepath.IsAbs(src) {
+				cc.RepoDir, src = filepath.Dir(src), filepath.Base(src)
+			}
+			res, err := cc.Build(ctx, src, c.Toolchain, c.Flags)
 			if err != nil {
 				return nil, fmt.Errorf("%s:%d: %w", r.File, r.Line(fmt.Sprintf("compile[%d]", i)), err)
 			}
@@ -161,6 +169,18 @@ func Assemble(ctx context.Context, r *recipe.Recipe, o Options) (*Image, error) 
 		return nil, fmt.Errorf("%s: %w", r.File, err)
 	}
 	return img, nil
+}
+
+// resolved returns r with Dir set (the repository when the recipe has none)
+// and its harvest sysroot made absolute, so every stage reads the host paths
+// the recipe means whatever the working directory.
+func resolved(r *recipe.Recipe, o Options) *recipe.Recipe {
+	c := *r
+	if c.Dir == "" {
+		c.Dir = o.RepoDir
+	}
+	c.Harvest.Sysroot = c.Path(c.Harvest.Sysroot)
+	return &c
 }
 
 // generated turns a recipe file entry into a tree entry.
@@ -215,6 +235,12 @@ func Build(ctx context.Context, r *recipe.Recipe, o Options) (m *tree.Manifest, 
 			return nil, fmt.Errorf("imagebuild: unknown format %q (want initramfs, disk or manifest)", f)
 		}
 	}
+	// Nothing is written for a recipe that does not validate against the
+	// outputs this build writes.
+	if err := r.ValidateFor(formats); err != nil {
+		return nil, err
+	}
+	r = resolved(r, o)
 	method := compress.Xz
 	for _, c := range []string{r.Compression, o.Compression} {
 		if c != "" {
@@ -249,7 +275,7 @@ func Build(ctx context.Context, r *recipe.Recipe, o Options) (m *tree.Manifest, 
 		return nil, err
 	}
 	m = &tree.Manifest{
-		Recipe: r.Name, RecipeFile: filepath.ToSlash(relTo(o.RepoDir, r.File)), Seed: r.Seed,
+		Recipe: r.Name, RecipeFile: filepath.ToSlash(recipeFile(o.RepoDir, r.File)), RecipeHash: r.SHA256, Seed: r.Seed,
 		Epoch: o.Epoch.Unix(), EpochFrom: o.EpochFrom, Cmdline: r.Cmdline, Init: r.Init,
 		Notices: img.Notices, Toolchain: img.Toolchain, Sources: img.Sources,
 		Outputs: map[string]tree.Output{}, Files: img.Tree.Rows(),
@@ -339,6 +365,15 @@ func digest(file string) (tree.Output, error) {
 		return tree.Output{}, fmt.Errorf("imagebuild: %w", err)
 	}
 	return tree.Output{Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// recipeFile is where the manifest says the recipe came from: relative to
+// the repository when it lies inside it, else its absolute path.
+func recipeFile(repo, file string) string {
+	if abs, err := filepath.Abs(file); err == nil {
+		file = abs
+	}
+	return relTo(repo, file)
 }
 
 func relTo(base, p string) string {

@@ -177,3 +177,54 @@ outputs: [initramfs]
 		}
 	})
 }
+
+// TestBuildValidates: Build validates the recipe against the outputs it is
+// asked to write before it creates anything, even for a recipe that was
+// decoded but never validated; the same recipe builds once the output that
+// cannot hold it is not asked for (control).
+func TestBuildValidates(t *testing.T) {
+	src := `name: lim
+seed: s
+cmdline: console=ttyS0 $x
+outputs: [initramfs]
+files:
+  - {path: /dev/x, device: {kind: char, major: 1, minor: 99999999}}
+`
+	tests := []struct {
+		name    string
+		src     string
+		formats []string
+		want    string
+	}{
+		{"device out of range", src, nil, "lim.yaml:6: files[0].device.minor: 99999999 does not fit"},
+		{"disk asked for, GRUB cannot carry the cmdline", strings.Replace(src, "99999999", "3", 1), []string{"disk"}, "lim.yaml:3: cmdline:"},
+		{"control: initramfs only", strings.Replace(src, "99999999", "3", 1), []string{"initramfs"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := recipe.Decode("recipes/lim.yaml", []byte(tt.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(t.TempDir(), "out")
+			o := options(t, out, 0)
+			o.Formats = tt.formats
+			_, err = Build(context.Background(), r, o)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := os.Stat(filepath.Join(out, "initramfs.cpio.xz")); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("err = %v, want one line with %q", err, tt.want)
+			}
+			if _, err := os.Stat(out); !os.IsNotExist(err) {
+				t.Errorf("a recipe that fails validation left %s: %v", out, err)
+			}
+		})
+	}
+}

@@ -34,7 +34,7 @@ func systemdSource(ctx context.Context, r *recipe.Recipe, s *recipe.Systemd, o O
 	if s.Source != "" {
 		src := s.Source
 		if !filepath.IsAbs(src) {
-			src = filepath.Join(o.RepoDir, src)
+			src = r.Path(src)
 		}
 		data, err := os.ReadFile(src)
 		switch {

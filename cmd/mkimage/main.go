@@ -1,10 +1,13 @@
-// Command mkimage builds reproducible Aramid boot images from the recipes in
-// recipes/.
+// Command mkimage builds reproducible Aramid boot images from recipes: the
+// repository's recipes/NAME.yaml, or any recipe file given by its path.
 //
-//	mkimage --recipe NAME -o DIR [--format initramfs,disk] [--compression xz]
+//	mkimage --recipe NAME|PATH -o DIR [--format initramfs,disk] [--compression xz]
+//	mkimage validate FILE|NAME...
 //	mkimage list
 //	mkimage inspect FILE
 //
+// A --recipe argument holding a slash or ending in .yaml is a path; relative
+// host paths inside that recipe resolve against its own folder.
 // A build writes DIR/initramfs.cpio.xz, DIR/disk.img and DIR/manifest.json.
 // Timestamps come from SOURCE_DATE_EPOCH, else from the recipe's last commit.
 package main
@@ -20,6 +23,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"aramid/imagebuild"
 	"aramid/imagebuild/recipe"
@@ -38,8 +42,12 @@ func main() {
 	}
 }
 
-// findRepo walks up from dir to the directory holding recipes/ and go.mod.
+// findRepo walks up from dir to the directory holding recipes/ and go.mod,
+// or returns "".
 func findRepo(dir string) string {
+	if dir == "" {
+		return ""
+	}
 	for d := dir; ; d = filepath.Dir(d) {
 		if fi, err := os.Stat(filepath.Join(d, "recipes")); err == nil && fi.IsDir() {
 			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
@@ -47,21 +55,47 @@ func findRepo(dir string) string {
 			}
 		}
 		if filepath.Dir(d) == d {
-			return dir
+			return ""
 		}
 	}
+}
+
+// defaultRepo is the repository mkimage works in when --repo is not given:
+// the one around the working directory, else the one around the mkimage
+// executable (build/mkimage lives in it), else none.
+func defaultRepo() string {
+	cwd, _ := os.Getwd()
+	if r := findRepo(cwd); r != "" {
+		return r
+	}
+	if exe, err := os.Executable(); err == nil {
+		return findRepo(filepath.Dir(exe))
+	}
+	return ""
+}
+
+// defaultCache is REPO/build/cache, or the user's cache directory when there
+// is no repository.
+func defaultCache(repo string) (string, error) {
+	if repo != "" {
+		return filepath.Join(repo, "build", "cache"), nil
+	}
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("no repository and no user cache directory (give --cache): %w", err)
+	}
+	return filepath.Join(d, "aramid-mkimage"), nil
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("mkimage", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cwd, _ := os.Getwd()
 	var (
-		name        = fs.String("recipe", "", "recipe to build (see `mkimage list`)")
+		name        = fs.String("recipe", "", "recipe to build: a NAME of `mkimage list`, or the PATH of a recipe file (holds a / or ends in .yaml)")
 		out         = fs.String("o", "", "output directory")
 		formats     = fs.String("format", "", "comma-separated outputs: initramfs, disk, manifest (default: the recipe's)")
 		compression = fs.String("compression", "", "initramfs compression: xz, gzip, zstd, none (default: the recipe's, else xz)")
-		repo        = fs.String("repo", findRepo(cwd), "repository root (holds recipes/ and testing/)")
+		repo        = fs.String("repo", defaultRepo(), "repository root (holds recipes/; default: around the working directory or the mkimage executable)")
 		cache       = fs.String("cache", "", "cache directory (default REPO/build/cache)")
 		linux       = fs.String("linux", "", "Linux kernel to put on the disk image (default REPO/build/linux/vmlinuz if present)")
 		aramid      = fs.String("aramid", "", "Aramid kernel ELF to put on the disk image as /boot/aramid.elf (default REPO/build/kernel.elf if present)")
@@ -70,13 +104,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		quiet       = fs.Bool("q", false, "no progress output")
 	)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: mkimage --recipe NAME -o DIR [flags]\n       mkimage list\n       mkimage inspect FILE\n\nflags:\n")
+		fmt.Fprintf(stderr, "usage: mkimage --recipe NAME|PATH -o DIR [flags]\n       mkimage validate FILE|NAME...\n       mkimage list\n       mkimage inspect FILE\n\nflags:\n")
 		fs.PrintDefaults()
 	}
-	if len(args) > 0 {
+	// Flags come first, so `mkimage --repo DIR list` works too.
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if args = fs.Args(); len(args) > 0 {
 		switch args[0] {
 		case "list":
 			return list(*repo, stdout)
+		case "validate":
+			return validate(*repo, args[1:], stdout)
 		case "inspect":
 			if len(args) != 2 {
 				return errors.New("usage: mkimage inspect FILE")
@@ -97,16 +137,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			return nil
 		}
 	}
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (usage: mkimage --recipe NAME -o DIR)", fs.Arg(0))
+		return fmt.Errorf("unexpected argument %q (usage: mkimage --recipe NAME|PATH -o DIR)", fs.Arg(0))
 	}
 	if *name == "" || *out == "" {
 		return errors.New("--recipe and -o are required (try `mkimage list`)")
 	}
-	r, err := recipe.Load(filepath.Join(*repo, "recipes"), *name)
+	r, err := recipe.Open(*repo, *name)
 	if err != nil {
 		return err
 	}
@@ -120,7 +157,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	}
 	lg := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	if *cache == "" {
-		*cache = filepath.Join(*repo, "build", "cache")
+		if *cache, err = defaultCache(*repo); err != nil {
+			return err
+		}
 	}
 	o := imagebuild.Options{
 		RepoDir: *repo, OutDir: *out, CacheDir: *cache, Epoch: epoch, EpochFrom: from,
@@ -133,11 +172,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if *formats != "" {
 		o.Formats = strings.Split(*formats, ",")
 	}
-	lg.Info("build", "recipe", r.Name, "out", *out, "source_date_epoch", epoch.Unix(), "from", from)
+	lg.Info("build", "recipe", r.Name, "file", r.File, "sha256", r.SHA256[:16], "out", *out, "source_date_epoch", epoch.Unix(), "from", from)
+	start := time.Now()
 	m, err := imagebuild.Build(ctx, r, o)
 	if err != nil {
 		return err
 	}
+	lg.Info("done", "files", len(m.Files), "elapsed", time.Since(start).Round(time.Millisecond))
 	for _, n := range m.Notices {
 		fmt.Fprintf(stderr, "\n!!! %s\n\n", n)
 	}
@@ -151,7 +192,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 }
 
 func defaultFile(flagValue, repo, rel string) string {
-	if flagValue != "" {
+	if flagValue != "" || repo == "" {
 		return flagValue
 	}
 	p := filepath.Join(repo, rel)
@@ -162,6 +203,9 @@ func defaultFile(flagValue, repo, rel string) string {
 }
 
 func list(repo string, w io.Writer) error {
+	if repo == "" {
+		return errors.New("list: no repository found (run mkimage inside one, or give --repo before list)")
+	}
 	dir := filepath.Join(repo, "recipes")
 	names, err := recipe.List(dir)
 	if err != nil {

@@ -21,6 +21,9 @@ func TestRun(t *testing.T) {
 		wantErr string
 	}{
 		{"list", []string{"list"}, "systemd-v245", ""},
+		{"flags before list", []string{"--repo", repo, "list"}, "systemd-v245", ""},
+		{"recipe path missing", []string{"--recipe", filepath.Join(t.TempDir(), "x.yaml"), "-o", t.TempDir()}, "", "x.yaml: no such file"},
+		{"validate without files", []string{"validate"}, "", "usage: mkimage validate"},
 		{"unknown recipe", []string{"--repo", repo, "--recipe", "nope", "-o", t.TempDir()}, "", `unknown recipe "nope"`},
 		{"missing -o", []string{"--repo", repo, "--recipe", "busybox"}, "", "required"},
 		{"output is a file", []string{"--repo", repo, "-q", "--recipe", "busybox", "-o", file, "--format", "initramfs"}, "", "is a file"},

@@ -35,12 +35,23 @@ const (
 	TypeFifo    = 0o010000
 )
 
+// Limits of the newc format as this package writes it, exported so a recipe
+// can be checked against them before a build starts.
+const (
+	// MaxField is the largest value of a header field: eight hex digits.
+	MaxField = 0xffffffff
+	// MaxNameSize is the largest c_namesize (the name and its NUL). The
+	// format would hold more, but Linux's initramfs unpacker skips a record
+	// whose name size exceeds PATH_MAX (4096), so the writer refuses it.
+	MaxNameSize = 4096
+)
+
 const (
 	magic      = "070701"
 	headerLen  = 110
 	trailer    = "TRAILER!!!"
-	maxField   = 0xffffffff
-	maxNameLen = 4096
+	maxField   = MaxField
+	maxNameLen = MaxNameSize
 )
 
 // Errors.

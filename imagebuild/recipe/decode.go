@@ -2,6 +2,8 @@ package recipe
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -50,6 +52,8 @@ func Decode(file string, data []byte) (*Recipe, error) {
 		return nil, fmt.Errorf("recipe: %s", located(file, err))
 	}
 	r.File = file
+	sum := sha256.Sum256(data)
+	r.SHA256 = hex.EncodeToString(sum[:])
 	return r, nil
 }
 
@@ -146,21 +150,117 @@ func keyName(k string) string {
 	return k
 }
 
-// Load reads and validates recipes/<name>.yaml from dir.
+// Load reads and validates <name>.yaml from dir, a repository's recipes/
+// folder. Relative host paths in it resolve against the repository (the
+// folder above dir).
 func Load(dir, name string) (*Recipe, error) {
+	r, err := findName(dir, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// findName decodes <name>.yaml from dir without validating it.
+func findName(dir, name string) (*Recipe, error) {
 	if name == "" || strings.ContainsAny(name, "/\\") || strings.HasPrefix(name, ".") {
 		return nil, fmt.Errorf("%w %q", ErrUnknownRecipe, name)
 	}
 	file := filepath.Join(dir, name+".yaml")
-	data, err := os.ReadFile(file)
+	data, err := readFile(file)
 	if errors.Is(err, os.ErrNotExist) {
 		names, _ := List(dir)
 		return nil, fmt.Errorf("%w %q (have: %s)", ErrUnknownRecipe, name, strings.Join(names, ", "))
 	}
 	if err != nil {
+		return nil, err
+	}
+	r, err := Decode(file, data)
+	if err != nil {
+		return nil, err
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
 		return nil, fmt.Errorf("recipe: %w", err)
 	}
-	return LoadFile(file, data)
+	r.Dir = filepath.Dir(abs)
+	return r, nil
+}
+
+// IsPath reports whether a --recipe argument names a file rather than a
+// recipe of the repository: it holds a slash or ends in ".yaml".
+func IsPath(arg string) bool {
+	return strings.Contains(arg, "/") || strings.HasSuffix(arg, ".yaml")
+}
+
+// Find decodes the recipe arg stands for, without validating it: a path (see
+// IsPath) is read from there and its relative host paths resolve against its
+// own folder; a name is repoDir/recipes/NAME.yaml.
+func Find(repoDir, arg string) (*Recipe, error) {
+	if IsPath(arg) {
+		arg = filepath.Clean(arg)
+		data, err := readFile(arg)
+		if err != nil {
+			return nil, err
+		}
+		r, err := Decode(arg, data)
+		if err != nil {
+			return nil, err
+		}
+		abs, err := filepath.Abs(arg)
+		if err != nil {
+			return nil, fmt.Errorf("recipe: %w", err)
+		}
+		r.Dir = filepath.Dir(abs)
+		return r, nil
+	}
+	if repoDir == "" {
+		return nil, fmt.Errorf("%w %q: no repository found to look it up in (run mkimage inside one, give --repo, or give the recipe's path)", ErrUnknownRecipe, arg)
+	}
+	return findName(filepath.Join(repoDir, "recipes"), arg)
+}
+
+// Open is Find followed by Validate.
+func Open(repoDir, arg string) (*Recipe, error) {
+	r, err := Find(repoDir, arg)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// readFile reads a recipe file, refusing one larger than maxRecipe before
+// reading more than that.
+func readFile(file string) ([]byte, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("recipe: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxRecipe+1))
+	if err != nil {
+		return nil, fmt.Errorf("recipe: %s: %w", file, err)
+	}
+	if len(data) > maxRecipe {
+		return nil, fmt.Errorf("recipe: %s: larger than %d bytes", file, maxRecipe)
+	}
+	return data, nil
+}
+
+// Path resolves a host path of the recipe (a compile source, the harvest
+// sysroot, a tarball): an absolute one as it is, a relative one against Dir.
+// The empty path stays empty.
+func (r *Recipe) Path(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(r.Dir, p)
 }
 
 // LoadFile decodes and validates one recipe file's contents.

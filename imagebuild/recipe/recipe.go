@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"sort"
 	"strings"
 )
 
@@ -30,6 +31,13 @@ type Recipe struct {
 	// ("files[2].mode") to their line in File.
 	File  string         `yaml:"-"`
 	lines map[string]int `yaml:"-"`
+	// SHA256 is the hex digest of the recipe file's bytes.
+	SHA256 string `yaml:"-"`
+	// Dir is the absolute directory that relative host paths in the recipe
+	// (compile sources, the harvest sysroot, tarballs) resolve against: the
+	// recipe file's own folder for a recipe given by path, the repository
+	// for one given by name. Empty means the builder's repository.
+	Dir string `yaml:"-"`
 }
 
 // Systemd asks for systemd built from a source tarball.
@@ -46,15 +54,15 @@ type Systemd struct {
 // Harvest lists host files to copy. Binaries and libraries must be ELF64
 // x86-64; their shared-library closure is copied with them.
 type Harvest struct {
-	Sysroot   string   `yaml:"sysroot"`
+	Sysroot   string   `yaml:"sysroot"` // absolute, or relative to Recipe.Dir; default /
 	Binaries  []string `yaml:"binaries"`
 	Libraries []string `yaml:"libraries"` // loaded at run time (dlopen, NSS)
 	Files     []string `yaml:"files"`     // copied as they are
 }
 
-// Compile builds a C program from testing/ into the image.
+// Compile builds a C program into the image.
 type Compile struct {
-	Source    string   `yaml:"source"`    // path relative to the repository root
+	Source    string   `yaml:"source"`    // absolute, or relative to Recipe.Dir
 	Output    string   `yaml:"output"`    // path in the image
 	Toolchain string   `yaml:"toolchain"` // gcc or musl
 	Flags     []string `yaml:"flags"`
@@ -110,6 +118,11 @@ type ValidationError struct {
 }
 
 func (e *ValidationError) Error() string {
+	return "recipe: " + strings.Join(e.Lines(), "; ")
+}
+
+// Lines renders each problem as one "file:line: key: message" line.
+func (e *ValidationError) Lines() []string {
 	parts := make([]string, len(e.Problems))
 	for i, p := range e.Problems {
 		loc := e.File
@@ -118,7 +131,7 @@ func (e *ValidationError) Error() string {
 		}
 		parts[i] = fmt.Sprintf("%s: %s: %s", loc, p.Key, p.Msg)
 	}
-	return "recipe: " + strings.Join(parts, "; ")
+	return parts
 }
 
 // Line returns the line of a key path, or the nearest enclosing key's.
@@ -136,9 +149,15 @@ func (r *Recipe) Line(key string) int {
 	return 0
 }
 
-// Validate checks the decoded recipe and returns a *ValidationError listing
-// every problem, or nil.
-func (r *Recipe) Validate() error {
+// Validate checks the decoded recipe against every output it asks for and
+// returns a *ValidationError listing every problem, or nil.
+func (r *Recipe) Validate() error { return r.ValidateFor(r.Outputs) }
+
+// ValidateFor is Validate for a build that writes outputs (a build's format
+// list may ask for more than the recipe's own outputs): a value that one of
+// those output formats, or Linux reading them, cannot hold is a problem
+// naming the entry's line, never something a writer truncates.
+func (r *Recipe) ValidateFor(outputs []string) error {
 	var ps []Problem
 	bad := func(key, format string, a ...any) {
 		ps = append(ps, Problem{Key: key, Line: r.Line(key), Msg: fmt.Sprintf(format, a...)})
@@ -151,12 +170,16 @@ func (r *Recipe) Validate() error {
 			bad(key, "%q is not absolute", p)
 		case path.Clean(p) != p || strings.Contains(p, "/../") || strings.HasSuffix(p, "/.."):
 			bad(key, "%q is not clean or escapes the image root", p)
+		default:
+			pathLimits(bad, key, p)
 		}
 	}
 	if r.Name == "" {
 		bad("name", "missing")
 	} else if r.File != "" && strings.TrimSuffix(path.Base(r.File), ".yaml") != r.Name {
 		bad("name", "%q does not match the file name %s", r.Name, path.Base(r.File))
+	} else if !validName(r.Name) {
+		bad("name", "%q: want letters, digits, '.', '_' and '-', starting with a letter or digit, at most %d bytes", r.Name, maxNameLen)
 	}
 	if r.Seed == "" {
 		bad("seed", "missing (every UUID and the machine-id derive from it)")
@@ -190,8 +213,8 @@ func (r *Recipe) Validate() error {
 			bad("systemd.fallback", "%q: want host or fail", s.Fallback)
 		}
 	}
-	if r.Harvest.Sysroot != "" && !path.IsAbs(r.Harvest.Sysroot) {
-		bad("harvest.sysroot", "%q is not absolute", r.Harvest.Sysroot)
+	if r.Harvest.Sysroot != "" {
+		hostPath(bad, "harvest.sysroot", r.Harvest.Sysroot)
 	}
 	for name, list := range map[string][]string{"binaries": r.Harvest.Binaries, "libraries": r.Harvest.Libraries, "files": r.Harvest.Files} {
 		for i, p := range list {
@@ -200,9 +223,7 @@ func (r *Recipe) Validate() error {
 	}
 	for i, c := range r.Compile {
 		key := fmt.Sprintf("compile[%d]", i)
-		if c.Source == "" || path.IsAbs(c.Source) || path.Clean(c.Source) != c.Source || strings.HasPrefix(c.Source, "../") {
-			bad(key+".source", "%q: want a clean path relative to the repository", c.Source)
-		}
+		hostPath(bad, key+".source", c.Source)
 		imagePath(key+".output", c.Output)
 		if c.Toolchain != "gcc" && c.Toolchain != "musl" {
 			bad(key+".toolchain", "%q: want gcc or musl", c.Toolchain)
@@ -241,9 +262,11 @@ func (r *Recipe) Validate() error {
 			bad(key+".generate", "unknown generator %q (want %s)", f.Generate, strings.Join(generators, ", "))
 		}
 	}
+	r.checkLimits(bad, outputs)
 	if len(ps) == 0 {
 		return nil
 	}
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Line < ps[j].Line })
 	return &ValidationError{File: r.File, Problems: ps}
 }
 

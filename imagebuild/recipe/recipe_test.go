@@ -55,9 +55,12 @@ func TestDecodeBad(t *testing.T) {
 		{"duplicate key", "seed: demo-seed\n", "seed: demo-seed\nseed: again\n"},
 		{"wrong type", "compression: xz\n", "compression: [xz]\n"},
 		{"bad int", "major: 5", "major: five"},
+		{"beyond 32 bits", "major: 5", "major: 4294967296"},
+		{"negative", "major: 5", "major: -1"},
 	}
 	wantMsg := []string{`demo.yaml:2: unknown key "sede"`, `demo.yaml:14: unknown key "compile[0].optimise"`,
-		`demo.yaml:4: duplicate key "seed"`, `demo.yaml:7: compression: want a single value`, `demo.yaml:19: cannot unmarshal`}
+		`demo.yaml:4: duplicate key "seed"`, `demo.yaml:7: compression: want a single value`, `demo.yaml:19: cannot unmarshal`,
+		"demo.yaml:19: cannot unmarshal !!int `4294967296` into uint32", "demo.yaml:19: cannot unmarshal !!int `-1` into uint32"}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			src := strings.Replace(good, tt.edit, tt.want, 1)
@@ -125,6 +128,8 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(good))
 	f.Add([]byte("name: [a\n"))
 	f.Add([]byte("a: &x 1\nb: *x\n"))
+	f.Add([]byte(limitsBase))
+	f.Add([]byte(strings.NewReplacer("major: 1,", "major: 4096,", "uid: 1000", "uid: 4294967295", "/etc/mode", "/"+strings.Repeat("n", 256)).Replace(limitsBase)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, err := LoadFile("recipes/demo.yaml", data)
 		if err == nil && r.Validate() != nil {

@@ -12,7 +12,8 @@ import (
 // a reader to see (a fallback taken, for instance).
 type Manifest struct {
 	Recipe     string            `json:"recipe"`
-	RecipeFile string            `json:"recipe_file,omitempty"`
+	RecipeFile string            `json:"recipe_file,omitempty"`   // relative to the repository, else absolute
+	RecipeHash string            `json:"recipe_sha256,omitempty"` // sha256 of the recipe file's bytes
 	Seed       string            `json:"seed"`
 	Epoch      int64             `json:"source_date_epoch"`
 	EpochFrom  string            `json:"source_date_epoch_from"`

@@ -54,6 +54,18 @@ type Options struct {
 	MinBlocks int64
 }
 
+// Limits of the on-disk fields as this writer lays them out, exported so a
+// recipe can be checked against them before a build starts.
+const (
+	MaxNameLen    = 255           // bytes of one directory entry's name
+	MaxSymlinkLen = blockSize - 1 // bytes of a symlink target (Linux's own limit for 4 KiB blocks)
+	MaxLinks      = 65000         // links to one inode (EXT4_LINK_MAX)
+	// MaxDevMajor and MaxDevMinor bound device numbers: the inode's 32-bit
+	// encoding holds a 12-bit major and a 20-bit minor, as Linux's dev_t.
+	MaxDevMajor = 1<<12 - 1
+	MaxDevMinor = 1<<20 - 1
+)
+
 // ErrTooBig is returned when a value does not fit ext4's on-disk fields as
 // this writer lays them out.
 var ErrTooBig = errors.New("ext4: tree too large for this writer")
@@ -95,6 +107,9 @@ func Build(t *tree.Tree, o Options) ([]byte, error) {
 			next++
 		}
 		if n := links[e.Path]; n > 1 {
+			if n > MaxLinks {
+				return nil, fmt.Errorf("%w: /%s has %d links (at most %d)", ErrTooBig, e.Path, n, MaxLinks)
+			}
 			in.links = uint16(n)
 		}
 		byPath[e.Path] = in
@@ -119,13 +134,18 @@ func Build(t *tree.Tree, o Options) ([]byte, error) {
 			if len(e.Target) >= 60 {
 				in.data = []byte(e.Target)
 			}
-			if len(e.Target) > blockSize-1 {
+			if len(e.Target) > MaxSymlinkLen {
 				return nil, fmt.Errorf("%w: /%s: symlink target of %d bytes", ErrTooBig, e.Path, len(e.Target))
 			}
-		case tree.CharDev:
+		case tree.CharDev, tree.BlockDev:
 			in.mode = 0o020000
-		case tree.BlockDev:
-			in.mode = 0o060000
+			if e.Type == tree.BlockDev {
+				in.mode = 0o060000
+			}
+			if e.Major > MaxDevMajor || e.Minor > MaxDevMinor {
+				return nil, fmt.Errorf("%w: /%s: device %d:%d (major at most %d, minor at most %d)",
+					ErrTooBig, e.Path, e.Major, e.Minor, MaxDevMajor, MaxDevMinor)
+			}
 		case tree.Fifo:
 			in.mode = 0o010000
 		case tree.Dir:
@@ -142,7 +162,7 @@ func Build(t *tree.Tree, o Options) ([]byte, error) {
 			}
 			for _, c := range children[e.Path] {
 				name := c.Path[strings.LastIndex(c.Path, "/")+1:]
-				if len(name) > 255 {
+				if len(name) > MaxNameLen {
 					return nil, fmt.Errorf("%w: /%s: name longer than 255 bytes", ErrTooBig, c.Path)
 				}
 				target := c
@@ -157,7 +177,7 @@ func Build(t *tree.Tree, o Options) ([]byte, error) {
 			}
 			in.data = dirBlocks(ents)
 			in.links = uint16(2 + subdirs)
-			if 2+subdirs > 65000 {
+			if 2+subdirs > MaxLinks {
 				return nil, fmt.Errorf("%w: /%s has too many subdirectories", ErrTooBig, e.Path)
 			}
 		}

@@ -2,6 +2,7 @@ package ext4
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -195,4 +196,48 @@ func FuzzRead(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		Read(bytes.NewReader(b), int64(len(b)))
 	})
+}
+
+// TestDeviceLimits: the largest device numbers the inode encoding holds are
+// written and read back; one past either is refused, never truncated (the
+// old encoding of major 1, minor 99999999 read back as 1:385279).
+func TestDeviceLimits(t *testing.T) {
+	tests := []struct {
+		major, minor uint32
+		ok           bool
+	}{
+		{MaxDevMajor, MaxDevMinor, true},
+		{MaxDevMajor + 1, 0, false},
+		{0, MaxDevMinor + 1, false},
+		{1, 99999999, false},
+	}
+	for _, tt := range tests {
+		tr := tree.New()
+		if err := tr.Add(tree.Entry{Path: "/dev/x", Type: tree.CharDev, Mode: 0o600, Major: tt.major, Minor: tt.minor}); err != nil {
+			t.Fatal(err)
+		}
+		img, err := Build(tr, opts())
+		if !tt.ok {
+			if !errors.Is(err, ErrTooBig) {
+				t.Errorf("%d:%d: err = %v, want ErrTooBig", tt.major, tt.minor, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := Read(bytes.NewReader(img), int64(len(img)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, got := fmt.Sprintf("%d:%d", tt.major, tt.minor), ""
+		for _, f := range l.Files {
+			if f.Path == "/dev/x" {
+				got = f.Device
+			}
+		}
+		if got != want {
+			t.Errorf("read back %q, wrote %s", got, want)
+		}
+	}
 }
