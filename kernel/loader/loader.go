@@ -256,11 +256,18 @@ type StackInfo struct {
 	HWCap       uint64
 	VDSO        uint64 // AT_SYSINFO_EHDR, 0 for none
 	MinSigStkSz uint64
+	// Secure is AT_SECURE: the exec changed credentials (set-id) and the
+	// C library must distrust the environment.
+	Secure bool
 }
 
 // SetupStack maps the stack and writes argc, argv, envp and the auxiliary
 // vector; it returns the initial stack pointer.
 func SetupStack(m *mm.MM, img *Image, si *StackInfo) (uint64, error) {
+	secure := uint64(0)
+	if si.Secure {
+		secure = 1
+	}
 	total := 0
 	for _, s := range si.Argv {
 		total += len(s) + 1
@@ -315,7 +322,7 @@ func SetupStack(m *mm.MM, img *Image, si *StackInfo) (uint64, error) {
 		atEntry, img.ProgEntry,
 		atUID, uint64(si.UID), atEUID, uint64(si.EUID),
 		atGID, uint64(si.GID), atEGID, uint64(si.EGID),
-		atSecure, 0,
+		atSecure, secure,
 		atRandom, random,
 		atHwcap2, 0,
 		atExecfn, strBase+execfn,

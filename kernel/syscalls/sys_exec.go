@@ -110,6 +110,10 @@ func (s *System) exec(t *task.Task, dir *vfs.File, path, name string, hidden boo
 		}
 		var rnd [16]byte
 		s.random(rnd[:])
+		// The files execve opens (the program, its interpreter) are
+		// closed again when it is done: the new image's mappings hold
+		// their own references.
+		var opened []*vfs.File
 		img := &task.ExecImage{File: s.mapPages(t, f), Argv: argv, Envp: envp, Path: name, Random: rnd,
 			Exe:   s.files.vfs.FilePath(fsctx(t), f),
 			HWCap: s.files.hwcap, VDSO: s.files.vdso,
@@ -118,14 +122,17 @@ func (s *System) exec(t *task.Task, dir *vfs.File, path, name string, hidden boo
 				if err != nil {
 					return nil, err
 				}
+				opened = append(opened, inf)
 				return s.mapPages(t, inf), nil
 			}}
 		if name != path {
 			img.CommFrom = img.Exe
 		}
+		img.SetID = setID(f)
 		err = t.Exec(img, s.fileHooks())
-		if err != nil {
-			f.DecRef()
+		f.DecRef()
+		for _, o := range opened {
+			o.DecRef()
 		}
 		return err
 	}
@@ -192,4 +199,21 @@ func stringArray(m *mm.MM, addr uint64) ([]string, error) {
 		}
 		out = append(out, str)
 	}
+}
+
+// setID reads the executable's set-user-ID and set-group-ID bits
+// (bprm_fill_uid): S_ISUID makes the owner the effective uid, S_ISGID with
+// group execute the group the effective gid; neither counts on a nosuid
+// mount.
+func setID(f *vfs.File) *task.SetID {
+	if f.Inode == nil || f.Path.Mount != nil && f.Path.Mount.Flags()&abi.MS_NOSUID != 0 {
+		return nil
+	}
+	a := f.Inode.Attr()
+	sid := &task.SetID{UID: a.UID, GID: a.GID, SetUID: a.Mode&abi.S_ISUID != 0,
+		SetGID: a.Mode&(abi.S_ISGID|0o010) == abi.S_ISGID|0o010}
+	if !sid.SetUID && !sid.SetGID {
+		return nil
+	}
+	return sid
 }

@@ -81,7 +81,7 @@ func init() {
 		sid, err := t.SetSID()
 		return uint64(sid), err
 	})
-	partial("prctl", "PR_SET/GET_NAME, PR_SET/GET_CHILD_SUBREAPER, PR_SET/GET_PDEATHSIG (recorded), PR_GET/SET_DUMPABLE, PR_SET/GET_NO_NEW_PRIVS, PR_SET/GET_SECCOMP, PR_CAPBSET_READ/DROP, PR_CAP_AMBIENT, PR_GET/SET_SECUREBITS and PR_GET/SET_KEEPCAPS (per thread); others EINVAL", sysPrctl)
+	partial("prctl", "PR_SET/GET_NAME, PR_SET/GET_CHILD_SUBREAPER, PR_SET/GET_PDEATHSIG (recorded), PR_GET/SET_DUMPABLE (cleared by set-id exec and credential changes), PR_SET/GET_NO_NEW_PRIVS, PR_SET/GET_SECCOMP, PR_CAPBSET_READ/DROP, PR_CAP_AMBIENT, PR_GET/SET_SECUREBITS and PR_GET/SET_KEEPCAPS (per thread); others EINVAL", sysPrctl)
 	partial("arch_prctl", "ARCH_SET/GET_FS, ARCH_SET/GET_GS, ARCH_GET_CPUID; ARCH_SET_CPUID: ENODEV (no CPUID faulting, as Linux on a CPU without it)", sysArchPrctl)
 	full("getrandom", sysGetrandom)
 }
@@ -195,11 +195,18 @@ func sysPrctl(s *System, t *task.Task, a Args) (uint64, error) {
 		t.TG().SetPdeathsig(abi.Signal(a[1]))
 		return 0, nil
 	case prSetDumpable:
+		if a[1] > 1 { // SUID_DUMP_ROOT (2) is for the sysctl only
+			return 0, abi.EINVAL
+		}
+		t.TG().SetDumpable(a[1] == 1)
 		return 0, nil
 	case prGetPdeathsig:
 		return 0, m.WriteUint32(a[1], uint32(t.TG().Pdeathsig()))
 	case prGetDumpable:
-		return 1, nil
+		if t.TG().Dumpable() {
+			return 1, nil
+		}
+		return 0, nil
 	case prGetSecurebits:
 		return uint64(t.Securebits()), nil
 	case prSetSecurebits:

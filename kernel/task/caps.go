@@ -60,9 +60,43 @@ func (c *Creds) FixSetfsuid(old *Creds) {
 // effective uid 0) gets the bounding set plus the inheritable set,
 // effective if the euid is 0; everyone else keeps only the ambient set,
 // in both permitted and effective.
-func (c *Creds) ExecCreds() {
+func (c *Creds) ExecCreds() { c.execCreds(nil) }
+
+// SetID is what a set-user-ID or set-group-ID executable changes at execve:
+// the file's owner and group when its mode has S_ISUID, or S_ISGID with
+// group execute, on a mount without nosuid.
+type SetID struct {
+	UID, GID       uint32
+	SetUID, SetGID bool
+}
+
+// execCreds applies execve's credential rules (bprm_fill_uid, then
+// cap_bprm_creds_from_file): a set-id file makes its owner (group) the
+// effective and saved id; root's capabilities follow the new effective
+// uid; a set-id exec clears the ambient set. It reports whether the exec
+// is "secure" (AT_SECURE): ids or capabilities changed.
+func (c *Creds) execCreds(sid *SetID) (secure bool) {
+	if sid != nil && sid.SetUID && sid.UID != c.EUID {
+		c.EUID = sid.UID
+		secure = true
+	}
+	if sid != nil && sid.SetGID && sid.GID != c.EGID {
+		c.EGID = sid.GID
+		secure = true
+	}
+	if secure {
+		c.Caps.Ambient = 0
+	}
 	c.SUID, c.FSUID = c.EUID, c.EUID
 	c.SGID, c.FSGID = c.EGID, c.EGID
+	defer func() {
+		// Linux's check for a privilege-elevated exec: ids that differ
+		// from the real ones, or a caller whose real uid is not root
+		// holding permitted capabilities beyond its ambient set.
+		if c.UID != c.EUID || c.GID != c.EGID || c.UID != 0 && c.Caps.Permitted&^c.Caps.Ambient != 0 {
+			secure = true
+		}
+	}()
 	p := uint64(0)
 	effective := false
 	if c.EUID == 0 || c.UID == 0 {
@@ -78,6 +112,7 @@ func (c *Creds) ExecCreds() {
 	} else {
 		c.Caps.Effective = c.Caps.Ambient
 	}
+	return secure
 }
 
 // killAllowed is check_kill_permission's credential test: a process may
@@ -110,7 +145,18 @@ func (g *ThreadGroup) UpdateCreds(fn func(c *Creds) error) error {
 	if err := fn(&c); err != nil {
 		return err
 	}
+	o := g.creds
+	if o.EUID != c.EUID || o.EGID != c.EGID || o.FSUID != c.FSUID || o.FSGID != c.FSGID ||
+		c.Caps.Permitted&^o.Caps.Permitted != 0 {
+		g.nondumpable.Store(true)
+	}
 	g.creds = c
 	g.idGen.Add(1)
 	return nil
 }
+
+// Dumpable is PR_GET_DUMPABLE (0 or 1).
+func (g *ThreadGroup) Dumpable() bool { return !g.nondumpable.Load() }
+
+// SetDumpable is PR_SET_DUMPABLE with 0 or 1.
+func (g *ThreadGroup) SetDumpable(on bool) { g.nondumpable.Store(!on) }

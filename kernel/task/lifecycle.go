@@ -210,6 +210,7 @@ func (t *Task) Clone(a CloneArgs, hooks *FileHooks) (*Task, error) {
 			argv: parent.argv, envp: parent.envp, exe: parent.exe, startTime: k.Monotonic(),
 			limits: parent.limits, limitsSet: parent.limitsSet,
 			oomScoreAdj: parent.oomScoreAdj, oomScoreAdjMin: parent.oomScoreAdjMin}
+		g.nondumpable.Store(parent.nondumpable.Load())
 		if newMM == nil {
 			g.mm = parent.mm
 		}
@@ -324,9 +325,12 @@ type ExecImage struct {
 	// fexecve's program is named /dev/fd/N but Linux's comm is its file's
 	// name.
 	CommFrom string
-	Random   [16]byte
-	HWCap    uint64
-	VDSO     func(m *mm.MM) (uint64, error) // maps the vDSO, if any
+	// SetID, if set, is the executable's set-user/group-ID change (the
+	// caller has checked the mode bits and the mount's nosuid).
+	SetID  *SetID
+	Random [16]byte
+	HWCap  uint64
+	VDSO   func(m *mm.MM) (uint64, error) // maps the vDSO, if any
 }
 
 // Exec replaces the process image (execve). On failure before the point of
@@ -344,9 +348,17 @@ func (t *Task) Exec(img *ExecImage, hooks *FileHooks) error {
 		return err
 	}
 	newMM.SetBrk(li.BrkStart)
+	// The credentials the program will run with, computed before the
+	// point of no return (AT_UID.. and AT_SECURE go on its stack). With
+	// no_new_privs the set-id bits are ignored, as on Linux.
+	sid := img.SetID
+	if t.NoNewPrivs() {
+		sid = nil
+	}
 	cr := t.tg.Creds()
+	secure := cr.execCreds(sid)
 	si := &loader.StackInfo{Argv: img.Argv, Envp: img.Envp, ExecFn: img.Path, UID: cr.UID, GID: cr.GID,
-		EUID: cr.EUID, EGID: cr.EGID, Random: img.Random, HWCap: img.HWCap, MinSigStkSz: 2048}
+		EUID: cr.EUID, EGID: cr.EGID, Random: img.Random, HWCap: img.HWCap, MinSigStkSz: 2048, Secure: secure}
 	if img.VDSO != nil {
 		if si.VDSO, err = img.VDSO(newMM); err != nil {
 			newMM.Release()
@@ -384,7 +396,13 @@ func (t *Task) Exec(img *ExecImage, hooks *FileHooks) error {
 	}
 	g.comm = commOf(from)
 	g.execed = true
-	g.creds.ExecCreds()
+	g.creds.execCreds(sid)
+	if secure {
+		g.pdeathsig = 0 // Linux clears it on a credential-changing exec
+	}
+	// A new image is dumpable unless the exec changed credentials
+	// (fs.suid_dumpable is 0).
+	g.nondumpable.Store(secure)
 	g.idGen.Add(1)
 	g.mu.Unlock()
 	t.SetComm(commOf(from))

@@ -241,6 +241,10 @@ type ThreadGroup struct {
 
 	// pdeathsig is sent when the parent exits (PR_SET_PDEATHSIG).
 	pdeathsig abi.Signal
+	// nondumpable is PR_GET_DUMPABLE's 0: set by PR_SET_DUMPABLE, a
+	// credential-changing exec, or a change of effective or filesystem
+	// ids or capabilities (Linux's commit_creds with suid_dumpable 0).
+	nondumpable atomic.Bool
 	// deadCPU is the CPU time of threads that exited; childCPU that of
 	// reaped children (and their reaped descendants).
 	deadCPU  atomic.Int64
