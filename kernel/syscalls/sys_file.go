@@ -650,7 +650,7 @@ func (s *System) mkdirat(t *task.Task, dirfd int32, pathAddr uint64, mode uint32
 	if err != nil {
 		return 0, err
 	}
-	dir, err := dirFile(t, dirfd)
+	dir, err := dirAt(t, dirfd, p)
 	if err != nil {
 		return 0, err
 	}
@@ -663,7 +663,7 @@ func (s *System) mknodat(t *task.Task, dirfd int32, pathAddr uint64, mode uint32
 	if err != nil {
 		return 0, err
 	}
-	dir, err := dirFile(t, dirfd)
+	dir, err := dirAt(t, dirfd, p)
 	if err != nil {
 		return 0, err
 	}
@@ -677,7 +677,7 @@ func (s *System) unlinkat(t *task.Task, dirfd int32, pathAddr uint64, flags uint
 	if err != nil {
 		return 0, err
 	}
-	dir, err := dirFile(t, dirfd)
+	dir, err := dirAt(t, dirfd, p)
 	if err != nil {
 		return 0, err
 	}
@@ -694,12 +694,12 @@ func (s *System) renameat(t *task.Task, od int32, op uint64, nd int32, np uint64
 	if err != nil {
 		return 0, err
 	}
-	odir, err := dirFile(t, od)
+	odir, err := dirAt(t, od, oldp)
 	if err != nil {
 		return 0, err
 	}
 	defer release(odir)
-	ndir, err := dirFile(t, nd)
+	ndir, err := dirAt(t, nd, newp)
 	if err != nil {
 		return 0, err
 	}
@@ -716,12 +716,12 @@ func (s *System) linkat(t *task.Task, od int32, op uint64, nd int32, np uint64, 
 	if err != nil {
 		return 0, err
 	}
-	odir, err := dirFile(t, od)
+	odir, err := dirAt(t, od, oldp)
 	if err != nil {
 		return 0, err
 	}
 	defer release(odir)
-	ndir, err := dirFile(t, nd)
+	ndir, err := dirAt(t, nd, newp)
 	if err != nil {
 		return 0, err
 	}
@@ -738,7 +738,7 @@ func (s *System) symlinkat(t *task.Task, target uint64, dirfd int32, pathAddr ui
 	if err != nil {
 		return 0, err
 	}
-	dir, err := dirFile(t, dirfd)
+	dir, err := dirAt(t, dirfd, p)
 	if err != nil {
 		return 0, err
 	}
@@ -754,7 +754,7 @@ func (s *System) readlinkat(t *task.Task, dirfd int32, pathAddr, buf, size uint6
 	if err != nil {
 		return 0, err
 	}
-	dir, err := dirFile(t, dirfd)
+	dir, err := dirAt(t, dirfd, p)
 	if err != nil {
 		return 0, err
 	}
@@ -775,7 +775,7 @@ func (s *System) chmodat(t *task.Task, dirfd int32, pathAddr uint64, mode, flags
 	if err != nil {
 		return 0, err
 	}
-	dir, err := dirFile(t, dirfd)
+	dir, err := dirAt(t, dirfd, p)
 	if err != nil {
 		return 0, err
 	}
@@ -800,7 +800,7 @@ func (s *System) chownat(t *task.Task, dirfd int32, pathAddr uint64, uid, gid, f
 			return 0, err
 		}
 	}
-	dir, err := dirFile(t, dirfd)
+	dir, err := dirAt(t, dirfd, p)
 	if err != nil {
 		return 0, err
 	}

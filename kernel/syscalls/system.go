@@ -190,6 +190,16 @@ func lookupDir(t *task.Task, dirfd int32, path string, flags uint32) (*vfs.File,
 	return dirFile(t, dirfd)
 }
 
+// dirAt is the directory a *at call resolves path from: none for an
+// absolute path, which ignores dirfd even when it is not a descriptor (as
+// on Linux), else dirFile.
+func dirAt(t *task.Task, dirfd int32, path string) (*vfs.File, error) {
+	if strings.HasPrefix(path, "/") {
+		return nil, nil
+	}
+	return dirFile(t, dirfd)
+}
+
 func release(f *vfs.File) {
 	if f != nil {
 		f.DecRef()
