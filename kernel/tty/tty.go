@@ -621,3 +621,18 @@ func (f *File) EventQueue() *vfs.Queue { return &f.t.q }
 
 // Fasync implements vfs.Fasync: O_ASYNC signals the owner, as on Linux.
 func (f *File) Fasync() {}
+
+// OpenControlling opens the caller's controlling terminal, the one among
+// terms whose session is the caller's: /dev/tty. A process whose session
+// has no controlling terminal gets ENXIO, as on Linux.
+func OpenControlling(terms []*TTY, c *vfs.Caller, in *vfs.Inode, flags uint32) (vfs.FileImpl, error) {
+	if c == nil || c.SID == 0 {
+		return nil, abi.ENXIO
+	}
+	for _, t := range terms {
+		if t.Session() == c.SID {
+			return t.Open(c, in, flags|abi.O_NOCTTY)
+		}
+	}
+	return nil, abi.ENXIO
+}

@@ -56,9 +56,9 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	}}); err != nil {
 		return err
 	}
-	// One terminal today: the serial console is ttyS0, /dev/console and,
-	// for every process (all share it as controlling terminal), /dev/tty.
-	for _, d := range [][2]uint32{{devfs.TTYAuxMajor, devfs.TTYMinor}, {devfs.TTYAuxMajor, devfs.ConsoleMinor}, {devfs.TTYMajor, devfs.TTYS0Minor}} {
+	// The serial console is ttyS0 and /dev/console; /dev/tty (registered
+	// once the ptys exist) is each session's controlling terminal.
+	for _, d := range [][2]uint32{{devfs.TTYAuxMajor, devfs.ConsoleMinor}, {devfs.TTYMajor, devfs.TTYS0Minor}} {
 		if err := devs.RegisterChar(d[0], d[1], console); err != nil {
 			return err
 		}
@@ -85,6 +85,11 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	})
 	ptys, err := setupPtys(devs, v, clock, func(pgid int32, sig abi.Signal) { k.SendToGroup(pgid, sig) })
 	if err != nil {
+		return err
+	}
+	if err := devs.RegisterChar(devfs.TTYAuxMajor, devfs.TTYMinor, devfs.DeviceFunc(func(c *vfs.Caller, in *vfs.Inode, flags uint32) (vfs.FileImpl, error) {
+		return tty.OpenControlling(append(ptys.Terminals(), console), c, in, flags)
+	})); err != nil {
 		return err
 	}
 	v.RegisterFilesystem("devtmpfs", func(source string, flags uint32, data string) (vfs.Filesystem, error) {
