@@ -129,6 +129,7 @@ func New(o Options) *FS {
 			panic("sysfs: " + e.Path + ": " + err.Error())
 		}
 	}
+	fs.addRegistered()
 	return fs
 }
 
