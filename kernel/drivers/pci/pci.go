@@ -107,8 +107,8 @@ func Scan(plat hw.Platform, logf Logf) *Bus {
 	b := &Bus{}
 	if base, start, end, ok := MCFG(plat.ACPITable("MCFG")); ok && start == 0 {
 		b.Config, b.ECAM = NewECAMConfig(plat, base, start, end), true
-		logf("PCI: ECAM [mem %#010x-%#010x] (base %#x) for domain 0000 [bus %02x-%02x]",
-			base+uint64(start)<<20, base+(uint64(end)+1)<<20-1, base, start, end)
+		logf("PCI: MMCONFIG for domain 0000 [bus %02x-%02x] at [mem 0x%08x-0x%08x] (base %#x)",
+			start, end, base+uint64(start)<<20, base+(uint64(end)+1)<<20-1, base)
 	} else {
 		b.Config = NewPortConfig(plat)
 		logf("PCI: Using configuration type 1 for base access")
