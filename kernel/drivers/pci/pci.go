@@ -87,6 +87,10 @@ type Device struct {
 	// Parent is the bridge whose secondary bus holds this function (nil
 	// on bus 0).
 	Parent *Device
+	// BootVGA is the first VGA controller decoding I/O and memory: the
+	// one the firmware drives, whose ROM Linux shows as the legacy shadow
+	// at 0xc0000 (arch/x86/pci/fixup.c, pci_fixup_video).
+	BootVGA bool
 
 	cfg Config
 }
@@ -115,6 +119,12 @@ func Scan(plat hw.Platform, logf Logf) *Bus {
 	}
 	seen := map[uint8]bool{}
 	b.scanBus(0, nil, seen, logf)
+	for _, d := range b.Devices {
+		if d.Class>>8 == 0x0300 && d.Read16(RegCommand)&(CmdIO|CmdMemory) == CmdIO|CmdMemory {
+			d.BootVGA = true
+			break
+		}
+	}
 	return b
 }
 
@@ -413,6 +423,8 @@ const (
 	resReadOnly  = 0x4000
 	resSizeAlign = 0x40000
 	resMem64     = 0x100000
+	resFixed     = 0x10 // IORESOURCE_PCI_FIXED
+	resROMShadow = 0x2  // IORESOURCE_ROM_SHADOW
 )
 
 // Resources returns the lines of Linux's sysfs resource file: start, end
@@ -440,6 +452,22 @@ func (d *Device) Resources() [][3]uint64 {
 	}
 	if r := d.ROM; r.Size != 0 {
 		out[6] = [3]uint64{r.Addr, r.Addr + r.Size - 1, resMem | resPrefetch | resReadOnly | resSizeAlign | uint64(r.Flags)}
+	}
+	if d.BootVGA {
+		out[6] = [3]uint64{0xc0000, 0xdffff, resMem | resFixed | resROMShadow}
+	}
+	// An IDE controller in compatibility mode decodes the ISA addresses
+	// whatever its BARs say (drivers/pci/probe.c, pci_setup_device).
+	if d.Class>>8 == 0x0101 {
+		fixed := [3]uint64{0, 0, resIO | resFixed}
+		if d.Class&1 == 0 {
+			out[0], out[1] = fixed, fixed
+			out[0][0], out[0][1], out[1][0], out[1][1] = 0x1f0, 0x1f7, 0x3f6, 0x3f6
+		}
+		if d.Class&4 == 0 {
+			out[2], out[3] = fixed, fixed
+			out[2][0], out[2][1], out[3][0], out[3][1] = 0x170, 0x177, 0x376, 0x376
+		}
 	}
 	return out
 }

@@ -51,6 +51,13 @@ func machine(t *testing.T, ecam bool) (*hw.Fake, *pcitest.Bus) {
 	bridge.Set8(0x19, 1) // secondary bus
 	bus.Add(pci.Address{Device: 5}, bridge)
 	bus.Add(pci.Address{Bus: 1, Device: 0}, pcitest.NewFunction(0x1af4, 0x1041, 0x020000, 1))
+	// Two VGA controllers: the first decoding is the boot one.
+	for dev, cmd := range map[uint8]uint16{6: 0, 7: 3, 8: 3} {
+		vga := pcitest.NewFunction(0x1234, 0x1111, 0x030000, 2)
+		vga.SetROM(0xfebe0000, 0x10000)
+		vga.Set16(pci.RegCommand, cmd)
+		bus.Add(pci.Address{Device: dev}, vga)
+	}
 	return f, bus
 }
 
@@ -68,7 +75,8 @@ func TestScan(t *testing.T) {
 				got = append(got, fmt.Sprintf("%s %04x:%04x", d.Addr, d.Vendor, d.DeviceID))
 			}
 			want := []string{"0000:00:00.0 8086:29c0", "0000:00:01.0 8086:7000", "0000:00:01.1 8086:7010",
-				"0000:00:01.3 8086:7113", "0000:00:04.0 1af4:1001", "0000:00:05.0 1b36:0001", "0000:01:00.0 1af4:1041"}
+				"0000:00:01.3 8086:7113", "0000:00:04.0 1af4:1001", "0000:00:05.0 1b36:0001", "0000:01:00.0 1af4:1041",
+				"0000:00:06.0 1234:1111", "0000:00:07.0 1234:1111", "0000:00:08.0 1234:1111"}
 			if strings.Join(got, ",") != strings.Join(want, ",") {
 				t.Errorf("devices:\n got %q\nwant %q", got, want)
 			}
@@ -115,6 +123,15 @@ func TestScan(t *testing.T) {
 			if len(res) != 13 || res[0] != [3]uint64{0xc000, 0xc07f, 0x40101} || res[1] != [3]uint64{0xfebf1000, 0xfebf1fff, 0x40200} ||
 				res[4] != [3]uint64{0x8_0000_0000, 0x8_0000_3fff, 0x14220c} || res[6] != [3]uint64{0xfeb80000, 0xfebbffff, 0x46200} || res[5] != [3]uint64{} {
 				t.Errorf("resources %x", res)
+			}
+			ideRes := b.Devices[2].Resources()
+			if ideRes[0] != [3]uint64{0x1f0, 0x1f7, 0x110} || ideRes[3] != [3]uint64{0x376, 0x376, 0x110} || ideRes[4] != [3]uint64{0xc0c0, 0xc0cf, 0x40101} {
+				t.Errorf("IDE in compatibility mode: resources %x", ideRes[:5])
+			}
+			for i, want := range [][3]uint64{{0xfebe0000, 0xfebeffff, 0x46200}, {0xc0000, 0xdffff, 0x212}, {0xfebe0000, 0xfebeffff, 0x46200}} {
+				if got := b.Devices[7+i].Resources()[6]; got != want {
+					t.Errorf("VGA %d ROM resource %x, want %x", i, got, want)
+				}
 			}
 			cfg := blk.ConfigBytes()
 			if len(cfg) != 256 || cfg[0] != 0xf4 || cfg[1] != 0x1a || cfg[0x3c] != 11 {
