@@ -122,6 +122,7 @@ func Scan(plat hw.Platform, logf Logf) *Bus {
 	for _, d := range b.Devices {
 		if d.Class>>8 == 0x0300 && d.Read16(RegCommand)&(CmdIO|CmdMemory) == CmdIO|CmdMemory {
 			d.BootVGA = true
+			logf("pci %s: Video device with shadowed ROM at [mem 0x000c0000-0x000dffff]", d.Addr)
 			break
 		}
 	}
@@ -176,6 +177,14 @@ func probe(cfg Config, a Address, parent *Device) *Device {
 	case 1:
 		nbars, romReg = 2, RegBridgeROM
 	}
+	// Decoding is off while BARs hold all ones, once for the whole
+	// function: each change of what a function decodes is a change of
+	// the machine's address map (under QEMU's TCG, a flush of its
+	// translated code).
+	cmd := cfg.Read16(a, RegCommand)
+	if cmd&(CmdIO|CmdMemory) != 0 {
+		cfg.Write16(a, RegCommand, cmd&^(CmdIO|CmdMemory))
+	}
 	for i := 0; i < nbars; i++ {
 		d.BARs[i] = d.sizeBAR(RegBAR0 + 4*i)
 		if d.BARs[i].Is64 && i+1 < nbars {
@@ -184,6 +193,9 @@ func probe(cfg Config, a Address, parent *Device) *Device {
 	}
 	if romReg >= 0 {
 		d.ROM = d.sizeROM(romReg)
+	}
+	if cmd&(CmdIO|CmdMemory) != 0 {
+		cfg.Write16(a, RegCommand, cmd)
 	}
 	if cfg.Read16(a, RegStatus)&StatusCapList != 0 {
 		off := int(cfg.Read8(a, RegCapPtr)) &^ 3
@@ -195,15 +207,11 @@ func probe(cfg Config, a Address, parent *Device) *Device {
 	return d
 }
 
-// sizeBAR decodes and sizes the BAR at reg: decoding is off while the
-// register holds all ones.
+// sizeBAR decodes and sizes the BAR at reg (decoding is off).
 func (d *Device) sizeBAR(reg int) BAR {
 	cfg, a := d.cfg, d.Addr
 	orig := cfg.Read32(a, reg)
 	bar := BAR{Reg: reg}
-	cmd := cfg.Read16(a, RegCommand)
-	cfg.Write16(a, RegCommand, cmd&^(CmdIO|CmdMemory))
-	defer cfg.Write16(a, RegCommand, cmd)
 	if orig&1 != 0 {
 		bar.IO, bar.Flags = true, orig&3
 		cfg.Write32(a, reg, 0xffffffff)
@@ -240,16 +248,14 @@ func (d *Device) sizeBAR(reg int) BAR {
 	return bar
 }
 
-// sizeROM sizes the expansion ROM BAR at reg (bit 0 is its enable).
+// sizeROM sizes the expansion ROM BAR at reg (bit 0 is its enable;
+// decoding is off).
 func (d *Device) sizeROM(reg int) BAR {
 	cfg, a := d.cfg, d.Addr
 	orig := cfg.Read32(a, reg)
-	cmd := cfg.Read16(a, RegCommand)
-	cfg.Write16(a, RegCommand, cmd&^CmdMemory)
 	cfg.Write32(a, reg, 0xfffff800)
 	m := cfg.Read32(a, reg) &^ 0x7ff
 	cfg.Write32(a, reg, orig)
-	cfg.Write16(a, RegCommand, cmd)
 	bar := BAR{Reg: reg, Flags: orig & 1}
 	if m != 0 {
 		bar.Size = uint64(^m) + 1
@@ -258,29 +264,46 @@ func (d *Device) sizeROM(reg int) BAR {
 	return bar
 }
 
-// log prints the function Linux's way.
+// log prints the function Linux's way (drivers/pci/probe.c and quirks.c
+// of the reference kernel: "BAR n [io  0x...]", "ROM [mem ... pref]").
 func (d *Device) log(logf Logf) {
 	logf("pci %s: [%04x:%04x] type %02x class 0x%06x", d.Addr, d.Vendor, d.DeviceID, d.HeaderType, d.Class)
-	for _, b := range append(d.BARs[:], d.ROM) {
+	for i, b := range d.BARs {
 		if b.Size == 0 {
 			continue
 		}
-		kind, extra, width := "mem", "", 8
-		switch {
-		case b.IO:
-			kind, width = "io ", 4
-		case b.Reg == RegROM || b.Reg == RegBridgeROM:
-			extra = " pref"
-		default:
-			if b.Is64 {
-				extra += " 64bit"
-			}
-			if b.Prefetch {
-				extra += " pref"
+		extra := ""
+		if b.Is64 {
+			extra += " 64bit"
+		}
+		if b.Prefetch {
+			extra += " pref"
+		}
+		logf("pci %s: BAR %d %s", d.Addr, i, resource(b.IO, b.Addr, b.Addr+b.Size-1, extra))
+	}
+	if r := d.ROM; r.Size != 0 {
+		logf("pci %s: ROM %s", d.Addr, resource(false, r.Addr, r.Addr+r.Size-1, " pref"))
+	}
+	if d.Class>>8 == 0x0101 {
+		res := d.Resources()
+		for i := 0; i < 4; i++ {
+			if res[i][2]&resFixed != 0 {
+				logf("pci %s: BAR %d %s: legacy IDE quirk", d.Addr, i, resource(true, res[i][0], res[i][1], ""))
 			}
 		}
-		logf("pci %s: reg %#x: [%s 0x%0*x-0x%0*x%s]", d.Addr, b.Reg, kind, width, b.Addr, width, b.Addr+b.Size-1, extra)
 	}
+}
+
+// resource formats a range as Linux's %pR does.
+func resource(io bool, start, end uint64, extra string) string {
+	kind, width := "mem", 8
+	if io {
+		kind, width = "io ", 4
+	}
+	if start == end {
+		return fmt.Sprintf("[%s 0x%0*x%s]", kind, width, start, extra)
+	}
+	return fmt.Sprintf("[%s 0x%0*x-0x%0*x%s]", kind, width, start, width, end, extra)
 }
 
 // Config returns the function's configuration space mechanism.

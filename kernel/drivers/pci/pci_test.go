@@ -83,10 +83,12 @@ func TestScan(t *testing.T) {
 			text := strings.Join(log, "\n")
 			for _, w := range []string{
 				"pci 0000:00:04.0: [1af4:1001] type 00 class 0x010000",
-				"pci 0000:00:04.0: reg 0x10: [io  0xc000-0xc07f]",
-				"pci 0000:00:04.0: reg 0x14: [mem 0xfebf1000-0xfebf1fff]",
-				"pci 0000:00:04.0: reg 0x20: [mem 0x800000000-0x800003fff 64bit pref]",
-				"pci 0000:00:04.0: reg 0x30: [mem 0xfeb80000-0xfebbffff pref]",
+				"pci 0000:00:04.0: BAR 0 [io  0xc000-0xc07f]",
+				"pci 0000:00:04.0: BAR 1 [mem 0xfebf1000-0xfebf1fff]",
+				"pci 0000:00:04.0: BAR 4 [mem 0x800000000-0x800003fff 64bit pref]",
+				"pci 0000:00:04.0: ROM [mem 0xfeb80000-0xfebbffff pref]",
+				"pci 0000:00:01.1: BAR 1 [io  0x03f6]: legacy IDE quirk",
+				"pci 0000:00:07.0: Video device with shadowed ROM at [mem 0x000c0000-0x000dffff]",
 				"pci 0000:00:05.0: [1b36:0001] type 01 class 0x060400",
 			} {
 				if !strings.Contains(text, w) {
