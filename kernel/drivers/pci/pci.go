@@ -100,6 +100,8 @@ type Bus struct {
 	Config  Config
 	ECAM    bool
 	Devices []*Device // in scan order: bus, device, function
+
+	bootVGA bool // a boot VGA device was found
 }
 
 // Logf is how the scan reports, Linux-style, one line per finding.
@@ -119,13 +121,6 @@ func Scan(plat hw.Platform, logf Logf) *Bus {
 	}
 	seen := map[uint8]bool{}
 	b.scanBus(0, nil, seen, logf)
-	for _, d := range b.Devices {
-		if d.Class>>8 == 0x0300 && d.Read16(RegCommand)&(CmdIO|CmdMemory) == CmdIO|CmdMemory {
-			d.BootVGA = true
-			logf("pci %s: Video device with shadowed ROM at [mem 0x000c0000-0x000dffff]", d.Addr)
-			break
-		}
-	}
 	return b
 }
 
@@ -144,6 +139,9 @@ func (b *Bus) scanBus(bus uint8, parent *Device, seen map[uint8]bool, logf Logf)
 				continue
 			}
 			d := probe(b.Config, a, parent)
+			if !b.bootVGA && d.Class>>8 == 0x0300 && d.Read16(RegCommand)&(CmdIO|CmdMemory) == CmdIO|CmdMemory {
+				d.BootVGA, b.bootVGA = true, true
+			}
 			b.Devices = append(b.Devices, d)
 			d.log(logf)
 			if d.HeaderType == 1 {
@@ -283,6 +281,9 @@ func (d *Device) log(logf Logf) {
 	}
 	if r := d.ROM; r.Size != 0 {
 		logf("pci %s: ROM %s", d.Addr, resource(false, r.Addr, r.Addr+r.Size-1, " pref"))
+	}
+	if d.BootVGA {
+		logf("pci %s: Video device with shadowed ROM at [mem 0x000c0000-0x000dffff]", d.Addr)
 	}
 	if d.Class>>8 == 0x0101 {
 		res := d.Resources()
