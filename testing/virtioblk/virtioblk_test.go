@@ -2,7 +2,7 @@
 // judges the kernel's temporary disk self-check (aramid.blktest=1) against
 // the disk files on the host: on `-machine pc` and `-machine q35`, through
 // the modern and the legacy (disable-modern=on) interface, with MSI-X and
-// with INTx (vectors=0). The first disk is writable: the kernel reads it
+// with INTx (vectors=0), and with its modern BAR above 4 GiB. The first disk is writable: the kernel reads it
 // (its SHA-256 must be the file's), rewrites its first half inverted from
 // many goroutines and flushes; after power-off the file must hold exactly
 // that. The second is read-only (readonly=on): reads match, the write
@@ -70,15 +70,20 @@ func TestVirtioBlk(t *testing.T) {
 		dev     string // extra virtio-blk-pci properties
 		legacy  bool
 		intx    bool
+		high    bool // a 4 GiB ivshmem BAR pushes the 64-bit BARs above 4 GiB
 	}{
-		{"pc", "", false, false},
-		{"pc", ",disable-modern=on", true, false},
-		{"q35", "", false, false},
-		{"q35", ",disable-modern=on", true, false},
-		{"pc", ",vectors=0", false, true},
-		{"q35", ",disable-modern=on,vectors=0", true, true},
+		{"pc", "", false, false, false},
+		{"pc", ",disable-modern=on", true, false, false},
+		{"q35", "", false, false, false},
+		{"q35", ",disable-modern=on", true, false, false},
+		{"pc", ",vectors=0", false, true, false},
+		{"q35", ",disable-modern=on,vectors=0", true, true, false},
+		{"pc", "", false, false, true},
 	} {
 		name := tc.machine + strings.ReplaceAll(tc.dev, ",", "/")
+		if tc.high {
+			name += "/bar-above-4g"
+		}
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			rw, ro := filepath.Join(dir, "rw.img"), filepath.Join(dir, "ro.img")
@@ -94,6 +99,9 @@ func TestVirtioBlk(t *testing.T) {
 					"-device", "virtio-blk-pci,drive=d0" + tc.dev,
 					"-drive", "file=" + ro + ",if=none,id=d1,format=raw,readonly=on",
 					"-device", "virtio-blk-pci,drive=d1" + tc.dev},
+			}
+			if tc.high {
+				cfg.Args = append(cfg.Args, "-object", "memory-backend-ram,id=hm,size=4G", "-device", "ivshmem-plain,memdev=hm")
 			}
 			res, err := qemu.Run(context.Background(), cfg, nil)
 			if err != nil {
@@ -125,6 +133,9 @@ func TestVirtioBlk(t *testing.T) {
 				if !regexp.MustCompile(re).MatchString(log) {
 					t.Errorf("serial log lacks %s", re)
 				}
+			}
+			if tc.high && !regexp.MustCompile(`pci 0000:00:[0-9a-f]{2}\.0: BAR 4 \[mem 0x[1-9a-f][0-9a-f]{8,}-0x[0-9a-f]+ 64bit pref\]`).MatchString(log) {
+				t.Error("no virtio BAR above 4 GiB: the case does not test what it should")
 			}
 			if tc.machine == "q35" && !strings.Contains(log, "PCI: MMCONFIG for domain 0000 [bus 00-ff] at [mem 0xb0000000-0xbfffffff] (base 0xb0000000)") {
 				t.Error("q35: configuration space not reached through ECAM from MCFG")
