@@ -10,7 +10,9 @@
 //
 // # Lock order
 //
-// Device.mu, then Queue.mu. Interrupt goroutines take only Queue.mu.
+// Queue.mu is the package's only lock and a leaf: it is held around ring
+// updates and a notify-free section, never while calling out. A Device is
+// set up by one goroutine; its interrupt goroutines take only Queue.mu.
 package virtio
 
 import (
