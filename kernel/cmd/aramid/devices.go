@@ -43,7 +43,6 @@ func probeDevices(log *klog.Logger) {
 		}
 		idx := virtioIndex
 		virtioIndex++
-		drivers[d] = "virtio-pci"
 		if typ != virtio.TypeBlock {
 			continue
 		}
@@ -62,6 +61,7 @@ func probeDevices(log *klog.Logger) {
 			log.Errorf("virtio_blk virtio%d: %v", idx, err)
 			continue
 		}
+		drivers[d] = "virtio-pci" // the uevent's DRIVER=: only what is driven
 		disks++
 		bytes := disk.Sectors() * uint64(disk.SectorSize())
 		kind := "modern"
