@@ -72,6 +72,7 @@ const (
 type modern struct {
 	common, isr, device, notify hw.Region
 	notifyMul                   uint32
+	notifyOff                   map[int]uint64 // by queue, checked at setup
 }
 
 // Common configuration structure offsets (struct virtio_pci_common_cfg).
@@ -142,6 +143,10 @@ func NewModern(plat hw.Platform, d *pci.Device) (Transport, error) {
 	if m.common == nil || m.notify == nil || m.isr == nil {
 		return nil, fmt.Errorf("%w: %s lacks the common, notify or ISR structure", ErrTransport, d.Addr)
 	}
+	if m.common.Size() < ccQueueDevice+8 {
+		return nil, fmt.Errorf("%w: %s common configuration of %d bytes", ErrTransport, d.Addr, m.common.Size())
+	}
+	m.notifyOff = map[int]uint64{}
 	return m, nil
 }
 
@@ -201,6 +206,11 @@ func (m *modern) write64(off uint64, v uint64) {
 
 func (m *modern) SetupQueue(q, size int, desc, avail, used uint64, vector int) error {
 	m.selectQueue(q)
+	off := uint64(m.common.Read16(ccQueueNotifyOff)) * uint64(m.notifyMul)
+	if off+2 > m.notify.Size() {
+		return fmt.Errorf("%w: queue %d notifies at %#x, beyond the %#x-byte notify structure", ErrTransport, q, off, m.notify.Size())
+	}
+	m.notifyOff[q] = off
 	m.common.Write16(ccQueueSize, uint16(size))
 	m.write64(ccQueueDesc, desc)
 	m.write64(ccQueueDriver, avail)
@@ -229,10 +239,12 @@ func (m *modern) SetConfigVector(vector int) error {
 	return nil
 }
 
+// Notify writes the queue's index at its notify address (found at setup;
+// the map is only read after SetupQueue wrote it).
 func (m *modern) Notify(q int) {
-	m.selectQueue(q)
-	off := uint64(m.common.Read16(ccQueueNotifyOff)) * uint64(m.notifyMul)
-	m.notify.Write16(off, uint16(q))
+	if off, ok := m.notifyOff[q]; ok {
+		m.notify.Write16(off, uint16(q))
+	}
 }
 
 // legacy is the virtio 0.9.5 transport on I/O BAR 0.
