@@ -251,7 +251,8 @@ func (m *modern) Notify(q int) {
 type legacy struct {
 	p    hw.Ports
 	base uint16
-	msix bool // MSI-X enabled: two vector registers precede the device config
+	size uint16 // of the BAR: no access leaves it
+	msix bool   // MSI-X enabled: two vector registers precede the device config
 }
 
 // Legacy register offsets.
@@ -276,7 +277,7 @@ func NewLegacy(plat hw.Platform, d *pci.Device, msix bool) (Transport, error) {
 	if !b.IO || b.Size < 0x14 || b.Addr > 0xffff-b.Size {
 		return nil, fmt.Errorf("%w: %s has no legacy I/O BAR 0", ErrTransport, d.Addr)
 	}
-	return &legacy{p: plat, base: uint16(b.Addr), msix: msix}, nil
+	return &legacy{p: plat, base: uint16(b.Addr), size: uint16(b.Size), msix: msix}, nil
 }
 
 func (l *legacy) Legacy() bool         { return true }
@@ -299,7 +300,7 @@ func (l *legacy) portAt(off int) uint16 {
 }
 
 func (l *legacy) ConfigRead(off, n int) uint64 {
-	if off < 0 || off > 0x100 {
+	if off < 0 || int(l.portAt(off))+n > int(l.base)+int(l.size) {
 		return 0
 	}
 	switch n {
