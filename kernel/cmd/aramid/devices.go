@@ -20,8 +20,8 @@ import (
 // /sys/bus/pci. With aramid.blktest=1 it then runs the disk self-check and
 // powers off.
 //
-// Command-line switches: virtio_pci.force_legacy=1 drives transitional
-// devices through their legacy interface, aramid.nomsix=1 uses INTx.
+// Command-line switches, Linux's: virtio_pci.force_legacy=1 drives
+// transitional devices through their legacy interface, pci=nomsi uses INTx.
 func probeDevices(log *klog.Logger) {
 	args := strings.Fields(nucleus.MachineInfo().CommandLine)
 	has := func(w string) bool {
@@ -31,6 +31,14 @@ func probeDevices(log *klog.Logger) {
 			}
 		}
 		return false
+	}
+	noMSI := false
+	for _, a := range args {
+		if opts, ok := strings.CutPrefix(a, "pci="); ok {
+			for _, o := range strings.Split(opts, ",") {
+				noMSI = noMSI || o == "nomsi"
+			}
+		}
 	}
 	plat := &x64.HW{}
 	bus := pci.Scan(plat, log.Infof)
@@ -47,7 +55,7 @@ func probeDevices(log *klog.Logger) {
 			continue
 		}
 		name := diskName(disks)
-		v, err := virtio.Open(plat, d, virtio.Options{Queues: 1, Legacy: has("virtio_pci.force_legacy=1"), NoMSIX: has("aramid.nomsix=1")})
+		v, err := virtio.Open(plat, d, virtio.Options{Queues: 1, Legacy: has("virtio_pci.force_legacy=1"), NoMSIX: noMSI})
 		if err != nil {
 			log.Errorf("virtio-pci %s: %v", d.Addr, err)
 			continue
