@@ -97,11 +97,7 @@ func Open(plat hw.Platform, d *pci.Device, o Options) (*Device, error) {
 	if err != nil {
 		return nil, err
 	}
-	v.setStatus(0)
-	if !v.T.Legacy() {
-		for i := 0; i < 1000000 && v.T.Status() != 0; i++ {
-		}
-	}
+	v.Reset()
 	if v.msix != nil {
 		n := o.Queues
 		if n > v.msix.Len() {
@@ -237,3 +233,13 @@ func serve(irq hw.Interrupt, qs []*Queue, intx Transport) {
 
 // Fail marks the device FAILED (the driver gives up on it).
 func (v *Device) Fail() { v.setStatus(v.status | StatusFailed) }
+
+// Reset resets the device: it forgets its queues and stops using their
+// memory (only before Start: interrupt goroutines are not stopped).
+func (v *Device) Reset() {
+	v.setStatus(0)
+	if !v.T.Legacy() {
+		for i := 0; i < 1000000 && v.T.Status() != 0; i++ {
+		}
+	}
+}

@@ -94,6 +94,9 @@ func NewQueue(plat hw.Platform, t Transport, index, size, vector int) (*Queue, e
 	return q, nil
 }
 
+// Free returns the queue's memory; the device must have been reset.
+func (q *Queue) Free() { q.mem.Free() }
+
 // Size is the number of descriptors.
 func (q *Queue) Size() int { return q.size }
 

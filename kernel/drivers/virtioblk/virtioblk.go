@@ -111,24 +111,35 @@ func Probe(plat hw.Platform, v *virtio.Device) (*Disk, error) {
 		return nil, err
 	}
 	d.q = q
+	// From here the device knows the queue's memory: giving up resets it
+	// first, so nothing DMAs into memory that is freed.
+	fail := func(err error) (*Disk, error) {
+		v.Reset()
+		q.Free()
+		if d.meta != nil {
+			d.meta.Free()
+		}
+		for _, m := range d.data {
+			m.Free()
+		}
+		v.Fail()
+		return nil, err
+	}
 	slots := Slots
 	if q.Size()/3 < slots {
 		slots = q.Size() / 3
 	}
 	if slots < 1 {
-		v.Fail()
-		return nil, fmt.Errorf("%w: %s: queue of %d entries is too small", ErrDevice, v.PCI.Addr, q.Size())
+		return fail(fmt.Errorf("%w: %s: queue of %d entries is too small", ErrDevice, v.PCI.Addr, q.Size()))
 	}
 	if d.meta, err = plat.AllocDMA(32 * slots); err != nil {
-		v.Fail()
-		return nil, err
+		return fail(err)
 	}
 	d.slots = make(chan int, slots)
 	for i := 0; i < slots; i++ {
 		m, err := plat.AllocDMA(d.chunk)
 		if err != nil {
-			v.Fail()
-			return nil, err
+			return fail(err)
 		}
 		d.data = append(d.data, m)
 		d.slots <- i

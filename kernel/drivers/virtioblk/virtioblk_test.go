@@ -224,3 +224,22 @@ func TestNotVirtio(t *testing.T) {
 		t.Error("Open of a non-virtio function succeeded")
 	}
 }
+
+// TestQueueTooSmall: a device whose queue cannot hold one request is
+// reset and marked FAILED, and Probe says why.
+func TestQueueTooSmall(t *testing.T) {
+	f := hw.NewFake()
+	bus := pcitest.NewBus(f)
+	dev := virtiotest.New(f, bus, pci.Address{Device: 4}, virtiotest.Options{Sectors: 64, Modern: true, MSIX: true, FailSector: -1, QueueMax: 2})
+	b := pci.Scan(f, func(string, ...any) {})
+	v, err := virtio.Open(f, b.Devices[0], virtio.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := virtioblk.Probe(f, v); err == nil {
+		t.Fatal("Probe of a device with a 2-entry queue succeeded")
+	}
+	if st := dev.Status(); st != virtio.StatusFailed {
+		t.Errorf("status %#x, want FAILED alone (reset, then failed)", st)
+	}
+}

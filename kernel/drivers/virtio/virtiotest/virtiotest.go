@@ -37,6 +37,8 @@ type Options struct {
 	// FailSector makes requests touching it fail with an I/O error (-1:
 	// none).
 	FailSector int64
+	// QueueMax is the modern queue's maximum size (0: 256).
+	QueueMax int
 }
 
 // Blk is the simulated device.
@@ -320,6 +322,9 @@ func (m modernRegion) MMIORead(off uint64, size int) uint64 {
 	switch off {
 	case 24:
 		if b.q.size == 0 {
+			if b.o.QueueMax != 0 {
+				return uint64(b.o.QueueMax)
+			}
 			return modernQueueMax
 		}
 		return uint64(b.q.size)
