@@ -55,6 +55,8 @@ func main() {
 		log.Warnf("aramid.testfault=%s: unknown fault kind, ignored", cfg.TestFault)
 	}
 
+	probeDevices(log)
+
 	if cfg.SelfTest {
 		env := &selftest.Env{Clock: sinceBoot, MemoryLimit: info.MemoryTotal}
 		log.Infof("aramid.selftest=1: running %d in-kernel checks", len(selftest.Checks()))

@@ -14,7 +14,9 @@
 //	devices/virtual/net/lo/{address,ifindex,mtu,type,...}
 //	class/tty/{ttyS0,console,tty}, class/net/lo    links into devices/
 //	dev/char/{4:64,5:0,5:1}                        links into devices/
-//	dev/block/, block/, bus/, firmware/, module/   empty
+//	bus/pci, devices/pci0000:00/...                the PCI functions found
+//	                                               at boot (pci.go)
+//	dev/block/, block/, firmware/, module/         empty
 //	kernel/mm/transparent_hugepage/{enabled,defrag}  "never" selected:
 //	                                                 no huge pages
 //	kernel/uevent_seqnum                           0: no uevents are sent
@@ -129,6 +131,7 @@ func New(o Options) *FS {
 			panic("sysfs: " + e.Path + ": " + err.Error())
 		}
 	}
+	fs.addRegistered()
 	return fs
 }
 

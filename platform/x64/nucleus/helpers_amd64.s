@@ -264,3 +264,17 @@ TEXT ·rawSyscall(SB),NOSPLIT,$0-32
 	SYSCALL
 	MOVQ	AX, ret+24(FP)
 	RET
+
+TEXT ·inw(SB),NOSPLIT,$0-10
+	MOVW	port+0(FP), DX
+	XORQ	AX, AX
+	INW
+	MOVW	AX, ret+8(FP)
+	RET
+
+TEXT ·inl(SB),NOSPLIT,$0-12
+	MOVW	port+0(FP), DX
+	XORQ	AX, AX
+	INL
+	MOVL	AX, ret+8(FP)
+	RET

@@ -347,7 +347,7 @@ func buildKernelTables() {
 	}
 	// Pre-create the upper-half PML4 slots so address spaces made later can
 	// share them by copying slots 256-511 once.
-	for _, va := range [...]uintptr{heapBase, stackRegion} {
+	for _, va := range [...]uintptr{heapBase, stackRegion, mmioRegion} {
 		pte(kernelPML4, va, 3, 0)
 	}
 	writeCR3(uint64(kernelPML4))

@@ -146,6 +146,8 @@ func outb(port uint16, val uint8)
 func inb(port uint16) uint8
 func outw(port uint16, val uint16)
 func outl(port uint16, val uint32)
+func inw(port uint16) uint16
+func inl(port uint16) uint32
 func rdmsr(msr uint32) uint64
 func wrmsr(msr uint32, val uint64)
 func rdtsc() uint64

@@ -61,6 +61,8 @@ func trap(f *trapFrame) uintptr {
 		serialInterrupt()
 		lapicEOIWrite()
 		wake(uintptr(unsafe.Pointer(&rxHead)), maxThreads)
+	case isDeviceVector(v):
+		deviceInterrupt(v)
 	case v == vectorSpur:
 		// Spurious: no EOI.
 	default:

@@ -161,6 +161,8 @@ func userInterrupt(vector uint64) {
 		serialInterrupt()
 		lapicEOIWrite()
 		wake(uintptr(unsafe.Pointer(&rxHead)), maxThreads)
+	case isDeviceVector(vector):
+		deviceInterrupt(vector)
 	case vector >= 32 && vector != vectorSpur:
 		lapicEOIWrite()
 	}
