@@ -297,12 +297,18 @@ func (d *dirNode) IterDir(self *vfs.Inode, off int64, emit vfs.DirEmit) error {
 }
 
 // fileNode is a read-only attribute.
-type fileNode struct{ data string }
+type fileNode struct {
+	data string
+	gen  func() string // AddGen: contents made at each open
+}
 
 // Open implements vfs.InodeOps.
 func (n *fileNode) Open(_ *vfs.Caller, _ *vfs.Inode, flags uint32) (vfs.FileImpl, error) {
 	if flags&abi.O_ACCMODE != abi.O_RDONLY {
 		return nil, abi.EACCES
+	}
+	if n.gen != nil {
+		return &attrFile{data: n.gen()}, nil
 	}
 	return &attrFile{data: n.data}, nil
 }
