@@ -15,11 +15,11 @@ import (
 	"aramid/kernel/vfs"
 )
 
-// gptDisk returns a 64 MiB RAM disk whose GPT (written by go-diskfs, as
+// gptDisk returns a 16 MiB RAM disk whose GPT (written by go-diskfs, as
 // mkimage writes it) has the given partitions, each 1 MiB-aligned.
 func gptDisk(t *testing.T, parts ...*gpt.Partition) *RAMDisk {
 	t.Helper()
-	size := int64(64 << 20)
+	size := int64(16 << 20)
 	f, err := os.Create(filepath.Join(t.TempDir(), "disk.img"))
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +79,7 @@ func TestLayerNumbersAndText(t *testing.T) {
 		t.Errorf("listener saw %v", seen)
 	}
 	want := "major minor  #blocks  name\n\n" +
-		" 254        0      65536 vda\n 254        1       1024 vda1\n 254        2       8192 vda2\n 254       16       1024 vdb\n"
+		" 254        0      16384 vda\n 254        1       1024 vda1\n 254        2       8192 vda2\n 254       16       1024 vdb\n"
 	if got := l.ProcPartitions(); got != want {
 		t.Errorf("/proc/partitions\n%s\nwant\n%s", got, want)
 	}
@@ -294,9 +294,10 @@ func TestClaim(t *testing.T) {
 
 func TestWait(t *testing.T) {
 	l := NewLayer(nil)
+	d := gptDisk(t, twoParts()...)
 	go func() {
 		time.Sleep(20 * time.Millisecond)
-		Register("vdc", gptDisk(t, twoParts()...))
+		Register("vdc", d)
 	}()
 	t.Cleanup(func() { Unregister("vdc") })
 	b, err := l.Wait(func(b *Bdev) bool { return b.Part.Name == "root" }, 5*time.Second)
