@@ -300,6 +300,9 @@ func (v *VFS) MountByType(c *Caller, fsc *FSContext, source, target, fstype stri
 	if !c.Capable(abi.CAP_SYS_ADMIN) {
 		return abi.EPERM
 	}
+	if bk := v.blockFactory(fstype); bk != nil {
+		return v.mountBlock(c, fsc, bk, source, target, flags, data)
+	}
 	v.mu.RLock()
 	mk := v.fsTypes[fstype]
 	v.mu.RUnlock()
@@ -323,7 +326,8 @@ func (v *VFS) Umount(c *Caller, fsc *FSContext, target string, flags uint32) err
 	if !c.Capable(abi.CAP_SYS_ADMIN) {
 		return abi.EPERM
 	}
-	defer v.mountsChanged() // after the unlock below
+	defer v.releaseUnmounted() // disk filesystems left without a mount
+	defer v.mountsChanged()    // after the unlock below
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	p, err := v.walker(c, fsc).resolve(fsc.Cwd(), target, flags&abi.UMOUNT_NOFOLLOW == 0)
