@@ -59,6 +59,8 @@ type Options struct {
 	// (kernel/printk, fs/inotify/max_queued_events, ...), by path under
 	// /proc/sys.
 	Tunables map[string]Tunable
+	// Partitions, if set, is /proc/partitions (the block layer's text).
+	Partitions func() string
 }
 
 // Tunable is a sysctl owned by another part of the kernel: Get returns its
@@ -377,6 +379,7 @@ func (fs *FS) rootEntries(string) []entry {
 		fileEntry("cgroups", fs.text(func() string { return "#subsys_name\thierarchy\tnum_cgroups\tenabled\n" })),
 		dirEntry("sys", fs.dir(fs.sysEntries)),
 	}
+	ents = append(ents, fs.blockEntries()...)
 	// Every file of /proc itself has Linux's proc_reg_poll.
 	for i, e := range ents {
 		if e.typ == abi.DT_REG {
