@@ -18,7 +18,7 @@ import (
 // Linux waits for the drivers' probing to finish (wait_for_device_probe);
 // Aramid's drivers register their disks as they find them, so the wait is
 // for the device itself, for at most this long.
-const rootProbeWait = 10 * time.Second
+var rootProbeWait = 10 * time.Second
 
 // prepareRoot follows Linux's kernel_init_freeable: when the initramfs
 // holds the rdinit= program (default /init), PID 1 runs it and no root is
