@@ -225,9 +225,9 @@ func (f *File) writeAt(p []byte, off int64) error {
 	return f.b.Dev.WriteSectors(buf, uint64(first))
 }
 
-// Seek implements vfs.FileImpl as blkdev_llseek: positions from 0 to the
-// device's size (EINVAL beyond), SEEK_DATA/SEEK_HOLE seeing one extent of
-// data.
+// Seek implements vfs.FileImpl as blkdev_llseek (fixed_size_llseek):
+// SEEK_SET, SEEK_CUR and SEEK_END to positions from 0 to the device's size;
+// anything else, SEEK_DATA and SEEK_HOLE included, is EINVAL.
 func (f *File) Seek(_ *vfs.File, cur, off int64, whence int) (int64, error) {
 	size := f.b.Size()
 	var n int64
@@ -238,16 +238,6 @@ func (f *File) Seek(_ *vfs.File, cur, off int64, whence int) (int64, error) {
 		n = cur + off
 	case abi.SEEK_END:
 		n = size + off
-	case abi.SEEK_DATA:
-		if off < 0 || off >= size {
-			return 0, abi.ENXIO
-		}
-		n = off
-	case abi.SEEK_HOLE:
-		if off < 0 || off >= size {
-			return 0, abi.ENXIO
-		}
-		n = size
 	default:
 		return 0, abi.EINVAL
 	}

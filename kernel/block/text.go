@@ -20,13 +20,13 @@ func (l *Layer) ProcPartitions() string {
 }
 
 // Uevent is the device's uevent attribute (MAJOR, MINOR, DEVNAME,
-// DEVTYPE; DISKSEQ for a disk; PARTN and PARTNAME for a partition).
+// DEVTYPE, the disk's DISKSEQ; PARTN and PARTNAME for a partition).
 func (b *Bdev) Uevent() string {
 	s := fmt.Sprintf("MAJOR=%d\nMINOR=%d\nDEVNAME=%s\n", b.Major, b.Minor, b.Name)
 	if !b.IsPartition() {
 		return s + fmt.Sprintf("DEVTYPE=disk\nDISKSEQ=%d\n", b.seq)
 	}
-	s += fmt.Sprintf("DEVTYPE=partition\nPARTN=%d\n", b.Part.Number)
+	s += fmt.Sprintf("DEVTYPE=partition\nDISKSEQ=%d\nPARTN=%d\n", b.Disk.seq, b.Part.Number)
 	if b.Part.Name != "" {
 		s += "PARTNAME=" + b.Part.Name + "\n"
 	}

@@ -20,6 +20,9 @@ type Options struct {
 	Candidate *Kernel   // the kernel under test; nil runs the reference alone
 	Filter    string    // run only contracts whose name contains this
 	Busybox   string    // host busybox binary for the programs category
+	// Modules are kernel modules the runner loads at boot (the reference
+	// kernel's virtio-blk, see ReferenceModules).
+	Modules []string
 	Compiler  *Compiler // CacheDir and Include are filled in if empty; nil means defaults
 	Boot      BootConfig
 	BootFunc  BootFunc // nil means QEMU
@@ -140,7 +143,7 @@ func buildImage(ctx context.Context, o Options, names, srcs []string) (string, e
 	if err != nil {
 		return "", err
 	}
-	im := Image{Init: bins[0], Names: names, Binaries: bins[1:]}
+	im := Image{Init: bins[0], Names: names, Binaries: bins[1:], Modules: o.Modules}
 	if o.Busybox != "" {
 		im.Extra = map[string]string{"bin/busybox": o.Busybox}
 		im.Symlinks = map[string]string{}
