@@ -14,19 +14,19 @@ import (
 
 // Options configures one run of the suite.
 type Options struct {
-	Dir       string    // testing/contracts: sources, runner, known divergences
-	BuildDir  string    // build/contracts: cache, image, logs, report
-	Reference Kernel    // the kernel whose behaviour is the contract (Linux)
-	Candidate *Kernel   // the kernel under test; nil runs the reference alone
-	Filter    string    // run only contracts whose name contains this
-	Busybox   string    // host busybox binary for the programs category
+	Dir       string  // testing/contracts: sources, runner, known divergences
+	BuildDir  string  // build/contracts: cache, image, logs, report
+	Reference Kernel  // the kernel whose behaviour is the contract (Linux)
+	Candidate *Kernel // the kernel under test; nil runs the reference alone
+	Filter    string  // run only contracts whose name contains this
+	Busybox   string  // host busybox binary for the programs category
 	// Modules are kernel modules the runner loads at boot (the reference
 	// kernel's virtio-blk, see ReferenceModules).
-	Modules []string
-	Compiler  *Compiler // CacheDir and Include are filled in if empty; nil means defaults
-	Boot      BootConfig
-	BootFunc  BootFunc // nil means QEMU
-	Out       io.Writer
+	Modules  []string
+	Compiler *Compiler // CacheDir and Include are filled in if empty; nil means defaults
+	Boot     BootConfig
+	BootFunc BootFunc // nil means QEMU
+	Out      io.Writer
 }
 
 // Report is the JSON report of one run.
