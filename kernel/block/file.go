@@ -359,3 +359,17 @@ func (f *File) Ioctl(c *vfs.Caller, _ *vfs.File, cmd uint32, arg uintptr) (uintp
 	}
 	return 0, abi.ENOTTY
 }
+
+// dmaAlignment is the memory alignment of an O_DIRECT buffer: Linux's
+// default queue dma_alignment (511) plus one, which virtio-blk keeps.
+const dmaAlignment = 512
+
+// DirectAlign implements vfs.DirectIO: O_DIRECT buffers are 512-byte
+// aligned, except where the transfer ends first (nothing to transfer, a
+// read at or past the end, a write to a read-only device or at the end).
+func (f *File) DirectAlign(write bool, off int64, n uint64) uint64 {
+	if n == 0 || f.b.Gone() || write && f.b.ReadOnly() || off >= f.b.Size() {
+		return 0
+	}
+	return dmaAlignment
+}

@@ -308,3 +308,21 @@ func TestWait(t *testing.T) {
 		t.Errorf("Wait for a missing disk: %v", err)
 	}
 }
+
+func TestDirectAlign(t *testing.T) {
+	register(t, "vda", gptDisk(t, twoParts()...))
+	l := NewLayer(nil)
+	l.Sync()
+	f, vf := openFile(t, l, "vda1", abi.O_RDWR)
+	defer vf.DecRef()
+	for _, c := range []struct {
+		write bool
+		off   int64
+		n     uint64
+		want  uint64
+	}{{false, 0, 512, 512}, {true, 4096, 512, 512}, {false, -1, 512, 512}, {false, 1 << 20, 512, 0}, {true, 0, 0, 0}} {
+		if got := f.DirectAlign(c.write, c.off, c.n); got != c.want {
+			t.Errorf("DirectAlign(%v, %d, %d) = %d, want %d", c.write, c.off, c.n, got, c.want)
+		}
+	}
+}

@@ -1,6 +1,6 @@
 /* O_DIRECT on a block device: the offset and the length must be whole
- * logical sectors (EINVAL otherwise); aligned transfers work and see the
- * buffered writes. */
+ * logical sectors and the buffer 512-byte aligned (EINVAL otherwise);
+ * aligned transfers work and see the buffered writes. */
 #include "contract.h"
 #include <stdlib.h>
 
@@ -15,6 +15,10 @@ int main(void)
 	ERR("offset_unaligned", pread(fd, buf, 512, 1), EINVAL);
 	ERR("length_unaligned", pread(fd, buf, 100, 0), EINVAL);
 	ERR("write_offset_unaligned", pwrite(fd, buf, 512, 256), EINVAL);
+	ERR("buffer_unaligned", pread(fd, buf + 1, 512, 0), EINVAL);
+	ERR("write_buffer_unaligned", pwrite(fd, buf + 8, 512, 0), EINVAL);
+	EQ("buffer_512_aligned", pread(fd, buf + 512, 512, 0), 512);
+	EQ("misaligned_at_end", pread(fd, buf + 1, 512, 16384LL * 512), 0);
 	memset(buf, 'D', 1024);
 	EQ("aligned_write", pwrite(fd, buf, 1024, 8192), 1024);
 	int b = SYS(open("/dev/vda2", O_RDONLY));
