@@ -284,8 +284,7 @@ func (v *VFS) SetPropagation(c *Caller, fsc *FSContext, target string, flags uin
 
 // MountByType implements mount(2) after the arguments are copied in:
 // MS_REMOUNT, MS_BIND, propagation changes, or a new filesystem of a type
-// registered with RegisterFilesystem (ENODEV if unknown). MS_MOVE is
-// EINVAL (not implemented).
+// registered with RegisterFilesystem (ENODEV if unknown), or MS_MOVE.
 func (v *VFS) MountByType(c *Caller, fsc *FSContext, source, target, fstype string, flags uint32, data string) error {
 	switch {
 	case flags&abi.MS_REMOUNT != 0:
@@ -295,7 +294,7 @@ func (v *VFS) MountByType(c *Caller, fsc *FSContext, source, target, fstype stri
 	case flags&propagationFlags != 0:
 		return v.SetPropagation(c, fsc, target, flags)
 	case flags&abi.MS_MOVE != 0:
-		return abi.EINVAL
+		return v.MoveMount(c, fsc, source, target)
 	}
 	if !c.Capable(abi.CAP_SYS_ADMIN) {
 		return abi.EPERM
