@@ -95,9 +95,11 @@ type Listener struct {
 // Layer keeps the block devices of the registered disks: it numbers them,
 // scans their partition tables and tells listeners.
 //
-// Lock order: Layer.mu, then the registry's mutex (a leaf); listeners and
-// Devices are called with neither held, one notification at a time
-// (Layer.notify serializes them).
+// Lock order: Layer.notify (serializes Sync, Rescan and the listener
+// calls), then Layer.mu, then the registry's mutex (a leaf). Listeners and
+// Devices are called with notify held but not mu. A Bdev's devState.mu
+// (claims, BLKBSZSET, partial-sector writes) is a leaf taken without
+// either.
 type Layer struct {
 	mu      sync.Mutex
 	disks   map[string]*Bdev   // whole disks by name
