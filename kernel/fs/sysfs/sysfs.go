@@ -14,7 +14,9 @@
 //	devices/virtual/net/lo/{address,ifindex,mtu,type,...}
 //	class/tty/{ttyS0,console,tty}, class/net/lo    links into devices/
 //	dev/char/{4:64,5:0,5:1}                        links into devices/
-//	dev/block/, block/, bus/, firmware/, module/   empty
+//	dev/block/, block/, bus/, firmware/, module/   empty here; the kernel's
+//	                                               block layer adds its disks
+//	                                               (Add, AddGen, Remove)
 //	kernel/mm/transparent_hugepage/{enabled,defrag}  "never" selected:
 //	                                                 no huge pages
 //	kernel/uevent_seqnum                           0: no uevents are sent
@@ -28,7 +30,7 @@
 // tree (for devices found at boot) before it is mounted.
 //
 // Not implemented: uevents and netlink, attribute writes, bus and driver
-// directories, block devices, power management, anything not listed.
+// directories, power management, anything not listed.
 package sysfs
 
 import (
