@@ -49,3 +49,24 @@ func TestFindRoot(t *testing.T) {
 		t.Errorf("partitions:\n%s\nwant\n%s", got, want)
 	}
 }
+
+// FuzzFindRoot: any root= value resolves to a device or to none, never a
+// panic.
+func FuzzFindRoot(f *testing.F) {
+	for _, s := range []string{"/dev/vda2", "PARTUUID=01234567/PARTNROFF=1", "PARTLABEL=root", "254:2", "fe02", "/dev/vda99", "/dev/0p1"} {
+		f.Add(s)
+	}
+	d, err := NewRAMDisk(512, 64)
+	if err != nil {
+		f.Fatal(err)
+	}
+	if err := Register("vdf", d); err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { Unregister("vdf") })
+	l := NewLayer(nil)
+	l.Sync()
+	f.Fuzz(func(t *testing.T, root string) {
+		_, _ = l.FindRoot(root)
+	})
+}
