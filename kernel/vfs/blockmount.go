@@ -92,6 +92,9 @@ func (v *VFS) MountBlockFS(c *Caller, fsc *FSContext, target string, fs Filesyst
 	}
 	if release != nil {
 		blockTypes.Lock()
+		if blockTypes.releases == nil {
+			blockTypes.releases = map[Filesystem]func(){}
+		}
 		blockTypes.releases[fs] = release
 		blockTypes.Unlock()
 	}

@@ -74,3 +74,17 @@ func TestMountBlock(t *testing.T) {
 		t.Errorf("mount from a nodev mount: %v", err)
 	}
 }
+
+// TestMountBlockFSRelease: the kernel's own mount of a disk filesystem
+// (the root) releases the device at its unmount too.
+func TestMountBlockFSRelease(t *testing.T) {
+	e := newEnv(t)
+	e.mkdir("/root", 0o755)
+	released := 0
+	fs := tmpfs.New(tmpfs.Options{Clock: time.Now, Mode: 0o755, Name: "fake"})
+	e.must(e.v.MountBlockFS(e.root, e.fsc, "/root", fs, func() { released++ }, 0, "/dev/root", ""))
+	e.must(e.v.Umount(e.root, e.fsc, "/root", 0))
+	if released != 1 {
+		t.Errorf("released %d times", released)
+	}
+}
