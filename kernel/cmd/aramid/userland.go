@@ -179,7 +179,8 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 			Version: "Linux version " + syscalls.Release + " (aramid) #1 SMP Aramid", Cmdline: cmdlineText,
 			BootID: bootID, Hostname: sys.Hostname, CPUInfo: cpuinfo(), UUID: newUUID, Cgroup: cgroups.CgroupOf,
 			UnixSockets: func() []unix.Info { return sys.UnixNamespace().Sockets() },
-			Tunables:    tunables, NSFS: nsFS, Namespaces: sys.Namespaces, Partitions: blk.layer.ProcPartitions}), nil
+			Tunables:    tunables, NSFS: nsFS, Namespaces: sys.Namespaces, Partitions: blk.layer.ProcPartitions,
+			DiskFilesystems: diskFSNames}), nil
 	})
 	k.TraceFaults = cfg.Params["aramid.faulttrace"] == "1"
 

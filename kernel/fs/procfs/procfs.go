@@ -61,6 +61,9 @@ type Options struct {
 	Tunables map[string]Tunable
 	// Partitions, if set, is /proc/partitions (the block layer's text).
 	Partitions func() string
+	// DiskFilesystems, if set, lists the filesystem types that live on
+	// block devices, for /proc/filesystems (without "nodev").
+	DiskFilesystems func() []string
 }
 
 // Tunable is a sysctl owned by another part of the kernel: Get returns its
@@ -373,7 +376,8 @@ func (fs *FS) rootEntries(string) []entry {
 			return fmt.Sprintf("0.00 0.00 0.00 1/%d %d\n", len(fs.o.Kernel.Groups()), fs.lastPID())
 		})),
 		fileEntry("filesystems", fs.text(func() string {
-			return "nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tcgroup2\nnodev\tpipefs\nnodev\tdevpts\nnodev\tmqueue\n"
+			return "nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tcgroup2\nnodev\tpipefs\nnodev\tdevpts\nnodev\tmqueue\n" +
+				fs.diskFilesystems()
 		})),
 		fileEntry("swaps", fs.text(func() string { return "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n" })),
 		fileEntry("cgroups", fs.text(func() string { return "#subsys_name\thierarchy\tnum_cgroups\tenabled\n" })),
