@@ -22,7 +22,7 @@ APPEND     ?= console=ttyS0
 # are missing (apt-get update first), so a fresh Debian machine needs nothing else.
 DEB_PACKAGES := qemu-system-x86 ovmf grub-pc-bin grub-efi-amd64-bin grub-common xorriso \
                 musl-tools cpio xz-utils dosfstools mtools e2fsprogs busybox-static \
-                manpages-dev gcc libc6-dev
+                manpages-dev gcc libc6-dev fdisk
 
 .PHONY: all deps kernel run run-kernel test test-unit test-boot clean linux-ref
 

@@ -22,6 +22,21 @@ type Config struct {
 	// IgnoreLogLevel is `ignore_loglevel`: the console prints every level.
 	IgnoreLogLevel bool
 
+	// Root is root=: the root device (/dev/vda2, PARTUUID=..., PARTLABEL=...,
+	// MAJ:MIN), mounted when the initramfs has no rdinit program.
+	Root string
+	// RootFSType is rootfstype=: the filesystem types to try, comma-separated.
+	RootFSType string
+	// RootFlags is rootflags=: the root filesystem's mount data.
+	RootFlags string
+	// RootRW is true after a bare `rw` and false after `ro`, the last one
+	// winning; Linux mounts the root read-only unless told `rw`.
+	RootRW bool
+	// RootWait is a bare `rootwait`: wait for the root device forever.
+	RootWait bool
+	// RootDelay is rootdelay=: seconds to wait before mounting the root.
+	RootDelay int
+
 	// Params holds every key=value (and bare key, with value "") in order of
 	// appearance; later duplicates win, as Linux's __setup handlers see them.
 	Params map[string]string
@@ -61,6 +76,30 @@ func Parse(line string) Config {
 			}
 		case "ignore_loglevel":
 			c.IgnoreLogLevel = true
+		case "root":
+			c.Root = val
+		case "rootfstype":
+			c.RootFSType = val
+		case "rootflags":
+			c.RootFlags = val
+		// ro, rw and rootwait take no value: "rw=1" is not them, as in
+		// Linux's __setup handlers, which refuse a value.
+		case "ro":
+			if w == key {
+				c.RootRW = false
+			}
+		case "rw":
+			if w == key {
+				c.RootRW = true
+			}
+		case "rootwait":
+			if w == key {
+				c.RootWait = true
+			}
+		case "rootdelay":
+			if n, ok := leadingInt(val); ok && n >= 0 {
+				c.RootDelay = n
+			}
 		}
 	}
 	return c

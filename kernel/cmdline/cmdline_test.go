@@ -31,6 +31,14 @@ func TestParse(t *testing.T) {
 		{"loglevel=3 quiet loglevel=x", Config{ConsoleLevel: 4, RDInit: "/init", Quiet: true,
 			Params: map[string]string{"quiet": "", "loglevel": "x"}}},
 		{"debug", Config{ConsoleLevel: 10, RDInit: "/init", Params: map[string]string{"debug": ""}}},
+		{"root=PARTUUID=0fc63daf-8483-4772-8e79-3d69d8477de4/PARTNROFF=1 rootfstype=ext4,ext2 rootflags=data=ordered rw rootwait rootdelay=3",
+			Config{ConsoleLevel: -1, RDInit: "/init", Root: "PARTUUID=0fc63daf-8483-4772-8e79-3d69d8477de4/PARTNROFF=1",
+				RootFSType: "ext4,ext2", RootFlags: "data=ordered", RootRW: true, RootWait: true, RootDelay: 3,
+				Params: map[string]string{"root": "PARTUUID=0fc63daf-8483-4772-8e79-3d69d8477de4/PARTNROFF=1", "rootfstype": "ext4,ext2",
+					"rootflags": "data=ordered", "rw": "", "rootwait": "", "rootdelay": "3"}}},
+		// The last of ro and rw wins; with a value they are other words.
+		{"rw ro rootwait=1 rw=1", Config{ConsoleLevel: -1, RDInit: "/init",
+			Params: map[string]string{"rw": "1", "ro": "", "rootwait": "1"}}},
 	}
 	for _, tt := range tests {
 		got := Parse(tt.line)

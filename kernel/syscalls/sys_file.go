@@ -326,6 +326,9 @@ func (s *System) rw(t *task.Task, fd int32, buf, n uint64, off int64, write bool
 	}
 	defer f.DecRef()
 	n = min(n, 1<<30)
+	if err := directAligned(f, buf, n, off, write); err != nil {
+		return 0, err
+	}
 	c := s.caller(t)
 	m := t.MM()
 	if write {

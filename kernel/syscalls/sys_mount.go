@@ -52,7 +52,7 @@ func sysMount(s *System, t *task.Task, a Args) (uint64, error) {
 	case flags&(abi.MS_SHARED|abi.MS_PRIVATE|abi.MS_SLAVE|abi.MS_UNBINDABLE) != 0:
 		return 0, v.SetPropagation(c, fsc, target, flags)
 	case flags&abi.MS_MOVE != 0:
-		return 0, abi.EINVAL
+		return 0, v.MoveMount(c, fsc, src, target)
 	}
 	return 0, v.MountByType(c, fsc, src, target, typ, flags, data)
 }

@@ -284,8 +284,7 @@ func (v *VFS) SetPropagation(c *Caller, fsc *FSContext, target string, flags uin
 
 // MountByType implements mount(2) after the arguments are copied in:
 // MS_REMOUNT, MS_BIND, propagation changes, or a new filesystem of a type
-// registered with RegisterFilesystem (ENODEV if unknown). MS_MOVE is
-// EINVAL (not implemented).
+// registered with RegisterFilesystem (ENODEV if unknown), or MS_MOVE.
 func (v *VFS) MountByType(c *Caller, fsc *FSContext, source, target, fstype string, flags uint32, data string) error {
 	switch {
 	case flags&abi.MS_REMOUNT != 0:
@@ -295,10 +294,13 @@ func (v *VFS) MountByType(c *Caller, fsc *FSContext, source, target, fstype stri
 	case flags&propagationFlags != 0:
 		return v.SetPropagation(c, fsc, target, flags)
 	case flags&abi.MS_MOVE != 0:
-		return abi.EINVAL
+		return v.MoveMount(c, fsc, source, target)
 	}
 	if !c.Capable(abi.CAP_SYS_ADMIN) {
 		return abi.EPERM
+	}
+	if bk := v.blockFactory(fstype); bk != nil {
+		return v.mountBlock(c, fsc, bk, source, target, flags, data)
 	}
 	v.mu.RLock()
 	mk := v.fsTypes[fstype]
@@ -323,7 +325,8 @@ func (v *VFS) Umount(c *Caller, fsc *FSContext, target string, flags uint32) err
 	if !c.Capable(abi.CAP_SYS_ADMIN) {
 		return abi.EPERM
 	}
-	defer v.mountsChanged() // after the unlock below
+	defer v.releaseUnmounted() // disk filesystems left without a mount
+	defer v.mountsChanged()    // after the unlock below
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	p, err := v.walker(c, fsc).resolve(fsc.Cwd(), target, flags&abi.UMOUNT_NOFOLLOW == 0)

@@ -32,6 +32,10 @@ type BootConfig struct {
 	Grace       time.Duration // extra time beyond TestTimeout before the harness gives up
 	LogDir      string        // serial logs go here as <kernel>-boot<N>.log
 	Progress    io.Writer     // progress lines, may be nil
+	// Disk, if set, is a raw disk image attached to every boot as the
+	// first virtio-blk disk, with snapshot=on: each boot starts from the
+	// same bytes and writes never reach the file.
+	Disk string
 }
 
 // BootFunc boots once and feeds serial lines to judge; ctx cancellation must
@@ -193,6 +197,9 @@ func bootOnce(ctx context.Context, k Kernel, n, start int, bc BootConfig, boot B
 		Append:  fmt.Sprintf("%s contract_start=%d contract_timeout=%d", strings.TrimSpace(k.Append+" "+bc.Append), start, int(bc.TestTimeout/time.Second)),
 		Memory:  bc.Memory,
 		Timeout: 24 * time.Hour, // the watchdog above bounds every phase
+	}
+	if bc.Disk != "" {
+		cfg.Args = append(cfg.Args, "-drive", "file="+bc.Disk+",format=raw,if=virtio,snapshot=on")
 	}
 	if bc.LogDir != "" {
 		cfg.LogFile = filepath.Join(bc.LogDir, fmt.Sprintf("%s-boot%d.log", k.Name, n))

@@ -185,6 +185,11 @@ type Image struct {
 	Binaries []string          // built program for each name
 	Extra    map[string]string // more files: guest path → host path (mode 0755)
 	Symlinks map[string]string // guest path → target
+	// Modules are kernel modules (host paths) the runner loads in order
+	// at boot, from /lib/modules/contract/NN.ko listed in
+	// /lib/modules/contract/list: the reference kernel's virtio-blk. A
+	// kernel without module loading refuses them and goes on.
+	Modules []string
 }
 
 // Build assembles the tree: /init, /contracts/list, /contracts/<name>,
@@ -226,6 +231,19 @@ func (im *Image) Build() (*Tree, error) {
 	}
 	for _, g := range sortedKeys(im.Extra) {
 		if err := add(g, im.Extra[g]); err != nil {
+			return nil, err
+		}
+	}
+	var mods []string
+	for i, m := range im.Modules {
+		g := fmt.Sprintf("lib/modules/contract/%02d.ko", i)
+		if err := add(g, m); err != nil {
+			return nil, err
+		}
+		mods = append(mods, "/"+g)
+	}
+	if len(mods) > 0 {
+		if err := t.AddFile("lib/modules/contract/list", 0o644, []byte(strings.Join(mods, "\n")+"\n")); err != nil {
 			return nil, err
 		}
 	}

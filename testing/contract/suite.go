@@ -14,16 +14,19 @@ import (
 
 // Options configures one run of the suite.
 type Options struct {
-	Dir       string    // testing/contracts: sources, runner, known divergences
-	BuildDir  string    // build/contracts: cache, image, logs, report
-	Reference Kernel    // the kernel whose behaviour is the contract (Linux)
-	Candidate *Kernel   // the kernel under test; nil runs the reference alone
-	Filter    string    // run only contracts whose name contains this
-	Busybox   string    // host busybox binary for the programs category
-	Compiler  *Compiler // CacheDir and Include are filled in if empty; nil means defaults
-	Boot      BootConfig
-	BootFunc  BootFunc // nil means QEMU
-	Out       io.Writer
+	Dir       string  // testing/contracts: sources, runner, known divergences
+	BuildDir  string  // build/contracts: cache, image, logs, report
+	Reference Kernel  // the kernel whose behaviour is the contract (Linux)
+	Candidate *Kernel // the kernel under test; nil runs the reference alone
+	Filter    string  // run only contracts whose name contains this
+	Busybox   string  // host busybox binary for the programs category
+	// Modules are kernel modules the runner loads at boot (the reference
+	// kernel's virtio-blk, see ReferenceModules).
+	Modules  []string
+	Compiler *Compiler // CacheDir and Include are filled in if empty; nil means defaults
+	Boot     BootConfig
+	BootFunc BootFunc // nil means QEMU
+	Out      io.Writer
 }
 
 // Report is the JSON report of one run.
@@ -140,7 +143,7 @@ func buildImage(ctx context.Context, o Options, names, srcs []string) (string, e
 	if err != nil {
 		return "", err
 	}
-	im := Image{Init: bins[0], Names: names, Binaries: bins[1:]}
+	im := Image{Init: bins[0], Names: names, Binaries: bins[1:], Modules: o.Modules}
 	if o.Busybox != "" {
 		im.Extra = map[string]string{"bin/busybox": o.Busybox}
 		im.Symlinks = map[string]string{}

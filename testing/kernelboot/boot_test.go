@@ -103,7 +103,10 @@ func TestNoInit(t *testing.T) {
 		"Aramid: nucleus entered",
 		"Aramid 0.1.0 (go1.26",
 		"Command line: console=ttyS0 init=/sbin/init unknown.key=1",
-		"Kernel panic - not syncing: no working init found",
+		// No initramfs /init and no root=: Linux's prepare_namespace
+		// finds no root device.
+		`VFS: Cannot open root device "(null)" or unknown-block(0,0): error -6`,
+		"Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)",
 	} {
 		if !strings.Contains(log, want) {
 			t.Errorf("serial log lacks %q", want)

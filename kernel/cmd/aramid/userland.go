@@ -64,6 +64,8 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 		}
 	}
 
+	blk := setupBlock(log, devs)
+
 	k = task.NewKernel(x64.Platform{})
 	// File pages mapped MAP_SHARED move into frames the address spaces share.
 	// rootfs is a tmpfs of Linux's default size, half of RAM, enforced as
@@ -93,7 +95,7 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 		return err
 	}
 	v.RegisterFilesystem("devtmpfs", func(source string, flags uint32, data string) (vfs.Filesystem, error) {
-		return devfs.New(clock, abi.MakeDev(0, nextAnonDev()), devfs.StandardNodes)
+		return blk.newDevtmpfs(clock, abi.MakeDev(0, nextAnonDev()))
 	})
 
 	// Linux's built-in initramfs (/dev, /dev/console, /root) comes first,
@@ -153,6 +155,8 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	k.ProcessForked = cgroups.Fork
 	k.ProcessExited = cgroups.Exit
 	sysFS := sysfs.New(sysfs.Options{Clock: clock, Dev: abi.MakeDev(0, nextAnonDev())})
+	blk.attachSysfs(sysFS)
+	blk.registerDiskFilesystems(v)
 	v.RegisterFilesystem("sysfs", func(string, uint32, string) (vfs.Filesystem, error) { return sysFS, nil })
 	nsFS := nsfs.NewFS(clock, abi.MakeDev(0, nextAnonDev()))
 	nsFS.Install = sys.InstallFor
@@ -181,7 +185,8 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 			Version: "Linux version " + syscalls.Release + " (aramid) #1 SMP Aramid", Cmdline: cmdlineText,
 			BootID: bootID, Hostname: sys.Hostname, CPUInfo: cpuinfoText(), UUID: newUUID, Cgroup: cgroups.CgroupOf,
 			UnixSockets: func() []unix.Info { return sys.UnixNamespace().Sockets() },
-			Tunables:    tunables, NSFS: nsFS, Namespaces: sys.Namespaces}), nil
+			Tunables:    tunables, NSFS: nsFS, Namespaces: sys.Namespaces, Partitions: blk.layer.ProcPartitions,
+			DiskFilesystems: diskFSNames}), nil
 	})
 	k.TraceFaults = cfg.Params["aramid.faulttrace"] == "1"
 
@@ -194,9 +199,13 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	}
 	sys.SetupInit(t.TG())
 	openConsoleFDs(v, t, log)
+	rdinit, err := blk.prepareRoot(log, cfg, v, t.TG().FS.(*vfs.FSContext))
+	if err != nil {
+		return err
+	}
 	env := []string{"HOME=/", "TERM=linux"}
 	var tried []string
-	candidates := []string{cfg.RDInit}
+	candidates := []string{rdinit}
 	if cfg.Init != "" {
 		candidates = append(candidates, cfg.Init)
 	}

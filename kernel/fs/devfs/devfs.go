@@ -13,8 +13,11 @@
 // records at their "<N>" level and go to the sink, which prints them if
 // the console level shows them.
 //
-// Not implemented: the random ioctls (RNDGETENTCNT and friends answer ENOTTY), block
-// devices (none are registered), /dev/mem and /dev/port.
+// Block devices are registered (RegisterBlock) and their nodes added by the
+// kernel's block layer wiring (kernel/cmd/aramid), not here.
+//
+// Not implemented: the random ioctls (RNDGETENTCNT and friends answer ENOTTY),
+// /dev/mem and /dev/port.
 package devfs
 
 import (

@@ -59,6 +59,11 @@ type Options struct {
 	// (kernel/printk, fs/inotify/max_queued_events, ...), by path under
 	// /proc/sys.
 	Tunables map[string]Tunable
+	// Partitions, if set, is /proc/partitions (the block layer's text).
+	Partitions func() string
+	// DiskFilesystems, if set, lists the filesystem types that live on
+	// block devices, for /proc/filesystems (without "nodev").
+	DiskFilesystems func() []string
 }
 
 // Tunable is a sysctl owned by another part of the kernel: Get returns its
@@ -371,12 +376,14 @@ func (fs *FS) rootEntries(string) []entry {
 			return fmt.Sprintf("0.00 0.00 0.00 1/%d %d\n", len(fs.o.Kernel.Groups()), fs.lastPID())
 		})),
 		fileEntry("filesystems", fs.text(func() string {
-			return "nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tcgroup2\nnodev\tpipefs\nnodev\tdevpts\nnodev\tmqueue\n"
+			return "nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tcgroup2\nnodev\tpipefs\nnodev\tdevpts\nnodev\tmqueue\n" +
+				fs.diskFilesystems()
 		})),
 		fileEntry("swaps", fs.text(func() string { return "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n" })),
 		fileEntry("cgroups", fs.text(func() string { return "#subsys_name\thierarchy\tnum_cgroups\tenabled\n" })),
 		dirEntry("sys", fs.dir(fs.sysEntries)),
 	}
+	ents = append(ents, fs.blockEntries()...)
 	// Every file of /proc itself has Linux's proc_reg_poll.
 	for i, e := range ents {
 		if e.typ == abi.DT_REG {

@@ -16,7 +16,9 @@
 //	dev/char/{4:64,5:0,5:1}                        links into devices/
 //	bus/pci, devices/pci0000:00/...                the PCI functions found
 //	                                               at boot (pci.go)
-//	dev/block/, block/, firmware/, module/         empty
+//	dev/block/, block/, firmware/, module/         empty here; the kernel's
+//	                                               block layer adds its disks
+//	                                               (Add, AddGen, Remove)
 //	kernel/mm/transparent_hugepage/{enabled,defrag}  "never" selected:
 //	                                                 no huge pages
 //	kernel/uevent_seqnum                           0: no uevents are sent
@@ -30,7 +32,7 @@
 // tree (for devices found at boot) before it is mounted.
 //
 // Not implemented: uevents and netlink, attribute writes, bus and driver
-// directories, block devices, power management, anything not listed.
+// directories, power management, anything not listed.
 package sysfs
 
 import (
@@ -300,12 +302,18 @@ func (d *dirNode) IterDir(self *vfs.Inode, off int64, emit vfs.DirEmit) error {
 }
 
 // fileNode is a read-only attribute.
-type fileNode struct{ data string }
+type fileNode struct {
+	data string
+	gen  func() string // AddGen: contents made at each open
+}
 
 // Open implements vfs.InodeOps.
 func (n *fileNode) Open(_ *vfs.Caller, _ *vfs.Inode, flags uint32) (vfs.FileImpl, error) {
 	if flags&abi.O_ACCMODE != abi.O_RDONLY {
 		return nil, abi.EACCES
+	}
+	if n.gen != nil {
+		return &attrFile{data: n.gen()}, nil
 	}
 	return &attrFile{data: n.data}, nil
 }

@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -85,6 +86,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (bool, er
 	jobs := fs.Int("j", 2, "parallel compilations")
 	cc := fs.String("cc", "musl-gcc", "C compiler for the static guest programs")
 	busybox := fs.String("busybox", "/bin/busybox", "static busybox for the programs category")
+	disk := fs.String("disk", "auto", `raw disk image attached as virtio-blk (snapshot=on) to every boot: "auto" writes the test disk to the build directory, "none" attaches none`)
 	if err := fs.Parse(args); err != nil {
 		return false, err
 	}
@@ -92,16 +94,38 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (bool, er
 	if err != nil {
 		return false, err
 	}
+	diskPath := *disk
+	switch diskPath {
+	case "none":
+		diskPath = ""
+	case "auto":
+		if err := os.MkdirAll(*buildDir, 0o755); err != nil {
+			return false, err
+		}
+		diskPath = filepath.Join(*buildDir, "disk.img")
+		if err := contract.WriteTestDisk(diskPath); err != nil {
+			return false, err
+		}
+	}
+	// The reference kernel has virtio-blk as modules: the runner loads
+	// them (Aramid has the driver built in and refuses modules).
+	var modules []string
+	if diskPath != "" {
+		if modules = contract.ReferenceModules(ref.Path); modules == nil {
+			fmt.Fprintf(stderr, "contracts: no virtio-blk modules beside %s: the reference kernel will not see the disk\n", ref.Path)
+		}
+	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
 	start := time.Now()
 	rep, err := contract.Run(ctx, contract.Options{
 		Dir: *dir, BuildDir: *buildDir, Reference: ref, Candidate: cand,
-		Filter: *filter, Busybox: *busybox,
+		Filter: *filter, Busybox: *busybox, Modules: modules,
 		Compiler: &contract.Compiler{CC: *cc, Jobs: *jobs},
 		Boot: contract.BootConfig{
 			Memory: *mem, Append: "console=ttyS0 loglevel=1 panic=-1",
 			TestTimeout: *timeout, BootTimeout: *bootTimeout, Grace: 30 * time.Second,
+			Disk: diskPath,
 		},
 		Out: stdout,
 	})

@@ -24,6 +24,7 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -100,6 +101,35 @@ static void mounts(void)
 	mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
 	mkdir("/dev/pts", 0755);
 	mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "ptmxmode=0666");
+}
+
+/* load_modules loads the kernel modules listed in /lib/modules/contract/list
+ * (the reference kernel's virtio-blk, for the test disk), in order. A kernel
+ * without module loading (ENOSYS) or that refuses one goes on without it:
+ * the contracts that need the disk then fail on that kernel. */
+static void load_modules(void)
+{
+	static char list[4096];
+	int fd = open("/lib/modules/contract/list", O_RDONLY);
+	if (fd < 0)
+		return;
+	long n = read(fd, list, sizeof list - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	list[n] = 0;
+	for (char *line = list, *next; *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		else
+			next = line + strlen(line);
+		int m = open(line, O_RDONLY | O_CLOEXEC);
+		if (m < 0)
+			continue;
+		syscall(SYS_finit_module, m, "", 0);
+		close(m);
+	}
 }
 
 /* relay copies complete lines from buf to the console with the "| " prefix
@@ -235,6 +265,7 @@ int main(void)
 		}
 	}
 	mounts();
+	load_modules();
 	if (fcntl(1, F_GETFD) < 0) {
 		int fd = open("/dev/console", O_RDWR);
 		if (fd >= 0) {
