@@ -124,7 +124,7 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 		return fmt.Errorf("vdso: %w", err)
 	}
 	sys := syscalls.New(k, syscalls.Config{VFS: v, Hostname: "(none)",
-		Random: nucleus.Random, HWCap: cpuHWCap(), NewPipe: pipe.NewPair, VDSO: vdsoMap.Map,
+		Random: randomBytes, HWCap: cpuHWCap(), NewPipe: pipe.NewPair, VDSO: vdsoMap.Map,
 		Memory: memory, Log: log,
 		Terminals: func() []*tty.TTY { return append(ptys.Terminals(), console) },
 		SetRealtime: func(unixNs int64) {
@@ -335,7 +335,7 @@ func memory() (total, free uint64) {
 
 func newUUID() string {
 	var b [16]byte
-	nucleus.Random(b[:])
+	randomBytes(b[:])
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
@@ -346,11 +346,11 @@ func cpuinfoText() string {
 	return cpuinfo.Text(cpuinfo.Machine{CPUID: nucleus.CPUID, XCR0: info.XCR0, TSCHz: info.TSCHz, CPUs: 1})
 }
 
-// randomReader reads the CPU's random number generator.
+// randomReader reads the kernel's random source (random.go).
 type randomReader struct{}
 
 func (randomReader) Read(p []byte) (int, error) {
-	nucleus.Random(p)
+	randomBytes(p)
 	return len(p), nil
 }
 

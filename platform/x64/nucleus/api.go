@@ -94,6 +94,11 @@ func FaultInNucleus() {
 // HWCap is AT_HWCAP for user programs: CPUID.1:EDX, as Linux reports it.
 func HWCap() uint64 { return uint64(cpuFeatEDX) }
 
+// HasRDRAND reports whether the CPU has the RDRAND instruction; without it
+// Random's bytes are only TSC-derived and the kernel keeps its own
+// generator (kernel/cmd/aramid/random.go).
+func HasRDRAND() bool { return hasRDRAND }
+
 // CPUID executes the CPUID instruction (for /proc/cpuinfo).
 func CPUID(leaf, sub uint32) (a, b, c, d uint32) { return cpuid(leaf, sub) }
 
