@@ -297,7 +297,7 @@ func TestMultiboot2ViaGRUB(t *testing.T) {
 
 // TestCPUModels boots on older QEMU CPU models. Where the kernel can run
 // (SandyBridge: XSAVE and AVX, but no RDRAND, SMEP, SMAP or FSGSBASE) it
-// reaches user space — here the no-init verdict; where the CPU lacks XSAVE
+// reaches the root mount — here Linux's verdict without a root device; where the CPU lacks XSAVE
 // (qemu64, Nehalem) it says so in one line and powers off with status 125
 // — never the silent triple fault it was.
 func TestCPUModels(t *testing.T) {
@@ -308,7 +308,7 @@ func TestCPUModels(t *testing.T) {
 	}{
 		{"qemu64", "Aramid cannot run on this machine: this CPU has no XSAVE", 125},
 		{"Nehalem", "Aramid cannot run on this machine: this CPU has no XSAVE", 125},
-		{"SandyBridge", "Kernel panic - not syncing: no working init found", 1},
+		{"SandyBridge", "Kernel panic - not syncing: VFS: Unable to mount root fs", 1},
 	} {
 		t.Run(tc.cpu, func(t *testing.T) {
 			cfg := qemu.Config{Kernel: kernelPath, Append: "console=ttyS0", Memory: "128M", Timeout: 60 * time.Second, CPU: tc.cpu}
