@@ -6,7 +6,7 @@ import (
 )
 
 func init() {
-	partial("mount", "tmpfs/proc/sysfs/devtmpfs/cgroup2 as registered; bind, remount, propagation flags recorded", sysMount)
+	partial("mount", "tmpfs/proc/sysfs/devtmpfs/cgroup2 and disk filesystems from block devices as registered; bind, remount, move; propagation flags recorded", sysMount)
 	full("umount2", func(s *System, t *task.Task, a Args) (uint64, error) {
 		p, err := s.path(t, a[0])
 		if err != nil {
