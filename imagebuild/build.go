@@ -63,6 +63,9 @@ type Options struct {
 	// BuildOutput receives the output of long source builds (meson, ninja);
 	// nil discards it.
 	BuildOutput io.Writer
+	// SystemdSource is a systemd source tarball that replaces the recipe's
+	// systemd.source (mkimage --systemd-source).
+	SystemdSource string
 }
 
 func (o *Options) log() *slog.Logger {
@@ -99,6 +102,9 @@ func Assemble(ctx context.Context, r *recipe.Recipe, o Options) (*Image, error) 
 		}
 		if note.tools != "" {
 			img.Toolchain["systemd-build"] = note.tools
+		}
+		for k, v := range note.extra {
+			img.Sources[k] = v
 		}
 		overlay, overlayOrigin = note.overlay, note.origin
 	}
@@ -206,6 +212,9 @@ func generated(r *recipe.Recipe, f recipe.File) (tree.Entry, error) {
 // Build assembles the recipe and writes the requested outputs and the
 // manifest into o.OutDir.
 func Build(ctx context.Context, r *recipe.Recipe, o Options) (m *tree.Manifest, err error) {
+	if o.SystemdSource != "" && r.Systemd == nil {
+		return nil, fmt.Errorf("imagebuild: --systemd-source: recipe %s has no systemd section", r.Name)
+	}
 	formats := o.Formats
 	if len(formats) == 0 {
 		formats = r.Outputs
