@@ -11,6 +11,7 @@
 package imagebuild
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -21,6 +22,7 @@ import (
 	"os"
 
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -253,10 +255,12 @@ func Build(ctx context.Context, r *recipe.Recipe, o Options) (m *tree.Manifest, 
 		}
 	}()
 
+	t0 := time.Now()
 	img, err := Assemble(ctx, r, o)
 	if err != nil {
 		return nil, err
 	}
+	o.log().Info("stage", "name", "assemble", "entries", img.Tree.Len(), "seconds", since(t0))
 	m = &tree.Manifest{
 		Recipe: r.Name, RecipeFile: filepath.ToSlash(relTo(o.RepoDir, r.File)), Seed: r.Seed,
 		Epoch: o.Epoch.Unix(), EpochFrom: o.EpochFrom, Cmdline: r.Cmdline, Init: r.Init,
@@ -265,20 +269,32 @@ func Build(ctx context.Context, r *recipe.Recipe, o Options) (m *tree.Manifest, 
 	}
 	m.Toolchain["mkimage"] = "aramid mkimage (Go " + goVersion() + ")"
 	var names []string
+	var initrd []byte // the compressed initramfs: made once, written as the initramfs output and onto the disk
+	if slices.Contains(formats, "initramfs") || slices.Contains(formats, "disk") {
+		t0 := time.Now()
+		var stats compress.XzStats
+		if initrd, err = compressInitramfs(img.Tree, o, method, &stats); err != nil {
+			return nil, err
+		}
+		o.log().Info("stage", "name", "cpio+"+string(method), "entries", img.Tree.Len(), "bytes", len(initrd),
+			"xz_blocks_compressed", stats.Compressed, "xz_blocks_reused", stats.Reused, "seconds", since(t0))
+	}
 	for _, f := range formats {
 		switch f {
 		case "initramfs":
 			name := InitramfsBase + method.Ext()
 			o.log().Info("write", "file", name, "entries", img.Tree.Len())
-			if err := writeInitramfs(filepath.Join(tmp, name), img.Tree, o.Epoch, method); err != nil {
-				return nil, err
+			if err := os.WriteFile(filepath.Join(tmp, name), initrd, 0o644); err != nil {
+				return nil, fmt.Errorf("imagebuild: %w", err)
 			}
 			names = append(names, name)
 		case "disk":
 			o.log().Info("write", "file", DiskName)
-			if err := writeDisk(ctx, filepath.Join(tmp, DiskName), r, img, o, method); err != nil {
+			t0 := time.Now()
+			if err := writeDisk(ctx, filepath.Join(tmp, DiskName), r, img, o, method, initrd); err != nil {
 				return nil, err
 			}
+			o.log().Info("stage", "name", "disk", "seconds", since(t0))
 			names = append(names, DiskName)
 		}
 	}
@@ -314,27 +330,28 @@ func Build(ctx context.Context, r *recipe.Recipe, o Options) (m *tree.Manifest, 
 	return m, nil
 }
 
-func writeInitramfs(file string, t *tree.Tree, epoch time.Time, m compress.Method) error {
-	f, err := os.Create(file)
-	if err != nil {
-		return fmt.Errorf("imagebuild: %w", err)
+// compressInitramfs returns the tree as a compressed newc cpio archive; xz
+// blocks go through the cache under o.CacheDir.
+func compressInitramfs(t *tree.Tree, o Options, m compress.Method, stats *compress.XzStats) ([]byte, error) {
+	var b bytes.Buffer
+	xo := compress.XzOptions{Stats: stats}
+	if o.CacheDir != "" {
+		xo.CacheDir = filepath.Join(o.CacheDir, "blocks")
 	}
-	defer f.Close()
-	zw, err := compress.NewWriter(f, m)
+	zw, err := compress.NewWriterWith(&b, m, xo)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := cpio.WriteTree(zw, t, epoch); err != nil {
-		return fmt.Errorf("imagebuild: initramfs: %w", err)
+	if err := cpio.WriteTree(zw, t, o.Epoch); err != nil {
+		return nil, fmt.Errorf("imagebuild: initramfs: %w", err)
 	}
 	if err := zw.Close(); err != nil {
-		return fmt.Errorf("imagebuild: initramfs: %w", err)
+		return nil, fmt.Errorf("imagebuild: initramfs: %w", err)
 	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("imagebuild: initramfs: %w", err)
-	}
-	return nil
+	return b.Bytes(), nil
 }
+
+func since(t time.Time) string { return fmt.Sprintf("%.3f", time.Since(t).Seconds()) }
 
 func digest(file string) (tree.Output, error) {
 	f, err := os.Open(file)

@@ -1,14 +1,12 @@
 package imagebuild
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"strings"
 
 	"aramid/imagebuild/compress"
-	"aramid/imagebuild/cpio"
 	"aramid/imagebuild/disk"
 	"aramid/imagebuild/disk/grub"
 	"aramid/imagebuild/recipe"
@@ -16,21 +14,10 @@ import (
 
 // writeDisk writes the GPT disk: the tree on ext4, and on the ESP GRUB, the
 // kernels given in Options and the same initramfs the initramfs output holds.
-func writeDisk(ctx context.Context, file string, r *recipe.Recipe, img *Image, o Options, m compress.Method) error {
-	var initrd bytes.Buffer
-	zw, err := compress.NewWriter(&initrd, m)
-	if err != nil {
-		return err
-	}
-	if err := cpio.WriteTree(zw, img.Tree, o.Epoch); err != nil {
-		return fmt.Errorf("imagebuild: disk initramfs: %w", err)
-	}
-	if err := zw.Close(); err != nil {
-		return fmt.Errorf("imagebuild: disk initramfs: %w", err)
-	}
+func writeDisk(ctx context.Context, file string, r *recipe.Recipe, img *Image, o Options, m compress.Method, initrd []byte) error {
 	initrdPath := "/boot/" + InitramfsBase + m.Ext()
 	s := disk.Spec{Seed: r.Seed, Epoch: o.Epoch, Tree: img.Tree,
-		Files: []disk.ESPFile{{Path: initrdPath, Data: initrd.Bytes()}}}
+		Files: []disk.ESPFile{{Path: initrdPath, Data: initrd}}}
 	def := o.BootDefault
 	if o.Linux != "" {
 		data, err := os.ReadFile(o.Linux)
