@@ -59,10 +59,15 @@ func filterArphrd(ctx context.Context, b *builder) (string, error) {
 	if note, err := os.ReadFile(noteFile); err == nil {
 		return string(note), nil
 	}
+	// Without a note the list is generated afresh from the host's headers
+	// (a build left by an earlier mkimage may hold a filtered one).
+	file := filepath.Join(b.bld, filepath.FromSlash(arphrdList))
+	if err := os.Remove(file); err != nil && !os.IsNotExist(err) {
+		return "", fmt.Errorf("systemdsrc: %w", err)
+	}
 	if err := b.ninja(ctx, arphrdList); err != nil {
 		return "", err
 	}
-	file := filepath.Join(b.bld, filepath.FromSlash(arphrdList))
 	list, err := os.ReadFile(file)
 	if err != nil {
 		return "", fmt.Errorf("systemdsrc: %w", err)

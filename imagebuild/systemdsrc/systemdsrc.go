@@ -47,14 +47,11 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 	"time"
 )
-
-// LibDir is where the staged private libraries go and what RUNPATH says,
-// as in Debian's package.
-const LibDir = "/usr/lib/x86_64-linux-gnu/systemd"
 
 // Program is one staged build output.
 type Program struct {
@@ -71,7 +68,15 @@ var Programs = []Program{
 }
 
 // Libraries built alongside the programs (globs in the build directory).
-var libraryGlobs = []string{"src/shared/libsystemd-shared-*.so", "src/core/libsystemd-core-*.so"}
+// Newer releases build libsystemd-core as a shared library; older ones
+// (247) link the core into systemd statically and have no such file.
+var libraryGlobs = []struct {
+	glob     string
+	optional bool
+}{
+	{"src/shared/libsystemd-shared-*.so", false},
+	{"src/core/libsystemd-core-*.so", true},
+}
 
 // Options for Build.
 type Options struct {
@@ -183,7 +188,10 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 		fmt.Fprintf(h, "%s=%s\x00", p.Target, p.Path)
 	}
 	key := hex.EncodeToString(h.Sum(nil))
-	dir := filepath.Join(o.CacheDir, "systemd-src", key[:24])
+	dir, err := filepath.Abs(filepath.Join(o.CacheDir, "systemd-src", key[:24]))
+	if err != nil {
+		return nil, fmt.Errorf("systemdsrc: %w", err)
+	}
 	res := &Result{Root: filepath.Join(dir, "root"), Key: key, Tools: tools, SHA256: sum, Version: src.Version,
 		Meson: m.Version, MesonFrom: m.From, Setup: "meson " + strings.Join(setup, " ")}
 	if b, err := os.ReadFile(filepath.Join(dir, stampName)); err == nil {
@@ -351,23 +359,62 @@ func writeFile(dst string, r io.Reader, mode os.FileMode) error {
 	return w.Close()
 }
 
-// stage copies the programs and libraries to their installed paths under
-// root, rewriting RUNPATH to LibDir.
+// stage copies the programs and libraries to the paths meson would install
+// them at (its intro-installed.json), rewriting the programs' RUNPATH to the
+// directory libsystemd-shared installs into (the install RUNPATH, which
+// differs between versions: /usr/lib/systemd in 247,
+// /usr/lib/x86_64-linux-gnu/systemd in 252) and the libraries' to $ORIGIN.
+// A program whose installed path is not Program.Path (where the recipes
+// harvest it) is an error.
 func stage(bld, root string) ([]string, error) {
+	b, err := os.ReadFile(filepath.Join(bld, "meson-info", "intro-installed.json"))
+	if err != nil {
+		return nil, fmt.Errorf("systemdsrc: %w", err)
+	}
+	var installed map[string]string
+	if err := json.Unmarshal(b, &installed); err != nil {
+		return nil, fmt.Errorf("systemdsrc: intro-installed.json: %w", err)
+	}
+	installedPath := func(file string) (string, error) {
+		if p, ok := installed[file]; ok {
+			return p, nil
+		}
+		return "", fmt.Errorf("systemdsrc: meson installs no %s", file)
+	}
 	type item struct{ from, to, runpath string }
+	var libs []item
+	libDir := ""
+	for _, g := range libraryGlobs {
+		m, err := filepath.Glob(filepath.Join(bld, g.glob))
+		if err == nil && len(m) == 0 && g.optional {
+			continue
+		}
+		if err != nil || len(m) != 1 {
+			return nil, fmt.Errorf("systemdsrc: want one %s in the build, found %d", g.glob, len(m))
+		}
+		to, err := installedPath(m[0])
+		if err != nil {
+			return nil, err
+		}
+		if libDir == "" {
+			libDir = path.Dir(to)
+		}
+		// The libraries sit together: $ORIGIN finds the others.
+		libs = append(libs, item{m[0], to, "$ORIGIN"})
+	}
 	var items []item
 	for _, p := range Programs {
-		items = append(items, item{filepath.Join(bld, p.Target), p.Path, LibDir})
-	}
-	for _, g := range libraryGlobs {
-		m, err := filepath.Glob(filepath.Join(bld, g))
-		if err != nil || len(m) != 1 {
-			return nil, fmt.Errorf("systemdsrc: want one %s in the build, found %d", g, len(m))
+		from := filepath.Join(bld, p.Target)
+		to, err := installedPath(from)
+		if err != nil {
+			return nil, err
 		}
-		// The libraries sit together: $ORIGIN finds the others (it is also
-		// short enough for the build RUNPATH's room, which LibDir is not).
-		items = append(items, item{m[0], LibDir + "/" + filepath.Base(m[0]), "$ORIGIN"})
+		if to != p.Path {
+			return nil, fmt.Errorf("systemdsrc: meson installs %s at %s, not %s", p.Target, to, p.Path)
+		}
+		items = append(items, item{from, to, libDir})
 	}
+	items = append(items, libs...)
 	var files []string
 	for _, it := range items {
 		data, err := os.ReadFile(it.from)
