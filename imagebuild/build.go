@@ -25,6 +25,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"aramid/imagebuild/compile"
@@ -255,12 +256,12 @@ func Build(ctx context.Context, r *recipe.Recipe, o Options) (m *tree.Manifest, 
 		}
 	}()
 
-	t0 := time.Now()
+	t0, c0 := time.Now(), cpuSeconds()
 	img, err := Assemble(ctx, r, o)
 	if err != nil {
 		return nil, err
 	}
-	o.log().Info("stage", "name", "assemble", "entries", img.Tree.Len(), "seconds", since(t0))
+	o.log().Info("stage", "name", "assemble", "entries", img.Tree.Len(), "seconds", since(t0), "cpu_seconds", cpuSince(c0))
 	m = &tree.Manifest{
 		Recipe: r.Name, RecipeFile: filepath.ToSlash(relTo(o.RepoDir, r.File)), Seed: r.Seed,
 		Epoch: o.Epoch.Unix(), EpochFrom: o.EpochFrom, Cmdline: r.Cmdline, Init: r.Init,
@@ -271,13 +272,13 @@ func Build(ctx context.Context, r *recipe.Recipe, o Options) (m *tree.Manifest, 
 	var names []string
 	var initrd []byte // the compressed initramfs: made once, written as the initramfs output and onto the disk
 	if slices.Contains(formats, "initramfs") || slices.Contains(formats, "disk") {
-		t0 := time.Now()
+		t0, c0 := time.Now(), cpuSeconds()
 		var stats compress.XzStats
 		if initrd, err = compressInitramfs(img.Tree, o, method, &stats); err != nil {
 			return nil, err
 		}
 		o.log().Info("stage", "name", "cpio+"+string(method), "entries", img.Tree.Len(), "bytes", len(initrd),
-			"xz_blocks_compressed", stats.Compressed, "xz_blocks_reused", stats.Reused, "seconds", since(t0))
+			"xz_blocks_compressed", stats.Compressed, "xz_blocks_reused", stats.Reused, "seconds", since(t0), "cpu_seconds", cpuSince(c0))
 	}
 	for _, f := range formats {
 		switch f {
@@ -290,11 +291,11 @@ func Build(ctx context.Context, r *recipe.Recipe, o Options) (m *tree.Manifest, 
 			names = append(names, name)
 		case "disk":
 			o.log().Info("write", "file", DiskName)
-			t0 := time.Now()
+			t0, c0 := time.Now(), cpuSeconds()
 			if err := writeDisk(ctx, filepath.Join(tmp, DiskName), r, img, o, method, initrd); err != nil {
 				return nil, err
 			}
-			o.log().Info("stage", "name", "disk", "seconds", since(t0))
+			o.log().Info("stage", "name", "disk", "seconds", since(t0), "cpu_seconds", cpuSince(c0))
 			names = append(names, DiskName)
 		}
 	}
@@ -352,6 +353,19 @@ func compressInitramfs(t *tree.Tree, o Options, m compress.Method, stats *compre
 }
 
 func since(t time.Time) string { return fmt.Sprintf("%.3f", time.Since(t).Seconds()) }
+
+// cpuSeconds is the CPU time (user and system) this process and its
+// finished children have used: the stage logs show it beside the wall time,
+// which a loaded machine stretches.
+func cpuSeconds() float64 {
+	var self, kids syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &self)
+	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &kids)
+	sec := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+	return sec(self.Utime) + sec(self.Stime) + sec(kids.Utime) + sec(kids.Stime)
+}
+
+func cpuSince(c0 float64) string { return fmt.Sprintf("%.3f", cpuSeconds()-c0) }
 
 func digest(file string) (tree.Output, error) {
 	f, err := os.Open(file)
