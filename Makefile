@@ -249,14 +249,14 @@ $(APT_SD)/.updated:
 	nice -n 19 apt-get $(APT_SD_OPTS) update -q
 	@touch $@
 
-$(SYSTEMD_SRC_247): $(APT_SD)/.updated
+$(SYSTEMD_SRC_247): | $(APT_SD)/.updated
 	@mkdir -p $(dir $@)
 	cd $(dir $@) && apt-get $(APT_SD_OPTS) source --download-only --tar-only systemd/bullseye
 	@test -f $@ || { echo "systemd-source: apt-get source gave no $@"; exit 1; }
 
 # bookworm's point releases replace the tarball (252.38, 252.39, ...): the
 # newest one fetched is linked under a fixed name for the recipe.
-$(SYSTEMD_SRC_252): $(APT_SD)/.updated
+$(SYSTEMD_SRC_252): | $(APT_SD)/.updated
 	@mkdir -p $(dir $@)
 	cd $(dir $@) && apt-get $(APT_SD_OPTS) source --download-only --tar-only systemd/bookworm
 	@cd $(dir $@) && t=$$(ls systemd_252.*.orig.tar.* | sort -V | tail -1) && test -n "$$t" && ln -sf $$t $(notdir $@)
