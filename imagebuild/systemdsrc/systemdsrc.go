@@ -109,7 +109,7 @@ type Result struct {
 	MesonFrom string
 	Setup     string
 	Fixups    []string // notes of the fix-ups that ran
-	Seconds   float64  // wall time of the build (0 when cached)
+	Seconds   float64  // wall time of the run that finished the build (a resumed build counts only its last run)
 }
 
 const stampName = ".aramid-staged.json"
