@@ -11,6 +11,7 @@
 package imagebuild
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -21,8 +22,10 @@ import (
 	"os"
 
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"aramid/imagebuild/compile"
@@ -63,6 +66,9 @@ type Options struct {
 	// BuildOutput receives the output of long source builds (meson, ninja);
 	// nil discards it.
 	BuildOutput io.Writer
+	// SystemdSource is a systemd source tarball that replaces the recipe's
+	// systemd.source (mkimage --systemd-source).
+	SystemdSource string
 }
 
 func (o *Options) log() *slog.Logger {
@@ -100,6 +106,9 @@ func Assemble(ctx context.Context, r *recipe.Recipe, o Options) (*Image, error) 
 		}
 		if note.tools != "" {
 			img.Toolchain["systemd-build"] = note.tools
+		}
+		for k, v := range note.extra {
+			img.Sources[k] = v
 		}
 		overlay, overlayOrigin = note.overlay, note.origin
 	}
@@ -226,6 +235,9 @@ func generated(r *recipe.Recipe, f recipe.File) (tree.Entry, error) {
 // Build assembles the recipe and writes the requested outputs and the
 // manifest into o.OutDir.
 func Build(ctx context.Context, r *recipe.Recipe, o Options) (m *tree.Manifest, err error) {
+	if o.SystemdSource != "" && r.Systemd == nil {
+		return nil, fmt.Errorf("imagebuild: --systemd-source: recipe %s has no systemd section", r.Name)
+	}
 	formats := o.Formats
 	if len(formats) == 0 {
 		formats = r.Outputs
@@ -270,10 +282,12 @@ func Build(ctx context.Context, r *recipe.Recipe, o Options) (m *tree.Manifest, 
 		}
 	}()
 
+	t0, c0 := time.Now(), cpuSeconds()
 	img, err := Assemble(ctx, r, o)
 	if err != nil {
 		return nil, err
 	}
+	o.log().Info("stage", "name", "assemble", "entries", img.Tree.Len(), "seconds", since(t0), "cpu_seconds", cpuSince(c0))
 	m = &tree.Manifest{
 		Recipe: r.Name, RecipeFile: filepath.ToSlash(recipeFile(o.RepoDir, r.File)), RecipeHash: r.SHA256, Seed: r.Seed,
 		Epoch: o.Epoch.Unix(), EpochFrom: o.EpochFrom, Cmdline: r.Cmdline, Init: r.Init,
@@ -282,20 +296,32 @@ func Build(ctx context.Context, r *recipe.Recipe, o Options) (m *tree.Manifest, 
 	}
 	m.Toolchain["mkimage"] = "aramid mkimage (Go " + goVersion() + ")"
 	var names []string
+	var initrd []byte // the compressed initramfs: made once, written as the initramfs output and onto the disk
+	if slices.Contains(formats, "initramfs") || slices.Contains(formats, "disk") {
+		t0, c0 := time.Now(), cpuSeconds()
+		var stats compress.XzStats
+		if initrd, err = compressInitramfs(img.Tree, o, method, &stats); err != nil {
+			return nil, err
+		}
+		o.log().Info("stage", "name", "cpio+"+string(method), "entries", img.Tree.Len(), "bytes", len(initrd),
+			"xz_blocks_compressed", stats.Compressed, "xz_blocks_reused", stats.Reused, "seconds", since(t0), "cpu_seconds", cpuSince(c0))
+	}
 	for _, f := range formats {
 		switch f {
 		case "initramfs":
 			name := InitramfsBase + method.Ext()
 			o.log().Info("write", "file", name, "entries", img.Tree.Len())
-			if err := writeInitramfs(filepath.Join(tmp, name), img.Tree, o.Epoch, method); err != nil {
-				return nil, err
+			if err := os.WriteFile(filepath.Join(tmp, name), initrd, 0o644); err != nil {
+				return nil, fmt.Errorf("imagebuild: %w", err)
 			}
 			names = append(names, name)
 		case "disk":
 			o.log().Info("write", "file", DiskName)
-			if err := writeDisk(ctx, filepath.Join(tmp, DiskName), r, img, o, method); err != nil {
+			t0, c0 := time.Now(), cpuSeconds()
+			if err := writeDisk(ctx, filepath.Join(tmp, DiskName), r, img, o, method, initrd); err != nil {
 				return nil, err
 			}
+			o.log().Info("stage", "name", "disk", "seconds", since(t0), "cpu_seconds", cpuSince(c0))
 			names = append(names, DiskName)
 		}
 	}
@@ -331,27 +357,41 @@ func Build(ctx context.Context, r *recipe.Recipe, o Options) (m *tree.Manifest, 
 	return m, nil
 }
 
-func writeInitramfs(file string, t *tree.Tree, epoch time.Time, m compress.Method) error {
-	f, err := os.Create(file)
-	if err != nil {
-		return fmt.Errorf("imagebuild: %w", err)
+// compressInitramfs returns the tree as a compressed newc cpio archive; xz
+// blocks go through the cache under o.CacheDir.
+func compressInitramfs(t *tree.Tree, o Options, m compress.Method, stats *compress.XzStats) ([]byte, error) {
+	var b bytes.Buffer
+	xo := compress.XzOptions{Stats: stats}
+	if o.CacheDir != "" {
+		xo.CacheDir = filepath.Join(o.CacheDir, "blocks")
 	}
-	defer f.Close()
-	zw, err := compress.NewWriter(f, m)
+	zw, err := compress.NewWriterWith(&b, m, xo)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := cpio.WriteTree(zw, t, epoch); err != nil {
-		return fmt.Errorf("imagebuild: initramfs: %w", err)
+	if err := cpio.WriteTree(zw, t, o.Epoch); err != nil {
+		return nil, fmt.Errorf("imagebuild: initramfs: %w", err)
 	}
 	if err := zw.Close(); err != nil {
-		return fmt.Errorf("imagebuild: initramfs: %w", err)
+		return nil, fmt.Errorf("imagebuild: initramfs: %w", err)
 	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("imagebuild: initramfs: %w", err)
-	}
-	return nil
+	return b.Bytes(), nil
 }
+
+func since(t time.Time) string { return fmt.Sprintf("%.3f", time.Since(t).Seconds()) }
+
+// cpuSeconds is the CPU time (user and system) this process and its
+// finished children have used: the stage logs show it beside the wall time,
+// which a loaded machine stretches.
+func cpuSeconds() float64 {
+	var self, kids syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &self)
+	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &kids)
+	sec := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+	return sec(self.Utime) + sec(self.Stime) + sec(kids.Utime) + sec(kids.Stime)
+}
+
+func cpuSince(c0 float64) string { return fmt.Sprintf("%.3f", cpuSeconds()-c0) }
 
 func digest(file string) (tree.Output, error) {
 	f, err := os.Open(file)

@@ -1,14 +1,18 @@
 package imagebuild
 
 import (
-	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 
 	"aramid/imagebuild/compress"
-	"aramid/imagebuild/cpio"
 	"aramid/imagebuild/disk"
 	"aramid/imagebuild/disk/grub"
 	"aramid/imagebuild/recipe"
@@ -16,21 +20,10 @@ import (
 
 // writeDisk writes the GPT disk: the tree on ext4, and on the ESP GRUB, the
 // kernels given in Options and the same initramfs the initramfs output holds.
-func writeDisk(ctx context.Context, file string, r *recipe.Recipe, img *Image, o Options, m compress.Method) error {
-	var initrd bytes.Buffer
-	zw, err := compress.NewWriter(&initrd, m)
-	if err != nil {
-		return err
-	}
-	if err := cpio.WriteTree(zw, img.Tree, o.Epoch); err != nil {
-		return fmt.Errorf("imagebuild: disk initramfs: %w", err)
-	}
-	if err := zw.Close(); err != nil {
-		return fmt.Errorf("imagebuild: disk initramfs: %w", err)
-	}
+func writeDisk(ctx context.Context, file string, r *recipe.Recipe, img *Image, o Options, m compress.Method, initrd []byte) error {
 	initrdPath := "/boot/" + InitramfsBase + m.Ext()
 	s := disk.Spec{Seed: r.Seed, Epoch: o.Epoch, Tree: img.Tree,
-		Files: []disk.ESPFile{{Path: initrdPath, Data: initrd.Bytes()}}}
+		Files: []disk.ESPFile{{Path: initrdPath, Data: initrd}}}
 	def := o.BootDefault
 	if o.Linux != "" {
 		data, err := os.ReadFile(o.Linux)
@@ -73,8 +66,131 @@ func writeDisk(ctx context.Context, file string, r *recipe.Recipe, img *Image, o
 		return err
 	}
 	img.Toolchain["grub"] = v
+	var cached string
+	if o.CacheDir != "" {
+		key, err := diskKey(s, img, v)
+		if err != nil {
+			return err
+		}
+		cached = filepath.Join(o.CacheDir, "disks", key)
+		if copyVerified(cached, file) == nil {
+			o.log().Info("disk: reused from the cache (same tree, kernels, GRUB and mkimage)", "key", key[:16])
+			return nil
+		}
+	}
 	if _, err := disk.Write(ctx, file, s); err != nil {
 		return err
 	}
+	if cached != "" {
+		storeVerified(file, cached)
+	}
 	return nil
+}
+
+// diskKey is the content address of a disk image: everything disk.Write
+// reads (the tree's rows, the ESP files, the GRUB entries and default, the
+// seed and epoch), the GRUB version and the mkimage executable itself, so a
+// change of code never reuses an old image.
+func diskKey(s disk.Spec, img *Image, grubVersion string) (string, error) {
+	exe, err := executableSHA256()
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "disk v1\x00%s\x00%s\x00%s\x00%d\x00%s\x00", exe, grubVersion, s.Seed, s.Epoch.Unix(), s.Default)
+	for _, f := range s.Files {
+		fmt.Fprintf(h, "esp %s %s\x00", f.Path, sum(f.Data))
+	}
+	for _, e := range s.Entries {
+		fmt.Fprintf(h, "entry %q\x00", fmt.Sprintf("%+v", e))
+	}
+	if err := json.NewEncoder(h).Encode(img.Tree.Rows()); err != nil {
+		return "", fmt.Errorf("imagebuild: %w", err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+var exeSum struct {
+	once sync.Once
+	sum  string
+	err  error
+}
+
+// executableSHA256 is the sha256 of the running program.
+func executableSHA256() (string, error) {
+	exeSum.once.Do(func() {
+		p, err := os.Executable()
+		if err == nil {
+			exeSum.sum, err = fileSum(p)
+		}
+		exeSum.err = err
+	})
+	if exeSum.err != nil {
+		return "", fmt.Errorf("imagebuild: %w", exeSum.err)
+	}
+	return exeSum.sum, nil
+}
+
+func fileSum(p string) (string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// storeVerified copies file into the cache as dst, with dst.sha256 beside
+// it. Best effort: a cache that cannot be written only costs speed.
+func storeVerified(file, dst string) {
+	sumHex, err := fileSum(file)
+	if err != nil || os.MkdirAll(filepath.Dir(dst), 0o755) != nil {
+		return
+	}
+	tmp := dst + ".tmp"
+	if copyFile(file, tmp) != nil {
+		os.Remove(tmp)
+		return
+	}
+	if os.WriteFile(dst+".sha256", []byte(sumHex), 0o644) == nil {
+		os.Rename(tmp, dst)
+	}
+}
+
+// copyVerified copies a cached file to dst if its sha256 is the one
+// recorded beside it.
+func copyVerified(cached, dst string) error {
+	want, err := os.ReadFile(cached + ".sha256")
+	if err != nil {
+		return err
+	}
+	if err := copyFile(cached, dst); err != nil {
+		return err
+	}
+	if got, err := fileSum(dst); err != nil || got != string(want) {
+		os.Remove(dst)
+		return fmt.Errorf("imagebuild: cached %s is damaged", cached)
+	}
+	return nil
+}
+
+func copyFile(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(to)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }

@@ -1,7 +1,7 @@
 // Command mkimage builds reproducible Aramid boot images from recipes: the
 // repository's recipes/NAME.yaml, or any recipe file given by its path.
 //
-//	mkimage --recipe NAME|PATH -o DIR [--format initramfs,disk] [--compression xz]
+//	mkimage --recipe NAME|PATH -o DIR [--format initramfs,disk] [--compression xz] [--systemd-source FILE]
 //	mkimage validate FILE|NAME...
 //	mkimage list
 //	mkimage inspect FILE
@@ -102,6 +102,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		bootDefault = fs.String("boot-default", "", "GRUB default entry: linux or aramid (default: linux when a Linux kernel is given, else aramid)")
 		aramidArgs  = fs.String("aramid-append", "", "extra kernel command line for the Aramid entry, e.g. aramid.selftest=1")
 		quiet       = fs.Bool("q", false, "no progress output")
+		systemdSrc  = fs.String("systemd-source", "", "systemd source tarball to build instead of the recipe's systemd.source (must be of the recipe's systemd.version)")
 	)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: mkimage --recipe NAME|PATH -o DIR [flags]\n       mkimage validate FILE|NAME...\n       mkimage list\n       mkimage inspect FILE\n\nflags:\n")
@@ -169,6 +170,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if !*quiet {
 		o.BuildOutput = stderr
 	}
+	o.SystemdSource = *systemdSrc
 	if *formats != "" {
 		o.Formats = strings.Split(*formats, ",")
 	}

@@ -2,7 +2,9 @@
 // unpack. xz is written with the CRC32 integrity check: the kernel's XZ
 // decoder (lib/xz) supports only NONE and CRC32, and rejects the CRC64 that
 // most encoders default to. Every method is deterministic: no timestamps or
-// names in headers and single-threaded encoders.
+// names in headers; xz is cut into fixed-size blocks compressed in parallel
+// (NewXzWriter), whose output does not depend on the worker count, and the
+// other encoders are single-threaded.
 package compress
 
 import (
@@ -58,18 +60,19 @@ func (nopCloser) Close() error { return nil }
 // NewWriter returns a WriteCloser compressing into w; Close flushes the
 // stream's end but does not close w.
 func NewWriter(w io.Writer, m Method) (io.WriteCloser, error) {
+	return NewWriterWith(w, m, XzOptions{})
+}
+
+// NewWriterWith is NewWriter with the xz writer's options (workers, block
+// cache); other methods ignore them.
+func NewWriterWith(w io.Writer, m Method, xo XzOptions) (io.WriteCloser, error) {
 	switch m {
 	case None:
 		return nopCloser{w}, nil
 	case Gzip:
 		return gzip.NewWriterLevel(w, gzip.BestCompression)
 	case Xz:
-		cfg := xz.WriterConfig{CheckSum: xz.CRC32, DictCap: 8 << 20}
-		zw, err := cfg.NewWriter(w)
-		if err != nil {
-			return nil, fmt.Errorf("compress: xz: %w", err)
-		}
-		return zw, nil
+		return NewXzWriter(w, xo)
 	case Zstd:
 		zw, err := zstd.NewWriter(w, zstd.WithEncoderConcurrency(1), zstd.WithEncoderLevel(zstd.SpeedBetterCompression))
 		if err != nil {

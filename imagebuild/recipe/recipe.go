@@ -42,10 +42,12 @@ type Recipe struct {
 
 // Systemd asks for systemd built from a source tarball.
 type Systemd struct {
-	Version string   `yaml:"version"`
-	Source  string   `yaml:"source"` // tarball path (relative to the repository) or "" when none is available
-	SHA256  string   `yaml:"sha256"` // required with Source
-	Meson   []string `yaml:"meson"`  // extra -D options
+	Version string `yaml:"version"`
+	Source  string `yaml:"source"` // tarball path (relative to the repository) or "" when none is available
+	// SHA256 pins the tarball: when set, a source (the recipe's or one given
+	// on the command line) with another sha256 is refused.
+	SHA256 string   `yaml:"sha256"`
+	Meson  []string `yaml:"meson"` // extra -D options; each must be declared by the source
 	// Fallback is what to do when the source cannot be had: "host" harvests
 	// the host's systemd (and says so loudly), "fail" stops.
 	Fallback string `yaml:"fallback"`
@@ -204,8 +206,12 @@ func (r *Recipe) ValidateFor(outputs []string) error {
 		if s.Version == "" {
 			bad("systemd.version", "missing")
 		}
-		if s.Source != "" && len(s.SHA256) != 64 {
-			bad("systemd.sha256", "a source tarball needs its 64-hex-digit sha256")
+		switch {
+		case s.SHA256 == "":
+		case len(s.SHA256) != 64 || strings.Trim(s.SHA256, "0123456789abcdef") != "":
+			bad("systemd.sha256", "%q is not 64 lower-case hex digits", s.SHA256)
+		case strings.Count(s.SHA256, s.SHA256[:1]) == 64:
+			bad("systemd.sha256", "%q is a placeholder, not a tarball's sha256 (leave it out to accept any tarball of the version)", s.SHA256)
 		}
 		switch s.Fallback {
 		case "host", "fail":

@@ -1,16 +1,28 @@
-// Package systemdsrc builds systemd from a source tarball with meson and
-// ninja, with a minimal feature set (no PAM, SELinux, AppArmor, audit,
-// seccomp, polkit, ACLs, compression or crypto libraries, no networkd,
-// resolved, logind, udev hwdb, EFI, man pages or tests), and stages the
-// programs an image needs, with their private libraries, in a directory
-// laid out like the installed system (a harvest overlay).
+// Package systemdsrc builds systemd from a release tarball of any version
+// with meson and ninja, with a minimal feature set, and stages the programs
+// an image needs, with their private libraries, in a directory laid out
+// like the installed system (a harvest overlay).
 //
-// Builds are cached under CacheDir/<key>, the key being a hash of the
-// tarball's sha256, the meson options, the targets and the versions of
-// meson, ninja and the C compiler; a finished build is marked by a stamp
-// file and reused as it is. Every compiler run is niced (nice -n 19) and
-// ninja runs at most Jobs jobs (default 2): the machines this runs on are
-// shared.
+// The build adapts to the source instead of assuming one version:
+//   - Inspect reads the tarball once before anything is unpacked: every
+//     entry must stay inside one top directory; meson.build gives the
+//     version (which the caller compares with the recipe's) and the meson
+//     it asks for; meson_options.txt gives the options.
+//   - OptionArgs turns off every optional part the source declares and
+//     passes no option it lacks.
+//   - Sources older than MesonModernFrom are configured with Debian
+//     bullseye's meson 0.56 (OldMeson), fetched with apt-get download
+//     through a private apt configuration and unpacked into the cache;
+//     newer ones with the host's meson.
+//   - Fixups adapt old sources to today's headers and compiler, each tied
+//     to what the source contains and recorded in the result.
+//
+// Builds are cached under CacheDir/systemd-src/<key>, the key being a hash
+// of the tarball's sha256, the meson command line, the fix-ups, the targets
+// and the versions of meson, ninja and the C compiler; a finished build is
+// marked by a stamp file and reused as it is, and an unfinished one is
+// resumed by ninja. Every compiler run is niced (nice -n 19) and ninja runs
+// at most Jobs jobs (default 2): the machines this runs on are shared.
 //
 // Only the named targets are built (the full tree takes far longer), so
 // meson's install step, which wants every target, is not used. Staging does
@@ -38,42 +50,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-
-	"aramid/imagebuild/compress"
+	"time"
 )
-
-// LibDir is where the staged private libraries go and what RUNPATH says,
-// as in Debian's package.
-const LibDir = "/usr/lib/x86_64-linux-gnu/systemd"
-
-// MesonOptions are passed to `meson setup`: paths as Debian installs them,
-// and every optional dependency and component off.
-var MesonOptions = []string{
-	"--prefix=/usr", "--buildtype=release", "-Dmode=release", "-Dsplit-usr=false",
-	"-Drootprefix=/usr", "-Drootlibdir=/usr/lib/x86_64-linux-gnu",
-	// optional libraries
-	"-Dpam=false", "-Dselinux=false", "-Dapparmor=false", "-Daudit=false", "-Dseccomp=false",
-	"-Dpolkit=false", "-Dacl=false", "-Dblkid=false", "-Dfdisk=false", "-Dkmod=false",
-	"-Dpwquality=false", "-Dmicrohttpd=false", "-Dlibcryptsetup=false", "-Dlibcurl=false",
-	"-Dlibidn2=false", "-Dlibidn=false", "-Didn=false", "-Dlibiptc=false", "-Dqrencode=false",
-	"-Dgcrypt=false", "-Dgnutls=false", "-Dopenssl=false", "-Dp11kit=false", "-Dlibfido2=false",
-	"-Dtpm2=false", "-Delfutils=false", "-Dzlib=false", "-Dbzip2=false", "-Dxz=false",
-	"-Dlz4=false", "-Dzstd=false", "-Dxkbcommon=false", "-Dpcre2=false", "-Dglib=false",
-	"-Ddbus=false", "-Dgnu-efi=false", "-Dbpf-framework=false", "-Dsmack=false", "-Dima=false",
-	// components
-	"-Defi=false", "-Dtpm=false", "-Dhibernate=false", "-Dresolve=false", "-Dnetworkd=false",
-	"-Dtimesyncd=false", "-Dlogind=false", "-Dmachined=false", "-Dportabled=false",
-	"-Duserdb=false", "-Dhomed=false", "-Dhostnamed=false", "-Dlocaled=false",
-	"-Dtimedated=false", "-Dcoredump=false", "-Dpstore=false", "-Doomd=false",
-	"-Dfirstboot=false", "-Drandomseed=false", "-Dbacklight=false", "-Dvconsole=false",
-	"-Dquotacheck=false", "-Drfkill=false", "-Dhwdb=false", "-Dsysext=false", "-Dbinfmt=false",
-	"-Dimportd=false", "-Dremote=false", "-Drepart=false", "-Dsysupdate=false",
-	"-Dxdg-autostart=false", "-Dnss-myhostname=false", "-Dnss-mymachines=false",
-	"-Dnss-resolve=false", "-Dnss-systemd=false", "-Dutmp=false", "-Dkernel-install=false",
-	"-Danalyze=false", "-Dldconfig=false", "-Denvironment-d=false", "-Dtranslations=false",
-	// documentation and tests
-	"-Dman=false", "-Dhtml=false", "-Dtests=false", "-Dinstall-tests=false",
-}
 
 // Program is one staged build output.
 type Program struct {
@@ -90,12 +68,24 @@ var Programs = []Program{
 }
 
 // Libraries built alongside the programs (globs in the build directory).
-var libraryGlobs = []string{"src/shared/libsystemd-shared-*.so", "src/core/libsystemd-core-*.so"}
+// Newer releases build libsystemd-core as a shared library; older ones
+// (247) link the core into systemd statically and have no such file.
+var libraryGlobs = []struct {
+	glob     string
+	optional bool
+}{
+	{"src/shared/libsystemd-shared-*.so", false},
+	{"src/core/libsystemd-core-*.so", true},
+}
 
 // Options for Build.
 type Options struct {
-	Tarball  string // .tar.gz or .tar.xz of the source
-	SHA256   string // the tarball's, as the recipe states it
+	Tarball string // .tar.gz, .tar.xz or .tar.zst of the source
+	// Version is the version the caller asks for ("245"); a source of
+	// another version is refused (see VersionMatches). Empty accepts any.
+	Version  string
+	SHA256   string   // when set, the tarball must have this sha256
+	Extra    []string // extra -D options; each must be declared by the source
 	CacheDir string
 	Jobs     int // ninja -j; default 2
 	Log      *slog.Logger
@@ -106,16 +96,35 @@ type Options struct {
 // Result is a staged build.
 type Result struct {
 	Root    string   // overlay directory: files at their installed paths
-	Version string   // from meson's project info
+	Version string   // from meson.build
+	SHA256  string   // the tarball's
 	Key     string   // cache key
 	Cached  bool     // true when an earlier build was reused
 	Files   []string // staged paths inside Root
 	Tools   string   // meson, ninja and compiler versions
+	// Meson is the meson version that configured the build and MesonFrom
+	// where it came from; Setup is the exact `meson setup` command line
+	// (build and source directories as BUILD and SRC).
+	Meson     string
+	MesonFrom string
+	Setup     string
+	Fixups    []string // notes of the fix-ups that ran
+	Seconds   float64  // wall time of the run that finished the build (a resumed build counts only its last run)
 }
 
 const stampName = ".aramid-staged.json"
 
-// Build builds and stages systemd, or returns the cached staging.
+// builder is one build in progress.
+type builder struct {
+	o        Options
+	src      *Source
+	meson    *Meson
+	dir, bld string
+}
+
+// Build builds and stages systemd, or returns the cached staging. Every
+// check of the tarball (sha256, entries, version) comes before anything is
+// written.
 func Build(ctx context.Context, o Options) (*Result, error) {
 	lg := o.Log
 	if lg == nil {
@@ -127,23 +136,64 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	if o.Stdout == nil {
 		o.Stdout = io.Discard
 	}
-	for _, tool := range []string{"meson", "ninja", "cc", "nice", "gperf"} {
+	start := time.Now()
+	sum, err := fileSHA256(o.Tarball)
+	if err != nil {
+		return nil, err
+	}
+	if o.SHA256 != "" && sum != o.SHA256 {
+		return nil, fmt.Errorf("systemdsrc: %s: sha256 %s, want %s", o.Tarball, sum, o.SHA256)
+	}
+	src, err := Inspect(o.Tarball)
+	if err != nil {
+		return nil, err
+	}
+	if o.Version != "" && !VersionMatches(o.Version, src.Version) {
+		return nil, fmt.Errorf("systemdsrc: %s is systemd %s, not %s", o.Tarball, src.Version, o.Version)
+	}
+	args, err := OptionArgs(src.Options, o.Extra)
+	if err != nil {
+		return nil, fmt.Errorf("systemdsrc: systemd %s: %w", src.Version, err)
+	}
+	for _, tool := range []string{"ninja", "cc", "nice", "gperf", "dpkg-deb", "python3"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			return nil, fmt.Errorf("systemdsrc: %s not found (make test-systemd-source installs meson, ninja-build, gperf and the build dependencies)", tool)
 		}
+	}
+	var m *Meson
+	if NeedsOldMeson(src) {
+		m, err = oldMeson(ctx, o.CacheDir, func(msg string, kv ...any) { lg.Info("systemd source build: "+msg, kv...) })
+	} else {
+		m, err = hostMeson(ctx)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if ok, err := SatisfiesMesonVersion(m.Version, src.MesonVersion); err != nil || !ok {
+		return nil, fmt.Errorf("systemdsrc: systemd %s wants meson %s, have %s (%s): %v", src.Version, src.MesonVersion, m.Version, m.From, err)
 	}
 	tools, err := toolVersions(ctx)
 	if err != nil {
 		return nil, err
 	}
+	tools = "meson " + m.Version + " (" + m.From + "); " + tools
+	setup := append([]string{"setup", "BUILD", "SRC", "--prefix=/usr", "--buildtype=release"}, args...)
+	fixups := fixupsFor(src)
 	h := sha256.New()
-	fmt.Fprintf(h, "systemdsrc v1\x00%s\x00%s\x00%s\x00%d\x00", o.SHA256, strings.Join(MesonOptions, " "), tools, len(Programs))
+	fmt.Fprintf(h, "systemdsrc v2\x00%s\x00%s\x00%s\x00", sum, strings.Join(setup, " "), tools)
+	for _, f := range fixups {
+		fmt.Fprintf(h, "fixup %s: %s\x00", f.Name, f.Why)
+	}
 	for _, p := range Programs {
 		fmt.Fprintf(h, "%s=%s\x00", p.Target, p.Path)
 	}
 	key := hex.EncodeToString(h.Sum(nil))
-	dir := filepath.Join(o.CacheDir, "systemd-src", key[:24])
-	res := &Result{Root: filepath.Join(dir, "root"), Key: key, Tools: tools}
+	dir, err := filepath.Abs(filepath.Join(o.CacheDir, "systemd-src", key[:24]))
+	if err != nil {
+		return nil, fmt.Errorf("systemdsrc: %w", err)
+	}
+	res := &Result{Root: filepath.Join(dir, "root"), Key: key, Tools: tools, SHA256: sum, Version: src.Version,
+		Meson: m.Version, MesonFrom: m.From, Setup: "meson " + strings.Join(setup, " ")}
 	if b, err := os.ReadFile(filepath.Join(dir, stampName)); err == nil {
 		if err := json.Unmarshal(b, res); err == nil {
 			res.Cached = true
@@ -151,58 +201,83 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 			return res, nil
 		}
 	}
-	src := filepath.Join(dir, "src")
-	bld := filepath.Join(dir, "build")
-	if _, err := os.Stat(filepath.Join(bld, "build.ninja")); err == nil {
+	b := &builder{o: o, src: src, meson: m, dir: dir, bld: filepath.Join(dir, "build")}
+	srcDir := filepath.Join(dir, "src")
+	if _, err := os.Stat(filepath.Join(b.bld, "build.ninja")); err == nil {
 		// An unfinished earlier build with the same key: ninja goes on from there.
-		lg.Info("systemd source build: resuming", "dir", bld)
+		lg.Info("systemd source build: resuming", "dir", b.bld)
 	} else {
 		if err := os.RemoveAll(dir); err != nil {
 			return nil, fmt.Errorf("systemdsrc: %w", err)
 		}
-		lg.Info("systemd source build: extracting", "tarball", o.Tarball, "into", src)
-		if err := extract(o.Tarball, src); err != nil {
+		lg.Info("systemd source build: extracting", "tarball", o.Tarball, "version", src.Version, "into", srcDir)
+		if err := extract(o.Tarball, srcDir); err != nil {
 			return nil, err
 		}
-		setup := append([]string{"-n", "19", "meson", "setup", bld, src}, MesonOptions...)
-		lg.Info("systemd source build: meson setup (nice -n 19)", "options", len(MesonOptions))
-		if err := run(ctx, o.Stdout, "nice", setup...); err != nil {
+		lg.Info("systemd source build: meson setup (nice -n 19)", "meson", m.Version, "from", m.From, "options", len(args))
+		argv := append([]string{"setup", b.bld, srcDir, "--prefix=/usr", "--buildtype=release"}, args...)
+		cmd := m.command(ctx, argv...)
+		cmd.Args = append([]string{"nice", "-n", "19"}, cmd.Args...)
+		cmd.Path, err = exec.LookPath("nice")
+		if err != nil {
+			return nil, fmt.Errorf("systemdsrc: %w", err)
+		}
+		if err := runCmd(cmd, o.Stdout, "meson setup"); err != nil {
 			return nil, err
 		}
 	}
-	ninja := []string{"-n", "19", "ninja", "-C", bld, "-j", fmt.Sprint(o.Jobs)}
+	for _, f := range fixups {
+		lg.Info("systemd source build: fix-up", "name", f.Name)
+		note, err := f.AfterSetup(ctx, b)
+		if err != nil {
+			return nil, fmt.Errorf("systemdsrc: fix-up %s: %w", f.Name, err)
+		}
+		res.Fixups = append(res.Fixups, note)
+	}
+	var targets []string
 	for _, p := range Programs {
-		ninja = append(ninja, p.Target)
+		targets = append(targets, p.Target)
 	}
 	lg.Info("systemd source build: ninja (nice -n 19)", "jobs", o.Jobs, "targets", len(Programs))
-	if err := run(ctx, o.Stdout, "nice", ninja...); err != nil {
+	if err := b.ninja(ctx, targets...); err != nil {
 		return nil, err
 	}
-	res.Version, err = projectVersion(bld)
-	if err != nil {
+	if res.Files, err = stage(b.bld, res.Root); err != nil {
 		return nil, err
 	}
-	if res.Files, err = stage(bld, res.Root); err != nil {
-		return nil, err
-	}
-	b, _ := json.MarshalIndent(res, "", "  ")
-	if err := os.WriteFile(filepath.Join(dir, stampName), b, 0o644); err != nil {
+	res.Seconds = time.Since(start).Seconds()
+	js, _ := json.MarshalIndent(res, "", "  ")
+	if err := os.WriteFile(filepath.Join(dir, stampName), js, 0o644); err != nil {
 		return nil, fmt.Errorf("systemdsrc: %w", err)
 	}
-	lg.Info("systemd source build: staged", "version", res.Version, "root", res.Root)
+	lg.Info("systemd source build: staged", "version", res.Version, "root", res.Root, "seconds", fmt.Sprintf("%.0f", res.Seconds))
 	return res, nil
 }
 
-func run(ctx context.Context, out io.Writer, name string, args ...string) error {
+// ninja builds targets in the build directory, niced, with o.Jobs jobs.
+func (b *builder) ninja(ctx context.Context, targets ...string) error {
+	args := append([]string{"-n", "19", "ninja", "-C", b.bld, "-j", fmt.Sprint(b.o.Jobs)}, targets...)
+	return runCmd(exec.CommandContext(ctx, "nice", args...), b.o.Stdout, "ninja "+strings.Join(targets, " "))
+}
+
+func fileSHA256(file string) (string, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return "", fmt.Errorf("systemdsrc: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("systemdsrc: %s: %w", file, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func runCmd(cmd *exec.Cmd, out io.Writer, what string) error {
 	var tail tailBuffer
-	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Stdout = io.MultiWriter(out, &tail)
 	cmd.Stderr = cmd.Stdout
 	if err := cmd.Run(); err != nil {
-		what := args[2]
-		if len(args) > 3 {
-			what += " " + args[3]
-		}
 		return fmt.Errorf("systemdsrc: %s: %w; last output: %s", what, err, tail.last())
 	}
 	return nil
@@ -219,15 +294,21 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// last returns the last non-empty output line.
+// last returns the last line that reports an error (meson's "ERROR:",
+// a compiler's "error:", ninja's "FAILED:"), else the last non-empty line.
 func (t *tailBuffer) last() string {
 	lines := strings.Split(strings.TrimSpace(string(t.b)), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if l := strings.TrimSpace(lines[i]); strings.Contains(l, "ERROR:") || strings.Contains(l, "error:") || strings.HasPrefix(l, "FAILED:") {
+			return l
+		}
+	}
 	return strings.TrimSpace(lines[len(lines)-1])
 }
 
 func toolVersions(ctx context.Context) (string, error) {
 	var parts []string
-	for _, c := range [][]string{{"meson", "--version"}, {"ninja", "--version"}, {"cc", "--version"}} {
+	for _, c := range [][]string{{"ninja", "--version"}, {"cc", "--version"}} {
 		out, err := exec.CommandContext(ctx, c[0], c[1:]...).Output()
 		if err != nil {
 			return "", fmt.Errorf("systemdsrc: %s --version: %w", c[0], err)
@@ -237,81 +318,33 @@ func toolVersions(ctx context.Context) (string, error) {
 	return strings.Join(parts, "; "), nil
 }
 
-func projectVersion(bld string) (string, error) {
-	b, err := os.ReadFile(filepath.Join(bld, "meson-info", "intro-projectinfo.json"))
-	if err != nil {
-		return "", fmt.Errorf("systemdsrc: %w", err)
-	}
-	var info struct {
-		Version string `json:"version"`
-	}
-	if err := json.Unmarshal(b, &info); err != nil {
-		return "", fmt.Errorf("systemdsrc: project info: %w", err)
-	}
-	return info.Version, nil
-}
-
-// extract unpacks a .tar.gz/.tar.xz into dir, dropping the first path
-// component; names escaping dir, and entry types other than files,
-// directories and symlinks, are errors.
+// extract unpacks a tarball Inspect accepted into dir, dropping the top
+// directory (walkTar checks every name and link again).
 func extract(tarball, dir string) error {
-	f, err := os.Open(tarball)
-	if err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("systemdsrc: %w", err)
 	}
-	defer f.Close()
-	head := make([]byte, 8)
-	if _, err := io.ReadFull(f, head); err != nil {
-		return fmt.Errorf("systemdsrc: %s: %w", tarball, err)
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("systemdsrc: %w", err)
-	}
-	zr, err := compress.NewReader(f, compress.Detect(head))
-	if err != nil {
-		return fmt.Errorf("systemdsrc: %s: %w", tarball, err)
-	}
-	tr := tar.NewReader(zr)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return nil
+	return walkTar(tarball, func(h *tar.Header, rel string, r io.Reader) error {
+		if rel == "" {
+			return nil // the top directory itself
 		}
-		if err != nil {
-			return fmt.Errorf("systemdsrc: %s: %w", tarball, err)
+		dst := filepath.Join(dir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
 		}
-		name := path.Clean(h.Name)
-		if name == ".." || strings.HasPrefix(name, "../") || path.IsAbs(name) {
-			return fmt.Errorf("systemdsrc: %s: entry %q escapes the source tree", tarball, h.Name)
-		}
-		if i := strings.IndexByte(name, '/'); i >= 0 {
-			name = name[i+1:]
-		} else {
-			continue // the top directory itself
-		}
-		if name == "" || name == "." || path.IsAbs(name) || name == ".." || strings.HasPrefix(name, "../") {
-			return fmt.Errorf("systemdsrc: %s: entry %q escapes the source tree", tarball, h.Name)
-		}
-		dst := filepath.Join(dir, filepath.FromSlash(name))
 		switch h.Typeflag {
 		case tar.TypeDir:
-			err = os.MkdirAll(dst, 0o755)
+			return os.MkdirAll(dst, 0o755)
 		case tar.TypeReg:
-			if err = os.MkdirAll(filepath.Dir(dst), 0o755); err == nil {
-				err = writeFile(dst, tr, os.FileMode(h.Mode)&0o755|0o644)
-			}
+			return writeFile(dst, r, os.FileMode(h.Mode)&0o755|0o644)
 		case tar.TypeSymlink:
-			if err = os.MkdirAll(filepath.Dir(dst), 0o755); err == nil {
-				err = os.Symlink(h.Linkname, dst)
-			}
-		case tar.TypeXGlobalHeader:
-		default:
-			return fmt.Errorf("systemdsrc: %s: %s: unsupported entry type %q", tarball, h.Name, h.Typeflag)
+			return os.Symlink(h.Linkname, dst)
+		case tar.TypeLink:
+			target, _ := relName(h.Linkname)
+			return os.Link(filepath.Join(dir, filepath.FromSlash(target)), dst)
 		}
-		if err != nil {
-			return fmt.Errorf("systemdsrc: %w", err)
-		}
-	}
+		return nil
+	})
 }
 
 func writeFile(dst string, r io.Reader, mode os.FileMode) error {
@@ -326,23 +359,62 @@ func writeFile(dst string, r io.Reader, mode os.FileMode) error {
 	return w.Close()
 }
 
-// stage copies the programs and libraries to their installed paths under
-// root, rewriting RUNPATH to LibDir.
+// stage copies the programs and libraries to the paths meson would install
+// them at (its intro-installed.json), rewriting the programs' RUNPATH to the
+// directory libsystemd-shared installs into (the install RUNPATH, which
+// differs between versions: /usr/lib/systemd in 247,
+// /usr/lib/x86_64-linux-gnu/systemd in 252) and the libraries' to $ORIGIN.
+// A program whose installed path is not Program.Path (where the recipes
+// harvest it) is an error.
 func stage(bld, root string) ([]string, error) {
+	b, err := os.ReadFile(filepath.Join(bld, "meson-info", "intro-installed.json"))
+	if err != nil {
+		return nil, fmt.Errorf("systemdsrc: %w", err)
+	}
+	var installed map[string]string
+	if err := json.Unmarshal(b, &installed); err != nil {
+		return nil, fmt.Errorf("systemdsrc: intro-installed.json: %w", err)
+	}
+	installedPath := func(file string) (string, error) {
+		if p, ok := installed[file]; ok {
+			return p, nil
+		}
+		return "", fmt.Errorf("systemdsrc: meson installs no %s", file)
+	}
 	type item struct{ from, to, runpath string }
+	var libs []item
+	libDir := ""
+	for _, g := range libraryGlobs {
+		m, err := filepath.Glob(filepath.Join(bld, g.glob))
+		if err == nil && len(m) == 0 && g.optional {
+			continue
+		}
+		if err != nil || len(m) != 1 {
+			return nil, fmt.Errorf("systemdsrc: want one %s in the build, found %d", g.glob, len(m))
+		}
+		to, err := installedPath(m[0])
+		if err != nil {
+			return nil, err
+		}
+		if libDir == "" {
+			libDir = path.Dir(to)
+		}
+		// The libraries sit together: $ORIGIN finds the others.
+		libs = append(libs, item{m[0], to, "$ORIGIN"})
+	}
 	var items []item
 	for _, p := range Programs {
-		items = append(items, item{filepath.Join(bld, p.Target), p.Path, LibDir})
-	}
-	for _, g := range libraryGlobs {
-		m, err := filepath.Glob(filepath.Join(bld, g))
-		if err != nil || len(m) != 1 {
-			return nil, fmt.Errorf("systemdsrc: want one %s in the build, found %d", g, len(m))
+		from := filepath.Join(bld, p.Target)
+		to, err := installedPath(from)
+		if err != nil {
+			return nil, err
 		}
-		// The libraries sit together: $ORIGIN finds the others (it is also
-		// short enough for the build RUNPATH's room, which LibDir is not).
-		items = append(items, item{m[0], LibDir + "/" + filepath.Base(m[0]), "$ORIGIN"})
+		if to != p.Path {
+			return nil, fmt.Errorf("systemdsrc: meson installs %s at %s, not %s", p.Target, to, p.Path)
+		}
+		items = append(items, item{from, to, libDir})
 	}
+	items = append(items, libs...)
 	var files []string
 	for _, it := range items {
 		data, err := os.ReadFile(it.from)

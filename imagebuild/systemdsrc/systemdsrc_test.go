@@ -13,6 +13,9 @@ import (
 	"testing"
 )
 
+// libDir is where Debian's 252 installs libsystemd-shared.
+const libDir = "/usr/lib/x86_64-linux-gnu/systemd"
+
 func TestSetRunpath(t *testing.T) {
 	if _, err := exec.LookPath("gcc"); err != nil {
 		t.Skip("gcc not installed")
@@ -26,7 +29,7 @@ func TestSetRunpath(t *testing.T) {
 		t.Fatalf("gcc: %v\n%s", err, out)
 	}
 	data, _ := os.ReadFile(bin)
-	got, err := SetRunpath(data, LibDir)
+	got, err := SetRunpath(data, libDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,13 +41,13 @@ func TestSetRunpath(t *testing.T) {
 		t.Fatal(err)
 	}
 	rp, _ := f.DynString(elf.DT_RUNPATH)
-	if len(rp) != 1 || rp[0] != LibDir {
-		t.Errorf("RUNPATH = %q, want %q", rp, LibDir)
+	if len(rp) != 1 || rp[0] != libDir {
+		t.Errorf("RUNPATH = %q, want %q", rp, libDir)
 	}
 	if _, err := SetRunpath(data, strings.Repeat("/x", 100)); !errors.Is(err, ErrNoRoom) {
 		t.Errorf("long RUNPATH: err = %v, want ErrNoRoom", err)
 	}
-	if _, err := SetRunpath([]byte("not elf"), LibDir); err == nil {
+	if _, err := SetRunpath([]byte("not elf"), libDir); err == nil {
 		t.Error("non-ELF: no error")
 	}
 }

@@ -328,12 +328,38 @@ func (e *Epoll) Wait(c *vfs.Caller, max int, timeout time.Duration) ([]Event, er
 	}
 }
 
-// Readiness: an epoll file is readable when any watched item is ready.
+// Readiness: an epoll file is readable when epoll_wait on it would report
+// something (Linux: its ready list holds a ready item). An edge-triggered
+// item counts only after a wake-up not yet reported, as collect sees it: a
+// file that is merely ready (a pipe with data already reported,
+// /proc/self/mountinfo, which is always readable) does not make the epoll
+// readable, or a watcher of it would spin (libmount's mount monitor puts
+// mountinfo in its epoll with EPOLLET, and systemd watches that epoll).
 func (e *Epoll) Readiness(f *vfs.File, mask uint32) uint32 {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, it := range e.order {
-		if !it.disabled && it.key.f.Readiness(it.events|abi.POLLERR|abi.POLLHUP) != 0 {
+		if it.disabled {
+			continue
+		}
+		if it.events&abi.EPOLLET != 0 {
+			select {
+			case <-it.w.C():
+				it.w.Notify() // still pending: the next collect reports it
+			default:
+				continue
+			}
+		} else if it.events&abi.EPOLLEXCLUSIVE != 0 {
+			select {
+			case <-it.w.C():
+				it.ready = true
+			default:
+			}
+			if !it.ready {
+				continue
+			}
+		}
+		if it.key.f.Readiness(it.events|abi.POLLERR|abi.POLLHUP) != 0 {
 			return mask & abi.POLLIN
 		}
 	}

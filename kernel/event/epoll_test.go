@@ -100,3 +100,45 @@ func TestExclusiveWakesOne(t *testing.T) {
 		t.Errorf("a again: %d", n)
 	}
 }
+
+// TestNestedEdgeTriggered: an epoll holding an edge-triggered item whose
+// wake-up was already reported is not readable, though the item's file
+// still is (Linux: the item left the ready list); a new wake-up makes it
+// readable again, and checking the readiness does not use the wake-up up.
+func TestNestedEdgeTriggered(t *testing.T) {
+	f := eventFile()
+	if _, err := f.Write(&vfs.Caller{}, []byte{1, 0, 0, 0, 0, 0, 0, 0}); err != nil {
+		t.Fatal(err)
+	}
+	inner := NewEpoll()
+	if err := inner.Ctl(abi.EPOLL_CTL_ADD, 3, f, abi.EPOLLIN|abi.EPOLLET, 0); err != nil {
+		t.Fatal(err)
+	}
+	innerFile := epollFile(inner)
+	steps := []struct {
+		name                string
+		write               bool
+		wantReady, wantWait int
+	}{
+		{"after ADD: the registration wake-up", false, 1, 1},
+		{"reported: file still readable, epoll not", false, 0, 0},
+		{"a new write wakes it", true, 1, 1},
+		{"reported again", false, 0, 0},
+	}
+	for _, s := range steps {
+		if s.write {
+			if _, err := f.Write(&vfs.Caller{}, []byte{1, 0, 0, 0, 0, 0, 0, 0}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Twice: asking must not consume the pending wake-up.
+		for i := 0; i < 2; i++ {
+			if got := inner.Readiness(innerFile, abi.POLLIN) != 0; got != (s.wantReady == 1) {
+				t.Errorf("%s: Readiness #%d = %v", s.name, i+1, got)
+			}
+		}
+		if n := len(inner.collect(4)); n != s.wantWait {
+			t.Errorf("%s: collect = %d events, want %d", s.name, n, s.wantWait)
+		}
+	}
+}
