@@ -160,3 +160,36 @@ func (g *ThreadGroup) Dumpable() bool { return !g.nondumpable.Load() }
 
 // SetDumpable is PR_SET_DUMPABLE with 0 or 1.
 func (g *ThreadGroup) SetDumpable(on bool) { g.nondumpable.Store(!on) }
+
+// auditUnset is AUDIT_UID_UNSET and AUDIT_SID_UNSET: no login recorded.
+const auditUnset = ^uint32(0)
+
+// LoginUID returns the audit login uid and session id (/proc/<pid>/loginuid
+// and sessionid), 4294967295 for unset.
+func (g *ThreadGroup) LoginUID() (uid, session uint32) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.loginSet {
+		return auditUnset, auditUnset
+	}
+	return g.loginUID, g.sessionID
+}
+
+// SetLoginUID records a login (audit_set_loginuid): an unset loginuid may
+// be set by anyone, a set one only with CAP_AUDIT_CONTROL; setting a uid
+// starts a new session id, setting 4294967295 unsets both.
+func (g *ThreadGroup) SetLoginUID(uid uint32, auditControl bool) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.loginSet && g.loginUID != auditUnset && !auditControl {
+		return abi.EPERM
+	}
+	g.loginSet = true
+	g.loginUID = uid
+	if uid == auditUnset {
+		g.sessionID = auditUnset
+		return nil
+	}
+	g.sessionID = g.k.nextSession.Add(1)
+	return nil
+}

@@ -211,6 +211,7 @@ func (t *Task) Clone(a CloneArgs, hooks *FileHooks) (*Task, error) {
 			limits: parent.limits, limitsSet: parent.limitsSet,
 			oomScoreAdj: parent.oomScoreAdj, oomScoreAdjMin: parent.oomScoreAdjMin}
 		g.nondumpable.Store(parent.nondumpable.Load())
+		g.loginSet, g.loginUID, g.sessionID = parent.loginSet, parent.loginUID, parent.sessionID
 		if newMM == nil {
 			g.mm = parent.mm
 		}

@@ -37,6 +37,8 @@ type Kernel struct {
 
 	// sigAcct counts queued signals per real user (RLIMIT_SIGPENDING).
 	sigAcct sigAccount
+	// nextSession numbers audit sessions (SetLoginUID).
+	nextSession atomic.Uint32
 
 	// Dispatch handles the system call in t's registers (set by package
 	// syscalls).
@@ -245,6 +247,11 @@ type ThreadGroup struct {
 	// credential-changing exec, or a change of effective or filesystem
 	// ids or capabilities (Linux's commit_creds with suid_dumpable 0).
 	nondumpable atomic.Bool
+	// loginUID and sessionID are the audit login (loginuid/sessionid in
+	// /proc), inherited at fork; loginSet is false until one is written.
+	loginSet  bool
+	loginUID  uint32
+	sessionID uint32
 	// deadCPU is the CPU time of threads that exited; childCPU that of
 	// reaped children (and their reaped descendants).
 	deadCPU  atomic.Int64

@@ -426,17 +426,20 @@ func (m *MSIX) Set(i int, msi hw.MSI) error {
 	return nil
 }
 
-// Enable turns MSI-X on (and the function's INTx off, as the PCI spec has
-// it while MSI-X is enabled).
+// Enable turns MSI-X on and sets the command register's INTx Disable bit,
+// as Linux does (pci_intx_for_msi), so the function's configuration space
+// reads the same on both kernels.
 func (m *MSIX) Enable() {
+	m.d.SetINTxDisabled(true)
 	ctl := m.d.Read16(m.cap + 2)
 	m.d.Write16(m.cap+2, (ctl|1<<15)&^(1<<14))
 }
 
-// Disable turns MSI-X off.
+// Disable turns MSI-X off and INTx back on.
 func (m *MSIX) Disable() {
 	ctl := m.d.Read16(m.cap + 2)
 	m.d.Write16(m.cap+2, ctl&^(1<<15))
+	m.d.SetINTxDisabled(false)
 }
 
 // Linux's resource flags (include/linux/ioport.h).

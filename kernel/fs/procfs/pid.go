@@ -13,8 +13,38 @@ import (
 	"aramid/kernel/vfs"
 )
 
-// pidEntries lists /proc/<pid> (and /proc/<pid>/task/<tid> when !group).
+// pidEntries lists /proc/<pid> (and /proc/<pid>/task/<tid> when !group),
+// every inode owned as Linux's task_dump_owner says (ownedByProcess).
 func (fs *FS) pidEntries(pid, tid int32, group bool) []entry {
+	ents := fs.pidEntriesRaw(pid, tid, group)
+	for i := range ents {
+		ents[i].make = fs.ownedByProcess(pid, ents[i].make)
+	}
+	return ents
+}
+
+// ownedByProcess makes the inodes of make belong to process pid's
+// effective uid and gid while it is dumpable, to root otherwise (Linux's
+// task_dump_owner): a process that changed credentials cannot open its own
+// /proc files for writing unless it makes itself dumpable again.
+func (fs *FS) ownedByProcess(pid int32, make func(string, *vfs.Inode) *vfs.Inode) func(string, *vfs.Inode) *vfs.Inode {
+	return func(path string, parent *vfs.Inode) *vfs.Inode {
+		in := make(path, parent)
+		g := fs.o.Kernel.Group(pid)
+		if in == nil || g == nil {
+			return in
+		}
+		var uid, gid uint32
+		if g.Dumpable() {
+			c := g.Creds()
+			uid, gid = c.EUID, c.EGID
+		}
+		in.Update(func(a *vfs.Attr) { a.UID, a.GID = uid, gid })
+		return in
+	}
+}
+
+func (fs *FS) pidEntriesRaw(pid, tid int32, group bool) []entry {
 	g := fs.o.Kernel.Group(pid)
 	if g == nil {
 		return nil
@@ -48,7 +78,8 @@ func (fs *FS) pidEntries(pid, tid int32, group bool) []entry {
 			return fmt.Sprintf("%d %d 0 0 0 0 0\n", vsz/4096, rss/4096)
 		})),
 		fileEntry("cmdline", gen(func(g *task.ThreadGroup) string {
-			if len(g.Argv()) == 0 {
+			if len(g.Argv()) == 0 || g.Zombie() { // a zombie has no memory to read it from
+				return ""
 				return ""
 			}
 			return strings.Join(g.Argv(), "\x00") + "\x00"
@@ -61,7 +92,7 @@ func (fs *FS) pidEntries(pid, tid int32, group bool) []entry {
 			if c.UID != 0 && c.UID != g.Creds().UID {
 				return nil, abi.EACCES
 			}
-			if len(g.Envp()) == 0 {
+			if len(g.Envp()) == 0 || g.Zombie() {
 				return nil, nil
 			}
 			return []byte(strings.Join(g.Envp(), "\x00") + "\x00"), nil
@@ -88,19 +119,49 @@ func (fs *FS) pidEntries(pid, tid int32, group bool) []entry {
 			return "0::" + fs.o.Cgroup(g.ID) + "\n"
 		})),
 		fileEntry("limits", gen(func(g *task.ThreadGroup) string { return limits(g) })),
-		fileEntry("loginuid", fs.file(0o644, func(*vfs.Caller) ([]byte, error) { return []byte("4294967295"), nil },
-			func(*vfs.Caller, []byte) error { return nil })),
-		fileEntry("sessionid", gen(func(*task.ThreadGroup) string { return "4294967295" })),
+		fileEntry("loginuid", fs.file(0o644, func(*vfs.Caller) ([]byte, error) {
+			g := fs.o.Kernel.Group(pid)
+			if g == nil {
+				return nil, abi.ESRCH
+			}
+			uid, _ := g.LoginUID()
+			return []byte(strconv.FormatUint(uint64(uid), 10)), nil
+		}, func(c *vfs.Caller, data []byte) error {
+			// Only a process's own loginuid can be written (Linux:
+			// proc_loginuid_write checks current).
+			if c.PID != pid {
+				return abi.EPERM
+			}
+			g := fs.o.Kernel.Group(pid)
+			if g == nil {
+				return abi.ESRCH
+			}
+			v, err := strconv.ParseUint(strings.TrimRight(string(data), "\n"), 10, 32)
+			if err != nil {
+				return abi.EINVAL
+			}
+			return g.SetLoginUID(uint32(v), c.Capable(abi.CAP_AUDIT_CONTROL))
+		})),
+		fileEntry("sessionid", gen(func(g *task.ThreadGroup) string {
+			_, sid := g.LoginUID()
+			return strconv.FormatUint(uint64(sid), 10)
+		})),
 		linkEntry("exe", fs.magic(func(*vfs.Caller) (string, error) {
 			g := fs.o.Kernel.Group(pid)
 			if g == nil {
 				return "", abi.ESRCH
+			}
+			if g.Zombie() {
+				return "", abi.ENOENT // the exe link goes with the address space
 			}
 			return g.Exe(), nil
 		}, func(c *vfs.Caller) (vfs.LinkTarget, error) {
 			g := fs.o.Kernel.Group(pid)
 			if g == nil {
 				return vfs.LinkTarget{}, abi.ESRCH
+			}
+			if g.Zombie() {
+				return vfs.LinkTarget{}, abi.ENOENT
 			}
 			// Called inside a walk, with the VFS lock held.
 			return fs.o.VFS.ResolveHeld(c, g.Exe())

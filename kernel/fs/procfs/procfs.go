@@ -399,7 +399,9 @@ func (fs *FS) rootEntries(string) []entry {
 	// straddle a process's exit neither skips nor repeats the others.
 	var pids []int32
 	for _, g := range fs.o.Kernel.Groups() {
-		if !g.Zombie() {
+		// Zombies stay listed until reaped, as on Linux (ps shows them
+		// <defunct>).
+		if !g.Reaped() {
 			pids = append(pids, g.ID)
 		}
 	}
@@ -407,7 +409,7 @@ func (fs *FS) rootEntries(string) []entry {
 	base := int64(len(ents)) + 2
 	for _, pid := range pids {
 		pid := pid
-		e := dirEntry(strconv.Itoa(int(pid)), fs.dir(func(string) []entry { return fs.pidEntries(pid, pid, true) }))
+		e := dirEntry(strconv.Itoa(int(pid)), fs.ownedByProcess(pid, fs.dir(func(string) []entry { return fs.pidEntries(pid, pid, true) })))
 		e.pos = base + int64(pid)
 		ents = append(ents, e)
 	}
