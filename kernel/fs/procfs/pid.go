@@ -80,7 +80,6 @@ func (fs *FS) pidEntriesRaw(pid, tid int32, group bool) []entry {
 		fileEntry("cmdline", gen(func(g *task.ThreadGroup) string {
 			if len(g.Argv()) == 0 || g.Zombie() { // a zombie has no memory to read it from
 				return ""
-				return ""
 			}
 			return strings.Join(g.Argv(), "\x00") + "\x00"
 		})),
