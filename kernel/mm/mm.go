@@ -208,6 +208,9 @@ type MM struct {
 	brkStart uint64
 	brk      uint64
 	released bool
+	// exe is the program this address space runs, whose writes it denies
+	// for as long as it lives (SetExe).
+	exe ExeFile
 
 	// Membarrier is the process's membarrier(2) registrations (a bit per
 	// MEMBARRIER_CMD_REGISTER_*): they belong to the address space, are
@@ -246,14 +249,24 @@ func (m *MM) Release() {
 	if m.released {
 		return
 	}
-	for _, v := range m.vmas {
-		m.unmapPages(v, v.Start, v.End)
-		m.dropVMA(v)
-	}
-	m.vmas = nil
-	m.pt.Release()
-	m.released = true
-	m.frames.unregister(m)
+	m.releaseLocked()
+}
+
+// ExeFile is a program's file as an address space holds it: writing it is
+// denied while any address space runs it (Linux's exe_file with
+// deny_write_access), so opening it for writing is ETXTBSY.
+type ExeFile interface {
+	DenyWriteAccess() error
+	AllowWriteAccess()
+}
+
+// SetExe records the program the address space runs; the caller has
+// already denied writes to it once for this address space, and Release
+// gives that back.
+func (m *MM) SetExe(f ExeFile) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.exe = f
 }
 
 // hold takes the references one more VMA with v's source needs.
@@ -838,6 +851,9 @@ func (m *MM) Fork() (*MM, error) {
 	}
 	c.brkStart, c.brk = m.brkStart, m.brk
 	c.Membarrier.Store(m.Membarrier.Load())
+	if m.exe != nil && m.exe.DenyWriteAccess() == nil { // cannot fail: m denies already
+		c.exe = m.exe
+	}
 	c.limitFn = m.limitFn
 	for _, v := range m.vmas {
 		if v.Flags&VMDontCopy != 0 {
@@ -883,6 +899,10 @@ func (m *MM) releaseLocked() {
 	m.pt.Release()
 	m.released = true
 	m.frames.unregister(m)
+	if m.exe != nil {
+		m.exe.AllowWriteAccess()
+		m.exe = nil
+	}
 }
 
 // VMAs returns a snapshot of the mappings, in address order.

@@ -129,6 +129,15 @@ func (s *System) exec(t *task.Task, dir *vfs.File, path, name string, hidden boo
 			img.CommFrom = img.Exe
 		}
 		img.SetID = setID(f)
+		// The program may not be open for writing, and stays unwritable
+		// while it runs (ETXTBSY both ways, as Linux's deny_write_access).
+		if f.Inode != nil {
+			if err := f.Inode.DenyWriteAccess(); err != nil {
+				f.DecRef()
+				return err
+			}
+			img.ExeFile = f.Inode
+		}
 		err = t.Exec(img, s.fileHooks())
 		f.DecRef()
 		for _, o := range opened {

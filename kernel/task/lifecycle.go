@@ -328,10 +328,14 @@ type ExecImage struct {
 	CommFrom string
 	// SetID, if set, is the executable's set-user/group-ID change (the
 	// caller has checked the mode bits and the mount's nosuid).
-	SetID  *SetID
-	Random [16]byte
-	HWCap  uint64
-	VDSO   func(m *mm.MM) (uint64, error) // maps the vDSO, if any
+	SetID *SetID
+	// ExeFile, if set, is the program's file with one write denial taken
+	// for the new address space, which keeps it until it goes (ETXTBSY
+	// for writers meanwhile). Exec owns it from the call on.
+	ExeFile mm.ExeFile
+	Random  [16]byte
+	HWCap   uint64
+	VDSO    func(m *mm.MM) (uint64, error) // maps the vDSO, if any
 }
 
 // Exec replaces the process image (execve). On failure before the point of
@@ -340,7 +344,13 @@ func (t *Task) Exec(img *ExecImage, hooks *FileHooks) error {
 	k := t.k
 	newMM, err := mm.New(k.Plat, k.Frames)
 	if err != nil {
+		if img.ExeFile != nil {
+			img.ExeFile.AllowWriteAccess()
+		}
 		return abi.ENOMEM
+	}
+	if img.ExeFile != nil {
+		newMM.SetExe(img.ExeFile) // released with newMM, on failure too
 	}
 	newMM.SetLimits(t.tg.RlimitCur)
 	li, err := loader.Load(newMM, img.File, img.Open)

@@ -127,6 +127,9 @@ type File struct {
 	owner atomic.Int32
 	sig   atomic.Int32
 	async asyncState // O_ASYNC registration (fown.go)
+	// heldWrite: the description counts as a writer of Inode
+	// (writeaccess.go) until its last reference goes.
+	heldWrite bool
 }
 
 // Status flags F_SETFL may change. O_ASYNC is not among them: as on
@@ -162,6 +165,9 @@ func (f *File) DecRef() {
 		}
 		f.releaseFlock()
 		f.releaseAsync()
+		if f.heldWrite {
+			f.Inode.PutWriteAccess()
+		}
 		f.ReleaseRecordLocks(f) // OFD locks go with the description
 		f.closed()
 		f.Impl.Release(f)

@@ -234,6 +234,14 @@ func (v *VFS) open(c *Caller, p Path, dir Path, base string, flags uint32, creat
 	}
 	var impl FileImpl
 	var err error
+	// A regular file opened for writing (or truncated) counts as written
+	// while the description lives; a running program's file refuses.
+	holdWrite := typ == abi.S_IFREG && (write || flags&abi.O_TRUNC != 0)
+	if holdWrite {
+		if err := p.Inode.GetWriteAccess(); err != nil {
+			return nil, err
+		}
+	}
 	switch typ {
 	case abi.S_IFREG, abi.S_IFDIR:
 		impl, err = p.Inode.Ops.Open(c, p.Inode, flags)
@@ -256,17 +264,27 @@ func (v *VFS) open(c *Caller, p Path, dir Path, base string, flags uint32, creat
 		return nil, abi.ELOOP // a symlink that was not followed
 	}
 	if err != nil {
+		if holdWrite {
+			p.Inode.PutWriteAccess()
+		}
 		return nil, err
 	}
 	if flags&abi.O_TRUNC != 0 && !created && typ == abi.S_IFREG && write {
 		if t, ok := p.Inode.Ops.(TruncateOps); ok {
 			if err := t.Truncate(p.Inode, 0); err != nil {
 				impl.Release(nil)
+				p.Inode.PutWriteAccess()
 				return nil, err
 			}
 		}
 	}
-	return opened(mk(impl)), nil
+	if holdWrite && !write {
+		p.Inode.PutWriteAccess() // O_RDONLY|O_TRUNC: only while truncating
+		holdWrite = false
+	}
+	f := mk(impl)
+	f.heldWrite = holdWrite
+	return opened(f), nil
 }
 
 // pathFile is the implementation of O_PATH descriptors: every I/O

@@ -163,5 +163,9 @@ func (v *VFS) Truncate(c *Caller, fsc *FSContext, path string, size int64) error
 	if !ok {
 		return abi.EINVAL
 	}
+	if err := p.Inode.GetWriteAccess(); err != nil {
+		return err // a running program's file: ETXTBSY
+	}
+	defer p.Inode.PutWriteAccess()
 	return v.notifyTruncate(c, fsc, path, p.Inode, t.Truncate(p.Inode, size))
 }
