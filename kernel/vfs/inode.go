@@ -123,7 +123,7 @@ type Inode struct {
 	// files counts the open file descriptions of the inode; an unlinked
 	// inode still open sends IN_DELETE_SELF when the last one closes
 	// (deleteSelf marks that pending), as Linux does on eviction.
-	files      atomic.Int32
+	files atomic.Int32
 	// writeCount is Linux's i_writecount: > 0 descriptions open for
 	// writing, < 0 denials held by running programs (writeaccess.go).
 	writeCount atomic.Int64
