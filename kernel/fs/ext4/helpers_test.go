@@ -78,6 +78,7 @@ func run(t testing.TB, name string, args ...string) string {
 func debugfs(t testing.TB, img, req string) string {
 	t.Helper()
 	cmd := exec.Command("debugfs", "-R", req, img)
+	cmd.Env = append(os.Environ(), "TZ=UTC")
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
@@ -234,7 +235,9 @@ func debugfsLs(t testing.TB, img, dir string) map[string]bool {
 	for _, line := range strings.Split(out, "\n") {
 		// /ino/mode/uid/gid/name/size/
 		f := strings.Split(line, "/")
-		if len(f) < 7 || f[5] == "." || f[5] == ".." {
+		// Entries with inode 0 are unused records (a removed name
+		// that began its block) debugfs lists too.
+		if len(f) < 7 || f[1] == "0" || f[5] == "." || f[5] == ".." {
 			continue
 		}
 		names[f[5]] = true
@@ -247,3 +250,5 @@ func decodeSB(b []byte) (*layoutSuperblock, error) { return layoutDecodeSuperblo
 type layoutSuperblock = layout.Superblock
 
 var layoutDecodeSuperblock = layout.DecodeSuperblock
+
+type layoutDirent = layout.Dirent
