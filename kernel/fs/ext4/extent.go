@@ -92,7 +92,13 @@ func (fs *FS) walkExtents(ip *inode, node []byte, parentDepth int, lo, hi uint64
 // double and triple indirect blocks) into extents.
 func (fs *FS) walkBlockMap(ip *inode) error {
 	per := uint64(fs.bs / 4)
+	// Only blocks below the file's size are data; a damaged map cannot
+	// make the walk visit more.
+	limit := (ip.disk.Size + uint64(fs.bs) - 1) / uint64(fs.bs)
 	add := func(lb, pb uint64) error {
+		if lb >= limit {
+			return nil
+		}
 		if pb >= fs.sb.BlocksCount || pb <= uint64(fs.sb.FirstDataBlock) {
 			return errCorrupt
 		}
@@ -108,6 +114,12 @@ func (fs *FS) walkBlockMap(ip *inode) error {
 	}
 	var walk func(blk uint64, level int, base uint64) error
 	walk = func(blk uint64, level int, base uint64) error {
+		if base >= limit {
+			return nil
+		}
+		if len(ip.nodes) > int(fs.sb.BlocksCount) {
+			return errCorrupt
+		}
 		if blk >= fs.sb.BlocksCount || blk <= uint64(fs.sb.FirstDataBlock) {
 			return errCorrupt
 		}
