@@ -217,6 +217,9 @@ func mount(dev block.Device, flags uint32, data string, clock func() time.Time) 
 		if err := fs.writeSuper(); err != nil {
 			return nil, mountFail(abi.EIO, "writing the superblock: %v", err)
 		}
+		if err := fs.cleanOrphans(); err != nil {
+			return nil, mountFail(abi.EUCLEAN, "orphan list: %v", err)
+		}
 		if err := dev.Flush(); err != nil {
 			return nil, mountFail(abi.EIO, "flush: %v", err)
 		}

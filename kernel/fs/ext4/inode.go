@@ -382,3 +382,41 @@ func (ip *inode) WriteAttr(in *vfs.Inode) error {
 	}
 	return fs.writeInode(ip)
 }
+
+// cleanOrphans finishes what a crash interrupted: inodes on the orphan
+// list with no links are freed, others are cut to their size (Linux's
+// ext4_orphan_cleanup). Read-write mounts only.
+func (fs *FS) cleanOrphans() error {
+	for n := uint32(0); fs.sb.LastOrphan != 0; n++ {
+		ino := fs.sb.LastOrphan
+		if n > fs.sb.InodesCount || ino < fs.sb.FirstIno || ino > fs.sb.InodesCount {
+			return errCorrupt
+		}
+		d, err := fs.readInode(ino)
+		if err != nil {
+			return err
+		}
+		next := d.Dtime
+		ip := &inode{fs: fs, ino: ino, disk: d}
+		ip.v = vfs.NewInode(fs, uint64(ino), fs.attrOf(d), ip)
+		fs.sb.LastOrphan = next
+		if d.LinksCount == 0 {
+			fs.inodes[ino] = ip
+			if err := fs.freeInode(ip); err != nil {
+				return err
+			}
+		} else {
+			if d.Flags&layout.FlagExtents != 0 {
+				bs := uint64(fs.bs)
+				if err := fs.truncateBlocks(ip, (d.Size+bs-1)/bs); err != nil {
+					return err
+				}
+			}
+			d.Dtime = 0
+			if err := fs.storeInode(ip); err != nil {
+				return err
+			}
+		}
+	}
+	return fs.writeSuper()
+}
