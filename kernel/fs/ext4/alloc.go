@@ -108,6 +108,7 @@ func (fs *FS) freeBlocks(n uint64, count uint64) error {
 		}
 		fs.sb.FreeBlocksCount += k
 		fs.sbDirty = true
+		fs.forget(n, k)
 		n += k
 		count -= k
 	}

@@ -41,10 +41,24 @@ func (fs *FS) writeBlocks(p []byte, n uint64) error {
 	if err := fs.dev.WriteSectors(p, n*fs.sectorsPerBlock()); err != nil {
 		return fs.fail(err)
 	}
+	fs.forget(n, count)
+	return nil
+}
+
+// forget drops blocks from the cache and the running transaction: they
+// now hold file data, or nothing.
+func (fs *FS) forget(n, count uint64) {
 	for i := uint64(0); i < count; i++ {
 		delete(fs.cache, n+i)
+		if fs.jnl != nil {
+			delete(fs.jnl.dirty, n+i)
+		}
 	}
-	return nil
+}
+
+// sbBlock is the block holding the superblock and its offset there.
+func (fs *FS) sbBlock() (uint64, int) {
+	return uint64(layout.SuperOffset / fs.bs), layout.SuperOffset % fs.bs
 }
 
 // readMeta returns metadata block n from the cache or the device. The
@@ -68,6 +82,9 @@ func (fs *FS) cachePut(n uint64, b []byte) {
 	if len(fs.cache) >= cacheMax {
 		i := 0
 		for k := range fs.cache { // map order is random: evict a random quarter
+			if fs.jnl != nil && fs.jnl.dirty[k] {
+				continue // not yet written anywhere
+			}
 			delete(fs.cache, k)
 			if i++; i >= cacheMax/4 {
 				break
@@ -82,8 +99,16 @@ func (fs *FS) writeMeta(n uint64, b []byte) error {
 	if err := fs.writable(); err != nil {
 		return err
 	}
-	if n < uint64(fs.sb.FirstDataBlock)+1 || n >= fs.sb.BlocksCount {
+	if sbb, _ := fs.sbBlock(); (n < uint64(fs.sb.FirstDataBlock)+1 && n != sbb) || n >= fs.sb.BlocksCount {
 		return errCorrupt
+	}
+	if fs.jnl != nil {
+		fs.cachePut(n, b)
+		fs.jnl.dirty[n] = true
+		if len(fs.jnl.dirty) >= fs.jnl.limit {
+			return fs.commit()
+		}
+		return nil
 	}
 	if err := fs.dev.WriteSectors(b, n*fs.sectorsPerBlock()); err != nil {
 		delete(fs.cache, n)
@@ -99,6 +124,16 @@ func (fs *FS) writeSuper() error {
 		return err
 	}
 	fs.sb.SetChecksum()
+	if fs.jnl != nil {
+		n, off := fs.sbBlock()
+		b, err := fs.readMeta(n)
+		if err != nil {
+			return err
+		}
+		copy(b[off:], fs.sb.Raw[:])
+		fs.sbDirty = false
+		return fs.writeMeta(n, b)
+	}
 	ss := fs.dev.SectorSize()
 	// The superblock is bytes 1024..2047; write the sectors holding them.
 	first := layout.SuperOffset / ss
@@ -113,11 +148,10 @@ func (fs *FS) writeSuper() error {
 	if err := fs.dev.WriteSectors(buf, uint64(first)); err != nil {
 		return fs.fail(err)
 	}
-	// Block 0 of a 4 KiB-block filesystem holds the superblock: keep a
-	// cached copy of it current.
-	if fs.sb.FirstDataBlock == 0 {
-		if c, ok := fs.cache[0]; ok {
-			copy(c[layout.SuperOffset:], fs.sb.Raw[:])
+	// Keep a cached copy of the block holding the superblock current.
+	if n, off := fs.sbBlock(); true {
+		if c, ok := fs.cache[n]; ok {
+			copy(c[off:], fs.sb.Raw[:])
 		}
 	}
 	fs.sbDirty = false

@@ -168,6 +168,7 @@ func (ip *inode) Lookup(dir *vfs.Inode, name string) (*vfs.Inode, error) {
 	fs := ip.fs
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
+	defer fs.endOp()
 	if err := fs.loadNames(ip); err != nil {
 		return nil, err
 	}
@@ -508,6 +509,7 @@ func (ip *inode) Create(dir *vfs.Inode, name string, args vfs.CreateArgs) (*vfs.
 	fs := ip.fs
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
+	defer fs.endOp()
 	if err := fs.writable(); err != nil {
 		return nil, err
 	}
@@ -570,6 +572,7 @@ func (ip *inode) Link(dir *vfs.Inode, name string, target *vfs.Inode) error {
 	}
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
+	defer fs.endOp()
 	if err := fs.writable(); err != nil {
 		return err
 	}
@@ -620,6 +623,7 @@ func (ip *inode) Remove(dir *vfs.Inode, name string, child *vfs.Inode) error {
 	fs := ip.fs
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
+	defer fs.endOp()
 	if err := fs.writable(); err != nil {
 		return err
 	}
@@ -666,6 +670,7 @@ func (ip *inode) Rename(dir *vfs.Inode, oldName string, newDir *vfs.Inode, newNa
 	}
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
+	defer fs.endOp()
 	if err := fs.writable(); err != nil {
 		return err
 	}
@@ -802,6 +807,7 @@ func (ip *inode) Readlink(in *vfs.Inode) (string, error) {
 	fs := ip.fs
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
+	defer fs.endOp()
 	size := in.Attr().Size
 	if size <= 0 || size >= int64(abi.PATH_MAX) {
 		return "", errCorrupt

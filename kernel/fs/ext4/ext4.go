@@ -12,8 +12,7 @@
 // dir_nlink, extra_isize, ext_attr, sparse_super, large_file, filetype,
 // has_journal, resize_inode). Every checksum is verified on read
 // (EUCLEAN on a mismatch, like Linux's EFSCORRUPTED) and recomputed on
-// write. A journal that needs recovery is replayed at mount (descriptor,
-// revoke and commit blocks, checksums v2/v3).
+// write.
 //
 // Files are extent-mapped (trees of any depth; block-mapped ext2/3 files
 // are read, not written). Writes allocate extents near the file's last
@@ -27,27 +26,36 @@
 //
 // # The journal
 //
-// Metadata is written in place, not through the journal: a read-write
-// mount requires a clean (or just replayed) journal, clears the
-// superblock's valid flag while mounted and sets it again in Unmount, so a
-// crash while mounted leaves a filesystem e2fsck checks in full rather
-// than a consistent journal. Writes are write-through (no page cache here).
-// Fsync and Sync flush the device.
+// A journal that needs recovery is replayed at mount (descriptor, revoke
+// and commit blocks; checksums v2 and v3). On a read-write mount metadata
+// is journalled (commit.go): a transaction gathers the metadata blocks
+// operations change and is committed on fsync, sync and unmount, every
+// 5 seconds, and when it grows to half the journal; a commit writes the
+// blocks to the log, the commit block, points the journal superblock at
+// the transaction, then checkpoints the blocks home and empties the
+// journal. File data is written in place before the commit (ordered
+// mode). needs_recovery is set while mounted read-write, as on Linux.
+// Filesystems without a journal are written in place with the valid flag
+// cleared while mounted. There is no page cache here: data writes go to
+// the device at once.
 //
 // # Locking
 //
 // Lock order: vfs.VFS.mu (held by the VFS around namespace changes) →
 // FS.mu (one lock for the whole filesystem: the block cache, bitmaps,
-// descriptors, superblock counters, every inode's on-disk state, extent
-// lists and directory indexes) → vfs.Inode.mu (taken by Attr and
-// Update while FS.mu is held). FS.mu is never held while calling back
-// into the VFS except for those attribute calls.
+// descriptors, superblock counters, the running transaction, every
+// inode's on-disk state, extent lists and directory indexes) →
+// vfs.Inode.mu (taken by Attr and Update while FS.mu is held). FS.mu is
+// never held while calling back into the VFS except for those attribute
+// calls; IterDir collects entries under it and emits them after. The
+// commit timer's goroutine takes FS.mu alone.
 //
 // # Not implemented
 //
 // Writing extended attributes (setxattr is EOPNOTSUPP: the filesystem
-// does not offer vfs.XattrFS), journalled writes and fast commits, the
-// orphan file, inline data, meta_bg, large_dir, encryption, casefolding,
+// does not offer vfs.XattrFS), fast commits, journalled data
+// (data=journal), a log holding more than one transaction, the orphan
+// file, inline data, meta_bg, large_dir, encryption, casefolding,
 // quotas (read-only mounts only), bigalloc writes, shared writable
 // mappings (the page cache is elsewhere), converting a linear directory to
 // an htree as it grows, and shrinking directories. Reserved blocks are
@@ -91,6 +99,8 @@ type FS struct {
 	// err is the first write error: later writes fail with it, so a
 	// half-written change is not followed by more.
 	err error
+	// jnl is the journal of a read-write mount (nil without one).
+	jnl *jstate
 }
 
 // mountErr is a mount failure: an errno plus what is wrong.
@@ -210,18 +220,36 @@ func mount(dev block.Device, flags uint32, data string, clock func() time.Time) 
 	root.SetParent(root, "")
 	fs.root = root
 	if !fs.ro {
+		sb = fs.sb // the replay may have reread it
 		now := uint32(clock().Unix())
 		sb.Mtime, sb.Wtime = now, now
 		sb.MntCount++
-		sb.State &^= layout.StateValid
+		if sb.FeatureCompat&layout.CompatHasJournal != 0 {
+			// As Linux: needs_recovery while mounted, cleared by Unmount.
+			sb.FeatureIncompat |= layout.IncompatRecover
+		} else {
+			sb.State &^= layout.StateValid
+		}
 		if err := fs.writeSuper(); err != nil {
 			return nil, mountFail(abi.EIO, "writing the superblock: %v", err)
 		}
-		if err := fs.cleanOrphans(); err != nil {
-			return nil, mountFail(abi.EUCLEAN, "orphan list: %v", err)
-		}
 		if err := dev.Flush(); err != nil {
 			return nil, mountFail(abi.EIO, "flush: %v", err)
+		}
+		if sb.FeatureCompat&layout.CompatHasJournal != 0 {
+			if err := fs.startJournal(); err != nil {
+				return nil, err
+			}
+		}
+		fs.mu.Lock()
+		err := fs.cleanOrphans()
+		if err == nil {
+			err = fs.commit()
+		}
+		fs.mu.Unlock()
+		if err != nil {
+			fs.abandon()
+			return nil, mountFail(abi.EUCLEAN, "orphan list: %v", err)
 		}
 	}
 	return fs, nil
@@ -348,11 +376,19 @@ func (fs *FS) Sync() error {
 }
 
 func (fs *FS) syncLocked() error {
-	if fs.ro {
+	if fs.ro || fs.unmounted {
 		return nil
 	}
 	if fs.err != nil {
 		return fs.err
+	}
+	if fs.jnl != nil {
+		if fs.sbDirty {
+			if err := fs.writeSuper(); err != nil {
+				return err
+			}
+		}
+		return fs.commit()
 	}
 	if fs.sbDirty {
 		if err := fs.writeSuper(); err != nil {
@@ -381,7 +417,11 @@ func (fs *FS) Unmount() error {
 			}
 		}
 	}
+	if err := fs.stopJournal(); err != nil {
+		return err
+	}
 	fs.sb.State |= layout.StateValid
+	fs.sb.FeatureIncompat &^= layout.IncompatRecover
 	fs.sb.Wtime = uint32(fs.clock().Unix())
 	if err := fs.writeSuper(); err != nil {
 		return err
@@ -391,6 +431,18 @@ func (fs *FS) Unmount() error {
 		return fs.fail(err)
 	}
 	return nil
+}
+
+// abandon stops the commit timer without writing anything more (a
+// failed mount, or a test simulating a crash).
+func (fs *FS) abandon() {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if fs.jnl != nil {
+		close(fs.jnl.stop)
+		fs.jnl = nil
+	}
+	fs.unmounted = true
 }
 
 // fail records the first write error and returns EIO.

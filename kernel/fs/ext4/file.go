@@ -17,6 +17,7 @@ func (ip *inode) Open(_ *vfs.Caller, in *vfs.Inode, flags uint32) (vfs.FileImpl,
 	fs := ip.fs
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
+	defer fs.endOp()
 	a := in.Attr()
 	switch a.Type() {
 	case abi.S_IFDIR:
@@ -41,6 +42,7 @@ func (r *regFile) Read(_ *vfs.Caller, _ *vfs.File, dst []byte, off int64) (int, 
 	fs := r.ip.fs
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
+	defer fs.endOp()
 	return fs.readFile(r.ip, dst, off)
 }
 
@@ -94,6 +96,7 @@ func (r *regFile) Write(_ *vfs.Caller, _ *vfs.File, src []byte, off int64) (int,
 	fs := r.ip.fs
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
+	defer fs.endOp()
 	return fs.writeFile(r.ip, src, off)
 }
 
@@ -214,6 +217,7 @@ func (ip *inode) Truncate(in *vfs.Inode, size int64) error {
 	fs := ip.fs
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
+	defer fs.endOp()
 	if err := fs.writable(); err != nil {
 		return err
 	}
@@ -272,6 +276,7 @@ func (ip *inode) Allocate(in *vfs.Inode, off, length int64, keepSize bool) error
 	fs := ip.fs
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
+	defer fs.endOp()
 	if err := fs.writable(); err != nil {
 		return err
 	}
@@ -362,6 +367,7 @@ func (ip *inode) PunchHole(in *vfs.Inode, off, length int64) error {
 	fs := ip.fs
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
+	defer fs.endOp()
 	if err := fs.writable(); err != nil {
 		return err
 	}
@@ -430,6 +436,7 @@ func (r *regFile) Seek(f *vfs.File, cur, off int64, whence int) (int64, error) {
 	fs := r.ip.fs
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
+	defer fs.endOp()
 	size := r.ip.v.Attr().Size
 	if off < 0 || off >= size {
 		return 0, abi.ENXIO
@@ -465,6 +472,7 @@ func (r *regFile) Release(*vfs.File) {
 	fs := r.ip.fs
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
+	defer fs.endOp()
 	ip := r.ip
 	ip.opens--
 	if ip.opens == 0 && ip.orphan && !ip.freed && ip.v.Attr().Nlink == 0 {

@@ -377,6 +377,7 @@ func (ip *inode) WriteAttr(in *vfs.Inode) error {
 	fs := ip.fs
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
+	defer fs.endOp()
 	if err := fs.writable(); err != nil {
 		return err
 	}

@@ -299,3 +299,30 @@ func TestUnlinkWhileOpen(t *testing.T) {
 	e.unmount()
 	fsck(t, img)
 }
+
+// TestHtreeGrowsALevel fills an htree directory with long names until
+// the root's entries no longer fit and the index grows a second level
+// (then interior nodes split); e2fsck checks every leaf's hash range.
+func TestHtreeGrowsALevel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow")
+	}
+	img := mkfs(t, "128M", srcTreeWithBigDir(t, t.TempDir()))
+	indexDirs(t, img)
+	e := mountImg(t, img, 0)
+	long := strings.Repeat("x", 200)
+	const n = 12000
+	for i := 0; i < n; i++ {
+		f := e.open(fmt.Sprintf("/hashed/%s-%05d", long, i), abi.O_WRONLY|abi.O_CREAT|abi.O_EXCL)
+		f.DecRef()
+	}
+	e.unmount()
+	fsck(t, img)
+	dump := debugfs(t, img, "htree /hashed")
+	if !strings.Contains(dump, "Indirect levels: 1") {
+		t.Fatalf("the index did not grow a level:\n%.2000s", dump)
+	}
+	if got := len(debugfsLs(t, img, "/hashed")); got != n+300 {
+		t.Errorf("debugfs lists %d names, want %d", got, n+300)
+	}
+}

@@ -15,6 +15,7 @@ func (fs *FS) Xattrs(in *vfs.Inode) ([]layout.Xattr, error) {
 	}
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
+	defer fs.endOp()
 	out, err := layout.DecodeInodeXattrs(ip.disk.Raw)
 	if err != nil {
 		return nil, errCorrupt

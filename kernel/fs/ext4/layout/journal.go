@@ -265,3 +265,92 @@ func (j *JournalSuper) DecodeRevoke(b []byte) ([]uint64, error) {
 	}
 	return out, nil
 }
+
+// EncodeJournalHeader writes a block header.
+func EncodeJournalHeader(b []byte, blockType, seq uint32) {
+	be.PutUint32(b, JournalMagic)
+	be.PutUint32(b[4:], blockType)
+	be.PutUint32(b[8:], seq)
+}
+
+// DescriptorTags is how many tags fit in one descriptor block (the first
+// carries the journal UUID).
+func (j *JournalSuper) DescriptorTags() int {
+	space := int(j.BlockSize) - JournalHeaderSize
+	if j.HasCsum() {
+		space -= 4
+	}
+	ts := j.TagSize()
+	return 1 + (space-ts-16)/ts
+}
+
+// DataTagChecksum is the checksum a tag carries for journalled block
+// data of transaction seq (v3: all 32 bits, v2: the low 16).
+func (j *JournalSuper) DataTagChecksum(seq uint32, data []byte) uint32 {
+	if !j.HasCsum() {
+		return 0
+	}
+	var s [4]byte
+	be.PutUint32(s[:], seq)
+	return Crc32c(Crc32c(j.CsumSeed(), s[:]), data)
+}
+
+// EncodeJournalTags fills descriptor block b (header already written)
+// with tags; the first carries the UUID, the last JTagLast. It sets the
+// checksum tail.
+func (j *JournalSuper) EncodeJournalTags(b []byte, tags []JournalTag) {
+	ts := j.TagSize()
+	v3 := j.FeatureIncompat&JIncompatCsumV3 != 0
+	off := JournalHeaderSize
+	for i, tag := range tags {
+		flags := tag.Flags &^ (JTagSameUUID | JTagLast)
+		if i > 0 {
+			flags |= JTagSameUUID
+		}
+		if i == len(tags)-1 {
+			flags |= JTagLast
+		}
+		t := b[off:]
+		be.PutUint32(t, uint32(tag.Block))
+		if v3 {
+			be.PutUint32(t[4:], flags)
+			be.PutUint32(t[8:], uint32(tag.Block>>32))
+			be.PutUint32(t[12:], tag.Checksum)
+		} else {
+			be.PutUint16(t[4:], uint16(tag.Checksum))
+			be.PutUint16(t[6:], uint16(flags))
+			if j.FeatureIncompat&JIncompat64bit != 0 {
+				be.PutUint32(t[8:], uint32(tag.Block>>32))
+			}
+		}
+		off += ts
+		if i == 0 {
+			copy(b[off:], j.UUID[:])
+			off += 16
+		}
+	}
+	j.SetBlockTail(b)
+}
+
+// SetBlockTail stores the checksum tail of a descriptor or revoke block.
+func (j *JournalSuper) SetBlockTail(b []byte) {
+	if !j.HasCsum() {
+		return
+	}
+	n := len(b) - 4
+	be.PutUint32(b[n:], 0)
+	c := Crc32c(j.CsumSeed(), b)
+	be.PutUint32(b[n:], c)
+}
+
+// EncodeCommit writes a commit block for transaction seq at time
+// sec.nsec, with its checksum (v2/v3).
+func (j *JournalSuper) EncodeCommit(b []byte, seq uint32, sec uint64, nsec uint32) {
+	clear(b)
+	EncodeJournalHeader(b, JBlockCommit, seq)
+	be.PutUint64(b[0x30:], sec)
+	be.PutUint32(b[0x38:], nsec)
+	if j.HasCsum() {
+		be.PutUint32(b[0x10:], Crc32c(j.CsumSeed(), b))
+	}
+}
