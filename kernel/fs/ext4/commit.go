@@ -66,7 +66,9 @@ func (fs *FS) startJournal() error {
 	return nil
 }
 
-func be32put(b []byte, v uint32) { b[0], b[1], b[2], b[3] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v) }
+func be32put(b []byte, v uint32) {
+	b[0], b[1], b[2], b[3] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
+}
 
 // committer commits the running transaction every commitInterval until
 // stop is closed.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -324,5 +325,35 @@ func TestHtreeGrowsALevel(t *testing.T) {
 	}
 	if got := len(debugfsLs(t, img, "/hashed")); got != n+300 {
 		t.Errorf("debugfs lists %d names, want %d", got, n+300)
+	}
+}
+
+// TestSmallBlocksManyGroups uses 1 KiB blocks and 1 MiB groups (64
+// groups, most BLOCK_UNINIT and INODE_UNINIT, superblock backups in
+// sparse groups): a large file and many directories spread over groups
+// that have to be initialised, and e2fsck checks every bitmap.
+func TestSmallBlocksManyGroups(t *testing.T) {
+	need(t, "mkfs.ext4")
+	img := filepath.Join(t.TempDir(), "img")
+	run(t, "mkfs.ext4", "-F", "-q", "-b", "1024", "-g", "1024", "-N", "4096", img, "64M")
+	if !strings.Contains(run(t, "dumpe2fs", img), "BLOCK_UNINIT") {
+		t.Fatal("no uninitialised groups to test")
+	}
+	e := mountImg(t, img, 0)
+	big := make([]byte, 30<<20)
+	rand.New(rand.NewSource(3)).Read(big)
+	e.writeFile("/big", big)
+	for i := 0; i < 200; i++ {
+		e.must(e.v.MkdirAt(e.c, e.fsc, nil, fmt.Sprintf("/d%d", i), 0o755))
+		e.writeFile(fmt.Sprintf("/d%d/f", i), []byte(strconv.Itoa(i)))
+	}
+	e.must(e.v.Truncate(e.c, e.fsc, "/big", 10<<20))
+	e.unmount()
+	fsck(t, img)
+	if got := debugfs(t, img, "cat /big"); got != string(big[:10<<20]) {
+		t.Errorf("/big: %d bytes back", len(got))
+	}
+	if got := debugfs(t, img, "cat /d199/f"); got != "199" {
+		t.Errorf("/d199/f: %q", got)
 	}
 }
