@@ -93,3 +93,30 @@ func TestOrphanCleanupAtMount(t *testing.T) {
 	e2.unmount()
 	fsck(t, img)
 }
+
+// TestTmpfile: an O_TMPFILE file is written, then either named with
+// linkat (it stays) or closed unnamed (its blocks come back).
+func TestTmpfile(t *testing.T) {
+	img := mkfs(t, "16M", "")
+	e := mountImg(t, img, 0)
+	free := e.fs.Statfs().Bfree
+	f, err := e.v.OpenAt(e.c, e.fsc, nil, "/", abi.O_TMPFILE|abi.O_RDWR, 0o600)
+	e.must(err)
+	_, err = f.Write(e.c, bytes.Repeat([]byte("t"), 100000))
+	e.must(err)
+	g, err := e.v.OpenAt(e.c, e.fsc, nil, "/", abi.O_TMPFILE|abi.O_RDWR, 0o600)
+	e.must(err)
+	_, err = g.Write(e.c, []byte("named later"))
+	e.must(err)
+	e.must(e.v.LinkAt(e.c, e.fsc, g, "", nil, "/named", abi.AT_EMPTY_PATH))
+	g.DecRef()
+	f.DecRef()
+	if got := e.fs.Statfs().Bfree; got != free-1 {
+		t.Errorf("free blocks %d, want %d (one block for /named)", got, free-1)
+	}
+	e.unmount()
+	fsck(t, img)
+	if got := debugfs(t, img, "cat /named"); got != "named later" {
+		t.Errorf("/named: %q", got)
+	}
+}
