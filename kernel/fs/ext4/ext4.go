@@ -21,8 +21,9 @@
 // names are inserted into the htree (leaf splits, and a second index level
 // when the root fills) so the index stays valid, and lookups use an
 // in-memory name index built on first use. Symlinks are fast (in the
-// inode) or slow (a block). Extended attributes are read (in-inode and
-// block) through Xattrs; they are not written.
+// inode) or slow (a block). Extended attributes (user., trusted.,
+// security.) are read and written through vfs.XattrOps: in the inode
+// while they fit, the rest in an xattr block of the inode's own.
 //
 // # The journal
 //
@@ -52,8 +53,9 @@
 //
 // # Not implemented
 //
-// Writing extended attributes (setxattr is EOPNOTSUPP: the filesystem
-// does not offer vfs.XattrFS), fast commits, journalled data
+// POSIX ACLs (system.* attributes are EOPNOTSUPP), xattr values in
+// their own inodes (ea_inode), sharing xattr blocks between inodes on
+// write (a shared block is read, and copied on change), fast commits, journalled data
 // (data=journal), a log holding more than one transaction, the orphan
 // file, inline data, meta_bg, large_dir, encryption, casefolding,
 // quotas (read-only mounts only), bigalloc writes, shared writable
@@ -474,3 +476,7 @@ func le32(b []byte) uint32 {
 	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
 }
 func le64(b []byte) uint64 { return uint64(le32(b)) | uint64(le32(b[4:]))<<32 }
+
+// SupportsXattr implements vfs.XattrFS: inodes keep extended attributes
+// on disk (vfs.XattrOps).
+func (fs *FS) SupportsXattr() bool { return true }

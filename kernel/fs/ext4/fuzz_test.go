@@ -176,6 +176,13 @@ func exercise(t *testing.T, fs *FS, write bool) {
 		f.DecRef()
 	}
 	v.MkdirAt(c, fsc, nil, "/newdir", 0o755)
+	if in, err := v.InodeAt(c, fsc, nil, "/d/f", 0); err == nil {
+		in.ListXattrs(c)
+		in.GetXattr(c, "user.x")
+		in.SetXattr(c, "user.x", make([]byte, 1500), 0)
+		in.SetXattr(c, "user.y", []byte("y"), 0)
+		in.RemoveXattr(c, "user.x")
+	}
 	v.RenameAt(c, fsc, nil, "/newfile", nil, "/h/moved", 0)
 	v.RenameAt(c, fsc, nil, "/d", nil, "/newdir/d", 0)
 	v.RenameAt(c, fsc, nil, "/fast", nil, "/slow", abi.RENAME_EXCHANGE)

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"aramid/kernel/abi"
+	"aramid/kernel/vfs"
 )
 
 // srcTree writes a tree exercising what reading must handle and returns
@@ -226,5 +227,65 @@ func TestUnknownFeatureRefused(t *testing.T) {
 	setFeature(0x60, 0x8000) // inline_data
 	if _, err := Mount(dev, abi.MS_RDONLY, "", nil); !errors.Is(err, abi.EINVAL) || !strings.Contains(err.Error(), "inline_data") {
 		t.Errorf("mount with inline_data: %v", err)
+	}
+}
+
+// TestXattrsWrite sets, replaces and removes attributes through the VFS
+// (small ones stay in the inode, a large one goes to a block), and checks
+// them with e2fsck and debugfs and after a remount.
+func TestXattrsWrite(t *testing.T) {
+	img := mkfs(t, "16M", "")
+	e := mountImg(t, img, 0)
+	e.writeFile("/f", []byte("data"))
+	e.must(e.v.MkdirAt(e.c, e.fsc, nil, "/d", 0o755))
+	e.must(e.v.SymlinkAt(e.c, e.fsc, "f", nil, "/l"))
+	in, err := e.v.InodeAt(e.c, e.fsc, nil, "/f", 0)
+	e.must(err)
+	big := bytes.Repeat([]byte("B"), 3000)
+	e.must(in.SetXattr(e.c, "user.small", []byte("hello"), 0))
+	e.must(in.SetXattr(e.c, "trusted.t", []byte("trusted value"), 0))
+	e.must(in.SetXattr(e.c, "user.big", big, 0))
+	e.must(in.SetXattr(e.c, "security.s", nil, 0))
+	e.must(in.SetXattr(e.c, "user.small", []byte("replaced"), vfs.XATTR_REPLACE))
+	if err := in.SetXattr(e.c, "user.small", nil, vfs.XATTR_CREATE); err != abi.EEXIST {
+		t.Errorf("XATTR_CREATE over an existing name: %v", err)
+	}
+	if err := in.SetXattr(e.c, "user.none", nil, vfs.XATTR_REPLACE); err != abi.ENODATA {
+		t.Errorf("XATTR_REPLACE of a missing name: %v", err)
+	}
+	e.must(in.SetXattr(e.c, "user.gone", []byte("x"), 0))
+	e.must(in.RemoveXattr(e.c, "user.gone"))
+	din, err := e.v.InodeAt(e.c, e.fsc, nil, "/d", 0)
+	e.must(err)
+	e.must(din.SetXattr(e.c, "user.dir", []byte("on a directory"), 0))
+	lin, err := e.v.InodeAt(e.c, e.fsc, nil, "/l", abi.AT_SYMLINK_NOFOLLOW)
+	e.must(err)
+	if err := lin.SetXattr(e.c, "user.x", nil, 0); err != abi.EPERM {
+		t.Errorf("user.* on a symlink: %v, want EPERM", err)
+	}
+	list, err := in.ListXattrs(e.c)
+	e.must(err)
+	if string(list) != "security.s\x00trusted.t\x00user.big\x00user.small\x00" {
+		t.Errorf("list %q", list)
+	}
+	e.unmount()
+	fsck(t, img)
+	out := debugfs(t, img, "ea_list /f")
+	for _, want := range []string{"user.small (8) = \"replaced\"", "trusted.t (13)", "user.big (3000)", "security.s (0)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("debugfs ea_list /f lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "user.gone") {
+		t.Error("removed attribute still listed")
+	}
+	e = mountImg(t, img, abi.MS_RDONLY)
+	in, err = e.v.InodeAt(e.c, e.fsc, nil, "/f", 0)
+	e.must(err)
+	if v, err := in.GetXattr(e.c, "user.big"); err != nil || !bytes.Equal(v, big) {
+		t.Errorf("user.big after remount: %d bytes, %v", len(v), err)
+	}
+	if _, err := in.GetXattr(e.c, "user.gone"); err != abi.ENODATA {
+		t.Errorf("removed attribute: %v", err)
 	}
 }

@@ -115,3 +115,111 @@ func (s *Superblock) XattrBlockChecksum(nr uint64, b []byte) uint32 {
 func (s *Superblock) VerifyXattrBlock(nr uint64, b []byte) bool {
 	return !s.HasMetadataCsum() || len(b) < XattrHeaderSize || le.Uint32(b[0x10:]) == s.XattrBlockChecksum(nr, b)
 }
+
+// XattrEntrySize is the room an entry with a name suffix of n bytes takes.
+func XattrEntrySize(n int) int { return (xattrEntrySize + n + 3) &^ 3 }
+
+// XattrValueSize is the room a value of n bytes takes.
+func XattrValueSize(n int) int { return (n + 3) &^ 3 }
+
+// XattrEntryHash is an entry's e_hash (ext4_xattr_hash_entry): the name
+// suffix, then the value as little-endian words (zero padded).
+func XattrEntryHash(suffix string, value []byte) uint32 {
+	var h uint32
+	for i := 0; i < len(suffix); i++ {
+		h = h<<5 ^ h>>27 ^ uint32(suffix[i])
+	}
+	for i := 0; i < len(value); i += 4 {
+		var w [4]byte
+		copy(w[:], value[i:])
+		h = h<<16 ^ h>>16 ^ le.Uint32(w[:])
+	}
+	return h
+}
+
+// EncodeXattrs writes xs as entries from b[entries:] (ending with a zero
+// word) and their values packed down from valueEnd, with offsets counted
+// from base. It reports false if they do not fit.
+func EncodeXattrs(b []byte, entries, base, valueEnd int, xs []Xattr) bool {
+	off, vend := entries, valueEnd
+	for _, x := range xs {
+		idx, suffix, ok := XattrSplit(x.Name)
+		if !ok || len(suffix) > 255 {
+			return false
+		}
+		es, vs := XattrEntrySize(len(suffix)), XattrValueSize(len(x.Value))
+		if off+es+4 > vend-vs {
+			return false
+		}
+		vend -= vs
+		clear(b[vend : vend+vs])
+		copy(b[vend:], x.Value)
+		e := b[off:]
+		clear(e[:es])
+		e[0], e[1] = byte(len(suffix)), idx
+		le.PutUint16(e[2:], uint16(vend-base))
+		le.PutUint32(e[4:], 0)
+		le.PutUint32(e[8:], uint32(len(x.Value)))
+		le.PutUint32(e[12:], XattrEntryHash(suffix, x.Value))
+		copy(e[xattrEntrySize:], suffix)
+		off += es
+	}
+	le.PutUint32(b[off:], 0)
+	return true
+}
+
+// XattrsFit reports whether xs fit between entries and valueEnd.
+func XattrsFit(entries, valueEnd int, xs []Xattr) bool {
+	n := entries + 4
+	for _, x := range xs {
+		_, suffix, ok := XattrSplit(x.Name)
+		if !ok {
+			return false
+		}
+		n += XattrEntrySize(len(suffix)) + XattrValueSize(len(x.Value))
+	}
+	return n <= valueEnd
+}
+
+// EncodeXattrBlock fills block b with xs (sorted as Linux keeps block
+// entries: by name index, name length, name), a header with reference
+// count 1 and the block hash. The checksum is the caller's
+// (XattrBlockChecksum at the block's address).
+func EncodeXattrBlock(b []byte, xs []Xattr) bool {
+	xs = append([]Xattr(nil), xs...)
+	key := func(x Xattr) (uint8, string) { i, s, _ := XattrSplit(x.Name); return i, s }
+	sortXattrs(xs, key)
+	clear(b)
+	le.PutUint32(b, XattrMagic)
+	le.PutUint32(b[4:], 1)
+	le.PutUint32(b[8:], 1)
+	if !EncodeXattrs(b, XattrHeaderSize, 0, len(b), xs) {
+		return false
+	}
+	var h uint32
+	for off := XattrHeaderSize; le.Uint32(b[off:]) != 0; {
+		eh := le.Uint32(b[off+12:])
+		if eh == 0 {
+			h = 0
+			break
+		}
+		h = h<<16 ^ h>>16 ^ eh
+		off += XattrEntrySize(int(b[off]))
+	}
+	le.PutUint32(b[12:], h)
+	return true
+}
+
+func sortXattrs(xs []Xattr, key func(Xattr) (uint8, string)) {
+	for i := 1; i < len(xs); i++ {
+		for j := i; j > 0; j-- {
+			ai, as := key(xs[j-1])
+			bi, bs := key(xs[j])
+			less := bi < ai || bi == ai && (len(bs) < len(as) || len(bs) == len(as) && bs < as)
+			if !less {
+				break
+			}
+			xs[j-1], xs[j] = xs[j], xs[j-1]
+		}
+	}
+}
