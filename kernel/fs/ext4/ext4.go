@@ -139,14 +139,8 @@ func Mount(dev block.Device, flags uint32, data string, clock func() time.Time) 
 }
 
 func mount(dev block.Device, flags uint32, data string, clock func() time.Time) (*FS, error) {
-	if data != "" {
-		for _, opt := range splitOpts(data) {
-			switch opt {
-			case "rw", "ro", "defaults", "relatime", "noatime", "errors=remount-ro", "errors=continue":
-			default:
-				return nil, mountFail(abi.EINVAL, "unknown mount option %q", opt)
-			}
-		}
+	if err := checkOpts(data); err != nil {
+		return nil, err
 	}
 	if clock == nil {
 		clock = time.Now
@@ -155,7 +149,12 @@ func mount(dev block.Device, flags uint32, data string, clock func() time.Time) 
 	if ss <= 0 || ss > 65536 || ss&(ss-1) != 0 {
 		return nil, mountFail(abi.EINVAL, "sector size %d", ss)
 	}
-	fs := &FS{dev: dev, clock: clock, ro: flags&abi.MS_RDONLY != 0 || dev.ReadOnly(),
+	if flags&abi.MS_RDONLY == 0 && dev.ReadOnly() {
+		// As Linux: opening a write-protected disk for writing is
+		// EACCES (mount(8) then retries read-only).
+		return nil, mountFail(abi.EACCES, "the device is write-protected")
+	}
+	fs := &FS{dev: dev, clock: clock, ro: flags&abi.MS_RDONLY != 0,
 		cache: make(map[uint64][]byte), inodes: make(map[uint32]*inode)}
 	// The superblock is at byte 1024 whatever the block size.
 	n := (layout.SuperOffset + layout.SuperSize + ss - 1) / ss
@@ -182,9 +181,6 @@ func mount(dev block.Device, flags uint32, data string, clock func() time.Time) 
 	if unk := sb.FeatureRoCompat &^ roCompatWrite; unk != 0 && !fs.ro {
 		return nil, mountFail(abi.EINVAL, "couldn't mount RDWR because of unsupported optional features (%s)", layout.FeatureNames(unk, false))
 	}
-	if !fs.ro && sb.FeatureIncompat&layout.IncompatExtents == 0 {
-		return nil, mountFail(abi.EINVAL, "couldn't mount RDWR: files without extents are read-only here")
-	}
 	if sb.LogClusterSize != sb.LogBlockSize && sb.FeatureRoCompat&layout.RoCompatBigalloc == 0 {
 		return nil, mountFail(abi.EINVAL, "cluster size differs from block size without bigalloc")
 	}
@@ -200,7 +196,7 @@ func mount(dev block.Device, flags uint32, data string, clock func() time.Time) 
 		return nil, err
 	}
 	if sb.FeatureIncompat&layout.IncompatRecover != 0 {
-		if fs.ro && dev.ReadOnly() {
+		if dev.ReadOnly() {
 			return nil, mountFail(abi.EROFS, "the journal needs recovery and the device is read-only")
 		}
 		if err := fs.replayJournal(); err != nil {
@@ -222,39 +218,108 @@ func mount(dev block.Device, flags uint32, data string, clock func() time.Time) 
 	root.SetParent(root, "")
 	fs.root = root
 	if !fs.ro {
-		sb = fs.sb // the replay may have reread it
-		now := uint32(clock().Unix())
-		sb.Mtime, sb.Wtime = now, now
-		sb.MntCount++
-		if sb.FeatureCompat&layout.CompatHasJournal != 0 {
-			// As Linux: needs_recovery while mounted, cleared by Unmount.
-			sb.FeatureIncompat |= layout.IncompatRecover
-		} else {
-			sb.State &^= layout.StateValid
-		}
-		if err := fs.writeSuper(); err != nil {
-			return nil, mountFail(abi.EIO, "writing the superblock: %v", err)
-		}
-		if err := dev.Flush(); err != nil {
-			return nil, mountFail(abi.EIO, "flush: %v", err)
-		}
-		if sb.FeatureCompat&layout.CompatHasJournal != 0 {
-			if err := fs.startJournal(); err != nil {
-				return nil, err
-			}
-		}
-		fs.mu.Lock()
-		err := fs.cleanOrphans()
-		if err == nil {
-			err = fs.commit()
-		}
-		fs.mu.Unlock()
-		if err != nil {
-			fs.abandon()
-			return nil, mountFail(abi.EUCLEAN, "orphan list: %v", err)
+		if err := fs.startWriting(); err != nil {
+			return nil, err
 		}
 	}
 	return fs, nil
+}
+
+// startWriting turns a read-only filesystem read-write: the superblock
+// records the mount (and needs_recovery with a journal, the valid flag
+// cleared without), journalled writes start, and the orphan list left by
+// a crash is processed.
+func (fs *FS) startWriting() error {
+	sb := fs.sb
+	if unk := sb.FeatureRoCompat &^ roCompatWrite; unk != 0 {
+		return mountFail(abi.EINVAL, "couldn't mount RDWR because of unsupported optional features (%s)", layout.FeatureNames(unk, false))
+	}
+	if sb.FeatureIncompat&layout.IncompatExtents == 0 {
+		return mountFail(abi.EINVAL, "couldn't mount RDWR: files without extents are read-only here")
+	}
+	if sb.FeatureIncompat&layout.IncompatRecover != 0 {
+		return mountFail(abi.EINVAL, "the journal needs recovery") // replayed at mount, not later
+	}
+	fs.ro, fs.unmounted = false, false
+	now := uint32(fs.clock().Unix())
+	sb.Mtime, sb.Wtime = now, now
+	sb.MntCount++
+	if sb.FeatureCompat&layout.CompatHasJournal != 0 {
+		// As Linux: needs_recovery while mounted, cleared by Unmount.
+		sb.FeatureIncompat |= layout.IncompatRecover
+	} else {
+		sb.State &^= layout.StateValid
+	}
+	fail := func(err error) error {
+		fs.ro = true
+		return err
+	}
+	if err := fs.writeSuper(); err != nil {
+		return fail(mountFail(abi.EIO, "writing the superblock: %v", err))
+	}
+	if err := fs.dev.Flush(); err != nil {
+		return fail(mountFail(abi.EIO, "flush: %v", err))
+	}
+	if sb.FeatureCompat&layout.CompatHasJournal != 0 {
+		if err := fs.startJournal(); err != nil {
+			return fail(err)
+		}
+	}
+	fs.mu.Lock()
+	err := fs.cleanOrphans()
+	if err == nil {
+		err = fs.commit()
+	}
+	fs.mu.Unlock()
+	if err != nil {
+		fs.abandon()
+		return fail(mountFail(abi.EUCLEAN, "orphan list: %v", err))
+	}
+	return nil
+}
+
+// Remount implements vfs.Remounter: MS_RDONLY leaves the filesystem
+// clean and read-only (as Unmount does, but it stays mounted); without
+// it a read-only filesystem becomes writable. Options are checked as at
+// mount.
+func (fs *FS) Remount(flags uint32, data string) error {
+	if err := checkOpts(data); err != nil {
+		return err
+	}
+	ro := flags&abi.MS_RDONLY != 0
+	fs.mu.Lock()
+	cur := fs.ro
+	fs.mu.Unlock()
+	switch {
+	case ro == cur:
+		return nil
+	case ro:
+		if err := fs.finish(false); err != nil {
+			return err
+		}
+		fs.mu.Lock()
+		fs.ro, fs.unmounted = true, false
+		fs.mu.Unlock()
+		return nil
+	case fs.dev.ReadOnly():
+		return abi.EACCES
+	}
+	return fs.startWriting()
+}
+
+// checkOpts accepts the mount options whose behaviour is this package's
+// own (data=ordered, user_xattr, barriers) or the VFS's; others are
+// EINVAL, as ext4 rejects what it does not know.
+func checkOpts(data string) error {
+	for _, opt := range splitOpts(data) {
+		switch opt {
+		case "rw", "ro", "defaults", "relatime", "noatime", "errors=remount-ro", "errors=continue",
+			"data=ordered", "user_xattr", "barrier", "barrier=1":
+		default:
+			return mountFail(abi.EINVAL, "unknown mount option %q", opt)
+		}
+	}
+	return nil
 }
 
 func splitOpts(s string) []string {
@@ -405,7 +470,12 @@ func (fs *FS) syncLocked() error {
 
 // Unmount frees the inodes unlinked while open, marks the filesystem
 // clean and flushes. The filesystem must not be used afterwards.
-func (fs *FS) Unmount() error {
+func (fs *FS) Unmount() error { return fs.finish(true) }
+
+// finish commits everything and marks the filesystem clean; the inodes
+// unlinked while open are freed first for an unmount (a remount keeps
+// them on the orphan list: their files are still open).
+func (fs *FS) finish(freeOrphans bool) error {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	if fs.unmounted || fs.ro {
@@ -413,7 +483,7 @@ func (fs *FS) Unmount() error {
 		return nil
 	}
 	for _, ip := range fs.inodes {
-		if ip.disk.LinksCount == 0 && ip.orphan {
+		if freeOrphans && ip.disk.LinksCount == 0 && ip.orphan {
 			if err := fs.freeInode(ip); err != nil {
 				return err
 			}

@@ -2,6 +2,7 @@ package ext4
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math/rand"
 	"path/filepath"
@@ -355,5 +356,56 @@ func TestSmallBlocksManyGroups(t *testing.T) {
 	}
 	if got := debugfs(t, img, "cat /d199/f"); got != "199" {
 		t.Errorf("/d199/f: %q", got)
+	}
+}
+
+// TestRemountAndUmount drives MS_REMOUNT and umount2 through the VFS: a
+// remount read-only leaves the filesystem clean for e2fsck while mounted,
+// read-write again takes writes, and unmounting the last mount flushes
+// and marks it clean.
+func TestRemountAndUmount(t *testing.T) {
+	img := mkfs(t, "16M", "")
+	e := mountImg(t, img, 0)
+	e.writeFile("/before", []byte("1"))
+	e.must(e.v.Remount(e.c, e.fsc, "/", abi.MS_RDONLY, ""))
+	fsck(t, img) // clean while still mounted read-only
+	if _, err := e.v.OpenAt(e.c, e.fsc, nil, "/x", abi.O_WRONLY|abi.O_CREAT, 0o644); err != abi.EROFS {
+		t.Errorf("create after remount ro: %v", err)
+	}
+	if err := e.v.Remount(e.c, e.fsc, "/", 0, "bogus_option"); err == nil {
+		t.Error("remount with an unknown option succeeded")
+	}
+	e.must(e.v.Remount(e.c, e.fsc, "/", 0, ""))
+	e.writeFile("/after", []byte("2"))
+
+	// A second ext4 filesystem mounted below, then unmounted.
+	img2 := mkfs(t, "16M", "")
+	fs2, err := Mount(openDev(t, img2, false), 0, "", nil)
+	e.must(err)
+	e.must(e.v.MkdirAt(e.c, e.fsc, nil, "/mnt", 0o755))
+	e.must(e.v.Mount(e.c, e.fsc, "/mnt", fs2, 0, "img2", ""))
+	e.writeFile("/mnt/inner", []byte("inner"))
+	e.must(e.v.Umount(e.c, e.fsc, "/mnt", 0))
+	fsck(t, img2)
+	if got := debugfs(t, img2, "cat /inner"); got != "inner" {
+		t.Errorf("/inner after umount: %q", got)
+	}
+	e.unmount()
+	fsck(t, img)
+	if got := debugfs(t, img, "cat /after"); got != "2" {
+		t.Errorf("/after: %q", got)
+	}
+}
+
+// TestWriteProtectedDevice: a read-write mount of a write-protected disk
+// is EACCES; read-only works.
+func TestWriteProtectedDevice(t *testing.T) {
+	img := mkfs(t, "16M", "")
+	dev := openDev(t, img, true)
+	if _, err := Mount(dev, 0, "", nil); !errors.Is(err, abi.EACCES) {
+		t.Errorf("rw mount: %v", err)
+	}
+	if _, err := Mount(dev, abi.MS_RDONLY, "", nil); err != nil {
+		t.Errorf("ro mount: %v", err)
 	}
 }
