@@ -203,6 +203,15 @@ func (ip *inode) IterDir(dir *vfs.Inode, off int64, emit vfs.DirEmit) error {
 		if err != nil || nblocks == 0 {
 			return err
 		}
+		if fs.hashOrdered(ip, nblocks) {
+			ents, err := fs.hashOrder(ip)
+			if err != nil {
+				return err
+			}
+			return fs.iterHashed(ip, ents, off, func(name string, ino uint32, ft uint8, next int64) {
+				out = append(out, ent{name, ino, ft, next})
+			})
+		}
 		b0, _, err := fs.dirBlock(ip, 0)
 		if err != nil {
 			return err
@@ -292,7 +301,7 @@ func (fs *FS) insertInBlock(b []byte, name string, ino uint32, ft uint8) (int, b
 		if err != nil {
 			return 0, false
 		}
-		if d.Inode == 0 && d.RecLen >= need && !(off == 0 && d.RecLen == fs.bs) {
+		if d.Inode == 0 && d.RecLen >= need {
 			layout.EncodeDirent(b, off, ino, d.RecLen, []byte(name), ft)
 			return off, true
 		}
@@ -343,6 +352,7 @@ func (fs *FS) addEntry(dp *inode, name string, ino uint32, ft uint8) error {
 	if _, ok := dp.names[name]; ok {
 		return abi.EEXIST
 	}
+	dp.order = nil
 	if dp.indexed() {
 		return fs.dxAdd(dp, name, ino, ft)
 	}
@@ -366,12 +376,23 @@ func (fs *FS) addEntry(dp *inode, name string, ino uint32, ft uint8) error {
 			return nil
 		}
 	}
+	if n == 1 && fs.sb.FeatureCompat&layout.CompatDirIndex != 0 {
+		// As Linux's make_indexed_dir: a full one-block directory
+		// becomes an htree.
+		if err := fs.makeIndexed(dp); err != nil {
+			return err
+		}
+		return fs.dxAdd(dp, name, ino, ft)
+	}
 	l, phys, b, err := fs.appendDirBlock(dp)
 	if err != nil {
 		return err
 	}
 	fs.emptyDirBlock(b)
-	off, _ := fs.insertInBlock(b, name, ino, ft)
+	off, ok := fs.insertInBlock(b, name, ino, ft)
+	if !ok {
+		return errCorrupt
+	}
 	if err := fs.sealDirBlock(dp, l, phys, b); err != nil {
 		return err
 	}
@@ -392,6 +413,7 @@ func (fs *FS) removeEntry(dp *inode, name string) error {
 	if !ok {
 		return abi.ENOENT
 	}
+	dp.order = nil
 	b, phys, err := fs.dirBlock(dp, loc.lblk)
 	if err != nil {
 		return err
@@ -428,6 +450,7 @@ func (fs *FS) setEntry(dp *inode, name string, ino uint32, ft uint8) error {
 	if !ok {
 		return abi.ENOENT
 	}
+	dp.order = nil
 	b, phys, err := fs.dirBlock(dp, loc.lblk)
 	if err != nil {
 		return err

@@ -26,6 +26,9 @@ type inode struct {
 	names map[string]dirLoc
 	// dirHint is the directory block the last insertion used.
 	dirHint uint32
+	// order is a hashed directory's entries in readdir (hash) order,
+	// built on demand and dropped when an entry changes.
+	order []hashEnt
 
 	opens  int  // open file descriptions
 	orphan bool // on the orphan list: freed at the last close

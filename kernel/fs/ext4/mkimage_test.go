@@ -64,10 +64,21 @@ func TestMountMkimageRoot(t *testing.T) {
 		t.Errorf("/many: %d entries", n)
 	}
 	e.writeFile("/tmp/new", []byte("written by the kernel"))
+	// No dir_index here: /many grows as a linear directory, by blocks
+	// (the writer leaves 64 spare inodes).
+	for i := 0; i < 60; i++ {
+		e.writeFile(fmt.Sprintf("/many/%s-%03d", strings.Repeat("n", 200), i), nil)
+	}
+	if n := len(e.readdir("/many")); n != 362 {
+		t.Errorf("/many: %d entries after adding", n)
+	}
 	e.must(e.v.RenameAt(e.c, e.fsc, nil, "/many/file-000", nil, "/tmp/moved", 0))
 	e.must(e.v.UnlinkAt(e.c, e.fsc, nil, "/big", 0))
 	e.unmount()
 	fsck(t, path)
+	if got := len(debugfsLs(t, path, "/many")); got != 359 {
+		t.Errorf("debugfs lists %d names in /many", got)
+	}
 	if got := debugfs(t, path, "cat /tmp/new"); got != "written by the kernel" {
 		t.Errorf("/tmp/new: %q", got)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"aramid/kernel/abi"
+	"aramid/kernel/fs/ext4/layout"
 )
 
 // TestWriteOperations does the namespace and data operations through the
@@ -153,10 +154,10 @@ func TestWriteOperations(t *testing.T) {
 	}
 }
 
-// TestLargeDirectory creates 10,000 names in a linear directory and
-// 10,000 more in an htree one (mkfs -d plus e2fsck -D made it), removes
-// some, and checks both with e2fsck (which verifies the htree) and
-// debugfs.
+// TestLargeDirectory creates 10,000 names in a new directory (which
+// becomes an htree when its first block fills, as on Linux) and 10,000
+// more in an htree mkfs -d and e2fsck -D made, removes some, and checks
+// both with e2fsck (which verifies the htree) and debugfs.
 func TestLargeDirectory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow")
@@ -407,5 +408,116 @@ func TestWriteProtectedDevice(t *testing.T) {
 	}
 	if _, err := Mount(dev, abi.MS_RDONLY, "", nil); err != nil {
 		t.Errorf("ro mount: %v", err)
+	}
+}
+
+// TestReaddirHashOrder: a directory Linux would list in hash order (one
+// block, or an htree, which a one-block directory becomes when it fills)
+// lists ".", "..", then names by (hash, minor hash), across many small
+// getdents calls, with removals in between neither repeating nor losing
+// a name.
+func TestReaddirHashOrder(t *testing.T) {
+	img := mkfs(t, "32M", "")
+	e := mountImg(t, img, 0)
+	for _, n := range []int{5, 400} {
+		dir := fmt.Sprintf("/d%d", n)
+		e.must(e.v.MkdirAt(e.c, e.fsc, nil, dir, 0o755))
+		for i := 0; i < n; i++ {
+			f := e.open(fmt.Sprintf("%s/name-%d", dir, i), abi.O_WRONLY|abi.O_CREAT)
+			f.DecRef()
+		}
+		in, err := e.v.InodeAt(e.c, e.fsc, nil, dir, 0)
+		e.must(err)
+		dp := in.Ops.(*inode)
+		if n > 100 && !dp.indexed() {
+			t.Fatalf("%s did not become an htree", dir)
+		}
+		hv, err := e.fs.hashVersion(dp)
+		e.must(err)
+		f := e.open(dir, abi.O_RDONLY|abi.O_DIRECTORY)
+		var names []string
+		removed := map[string]bool{}
+		for call := 0; ; call++ {
+			b, err := f.Getdents64(200)
+			e.must(err)
+			if len(b) == 0 {
+				break
+			}
+			for len(b) > 0 {
+				rl := int(b[16]) | int(b[17])<<8
+				names = append(names, strings.TrimRight(string(b[19:rl]), "\x00"))
+				b = b[rl:]
+			}
+			if call == 3 && n > 100 {
+				// Remove one name already listed and one not yet.
+				for _, victim := range []string{names[len(names)-1], "name-399"} {
+					if !removed[victim] {
+						e.must(e.v.UnlinkAt(e.c, e.fsc, nil, dir+"/"+victim, 0))
+						removed[victim] = true
+					}
+				}
+			}
+		}
+		f.DecRef()
+		if names[0] != "." || names[1] != ".." {
+			t.Fatalf("%s starts %q", dir, names[:2])
+		}
+		seen := map[string]bool{}
+		var last uint64
+		for _, name := range names[2:] {
+			if seen[name] {
+				t.Fatalf("%s: %s listed twice", dir, name)
+			}
+			seen[name] = true
+			major, minor, _ := layout.DirHash([]byte(name), hv, e.fs.sb.HashSeed)
+			pos := uint64(major>>1)<<32 | uint64(minor)
+			if pos < last {
+				t.Fatalf("%s: %s out of hash order", dir, name)
+			}
+			last = pos
+		}
+		want := n
+		if removed["name-399"] && !seen["name-399"] {
+			want-- // removed before it was listed
+		}
+		if len(seen) != want {
+			t.Errorf("%s: %d names listed, want %d", dir, len(seen), want)
+		}
+	}
+	e.unmount()
+	fsck(t, img)
+	if !strings.Contains(debugfs(t, img, "htree /d400"), "Root node dump") {
+		t.Error("/d400 is not an htree on disk")
+	}
+}
+
+// TestOlderFeatureSets writes to filesystems without metadata_csum (the
+// crc16 group checksums of uninit_bg, 32-byte descriptors, no directory
+// tails) and without any checksums or flex_bg, the way ext4 images made
+// by older tools are.
+func TestOlderFeatureSets(t *testing.T) {
+	for _, opts := range []string{"^metadata_csum,^64bit", "^metadata_csum,^64bit,^uninit_bg,^flex_bg,^huge_file"} {
+		t.Run(opts, func(t *testing.T) {
+			img := mkfs(t, "64M", "", "-O", opts)
+			e := mountImg(t, img, 0)
+			e.must(e.v.MkdirAt(e.c, e.fsc, nil, "/dir", 0o755))
+			for i := 0; i < 3000; i++ {
+				e.writeFile(fmt.Sprintf("/dir/file-%04d", i), []byte(strconv.Itoa(i)))
+			}
+			for i := 0; i < 3000; i += 3 {
+				e.must(e.v.UnlinkAt(e.c, e.fsc, nil, fmt.Sprintf("/dir/file-%04d", i), 0))
+			}
+			big := bytes.Repeat([]byte("older"), 1<<20)
+			e.writeFile("/big", big)
+			e.must(e.v.SymlinkAt(e.c, e.fsc, strings.Repeat("s", 200), nil, "/slow"))
+			e.unmount()
+			fsck(t, img)
+			if got := debugfs(t, img, "cat /dir/file-2999"); got != "2999" {
+				t.Errorf("/dir/file-2999: %q", got)
+			}
+			if got := len(debugfsLs(t, img, "/dir")); got != 2000 {
+				t.Errorf("/dir: %d names", got)
+			}
+		})
 	}
 }
