@@ -199,6 +199,9 @@ func (ip *inode) IterDir(dir *vfs.Inode, off int64, emit vfs.DirEmit) error {
 	// caller's buffer.
 	var out []ent
 	err := func() error {
+		if ip.freed {
+			return abi.ENOENT // as Linux's iterate_dir on a dead directory
+		}
 		nblocks, err := fs.dirBlocks(ip)
 		if err != nil || nblocks == 0 {
 			return err
@@ -539,6 +542,9 @@ func (ip *inode) Create(dir *vfs.Inode, name string, args vfs.CreateArgs) (*vfs.
 	if len(name) > layout.NameMax {
 		return nil, abi.ENAMETOOLONG
 	}
+	if ip.freed || ip.v.Attr().Nlink == 0 {
+		return nil, abi.ENOENT // a removed directory takes no names
+	}
 	if err := fs.loadNames(ip); err != nil {
 		return nil, err
 	}
@@ -604,6 +610,9 @@ func (ip *inode) Link(dir *vfs.Inode, name string, target *vfs.Inode) error {
 	}
 	if target.Attr().Nlink >= 65000 {
 		return abi.EMLINK
+	}
+	if ip.freed || ip.v.Attr().Nlink == 0 {
+		return abi.ENOENT
 	}
 	if err := fs.addEntry(ip, name, t.ino, fs.fileType(target.Attr().Mode)); err != nil {
 		return err
@@ -699,6 +708,9 @@ func (ip *inode) Rename(dir *vfs.Inode, oldName string, newDir *vfs.Inode, newNa
 	}
 	if len(newName) > layout.NameMax {
 		return abi.ENAMETOOLONG
+	}
+	if nd.freed || nd.v.Attr().Nlink == 0 {
+		return abi.ENOENT
 	}
 	if err := fs.loadNames(ip); err != nil {
 		return err

@@ -360,14 +360,27 @@ func (fs *FS) truncateBlocks(ip *inode, from uint64) error {
 	if from >= maxLogical {
 		return nil
 	}
-	removed := ip.setRange(from, maxLogical-from, 0, false)
+	return fs.unmapRange(ip, from, maxLogical-from)
+}
+
+// unmapRange makes logical blocks [lb, lb+n) a hole: the new tree is
+// written first, then the blocks are freed, so a failure (no block for a
+// split's tree) leaves the file as it was.
+func (fs *FS) unmapRange(ip *inode, lb, n uint64) error {
+	old := append([]layout.Extent(nil), ip.ext...)
+	removed := ip.setRange(lb, n, 0, false)
 	if len(removed) == 0 {
 		return nil
+	}
+	if err := fs.storeExtents(ip); err != nil {
+		ip.ext = old
+		return err
 	}
 	for _, x := range removed {
 		if err := fs.freeBlocks(x.Start, uint64(x.Len)); err != nil {
 			return err
 		}
 	}
-	return fs.storeExtents(ip)
+	fs.setBlocks(ip, ip.countBlocks())
+	return fs.writeInode(ip)
 }

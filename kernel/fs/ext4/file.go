@@ -409,16 +409,8 @@ func (ip *inode) PunchHole(in *vfs.Inode, off, length int64) error {
 			}
 		}
 		if lbEnd > fb {
-			removed := ip.setRange(uint64(fb), uint64(lbEnd-fb), 0, false)
-			for _, x := range removed {
-				if err := fs.freeBlocks(x.Start, uint64(x.Len)); err != nil {
-					return err
-				}
-			}
-			if len(removed) > 0 {
-				if err := fs.storeExtents(ip); err != nil {
-					return err
-				}
+			if err := fs.unmapRange(ip, uint64(fb), uint64(lbEnd-fb)); err != nil {
+				return err
 			}
 		}
 	}

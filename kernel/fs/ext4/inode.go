@@ -304,6 +304,8 @@ func (fs *FS) freeInode(ip *inode) error {
 		return err
 	}
 	ip.freed = true
+	ip.names, ip.order = map[string]dirLoc{}, nil
+	ip.v.Update(func(a *vfs.Attr) { a.Size, a.Blocks = 0, 0 })
 	delete(fs.inodes, ip.ino)
 	return nil
 }

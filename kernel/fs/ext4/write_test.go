@@ -521,3 +521,23 @@ func TestOlderFeatureSets(t *testing.T) {
 		})
 	}
 }
+
+// TestCreateInRemovedDirectory: a directory removed while something
+// still refers to it takes no new names (ENOENT, as Linux's dead
+// directories).
+func TestCreateInRemovedDirectory(t *testing.T) {
+	img := mkfs(t, "16M", "")
+	e := mountImg(t, img, 0)
+	e.must(e.v.MkdirAt(e.c, e.fsc, nil, "/gone", 0o755))
+	d := e.open("/gone", abi.O_RDONLY|abi.O_DIRECTORY)
+	defer d.DecRef()
+	e.must(e.v.UnlinkAt(e.c, e.fsc, nil, "/gone", abi.AT_REMOVEDIR))
+	if _, err := e.v.OpenAt(e.c, e.fsc, d, "new", abi.O_WRONLY|abi.O_CREAT, 0o644); err != abi.ENOENT {
+		t.Errorf("create in a removed directory: %v", err)
+	}
+	if _, err := d.Getdents64(4096); err != abi.ENOENT {
+		t.Errorf("getdents of a removed directory: %v, want ENOENT", err)
+	}
+	e.unmount()
+	fsck(t, img)
+}
