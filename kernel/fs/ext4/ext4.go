@@ -17,9 +17,12 @@
 // Files are extent-mapped (trees of any depth; block-mapped ext2/3 files
 // are read, not written). Writes allocate extents near the file's last
 // block, in the inode's flex group; truncation both ways, sparse files and
-// files beyond 4 GiB work. Directories are linear or hashed (htree): new
+// files beyond 4 GiB work; fallocate (preallocation as unwritten extents,
+// punching holes) too. Directories are linear or hashed (htree): new
 // names are inserted into the htree (leaf splits, and a second index level
-// when the root fills) so the index stays valid, and lookups use an
+// when the root fills) so the index stays valid, a full one-block
+// directory becomes an htree as on Linux, one-block and hashed directories
+// list in hash order as Linux's ext4_dx_readdir does, and lookups use an
 // in-memory name index built on first use. Symlinks are fast (in the
 // inode) or slow (a block). Extended attributes (user., trusted.,
 // security.) are read and written through vfs.XattrOps: in the inode
@@ -59,8 +62,8 @@
 // (data=journal), a log holding more than one transaction, the orphan
 // file, inline data, meta_bg, large_dir, encryption, casefolding,
 // quotas (read-only mounts only), bigalloc writes, shared writable
-// mappings (the page cache is elsewhere), converting a linear directory to
-// an htree as it grows, and shrinking directories. Reserved blocks are
+// mappings (the page cache is elsewhere), shrinking directories, and
+// evicting inodes from memory (every inode looked up stays cached). Reserved blocks are
 // reported by statfs but not withheld from unprivileged writers. Unlinked
 // files still open keep their blocks until the last close, then are freed;
 // an O_TMPFILE inode is kept on the on-disk orphan list until closed.
