@@ -136,3 +136,53 @@ func TestCrashConsistency(t *testing.T) {
 	}
 	t.Logf("%d crash points over %d writes", points, total)
 }
+
+// bigSectorDev is a fileDev with 4096-byte sectors (4Kn disks).
+type bigSectorDev struct{ *fileDev }
+
+func (d bigSectorDev) SectorSize() int { return 4096 }
+func (d bigSectorDev) Sectors() uint64 { return uint64(d.size / 4096) }
+func (d bigSectorDev) ReadSectors(p []byte, s uint64) error {
+	if len(p)%4096 != 0 {
+		return abi.EINVAL
+	}
+	return d.fileDev.ReadSectors(p, s*8)
+}
+func (d bigSectorDev) WriteSectors(p []byte, s uint64) error {
+	if len(p)%4096 != 0 {
+		return abi.EINVAL
+	}
+	return d.fileDev.WriteSectors(p, s*8)
+}
+
+// TestFourKSectors mounts through a device of 4096-byte sectors: the
+// superblock shares its sector with the boot block, and every transfer is
+// whole sectors.
+func TestFourKSectors(t *testing.T) {
+	img := mkfs(t, "16M", "")
+	dev := bigSectorDev{openDev(t, img, false)}
+	fs, err := Mount(dev, 0, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := vfs.New(fs, vfs.Options{Clock: time.Now})
+	fsc := vfs.NewFSContext(v.Root())
+	c := &vfs.Caller{}
+	f, err := v.OpenAt(c, fsc, nil, "/f", abi.O_WRONLY|abi.O_CREAT, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write(c, []byte("4Kn"))
+	f.DecRef()
+	if err := fs.(*FS).Unmount(); err != nil {
+		t.Fatal(err)
+	}
+	fsck(t, img)
+	if got := debugfs(t, img, "cat /f"); got != "4Kn" {
+		t.Errorf("/f: %q", got)
+	}
+	img1k := mkfs(t, "16M", "", "-b", "1024")
+	if _, err := Mount(bigSectorDev{openDev(t, img1k, false)}, 0, "", nil); err == nil {
+		t.Error("1 KiB blocks on 4 KiB sectors mounted")
+	}
+}
