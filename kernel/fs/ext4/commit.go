@@ -81,8 +81,11 @@ func (fs *FS) committer(stop chan struct{}) {
 			return
 		case <-t.C:
 			fs.mu.Lock()
-			if fs.jnl != nil && len(fs.jnl.dirty) > 0 && fs.err == nil {
-				fs.commit()
+			if fs.jnl != nil && fs.err == nil {
+				fs.writebackAll()
+				if len(fs.jnl.dirty) > 0 || fs.sbDirty {
+					fs.commit()
+				}
 			}
 			fs.mu.Unlock()
 		}

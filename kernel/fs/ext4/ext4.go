@@ -40,8 +40,11 @@
 // journal. File data is written in place before the commit (ordered
 // mode). needs_recovery is set while mounted read-write, as on Linux.
 // Filesystems without a journal are written in place with the valid flag
-// cleared while mounted. There is no page cache here: data writes go to
-// the device at once.
+// cleared while mounted. There is no page cache for read and write:
+// data goes to the device at once. Mapped pages (mmap.go) live in frames
+// from a PageSource (SetPageSource, mm.Frames in the kernel) that
+// mappings share; stores through them are written back on fsync, sync,
+// unmount and every commit interval.
 //
 // # Locking
 //
@@ -52,7 +55,9 @@
 // vfs.Inode.mu (taken by Attr and Update while FS.mu is held). FS.mu is
 // never held while calling back into the VFS except for those attribute
 // calls; IterDir collects entries under it and emits them after. The
-// commit timer's goroutine takes FS.mu alone.
+// commit timer's goroutine takes FS.mu alone. A page fault holds its
+// address space's lock and then takes FS.mu (MapPage), so mappings are
+// invalidated only after FS.mu is let go.
 //
 // # Not implemented
 //
@@ -61,8 +66,8 @@
 // write (a shared block is read, and copied on change), fast commits, journalled data
 // (data=journal), a log holding more than one transaction, the orphan
 // file, inline data, meta_bg, large_dir, encryption, casefolding,
-// quotas (read-only mounts only), bigalloc writes, shared writable
-// mappings (the page cache is elsewhere), shrinking directories, and
+// quotas (read-only mounts only), bigalloc writes, reclaiming mapped
+// pages under memory pressure, shrinking directories, and
 // evicting inodes from memory (every inode looked up stays cached). Reserved blocks are
 // reported by statfs but not withheld from unprivileged writers. Unlinked
 // files still open keep their blocks until the last close, then are freed;
@@ -106,6 +111,9 @@ type FS struct {
 	err error
 	// jnl is the journal of a read-write mount (nil without one).
 	jnl *jstate
+	// pages supplies frames for mapped file pages (nil: no shared
+	// mappings).
+	pages PageSource
 }
 
 // mountErr is a mount failure: an errno plus what is wrong.
@@ -452,6 +460,9 @@ func (fs *FS) syncLocked() error {
 	if fs.err != nil {
 		return fs.err
 	}
+	if err := fs.writebackAll(); err != nil {
+		return err
+	}
 	if fs.jnl != nil {
 		if fs.sbDirty {
 			if err := fs.writeSuper(); err != nil {
@@ -484,6 +495,9 @@ func (fs *FS) finish(freeOrphans bool) error {
 	if fs.unmounted || fs.ro {
 		fs.unmounted = true
 		return nil
+	}
+	if err := fs.writebackAll(); err != nil {
+		return err
 	}
 	for _, ip := range fs.inodes {
 		if freeOrphans && ip.disk.LinksCount == 0 && ip.orphan {

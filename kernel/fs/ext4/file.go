@@ -46,8 +46,15 @@ func (r *regFile) Read(_ *vfs.Caller, _ *vfs.File, dst []byte, off int64) (int, 
 	return fs.readFile(r.ip, dst, off)
 }
 
-// readFile reads file data at off (FS.mu held).
+// readFile reads file data at off, as mappings see it (FS.mu held).
 func (fs *FS) readFile(ip *inode, dst []byte, off int64) (int, error) {
+	n, err := fs.readDisk(ip, dst, off)
+	ip.overlayMapped(dst[:n], off)
+	return n, err
+}
+
+// readDisk reads file data at off from the disk.
+func (fs *FS) readDisk(ip *inode, dst []byte, off int64) (int, error) {
 	size := ip.v.Attr().Size
 	if off >= size || len(dst) == 0 {
 		return 0, nil
@@ -196,6 +203,7 @@ func (fs *FS) writeFile(ip *inode, src []byte, off int64) (int, error) {
 		}
 	}
 	if done > 0 {
+		ip.updateMapped(src[:done], off)
 		now := fs.now()
 		end := off + int64(done)
 		ip.v.Update(func(a *vfs.Attr) {
@@ -216,6 +224,14 @@ func (fs *FS) writeFile(ip *inode, src []byte, off int64) (int, error) {
 func (ip *inode) Truncate(in *vfs.Inode, size int64) error {
 	fs := ip.fs
 	fs.mu.Lock()
+	var invalidate PageInvalidator
+	defer func() {
+		// Mappings of the pages past the end go after FS.mu is let go
+		// (faults take it under their address space's lock).
+		if invalidate != nil {
+			invalidate.InvalidateFrom(in, (size+pageSize-1)/pageSize)
+		}
+	}()
 	defer fs.mu.Unlock()
 	defer fs.endOp()
 	if err := fs.writable(); err != nil {
@@ -248,6 +264,9 @@ func (ip *inode) Truncate(in *vfs.Inode, size int64) error {
 		a.Size = size
 		a.Mtime, a.Ctime = now, now
 	})
+	if size < old && len(ip.mapped) > 0 && fs.dropMappedFrom(ip, size) {
+		invalidate, _ = fs.pages.(PageInvalidator)
+	}
 	return fs.writeInode(ip)
 }
 
@@ -382,6 +401,7 @@ func (ip *inode) PunchHole(in *vfs.Inode, off, length int64) error {
 	}
 	size := in.Attr().Size
 	end := min(off+length, size)
+	ip.zeroMapped(off, end)
 	if off < end {
 		bs := int64(fs.bs)
 		// Partial blocks at the edges are zeroed in place.
@@ -454,9 +474,18 @@ func (r *regFile) Seek(f *vfs.File, cur, off int64, whence int) (int64, error) {
 	return 0, abi.ENXIO
 }
 
-// Fsync implements vfs.FileImpl: data and metadata are written through,
-// so this writes the superblock counters and flushes the device.
-func (r *regFile) Fsync(*vfs.File) error { return r.ip.fs.Sync() }
+// Fsync implements vfs.FileImpl: the file's mapped pages are written
+// back, the running transaction commits and the device flushes (data
+// written by write(2) is already on the device).
+func (r *regFile) Fsync(*vfs.File) error {
+	fs := r.ip.fs
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if err := fs.writebackMapped(r.ip); err != nil {
+		return err
+	}
+	return fs.syncLocked()
+}
 
 // Release implements vfs.FileImpl: the last close of an unlinked file
 // frees it.
@@ -471,14 +500,6 @@ func (r *regFile) Release(*vfs.File) {
 		fs.freeInode(ip) // an error here is sticky in fs.err
 	}
 }
-
-// CanMapShared implements vfs.SharedPagesOps: ext4 pages cannot be
-// mapped shared-writable yet (no page cache); private mappings read the
-// file.
-func (ip *inode) CanMapShared() bool { return false }
-
-// MapPage implements vfs.SharedPagesOps.
-func (ip *inode) MapPage(*vfs.Inode, int64) (uint64, error) { return 0, abi.ENODEV }
 
 // dirFile is an open directory.
 type dirFile struct{ vfs.FileDefaults }

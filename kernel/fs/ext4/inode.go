@@ -30,6 +30,9 @@ type inode struct {
 	// built on demand and dropped when an entry changes.
 	order []hashEnt
 
+	// mapped holds the frames of pages processes map (mmap.go).
+	mapped map[int64]*mappedPage
+
 	opens  int  // open file descriptions
 	orphan bool // on the orphan list: freed at the last close
 	freed  bool
@@ -304,6 +307,7 @@ func (fs *FS) freeInode(ip *inode) error {
 		return err
 	}
 	ip.freed = true
+	fs.releaseMapped(ip)
 	ip.names, ip.order = map[string]dirLoc{}, nil
 	ip.v.Update(func(a *vfs.Attr) { a.Size, a.Blocks = 0, 0 })
 	delete(fs.inodes, ip.ino)
