@@ -94,13 +94,17 @@ func fuzzSeed(t testing.TB) []byte {
 }
 
 // mutate applies the fuzzer's edits to a copy of the seed: each 5-byte
-// record XORs one byte at an offset within the first 256 KiB, where the
-// metadata lives.
+// record XORs one byte, at an offset within the first 256 KiB (where the
+// metadata lives) or, with the offset's top bit set, anywhere (the
+// journal, file data).
 func mutate(seed, edits []byte) []byte {
 	img := append([]byte(nil), seed...)
-	area := min(len(img), 256<<10)
 	for len(edits) >= 5 {
-		off := int(uint32(edits[0])|uint32(edits[1])<<8|uint32(edits[2])<<16|uint32(edits[3])<<24) % area
+		area := min(len(img), 256<<10)
+		if edits[3]&0x80 != 0 {
+			area = len(img)
+		}
+		off := int(uint32(edits[0])|uint32(edits[1])<<8|uint32(edits[2])<<16|uint32(edits[3]&0x7f)<<24) % area
 		img[off] ^= edits[4]
 		edits = edits[5:]
 	}
@@ -207,6 +211,11 @@ func FuzzMount(f *testing.F) {
 	// the root inode's area and a directory block.
 	for _, off := range []uint32{1024 + 0x18, 1024 + 0x60, 2048 + 8, 2048 + 0x1E, 5*1024 + 256 + 0x28, 5*1024 + 256 + 0x04} {
 		f.Add([]byte{byte(off), byte(off >> 8), byte(off >> 16), byte(off >> 24), 0x41})
+	}
+	// Anywhere in the image (the journal with its committed transaction
+	// lies past the first 256 KiB).
+	for _, off := range []uint32{1 << 20, 1<<20 + 1024 + 12, 1<<20 + 2048 + 40} {
+		f.Add([]byte{byte(off), byte(off >> 8), byte(off >> 16), byte(off>>24) | 0x80, 0x10})
 	}
 	f.Fuzz(func(t *testing.T, edits []byte) {
 		if len(edits) > 500 {
