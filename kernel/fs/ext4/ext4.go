@@ -141,12 +141,21 @@ const (
 // MS_RDONLY matters here); data is the option string (no options are
 // understood yet: anything else is EINVAL, as ext4 rejects unknown
 // options). clock stamps times.
+//
+// The root-mount code wants the *FS for SetDevNumber (st_dev),
+// SetPageSource (shared mappings), Sync (sync(2)) and Unmount (power-off):
+// MountFS returns it.
 func Mount(dev block.Device, flags uint32, data string, clock func() time.Time) (vfs.Filesystem, error) {
 	fs, err := mount(dev, flags, data, clock)
 	if err != nil {
 		return nil, err
 	}
 	return fs, nil
+}
+
+// MountFS is Mount returning the filesystem's own type.
+func MountFS(dev block.Device, flags uint32, data string, clock func() time.Time) (*FS, error) {
+	return mount(dev, flags, data, clock)
 }
 
 func mount(dev block.Device, flags uint32, data string, clock func() time.Time) (*FS, error) {
