@@ -47,3 +47,39 @@ func (v *VFS) unmountUnused(gone []*Mount) {
 		}
 	}
 }
+
+// Syncer is implemented by filesystems with something to write back
+// (sync(2), syncfs(2)).
+type Syncer interface {
+	Sync() error
+}
+
+// Sync implements sync(2): every mounted filesystem that keeps data
+// writes it back. It returns the first error (sync(2) itself ignores it).
+func (v *VFS) Sync() error {
+	v.mu.RLock()
+	seen := map[Filesystem]bool{}
+	var fss []Syncer
+	for m := range v.mounts {
+		if s, ok := m.FS.(Syncer); ok && !seen[m.FS] {
+			seen[m.FS] = true
+			fss = append(fss, s)
+		}
+	}
+	v.mu.RUnlock()
+	var first error
+	for _, s := range fss {
+		if err := s.Sync(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// SyncFS implements syncfs(2) for the filesystem holding in.
+func SyncFS(in *Inode) error {
+	if s, ok := in.FS.(Syncer); ok {
+		return s.Sync()
+	}
+	return nil
+}

@@ -21,7 +21,7 @@ func (ip *inode) Open(_ *vfs.Caller, in *vfs.Inode, flags uint32) (vfs.FileImpl,
 	a := in.Attr()
 	switch a.Type() {
 	case abi.S_IFDIR:
-		return dirFile{}, nil
+		return dirFile{fs: fs}, nil
 	case abi.S_IFREG:
 		ip.opens++
 		return &regFile{ip: ip}, nil
@@ -502,7 +502,14 @@ func (r *regFile) Release(*vfs.File) {
 }
 
 // dirFile is an open directory.
-type dirFile struct{ vfs.FileDefaults }
+type dirFile struct {
+	vfs.FileDefaults
+	fs *FS
+}
+
+// Fsync implements vfs.FileImpl: fsync of a directory commits the
+// running transaction (so a rename or create in it is durable).
+func (d dirFile) Fsync(*vfs.File) error { return d.fs.Sync() }
 
 func (dirFile) Read(*vfs.Caller, *vfs.File, []byte, int64) (int, error)  { return 0, abi.EISDIR }
 func (dirFile) Write(*vfs.Caller, *vfs.File, []byte, int64) (int, error) { return 0, abi.EISDIR }

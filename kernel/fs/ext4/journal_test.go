@@ -2,6 +2,7 @@ package ext4
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"aramid/kernel/abi"
+	"aramid/kernel/vfs"
 )
 
 // TestJournalReplay writes transactions into the journal with debugfs,
@@ -91,4 +93,37 @@ func TestReadOnlyDeviceNeedsRecovery(t *testing.T) {
 	if _, err := Mount(dev, abi.MS_RDONLY, "", nil); err == nil || !strings.Contains(err.Error(), "recovery") {
 		t.Errorf("mount: %v", err)
 	}
+}
+
+// TestSyncCommits: metadata waits in the running transaction until a
+// sync: before it debugfs (reading the disk) does not see a new file,
+// after vfs.Sync, syncfs or an fsync of the directory it does.
+func TestSyncCommits(t *testing.T) {
+	img := mkfs(t, "16M", "")
+	e := mountImg(t, img, 0)
+	for i, sync := range []func(){
+		func() { e.must(e.v.Sync()) },
+		func() {
+			in, err := e.v.InodeAt(e.c, e.fsc, nil, "/", 0)
+			e.must(err)
+			e.must(vfs.SyncFS(in))
+		},
+		func() {
+			d := e.open("/", abi.O_RDONLY|abi.O_DIRECTORY)
+			defer d.DecRef()
+			e.must(d.Fsync())
+		},
+	} {
+		name := fmt.Sprintf("/new%d", i)
+		e.writeFile(name, []byte("synced"))
+		if strings.Contains(debugfs(t, img, "ls -p /"), name[1:]) {
+			t.Fatalf("%s on disk before any sync: nothing is journalled", name)
+		}
+		sync()
+		if got := debugfs(t, img, "cat "+name); got != "synced" {
+			t.Errorf("sync %d: %s reads %q from the disk", i, name, got)
+		}
+	}
+	e.unmount()
+	fsck(t, img)
 }
