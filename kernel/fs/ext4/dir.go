@@ -1,7 +1,6 @@
 package ext4
 
 import (
-	"sort"
 	"strings"
 
 	"aramid/kernel/abi"
@@ -365,7 +364,7 @@ func (fs *FS) addEntry(dp *inode, name string, ino uint32, ft uint8) error {
 	}
 	// Start where the last insertion found room.
 	for i := uint32(0); i < n; i++ {
-		l := (dp.hint() + i) % n
+		l := (dp.dirHint + i) % n
 		b, phys, err := fs.dirBlock(dp, l)
 		if err != nil {
 			return err
@@ -403,8 +402,6 @@ func (fs *FS) addEntry(dp *inode, name string, ino uint32, ft uint8) error {
 	dp.dirHint = l
 	return nil
 }
-
-func (ip *inode) hint() uint32 { return ip.dirHint }
 
 // removeEntry unlinks name from dp (merging its record into the one
 // before it, or marking it unused if it starts the block).
@@ -863,14 +860,4 @@ func (ip *inode) Readlink(in *vfs.Inode) (string, error) {
 		return "", err
 	}
 	return string(b[:n]), nil
-}
-
-// sortedNames is a helper for tests and debugging: the names of dp.
-func (fs *FS) sortedNames(dp *inode) []string {
-	var out []string
-	for n := range dp.names {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -75,7 +75,6 @@
 package ext4
 
 import (
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -565,8 +564,6 @@ func (fs *FS) writable() error {
 
 // errCorrupt reports corrupt metadata as Linux's EFSCORRUPTED.
 var errCorrupt = abi.EUCLEAN
-
-func isErrno(err error, e abi.Errno) bool { return errors.Is(err, e) }
 
 func le32(b []byte) uint32 {
 	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
