@@ -17,9 +17,10 @@ func (fs *FS) allocBlocks(goal uint64, want int) (uint64, int, error) {
 	if err := fs.writable(); err != nil {
 		return 0, 0, err
 	}
-	if fs.sb.FreeBlocksCount == 0 {
+	if fs.sb.FreeBlocksCount <= fs.reserveFloor {
 		return 0, 0, abi.ENOSPC
 	}
+	want = int(min(uint64(want), fs.sb.FreeBlocksCount-fs.reserveFloor))
 	if goal < uint64(fs.sb.FirstDataBlock) || goal >= fs.sb.BlocksCount {
 		goal = uint64(fs.sb.FirstDataBlock)
 	}

@@ -68,10 +68,11 @@
 // file, inline data, meta_bg, large_dir, encryption, casefolding,
 // quotas (read-only mounts only), bigalloc writes, reclaiming mapped
 // pages under memory pressure, shrinking directories, and
-// evicting inodes from memory (every inode looked up stays cached). Reserved blocks are
-// reported by statfs but not withheld from unprivileged writers. Unlinked
-// files still open keep their blocks until the last close, then are freed;
-// an O_TMPFILE inode is kept on the on-disk orphan list until closed.
+// evicting inodes from memory (every inode looked up stays cached).
+// Root's reserved blocks are withheld from unprivileged write(2) only
+// (not from directory growth or metadata). Unlinked files still open keep
+// their blocks until the last close, then are freed; an O_TMPFILE inode
+// is kept on the on-disk orphan list until closed.
 package ext4
 
 import (
@@ -113,6 +114,9 @@ type FS struct {
 	// pages supplies frames for mapped file pages (nil: no shared
 	// mappings).
 	pages PageSource
+	// reserveFloor is how many free blocks the running allocation must
+	// leave (the root-reserved blocks, for an unprivileged writer).
+	reserveFloor uint64
 }
 
 // mountErr is a mount failure: an errno plus what is wrong.

@@ -270,6 +270,9 @@ func (fs *FS) storeExtents(ip *inode) error {
 	if len(ip.ext) > 0 {
 		goal = ip.ext[0].Start
 	}
+	floor := fs.reserveFloor
+	fs.reserveFloor = 0 // tree blocks may use the root reserve, as Linux's metadata
+	defer func() { fs.reserveFloor = floor }()
 	for len(blocks) < need {
 		b, _, err := fs.allocBlocks(goal, 1)
 		if err != nil {

@@ -99,13 +99,30 @@ func (fs *FS) readDisk(ip *inode, dst []byte, off int64) (int, error) {
 }
 
 // Write implements vfs.FileImpl.
-func (r *regFile) Write(_ *vfs.Caller, _ *vfs.File, src []byte, off int64) (int, error) {
+func (r *regFile) Write(c *vfs.Caller, _ *vfs.File, src []byte, off int64) (int, error) {
 	fs := r.ip.fs
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	defer fs.endOp()
+	if !fs.mayUseReserved(c) {
+		fs.reserveFloor = fs.sb.RBlocksCount
+		defer func() { fs.reserveFloor = 0 }()
+	}
 	return fs.writeFile(r.ip, src, off)
 }
+
+// mayUseReserved reports whether c may allocate the blocks reserved for
+// root (s_r_blocks_count): the reserved uid or gid, or CAP_SYS_RESOURCE,
+// as Linux's ext4_has_free_clusters. Kernel writers (nil) may.
+func (fs *FS) mayUseReserved(c *vfs.Caller) bool {
+	if c == nil {
+		return true
+	}
+	resuid, resgid := uint32(le16(fs.sb.Raw[0x50:])), uint32(le16(fs.sb.Raw[0x52:]))
+	return c.UID == resuid || c.InGroup(resgid) || c.Capable(abi.CAP_SYS_RESOURCE)
+}
+
+func le16(b []byte) uint16 { return uint16(b[0]) | uint16(b[1])<<8 }
 
 // writeFile writes src at off (-1: at the end), allocating blocks for
 // holes and converting unwritten extents it covers.
@@ -132,6 +149,8 @@ func (fs *FS) writeFile(ip *inode, src []byte, off int64) (int, error) {
 	if err := fs.loadExtents(ip); err != nil {
 		return 0, err
 	}
+	oldExt := append([]layout.Extent(nil), ip.ext...)
+	var taken []layout.Extent // blocks this call allocated
 	bs := int64(fs.bs)
 	done := 0
 	changed := false
@@ -165,6 +184,7 @@ func (fs *FS) writeFile(ip *inode, src []byte, off int64) (int, error) {
 				break
 			}
 			phys, want = start, uint64(got)
+			taken = append(taken, layout.Extent{Start: start, Len: uint16(got)})
 		}
 		buf := make([]byte, int(want)*fs.bs)
 		chunkEnd := min(int64(want)*bs, int64(inBlock)+int64(len(src)-done))
@@ -187,6 +207,7 @@ func (fs *FS) writeFile(ip *inode, src []byte, off int64) (int, error) {
 		if err := fs.writeBlocks(buf, phys); err != nil {
 			if !ok {
 				fs.freeBlocks(phys, want)
+				taken = taken[:len(taken)-1]
 			}
 			werr = err
 			break
@@ -198,8 +219,14 @@ func (fs *FS) writeFile(ip *inode, src []byte, off int64) (int, error) {
 		done += n2
 	}
 	if changed {
-		if err := fs.storeExtents(ip); err != nil && werr == nil {
-			werr = err
+		if err := fs.storeExtents(ip); err != nil {
+			// No room for the tree: the write did not happen. Its
+			// blocks go back and the file keeps its old map.
+			ip.ext = oldExt
+			for _, x := range taken {
+				fs.freeBlocks(x.Start, uint64(x.Len))
+			}
+			return 0, err
 		}
 	}
 	if done > 0 {

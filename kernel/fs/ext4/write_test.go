@@ -12,6 +12,7 @@ import (
 
 	"aramid/kernel/abi"
 	"aramid/kernel/fs/ext4/layout"
+	"aramid/kernel/vfs"
 )
 
 // TestWriteOperations does the namespace and data operations through the
@@ -538,6 +539,55 @@ func TestCreateInRemovedDirectory(t *testing.T) {
 	if _, err := d.Getdents64(4096); err != abi.ENOENT {
 		t.Errorf("getdents of a removed directory: %v, want ENOENT", err)
 	}
+	e.unmount()
+	fsck(t, img)
+}
+
+// TestReservedBlocks: an unprivileged writer stops at the root-reserved
+// blocks (ENOSPC with statfs's f_bavail at 0), root goes on.
+func TestReservedBlocks(t *testing.T) {
+	img := mkfs(t, "16M", "", "-m", "10")
+	e := mountImg(t, img, 0)
+	e.must(e.v.ChmodAt(e.c, e.fsc, nil, "/", 0o777, 0))
+	user := &vfs.Caller{Creds: vfs.Creds{UID: 1000, GID: 1000}}
+	f, err := e.v.OpenAt(user, e.fsc, nil, "/user", abi.O_WRONLY|abi.O_CREAT, 0o644)
+	e.must(err)
+	chunk := make([]byte, 1<<20)
+	for {
+		if _, err := f.Write(user, chunk); err != nil {
+			if err != abi.ENOSPC {
+				t.Fatalf("user write: %v", err)
+			}
+			break
+		}
+	}
+	f.DecRef()
+	st := e.fs.Statfs()
+	if st.Bavail != 0 || st.Bfree < e.fs.sb.RBlocksCount {
+		t.Errorf("after the user filled it: bfree %d bavail %d, reserved %d", st.Bfree, st.Bavail, e.fs.sb.RBlocksCount)
+	}
+	e.writeFile("/root", make([]byte, 512<<10)) // root may use the reserve
+	e.unmount()
+	fsck(t, img)
+}
+
+// TestFullWithExtentTree fills the filesystem with a file of many
+// extents (every other block), so the last writes also need extent tree
+// blocks: whatever fails, e2fsck finds no leaked or lost block.
+func TestFullWithExtentTree(t *testing.T) {
+	img := mkfs(t, "8M", "")
+	e := mountImg(t, img, 0)
+	f := e.open("/frag", abi.O_RDWR|abi.O_CREAT)
+	blk := bytes.Repeat([]byte("x"), 4096)
+	for i := 0; ; i++ {
+		if _, err := f.Pwrite(e.c, blk, int64(i)*8192); err != nil {
+			if err != abi.ENOSPC {
+				t.Fatalf("write %d: %v", i, err)
+			}
+			break
+		}
+	}
+	f.DecRef()
 	e.unmount()
 	fsck(t, img)
 }
