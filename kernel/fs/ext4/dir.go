@@ -332,9 +332,13 @@ func (fs *FS) appendDirBlock(dp *inode) (uint32, uint64, []byte, error) {
 	if err != nil {
 		return 0, 0, nil, err
 	}
+	old := append([]layout.Extent(nil), dp.ext...)
 	dp.setRange(uint64(n), 1, phys, false)
 	dp.v.Update(func(a *vfs.Attr) { a.Size += int64(fs.bs) })
 	if err := fs.storeExtents(dp); err != nil {
+		dp.ext = old
+		dp.v.Update(func(a *vfs.Attr) { a.Size -= int64(fs.bs) })
+		fs.freeBlocks(phys, 1)
 		return 0, 0, nil, err
 	}
 	return n, phys, make([]byte, fs.bs), nil
@@ -381,6 +385,9 @@ func (fs *FS) addEntry(dp *inode, name string, ino uint32, ft uint8) error {
 	if n == 1 && fs.sb.FeatureCompat&layout.CompatDirIndex != 0 {
 		// As Linux's make_indexed_dir: a full one-block directory
 		// becomes an htree.
+		if fs.sb.FreeBlocksCount < dxReserve {
+			return abi.ENOSPC
+		}
 		if err := fs.makeIndexed(dp); err != nil {
 			return err
 		}

@@ -357,6 +357,8 @@ func (ip *inode) Allocate(in *vfs.Inode, off, length int64, keepSize bool) error
 	}
 	var err error
 	changed := false
+	oldExt := append([]layout.Extent(nil), ip.ext...)
+	var taken []layout.Extent
 	for lb := first; lb < end && err == nil; {
 		_, n, _, ok := ip.mapBlock(lb)
 		span := end - lb
@@ -374,12 +376,17 @@ func (ip *inode) Allocate(in *vfs.Inode, off, length int64, keepSize bool) error
 			break
 		}
 		ip.setRange(lb, uint64(got), start, true)
+		taken = append(taken, layout.Extent{Start: start, Len: uint16(got)})
 		changed = true
 		lb += uint64(got)
 	}
 	if changed {
-		if e := fs.storeExtents(ip); e != nil && err == nil {
-			err = e
+		if e := fs.storeExtents(ip); e != nil {
+			ip.ext = oldExt // nothing allocated stays
+			for _, x := range taken {
+				fs.freeBlocks(x.Start, uint64(x.Len))
+			}
+			return e
 		}
 	}
 	if err != nil {

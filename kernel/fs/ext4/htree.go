@@ -12,6 +12,10 @@ import (
 // not supported); leaves are ordinary directory blocks holding the names
 // whose hashes fall in their range.
 
+// dxReserve is the free blocks an htree split (or conversion) needs at
+// most: a leaf, two index blocks, extent tree blocks for them.
+const dxReserve = 8
+
 // dxLevel is one index block on the path from the root to a leaf.
 type dxLevel struct {
 	lblk  uint32
@@ -130,6 +134,11 @@ func (fs *FS) dxAdd(dp *inode, name string, ino uint32, ft uint8) error {
 	// entry first (a full node under a full root is ENOSPC, as on Linux
 	// without large_dir).
 	if len(path) == 2 && len(parent.ents) >= int(parent.limit) && len(path[0].ents) >= int(path[0].limit) {
+		return abi.ENOSPC
+	}
+	// A split takes a leaf, up to two index blocks and extent tree
+	// blocks; without room for all, it does not start.
+	if fs.sb.FreeBlocksCount < dxReserve {
 		return abi.ENOSPC
 	}
 	info, _, _, err := layout.DecodeDxRoot(root)
