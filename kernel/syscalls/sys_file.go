@@ -306,8 +306,11 @@ func init() {
 	full("utimensat", sysUtimensat)
 	partial("fsync", "tmpfs: nothing to write back", func(s *System, t *task.Task, a Args) (uint64, error) { return s.fsync(t, a.Int(0)) })
 	partial("fdatasync", "as fsync", func(s *System, t *task.Task, a Args) (uint64, error) { return s.fsync(t, a.Int(0)) })
-	partial("sync", "nothing to write back", func(*System, *task.Task, Args) (uint64, error) { return 0, nil })
-	partial("syncfs", "nothing to write back", func(s *System, t *task.Task, a Args) (uint64, error) { return s.fsync(t, a.Int(0)) })
+	partial("sync", "nothing to write back", func(s *System, t *task.Task, a Args) (uint64, error) {
+		s.files.vfs.Sync() // sync(2) always succeeds
+		return 0, nil
+	})
+	partial("syncfs", "nothing to write back", func(s *System, t *task.Task, a Args) (uint64, error) { return s.syncfs(t, a.Int(0)) })
 	full("flock", func(s *System, t *task.Task, a Args) (uint64, error) {
 		f, err := fds(t).Get(a.Int(0))
 		if err != nil {
@@ -867,6 +870,18 @@ func sysUtimensat(s *System, t *task.Task, a Args) (uint64, error) {
 	}
 	defer release(dir)
 	return 0, s.files.vfs.UtimensAt(s.caller(t), fsctx(t), dir, p, times, flags)
+}
+
+func (s *System) syncfs(t *task.Task, fd int32) (uint64, error) {
+	f, err := fds(t).Get(fd)
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	if f.Inode == nil {
+		return 0, nil // a pipe or socket: its pseudo filesystem has nothing to write
+	}
+	return 0, vfs.SyncFS(f.Inode)
 }
 
 func (s *System) fsync(t *task.Task, fd int32) (uint64, error) {

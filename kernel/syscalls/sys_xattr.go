@@ -111,7 +111,11 @@ func (s *System) listxattr(t *task.Task, how xattrTarget, a Args) (uint64, error
 	if err != nil {
 		return 0, err
 	}
-	return copySized(t, a[1], a[2], in.ListXattr(s.caller(t)))
+	names, err := in.ListXattrs(s.caller(t))
+	if err != nil {
+		return 0, err
+	}
+	return copySized(t, a[1], a[2], names)
 }
 
 func (s *System) removexattr(t *task.Task, how xattrTarget, a Args) (uint64, error) {

@@ -57,7 +57,8 @@
 // # Not implemented
 //
 // Leases (F_SETLEASE), mandatory locking, ACLs and
-// the user.* and system.* extended-attribute namespaces, capabilities other
+// the system.* extended-attribute namespace (user.* only on filesystems
+// that store attributes, XattrOps), capabilities other
 // than root's (UID 0 is treated as holding CAP_DAC_OVERRIDE,
 // CAP_DAC_READ_SEARCH, CAP_FOWNER and CAP_CHOWN), mount propagation
 // (MS_SHARED/MS_SLAVE/MS_PRIVATE are accepted and recorded, nothing

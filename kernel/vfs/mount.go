@@ -255,6 +255,11 @@ func (v *VFS) Remount(c *Caller, fsc *FSContext, target string, flags uint32, da
 	if p.Inode != p.Mount.Root {
 		return abi.EINVAL
 	}
+	if r, ok := p.Mount.FS.(Remounter); ok && flags&abi.MS_BIND == 0 {
+		if err := r.Remount(flags, data); err != nil {
+			return err
+		}
+	}
 	p.Mount.flags.Store(flags & perMountFlags)
 	v.mountEvent.Add(1)
 	if flags&abi.MS_BIND == 0 && data != "" {
@@ -344,7 +349,9 @@ func (v *VFS) Umount(c *Caller, fsc *FSContext, target string, flags uint32) err
 	if (len(children) > 0 || m.openFiles.Load() > 0) && flags&abi.MNT_DETACH == 0 {
 		return abi.EBUSY
 	}
+	gone := v.subtreeLocked(m)
 	v.detachLocked(m)
+	v.unmountUnused(gone)
 	return nil
 }
 

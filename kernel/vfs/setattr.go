@@ -40,6 +40,9 @@ func (v *VFS) ChmodAt(c *Caller, fsc *FSContext, dir *File, path string, mode, f
 		a.Mode = a.Mode&abi.S_IFMT | mode
 		a.Ctime = now
 	})
+	if err := attrChanged(p.Inode); err != nil {
+		return err
+	}
 	v.notifyAt(c, fsc, dir, path, p.Inode, abi.IN_ATTRIB)
 	return nil
 }
@@ -85,6 +88,9 @@ func (v *VFS) ChownAt(c *Caller, fsc *FSContext, dir *File, path string, uid, gi
 		}
 		a.Ctime = now
 	})
+	if err := attrChanged(p.Inode); err != nil {
+		return err
+	}
 	v.notifyAt(c, fsc, dir, path, p.Inode, abi.IN_ATTRIB)
 	return nil
 }
@@ -132,6 +138,9 @@ func (v *VFS) UtimensAt(c *Caller, fsc *FSContext, dir *File, path string, times
 		}
 		a.Ctime = now
 	})
+	if err := attrChanged(p.Inode); err != nil {
+		return err
+	}
 	v.notifyAt(c, fsc, dir, path, p.Inode, abi.IN_ATTRIB)
 	return nil
 }

@@ -10,6 +10,46 @@ import (
 // Extended attributes, kept in memory on the inode for filesystems that
 // opt in (XattrFS). As on Linux 6.1's tmpfs, the trusted.* and security.*
 // namespaces are supported; user.* and the rest are EOPNOTSUPP.
+// Filesystems that store attributes themselves (a disk filesystem)
+// implement XattrOps on their inodes: the VFS checks names and
+// permissions, user.* included, and delegates.
+
+// XattrOps is implemented by the InodeOps of filesystems that store
+// extended attributes (ext4). Names are full ("user.foo"); flags are
+// XATTR_CREATE and XATTR_REPLACE; a missing attribute is abi.ENODATA.
+type XattrOps interface {
+	GetXattr(in *Inode, name string) ([]byte, error)
+	SetXattr(in *Inode, name string, value []byte, flags int) error
+	ListXattr(in *Inode) ([]string, error)
+	RemoveXattr(in *Inode, name string) error
+}
+
+func xattrOpsOf(in *Inode) XattrOps {
+	x, _ := in.Ops.(XattrOps)
+	return x
+}
+
+// userXattrPermission is Linux's xattr_permission for user.*: only
+// regular files and directories have them (writing elsewhere is EPERM,
+// reading ENODATA), a sticky directory takes them only from its owner,
+// and the file's read or write permission decides.
+func userXattrPermission(c *Caller, in *Inode, write bool) error {
+	a := in.Attr()
+	if t := a.Type(); t != abi.S_IFREG && t != abi.S_IFDIR {
+		if write {
+			return abi.EPERM
+		}
+		return abi.ENODATA
+	}
+	mask := uint32(MayRead)
+	if write {
+		mask = MayWrite
+		if a.IsDir() && a.Mode&abi.S_ISVTX != 0 && !isOwner(&c.Creds, &a) {
+			return abi.EPERM
+		}
+	}
+	return CheckPermission(&c.Creds, &a, mask)
+}
 
 // XattrFS is implemented by filesystems whose inodes hold extended
 // attributes.
@@ -45,6 +85,8 @@ func xattrCheck(c *Caller, in *Inode, name string, write bool) error {
 				return err
 			}
 		}
+	case strings.HasPrefix(name, "user.") && xattrOpsOf(in) != nil:
+		return userXattrPermission(c, in, write)
 	default:
 		return abi.EOPNOTSUPP
 	}
@@ -61,6 +103,9 @@ func (in *Inode) SetXattr(c *Caller, name string, value []byte, flags int) error
 	}
 	if err := xattrCheck(c, in, name, true); err != nil {
 		return err
+	}
+	if x := xattrOpsOf(in); x != nil {
+		return x.SetXattr(in, name, value, flags)
 	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
@@ -83,6 +128,9 @@ func (in *Inode) GetXattr(c *Caller, name string) ([]byte, error) {
 	if err := xattrCheck(c, in, name, false); err != nil {
 		return nil, err
 	}
+	if x := xattrOpsOf(in); x != nil {
+		return x.GetXattr(in, name)
+	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	v, ok := in.xattrs[name]
@@ -93,29 +141,51 @@ func (in *Inode) GetXattr(c *Caller, name string) ([]byte, error) {
 }
 
 // ListXattr implements listxattr(2): the names c may see, each followed
-// by a NUL, sorted.
+// by a NUL, sorted. A filesystem's read error gives an empty list;
+// ListXattrs reports it.
 func (in *Inode) ListXattr(c *Caller) []byte {
-	in.mu.Lock()
-	names := make([]string, 0, len(in.xattrs))
-	for n := range in.xattrs {
+	b, _ := in.ListXattrs(c)
+	return b
+}
+
+// ListXattrs is ListXattr with the error of a filesystem that stores
+// attributes itself (XattrOps).
+func (in *Inode) ListXattrs(c *Caller) ([]byte, error) {
+	var all []string
+	if x := xattrOpsOf(in); x != nil {
+		var err error
+		if all, err = x.ListXattr(in); err != nil {
+			return nil, err
+		}
+	} else {
+		in.mu.Lock()
+		for n := range in.xattrs {
+			all = append(all, n)
+		}
+		in.mu.Unlock()
+	}
+	names := make([]string, 0, len(all))
+	for _, n := range all {
 		if strings.HasPrefix(n, "trusted.") && !c.Capable(abi.CAP_SYS_ADMIN) {
 			continue
 		}
 		names = append(names, n)
 	}
-	in.mu.Unlock()
 	sort.Strings(names)
 	var b []byte
 	for _, n := range names {
 		b = append(append(b, n...), 0)
 	}
-	return b
+	return b, nil
 }
 
 // RemoveXattr implements removexattr(2) on in.
 func (in *Inode) RemoveXattr(c *Caller, name string) error {
 	if err := xattrCheck(c, in, name, true); err != nil {
 		return err
+	}
+	if x := xattrOpsOf(in); x != nil {
+		return x.RemoveXattr(in, name)
 	}
 	in.mu.Lock()
 	defer in.mu.Unlock()

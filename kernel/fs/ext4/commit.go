@@ -1,0 +1,236 @@
+package ext4
+
+import (
+	"sort"
+	"time"
+
+	"aramid/kernel/abi"
+	"aramid/kernel/fs/ext4/layout"
+)
+
+// Journalled metadata. On a read-write mount of a filesystem with a
+// journal, metadata block writes (writeMeta, the superblock included)
+// only change the cache and join the running transaction. commit writes
+// the transaction to the journal (descriptor blocks, the blocks, a commit
+// block), points the journal superblock at it, writes the blocks home,
+// and empties the journal again: at rest the journal is empty, and a
+// crash at any point leaves either the old or the new metadata (replayed
+// at the next mount, by this package, e2fsck or Linux). File data is
+// written in place before the commit that makes metadata refer to it
+// (ordered mode). A block freed during a transaction leaves it (so a
+// replay cannot write stale metadata over data that reused the block),
+// which is what jbd2's revoke records achieve for its longer-lived log.
+//
+// Commits happen on fsync, sync and unmount, every commitInterval, and
+// when a transaction grows to half the journal (at the end of the
+// operation) or to all of it (in the middle of one, which then is not
+// atomic: the journal is too small for it).
+
+// commitInterval is how often a running transaction is committed
+// (jbd2's default commit interval).
+const commitInterval = 5 * time.Second
+
+// jstate is the journal of a read-write mount.
+type jstate struct {
+	j     *journal
+	dirty map[uint64]bool // metadata blocks of the running transaction
+	limit int             // most blocks one transaction may hold
+	stop  chan struct{}
+}
+
+// startJournal sets up journalled writes for a read-write mount.
+func (fs *FS) startJournal() error {
+	j, err := fs.openJournal()
+	if err != nil {
+		return err
+	}
+	js := j.js
+	if js.Start != 0 {
+		return mountFail(abi.EUCLEAN, "journal not empty after recovery")
+	}
+	usable := int(js.MaxLen - js.First)
+	per := js.DescriptorTags()
+	limit := (usable - 1) * per / (per + 1)
+	if limit < 16 {
+		return mountFail(abi.EINVAL, "journal of %d blocks is too small", js.MaxLen)
+	}
+	if fs.sb.BlocksCount >= 1<<32 && js.FeatureIncompat&layout.JIncompat64bit == 0 {
+		js.FeatureIncompat |= layout.JIncompat64bit
+		be32put(js.Raw[0x28:], js.FeatureIncompat)
+		if err := j.writeSuper(fs); err != nil {
+			return mountFail(abi.EIO, "journal superblock: %v", err)
+		}
+	}
+	fs.jnl = &jstate{j: j, dirty: make(map[uint64]bool), limit: limit, stop: make(chan struct{})}
+	go fs.committer(fs.jnl.stop)
+	return nil
+}
+
+func be32put(b []byte, v uint32) {
+	b[0], b[1], b[2], b[3] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
+}
+
+// committer commits the running transaction every commitInterval until
+// stop is closed.
+func (fs *FS) committer(stop chan struct{}) {
+	t := time.NewTicker(commitInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			fs.mu.Lock()
+			if fs.jnl != nil && fs.err == nil {
+				fs.writebackAll()
+				if len(fs.jnl.dirty) > 0 || fs.sbDirty {
+					fs.commit()
+				}
+			}
+			fs.mu.Unlock()
+		}
+	}
+}
+
+// stopJournal ends journalled writes after a last commit.
+func (fs *FS) stopJournal() error {
+	if fs.jnl == nil {
+		return nil
+	}
+	err := fs.commit()
+	close(fs.jnl.stop)
+	fs.jnl = nil
+	return err
+}
+
+// endOp commits when the running transaction has grown to half the
+// journal; operations call it (deferred) before letting go of FS.mu.
+func (fs *FS) endOp() {
+	if fs.jnl != nil && len(fs.jnl.dirty) >= fs.jnl.limit/2 && fs.err == nil {
+		fs.commit()
+	}
+}
+
+// writeSuper writes the journal superblock (journal block 0).
+func (j *journal) writeSuper(fs *FS) error {
+	b, err := j.read(fs, 0)
+	if err != nil {
+		return err
+	}
+	copy(b, j.js.Encode())
+	phys, _, _, _ := j.ip.mapBlock(0)
+	return fs.dev.WriteSectors(b, phys*fs.sectorsPerBlock())
+}
+
+// commit writes the running transaction through the journal to its home
+// blocks. FS.mu held.
+func (fs *FS) commit() error {
+	st := fs.jnl
+	if st == nil {
+		return nil
+	}
+	if fs.err != nil {
+		return abi.EIO
+	}
+	if fs.sbDirty {
+		// The superblock's counters join the transaction.
+		fs.sb.SetChecksum()
+		n, off := fs.sbBlock()
+		b, err := fs.readMeta(n)
+		if err != nil {
+			return err
+		}
+		copy(b[off:], fs.sb.Raw[:])
+		fs.cachePut(n, b)
+		st.dirty[n] = true
+		fs.sbDirty = false
+	}
+	if len(st.dirty) == 0 {
+		return nil
+	}
+	j, js := st.j, st.j.js
+	blocks := make([]uint64, 0, len(st.dirty))
+	for b := range st.dirty {
+		blocks = append(blocks, b)
+	}
+	sort.Slice(blocks, func(a, b int) bool { return blocks[a] < blocks[b] })
+	tid := js.Sequence
+	pos := uint64(js.First)
+	writeLog := func(b []byte) error {
+		phys, _, unwritten, ok := j.ip.mapBlock(pos)
+		if !ok || unwritten || pos >= uint64(js.MaxLen) {
+			return errCorrupt
+		}
+		pos++
+		return fs.dev.WriteSectors(b, phys*fs.sectorsPerBlock())
+	}
+	fail := func(err error) error { return fs.fail(err) }
+	per := js.DescriptorTags()
+	for i := 0; i < len(blocks); i += per {
+		part := blocks[i:min(i+per, len(blocks))]
+		tags := make([]layout.JournalTag, len(part))
+		copies := make([][]byte, len(part))
+		for k, n := range part {
+			c := append([]byte(nil), fs.cache[n]...)
+			if len(c) != fs.bs {
+				return fail(errCorrupt)
+			}
+			tags[k] = layout.JournalTag{Block: n, Checksum: js.DataTagChecksum(tid, c)}
+			if c[0] == 0xC0 && c[1] == 0x3B && c[2] == 0x39 && c[3] == 0x98 {
+				tags[k].Flags |= layout.JTagEscape
+				clear(c[:4])
+			}
+			copies[k] = c
+		}
+		d := make([]byte, fs.bs)
+		layout.EncodeJournalHeader(d, layout.JBlockDescriptor, tid)
+		js.EncodeJournalTags(d, tags)
+		if err := writeLog(d); err != nil {
+			return fail(err)
+		}
+		for _, c := range copies {
+			if err := writeLog(c); err != nil {
+				return fail(err)
+			}
+		}
+	}
+	// The log blocks must be durable before the commit block that
+	// vouches for them, and that before the superblock points at it.
+	if err := fs.dev.Flush(); err != nil {
+		return fail(err)
+	}
+	now := fs.clock()
+	cb := make([]byte, fs.bs)
+	js.EncodeCommit(cb, tid, uint64(now.Unix()), uint32(now.Nanosecond()))
+	if err := writeLog(cb); err != nil {
+		return fail(err)
+	}
+	js.Start, js.Sequence = js.First, tid
+	if err := fs.dev.Flush(); err != nil {
+		return fail(err)
+	}
+	if err := j.writeSuper(fs); err != nil {
+		return fail(err)
+	}
+	if err := fs.dev.Flush(); err != nil {
+		return fail(err)
+	}
+	// Checkpoint: the blocks go home; then the journal is empty again.
+	for _, n := range blocks {
+		if err := fs.dev.WriteSectors(fs.cache[n], n*fs.sectorsPerBlock()); err != nil {
+			return fail(err)
+		}
+	}
+	if err := fs.dev.Flush(); err != nil {
+		return fail(err)
+	}
+	js.Start, js.Sequence = 0, tid+1
+	if err := j.writeSuper(fs); err != nil {
+		return fail(err)
+	}
+	if err := fs.dev.Flush(); err != nil {
+		return fail(err)
+	}
+	clear(st.dirty)
+	return nil
+}

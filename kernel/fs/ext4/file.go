@@ -1,0 +1,566 @@
+package ext4
+
+import (
+	"aramid/kernel/abi"
+	"aramid/kernel/fs/ext4/layout"
+	"aramid/kernel/vfs"
+)
+
+// chunkBlocks bounds one device transfer of file data.
+const chunkBlocks = 256
+
+// maxBytes is the largest file size (s_maxbytes for extent files).
+func (fs *FS) maxBytes() int64 { return (maxLogical - 1) * int64(fs.bs) }
+
+// Open implements vfs.InodeOps for regular files and directories.
+func (ip *inode) Open(_ *vfs.Caller, in *vfs.Inode, flags uint32) (vfs.FileImpl, error) {
+	fs := ip.fs
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	defer fs.endOp()
+	a := in.Attr()
+	switch a.Type() {
+	case abi.S_IFDIR:
+		return dirFile{fs: fs}, nil
+	case abi.S_IFREG:
+		ip.opens++
+		return &regFile{ip: ip}, nil
+	case abi.S_IFLNK:
+		return nil, abi.ELOOP
+	}
+	return nil, abi.ENXIO
+}
+
+// regFile is an open regular file.
+type regFile struct {
+	vfs.FileDefaults
+	ip *inode
+}
+
+// Read implements vfs.FileImpl.
+func (r *regFile) Read(_ *vfs.Caller, _ *vfs.File, dst []byte, off int64) (int, error) {
+	fs := r.ip.fs
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	defer fs.endOp()
+	return fs.readFile(r.ip, dst, off)
+}
+
+// readFile reads file data at off, as mappings see it (FS.mu held).
+func (fs *FS) readFile(ip *inode, dst []byte, off int64) (int, error) {
+	n, err := fs.readDisk(ip, dst, off)
+	ip.overlayMapped(dst[:n], off)
+	return n, err
+}
+
+// readDisk reads file data at off from the disk.
+func (fs *FS) readDisk(ip *inode, dst []byte, off int64) (int, error) {
+	size := ip.v.Attr().Size
+	if off >= size || len(dst) == 0 {
+		return 0, nil
+	}
+	if rem := size - off; int64(len(dst)) > rem {
+		dst = dst[:rem]
+	}
+	if err := fs.loadExtents(ip); err != nil {
+		return 0, err
+	}
+	bs := int64(fs.bs)
+	done := 0
+	for done < len(dst) {
+		pos := off + int64(done)
+		lb := uint64(pos / bs)
+		inBlock := int(pos % bs)
+		phys, n, unwritten, ok := ip.mapBlock(lb)
+		if !ok || unwritten {
+			// A hole (or preallocated space) reads as zeros up to the
+			// next extent.
+			span := int64(len(dst) - done)
+			if !ok && n > 0 {
+				span = min(span, int64(n)*bs-int64(inBlock))
+			} else if ok {
+				span = min(span, int64(n)*bs-int64(inBlock))
+			}
+			clear(dst[done : done+int(span)])
+			done += int(span)
+			continue
+		}
+		k := min(n, chunkBlocks, uint64((int64(inBlock)+int64(len(dst)-done)+bs-1)/bs))
+		buf := make([]byte, int(k)*fs.bs)
+		if err := fs.readBlocks(buf, phys); err != nil {
+			if done > 0 {
+				return done, nil
+			}
+			return 0, err
+		}
+		done += copy(dst[done:], buf[inBlock:])
+	}
+	return done, nil
+}
+
+// Write implements vfs.FileImpl.
+func (r *regFile) Write(c *vfs.Caller, _ *vfs.File, src []byte, off int64) (int, error) {
+	fs := r.ip.fs
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	defer fs.endOp()
+	if !fs.mayUseReserved(c) {
+		fs.reserveFloor = fs.sb.RBlocksCount
+		defer func() { fs.reserveFloor = 0 }()
+	}
+	return fs.writeFile(r.ip, src, off)
+}
+
+// mayUseReserved reports whether c may allocate the blocks reserved for
+// root (s_r_blocks_count): the reserved uid or gid, or CAP_SYS_RESOURCE,
+// as Linux's ext4_has_free_clusters. Kernel writers (nil) may.
+func (fs *FS) mayUseReserved(c *vfs.Caller) bool {
+	if c == nil {
+		return true
+	}
+	resuid, resgid := uint32(le16(fs.sb.Raw[0x50:])), uint32(le16(fs.sb.Raw[0x52:]))
+	return c.UID == resuid || c.InGroup(resgid) || c.Capable(abi.CAP_SYS_RESOURCE)
+}
+
+func le16(b []byte) uint16 { return uint16(b[0]) | uint16(b[1])<<8 }
+
+// writeFile writes src at off (-1: at the end), allocating blocks for
+// holes and converting unwritten extents it covers.
+func (fs *FS) writeFile(ip *inode, src []byte, off int64) (int, error) {
+	if err := fs.writable(); err != nil {
+		return 0, err
+	}
+	if ip.disk.Flags&layout.FlagExtents == 0 {
+		return 0, abi.EOPNOTSUPP // block-mapped files are read-only here
+	}
+	size := ip.v.Attr().Size
+	if off < 0 {
+		off = size
+	}
+	if len(src) == 0 {
+		return 0, nil
+	}
+	if off >= fs.maxBytes() {
+		return 0, abi.EFBIG
+	}
+	if rem := fs.maxBytes() - off; int64(len(src)) > rem {
+		src = src[:rem]
+	}
+	if err := fs.loadExtents(ip); err != nil {
+		return 0, err
+	}
+	oldExt := append([]layout.Extent(nil), ip.ext...)
+	var taken []layout.Extent // blocks this call allocated
+	bs := int64(fs.bs)
+	done := 0
+	changed := false
+	var werr error
+	for done < len(src) && werr == nil {
+		pos := off + int64(done)
+		lb := uint64(pos / bs)
+		inBlock := int(pos % bs)
+		endBlock := uint64((pos + int64(len(src)-done) + bs - 1) / bs) // exclusive
+		phys, n, unwritten, ok := ip.mapBlock(lb)
+		want := endBlock - lb
+		if n > 0 {
+			want = min(want, n)
+		}
+		want = min(want, chunkBlocks)
+		fresh := !ok || unwritten // the blocks' old contents read as zeros
+		if !ok {
+			goal := uint64(0)
+			if lb > 0 {
+				if p, _, _, ok := ip.mapBlock(lb - 1); ok {
+					goal = p + 1
+				}
+			}
+			if goal == 0 {
+				g, _ := fs.sb.InodeLocation(ip.ino)
+				goal = fs.sb.GroupFirstBlock(g)
+			}
+			start, got, err := fs.allocBlocks(goal, int(want))
+			if err != nil {
+				werr = err
+				break
+			}
+			phys, want = start, uint64(got)
+			taken = append(taken, layout.Extent{Start: start, Len: uint16(got)})
+		}
+		buf := make([]byte, int(want)*fs.bs)
+		chunkEnd := min(int64(want)*bs, int64(inBlock)+int64(len(src)-done))
+		if !fresh {
+			// Keep the bytes of partly written first and last blocks.
+			if inBlock != 0 {
+				if err := fs.readBlocks(buf[:fs.bs], phys); err != nil {
+					werr = err
+					break
+				}
+			}
+			if last := (chunkEnd - 1) / bs; chunkEnd%bs != 0 && (last != 0 || inBlock == 0) {
+				if err := fs.readBlocks(buf[last*bs:(last+1)*bs], phys+uint64(last)); err != nil {
+					werr = err
+					break
+				}
+			}
+		}
+		n2 := copy(buf[inBlock:chunkEnd], src[done:])
+		if err := fs.writeBlocks(buf, phys); err != nil {
+			if !ok {
+				fs.freeBlocks(phys, want)
+				taken = taken[:len(taken)-1]
+			}
+			werr = err
+			break
+		}
+		if fresh {
+			ip.setRange(lb, want, phys, false)
+			changed = true
+		}
+		done += n2
+	}
+	if changed {
+		if err := fs.storeExtents(ip); err != nil {
+			// No room for the tree: the write did not happen. Its
+			// blocks go back and the file keeps its old map.
+			ip.ext = oldExt
+			for _, x := range taken {
+				fs.freeBlocks(x.Start, uint64(x.Len))
+			}
+			return 0, err
+		}
+	}
+	if done > 0 {
+		ip.updateMapped(src[:done], off)
+		now := fs.now()
+		end := off + int64(done)
+		ip.v.Update(func(a *vfs.Attr) {
+			if end > a.Size {
+				a.Size = end
+			}
+			a.Mtime, a.Ctime = now, now
+		})
+		if err := fs.writeInode(ip); err != nil && werr == nil {
+			werr = err
+		}
+		return done, nil
+	}
+	return 0, werr
+}
+
+// Truncate implements vfs.TruncateOps.
+func (ip *inode) Truncate(in *vfs.Inode, size int64) error {
+	fs := ip.fs
+	fs.mu.Lock()
+	var invalidate PageInvalidator
+	defer func() {
+		// Mappings of the pages past the end go after FS.mu is let go
+		// (faults take it under their address space's lock).
+		if invalidate != nil {
+			invalidate.InvalidateFrom(in, (size+pageSize-1)/pageSize)
+		}
+	}()
+	defer fs.mu.Unlock()
+	defer fs.endOp()
+	if err := fs.writable(); err != nil {
+		return err
+	}
+	if size < 0 {
+		return abi.EINVAL
+	}
+	if size > fs.maxBytes() {
+		return abi.EFBIG
+	}
+	if ip.disk.Flags&layout.FlagExtents == 0 {
+		return abi.EOPNOTSUPP
+	}
+	if err := fs.loadExtents(ip); err != nil {
+		return err
+	}
+	old := in.Attr().Size
+	bs := int64(fs.bs)
+	if size < old {
+		if err := fs.truncateBlocks(ip, uint64((size+bs-1)/bs)); err != nil {
+			return err
+		}
+		if err := fs.zeroTail(ip, size); err != nil {
+			return err
+		}
+	}
+	now := fs.now()
+	in.Update(func(a *vfs.Attr) {
+		a.Size = size
+		a.Mtime, a.Ctime = now, now
+	})
+	if size < old && len(ip.mapped) > 0 && fs.dropMappedFrom(ip, size) {
+		invalidate, _ = fs.pages.(PageInvalidator)
+	}
+	return fs.writeInode(ip)
+}
+
+// zeroTail clears the bytes of the block holding offset size that lie at
+// or after it, so a later extension reads zeros there.
+func (fs *FS) zeroTail(ip *inode, size int64) error {
+	bs := int64(fs.bs)
+	if size%bs == 0 {
+		return nil
+	}
+	phys, _, unwritten, ok := ip.mapBlock(uint64(size / bs))
+	if !ok || unwritten {
+		return nil
+	}
+	b := make([]byte, fs.bs)
+	if err := fs.readBlocks(b, phys); err != nil {
+		return err
+	}
+	clear(b[size%bs:])
+	return fs.writeBlocks(b, phys)
+}
+
+// Allocate implements vfs.AllocateOps (fallocate modes 0 and
+// FALLOC_FL_KEEP_SIZE): holes in the range get unwritten extents.
+func (ip *inode) Allocate(in *vfs.Inode, off, length int64, keepSize bool) error {
+	fs := ip.fs
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	defer fs.endOp()
+	if err := fs.writable(); err != nil {
+		return err
+	}
+	if off < 0 || length <= 0 {
+		return abi.EINVAL
+	}
+	if off > fs.maxBytes()-length {
+		return abi.EFBIG
+	}
+	if ip.disk.Flags&layout.FlagExtents == 0 {
+		return abi.EOPNOTSUPP
+	}
+	if err := fs.loadExtents(ip); err != nil {
+		return err
+	}
+	bs := int64(fs.bs)
+	first, end := uint64(off/bs), uint64((off+length+bs-1)/bs)
+	var need uint64
+	for lb := first; lb < end; {
+		_, n, _, ok := ip.mapBlock(lb)
+		span := end - lb
+		if n > 0 {
+			span = min(span, n)
+		}
+		if !ok {
+			need += span
+		}
+		lb += span
+	}
+	if need > fs.sb.FreeBlocksCount {
+		return abi.ENOSPC
+	}
+	var err error
+	changed := false
+	oldExt := append([]layout.Extent(nil), ip.ext...)
+	var taken []layout.Extent
+	for lb := first; lb < end && err == nil; {
+		_, n, _, ok := ip.mapBlock(lb)
+		span := end - lb
+		if n > 0 {
+			span = min(span, n)
+		}
+		if ok {
+			lb += span
+			continue
+		}
+		var start uint64
+		var got int
+		start, got, err = fs.allocBlocks(fs.goalFor(ip, lb), int(min(span, layout.MaxUnwrittenLen)))
+		if err != nil {
+			break
+		}
+		ip.setRange(lb, uint64(got), start, true)
+		taken = append(taken, layout.Extent{Start: start, Len: uint16(got)})
+		changed = true
+		lb += uint64(got)
+	}
+	if changed {
+		if e := fs.storeExtents(ip); e != nil {
+			ip.ext = oldExt // nothing allocated stays
+			for _, x := range taken {
+				fs.freeBlocks(x.Start, uint64(x.Len))
+			}
+			return e
+		}
+	}
+	if err != nil {
+		return err
+	}
+	now := fs.now()
+	in.Update(func(a *vfs.Attr) {
+		if !keepSize && off+length > a.Size {
+			a.Size = off + length
+			a.Mtime = now
+		}
+		a.Ctime = now
+	})
+	return fs.writeInode(ip)
+}
+
+// goalFor is where to allocate logical block lb of ip: after the block
+// before it, or at the start of the inode's group.
+func (fs *FS) goalFor(ip *inode, lb uint64) uint64 {
+	if lb > 0 {
+		if p, _, _, ok := ip.mapBlock(lb - 1); ok {
+			return p + 1
+		}
+	}
+	g, _ := fs.sb.InodeLocation(ip.ino)
+	return fs.sb.GroupFirstBlock(g)
+}
+
+// PunchHole implements vfs.AllocateOps (FALLOC_FL_PUNCH_HOLE).
+func (ip *inode) PunchHole(in *vfs.Inode, off, length int64) error {
+	fs := ip.fs
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	defer fs.endOp()
+	if err := fs.writable(); err != nil {
+		return err
+	}
+	if off < 0 || length <= 0 {
+		return abi.EINVAL
+	}
+	if ip.disk.Flags&layout.FlagExtents == 0 {
+		return abi.EOPNOTSUPP
+	}
+	if err := fs.loadExtents(ip); err != nil {
+		return err
+	}
+	size := in.Attr().Size
+	end := min(off+length, size)
+	ip.zeroMapped(off, end)
+	if off < end {
+		bs := int64(fs.bs)
+		// Partial blocks at the edges are zeroed in place.
+		zero := func(from, to int64) error {
+			phys, _, unwritten, ok := ip.mapBlock(uint64(from / bs))
+			if !ok || unwritten {
+				return nil
+			}
+			b := make([]byte, fs.bs)
+			if err := fs.readBlocks(b, phys); err != nil {
+				return err
+			}
+			clear(b[from%bs : to-from/bs*bs])
+			return fs.writeBlocks(b, phys)
+		}
+		fb, lbEnd := (off+bs-1)/bs, end/bs // whole blocks [fb, lbEnd)
+		if off%bs != 0 {
+			if err := zero(off, min(end, (off/bs+1)*bs)); err != nil {
+				return err
+			}
+		}
+		if end%bs != 0 && end/bs >= fb && (off%bs == 0 || end/bs != off/bs) {
+			if err := zero(end/bs*bs, end); err != nil {
+				return err
+			}
+		}
+		if lbEnd > fb {
+			if err := fs.unmapRange(ip, uint64(fb), uint64(lbEnd-fb)); err != nil {
+				return err
+			}
+		}
+	}
+	now := fs.now()
+	in.Update(func(a *vfs.Attr) { a.Mtime, a.Ctime = now, now })
+	return fs.writeInode(ip)
+}
+
+// Seek implements vfs.FileImpl with SEEK_DATA and SEEK_HOLE from the
+// extent list (unwritten extents are holes).
+func (r *regFile) Seek(f *vfs.File, cur, off int64, whence int) (int64, error) {
+	if whence != abi.SEEK_DATA && whence != abi.SEEK_HOLE {
+		return vfs.GenericSeek(f, cur, off, whence)
+	}
+	fs := r.ip.fs
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	defer fs.endOp()
+	size := r.ip.v.Attr().Size
+	if off < 0 || off >= size {
+		return 0, abi.ENXIO
+	}
+	if err := fs.loadExtents(r.ip); err != nil {
+		return 0, err
+	}
+	bs := int64(fs.bs)
+	for pos := off; pos < size; {
+		_, n, unwritten, ok := r.ip.mapBlock(uint64(pos / bs))
+		data := ok && !unwritten
+		if whence == abi.SEEK_DATA && data || whence == abi.SEEK_HOLE && !data {
+			return pos, nil
+		}
+		if n == 0 {
+			break // a hole to the end of the file
+		}
+		pos = (pos/bs + int64(n)) * bs
+	}
+	if whence == abi.SEEK_HOLE {
+		return size, nil
+	}
+	return 0, abi.ENXIO
+}
+
+// Fsync implements vfs.FileImpl: the file's mapped pages are written
+// back, the running transaction commits and the device flushes (data
+// written by write(2) is already on the device).
+func (r *regFile) Fsync(*vfs.File) error {
+	fs := r.ip.fs
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if err := fs.writebackMapped(r.ip); err != nil {
+		return err
+	}
+	return fs.syncLocked()
+}
+
+// Release implements vfs.FileImpl: the last close of an unlinked file
+// frees it.
+func (r *regFile) Release(*vfs.File) {
+	fs := r.ip.fs
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	defer fs.endOp()
+	ip := r.ip
+	ip.opens--
+	if ip.opens == 0 && ip.orphan && !ip.freed && ip.v.Attr().Nlink == 0 {
+		fs.freeInode(ip) // an error here is sticky in fs.err
+	}
+}
+
+// dirFile is an open directory.
+type dirFile struct {
+	vfs.FileDefaults
+	fs *FS
+}
+
+// Fsync implements vfs.FileImpl: fsync of a directory commits the
+// running transaction (so a rename or create in it is durable).
+func (d dirFile) Fsync(*vfs.File) error { return d.fs.Sync() }
+
+func (dirFile) Read(*vfs.Caller, *vfs.File, []byte, int64) (int, error)  { return 0, abi.EISDIR }
+func (dirFile) Write(*vfs.Caller, *vfs.File, []byte, int64) (int, error) { return 0, abi.EISDIR }
+
+// Seek allows SEEK_SET and SEEK_CUR to any non-negative position.
+func (dirFile) Seek(_ *vfs.File, cur, off int64, whence int) (int64, error) {
+	var n int64
+	switch whence {
+	case abi.SEEK_SET:
+		n = off
+	case abi.SEEK_CUR:
+		n = cur + off
+	default:
+		return 0, abi.EINVAL
+	}
+	if n < 0 {
+		return 0, abi.EINVAL
+	}
+	return n, nil
+}
