@@ -304,13 +304,13 @@ func init() {
 		return 0, t.MM().CopyOut(a[1], st.Marshal())
 	})
 	full("utimensat", sysUtimensat)
-	partial("fsync", "tmpfs: nothing to write back", func(s *System, t *task.Task, a Args) (uint64, error) { return s.fsync(t, a.Int(0)) })
-	partial("fdatasync", "as fsync", func(s *System, t *task.Task, a Args) (uint64, error) { return s.fsync(t, a.Int(0)) })
-	partial("sync", "nothing to write back", func(s *System, t *task.Task, a Args) (uint64, error) {
+	full("fsync", func(s *System, t *task.Task, a Args) (uint64, error) { return s.fsync(t, a.Int(0)) })
+	partial("fdatasync", "as fsync (metadata is committed too)", func(s *System, t *task.Task, a Args) (uint64, error) { return s.fsync(t, a.Int(0)) })
+	full("sync", func(s *System, t *task.Task, a Args) (uint64, error) {
 		s.files.vfs.Sync() // sync(2) always succeeds
 		return 0, nil
 	})
-	partial("syncfs", "nothing to write back", func(s *System, t *task.Task, a Args) (uint64, error) { return s.syncfs(t, a.Int(0)) })
+	full("syncfs", func(s *System, t *task.Task, a Args) (uint64, error) { return s.syncfs(t, a.Int(0)) })
 	full("flock", func(s *System, t *task.Task, a Args) (uint64, error) {
 		f, err := fds(t).Get(a.Int(0))
 		if err != nil {

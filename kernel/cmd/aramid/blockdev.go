@@ -16,9 +16,9 @@ import (
 )
 
 // diskFilesystems are the filesystems that live on a block device, by type
-// name: mount(2) and root= make them from a device's data. Empty until a
-// disk filesystem (ext4) is wired in.
-var diskFilesystems = map[string]func(dev block.Device, flags uint32, data string) (vfs.Filesystem, error){}
+// name: mount(2) and root= make them from a device's data; rdev is the
+// device's number (the filesystem's st_dev). userland registers ext4.
+var diskFilesystems = map[string]func(dev block.Device, rdev uint64, flags uint32, data string) (vfs.Filesystem, error){}
 
 // blockSysfsParent is the sysfs directory (under /sys) holding a disk's
 // directory: Linux's is the driver's device (…/virtio1/block); until the
@@ -212,7 +212,7 @@ func (b *blockDevices) mountDisk(d *block.Bdev, fstype string, flags uint32, dat
 		return nil, nil, err
 	}
 	d.Open()
-	fs, err := mk(d.Dev, flags, data)
+	fs, err := mk(d.Dev, abi.MakeDev(d.Major, d.Minor), flags, data)
 	if err != nil {
 		d.Close()
 		d.Release(m)

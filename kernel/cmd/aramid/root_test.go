@@ -41,7 +41,7 @@ func newRootEnv(t *testing.T) *rootEnv {
 	e := &rootEnv{t: t, out: &bytes.Buffer{}}
 	e.log = klog.New(e.out, func() time.Duration { return 0 })
 	e.log.SetConsoleLevel(10, true)
-	diskFilesystems["fakefs"] = func(dev block.Device, flags uint32, data string) (vfs.Filesystem, error) {
+	diskFilesystems["fakefs"] = func(dev block.Device, rdev uint64, flags uint32, data string) (vfs.Filesystem, error) {
 		b := make([]byte, dev.SectorSize())
 		if err := dev.ReadSectors(b, 0); err != nil {
 			return nil, abi.EIO

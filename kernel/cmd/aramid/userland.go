@@ -9,10 +9,12 @@ import (
 	"time"
 
 	"aramid/kernel/abi"
+	"aramid/kernel/block"
 	"aramid/kernel/cmdline"
 	"aramid/kernel/cpuinfo"
 	"aramid/kernel/fs/cgroupfs"
 	"aramid/kernel/fs/devfs"
+	"aramid/kernel/fs/ext4"
 	"aramid/kernel/fs/mqueue"
 	"aramid/kernel/fs/notify"
 	"aramid/kernel/fs/nsfs"
@@ -156,6 +158,15 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	k.ProcessExited = cgroups.Exit
 	sysFS := sysfs.New(sysfs.Options{Clock: clock, Dev: abi.MakeDev(0, nextAnonDev())})
 	blk.attachSysfs(sysFS)
+	diskFilesystems["ext4"] = func(dev block.Device, rdev uint64, flags uint32, data string) (vfs.Filesystem, error) {
+		fs, err := ext4.MountFS(dev, flags, data, clock)
+		if err != nil {
+			return nil, err
+		}
+		fs.SetDevNumber(rdev)
+		fs.SetPageSource(k.Frames) // MAP_SHARED pages in frames the address spaces share
+		return fs, nil
+	}
 	blk.registerDiskFilesystems(v)
 	v.RegisterFilesystem("sysfs", func(string, uint32, string) (vfs.Filesystem, error) { return sysFS, nil })
 	nsFS := nsfs.NewFS(clock, abi.MakeDev(0, nextAnonDev()))
