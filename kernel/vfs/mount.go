@@ -404,7 +404,15 @@ func (v *VFS) Mounts(fsc *FSContext) []MountInfo {
 	for m := range v.mounts {
 		var mp string
 		switch {
+		case (Path{m, m.Root}) == root:
+			// The mount the caller's root is (after a chroot into a
+			// mounted filesystem, as the kernel's root= mount does):
+			// "/", and what it is mounted on lies outside.
+			mp = "/"
 		case m.parent == nil:
+			if _, ok := v.pathStringLocked(root, Path{m, m.Root}); !ok {
+				continue // rootfs, hidden by a chroot below it
+			}
 			mp = "/"
 		case m.pointDir != nil:
 			s, ok := v.pathStringLocked(root, Path{m.parent, m.pointDir})
