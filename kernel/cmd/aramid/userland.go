@@ -159,6 +159,9 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 		"kernel/dmesg_restrict": {Get: log.DmesgRestrict, Set: log.SetDmesgRestrict},
 		"fs/pipe-max-size":      {Get: pipe.MaxSizeText, Set: pipe.SetMaxSize},
 	}
+	for k, tu := range netTunables(sys.NetStack()) {
+		tunables[k] = tu
+	}
 	for k, tu := range notify.Tunables() {
 		tunables[k] = procfs.Tunable{Get: tu.Get, Set: tu.Set}
 	}
@@ -174,8 +177,8 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 			Dev: abi.MakeDev(0, nextAnonDev()), Memory: memory, Release: syscalls.Release,
 			Version: "Linux version " + syscalls.Release + " (aramid) #1 SMP Aramid", Cmdline: cmdlineText,
 			BootID: bootID, Hostname: sys.Hostname, CPUInfo: cpuinfo(), UUID: newUUID, Cgroup: cgroups.CgroupOf,
-			UnixSockets: func() []unix.Info { return sys.UnixNamespace().Sockets() },
-			Tunables:    tunables, NSFS: nsFS, Namespaces: sys.Namespaces}), nil
+			UnixSockets: func() []unix.Info { return sys.UnixNamespace().Sockets() }, Net: sys.NetStack(),
+			Tunables: tunables, NSFS: nsFS, Namespaces: sys.Namespaces}), nil
 	})
 	k.TraceFaults = cfg.Params["aramid.faulttrace"] == "1"
 
