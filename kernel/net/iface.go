@@ -40,6 +40,7 @@ func (s *Stack) SetUp(idx int32, up bool) error {
 		return nil
 	}
 	i.up = up
+	i.everUp = i.everUp || up
 	nic := tcpip.NICID(idx)
 	var added, removed []Addr
 	if up {
@@ -216,8 +217,12 @@ func (s *Stack) routesLocked() []Route {
 			}
 			rs = append(rs, Route{Family: AF_INET6, Table: RT_TABLE_LOCAL, Type: RTN_LOCAL, Dst: a.IP, PrefixLen: 128,
 				OIF: i.Index, Protocol: RTPROT_KERNEL})
-			rs = append(rs, Route{Family: AF_INET6, Table: RT_TABLE_MAIN, Type: RTN_UNICAST, Dst: maskIP(a.IP, a.PrefixLen),
-				PrefixLen: a.PrefixLen, OIF: i.Index, Protocol: RTPROT_KERNEL, Priority: 256})
+			// Linux's addrconf adds no prefix route for the loopback
+			// device's ::1 (init_loopback), only for other addresses.
+			if !lo || a.PrefixLen < 128 {
+				rs = append(rs, Route{Family: AF_INET6, Table: RT_TABLE_MAIN, Type: RTN_UNICAST, Dst: maskIP(a.IP, a.PrefixLen),
+					PrefixLen: a.PrefixLen, OIF: i.Index, Protocol: RTPROT_KERNEL, Priority: 256})
+			}
 		}
 	}
 	sort.SliceStable(rs, func(x, y int) bool {

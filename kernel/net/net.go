@@ -131,7 +131,9 @@ type Interface struct {
 	Name  string
 	dev   Device
 	up    bool
-	addrs []Addr
+	// everUp: the interface has been up (Linux attaches its qdisc then).
+	everUp bool
+	addrs  []Addr
 }
 
 // Change says what a watcher is told about.
@@ -168,9 +170,8 @@ func New() *Stack {
 	// Linux's behaviour the sockets rely on: SACK on, as net.ipv4.tcp_sack.
 	sack := tcpip.TCPSACKEnabled(true)
 	ns.SetTransportProtocolOption(tcp.ProtocolNumber, &sack)
-	// Linux answers a connect to a closed port with RST (ECONNREFUSED)
-	// immediately and delays nothing on loopback.
-	delay := tcpip.TCPDelayEnabled(false)
+	// Nagle's algorithm on by default (TCP_NODELAY 0), as Linux.
+	delay := tcpip.TCPDelayEnabled(true)
 	ns.SetTransportProtocolOption(tcp.ProtocolNumber, &delay)
 	s := &Stack{NS: ns, ifaces: map[int32]*Interface{}, nextIdx: 1, pingLow: 1, pingHigh: 0}
 	if _, err := s.AddInterface("lo", Device{Endpoint: loopback.New(), Type: ARPHRD_LOOPBACK,
@@ -236,6 +237,11 @@ type Info struct {
 	Stats  Stats
 	// OperState is IF_OPER_* (linux/if.h): 6 up, 2 down, 0 unknown.
 	OperState int
+	// Carrier is the link's carrier (IFLA_CARRIER), up or down alike.
+	Carrier bool
+	// QdiscAttached: the interface has been up once, so it has a queue
+	// discipline other than noop.
+	QdiscAttached bool
 }
 
 // Stats are an interface's counters, for /proc/net/dev and IFLA_STATS.
@@ -253,7 +259,8 @@ const (
 
 func (s *Stack) infoLocked(i *Interface) Info {
 	in := Info{Index: i.Index, Name: i.Name, Flags: i.flagsLocked(), Type: i.dev.Type, MTU: i.dev.MTU,
-		HWAddr: append([]byte(nil), i.dev.HWAddr...), Addrs: append([]Addr(nil), i.addrs...)}
+		HWAddr: append([]byte(nil), i.dev.HWAddr...), Addrs: append([]Addr(nil), i.addrs...),
+		Carrier: i.dev.Carrier == nil || i.dev.Carrier(), QdiscAttached: i.everUp}
 	switch {
 	case !i.up:
 		in.OperState = OperDown

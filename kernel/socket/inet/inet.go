@@ -75,10 +75,15 @@ type Socket struct {
 	// connecting is set by a TCP connect that returned EINPROGRESS or was
 	// interrupted, until its result is read (SO_ERROR, connect again).
 	connecting bool
-	listening  bool
+	// connected: a stream connect succeeded or the socket was accepted
+	// (Linux's SS_CONNECTED: connect is EISCONN from then on).
+	connected bool
+	listening bool
 	// pendingErr holds a connect's failure once seen, for SO_ERROR.
 	released bool
 	uid      uint32
+	// reported is the TCP hard error already reported (see pendingError).
+	reported tcpip.Error
 	// sndbufSet and rcvbufSet are the doubled SO_SNDBUF/SO_RCVBUF values
 	// a program set (0: the protocol default).
 	sndbufSet, rcvbufSet int
@@ -164,7 +169,14 @@ func pingAllowed(st *net.Stack, groups []uint32) bool {
 }
 
 func (s *Socket) file(flags uint32) *vfs.File {
-	s.entry = waiter.NewFunctionEntry(waiter.AllEvents, func(m waiter.EventMask) { s.q.Notify(uint32(m)) })
+	s.entry = waiter.NewFunctionEntry(waiter.AllEvents, func(m waiter.EventMask) {
+		// The netstack announces a received FIN as readability only;
+		// waiters for POLLRDHUP alone must look too.
+		if m&waiter.EventIn != 0 {
+			m |= waiter.EventRdHUp
+		}
+		s.q.Notify(uint32(m))
+	})
 	s.wq.EventRegister(&s.entry)
 	s.ino = inoCounter.Add(1) | 1<<31
 	in := vfs.NewInode(sockfs, s.ino, vfs.Attr{Mode: abi.S_IFSOCK | 0o777, Nlink: 1}, nil)
@@ -223,7 +235,9 @@ func (s *Socket) EventQueue() *vfs.Queue { return &s.q }
 
 // Readiness implements vfs.FileImpl.
 func (s *Socket) Readiness(_ *vfs.File, mask uint32) uint32 {
-	return uint32(s.ep.Readiness(waiter.EventMask(mask))) & mask
+	// Ask for every event: the netstack notices a half-closed
+	// connection (POLLRDHUP) only while computing readability.
+	return uint32(s.ep.Readiness(waiter.AllEvents)) & mask
 }
 
 // Release implements vfs.FileImpl: the endpoint closes (a TCP connection

@@ -74,12 +74,45 @@ func (s *Socket) Connect(c *vfs.Caller, b []byte, nonblock bool) error {
 			a.Addr = tcpip.AddrFrom16([16]byte{15: 1})
 		}
 	}
-	e := s.ep.Connect(a)
 	if s.typ != abi.SOCK_STREAM {
-		return Errno(e)
+		return Errno(s.ep.Connect(a))
 	}
+	s.mu.Lock()
+	wasConnecting, connected := s.connecting, s.connected
+	s.mu.Unlock()
+	if connected {
+		return abi.EISCONN // Linux: SS_CONNECTED stays until close
+	}
+	if wasConnecting {
+		// Linux's inet_stream_connect on a socket whose earlier connect
+		// returned EINPROGRESS: EALREADY while the handshake runs, then
+		// once 0 (or the failure) when it has finished.
+		switch st := s.ep.State(); {
+		case st == tcpEstablished || st == 8 /* CLOSE_WAIT */ :
+			s.mu.Lock()
+			s.connecting, s.connected = false, true
+			s.mu.Unlock()
+			return nil
+		case st == tcpSynSent || st == 3 /* SYN_RECV */ || st == 14 /* connecting */ :
+			if nonblock {
+				return abi.EALREADY
+			}
+			return s.waitConnected(c)
+		default:
+			s.mu.Lock()
+			s.connecting = false
+			s.mu.Unlock()
+			if le := s.pendingError(); le != nil {
+				return Errno(le)
+			}
+		}
+	}
+	e := s.ep.Connect(a)
 	switch e.(type) {
 	case nil:
+		s.mu.Lock()
+		s.connected = true
+		s.mu.Unlock()
 		return nil
 	case *tcpip.ErrConnectStarted:
 		s.mu.Lock()
@@ -96,6 +129,12 @@ func (s *Socket) Connect(c *vfs.Caller, b []byte, nonblock bool) error {
 	default:
 		return Errno(e)
 	}
+	return s.waitConnected(c)
+}
+
+// waitConnected waits for a started TCP connect to finish and returns its
+// result.
+func (s *Socket) waitConnected(c *vfs.Caller) error {
 	s.mu.Lock()
 	timeo := s.sndtimeo
 	s.mu.Unlock()
@@ -111,12 +150,15 @@ func (s *Socket) Connect(c *vfs.Caller, b []byte, nonblock bool) error {
 	s.mu.Lock()
 	s.connecting = false
 	s.mu.Unlock()
-	if le := s.ep.LastError(); le != nil {
+	if le := s.pendingError(); le != nil {
 		return Errno(le)
 	}
 	if _, e := s.ep.GetRemoteAddress(); e != nil {
 		return abi.ECONNREFUSED
 	}
+	s.mu.Lock()
+	s.connected = true
+	s.mu.Unlock()
 	return nil
 }
 
@@ -164,7 +206,10 @@ func (s *Socket) Accept(c *vfs.Caller, nonblock bool, flags uint32) (*vfs.File, 
 	if err != nil {
 		return nil, nil, err
 	}
-	ns := &Socket{st: s.st, family: s.family, typ: s.typ, proto: s.proto, ep: nep, wq: nwq}
+	ns := &Socket{st: s.st, family: s.family, typ: s.typ, proto: s.proto, ep: nep, wq: nwq, connected: true}
+	s.mu.Lock()
+	ns.uid = s.uid
+	s.mu.Unlock()
 	return ns.file(flags), s.marshalAddr(peer), nil
 }
 

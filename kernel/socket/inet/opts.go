@@ -226,12 +226,29 @@ func (s *Socket) bufSize(send bool) int {
 
 // takeError returns and clears the pending socket error (SO_ERROR).
 func (s *Socket) takeError() int {
-	if e := s.ep.LastError(); e != nil {
+	if e := s.pendingError(); e != nil {
 		if en, ok := Errno(e).(abi.Errno); ok {
 			return int(en)
 		}
 	}
 	return 0
+}
+
+// pendingError returns the endpoint's error once: the netstack keeps a
+// TCP connection's hard error for good, where Linux clears sk_err when it
+// is reported (SO_ERROR, a failed connect).
+func (s *Socket) pendingError() tcpip.Error {
+	e := s.ep.LastError()
+	if e == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.reported != nil && s.reported.String() == e.String() && s.typ == abi.SOCK_STREAM {
+		return nil
+	}
+	s.reported = e
+	return e
 }
 
 // SetSockopt implements setsockopt(2). netAdmin is CAP_NET_ADMIN (the

@@ -406,12 +406,12 @@ func linkMsg(in net.Info, typ, flags uint16, seq, port uint32) []byte {
 	m.u32(IFLA_NUM_TX_QUEUES, 1)
 	m.u32(IFLA_NUM_RX_QUEUES, 1)
 	carrier := uint8(0)
-	if in.Flags&net.IFF_LOWER_UP != 0 {
+	if in.Carrier {
 		carrier = 1
 	}
 	m.u8(IFLA_CARRIER, carrier)
 	qdisc := "noop"
-	if in.Flags&net.IFF_UP != 0 {
+	if in.QdiscAttached {
 		qdisc = "noqueue"
 		if in.Type != net.ARPHRD_LOOPBACK {
 			qdisc = "pfifo_fast"
