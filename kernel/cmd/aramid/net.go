@@ -7,6 +7,7 @@ import (
 
 	"aramid/kernel/abi"
 	"aramid/kernel/fs/procfs"
+	"aramid/kernel/fs/sysfs"
 	"aramid/kernel/net"
 )
 
@@ -35,4 +36,37 @@ func netTunables(st *net.Stack) map[string]procfs.Tunable {
 			},
 		},
 	}
+}
+
+// addNetSysfs adds the attributes of the network interfaces that change
+// at run time to /sys/devices/virtual/net/<name>: flags (dev->flags, as
+// "%#x"), operstate and mtu.
+func addNetSysfs(fs *sysfs.FS, st *net.Stack) error {
+	for _, in := range st.Interfaces() {
+		idx := in.Index
+		dir := "devices/virtual/net/" + in.Name + "/"
+		get := func(f func(net.Info) string) func() string {
+			return func() string {
+				i, ok := st.ByIndex(idx)
+				if !ok {
+					return ""
+				}
+				return f(i) + "\n"
+			}
+		}
+		for name, f := range map[string]func(net.Info) string{
+			"flags": func(i net.Info) string {
+				return fmt.Sprintf("%#x", i.Flags&^(net.IFF_RUNNING|net.IFF_LOWER_UP))
+			},
+			"operstate": func(i net.Info) string {
+				return map[int]string{net.OperUnknown: "unknown", net.OperDown: "down", net.OperUp: "up"}[i.OperState]
+			},
+			"mtu": func(i net.Info) string { return strconv.FormatUint(uint64(i.MTU), 10) },
+		} {
+			if err := fs.Add(sysfs.Entry{Path: dir + name, Kind: sysfs.File, Gen: get(f)}); err != nil {
+				return fmt.Errorf("sysfs %s%s: %w", dir, name, err)
+			}
+		}
+	}
+	return nil
 }

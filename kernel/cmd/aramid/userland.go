@@ -148,6 +148,9 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	k.ProcessExited = cgroups.Exit
 	sysFS := sysfs.New(sysfs.Options{Clock: clock, Dev: abi.MakeDev(0, nextAnonDev())})
 	v.RegisterFilesystem("sysfs", func(string, uint32, string) (vfs.Filesystem, error) { return sysFS, nil })
+	if err := addNetSysfs(sysFS, sys.NetStack()); err != nil {
+		return err
+	}
 	nsFS := nsfs.NewFS(clock, abi.MakeDev(0, nextAnonDev()))
 	nsFS.Install = sys.InstallFor
 	nsFS.SetMount(v.DetachedMount(nsFS))

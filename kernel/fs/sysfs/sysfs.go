@@ -54,11 +54,14 @@ type Entry struct {
 	Path string
 	Kind int
 	Data string // file contents, or symlink target
+	// Gen, if set, makes a File's contents at each open (an attribute
+	// whose value changes, such as a network interface's flags).
+	Gen func() string
 }
 
-func dir(p string) Entry             { return Entry{p, Dir, ""} }
-func file(p, data string) Entry      { return Entry{p, File, data} }
-func symlink(p, target string) Entry { return Entry{p, Symlink, target} }
+func dir(p string) Entry             { return Entry{Path: p, Kind: Dir} }
+func file(p, data string) Entry      { return Entry{Path: p, Kind: File, Data: data} }
+func symlink(p, target string) Entry { return Entry{Path: p, Kind: Symlink, Data: target} }
 
 // Layout is the standard tree.
 var Layout = []Entry{
@@ -95,7 +98,6 @@ var Layout = []Entry{
 	file("devices/virtual/net/lo/addr_len", "6\n"),
 	file("devices/virtual/net/lo/ifindex", "1\n"),
 	file("devices/virtual/net/lo/iflink", "1\n"),
-	file("devices/virtual/net/lo/mtu", "65536\n"),
 	file("devices/virtual/net/lo/type", "772\n"),
 	file("devices/virtual/net/lo/uevent", "INTERFACE=lo\nIFINDEX=1\n"),
 	symlink("class/net/lo", "../../devices/virtual/net/lo"),
@@ -195,7 +197,7 @@ func (fs *FS) Add(e Entry) error {
 		case e.Kind == File:
 			a := fs.attr(abi.S_IFREG | 0o444)
 			a.Size = 4096 // as sysfs reports for attributes
-			in = vfs.NewInode(fs, fs.nextIno.Add(1), a, &fileNode{data: e.Data})
+			in = vfs.NewInode(fs, fs.nextIno.Add(1), a, &fileNode{data: e.Data, gen: e.Gen})
 		case e.Kind == Symlink:
 			a := fs.attr(abi.S_IFLNK | 0o777)
 			a.Size = int64(len(e.Data))
@@ -297,12 +299,18 @@ func (d *dirNode) IterDir(self *vfs.Inode, off int64, emit vfs.DirEmit) error {
 }
 
 // fileNode is a read-only attribute.
-type fileNode struct{ data string }
+type fileNode struct {
+	data string
+	gen  func() string
+}
 
 // Open implements vfs.InodeOps.
 func (n *fileNode) Open(_ *vfs.Caller, _ *vfs.Inode, flags uint32) (vfs.FileImpl, error) {
 	if flags&abi.O_ACCMODE != abi.O_RDONLY {
 		return nil, abi.EACCES
+	}
+	if n.gen != nil {
+		return &attrFile{data: n.gen()}, nil
 	}
 	return &attrFile{data: n.data}, nil
 }
