@@ -41,10 +41,14 @@ func (s *Stack) SetUp(idx int32, up bool) error {
 	}
 	i.up = up
 	i.everUp = i.everUp || up
+	i.gate.up.Store(up)
 	nic := tcpip.NICID(idx)
+	lo := i.dev.Flags&IFF_LOOPBACK != 0
 	var added, removed []Addr
 	if up {
-		s.NS.EnableNIC(nic)
+		if !lo {
+			s.NS.EnableNIC(nic)
+		}
 		for _, a := range i.addrs {
 			s.addToStack(nic, a)
 		}
@@ -69,7 +73,9 @@ func (s *Stack) SetUp(idx int32, up bool) error {
 			kept = append(kept, a)
 		}
 		i.addrs = kept
-		s.NS.DisableNIC(nic)
+		if !lo {
+			s.NS.DisableNIC(nic)
+		}
 	}
 	s.syncRoutesLocked()
 	s.mu.Unlock()
@@ -188,15 +194,19 @@ func (s *Stack) Routes() []Route {
 func (s *Stack) routesLocked() []Route {
 	var rs []Route
 	for _, i := range s.ifaces {
-		if !i.up {
-			continue
-		}
 		lo := i.dev.Flags&IFF_LOOPBACK != 0
 		for _, a := range i.addrs {
 			if a.Family == AF_INET {
+				// The local route exists while the address does; a
+				// loopback prefix (a local route too) survives the device
+				// going down; broadcast and link routes do not.
 				rs = append(rs, Route{Family: AF_INET, Table: RT_TABLE_LOCAL, Type: RTN_LOCAL, Dst: a.IP, PrefixLen: 32,
 					Src: a.IP, OIF: i.Index, Scope: ScopeHost, Protocol: RTPROT_KERNEL})
-				if a.PrefixLen < 32 {
+				if a.PrefixLen < 32 && !i.up && lo && i.everUp {
+					rs = append(rs, Route{Family: AF_INET, Table: RT_TABLE_LOCAL, Type: RTN_LOCAL, Dst: maskIP(a.IP, a.PrefixLen),
+						PrefixLen: a.PrefixLen, Src: a.IP, OIF: i.Index, Scope: ScopeHost, Protocol: RTPROT_KERNEL})
+				}
+				if a.PrefixLen < 32 && i.up {
 					pfx := maskIP(a.IP, a.PrefixLen)
 					r := Route{Family: AF_INET, Table: RT_TABLE_MAIN, Type: RTN_UNICAST, Dst: pfx, PrefixLen: a.PrefixLen,
 						Src: a.IP, OIF: i.Index, Scope: ScopeLink, Protocol: RTPROT_KERNEL}
@@ -213,6 +223,9 @@ func (s *Stack) routesLocked() []Route {
 							Src: a.IP, OIF: i.Index, Scope: ScopeLink, Protocol: RTPROT_KERNEL})
 					}
 				}
+				continue
+			}
+			if !i.up {
 				continue
 			}
 			rs = append(rs, Route{Family: AF_INET6, Table: RT_TABLE_LOCAL, Type: RTN_LOCAL, Dst: a.IP, PrefixLen: 128,

@@ -30,6 +30,7 @@ package net
 import (
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/link/loopback"
@@ -130,6 +131,7 @@ type Interface struct {
 	Index int32
 	Name  string
 	dev   Device
+	gate  *gate
 	up    bool
 	// everUp: the interface has been up (Linux attaches its qdisc then).
 	everUp bool
@@ -165,7 +167,10 @@ func New() *Stack {
 	ns := stack.New(stack.Options{
 		NetworkProtocols:   []stack.NetworkProtocolFactory{ipv4.NewProtocol, ipv6.NewProtocol},
 		TransportProtocols: []stack.TransportProtocolFactory{tcp.NewProtocol, udp.NewProtocol, icmp.NewProtocol4, icmp.NewProtocol6},
-		HandleLocal:        true,
+		// Traffic to this host's addresses goes through the route table
+		// and the loopback device, as on Linux, so that lo being down
+		// stops it.
+		HandleLocal: false,
 	})
 	// Linux's behaviour the sockets rely on: SACK on, as net.ipv4.tcp_sack.
 	sack := tcpip.TCPSACKEnabled(true)
@@ -178,7 +183,30 @@ func New() *Stack {
 		HWAddr: make([]byte, 6), Flags: IFF_LOOPBACK, MTU: 65536}); err != nil {
 		panic("net: loopback: " + err.Error())
 	}
+	// The loopback NIC stays enabled with 127.0.0.1/8 in the netstack
+	// whatever lo's state: Linux lets programs bind to 127.0.0.0/8 while
+	// lo is down (before its first up no local table exists and every
+	// IPv4 address is bindable; after it, lo's local routes stay). Whether
+	// traffic flows is decided by the routes and by the device gate.
+	ns.EnableNIC(1)
+	s.addToStack(1, Addr{Family: AF_INET, IP: loopback4, PrefixLen: loopbackPrefix4})
 	return s
+}
+
+// gate wraps a device's link endpoint: while the interface is down,
+// frames sent through it are dropped, as a down device drops what is
+// routed to it.
+type gate struct {
+	stack.LinkEndpoint
+	up atomic.Bool
+}
+
+// WritePackets implements stack.LinkWriter.
+func (g *gate) WritePackets(pkts stack.PacketBufferList) (int, tcpip.Error) {
+	if !g.up.Load() {
+		return pkts.Len(), nil
+	}
+	return g.LinkEndpoint.WritePackets(pkts)
 }
 
 // errString is an error carrying a netstack error's text.
@@ -196,8 +224,8 @@ func (s *Stack) AddInterface(name string, d Device) (*Interface, error) {
 			return nil, errString("net: interface " + name + " exists")
 		}
 	}
-	ifc := &Interface{Index: s.nextIdx, Name: name, dev: d}
-	if err := s.NS.CreateNICWithOptions(tcpip.NICID(ifc.Index), d.Endpoint, stack.NICOptions{Name: name, Disabled: true}); err != nil {
+	ifc := &Interface{Index: s.nextIdx, Name: name, dev: d, gate: &gate{LinkEndpoint: d.Endpoint}}
+	if err := s.NS.CreateNICWithOptions(tcpip.NICID(ifc.Index), ifc.gate, stack.NICOptions{Name: name, Disabled: true}); err != nil {
 		return nil, errString("net: " + name + ": " + err.String())
 	}
 	if d.MTU != 0 {

@@ -30,8 +30,8 @@ func TestLoopbackUpDown(t *testing.T) {
 	}{
 		{"boot", false, IFF_LOOPBACK, 0, 0, OperDown},
 		{"up", true, IFF_UP | IFF_LOOPBACK | IFF_RUNNING | IFF_LOWER_UP, 2, 4, OperUnknown},
-		// Down: IPv4 stays listed, IPv6 goes, every route goes.
-		{"down", false, IFF_LOOPBACK, 1, 0, OperDown},
+		// Down: IPv4 stays listed with its local routes, IPv6 goes.
+		{"down", false, IFF_LOOPBACK, 1, 2, OperDown},
 		{"up again", true, IFF_UP | IFF_LOOPBACK | IFF_RUNNING | IFF_LOWER_UP, 2, 4, OperUnknown},
 	}
 	for _, st := range steps {

@@ -443,15 +443,18 @@ func (s *Socket) Ioctl(c *vfs.Caller, f *vfs.File, cmd uint32, arg uintptr) (uin
 	if net.IsIfIoctl(cmd) {
 		return s.st.Ioctl(c, cmd, arg)
 	}
+	s.mu.Lock()
+	listening := s.listening
+	s.mu.Unlock()
 	var v int
 	switch cmd {
 	case abi.FIONREAD:
-		if s.listening {
+		if listening {
 			return 0, abi.EINVAL
 		}
 		v = s.Pending()
 	case abi.SIOCOUTQ:
-		if s.listening {
+		if listening {
 			return 0, abi.EINVAL
 		}
 		v = s.Outstanding()
