@@ -291,6 +291,9 @@ var netOps = map[string]netOp{
 		if int32(a[4]) < 0 {
 			return 0, abi.EINVAL
 		}
+		if nl, ok := ns.(*netlink.Socket); ok && a.Int(1) == abi.SOL_SOCKET && a.Int(2) == netlink.SO_ATTACH_FILTER {
+			return 0, attachFilter(t, nl, a[3], a[4])
+		}
 		v := make([]byte, min(uint32(a[4]), 1024))
 		if len(v) > 0 {
 			if err := t.MM().CopyIn(a[3], v); err != nil {
@@ -428,7 +431,26 @@ func (s *System) netRecvmsg(t *task.Task, ns netSocket, f *vfs.File, msgAddr uin
 	if err := mm.WriteUint32(msgAddr+abi.MsghdrNameLenOffset, uint32(len(name))); err != nil {
 		return 0, err
 	}
-	if err := mm.WriteUint64(msgAddr+abi.MsghdrControlLenOffset, 0); err != nil {
+	// Control messages go whole while they fit; the first that does not
+	// ends them with MSG_CTRUNC.
+	var ctl []byte
+	room := 0
+	if m.Control != 0 {
+		room = int(min(m.ControlLen, maxControl))
+	}
+	for _, c := range r.Control {
+		if len(ctl)+len(c) > room {
+			r.Flags |= abi.MSG_CTRUNC
+			break
+		}
+		ctl = append(ctl, c...)
+	}
+	if len(ctl) > 0 {
+		if err := mm.CopyOut(m.Control, ctl); err != nil {
+			return 0, err
+		}
+	}
+	if err := mm.WriteUint64(msgAddr+abi.MsghdrControlLenOffset, uint64(len(ctl))); err != nil {
 		return 0, err
 	}
 	if err := mm.WriteUint32(msgAddr+abi.MsghdrFlagsOffset, uint32(r.Flags)); err != nil {
@@ -461,5 +483,24 @@ func netRecvLen(t *task.Task, ns netSocket, iov []iovec) uint64 {
 	return min(want, limit, room+4096)
 }
 
-// putInt32 is a little helper for ioctl results.
-func putInt32(v int32) []byte { return binary.LittleEndian.AppendUint32(nil, uint32(v)) }
+// attachFilter reads a struct sock_fprog (length, then a pointer to the
+// instructions) and installs its program on a netlink socket.
+func attachFilter(t *task.Task, nl *netlink.Socket, addr, optlen uint64) error {
+	const sizeofFprog = 16
+	if optlen < sizeofFprog {
+		return abi.EINVAL
+	}
+	hdr := make([]byte, sizeofFprog)
+	if err := t.MM().CopyIn(addr, hdr); err != nil {
+		return err
+	}
+	n := int(binary.LittleEndian.Uint16(hdr))
+	if n == 0 || n > 4096 {
+		return abi.EINVAL
+	}
+	raw := make([]byte, 8*n)
+	if err := t.MM().CopyIn(binary.LittleEndian.Uint64(hdr[8:]), raw); err != nil {
+		return err
+	}
+	return nl.AttachFilter(raw, n)
+}

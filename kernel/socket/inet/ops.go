@@ -311,6 +311,9 @@ type RecvResult struct {
 	N     int    // bytes received (the datagram's length with MSG_TRUNC)
 	From  []byte // the sender's sockaddr, for datagram sockets
 	Flags int    // MSG_TRUNC when a datagram was cut
+	// Control holds the control messages to deliver, each a whole
+	// struct cmsghdr with its data padded to CMSG_SPACE.
+	Control [][]byte
 }
 
 // RecvMsg receives into buf with MSG_PEEK, MSG_DONTWAIT, MSG_WAITALL and

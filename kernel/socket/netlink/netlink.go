@@ -34,6 +34,10 @@ const (
 
 	SOL_NETLINK = 270
 
+	// SO_ATTACH_FILTER and SO_DETACH_FILTER (asm-generic/socket.h).
+	SO_ATTACH_FILTER = 26
+	SO_DETACH_FILTER = 27
+
 	NETLINK_ADD_MEMBERSHIP  = 1
 	NETLINK_DROP_MEMBERSHIP = 2
 	NETLINK_PKTINFO         = 3
@@ -69,6 +73,9 @@ const (
 type dgram struct {
 	data        []byte
 	from, group uint32
+	// cred is the sender's (pid, uid, gid) for SCM_CREDENTIALS; zero for
+	// the kernel, as Linux's NETLINK_CREDS.
+	cred abi.Ucred
 }
 
 // registry holds the bound sockets of every protocol.
@@ -109,6 +116,8 @@ type Socket struct {
 	rcvtimeo time.Duration
 	sndtimeo time.Duration
 	released bool
+	passcred bool
+	filter   filter // SO_ATTACH_FILTER, or nil
 }
 
 var inoCounter atomic.Uint64
@@ -337,6 +346,15 @@ func (s *Socket) enqueueLocked(msg []byte) bool {
 }
 
 func (s *Socket) enqueueFromLocked(d dgram) bool {
+	if s.filter != nil {
+		keep := s.filter.run(d.data)
+		if keep == 0 {
+			return false
+		}
+		if int(keep) < len(d.data) {
+			d.data = d.data[:keep]
+		}
+	}
 	msg := d.data
 	if s.released {
 		return false
@@ -358,13 +376,22 @@ func multicastLocked(proto int, group uint32, msg []byte, skip *Socket) {
 	if group == 0 || group > 64 {
 		return
 	}
+	multicastFromLocked(proto, group, msg, skip, abi.Ucred{})
+}
+
+// multicastFromLocked is multicastLocked for a message a user socket
+// (skip) sent with credentials cred.
+func multicastFromLocked(proto int, group uint32, msg []byte, skip *Socket, cred abi.Ucred) {
+	if group == 0 || group > 64 {
+		return
+	}
 	var from uint32
 	if skip != nil {
 		from = skip.port
 	}
 	for _, o := range reg.ports[proto] {
 		if o != skip && o.groups&(1<<(group-1)) != 0 {
-			o.enqueueFromLocked(dgram{data: append([]byte(nil), msg...), from: from, group: group})
+			o.enqueueFromLocked(dgram{data: append([]byte(nil), msg...), from: from, group: group, cred: cred})
 		}
 	}
 }
@@ -395,10 +422,14 @@ func (s *Socket) SendMsg(c *vfs.Caller, _ *vfs.File, data, to []byte, _ int) (in
 			return 0, err
 		}
 	}
+	var cred abi.Ucred
+	if c != nil {
+		cred = abi.Ucred{PID: c.PID, UID: c.UID, GID: c.GID}
+	}
 	if groups != 0 {
 		for g := uint32(1); g <= 32; g++ {
 			if groups&(1<<(g-1)) != 0 {
-				multicastLocked(s.proto, g, data, s)
+				multicastFromLocked(s.proto, g, data, s, cred)
 			}
 		}
 	}
@@ -408,7 +439,7 @@ func (s *Socket) SendMsg(c *vfs.Caller, _ *vfs.File, data, to []byte, _ int) (in
 			reg.mu.Unlock()
 			return 0, abi.ECONNREFUSED
 		}
-		dst.enqueueFromLocked(dgram{data: append([]byte(nil), data...), from: s.port})
+		dst.enqueueFromLocked(dgram{data: append([]byte(nil), data...), from: s.port, cred: cred})
 		reg.mu.Unlock()
 		return len(data), nil
 	}
@@ -457,9 +488,20 @@ func (s *Socket) RecvMsg(c *vfs.Caller, f *vfs.File, buf []byte, flags int) (ine
 				s.rq = s.rq[1:]
 				s.rqBytes -= len(msg)
 			}
+			pktinfo, passcred := s.pktinfo, s.passcred
 			reg.mu.Unlock()
 			n := copy(buf, msg)
 			r := inet.RecvResult{N: n, From: marshalNl(d.from, d.group)}
+			// Control messages in Linux's order: NETLINK_PKTINFO (the
+			// group), then SCM_CREDENTIALS.
+			if pktinfo {
+				r.Control = append(r.Control, cmsg(SOL_NETLINK, NETLINK_PKTINFO, binary.LittleEndian.AppendUint32(nil, d.group)))
+			}
+			if passcred {
+				cb := make([]byte, abi.SizeofUcred)
+				d.cred.MarshalTo(cb)
+				r.Control = append(r.Control, cmsg(abi.SOL_SOCKET, abi.SCM_CREDENTIALS, cb))
+			}
 			if n < len(msg) {
 				r.Flags |= abi.MSG_TRUNC
 			}
@@ -489,6 +531,30 @@ func (s *Socket) RecvMsg(c *vfs.Caller, f *vfs.File, buf []byte, flags int) (ine
 			return inet.RecvResult{}, err
 		}
 	}
+}
+
+// cmsg builds one control message (struct cmsghdr and its data, padded
+// to CMSG_SPACE).
+func cmsg(level, typ int, data []byte) []byte {
+	b := make([]byte, abi.CmsgSpace(len(data)))
+	binary.LittleEndian.PutUint64(b, uint64(abi.CmsgLen(len(data))))
+	binary.LittleEndian.PutUint32(b[8:], uint32(level))
+	binary.LittleEndian.PutUint32(b[12:], uint32(typ))
+	copy(b[abi.CmsgAlign(abi.SizeofCmsghdr):], data)
+	return b
+}
+
+// AttachFilter installs a classic BPF program of n instructions (raw
+// struct sock_filter bytes) as the socket filter (SO_ATTACH_FILTER).
+func (s *Socket) AttachFilter(raw []byte, n int) error {
+	f, err := parseFilter(raw, n)
+	if err != nil {
+		return err
+	}
+	reg.mu.Lock()
+	s.filter = f
+	reg.mu.Unlock()
+	return nil
 }
 
 // Read implements vfs.FileImpl.
@@ -529,6 +595,8 @@ func (s *Socket) GetSockopt(level, name int) ([]byte, error) {
 			return intVal(s.sndbuf), nil
 		case abi.SO_ERROR:
 			return intVal(0), nil
+		case abi.SO_PASSCRED:
+			return b2i(s.passcred), nil
 		}
 	case SOL_NETLINK:
 		switch name {
@@ -570,6 +638,15 @@ func (s *Socket) SetSockopt(netAdmin bool, level, name int, v []byte) error {
 		reg.mu.Unlock()
 		return nil
 	}
+	if level == abi.SOL_SOCKET && name == SO_DETACH_FILTER {
+		reg.mu.Lock()
+		defer reg.mu.Unlock()
+		if s.filter == nil {
+			return abi.ENOENT
+		}
+		s.filter = nil
+		return nil
+	}
 	if len(v) < 4 {
 		return abi.EINVAL
 	}
@@ -579,6 +656,9 @@ func (s *Socket) SetSockopt(netAdmin bool, level, name int, v []byte) error {
 	switch level {
 	case abi.SOL_SOCKET:
 		switch name {
+		case abi.SO_PASSCRED:
+			s.passcred = n != 0
+			return nil
 		case abi.SO_RCVBUF, abi.SO_RCVBUFFORCE, abi.SO_SNDBUF, abi.SO_SNDBUFFORCE:
 			force := name == abi.SO_RCVBUFFORCE || name == abi.SO_SNDBUFFORCE
 			if force && !netAdmin {
@@ -615,6 +695,9 @@ func (s *Socket) SetSockopt(netAdmin bool, level, name int, v []byte) error {
 			return nil
 		case NETLINK_CAP_ACK:
 			s.capAck = n != 0
+			return nil
+		case NETLINK_PKTINFO:
+			s.pktinfo = n != 0
 			return nil
 		case NETLINK_EXT_ACK:
 			s.extAck = n != 0

@@ -217,3 +217,100 @@ func TestAutobind(t *testing.T) {
 		t.Errorf("sock_diag: %v", err)
 	}
 }
+
+// insns encodes (code, jt, jf, k) quadruples as struct sock_filter.
+func insns(q ...[4]uint32) []byte {
+	var b []byte
+	for _, x := range q {
+		b = binary.LittleEndian.AppendUint16(b, uint16(x[0]))
+		b = append(b, byte(x[1]), byte(x[2]))
+		b = binary.LittleEndian.AppendUint32(b, x[3])
+	}
+	return b
+}
+
+func TestSocketFilter(t *testing.T) {
+	// Pass messages whose word at offset 8 is 0xfeedcafe, drop others:
+	// ld [8]; jeq #0xfeedcafe, 0, 1; ret #-1; ret #0.
+	prog := insns([4]uint32{0x20, 0, 0, 8}, [4]uint32{0x15, 0, 1, 0xfeedcafe}, [4]uint32{0x06, 0, 0, 0xffffffff}, [4]uint32{0x06, 0, 0, 0})
+	f, err := parseFilter(prog, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	magic := []byte("libudev\x00\xfe\xed\xca\xfe....")
+	tests := []struct {
+		pkt  []byte
+		want uint32
+	}{
+		{magic, 0xffffffff},
+		{[]byte("add@/devices/x\x00ACTION=add\x00"), 0},
+		{[]byte("short"), 0}, // a load past the end drops
+	}
+	for _, tc := range tests {
+		if got := f.run(tc.pkt); got != tc.want {
+			t.Errorf("run(%q) = %#x, want %#x", tc.pkt, got, tc.want)
+		}
+	}
+	bad := []struct {
+		name string
+		prog []byte
+		n    int
+	}{
+		{"empty", nil, 0},
+		{"no return", insns([4]uint32{0x20, 0, 0, 8}), 1},
+		{"jump out", insns([4]uint32{0x15, 5, 0, 1}, [4]uint32{0x06, 0, 0, 0}), 2},
+		{"scratch out of range", insns([4]uint32{0x02, 0, 0, 16}, [4]uint32{0x06, 0, 0, 0}), 2},
+		{"divide by zero", insns([4]uint32{0x34, 0, 0, 0}, [4]uint32{0x06, 0, 0, 0}), 2},
+		{"short buffer", insns([4]uint32{0x06, 0, 0, 0}), 2},
+	}
+	for _, tc := range bad {
+		if _, err := parseFilter(tc.prog, tc.n); err != abi.EINVAL {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+}
+
+func TestPassCredAndPktinfo(t *testing.T) {
+	st := net.New()
+	u, uf := newSock(t, st, NETLINK_KOBJECT_UEVENT, false)
+	defer uf.DecRef()
+	u.Bind(nil, marshalNl(0, 1))
+	one := binary.LittleEndian.AppendUint32(nil, 1)
+	if err := u.SetSockopt(false, abi.SOL_SOCKET, abi.SO_PASSCRED, one); err != nil {
+		t.Fatal(err)
+	}
+	if err := u.SetSockopt(false, SOL_NETLINK, NETLINK_PKTINFO, one); err != nil {
+		t.Fatal(err)
+	}
+	EmitUevent("add", "/devices/a", nil)
+	buf := make([]byte, 256)
+	r, err := u.RecvMsg(caller(), uf, buf, abi.MSG_DONTWAIT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Control) != 2 {
+		t.Fatalf("control %v", r.Control)
+	}
+	pi, cr := r.Control[0], r.Control[1]
+	if binary.LittleEndian.Uint32(pi[12:]) != NETLINK_PKTINFO || binary.LittleEndian.Uint32(pi[16:]) != 1 {
+		t.Errorf("pktinfo %v", pi)
+	}
+	if binary.LittleEndian.Uint32(cr[12:]) != abi.SCM_CREDENTIALS || len(cr) != abi.CmsgSpace(abi.SizeofUcred) {
+		t.Errorf("credentials %v", cr)
+	}
+	// A filter passing only libudev messages drops kernel uevents.
+	prog := insns([4]uint32{0x20, 0, 0, 8}, [4]uint32{0x15, 0, 1, 0xfeedcafe}, [4]uint32{0x06, 0, 0, 0xffffffff}, [4]uint32{0x06, 0, 0, 0})
+	if err := u.AttachFilter(prog, 4); err != nil {
+		t.Fatal(err)
+	}
+	EmitUevent("add", "/devices/b", nil)
+	if _, err := u.RecvMsg(caller(), uf, buf, abi.MSG_DONTWAIT); err != abi.EAGAIN {
+		t.Errorf("filtered uevent delivered: %v", err)
+	}
+	if err := u.SetSockopt(false, abi.SOL_SOCKET, SO_DETACH_FILTER, nil); err != nil {
+		t.Errorf("detach: %v", err)
+	}
+	if err := u.SetSockopt(false, abi.SOL_SOCKET, SO_DETACH_FILTER, nil); err != abi.ENOENT {
+		t.Errorf("detach twice: %v", err)
+	}
+}
