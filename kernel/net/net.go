@@ -15,9 +15,20 @@
 // stack.LinkEndpoint plus the facts Linux reports about the device. The
 // loopback interface lo is made by New, down and without addresses, as on
 // Linux at boot; bringing it up adds 127.0.0.1/8 and ::1/128 with their
-// routes, as Linux's inetdev and addrconf do for a loopback device. A NIC
-// driver (virtio-net) adds its device with AddInterface and delivers
-// received frames through the endpoint's dispatcher.
+// routes, as Linux's inetdev and addrconf do for a loopback device. Each
+// device's endpoint is wrapped in a gate that drops what is sent while the
+// interface is down. A NIC driver (virtio-net) implements
+// stack.LinkEndpoint for its queues (gVisor's link/ethernet adds the
+// Ethernet header; the stack will then also need network/arp's protocol),
+// adds the device with AddInterface (Type ARPHRD_ETHER, its MAC, IFF_BROADCAST|
+// IFF_MULTICAST, MTU 1500, Carrier from the link status) and delivers
+// received frames through the dispatcher its Attach was given.
+//
+// Linux details kept: before lo's first up no route exists, yet 127.0.0.0/8
+// can be bound (Linux has no local table then); after it, lo going down
+// keeps 127.0.0.1 and its local routes, so connections start and go
+// nowhere. The netstack therefore always holds 127.0.0.1/8 on lo's NIC,
+// which stays enabled; reachability comes from the routes and the gate.
 //
 // # Locking
 //
