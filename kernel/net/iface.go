@@ -309,7 +309,9 @@ func (s *Stack) SetMTU(idx int32, mtu uint32) error {
 		s.mu.Unlock()
 		return ErrNoDevice
 	}
-	if mtu < 68 && i.dev.Type != ARPHRD_LOOPBACK || mtu > 65536 {
+	// Linux's dev_validate_mtu: a negative MTU is invalid; lo has no
+	// bounds of its own (min_mtu and max_mtu 0), Ethernet 68 to 65535 here.
+	if int32(mtu) < 0 || i.dev.Type != ARPHRD_LOOPBACK && (mtu < 68 || mtu > 65535) {
 		s.mu.Unlock()
 		return ErrInvalid
 	}
