@@ -49,6 +49,7 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip/network/ipv6"
 	"gvisor.dev/gvisor/pkg/tcpip/stack"
 	"gvisor.dev/gvisor/pkg/tcpip/transport/icmp"
+	"gvisor.dev/gvisor/pkg/tcpip/transport/raw"
 	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
 	"gvisor.dev/gvisor/pkg/tcpip/transport/udp"
 )
@@ -182,6 +183,8 @@ func New() *Stack {
 		// and the loopback device, as on Linux, so that lo being down
 		// stops it.
 		HandleLocal: false,
+		// SOCK_RAW sockets (kernel/socket/inet checks CAP_NET_RAW).
+		RawFactory: raw.EndpointFactory{},
 	})
 	// Linux's behaviour the sockets rely on: SACK on, as net.ipv4.tcp_sack.
 	sack := tcpip.TCPSACKEnabled(true)
