@@ -11,15 +11,15 @@ import (
 	"aramid/kernel/vfs"
 )
 
-// Sockets: AF_UNIX through kernel/socket/unix; every other family is
-// EAFNOSUPPORT for now. systemd brings up loopback over AF_NETLINK
-// (NETLINK_ROUTE) and copes with the failure; netlink is a later step.
+// Sockets: AF_UNIX through kernel/socket/unix; AF_INET, AF_INET6 and
+// AF_NETLINK through sys_inet.go (netOr routes each call by the socket's
+// family); every other family is EAFNOSUPPORT.
 
 func init() {
-	partial("socket", "AF_UNIX (stream, dgram, seqpacket); AF_INET, AF_INET6, AF_NETLINK and others EAFNOSUPPORT", sysSocket)
+	partial("socket", "AF_UNIX (stream, dgram, seqpacket); AF_INET/AF_INET6 (TCP, UDP, ICMP ping, raw); AF_NETLINK (ROUTE, KOBJECT_UEVENT); others EAFNOSUPPORT", sysSocket)
 	partial("socketpair", "AF_UNIX only", sysSocketpair)
-	full("bind", sysBind)
-	full("listen", func(s *System, t *task.Task, a Args) (uint64, error) {
+	full("bind", netOr("bind", sysBind))
+	full("listen", netOr("listen", func(s *System, t *task.Task, a Args) (uint64, error) {
 		sk, f, err := sockOf(t, a.Int(0))
 		if err != nil {
 			return 0, err
@@ -27,21 +27,21 @@ func init() {
 		defer f.DecRef()
 		id := identityOf(t)
 		return 0, sk.Listen(s.caller(t), &id, int(a.Int(1)))
-	})
-	full("accept", func(s *System, t *task.Task, a Args) (uint64, error) { return s.accept(t, a.Int(0), a[1], a[2], 0) })
-	full("accept4", func(s *System, t *task.Task, a Args) (uint64, error) {
+	}))
+	full("accept", netOr("accept", func(s *System, t *task.Task, a Args) (uint64, error) { return s.accept(t, a.Int(0), a[1], a[2], 0) }))
+	full("accept4", netOr("accept4", func(s *System, t *task.Task, a Args) (uint64, error) {
 		return s.accept(t, a.Int(0), a[1], a[2], uint32(a[3]))
-	})
-	full("connect", sysConnect)
-	full("getsockname", func(s *System, t *task.Task, a Args) (uint64, error) {
+	}))
+	full("connect", netOr("connect", sysConnect))
+	full("getsockname", netOr("getsockname", func(s *System, t *task.Task, a Args) (uint64, error) {
 		sk, f, err := sockOf(t, a.Int(0))
 		if err != nil {
 			return 0, err
 		}
 		defer f.DecRef()
 		return 0, writeSockaddr(t, a[1], a[2], sk.Name().Marshal())
-	})
-	full("getpeername", func(s *System, t *task.Task, a Args) (uint64, error) {
+	}))
+	full("getpeername", netOr("getpeername", func(s *System, t *task.Task, a Args) (uint64, error) {
 		sk, f, err := sockOf(t, a.Int(0))
 		if err != nil {
 			return 0, err
@@ -52,37 +52,37 @@ func init() {
 			return 0, err
 		}
 		return 0, writeSockaddr(t, a[1], a[2], p.Marshal())
-	})
-	full("sendto", sysSendto)
-	full("recvfrom", sysRecvfrom)
-	full("sendmsg", func(s *System, t *task.Task, a Args) (uint64, error) {
+	}))
+	full("sendto", netOr("sendto", sysSendto))
+	full("recvfrom", netOr("recvfrom", sysRecvfrom))
+	full("sendmsg", netOr("sendmsg", func(s *System, t *task.Task, a Args) (uint64, error) {
 		sk, f, err := sockOf(t, a.Int(0))
 		if err != nil {
 			return 0, err
 		}
 		defer f.DecRef()
 		return s.sendmsg(t, sk, f, a[1], int(uint32(a[2])))
-	})
-	full("recvmsg", func(s *System, t *task.Task, a Args) (uint64, error) {
+	}))
+	full("recvmsg", netOr("recvmsg", func(s *System, t *task.Task, a Args) (uint64, error) {
 		sk, f, err := sockOf(t, a.Int(0))
 		if err != nil {
 			return 0, err
 		}
 		defer f.DecRef()
 		return s.recvmsg(t, sk, f, a[1], int(uint32(a[2])))
-	})
-	full("sendmmsg", sysSendmmsg)
-	partial("recvmmsg", "the timeout is checked only between messages, as Linux does", sysRecvmmsg)
-	full("shutdown", func(s *System, t *task.Task, a Args) (uint64, error) {
+	}))
+	full("sendmmsg", netOr("sendmmsg", sysSendmmsg))
+	partial("recvmmsg", "the timeout is checked only between messages, as Linux does", netOr("recvmmsg", sysRecvmmsg))
+	full("shutdown", netOr("shutdown", func(s *System, t *task.Task, a Args) (uint64, error) {
 		sk, f, err := sockOf(t, a.Int(0))
 		if err != nil {
 			return 0, err
 		}
 		defer f.DecRef()
 		return 0, sk.Shutdown(int(a.Int(1)))
-	})
-	partial("getsockopt", "SOL_SOCKET options of AF_UNIX sockets", sysGetsockopt)
-	partial("setsockopt", "SOL_SOCKET options of AF_UNIX sockets", sysSetsockopt)
+	}))
+	partial("getsockopt", "SOL_SOCKET options; IPPROTO_TCP/IP/IPV6 and SOL_NETLINK options of network sockets (see kernel/socket/inet)", netOr("getsockopt", sysGetsockopt))
+	partial("setsockopt", "SOL_SOCKET options; IPPROTO_TCP/IP/IPV6 and SOL_NETLINK options of network sockets (see kernel/socket/inet)", netOr("setsockopt", sysSetsockopt))
 }
 
 // unixNamespaces holds each System's AF_UNIX namespace, made on first use
@@ -131,7 +131,15 @@ func sysSocket(s *System, t *task.Task, a Args) (uint64, error) {
 		return 0, abi.EINVAL
 	}
 	if domain != abi.AF_UNIX {
-		return 0, abi.EAFNOSUPPORT
+		f, ok, err := s.newNetSocket(t, domain, typ, proto)
+		if !ok {
+			return 0, abi.EAFNOSUPPORT
+		}
+		if err != nil {
+			return 0, err
+		}
+		fd, err := fds(t).Install(f, uint32(typ)&abi.SOCK_CLOEXEC != 0, 0)
+		return uint64(fd), err
 	}
 	f, err := s.unixNS().NewFile(int(typ&abi.SOCK_TYPE_MASK), int(proto), uint32(typ)&abi.SOCK_NONBLOCK)
 	if err != nil {

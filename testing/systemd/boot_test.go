@@ -16,15 +16,7 @@ import (
 // not, allowed for now; each names its reason. They are listed in the test
 // log on every run (nothing is hidden), and one that stops occurring is
 // reported so the entry can go.
-var knownDifferences = []KnownDifference{
-	// AF_NETLINK is not implemented (another issue): systemd cannot open
-	// its netlink connection (the kernel's uevents, route events).
-	{Message: "warning: Failed to open netlink, ignoring: Address family not supported by protocol",
-		Reason: "AF_NETLINK is not implemented yet (netlink issue)"},
-	// ... nor its device monitor, a NETLINK_KOBJECT_UEVENT socket.
-	{Message: "error: Failed to allocate device monitor: Address family not supported by protocol",
-		Reason: "AF_NETLINK is not implemented yet (netlink issue): sd-device's monitor is a NETLINK_KOBJECT_UEVENT socket"},
-}
+var knownDifferences = []KnownDifference{}
 
 // TestSystemdBoots builds the systemd-v245 recipe and boots it three ways —
 // -kernel/-initrd, and disk.img through GRUB under OVMF (UEFI) and SeaBIOS —

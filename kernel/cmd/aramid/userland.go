@@ -169,6 +169,9 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	}
 	blk.registerDiskFilesystems(v)
 	v.RegisterFilesystem("sysfs", func(string, uint32, string) (vfs.Filesystem, error) { return sysFS, nil })
+	if err := addNetSysfs(sysFS, sys.NetStack()); err != nil {
+		return err
+	}
 	nsFS := nsfs.NewFS(clock, abi.MakeDev(0, nextAnonDev()))
 	nsFS.Install = sys.InstallFor
 	nsFS.SetMount(v.DetachedMount(nsFS))
@@ -179,6 +182,9 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 		"kernel/printk":         {Get: log.Printk, Set: log.SetPrintk},
 		"kernel/dmesg_restrict": {Get: log.DmesgRestrict, Set: log.SetDmesgRestrict},
 		"fs/pipe-max-size":      {Get: pipe.MaxSizeText, Set: pipe.SetMaxSize},
+	}
+	for k, tu := range netTunables(sys.NetStack()) {
+		tunables[k] = tu
 	}
 	for k, tu := range notify.Tunables() {
 		tunables[k] = procfs.Tunable{Get: tu.Get, Set: tu.Set}
@@ -195,8 +201,8 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 			Dev: abi.MakeDev(0, nextAnonDev()), Memory: memory, Release: syscalls.Release,
 			Version: "Linux version " + syscalls.Release + " (aramid) #1 SMP Aramid", Cmdline: cmdlineText,
 			BootID: bootID, Hostname: sys.Hostname, CPUInfo: cpuinfoText(), UUID: newUUID, Cgroup: cgroups.CgroupOf,
-			UnixSockets: func() []unix.Info { return sys.UnixNamespace().Sockets() },
-			Tunables:    tunables, NSFS: nsFS, Namespaces: sys.Namespaces, Partitions: blk.layer.ProcPartitions,
+			UnixSockets: func() []unix.Info { return sys.UnixNamespace().Sockets() }, Net: sys.NetStack(),
+			Tunables: tunables, NSFS: nsFS, Namespaces: sys.Namespaces, Partitions: blk.layer.ProcPartitions,
 			DiskFilesystems: diskFSNames}), nil
 	})
 	k.TraceFaults = cfg.Params["aramid.faulttrace"] == "1"

@@ -11,13 +11,13 @@ import (
 // netEntries lists /proc/<pid>/net (what /proc/net links to): unix, the
 // AF_UNIX sockets. Other protocol families are not implemented.
 func (fs *FS) netEntries(string) []entry {
-	return []entry{fileEntry("unix", fs.polled(pollDefault, fs.file(0o444, func(*vfs.Caller) ([]byte, error) {
+	return append([]entry{fileEntry("unix", fs.polled(pollDefault, fs.file(0o444, func(*vfs.Caller) ([]byte, error) {
 		var socks []unix.Info
 		if fs.o.UnixSockets != nil {
 			socks = fs.o.UnixSockets()
 		}
 		return []byte(netUnix(socks)), nil
-	}, nil)))}
+	}, nil)))}, fs.inetEntries()...)
 }
 
 // Socket states of struct socket (SS_*), as /proc/net/unix prints them.

@@ -26,6 +26,7 @@ import (
 
 	"aramid/kernel/abi"
 	"aramid/kernel/fs/nsfs"
+	"aramid/kernel/net"
 	"aramid/kernel/socket/unix"
 	"aramid/kernel/task"
 	"aramid/kernel/vfs"
@@ -51,6 +52,9 @@ type Options struct {
 	Cgroup func(pid int32) string
 	// UnixSockets lists the live AF_UNIX sockets (/proc/net/unix).
 	UnixSockets func() []unix.Info
+	// Net is the network stack behind /proc/net's other files (nil:
+	// only unix is there).
+	Net *net.Stack
 	// NSFS and Namespaces give /proc/<pid>/ns: the namespace files and
 	// which namespaces a process is in, by entry name.
 	NSFS       *nsfs.FS

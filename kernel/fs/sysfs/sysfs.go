@@ -58,11 +58,14 @@ type Entry struct {
 	Path string
 	Kind int
 	Data string // file contents, or symlink target
+	// Gen, if set, makes a File's contents at each open (an attribute
+	// whose value changes, such as a network interface's flags).
+	Gen func() string
 }
 
-func dir(p string) Entry             { return Entry{p, Dir, ""} }
-func file(p, data string) Entry      { return Entry{p, File, data} }
-func symlink(p, target string) Entry { return Entry{p, Symlink, target} }
+func dir(p string) Entry             { return Entry{Path: p, Kind: Dir} }
+func file(p, data string) Entry      { return Entry{Path: p, Kind: File, Data: data} }
+func symlink(p, target string) Entry { return Entry{Path: p, Kind: Symlink, Data: target} }
 
 // Layout is the standard tree.
 var Layout = []Entry{
@@ -99,7 +102,6 @@ var Layout = []Entry{
 	file("devices/virtual/net/lo/addr_len", "6\n"),
 	file("devices/virtual/net/lo/ifindex", "1\n"),
 	file("devices/virtual/net/lo/iflink", "1\n"),
-	file("devices/virtual/net/lo/mtu", "65536\n"),
 	file("devices/virtual/net/lo/type", "772\n"),
 	file("devices/virtual/net/lo/uevent", "INTERFACE=lo\nIFINDEX=1\n"),
 	symlink("class/net/lo", "../../devices/virtual/net/lo"),
@@ -200,7 +202,7 @@ func (fs *FS) Add(e Entry) error {
 		case e.Kind == File:
 			a := fs.attr(abi.S_IFREG | 0o444)
 			a.Size = 4096 // as sysfs reports for attributes
-			in = vfs.NewInode(fs, fs.nextIno.Add(1), a, &fileNode{data: e.Data})
+			in = vfs.NewInode(fs, fs.nextIno.Add(1), a, &fileNode{data: e.Data, gen: e.Gen})
 		case e.Kind == Symlink:
 			a := fs.attr(abi.S_IFLNK | 0o777)
 			a.Size = int64(len(e.Data))
@@ -304,7 +306,7 @@ func (d *dirNode) IterDir(self *vfs.Inode, off int64, emit vfs.DirEmit) error {
 // fileNode is a read-only attribute.
 type fileNode struct {
 	data string
-	gen  func() string // AddGen: contents made at each open
+	gen  func() string // AddGen or Entry.Gen: contents made at each open
 }
 
 // Open implements vfs.InodeOps.

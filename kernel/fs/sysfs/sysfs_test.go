@@ -88,13 +88,13 @@ func TestReadOnly(t *testing.T) {
 
 func TestListingAndAdd(t *testing.T) {
 	v, fsc, c, s := setup(t)
-	if err := s.Add(Entry{"devices/virtual/net/lo/operstate", File, "unknown\n"}); err != nil {
+	if err := s.Add(Entry{Path: "devices/virtual/net/lo/operstate", Kind: File, Gen: func() string { return "unknown\n" }}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Add(Entry{"kernel/uevent_seqnum", File, "1\n"}); err != abi.EEXIST {
+	if err := s.Add(Entry{Path: "kernel/uevent_seqnum", Kind: File, Data: "1\n"}); err != abi.EEXIST {
 		t.Errorf("Add existing: %v", err)
 	}
-	if err := s.Add(Entry{"kernel/uevent_seqnum/x", File, ""}); err != abi.ENOTDIR {
+	if err := s.Add(Entry{Path: "kernel/uevent_seqnum/x", Kind: File}); err != abi.ENOTDIR {
 		t.Errorf("Add under a file: %v", err)
 	}
 	f, err := v.OpenAt(c, fsc, nil, "/sys/devices/system/cpu", abi.O_RDONLY|abi.O_DIRECTORY, 0)
