@@ -20,13 +20,18 @@ int main(void)
 	close(fd);
 	SYS(mkdir("dir", 0));
 	SYS(chown("secret", 1000, 1000));
+	int ready[2];
+	SYS(pipe(ready));
 	pid_t victim = SYS(fork());
 	if (victim == 0) {
 		if (setuid(2000) != 0)
 			_exit(1);
+		write(ready[1], "r", 1); /* only now is it another user's process */
 		pause();
 		_exit(0);
 	}
+	char rb;
+	SYS(read(ready[0], &rb, 1));
 	pid_t p = SYS(fork());
 	if (p == 0) {
 		int r = open("secret", O_RDONLY);
