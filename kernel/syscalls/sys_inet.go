@@ -3,7 +3,6 @@ package syscalls
 import (
 	"encoding/binary"
 	"sync"
-	"time"
 
 	"aramid/kernel/abi"
 	"aramid/kernel/net"
@@ -213,56 +212,10 @@ var netOps = map[string]netOp{
 		return s.netRecvmsg(t, ns, f, a[1], int(uint32(a[2])))
 	},
 	"sendmmsg": func(s *System, t *task.Task, ns netSocket, f *vfs.File, a Args) (uint64, error) {
-		vlen := min(uint32(a[2]), 1024)
-		var i uint32
-		for ; i < vlen; i++ {
-			at := a[1] + uint64(i)*abi.SizeofMmsghdr
-			n, err := s.netSendmsg(t, ns, f, at, int(uint32(a[3])))
-			if err != nil {
-				if i > 0 {
-					break
-				}
-				return 0, err
-			}
-			if err := t.MM().WriteUint32(at+abi.MmsghdrLenOffset, uint32(n)); err != nil {
-				return 0, err
-			}
-		}
-		return uint64(i), nil
+		return sendmmsgLoop(t, a, func(at uint64, flags int) (uint64, error) { return s.netSendmsg(t, ns, f, at, flags) })
 	},
 	"recvmmsg": func(s *System, t *task.Task, ns netSocket, f *vfs.File, a Args) (uint64, error) {
-		flags := int(uint32(a[3]))
-		var deadline time.Time
-		if a[4] != 0 {
-			d, err := readTimespec(t, a[4])
-			if err != nil {
-				return 0, err
-			}
-			deadline = time.Now().Add(d)
-		}
-		vlen := min(uint32(a[2]), 1024)
-		var i uint32
-		for ; i < vlen; i++ {
-			at := a[1] + uint64(i)*abi.SizeofMmsghdr
-			n, err := s.netRecvmsg(t, ns, f, at, flags&^abi.MSG_WAITFORONE)
-			if err != nil {
-				if i > 0 {
-					break
-				}
-				return 0, err
-			}
-			if err := t.MM().WriteUint32(at+abi.MmsghdrLenOffset, uint32(n)); err != nil {
-				return 0, err
-			}
-			if flags&abi.MSG_WAITFORONE != 0 {
-				flags |= abi.MSG_DONTWAIT
-			}
-			if !deadline.IsZero() && !time.Now().Before(deadline) {
-				i++
-				break
-			}
-		}
-		return uint64(i), nil
+		return recvmmsgLoop(t, a, func(at uint64, flags int) (uint64, error) { return s.netRecvmsg(t, ns, f, at, flags) })
 	},
 	"shutdown": func(s *System, t *task.Task, ns netSocket, f *vfs.File, a Args) (uint64, error) {
 		return 0, ns.Shutdown(int(a.Int(1)))

@@ -492,11 +492,28 @@ func sysSendmmsg(s *System, t *task.Task, a Args) (uint64, error) {
 		return 0, err
 	}
 	defer f.DecRef()
+	return sendmmsgLoop(t, a, func(at uint64, flags int) (uint64, error) { return s.sendmsg(t, sk, f, at, flags) })
+}
+
+func sysRecvmmsg(s *System, t *task.Task, a Args) (uint64, error) {
+	sk, f, err := sockOf(t, a.Int(0))
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	return recvmmsgLoop(t, a, func(at uint64, flags int) (uint64, error) { return s.recvmsg(t, sk, f, at, flags) })
+}
+
+// sendmmsgLoop is sendmmsg(2) over any socket family: send is its
+// sendmsg for the msghdr at an address. It sends up to vlen (at most 1024)
+// messages, stops at the first error (which it returns only if nothing
+// was sent) and stores each message's byte count in its msg_len.
+func sendmmsgLoop(t *task.Task, a Args, send func(at uint64, flags int) (uint64, error)) (uint64, error) {
 	vlen := min(uint32(a[2]), 1024)
 	var i uint32
 	for ; i < vlen; i++ {
 		at := a[1] + uint64(i)*abi.SizeofMmsghdr
-		n, err := s.sendmsg(t, sk, f, at, int(uint32(a[3])))
+		n, err := send(at, int(uint32(a[3])))
 		if err != nil {
 			if i > 0 {
 				break
@@ -510,12 +527,11 @@ func sysSendmmsg(s *System, t *task.Task, a Args) (uint64, error) {
 	return uint64(i), nil
 }
 
-func sysRecvmmsg(s *System, t *task.Task, a Args) (uint64, error) {
-	sk, f, err := sockOf(t, a.Int(0))
-	if err != nil {
-		return 0, err
-	}
-	defer f.DecRef()
+// recvmmsgLoop is recvmmsg(2) over any socket family: recv is its
+// recvmsg. MSG_WAITFORONE makes every receive after the first
+// non-blocking; the timeout (a[4]) is checked after each message, as
+// Linux does.
+func recvmmsgLoop(t *task.Task, a Args, recv func(at uint64, flags int) (uint64, error)) (uint64, error) {
 	flags := int(uint32(a[3]))
 	var deadline time.Time
 	if a[4] != 0 {
@@ -529,7 +545,7 @@ func sysRecvmmsg(s *System, t *task.Task, a Args) (uint64, error) {
 	var i uint32
 	for ; i < vlen; i++ {
 		at := a[1] + uint64(i)*abi.SizeofMmsghdr
-		n, err := s.recvmsg(t, sk, f, at, flags&^abi.MSG_WAITFORONE)
+		n, err := recv(at, flags&^abi.MSG_WAITFORONE)
 		if err != nil {
 			if i > 0 {
 				break
