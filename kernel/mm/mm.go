@@ -755,6 +755,12 @@ func (m *MM) fault(addr uint64, acc Access) error {
 	case direct || cow:
 		pf, err := pm.MapPage(v.fileOffset(va))
 		if err != nil {
+			if errors.Is(err, abi.ENOMEM) || errors.Is(err, machine.ErrNoMemory) {
+				// No frame for the file's page: the OOM path, as any
+				// other fault without memory (PID 1 faulting in its
+				// own program text must not die of SIGBUS).
+				return &FaultError{Addr: addr, NoMem: true}
+			}
 			return &FaultError{Addr: addr, Code: 2, Bus: true}
 		}
 		m.frames.get(pf)

@@ -322,6 +322,7 @@ func TestProtNoneKeepsData(t *testing.T) {
 type pageFile struct {
 	frames *Frames
 	pages  []machine.Frame
+	noMem  bool // MapPage finds no frame
 }
 
 func (p *pageFile) ReadAt(b []byte, off int64) (int, error) {
@@ -329,6 +330,9 @@ func (p *pageFile) ReadAt(b []byte, off int64) (int, error) {
 }
 
 func (p *pageFile) MapPage(off uint64) (machine.Frame, error) {
+	if p.noMem {
+		return 0, abi.ENOMEM
+	}
 	i := off / pageSize
 	if i >= uint64(len(p.pages)) {
 		return 0, abi.EFAULT
@@ -373,6 +377,24 @@ func TestSharedFilePages(t *testing.T) {
 	}
 	if n := frames.count(machine.Frame(f)); n != 2 {
 		t.Errorf("frame references after one unmap = %d, want 2 (file and b)", n)
+	}
+}
+
+// TestFilePageWithoutMemory: a file page that cannot get a frame is an
+// out-of-memory fault (the OOM killer's business), not SIGBUS: PID 1 once
+// died of SIGBUS faulting in its own program text under memory pressure.
+func TestFilePageWithoutMemory(t *testing.T) {
+	m, _, frames := newMM(t)
+	file := &pageFile{frames: frames, noMem: true}
+	for _, shared := range []bool{true, false} {
+		p, err := m.Mmap(MapOpts{Length: pageSize, Perm: machine.Read, Shared: shared, File: file})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fe *FaultError
+		if err := m.HandleFault(p, AccessRead); !errors.As(err, &fe) || !fe.NoMem || fe.Bus {
+			t.Errorf("shared=%v: fault without a frame: %v, want an out-of-memory fault", shared, err)
+		}
 	}
 }
 
