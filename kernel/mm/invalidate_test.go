@@ -34,8 +34,8 @@ func TestInvalidateFrom(t *testing.T) {
 		data[0] = byte(i + 1)
 		pages = append(pages, machine.Frame(f))
 	}
-	file := &ownedPageFile{pageFile{frames, pages}, "inode-1"}
-	other := &ownedPageFile{pageFile{frames, pages}, "inode-2"}
+	file := &ownedPageFile{pageFile{frames: frames, pages: pages}, "inode-1"}
+	other := &ownedPageFile{pageFile{frames: frames, pages: pages}, "inode-2"}
 	pa, err := a.Mmap(MapOpts{Length: 4 * pageSize, Perm: rw, Shared: true, File: file})
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +101,7 @@ func TestWritableShared(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	file := &ownedPageFile{pageFile{frames, []machine.Frame{machine.Frame(f)}}, "inode-1"}
+	file := &ownedPageFile{pageFile{frames: frames, pages: []machine.Frame{machine.Frame(f)}}, "inode-1"}
 	if _, err := a.Mmap(MapOpts{Length: pageSize, Perm: machine.Read, Shared: true, File: file}); err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func TestPrivateFilePagesShareFrames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	file := &ownedPageFile{pageFile{frames, []machine.Frame{machine.Frame(f), machine.Frame(g)}}, "inode-1"}
+	file := &ownedPageFile{pageFile{frames: frames, pages: []machine.Frame{machine.Frame(f), machine.Frame(g)}}, "inode-1"}
 	p, err := a.Mmap(MapOpts{Length: 2 * pageSize, Perm: rw, File: file})
 	if err != nil {
 		t.Fatal(err)
