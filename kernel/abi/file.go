@@ -88,20 +88,24 @@ const (
 
 // fcntl(2) commands (asm-generic/fcntl.h, linux/fcntl.h).
 const (
-	F_DUPFD         = 0
-	F_GETFD         = 1
-	F_SETFD         = 2
-	F_GETFL         = 3
-	F_SETFL         = 4
-	F_GETLK         = 5
-	F_SETLK         = 6
-	F_SETLKW        = 7
-	F_SETOWN        = 8
-	F_GETOWN        = 9
-	F_SETSIG        = 10
-	F_GETSIG        = 11
-	F_SETOWN_EX     = 15
-	F_GETOWN_EX     = 16
+	F_DUPFD     = 0
+	F_GETFD     = 1
+	F_SETFD     = 2
+	F_GETFL     = 3
+	F_SETFL     = 4
+	F_GETLK     = 5
+	F_SETLK     = 6
+	F_SETLKW    = 7
+	F_SETOWN    = 8
+	F_GETOWN    = 9
+	F_SETSIG    = 10
+	F_GETSIG    = 11
+	F_SETOWN_EX = 15
+	F_GETOWN_EX = 16
+	// struct f_owner_ex types.
+	F_OWNER_TID     = 0
+	F_OWNER_PID     = 1
+	F_OWNER_PGRP    = 2
 	F_OFD_GETLK     = 36
 	F_OFD_SETLK     = 37
 	F_OFD_SETLKW    = 38

@@ -97,6 +97,39 @@ func fcntlLock(s *System, t *task.Task, fd int32, f *vfs.File, cmd uint64, addr 
 // and used by O_ASYNC's signals (sendSIGIO).
 func fcntlOwner(s *System, t *task.Task, f *vfs.File, cmd uint64, arg uint64) (uint64, error) {
 	switch cmd {
+	case abi.F_GETOWN_EX:
+		typ, id := f.OwnerEx()
+		var b [8]byte
+		binary.LittleEndian.PutUint32(b[0:], uint32(typ))
+		binary.LittleEndian.PutUint32(b[4:], uint32(id))
+		return 0, t.MM().CopyOut(arg, b[:])
+	case abi.F_SETOWN_EX:
+		var b [8]byte
+		if err := t.MM().CopyIn(arg, b[:]); err != nil {
+			return 0, err
+		}
+		typ, id := int32(binary.LittleEndian.Uint32(b[0:])), int32(binary.LittleEndian.Uint32(b[4:]))
+		who := id
+		switch typ {
+		case abi.F_OWNER_TID:
+			if id != 0 && s.K.Task(id) == nil {
+				return 0, abi.ESRCH
+			}
+		case abi.F_OWNER_PID:
+			if id != 0 && (s.K.Group(id) == nil || s.K.Group(id).Zombie()) {
+				return 0, abi.ESRCH
+			}
+		case abi.F_OWNER_PGRP:
+			if id != 0 && !pgrpExists(s, id) {
+				return 0, abi.ESRCH
+			}
+			who = -id
+		default:
+			return 0, abi.EINVAL
+		}
+		c := t.TG().Creds()
+		f.SetOwnerEx(typ, who, c.UID, c.EUID)
+		return 0, nil
 	case abi.F_GETOWN:
 		return uint64(int64(f.Owner())), nil
 	case abi.F_GETSIG:
@@ -127,7 +160,18 @@ func fcntlOwner(s *System, t *task.Task, f *vfs.File, cmd uint64, arg uint64) (u
 // sendSIGIO delivers an O_ASYNC notification (vfs.SIGIO) to the owner
 // process or every process of the owner group that Linux's sigio_perm
 // allows: the owner's setter was root or shares a real or saved uid.
-func sendSIGIO(s *System, owner, sig int32, reason int32, band uint32, fd int32, uid, euid uint32) {
+func sendSIGIO(s *System, ownerType, owner, sig int32, reason int32, band uint32, fd int32, uid, euid uint32) {
+	if ownerType == abi.F_OWNER_TID {
+		// One thread (F_SETOWN_EX with F_OWNER_TID): a thread-directed
+		// signal, checked against its process's credentials.
+		if th := s.K.Task(owner); th != nil {
+			c := th.TG().Creds()
+			if euid == 0 || euid == c.SUID || euid == c.UID || uid == c.SUID || uid == c.UID {
+				th.SendIO(abi.Signal(sig), reason, band, fd)
+			}
+		}
+		return
+	}
 	var targets []*task.ThreadGroup
 	if owner > 0 {
 		if g := s.K.Group(owner); g != nil {

@@ -98,7 +98,7 @@ func init() {
 		mqFlushFiles(t, replaced, err == nil)
 		return uint64(fd), err
 	})
-	partial("fcntl", "record locks (classic and OFD) as Linux; O_ASYNC with F_SETOWN/F_SETSIG signals owners from pipes, sockets, terminals and inotify as Linux (other files do not take O_ASYNC, as on Linux); no F_SETOWN_EX/F_GETOWN_EX, leases or F_NOTIFY (EINVAL)", sysFcntl)
+	partial("fcntl", "record locks (classic and OFD) as Linux; O_ASYNC with F_SETOWN/F_SETSIG signals owners from pipes, sockets, terminals and inotify as Linux (other files do not take O_ASYNC, as on Linux), F_SETOWN_EX/F_GETOWN_EX with thread owners; no leases or F_NOTIFY (EINVAL)", sysFcntl)
 	full("ioctl", func(s *System, t *task.Task, a Args) (uint64, error) {
 		r, err := fds(t).Ioctl(s.caller(t), a.Int(0), uint32(a[1]), uintptr(a[2]))
 		return uint64(r), err
@@ -935,7 +935,7 @@ func sysFcntl(s *System, t *task.Task, a Args) (uint64, error) {
 		return uint64(n), err
 	case abi.F_ADD_SEALS, abi.F_GET_SEALS:
 		return s.seals(f, a[1] == abi.F_ADD_SEALS, uint32(a[2]))
-	case abi.F_GETOWN, abi.F_SETOWN, abi.F_SETSIG, abi.F_GETSIG:
+	case abi.F_GETOWN, abi.F_SETOWN, abi.F_SETSIG, abi.F_GETSIG, abi.F_GETOWN_EX, abi.F_SETOWN_EX:
 		return fcntlOwner(s, t, f, a[1], a[2])
 	}
 	return 0, abi.EINVAL

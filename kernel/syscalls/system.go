@@ -58,8 +58,8 @@ func New(k *task.Kernel, c Config) *System {
 	if s.files.hostname == "" {
 		s.files.hostname = "(none)"
 	}
-	vfs.SIGIO = func(owner, sig, reason int32, band uint32, fd int32, uid, euid uint32) {
-		sendSIGIO(s, owner, sig, reason, band, fd, uid, euid)
+	vfs.SIGIO = func(ownerType, owner, sig, reason int32, band uint32, fd int32, uid, euid uint32) {
+		sendSIGIO(s, ownerType, owner, sig, reason, band, fd, uid, euid)
 	}
 	s.files.hooks = task.FileHooks{
 		Fork: func(parent, child *task.ThreadGroup, shareFiles, shareFS bool) {

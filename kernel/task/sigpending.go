@@ -105,3 +105,16 @@ func (g *ThreadGroup) SendIO(sig abi.Signal, reason int32, band uint32, fd int32
 	}
 	g.SendGroup(sigInfo{signo: abi.SIGIO, code: siKernel})
 }
+
+// SendIO sends an O_ASYNC notification to this thread alone (an
+// F_OWNER_TID owner), with the same fields and fallback as the process
+// form.
+func (t *Task) SendIO(sig abi.Signal, reason int32, band uint32, fd int32) {
+	if sig != 0 {
+		si := sigInfo{signo: sig, code: reason, addr: uint64(band), status: fd, sigpoll: true}
+		if t.Send(si) == nil {
+			return
+		}
+	}
+	t.Send(sigInfo{signo: abi.SIGIO, code: siKernel})
+}

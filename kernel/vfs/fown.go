@@ -10,14 +10,37 @@ import (
 // group (negative) F_SETOWN recorded, 0 if none.
 func (f *File) Owner() int32 { return f.owner.Load() }
 
-// SetOwner records an F_SETOWN owner and the credentials of who set it
-// (Linux checks them before each signal); the caller has checked the owner
-// exists.
+// SetOwner records an F_SETOWN owner (a process, or a process group when
+// negative) and the credentials of who set it (Linux checks them before
+// each signal); the caller has checked the owner exists.
 func (f *File) SetOwner(who int32, uid, euid uint32) {
+	typ := int32(abi.F_OWNER_PID)
+	if who < 0 {
+		typ = abi.F_OWNER_PGRP
+	}
+	f.SetOwnerEx(typ, who, uid, euid)
+}
+
+// SetOwnerEx records an owner with its F_SETOWN_EX type: who is a thread
+// id (F_OWNER_TID), a process id, or a negated process-group id.
+func (f *File) SetOwnerEx(typ, who int32, uid, euid uint32) {
 	f.async.mu.Lock()
 	f.async.uid, f.async.euid = uid, euid
-	f.async.mu.Unlock()
+	f.async.ownerType = typ
 	f.owner.Store(who)
+	f.async.mu.Unlock()
+}
+
+// OwnerEx returns what F_GETOWN_EX reports: the owner's type and id
+// (F_OWNER_TID with id 0 when none was ever set, as Linux).
+func (f *File) OwnerEx() (typ, id int32) {
+	f.async.mu.Lock()
+	defer f.async.mu.Unlock()
+	id = f.owner.Load()
+	if id < 0 {
+		id = -id
+	}
+	return f.async.ownerType, id
 }
 
 // Sig returns what F_GETSIG reports: the signal F_SETSIG recorded, 0 for
@@ -36,21 +59,23 @@ type Fasync interface {
 }
 
 // SIGIO is a signal sent for O_ASYNC, as Linux's send_sigio: to owner (a
-// process, or a process group when negative), the signal F_SETSIG chose
-// (0: plain SIGIO with si_code SI_KERNEL), reason a POLL_* si_code, band
-// the POLL* bits for si_band, fd the descriptor O_ASYNC was set through;
-// uid and euid are who set the owner. Package syscalls installs it.
-var SIGIO func(owner, sig int32, reason int32, band uint32, fd int32, uid, euid uint32)
+// thread when ownerType is F_OWNER_TID, else a process, or a process group
+// when negative), the signal F_SETSIG chose (0: plain SIGIO with si_code
+// SI_KERNEL), reason a POLL_* si_code, band the POLL* bits for si_band, fd
+// the descriptor O_ASYNC was set through; uid and euid are who set the
+// owner. Package syscalls installs it.
+var SIGIO func(ownerType, owner, sig int32, reason int32, band uint32, fd int32, uid, euid uint32)
 
 // asyncState is a file's O_ASYNC registration.
 type asyncState struct {
-	mu     sync.Mutex
-	w      *Waiter // registered on the file's event queue while O_ASYNC is set
-	q      *Queue
-	fd     int32
-	uid    uint32
-	euid   uint32
-	active bool
+	mu        sync.Mutex
+	ownerType int32   // F_OWNER_TID (the zero value, as Linux's default), PID or PGRP
+	w         *Waiter // registered on the file's event queue while O_ASYNC is set
+	q         *Queue
+	fd        int32
+	uid       uint32
+	euid      uint32
+	active    bool
 }
 
 // SetAsync turns signal-driven I/O on or off for the file (F_SETFL or
@@ -110,7 +135,7 @@ func (f *File) sendIO(events uint32) {
 	}
 	a := &f.async
 	a.mu.Lock()
-	fd, uid, euid := a.fd, a.uid, a.euid
+	fd, uid, euid, typ := a.fd, a.uid, a.euid, a.ownerType
 	a.mu.Unlock()
 	// Linux's band_table: the reason code and the si_band it implies.
 	// Data and space come first: Linux's pipes and sockets report a
@@ -131,7 +156,7 @@ func (f *File) sendIO(events uint32) {
 	default:
 		return
 	}
-	SIGIO(owner, f.sig.Load(), reason, band, fd, uid, euid)
+	SIGIO(typ, owner, f.sig.Load(), reason, band, fd, uid, euid)
 }
 
 // releaseAsync ends the O_ASYNC registration when the description goes.
