@@ -33,6 +33,32 @@ type FileImpl interface {
 // pread and pwrite fail with ESPIPE and reads ignore the offset.
 type Streamer interface{ Stream() bool }
 
+// DirFileDefaults is an open directory's behaviour for filesystems whose
+// directories the VFS lists (IterDir): read(2) and write(2) are EISDIR, and
+// lseek sets the getdents position (SEEK_SET and SEEK_CUR to any
+// non-negative position).
+type DirFileDefaults struct{ FileDefaults }
+
+func (DirFileDefaults) Read(*Caller, *File, []byte, int64) (int, error)  { return 0, abi.EISDIR }
+func (DirFileDefaults) Write(*Caller, *File, []byte, int64) (int, error) { return 0, abi.EISDIR }
+
+// Seek implements FileImpl for a directory position.
+func (DirFileDefaults) Seek(_ *File, cur, off int64, whence int) (int64, error) {
+	var n int64
+	switch whence {
+	case abi.SEEK_SET:
+		n = off
+	case abi.SEEK_CUR:
+		n = cur + off
+	default:
+		return 0, abi.EINVAL
+	}
+	if n < 0 {
+		return 0, abi.EINVAL
+	}
+	return n, nil
+}
+
 // FileDefaults gives Linux's answers for unsupported file operations.
 type FileDefaults struct{}
 

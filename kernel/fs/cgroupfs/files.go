@@ -363,19 +363,7 @@ type dirOps struct{ g *group }
 // Open implements vfs.InodeOps.
 func (d *dirOps) Open(*vfs.Caller, *vfs.Inode, uint32) (vfs.FileImpl, error) { return dirFile{}, nil }
 
-type dirFile struct{ vfs.FileDefaults }
-
-func (dirFile) Read(*vfs.Caller, *vfs.File, []byte, int64) (int, error)  { return 0, abi.EISDIR }
-func (dirFile) Write(*vfs.Caller, *vfs.File, []byte, int64) (int, error) { return 0, abi.EISDIR }
-func (dirFile) Seek(_ *vfs.File, cur, off int64, whence int) (int64, error) {
-	if whence == abi.SEEK_SET && off >= 0 {
-		return off, nil
-	}
-	if whence == abi.SEEK_CUR && cur+off >= 0 {
-		return cur + off, nil
-	}
-	return 0, abi.EINVAL
-}
+type dirFile struct{ vfs.DirFileDefaults }
 
 // Lookup implements vfs.DirOps.
 func (d *dirOps) Lookup(_ *vfs.Inode, name string) (*vfs.Inode, error) {

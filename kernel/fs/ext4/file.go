@@ -537,30 +537,10 @@ func (r *regFile) Release(*vfs.File) {
 
 // dirFile is an open directory.
 type dirFile struct {
-	vfs.FileDefaults
+	vfs.DirFileDefaults
 	fs *FS
 }
 
 // Fsync implements vfs.FileImpl: fsync of a directory commits the
 // running transaction (so a rename or create in it is durable).
 func (d dirFile) Fsync(*vfs.File) error { return d.fs.Sync() }
-
-func (dirFile) Read(*vfs.Caller, *vfs.File, []byte, int64) (int, error)  { return 0, abi.EISDIR }
-func (dirFile) Write(*vfs.Caller, *vfs.File, []byte, int64) (int, error) { return 0, abi.EISDIR }
-
-// Seek allows SEEK_SET and SEEK_CUR to any non-negative position.
-func (dirFile) Seek(_ *vfs.File, cur, off int64, whence int) (int64, error) {
-	var n int64
-	switch whence {
-	case abi.SEEK_SET:
-		n = off
-	case abi.SEEK_CUR:
-		n = cur + off
-	default:
-		return 0, abi.EINVAL
-	}
-	if n < 0 {
-		return 0, abi.EINVAL
-	}
-	return n, nil
-}

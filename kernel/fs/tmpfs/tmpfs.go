@@ -432,27 +432,7 @@ func (d *dir) IterDir(self *vfs.Inode, off int64, emit vfs.DirEmit) error {
 
 // dirFile is an open directory: read(2) is EISDIR, getdents works through
 // the VFS, lseek sets the getdents position.
-type dirFile struct{ vfs.FileDefaults }
-
-func (dirFile) Read(*vfs.Caller, *vfs.File, []byte, int64) (int, error)  { return 0, abi.EISDIR }
-func (dirFile) Write(*vfs.Caller, *vfs.File, []byte, int64) (int, error) { return 0, abi.EISDIR }
-
-// Seek allows SEEK_SET and SEEK_CUR to any non-negative position.
-func (dirFile) Seek(_ *vfs.File, cur, off int64, whence int) (int64, error) {
-	var n int64
-	switch whence {
-	case abi.SEEK_SET:
-		n = off
-	case abi.SEEK_CUR:
-		n = cur + off
-	default:
-		return 0, abi.EINVAL
-	}
-	if n < 0 {
-		return 0, abi.EINVAL
-	}
-	return n, nil
-}
+type dirFile struct{ vfs.DirFileDefaults }
 
 // symlink is a symbolic link.
 type symlink struct{ target string }
