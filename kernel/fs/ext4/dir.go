@@ -218,13 +218,9 @@ func (ip *inode) IterDir(dir *vfs.Inode, off int64, emit vfs.DirEmit) error {
 		if err != nil {
 			return err
 		}
-		dot, err := layout.DecodeDirent(b0, 0)
+		_, dotdot, err := dotEntries(b0)
 		if err != nil {
-			return errCorrupt
-		}
-		dotdot, err := layout.DecodeDirent(b0, dot.RecLen)
-		if err != nil || string(dotdot.Name) != ".." {
-			return errCorrupt
+			return err
 		}
 		first := int64(dotdot.Off + dotdot.RecLen)
 		if off == 0 {

@@ -83,13 +83,9 @@ func (fs *FS) iterHashed(dp *inode, ents []hashEnt, off int64, emit func(string,
 	if err != nil {
 		return err
 	}
-	dot, err := layout.DecodeDirent(b0, 0)
+	_, dotdot, err := dotEntries(b0)
 	if err != nil {
-		return errCorrupt
-	}
-	dotdot, err := layout.DecodeDirent(b0, dot.RecLen)
-	if err != nil || string(dotdot.Name) != ".." {
-		return errCorrupt
+		return err
 	}
 	i := sort.Search(len(ents), func(i int) bool { return ents[i].pos >= max(off, 2) })
 	next := func(i int) int64 {
@@ -119,13 +115,9 @@ func (fs *FS) makeIndexed(dp *inode) error {
 	if err != nil {
 		return err
 	}
-	dot, err := layout.DecodeDirent(b0, 0)
+	dot, dotdot, err := dotEntries(b0)
 	if err != nil {
-		return errCorrupt
-	}
-	dotdot, err := layout.DecodeDirent(b0, dot.RecLen)
-	if err != nil || string(dotdot.Name) != ".." {
-		return errCorrupt
+		return err
 	}
 	type moved struct {
 		name string
@@ -173,4 +165,17 @@ func (fs *FS) makeIndexed(dp *inode) error {
 	}
 	dp.dirHint = 0
 	return fs.writeInode(dp)
+}
+
+// dotEntries decodes the "." and ".." entries that open a directory's
+// block 0 (errCorrupt if they are not there).
+func dotEntries(b0 []byte) (dot, dotdot layout.Dirent, err error) {
+	if dot, err = layout.DecodeDirent(b0, 0); err != nil {
+		return dot, dotdot, errCorrupt
+	}
+	dotdot, err = layout.DecodeDirent(b0, dot.RecLen)
+	if err != nil || string(dotdot.Name) != ".." {
+		return dot, dotdot, errCorrupt
+	}
+	return dot, dotdot, nil
 }
