@@ -174,3 +174,14 @@ func DevMajor(dev uint64) uint32 {
 func DevMinor(dev uint64) uint32 {
 	return uint32(dev&0xff | (dev>>12)&^0xff)
 }
+
+// dnotify events for fcntl(F_NOTIFY) (<linux/fcntl.h>).
+const (
+	DN_ACCESS    = 0x00000001
+	DN_MODIFY    = 0x00000002
+	DN_CREATE    = 0x00000004
+	DN_DELETE    = 0x00000008
+	DN_RENAME    = 0x00000010
+	DN_ATTRIB    = 0x00000020
+	DN_MULTISHOT = 0x80000000
+)

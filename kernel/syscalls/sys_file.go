@@ -8,6 +8,7 @@ import (
 
 	"aramid/kernel/abi"
 	"aramid/kernel/event"
+	"aramid/kernel/fs/notify"
 	"aramid/kernel/mm"
 	"aramid/kernel/pipe"
 	"aramid/kernel/task"
@@ -98,7 +99,7 @@ func init() {
 		mqFlushFiles(t, replaced, err == nil)
 		return uint64(fd), err
 	})
-	partial("fcntl", "record locks (classic and OFD) as Linux; O_ASYNC with F_SETOWN/F_SETSIG signals owners from pipes, sockets, terminals and inotify as Linux (other files do not take O_ASYNC, as on Linux), F_SETOWN_EX/F_GETOWN_EX with thread owners; no leases or F_NOTIFY (EINVAL)", sysFcntl)
+	partial("fcntl", "record locks (classic and OFD) as Linux; O_ASYNC with F_SETOWN/F_SETSIG signals owners from pipes, sockets, terminals and inotify as Linux (other files do not take O_ASYNC, as on Linux), F_SETOWN_EX/F_GETOWN_EX with thread owners; F_NOTIFY (dnotify) as Linux; no leases (F_SETLEASE/F_GETLEASE: EINVAL)", sysFcntl)
 	full("ioctl", func(s *System, t *task.Task, a Args) (uint64, error) {
 		r, err := fds(t).Ioctl(s.caller(t), a.Int(0), uint32(a[1]), uintptr(a[2]))
 		return uint64(r), err
@@ -323,6 +324,12 @@ func init() {
 }
 
 func (s *System) rw(t *task.Task, fd int32, buf, n uint64, off int64, write bool) (uint64, error) {
+	return s.rwOne(t, fd, buf, n, off, write, true)
+}
+
+// rwOne is rw; notify says whether a read that returns data reports
+// IN_ACCESS (readv reports once for all its buffers).
+func (s *System) rwOne(t *task.Task, fd int32, buf, n uint64, off int64, write, notify bool) (uint64, error) {
 	f, err := fds(t).Get(fd)
 	if err != nil {
 		return 0, err
@@ -364,7 +371,11 @@ func (s *System) rw(t *task.Task, fd int32, buf, n uint64, off int64, write bool
 		}
 	}
 	if n > writeChunk && f.Inode != nil && f.Inode.Mode()&abi.S_IFMT == abi.S_IFREG {
-		return readChunked(t, c, f, m, buf, n, off)
+		n, err := readChunked(t, c, f, m, buf, n, off)
+		if n > 0 && notify {
+			f.NotifyAccess()
+		}
+		return n, err
 	}
 	b := scratch(t, min(n, 1<<20))
 	var r int
@@ -374,6 +385,9 @@ func (s *System) rw(t *task.Task, fd int32, buf, n uint64, off int64, write bool
 		r, err = f.Read(c, b)
 	}
 	if r > 0 {
+		if notify {
+			f.NotifyAccess()
+		}
 		if cerr := m.CopyOut(buf, b[:r]); cerr != nil {
 			return 0, cerr
 		}
@@ -571,6 +585,17 @@ func (s *System) rwv(t *task.Task, fd int32, iov, cnt uint64, off int64, write b
 		}
 	}
 	var total uint64
+	if !write {
+		defer func() {
+			if total == 0 {
+				return
+			}
+			if f, err := fds(t).Get(fd); err == nil {
+				f.NotifyAccess() // once for the call, as Linux's do_iter_read
+				f.DecRef()
+			}
+		}()
+	}
 	for i := uint64(0); i < cnt; i++ {
 		base := binary.LittleEndian.Uint64(raw[16*i:])
 		l := binary.LittleEndian.Uint64(raw[16*i+8:])
@@ -581,7 +606,7 @@ func (s *System) rwv(t *task.Task, fd int32, iov, cnt uint64, off int64, write b
 		if off >= 0 {
 			o = off + int64(total)
 		}
-		n, err := s.rw(t, fd, base, l, o, write)
+		n, err := s.rwOne(t, fd, base, l, o, write, false)
 		total += n
 		if err != nil {
 			if total > 0 {
@@ -937,6 +962,16 @@ func sysFcntl(s *System, t *task.Task, a Args) (uint64, error) {
 		return s.seals(f, a[1] == abi.F_ADD_SEALS, uint32(a[2]))
 	case abi.F_GETOWN, abi.F_SETOWN, abi.F_SETSIG, abi.F_GETSIG, abi.F_GETOWN_EX, abi.F_SETOWN_EX:
 		return fcntlOwner(s, t, f, a[1], a[2])
+	case abi.F_NOTIFY:
+		if f.IsPath() {
+			return 0, abi.EBADF
+		}
+		set, err := notify.Dnotify(f, ft, fd, uint32(a[2]))
+		if set {
+			c := t.TG().Creds()
+			f.SetOwnerIfNone(t.TG().ID, c.UID, c.EUID)
+		}
+		return 0, err
 	}
 	return 0, abi.EINVAL
 }

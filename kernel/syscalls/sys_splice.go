@@ -100,7 +100,18 @@ func sysSplice(s *System, t *task.Task, a Args) (uint64, error) {
 
 // copyBetween moves up to count bytes from in (at *inOff if non-nil) to out
 // (at *outOff if non-nil) through a kernel buffer.
+// Like Linux's sendfile, splice and copy_file_range it reports IN_ACCESS on
+// in once data moved.
 func (s *System) copyBetween(t *task.Task, in, out *vfs.File, inOff, outOff *int64, count uint64) (uint64, error) {
+	n, err := s.copyChunks(t, in, out, inOff, outOff, count)
+	if n > 0 {
+		in.NotifyAccess()
+	}
+	return n, err
+}
+
+// copyChunks is copyBetween's loop.
+func (s *System) copyChunks(t *task.Task, in, out *vfs.File, inOff, outOff *int64, count uint64) (uint64, error) {
 	c := s.caller(t)
 	buf := make([]byte, min(count, 64<<10))
 	var done uint64

@@ -154,11 +154,20 @@ func (t *FDTable) Close(fd int32) error {
 }
 
 // drop closes one descriptor's reference to f: the process's record locks
-// on the file go with any descriptor of it, as on Linux.
+// and dnotify registrations on the file go with any descriptor of it, as
+// on Linux.
 func (t *FDTable) drop(f *File) {
 	f.ReleaseRecordLocks(t)
+	if DirNotifyFlush != nil {
+		DirNotifyFlush(f, t)
+	}
 	f.DecRef()
 }
+
+// DirNotifyFlush, installed by the dnotify implementation, drops the
+// F_NOTIFY registrations made through f by the process owning table t
+// (Linux's dnotify_flush on every close).
+var DirNotifyFlush func(f *File, t *FDTable)
 
 // GetFD implements F_GETFD.
 func (t *FDTable) GetFD(fd int32) (uint32, error) {

@@ -361,6 +361,7 @@ func (f *File) Getdents64(size int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	f.NotifyAccess() // as Linux's iterate_dir, even when the buffer is too small
 	if short {
 		return nil, abi.EINVAL
 	}

@@ -43,6 +43,35 @@ func (f *File) OwnerEx() (typ, id int32) {
 	return f.async.ownerType, id
 }
 
+// SetOwnerIfNone records process pid as the owner, with the credentials
+// of who asked, unless an owner is already set (Linux's __f_setown without
+// force, as fcntl(F_NOTIFY) calls it).
+func (f *File) SetOwnerIfNone(pid int32, uid, euid uint32) {
+	f.async.mu.Lock()
+	defer f.async.mu.Unlock()
+	if f.owner.Load() != 0 {
+		return
+	}
+	f.async.uid, f.async.euid = uid, euid
+	f.async.ownerType = abi.F_OWNER_PID
+	f.owner.Store(pid)
+}
+
+// SignalOwner sends the owner the file's F_SETSIG signal (plain SIGIO when
+// none) for reason, a POLL_* si_code with its si_band bits, naming
+// descriptor fd, as Linux's send_sigio. Without an owner nothing is sent.
+func (f *File) SignalOwner(reason int32, band uint32, fd int32) {
+	owner := f.owner.Load()
+	if owner == 0 || SIGIO == nil {
+		return
+	}
+	a := &f.async
+	a.mu.Lock()
+	uid, euid, typ := a.uid, a.euid, a.ownerType
+	a.mu.Unlock()
+	SIGIO(typ, owner, f.sig.Load(), reason, band, fd, uid, euid)
+}
+
 // Sig returns what F_GETSIG reports: the signal F_SETSIG recorded, 0 for
 // the default (SIGIO).
 func (f *File) Sig() int32 { return f.sig.Load() }

@@ -26,6 +26,7 @@ import (
 //	                               inode: IN_MOVE_SELF; a replaced target:
 //	                               IN_ATTRIB, IN_DELETE_SELF
 //	open                           IN_OPEN
+//	read, getdents                 IN_ACCESS (NotifyAccess)
 //	write, truncate                IN_MODIFY
 //	chmod, chown, utimens          IN_ATTRIB
 //	last close of a description    IN_CLOSE_WRITE or IN_CLOSE_NOWRITE
@@ -36,8 +37,9 @@ import (
 // watched, and a path ending in a symlink that was followed reaches only
 // the target's own watches. IN_DELETE_SELF is sent when the last link goes,
 // or, if the inode is still open then, when its last open file description
-// is released (Linux sends it when the inode is evicted). IN_ACCESS and
-// IN_UNMOUNT are never sent.
+// is released (Linux sends it when the inode is evicted). IN_ACCESS comes
+// from read system calls and getdents, not from page faults; IN_UNMOUNT is
+// never sent.
 //
 // Event runs with VFS.mu held for namespace operations, so it must not
 // call back into the VFS; it may call SetWatches (to detach itself).
@@ -84,12 +86,17 @@ func (in *Inode) Watches() Watches {
 
 var moveCookie atomic.Uint32
 
-// self sends mask to in's own watches.
+// self sends mask to in's own watches. A directory's access, change and
+// open events carry IN_ISDIR, as Linux's fsnotify_file and notify_change
+// add it (its IN_DELETE_SELF and IN_MOVE_SELF do not).
 func self(in *Inode, mask uint32) {
 	if watched.Load() == 0 || in == nil {
 		return
 	}
 	if w := in.Watches(); w != nil {
+		if mask&(abi.IN_ACCESS|abi.IN_MODIFY|abi.IN_ATTRIB|abi.IN_OPEN|abi.IN_CLOSE_WRITE|abi.IN_CLOSE_NOWRITE) != 0 && in.IsDir() {
+			mask |= abi.IN_ISDIR
+		}
 		w.Event(mask, 0, "")
 	}
 }
@@ -260,6 +267,14 @@ func (f *File) fileEvent(mask uint32) {
 		mask |= EventUnlinked
 	}
 	onChild(f.dir.Inode, f.base, f.Inode, mask)
+}
+
+// NotifyAccess reports IN_ACCESS after a read(2)-family call returned data
+// from f, as Linux's fsnotify_access.
+func (f *File) NotifyAccess() {
+	if watched.Load() != 0 {
+		f.fileEvent(abi.IN_ACCESS)
+	}
 }
 
 // opened reports IN_OPEN for a new description and returns it.

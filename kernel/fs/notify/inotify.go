@@ -394,52 +394,74 @@ func (n *Inotify) Release(*vfs.File) {
 	n.watches, n.byInode, n.events, n.bytes = map[int32]*watch{}, map[*vfs.Inode]*watch{}, nil, 0
 }
 
-// marks is the vfs.Watches of one inode: every instance's watch on it.
+// receiver is one party watching an inode: an inotify watch or a dnotify
+// registration.
+type receiver interface {
+	inode() *vfs.Inode
+	event(mask, cookie uint32, name string)
+}
+
+func (w *watch) inode() *vfs.Inode { return w.in }
+
+func (w *watch) event(mask, cookie uint32, name string) { w.n.deliver(w, mask, cookie, name) }
+
+// marks is the vfs.Watches of one inode: every inotify watch and dnotify
+// registration on it.
 type marks struct {
 	in *vfs.Inode
-	ws []*watch // guarded by marksMu
+	rs []receiver // guarded by marksMu
 }
 
 // marksMu guards every inode's marks and their attachment.
 var marksMu sync.Mutex
 
-// attach adds w to its inode's marks, attaching them if needed.
-func attach(w *watch) {
+// attach adds r to its inode's marks, attaching them if needed.
+func attach(r receiver) {
 	marksMu.Lock()
 	defer marksMu.Unlock()
-	m, ok := w.in.Watches().(*marks)
-	if !ok {
-		m = &marks{in: w.in}
-		w.in.SetWatches(m)
-	}
-	m.ws = append(m.ws, w)
+	attachLocked(r)
 }
 
-// detach removes w from its inode's marks, detaching them when empty.
-func detach(w *watch) {
+func attachLocked(r receiver) {
+	in := r.inode()
+	m, ok := in.Watches().(*marks)
+	if !ok {
+		m = &marks{in: in}
+		in.SetWatches(m)
+	}
+	m.rs = append(m.rs, r)
+}
+
+// detach removes r from its inode's marks, detaching them when empty.
+func detach(r receiver) {
 	marksMu.Lock()
 	defer marksMu.Unlock()
-	m, ok := w.in.Watches().(*marks)
+	detachLocked(r)
+}
+
+func detachLocked(r receiver) {
+	in := r.inode()
+	m, ok := in.Watches().(*marks)
 	if !ok {
 		return
 	}
-	for i, x := range m.ws {
-		if x == w {
-			m.ws = append(m.ws[:i:i], m.ws[i+1:]...)
+	for i, x := range m.rs {
+		if x == r {
+			m.rs = append(m.rs[:i:i], m.rs[i+1:]...)
 			break
 		}
 	}
-	if len(m.ws) == 0 {
-		w.in.SetWatches(nil)
+	if len(m.rs) == 0 {
+		in.SetWatches(nil)
 	}
 }
 
 // Event implements vfs.Watches.
 func (m *marks) Event(mask, cookie uint32, name string) {
 	marksMu.Lock()
-	ws := append([]*watch(nil), m.ws...)
+	rs := append([]receiver(nil), m.rs...)
 	marksMu.Unlock()
-	for _, w := range ws {
-		w.n.deliver(w, mask, cookie, name)
+	for _, r := range rs {
+		r.event(mask, cookie, name)
 	}
 }
