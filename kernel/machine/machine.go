@@ -97,6 +97,10 @@ type Event struct {
 	// User is the time the thread spent in user mode before this event
 	// (the platform measures it at the mode switches, where it is cheap).
 	User time.Duration
+	// Kernel is the time from the thread's previous exit from user mode
+	// to this run's entry: the kernel's handling of the previous event,
+	// including any time the thread slept or waited for a CPU then.
+	Kernel time.Duration
 }
 
 // Page-fault error-code bits.

@@ -12,7 +12,7 @@ const clockTicks = 100
 
 func init() {
 	partial("sysinfo", "uptime, RAM, process count; load averages, shared and buffer RAM and swap read 0", sysSysinfo)
-	partial("times", "user time from CPU accounting; system time reads 0", sysTimes)
+	full("times", sysTimes)
 }
 
 func toTicks(d time.Duration) uint64 { return uint64(d / (time.Second / clockTicks)) }
@@ -41,8 +41,12 @@ func sysTimes(s *System, t *task.Task, a Args) (uint64, error) {
 	if a[0] != 0 {
 		b := make([]byte, 32)
 		le := binary.LittleEndian
-		le.PutUint64(b[0:], toTicks(t.TG().CPUTime()))
-		le.PutUint64(b[16:], toTicks(t.TG().ChildrenCPUTime()))
+		u, s := t.TG().Times()
+		cu, cs := t.TG().ChildrenTimes()
+		le.PutUint64(b[0:], toTicks(u))
+		le.PutUint64(b[8:], toTicks(s))
+		le.PutUint64(b[16:], toTicks(cu))
+		le.PutUint64(b[24:], toTicks(cs))
 		if err := t.MM().CopyOut(a[0], b); err != nil {
 			return 0, err
 		}

@@ -31,22 +31,27 @@ func init() {
 		}
 		return sysPrlimit(s, t, Args{0, uint64(uint32(a[0])), a[1], 0})
 	})
-	partial("getrusage", "user time from CPU accounting; system time, faults and context switches read 0", func(s *System, t *task.Task, a Args) (uint64, error) {
-		var d time.Duration
+	partial("getrusage", "user and system time, ru_maxrss; faults and context switches read 0", func(s *System, t *task.Task, a Args) (uint64, error) {
+		var user, sys time.Duration
 		var rss int64 // pages
 		switch int32(a[0]) {
 		case 0: // RUSAGE_SELF
-			d, rss = t.TG().CPUTime(), t.TG().MaxRSS()
+			user, sys = t.TG().Times()
+			rss = t.TG().MaxRSS()
 		case -1: // RUSAGE_CHILDREN
-			d, rss = t.TG().ChildrenCPUTime(), t.TG().ChildrenMaxRSS()
+			user, sys = t.TG().ChildrenTimes()
+			rss = t.TG().ChildrenMaxRSS()
 		case 1: // RUSAGE_THREAD
-			d, rss = t.ThreadCPUTime(), t.TG().MaxRSS()
+			user, sys = t.ThreadTimes()
+			rss = t.TG().MaxRSS()
 		default:
 			return 0, abi.EINVAL
 		}
 		b := make([]byte, 144)
-		binary.LittleEndian.PutUint64(b, uint64(d/time.Second))
-		binary.LittleEndian.PutUint64(b[8:], uint64(d%time.Second/time.Microsecond))
+		binary.LittleEndian.PutUint64(b, uint64(user/time.Second))
+		binary.LittleEndian.PutUint64(b[8:], uint64(user%time.Second/time.Microsecond))
+		binary.LittleEndian.PutUint64(b[16:], uint64(sys/time.Second))
+		binary.LittleEndian.PutUint64(b[24:], uint64(sys%time.Second/time.Microsecond))
 		binary.LittleEndian.PutUint64(b[32:], uint64(rss)*4) // ru_maxrss in KiB
 		return 0, t.MM().CopyOut(a[1], b)
 	})

@@ -85,7 +85,7 @@ func init() {
 	partial("sched_getaffinity", "one CPU: the mask is CPU 0", sysSchedGetaffinity)
 	partial("sched_setaffinity", "one CPU: a mask must include CPU 0 (EINVAL otherwise); the effective mask is always CPU 0", sysSchedSetaffinity)
 	full("sched_yield", func(s *System, t *task.Task, a Args) (uint64, error) {
-		yield()
+		t.Yield()
 		return 0, nil
 	})
 	full("getcpu", func(s *System, t *task.Task, a Args) (uint64, error) {

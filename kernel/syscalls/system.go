@@ -1,7 +1,6 @@
 package syscalls
 
 import (
-	"runtime"
 	"strings"
 	"time"
 
@@ -113,7 +112,7 @@ func (s *System) Hostname() string { return s.files.hostname }
 // SetHostname implements sethostname's effect.
 func (s *System) SetHostname(h string) { s.files.hostname = h }
 
-func yield() { runtime.Gosched() }
+
 
 // userMem adapts a task's address space to vfs.UserMemory.
 type userMem struct{ m *mm.MM }

@@ -1,6 +1,7 @@
 package task
 
 import (
+	"runtime"
 	"time"
 
 	"aramid/kernel/abi"
@@ -179,6 +180,7 @@ func (t *Task) SigTimedWait(set abi.SignalSet, timeout time.Duration) (abi.Signa
 // blockForSet waits for a signal in set (nil) or any unblocked signal
 // (ERESTARTSYS), or the timeout.
 func (t *Task) blockForSet(set abi.SignalSet, timeout time.Duration) error {
+	defer t.away(time.Now())
 	var tc <-chan time.Time
 	if timeout >= 0 {
 		tm := time.NewTimer(timeout)
@@ -491,17 +493,45 @@ func (g *ThreadGroup) notifyWatchersLocked() {
 	}
 }
 
-// ThreadCPUTime is the time the thread ran user code.
-func (t *Task) ThreadCPUTime() time.Duration { return time.Duration(t.cpuTime.Load()) }
+// ThreadTimes returns the time the thread ran user code and the time the
+// kernel ran for it.
+func (t *Task) ThreadTimes() (user, sys time.Duration) {
+	return time.Duration(t.cpuTime.Load()), time.Duration(t.sysTime.Load())
+}
 
-// CPUTime is the time the process's threads (live and exited) ran user
-// code.
-func (g *ThreadGroup) CPUTime() time.Duration {
-	d := g.deadCPU.Load()
+// ThreadCPUTime is the thread's CPU time, user and system.
+func (t *Task) ThreadCPUTime() time.Duration {
+	u, s := t.ThreadTimes()
+	return u + s
+}
+
+// Times returns the user and system time of the process's threads, live
+// and exited.
+func (g *ThreadGroup) Times() (user, sys time.Duration) {
+	u, s := g.deadCPU.Load(), g.deadSys.Load()
 	for _, t := range g.Tasks() {
-		d += t.cpuTime.Load()
+		u += t.cpuTime.Load()
+		s += t.sysTime.Load()
 	}
-	return time.Duration(d)
+	return time.Duration(u), time.Duration(s)
+}
+
+// CPUTime is the process's CPU time, user and system.
+func (g *ThreadGroup) CPUTime() time.Duration {
+	u, s := g.Times()
+	return u + s
+}
+
+// away records that the thread was off the CPU — blocked, asleep or
+// yielding to others — from start until now: kernel time, but not system
+// time.
+func (t *Task) away(start time.Time) { t.offCPU.Add(int64(time.Since(start))) }
+
+// Yield lets other goroutines run (sched_yield, a timer tick); the time
+// they take is not the thread's.
+func (t *Task) Yield() {
+	defer t.away(time.Now())
+	runtime.Gosched()
 }
 
 // SetPdeathsig records PR_SET_PDEATHSIG.
@@ -613,5 +643,12 @@ func (g *ThreadGroup) noteMaxRSS(m *mm.MM) {
 
 // ChildrenCPUTime is the CPU time of reaped children (RUSAGE_CHILDREN).
 func (g *ThreadGroup) ChildrenCPUTime() time.Duration {
-	return time.Duration(g.childCPU.Load())
+	u, s := g.ChildrenTimes()
+	return u + s
+}
+
+// ChildrenTimes returns the user and system time of the reaped children
+// (and their reaped descendants).
+func (g *ThreadGroup) ChildrenTimes() (user, sys time.Duration) {
+	return time.Duration(g.childCPU.Load()), time.Duration(g.childSys.Load())
 }

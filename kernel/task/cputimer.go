@@ -21,7 +21,7 @@ type CPUClock struct {
 // Now returns the clock's reading.
 func (c CPUClock) Now() time.Duration {
 	if c.Thread != nil {
-		return time.Duration(c.Thread.cpuTime.Load())
+		return c.Thread.ThreadCPUTime()
 	}
 	return time.Duration(c.Group.cpuTotal.Load())
 }

@@ -103,8 +103,10 @@ func (g *ThreadGroup) ITimerCPU(which int) (value, interval time.Duration) {
 	return it.remaining, it.interval
 }
 
-// chargeCPU runs the CPU itimers down by d of user time.
-func (g *ThreadGroup) chargeCPU(d time.Duration) {
+// chargeCPU charges user and sys time: ITIMER_VIRTUAL runs down by the
+// user time, ITIMER_PROF, RLIMIT_CPU and the process CPU clock by both.
+func (g *ThreadGroup) chargeCPU(user, sys time.Duration) {
+	d := user + sys
 	if d <= 0 {
 		return
 	}
@@ -123,7 +125,11 @@ func (g *ThreadGroup) chargeCPU(d time.Duration) {
 		if it.remaining <= 0 {
 			continue
 		}
-		it.remaining -= d
+		if i == 0 {
+			it.remaining -= user // ITIMER_VIRTUAL: user time only
+		} else {
+			it.remaining -= d
+		}
 		if it.remaining <= 0 {
 			sig := abi.SIGVTALRM
 			if i == 1 {

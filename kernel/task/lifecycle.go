@@ -295,6 +295,7 @@ func (t *Task) WaitVfork(child *Task) {
 	if done == nil {
 		return
 	}
+	defer t.away(time.Now())
 	for !t.FatalSignalPending() {
 		select {
 		case <-done:
@@ -573,6 +574,7 @@ func (t *Task) exitThread() {
 	t.releaseVfork()
 
 	g.deadCPU.Add(t.cpuTime.Load())
+	g.deadSys.Add(t.sysTime.Load())
 	k.mu.Lock()
 	delete(k.tasks, t.ID)
 	g.mu.Lock()
@@ -724,7 +726,9 @@ func (k *Kernel) reap(g *ThreadGroup) {
 	g.reaped = true
 	g.mu.Unlock()
 	if p := g.parent; p != nil {
-		p.childCPU.Add(int64(g.CPUTime()) + g.childCPU.Load())
+		u, s := g.Times()
+		p.childCPU.Add(int64(u) + g.childCPU.Load())
+		p.childSys.Add(int64(s) + g.childSys.Load())
 		if n := max(g.maxRSS.Load(), g.childMaxRSS.Load()); n > p.childMaxRSS.Load() {
 			p.childMaxRSS.Store(n) // reap runs under k.mu: no other writer
 		}

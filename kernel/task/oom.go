@@ -380,6 +380,8 @@ func (t *Task) throttle() {
 		if t.attn.Load() != 0 || t.tg.attn.Load() != 0 {
 			return
 		}
+		start := time.Now()
 		time.Sleep(throttleStep)
+		t.away(start)
 	}
 }

@@ -252,16 +252,18 @@ type ThreadGroup struct {
 	loginSet  bool
 	loginUID  uint32
 	sessionID uint32
-	// deadCPU is the CPU time of threads that exited; childCPU that of
-	// reaped children (and their reaped descendants).
-	deadCPU  atomic.Int64
-	childCPU atomic.Int64
+	// deadCPU and deadSys are the user and system time of threads that
+	// exited; childCPU and childSys those of reaped children (and their
+	// reaped descendants).
+	deadCPU, deadSys   atomic.Int64
+	childCPU, childSys atomic.Int64
 	// maxRSS is the peak resident pages of the address spaces the group
 	// has left (exec, exit); childMaxRSS the largest peak of its reaped
 	// children and their reaped descendants (getrusage's ru_maxrss).
 	maxRSS      atomic.Int64
 	childMaxRSS atomic.Int64
-	// cpuTotal is all user time charged to the process (CPU-time timers).
+	// cpuTotal is all CPU time (user and system) charged to the process
+	// (CPU-time clocks and timers, RLIMIT_CPU).
 	cpuTotal atomic.Int64
 	// exitWatchers are told when the process exits (pidfds, see
 	// pidfd.go).
@@ -288,8 +290,11 @@ type Task struct {
 	interrupt     chan struct{}
 	exited        bool
 	comm          string
-	// cpuTime is the time spent running user code (CPU-time clocks).
-	cpuTime atomic.Int64
+	// cpuTime is the time spent running user code, sysTime the time the
+	// kernel ran on the thread's behalf: the platform's kernel time (exit
+	// from user mode to the next entry) less offCPU, the time the thread
+	// slept, blocked or yielded meanwhile (see away).
+	cpuTime, sysTime, offCPU atomic.Int64
 	// attn is set whenever the thread may need attention on its way back
 	// to user mode (a signal, an exit, a restart, a temporary mask), so the
 	// common case skips the locked checks.
@@ -529,8 +534,10 @@ func (t *Task) run() {
 			t.Ctx.SetIDs(0, 0) // every system call goes through Dispatch
 		}
 		ev := t.Ctx.Switch(t.MM().PageTable())
+		sys := max(ev.Kernel-time.Duration(t.offCPU.Swap(0)), 0)
 		t.cpuTime.Add(int64(ev.User))
-		t.tg.chargeCPU(ev.User)
+		t.sysTime.Add(int64(sys))
+		t.tg.chargeCPU(ev.User, sys)
 		if t.k.cpuTimers.count.Load() > 0 {
 			t.k.checkCPUTimers(t)
 		}
@@ -543,7 +550,7 @@ func (t *Task) run() {
 		case machine.EventFault:
 			t.handleFault(ev)
 		case machine.EventInterrupt:
-			runtime.Gosched()
+			t.Yield()
 			t.rseqPreempted()
 		}
 		if t.attn.Load() != 0 || t.tg.attn.Load() != 0 {
@@ -613,6 +620,7 @@ func (t *Task) handleFault(ev machine.Event) {
 // when nothing at all can be killed does the faulting process die.
 func (t *Task) outOfMemoryOnFault(addr uint64) {
 	if t.k.OutOfMemory(t) {
+		defer t.away(time.Now())
 		time.Sleep(time.Millisecond)
 		return
 	}

@@ -117,13 +117,13 @@ func (c *context) SetIDs(pid, tid int32) { c.uc.PID, c.uc.TID = uint64(pid), uin
 func (c *context) Switch(pt machine.PageTable) machine.Event {
 	c.uc.CR3 = pt.(*pageTable).root
 	c.uc.Run()
-	user := time.Duration(c.uc.UserTime())
+	user, kern := time.Duration(c.uc.UserTime()), time.Duration(c.uc.KernelTime())
 	switch v := c.uc.Vector; {
 	case v == nucleus.VectorSyscall:
-		return machine.Event{Kind: machine.EventSyscall, User: user}
+		return machine.Event{Kind: machine.EventSyscall, User: user, Kernel: kern}
 	case v < 32:
-		return machine.Event{Kind: machine.EventFault, Vector: v, ErrorCode: c.uc.ErrorCode, Addr: c.uc.FaultAddr, User: user}
+		return machine.Event{Kind: machine.EventFault, Vector: v, ErrorCode: c.uc.ErrorCode, Addr: c.uc.FaultAddr, User: user, Kernel: kern}
 	default:
-		return machine.Event{Kind: machine.EventInterrupt, Vector: v, User: user}
+		return machine.Event{Kind: machine.EventInterrupt, Vector: v, User: user, Kernel: kern}
 	}
 }

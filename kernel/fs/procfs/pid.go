@@ -453,11 +453,11 @@ func (fs *FS) pidStat(g *task.ThreadGroup, self bool) string {
 	pid, ppid, pgid, sid := g.IDs()
 	vsz, rss := memSizes(g)
 	start := uint64(g.StartTime() / 1e7) // clock ticks (100 Hz)
-	// utime and cutime in clock ticks; the kernel measures user time only
-	// (see docs/ARCHITECTURE.md), so stime and cstime are 0.
-	utime, cutime := uint64(g.CPUTime()/1e7), uint64(g.ChildrenCPUTime()/1e7)
-	return fmt.Sprintf("%d (%s) %c %d %d %d 0 -1 4194560 0 0 0 0 %d 0 %d 0 20 0 %d 0 %d %d %d 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
-		pid, g.Comm(), state(g, self), ppid, pgid, sid, utime, cutime, len(g.Tasks()), start, vsz, rss/machine.PageSize)
+	// utime, stime, cutime and cstime in clock ticks.
+	u, s := g.Times()
+	cu, cs := g.ChildrenTimes()
+	return fmt.Sprintf("%d (%s) %c %d %d %d 0 -1 4194560 0 0 0 0 %d %d %d %d 20 0 %d 0 %d %d %d 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
+		pid, g.Comm(), state(g, self), ppid, pgid, sid, uint64(u/1e7), uint64(s/1e7), uint64(cu/1e7), uint64(cs/1e7), len(g.Tasks()), start, vsz, rss/machine.PageSize)
 }
 
 func (fs *FS) pidStatus(g *task.ThreadGroup, self bool) string {

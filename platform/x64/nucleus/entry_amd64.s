@@ -165,12 +165,14 @@ noymm: \
 noextra:
 
 // CHARGE_USER_TIME adds the TSC ticks since enterUser's stamp to the user
-// context at BX. Two RDTSCs at the mode switches are all precise user-time
-// accounting costs. Clobbers AX, DX.
+// context at BX and stamps the exit (leftTSC, for the kernel time enterUser
+// charges). Two RDTSCs at the mode switches are all precise user- and
+// kernel-time accounting costs. Clobbers AX, DX.
 #define CHARGE_USER_TIME \
 	RDTSC; \
 	SHLQ	$32, DX; \
 	ORQ	DX, AX; \
+	MOVQ	AX, UserContext_leftTSC(BX); \
 	SUBQ	cpu_enterTSC(GS), AX; \
 	ADDQ	AX, UserContext_userTSC(BX)
 
@@ -462,11 +464,19 @@ loadfpu:
 	MOVL	$0xFFFFFFFF, DX
 	XRSTOR	(DI)
 fpudone:
-	// User time starts here (see CHARGE_USER_TIME).
+	// User time starts here (see CHARGE_USER_TIME), and the kernel time
+	// since the last exit ends.
 	RDTSC
 	SHLQ	$32, DX
 	ORQ	DX, AX
 	MOVQ	AX, cpu_enterTSC(GS)
+	MOVQ	UserContext_leftTSC(BX), DX
+	TESTQ	DX, DX
+	JZ	nokerneltime
+	NEGQ	DX
+	ADDQ	AX, DX
+	ADDQ	DX, UserContext_kernelTSC(BX)
+nokerneltime:
 	// Back from a system call (unless the kernel asked for every register,
 	// as after rt_sigreturn) to a canonical address: SYSRET is much
 	// cheaper than IRETQ. RCX and R11 are the SYSCALL ABI's scratch

@@ -60,6 +60,10 @@ type UserContext struct {
 	// userTSC accumulates TSC ticks spent in ring 3, read at the mode
 	// switches themselves (UserTime).
 	userTSC uint64
+	// leftTSC is the TSC when the thread last left ring 3 (0: never);
+	// kernelTSC accumulates the ticks from there to the next entry, the
+	// kernel's time on the thread's behalf, blocked or not (KernelTime).
+	leftTSC, kernelTSC uint64
 
 	fpu    uintptr // 64-byte-aligned XSAVE area inside fpuBuf
 	fpuBuf [4096 + 64]byte
@@ -132,6 +136,15 @@ func (c *UserContext) ReleaseFPU() { releaseX87(c, false) }
 func (c *UserContext) UserTime() int64 {
 	ticks := c.userTSC
 	c.userTSC = 0
+	return tscToNs(ticks)
+}
+
+// KernelTime returns the time from c's exits from ring 3 to its next
+// entries since the last call, in nanoseconds: the time the kernel held
+// the thread, including any time it slept or waited to run.
+func (c *UserContext) KernelTime() int64 {
+	ticks := c.kernelTSC
+	c.kernelTSC = 0
 	return tscToNs(ticks)
 }
 
