@@ -3,6 +3,7 @@ package syscalls
 import (
 	"aramid/kernel/abi"
 	"aramid/kernel/task"
+	"aramid/kernel/vfs"
 )
 
 func init() {
@@ -14,6 +15,33 @@ func init() {
 		}
 		return 0, s.files.vfs.Umount(s.caller(t), fsctx(t), p, uint32(a[1]))
 	})
+	full("pivot_root", sysPivotRoot)
+}
+
+// sysPivotRoot implements pivot_root(2): the mount swap is the VFS's; then
+// every process whose root or working directory was the old root moves to
+// the new one.
+func sysPivotRoot(s *System, t *task.Task, a Args) (uint64, error) {
+	newRoot, err := s.path(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	putOld, err := s.path(t, a[1])
+	if err != nil {
+		return 0, err
+	}
+	from, to, err := s.files.vfs.PivotRoot(s.caller(t), fsctx(t), newRoot, putOld)
+	if err != nil {
+		return 0, err
+	}
+	seen := map[*vfs.FSContext]bool{}
+	for _, g := range s.K.Groups() {
+		if fsc, ok := g.FS.(*vfs.FSContext); ok && !seen[fsc] {
+			seen[fsc] = true
+			fsc.Repoint(from, to)
+		}
+	}
+	return 0, nil
 }
 
 func sysMount(s *System, t *task.Task, a Args) (uint64, error) {
