@@ -128,7 +128,10 @@ func (s *System) exec(t *task.Task, dir *vfs.File, path, name string, hidden boo
 		if name != path {
 			img.CommFrom = img.Exe
 		}
-		img.SetID = setID(f)
+		if img.SetID, err = setID(f); err != nil {
+			f.DecRef()
+			return err
+		}
 		// The program may not be open for writing, and stays unwritable
 		// while it runs (ETXTBSY both ways, as Linux's deny_write_access).
 		if f.Inode != nil {
@@ -210,19 +213,27 @@ func stringArray(m *mm.MM, addr uint64) ([]string, error) {
 	}
 }
 
-// setID reads the executable's set-user-ID and set-group-ID bits
-// (bprm_fill_uid): S_ISUID makes the owner the effective uid, S_ISGID with
-// group execute the group the effective gid; neither counts on a nosuid
-// mount.
-func setID(f *vfs.File) *task.SetID {
+// setID reads what the executable changes at execve: its set-user-ID and
+// set-group-ID bits (bprm_fill_uid: S_ISUID makes the owner the effective
+// uid, S_ISGID with group execute the group the effective gid) and its
+// file capabilities (get_file_caps; a malformed attribute fails the exec
+// with EINVAL). None of them counts on a nosuid mount.
+func setID(f *vfs.File) (*task.SetID, error) {
 	if f.Inode == nil || f.Path.Mount != nil && f.Path.Mount.Flags()&abi.MS_NOSUID != 0 {
-		return nil
+		return nil, nil
 	}
 	a := f.Inode.Attr()
 	sid := &task.SetID{UID: a.UID, GID: a.GID, SetUID: a.Mode&abi.S_ISUID != 0,
 		SetGID: a.Mode&(abi.S_ISGID|0o010) == abi.S_ISGID|0o010}
-	if !sid.SetUID && !sid.SetGID {
-		return nil
+	fc, err := f.Inode.FileCaps()
+	if err != nil {
+		return nil, err
 	}
-	return sid
+	if fc != nil {
+		sid.Caps = &task.FileCaps{Permitted: fc.Permitted, Inheritable: fc.Inheritable, Effective: fc.Effective}
+	}
+	if !sid.SetUID && !sid.SetGID && sid.Caps == nil {
+		return nil, nil
+	}
+	return sid, nil
 }

@@ -244,7 +244,7 @@ func init() {
 				return 0, err
 			}
 		}
-		return 0, f.Truncate(int64(a[1]))
+		return 0, f.TruncateAs(s.caller(t), int64(a[1]))
 	})
 	full("chdir", func(s *System, t *task.Task, a Args) (uint64, error) {
 		p, err := s.path(t, a[0])

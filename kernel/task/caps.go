@@ -60,31 +60,48 @@ func (c *Creds) FixSetfsuid(old *Creds) {
 // effective uid 0) gets the bounding set plus the inheritable set,
 // effective if the euid is 0; everyone else keeps only the ambient set,
 // in both permitted and effective.
-func (c *Creds) ExecCreds() { c.execCreds(nil) }
+func (c *Creds) ExecCreds() { c.execCreds(nil, 0, false) }
 
-// SetID is what a set-user-ID or set-group-ID executable changes at execve:
-// the file's owner and group when its mode has S_ISUID, or S_ISGID with
-// group execute, on a mount without nosuid.
+// SetID is what an executable changes at execve: the file's owner and
+// group when its mode has S_ISUID, or S_ISGID with group execute, and its
+// file capabilities, on a mount without nosuid.
 type SetID struct {
 	UID, GID       uint32
 	SetUID, SetGID bool
+	Caps           *FileCaps
+}
+
+// FileCaps are an executable's file capabilities (security.capability).
+type FileCaps struct {
+	Permitted, Inheritable uint64
+	Effective              bool
 }
 
 // execCreds applies execve's credential rules (bprm_fill_uid, then
 // cap_bprm_creds_from_file): a set-id file makes its owner (group) the
-// effective and saved id; root's capabilities follow the new effective
-// uid; a set-id exec clears the ambient set. It reports whether the exec
+// effective and saved id; file capabilities give pP' = (X & fP) | (pI &
+// fI), effective when fE is set (EPERM when fE is set and the bounding
+// set withholds part of fP); root's capabilities follow the new effective
+// uid unless SECBIT_NOROOT (or a set-user-ID-root file with capabilities
+// run by another user); a set-id exec or file capabilities clear the
+// ambient set; with no_new_privs the exec gains nothing: set-id bits are
+// ignored and the permitted set cannot grow. It reports whether the exec
 // is "secure" (AT_SECURE): ids or capabilities changed.
-func (c *Creds) execCreds(sid *SetID) (secure bool) {
-	if sid != nil && sid.SetUID && sid.UID != c.EUID {
+func (c *Creds) execCreds(sid *SetID, securebits uint32, nnp bool) (secure bool, err error) {
+	old := c.Caps.Permitted
+	var fc *FileCaps
+	if sid != nil {
+		fc = sid.Caps
+	}
+	if sid != nil && !nnp && sid.SetUID && sid.UID != c.EUID {
 		c.EUID = sid.UID
 		secure = true
 	}
-	if sid != nil && sid.SetGID && sid.GID != c.EGID {
+	if sid != nil && !nnp && sid.SetGID && sid.GID != c.EGID {
 		c.EGID = sid.GID
 		secure = true
 	}
-	if secure {
+	if secure || fc != nil {
 		c.Caps.Ambient = 0
 	}
 	c.SUID, c.FSUID = c.EUID, c.EUID
@@ -99,11 +116,26 @@ func (c *Creds) execCreds(sid *SetID) (secure bool) {
 	}()
 	p := uint64(0)
 	effective := false
-	if c.EUID == 0 || c.UID == 0 {
-		p = c.Caps.Bounding | c.Caps.Inheritable
+	if fc != nil {
+		p = c.Caps.Bounding&fc.Permitted | c.Caps.Inheritable&fc.Inheritable
+		effective = fc.Effective
+		if fc.Effective && fc.Permitted&^p != 0 {
+			return false, abi.EPERM // "insufficient to execute correctly"
+		}
 	}
-	if c.EUID == 0 {
-		effective = true
+	if securebits&SecbitNoroot == 0 && !(fc != nil && c.EUID == 0 && c.UID != 0) {
+		if c.EUID == 0 || c.UID == 0 {
+			p = c.Caps.Bounding | c.Caps.Inheritable
+		}
+		if c.EUID == 0 {
+			effective = true
+		}
+	}
+	if nnp && p&^old != 0 {
+		p &= old
+	}
+	if c.UID != 0 && effective {
+		secure = true // Linux's secureexec: an effective file, even one NNP cut
 	}
 	p |= c.Caps.Ambient
 	c.Caps.Permitted = p
@@ -112,7 +144,7 @@ func (c *Creds) execCreds(sid *SetID) (secure bool) {
 	} else {
 		c.Caps.Effective = c.Caps.Ambient
 	}
-	return secure
+	return secure, nil
 }
 
 // killAllowed is check_kill_permission's credential test: a process may

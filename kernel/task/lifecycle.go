@@ -362,13 +362,14 @@ func (t *Task) Exec(img *ExecImage, hooks *FileHooks) error {
 	newMM.SetBrk(li.BrkStart)
 	// The credentials the program will run with, computed before the
 	// point of no return (AT_UID.. and AT_SECURE go on its stack). With
-	// no_new_privs the set-id bits are ignored, as on Linux.
-	sid := img.SetID
-	if t.NoNewPrivs() {
-		sid = nil
-	}
+	// no_new_privs the exec gains no privilege, as on Linux.
+	sid, nnp, bits := img.SetID, t.NoNewPrivs(), t.Securebits()
 	cr := t.tg.Creds()
-	secure := cr.execCreds(sid)
+	secure, err := cr.execCreds(sid, bits, nnp)
+	if err != nil {
+		newMM.Release()
+		return err
+	}
 	si := &loader.StackInfo{Argv: img.Argv, Envp: img.Envp, ExecFn: img.Path, UID: cr.UID, GID: cr.GID,
 		EUID: cr.EUID, EGID: cr.EGID, Random: img.Random, HWCap: img.HWCap, MinSigStkSz: 2048, Secure: secure}
 	if img.VDSO != nil {
@@ -408,7 +409,7 @@ func (t *Task) Exec(img *ExecImage, hooks *FileHooks) error {
 	}
 	g.comm = commOf(from)
 	g.execed = true
-	g.creds.execCreds(sid)
+	g.creds.execCreds(sid, bits, nnp) // as above: cannot fail now
 	if secure {
 		g.pdeathsig = 0 // Linux clears it on a credential-changing exec
 	}

@@ -280,6 +280,9 @@ func (f *File) write(c *Caller, src []byte) (int, error) {
 	if f.stream {
 		return f.Impl.Write(c, f, src, 0)
 	}
+	if err := f.removePrivs(c, len(src)); err != nil {
+		return 0, err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.Flags()&abi.O_APPEND != 0 {
@@ -309,7 +312,19 @@ func (f *File) pwrite(c *Caller, src []byte, off int64) (int, error) {
 	if f.Flags()&abi.O_APPEND != 0 {
 		off = -1
 	}
+	if err := f.removePrivs(c, len(src)); err != nil {
+		return 0, err
+	}
 	return f.Impl.Write(c, f, src, off)
+}
+
+// removePrivs drops set-id bits and file capabilities before a write of n
+// bytes to a regular file (none for an empty write, as Linux).
+func (f *File) removePrivs(c *Caller, n int) error {
+	if n == 0 || f.Inode == nil {
+		return nil
+	}
+	return f.Inode.removePrivs(c)
 }
 
 // Seek implements lseek(2).
@@ -376,8 +391,12 @@ func (f *File) Stat() (abi.Stat, error) {
 	return f.Inode.Stat(), nil
 }
 
-// Truncate implements ftruncate(2).
-func (f *File) Truncate(size int64) error {
+// Truncate truncates for the kernel's own use (set-id bits are dropped as
+// for a caller without CAP_FSETID).
+func (f *File) Truncate(size int64) error { return f.TruncateAs(nil, size) }
+
+// TruncateAs implements ftruncate(2) for caller c.
+func (f *File) TruncateAs(c *Caller, size int64) error {
 	if size < 0 {
 		return abi.EINVAL
 	}
@@ -394,6 +413,9 @@ func (f *File) Truncate(size int64) error {
 	t, ok := f.Inode.Ops.(TruncateOps)
 	if !ok {
 		return abi.EINVAL
+	}
+	if err := f.Inode.removePrivs(c); err != nil {
+		return err
 	}
 	return f.notifyModify(t.Truncate(f.Inode, size))
 }

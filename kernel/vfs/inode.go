@@ -117,6 +117,9 @@ type Inode struct {
 	flocks  *flocks           // flock(2) locks (flock.go), created under mu
 	records *recordLocks      // fcntl record locks (posixlock.go), created under mu
 	xattrs  map[string][]byte // extended attributes (xattr.go), guarded by mu
+	// noPrivs caches that a write need not drop set-id bits or file
+	// capabilities (filecaps.go); chmod and setxattr clear it.
+	noPrivs atomic.Bool
 	// linkable marks an O_TMPFILE file that linkat may still name.
 	linkable bool
 

@@ -40,6 +40,7 @@ func (v *VFS) ChmodAt(c *Caller, fsc *FSContext, dir *File, path string, mode, f
 		a.Mode = a.Mode&abi.S_IFMT | mode
 		a.Ctime = now
 	})
+	p.Inode.noPrivs.Store(false)
 	if err := attrChanged(p.Inode); err != nil {
 		return err
 	}
@@ -90,6 +91,11 @@ func (v *VFS) ChownAt(c *Caller, fsc *FSContext, dir *File, path string, uid, gi
 	})
 	if err := attrChanged(p.Inode); err != nil {
 		return err
+	}
+	if !p.Inode.IsDir() {
+		if err := p.Inode.dropCaps(); err != nil {
+			return err
+		}
 	}
 	v.notifyAt(c, fsc, dir, path, p.Inode, abi.IN_ATTRIB)
 	return nil
@@ -176,5 +182,8 @@ func (v *VFS) Truncate(c *Caller, fsc *FSContext, path string, size int64) error
 		return err // a running program's file: ETXTBSY
 	}
 	defer p.Inode.PutWriteAccess()
+	if err := p.Inode.removePrivs(c); err != nil {
+		return err
+	}
 	return v.notifyTruncate(c, fsc, path, p.Inode, t.Truncate(p.Inode, size))
 }

@@ -78,7 +78,7 @@ func xattrCheck(c *Caller, in *Inode, name string, write bool) error {
 		if !c.Capable(abi.CAP_SYS_ADMIN) {
 			return abi.EPERM
 		}
-	case strings.HasPrefix(name, "security."):
+	case isSecurityXattr(name):
 		if write {
 			a := in.Attr()
 			if err := CheckPermission(&c.Creds, &a, MayWrite); err != nil && !isOwner(&c.Creds, &a) {
@@ -103,6 +103,17 @@ func (in *Inode) SetXattr(c *Caller, name string, value []byte, flags int) error
 	}
 	if err := xattrCheck(c, in, name, true); err != nil {
 		return err
+	}
+	if name == XattrCaps {
+		if err := capsWrite(c); err != nil {
+			return err
+		}
+		v, err := convertCaps(value)
+		if err != nil {
+			return err
+		}
+		value = v
+		in.noPrivs.Store(false)
 	}
 	if x := xattrOpsOf(in); x != nil {
 		return x.SetXattr(in, name, value, flags)
