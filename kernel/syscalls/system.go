@@ -112,8 +112,6 @@ func (s *System) Hostname() string { return s.files.hostname }
 // SetHostname implements sethostname's effect.
 func (s *System) SetHostname(h string) { s.files.hostname = h }
 
-
-
 // userMem adapts a task's address space to vfs.UserMemory.
 type userMem struct{ m *mm.MM }
 
