@@ -752,7 +752,10 @@ func (w *writer) finish(usedIno map[uint32]bool, dirs []uint32, jblocks uint64) 
 				d.FreeBlocks++
 			}
 		}
-		sb.InitBlockBitmap(g, w.descs, init)
+		// BLOCK_UNINIT when the group holds only its own metadata (as
+		// Linux's ext4_init_block_bitmap and e2fsck rebuild it), never
+		// for the last group (as mke2fs).
+		sb.InitBlockBitmap(g, w.descs[g:g+1], init)
 		var ib []byte
 		if g != groups-1 && string(init) == string(bb) {
 			d.Flags |= layout.BGBlockUninit

@@ -185,15 +185,22 @@ func (s *Superblock) InodeTableBlocks() uint64 {
 // MkfsTables returns where mke2fs puts group g's block bitmap, inode
 // bitmap and inode table with flex_bg: each flex group's bitmaps and
 // tables are packed at the start of its first group, after that group's
-// superblock backup and descriptor blocks: all block bitmaps, then all
-// inode bitmaps, then the inode tables, each in group order.
+// superblock backup and descriptor blocks: the block bitmaps, then the
+// inode bitmaps, then the inode tables, each in group order. Each kind
+// takes as many slots as the flex group has groups, except that a flex
+// group of one group still spaces them a whole flex group apart
+// (ext2fs_allocate_group_table's table_offset).
 func (s *Superblock) MkfsTables(g uint64) (blockBitmap, inodeBitmap, inodeTable uint64) {
 	flex := s.FlexGroups()
 	lead := g &^ (flex - 1)
 	n := min(flex, s.GroupCount()-lead)
+	step := n
+	if n == 1 {
+		step = flex
+	}
 	start := s.GroupFirstBlock(lead) + s.BaseMetaBlocks(lead)
 	i := g - lead
-	return start + i, start + n + i, start + 2*n + i*s.InodeTableBlocks()
+	return start + i, start + step + i, start + 2*step + i*s.InodeTableBlocks()
 }
 
 // MetadataBlocks is the number of blocks of the base metadata of every
