@@ -147,6 +147,24 @@ func TestE2fsck(t *testing.T) {
 	}
 }
 
+// TestManyInodes: a tree with more files than 256 MiB has inodes gets a
+// default size with twice the inodes it needs, and e2fsck is clean.
+func TestManyInodes(t *testing.T) {
+	need(t, "e2fsck")
+	tr := tree.New()
+	for i := 0; i < 20000; i++ {
+		e := tree.Entry{Path: fmt.Sprintf("/d%03d/f%05d", i%200, i), Type: tree.Regular, Mode: 0o644, Data: []byte(fmt.Sprint(i))}
+		if err := tr.Add(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, im := writeImage(t, tr, opts())
+	fsck(t, f)
+	if used := im.Inodes - im.FreeInodes; im.FreeInodes < used {
+		t.Errorf("%d inodes used, only %d free", used, im.FreeInodes)
+	}
+}
+
 // dumpe2fsFields are the dumpe2fs lines that depend only on the size and
 // the mkfs settings (not on contents, UUIDs, times or the label).
 var dumpe2fsFields = regexp.MustCompile(`^(Filesystem (revision|features|flags|state|OS type)|Default mount options|Errors behavior|` +
