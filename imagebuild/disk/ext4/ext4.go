@@ -22,6 +22,7 @@
 package ext4
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -737,7 +738,7 @@ func (w *writer) finish(usedIno map[uint32]bool, dirs []uint32, jblocks uint64) 
 	gdt := make([]byte, sb.GdtBlocks()*blockSize)
 	var freeBlocks uint64
 	var freeInodes uint32
-	init := make([]byte, blockSize)
+	uninit := make([]byte, blockSize)
 	for g := uint64(0); g < groups; g++ {
 		d := &w.descs[g]
 		d.Flags = layout.BGItableZeroed
@@ -755,9 +756,9 @@ func (w *writer) finish(usedIno map[uint32]bool, dirs []uint32, jblocks uint64) 
 		// BLOCK_UNINIT when the group holds only its own metadata (as
 		// Linux's ext4_init_block_bitmap and e2fsck rebuild it), never
 		// for the last group (as mke2fs).
-		sb.InitBlockBitmap(g, w.descs[g:g+1], init)
+		sb.InitBlockBitmap(g, w.descs[g:g+1], uninit)
 		var ib []byte
-		if g != groups-1 && string(init) == string(bb) {
+		if g != groups-1 && bytes.Equal(uninit, bb) {
 			d.Flags |= layout.BGBlockUninit
 			bb = nil
 		} else {
