@@ -246,8 +246,6 @@ func (fs *FS) writeInodeBitmap(g uint64, b []byte) error {
 	return fs.writeGroup(g)
 }
 
-var (
-	setBit   = layout.SetBit
-	clearBit = layout.ClearBit
-	testBit  = layout.TestBit
-)
+func setBit(b []byte, i uint64)       { layout.SetBit(b, i) }
+func clearBit(b []byte, i uint64)     { layout.ClearBit(b, i) }
+func testBit(b []byte, i uint64) bool { return layout.TestBit(b, i) }

@@ -256,16 +256,6 @@ func FillDirBlock(b []byte, end int, ents []DirEntry) int {
 	return n
 }
 
-// DirBlockFits reports whether ents fit one block's entry area of end
-// bytes.
-func DirBlockFits(end int, ents []DirEntry) bool {
-	n := 0
-	for _, e := range ents {
-		n += DirentSize(len(e.Name))
-	}
-	return n <= end
-}
-
 // EncodeDotEntries writes the "." (ino) and ".." (parent) entries that
 // open a directory's block 0; ".." spans to end.
 func EncodeDotEntries(b []byte, ino, parent uint32, ft uint8, end int) {
