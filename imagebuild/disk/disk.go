@@ -16,6 +16,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"strings"
@@ -58,6 +59,9 @@ type Spec struct {
 	Files   []ESPFile
 	Entries []grub.Entry
 	Default string // menu entry id
+	// RootSize is the root filesystem's size in bytes; 0 gives
+	// ext4.DefaultSize (twice the tree, at least 256 MiB).
+	RootSize int64
 }
 
 // Layout is where the partitions went, for tests and inspect.
@@ -67,6 +71,7 @@ type Layout struct {
 	RootStart, RootSize int64
 	ESPVolumeID         string // as GRUB prints it: xxxx-xxxx
 	DiskGUID, RootGUID  string
+	RootFS              ext4.Stats // the root filesystem's size, free blocks and inodes, journal
 }
 
 func guid(seed, label string) string {
@@ -75,9 +80,9 @@ func guid(seed, label string) string {
 
 // Write creates the disk image at file (which must not exist yet).
 func Write(ctx context.Context, filename string, s Spec) (*Layout, error) {
-	root, err := ext4.Build(s.Tree, ext4.Options{
+	root, err := ext4.Make(s.Tree, ext4.Options{
 		UUID: repro.UUID(s.Seed, "ext4-uuid"), HashSeed: repro.UUID(s.Seed, "ext4-hash-seed"),
-		Time: s.Epoch, Label: rootLabel,
+		Time: s.Epoch, Label: rootLabel, Size: s.RootSize,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("disk: root filesystem: %w", err)
@@ -105,7 +110,8 @@ func Write(ctx context.Context, filename string, s Spec) (*Layout, error) {
 	l.ESPSize = max(minESPSize, roundUp(espNeed+espNeed/8+4*mib, mib))
 	l.ESPStart = espStart * sector
 	l.RootStart = l.ESPStart + l.ESPSize
-	l.RootSize = roundUp(int64(len(root)), mib)
+	l.RootSize = roundUp(root.Size, mib)
+	l.RootFS = root.Stats
 	l.Size = l.RootStart + l.RootSize + mib // room for the backup GPT
 	l.DiskGUID, l.RootGUID = guid(s.Seed, "gpt-disk"), guid(s.Seed, "gpt-root")
 
@@ -136,7 +142,8 @@ func Write(ctx context.Context, filename string, s Spec) (*Layout, error) {
 	if err := writeESP(be, f, l, files, volBytes, s.Epoch); err != nil {
 		return nil, err
 	}
-	if _, err := f.WriteAt(root, l.RootStart); err != nil {
+	// The file reads as zeros: only the root's used blocks are written.
+	if err := root.WriteTo(io.NewOffsetWriter(f, l.RootStart)); err != nil {
 		return nil, fmt.Errorf("disk: root: %w", err)
 	}
 	mbr := make([]byte, sector)

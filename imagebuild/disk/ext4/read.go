@@ -2,7 +2,6 @@ package ext4
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -11,22 +10,22 @@ import (
 	"strconv"
 
 	"aramid/imagebuild/tree"
+	"aramid/kernel/fs/ext4/layout"
 )
 
 // ErrFormat is wrapped by every error Read returns for a filesystem it cannot
 // read: not ext4, or using a feature this reader does not know.
 var ErrFormat = errors.New("ext4: unsupported or corrupt filesystem")
 
-// Features this reader understands: those Build writes (file types, extents,
-// sparse superblocks, large files, extra inode size) plus the flags a plain
-// read can ignore (64-bit group descriptors, flex_bg, huge files, dir_nlink,
-// metadata checksums, which are not verified).
+// Features this reader understands: those Build writes (file types,
+// extents, 64-bit descriptors, flex_bg) and metadata_csum_seed; the
+// read-only-compatible ones (checksums, huge files, dir_nlink, ...) a
+// plain read can ignore (checksums are not verified). Hashed directories
+// are read linearly: their index blocks look like empty entries.
 const (
-	incompat64Bit   = 0x80
-	incompatFlexBG  = 0x200
-	knownIncompat   = incompatFiletype | incompatExtents | incompat64Bit | incompatFlexBG
+	knownIncompat   = layout.IncompatFiletype | layout.IncompatExtents | layout.Incompat64bit | layout.IncompatFlexBG | layout.IncompatCsumSeed
 	maxReadFileSize = 1 << 32
-	maxDirEntries   = 1 << 20
+	maxListed       = 1 << 20
 )
 
 // Listing is what Read found: one manifest row per path (without origins),
@@ -38,14 +37,10 @@ type Listing struct {
 }
 
 type reader struct {
-	r         io.ReaderAt
-	size      int64
-	bsize     int64
-	ipg       uint32
-	isize     int64
-	ninodes   uint32
-	descSize  int64
-	gdtOffset int64
+	r    io.ReaderAt
+	size int64
+	sb   *layout.Superblock
+	bs   int64
 }
 
 // Read lists the ext4 filesystem of size bytes in r. It reads only the
@@ -54,35 +49,19 @@ type reader struct {
 // mke2fs's defaults too except hashed directories' index blocks, which it
 // skips the way a linear reader does.
 func Read(r io.ReaderAt, size int64) (*Listing, error) {
-	sb := make([]byte, 1024)
-	if _, err := r.ReadAt(sb, 1024); err != nil {
+	raw := make([]byte, layout.SuperSize)
+	if _, err := r.ReadAt(raw, layout.SuperOffset); err != nil {
 		return nil, fmt.Errorf("%w: superblock: %v", ErrFormat, err)
 	}
-	le := binary.LittleEndian
-	if le.Uint16(sb[0x38:]) != 0xEF53 {
-		return nil, fmt.Errorf("%w: no ext2/3/4 magic", ErrFormat)
+	sb, err := layout.DecodeSuperblock(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
 	}
-	if f := le.Uint32(sb[0x60:]); f&^knownIncompat != 0 {
-		return nil, fmt.Errorf("%w: incompatible features %#x", ErrFormat, f&^knownIncompat)
+	if f := sb.FeatureIncompat; f&^knownIncompat != 0 {
+		return nil, fmt.Errorf("%w: incompatible features %s", ErrFormat, layout.FeatureNames(f&^knownIncompat, true))
 	}
-	logBS := le.Uint32(sb[0x18:])
-	if logBS > 6 {
-		return nil, fmt.Errorf("%w: block size 1024<<%d", ErrFormat, logBS)
-	}
-	rd := &reader{r: r, size: size, bsize: 1024 << logBS, ipg: le.Uint32(sb[0x28:]),
-		isize: 128, ninodes: le.Uint32(sb[0x00:]), descSize: 32}
-	if le.Uint32(sb[0x4C:]) >= 1 {
-		rd.isize = int64(le.Uint16(sb[0x58:]))
-	}
-	if le.Uint32(sb[0x60:])&incompat64Bit != 0 {
-		rd.descSize = int64(le.Uint16(sb[0xFE:]))
-	}
-	if rd.ipg == 0 || rd.isize < 128 || rd.descSize < 32 {
-		return nil, fmt.Errorf("%w: geometry (inodes/group %d, inode size %d)", ErrFormat, rd.ipg, rd.isize)
-	}
-	first := int64(le.Uint32(sb[0x14:]))
-	rd.gdtOffset = (first + 1) * rd.bsize
-	l := &Listing{Label: cstring(sb[0x78:0x88])}
+	rd := &reader{r: r, size: size, sb: sb, bs: int64(sb.BlockSize())}
+	l := &Listing{Label: cstring(sb.VolumeName[:])}
 
 	type named struct {
 		path string
@@ -104,7 +83,7 @@ func Read(r io.ReaderAt, size int64) (*Listing, error) {
 		if err != nil {
 			return err
 		}
-		data, err := rd.data(in)
+		data, err := rd.data(ino, in)
 		if err != nil {
 			return fmt.Errorf("%s: %w", dir, err)
 		}
@@ -123,8 +102,8 @@ func Read(r io.ReaderAt, size int64) (*Listing, error) {
 			if p == "/lost+found" {
 				continue
 			}
-			if len(all) > maxDirEntries {
-				return fmt.Errorf("%w: more than %d entries", ErrFormat, maxDirEntries)
+			if len(all) > maxListed {
+				return fmt.Errorf("%w: more than %d entries", ErrFormat, maxListed)
 			}
 			all = append(all, named{p, e.ino, e.ftype})
 			if e.ftype == 2 {
@@ -135,8 +114,8 @@ func Read(r io.ReaderAt, size int64) (*Listing, error) {
 		}
 		return nil
 	}
-	all = append(all, named{"/", rootIno, 2})
-	if err := walk("/", rootIno, 0); err != nil {
+	all = append(all, named{"/", layout.RootIno, 2})
+	if err := walk("/", layout.RootIno, 0); err != nil {
 		return nil, err
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].path < all[j].path })
@@ -146,10 +125,10 @@ func Read(r io.ReaderAt, size int64) (*Listing, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", n.path, err)
 		}
-		row := tree.File{Path: n.path, Mode: fmt.Sprintf("%04o", in.mode&0o7777), UID: in.uid, GID: in.gid}
-		switch in.mode & 0o170000 {
-		case 0o100000:
-			if in.links > 1 {
+		row := tree.File{Path: n.path, Mode: fmt.Sprintf("%04o", in.Mode&0o7777), UID: in.UID, GID: in.GID}
+		switch in.Mode & layout.ModeFmt {
+		case layout.ModeReg:
+			if in.LinksCount > 1 {
 				if p, ok := firstName[n.ino]; ok {
 					row.Type, row.Target = "hardlink", p
 					l.Files = append(l.Files, row)
@@ -157,175 +136,159 @@ func Read(r io.ReaderAt, size int64) (*Listing, error) {
 				}
 				firstName[n.ino] = n.path
 			}
-			data, err := rd.data(in)
+			data, err := rd.data(n.ino, in)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", n.path, err)
 			}
 			row.Type, row.Size, row.SHA256 = "file", int64(len(data)), digest(data)
-		case 0o040000:
+		case layout.ModeDir:
 			row.Type = "dir"
-		case 0o120000:
+		case layout.ModeLnk:
 			var target []byte
-			if in.flags&extentsFlag == 0 && in.size < 60 {
-				target = in.block[:in.size]
-			} else if target, err = rd.data(in); err != nil {
+			if in.Flags&layout.FlagExtents == 0 && in.Size < 60 {
+				target = in.Block[:in.Size]
+			} else if target, err = rd.data(n.ino, in); err != nil {
 				return nil, fmt.Errorf("%s: %w", n.path, err)
 			}
 			row.Type, row.Target, row.Size, row.SHA256 = "symlink", string(target), int64(len(target)), digest(target)
-		case 0o020000, 0o060000:
+		case layout.ModeChr, layout.ModeBlk:
 			row.Type = "char"
-			if in.mode&0o170000 == 0o060000 {
+			if in.Mode&layout.ModeFmt == layout.ModeBlk {
 				row.Type = "block"
 			}
-			maj, mnr := decodeDev(in.block)
+			maj, mnr := layout.DecodeDev(in.Block[:])
 			row.Device = strconv.FormatUint(uint64(maj), 10) + ":" + strconv.FormatUint(uint64(mnr), 10)
-		case 0o010000:
+		case layout.ModeFIFO:
 			row.Type = "fifo"
 		default:
-			return nil, fmt.Errorf("%w: %s: file type %#o", ErrFormat, n.path, in.mode&0o170000)
+			return nil, fmt.Errorf("%w: %s: file type %#o", ErrFormat, n.path, in.Mode&layout.ModeFmt)
 		}
 		l.Files = append(l.Files, row)
 	}
 	return l, nil
 }
 
-type rawInode struct {
-	mode   uint16
-	uid    uint32
-	gid    uint32
-	size   uint64
-	links  uint16
-	flags  uint32
-	block  []byte // i_block, 60 bytes
-	number uint32
+// readAt reads len(p) bytes at off, refusing reads past the filesystem.
+func (rd *reader) readAt(p []byte, off int64, what string) error {
+	if off < 0 || off+int64(len(p)) > rd.size {
+		return fmt.Errorf("%w: %s outside the filesystem", ErrFormat, what)
+	}
+	if _, err := rd.r.ReadAt(p, off); err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrFormat, what, err)
+	}
+	return nil
 }
 
-func (rd *reader) inode(ino uint32) (*rawInode, error) {
-	if ino == 0 || ino > rd.ninodes {
+func (rd *reader) inode(ino uint32) (*layout.Inode, error) {
+	if ino == 0 || ino > rd.sb.InodesCount {
 		return nil, fmt.Errorf("%w: inode %d out of range", ErrFormat, ino)
 	}
-	grp := int64(ino-1) / int64(rd.ipg)
-	idx := int64(ino-1) % int64(rd.ipg)
-	gd := make([]byte, rd.descSize)
-	if _, err := rd.r.ReadAt(gd, rd.gdtOffset+grp*rd.descSize); err != nil {
-		return nil, fmt.Errorf("%w: group descriptor %d: %v", ErrFormat, grp, err)
+	g, idx := rd.sb.InodeLocation(ino)
+	blk, off := rd.sb.GroupDescLocation(g)
+	dsz := rd.sb.DescriptorSize()
+	raw := make([]byte, dsz)
+	if err := rd.readAt(raw, int64(blk)*rd.bs+int64(off), fmt.Sprintf("group descriptor %d", g)); err != nil {
+		return nil, err
 	}
-	le := binary.LittleEndian
-	table := int64(le.Uint32(gd[8:]))
-	if rd.descSize >= 64 {
-		table |= int64(le.Uint32(gd[0x28:])) << 32
+	gd, err := layout.DecodeGroupDesc(raw, dsz)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
 	}
-	b := make([]byte, 160)
-	off := table*rd.bsize + idx*rd.isize
-	if off < 0 || off+rd.isize > rd.size {
+	isz := int64(rd.sb.InodeSize)
+	b := make([]byte, isz)
+	if gd.InodeTable > uint64(rd.size) {
 		return nil, fmt.Errorf("%w: inode %d outside the filesystem", ErrFormat, ino)
 	}
-	if _, err := rd.r.ReadAt(b[:128], off); err != nil {
+	if err := rd.readAt(b, int64(gd.InodeTable)*rd.bs+int64(idx)*isz, fmt.Sprintf("inode %d", ino)); err != nil {
+		return nil, err
+	}
+	in, err := layout.DecodeInode(b, int(isz))
+	if err != nil {
 		return nil, fmt.Errorf("%w: inode %d: %v", ErrFormat, ino, err)
 	}
-	return &rawInode{
-		mode:   le.Uint16(b[0x00:]),
-		uid:    uint32(le.Uint16(b[0x02:])) | uint32(le.Uint16(b[0x78:]))<<16,
-		gid:    uint32(le.Uint16(b[0x18:])) | uint32(le.Uint16(b[0x7A:]))<<16,
-		size:   uint64(le.Uint32(b[0x04:])) | uint64(le.Uint32(b[0x6C:]))<<32,
-		links:  le.Uint16(b[0x1A:]),
-		flags:  le.Uint32(b[0x20:]),
-		block:  b[0x28 : 0x28+60],
-		number: ino,
-	}, nil
+	return in, nil
 }
 
 // data reads an extent-mapped inode's contents (size bytes; holes read as
 // zeros).
-func (rd *reader) data(in *rawInode) ([]byte, error) {
-	if in.flags&extentsFlag == 0 {
-		if in.size == 0 {
+func (rd *reader) data(ino uint32, in *layout.Inode) ([]byte, error) {
+	if in.Flags&layout.FlagExtents == 0 {
+		if in.Size == 0 {
 			return nil, nil
 		}
-		return nil, fmt.Errorf("%w: inode %d uses block maps (only extents are read)", ErrFormat, in.number)
+		return nil, fmt.Errorf("%w: inode %d uses block maps (only extents are read)", ErrFormat, ino)
 	}
-	if in.size > maxReadFileSize || int64(in.size) > rd.size {
-		return nil, fmt.Errorf("%w: inode %d: size %d", ErrFormat, in.number, in.size)
+	if in.Size > maxReadFileSize || int64(in.Size) > rd.size {
+		return nil, fmt.Errorf("%w: inode %d: size %d", ErrFormat, ino, in.Size)
 	}
-	out := make([]byte, in.size)
-	if err := rd.extents(in.block, out, 0); err != nil {
-		return nil, fmt.Errorf("inode %d: %w", in.number, err)
+	out := make([]byte, in.Size)
+	if err := rd.extents(in.Block[:], out, 0); err != nil {
+		return nil, fmt.Errorf("inode %d: %w", ino, err)
 	}
 	return out, nil
 }
 
 func (rd *reader) extents(node []byte, out []byte, depth int) error {
-	le := binary.LittleEndian
-	if len(node) < 12 || le.Uint16(node[0:]) != extentMagic {
-		return fmt.Errorf("%w: bad extent header", ErrFormat)
+	h, err := layout.DecodeExtentHeader(node)
+	if err != nil || depth > layout.MaxExtentDepth {
+		return fmt.Errorf("%w: bad extent node at depth %d: %v", ErrFormat, depth, err)
 	}
-	n := int(le.Uint16(node[2:]))
-	d := int(le.Uint16(node[6:]))
-	if d > 5 || depth > 5 || 12+12*n > len(node) {
-		return fmt.Errorf("%w: bad extent node (depth %d, %d entries)", ErrFormat, d, n)
-	}
-	for i := 0; i < n; i++ {
-		e := node[12+12*i:]
-		if d > 0 {
-			child := int64(le.Uint32(e[4:])) | int64(le.Uint16(e[8:]))<<32
-			buf := make([]byte, rd.bsize)
-			if _, err := rd.r.ReadAt(buf, child*rd.bsize); err != nil {
-				return fmt.Errorf("%w: extent index block %d: %v", ErrFormat, child, err)
+	for i := 0; i < int(h.Entries); i++ {
+		if h.Depth > 0 {
+			child := layout.DecodeExtentIndex(node, i).Leaf
+			buf := make([]byte, rd.bs)
+			if child > uint64(rd.size) {
+				return fmt.Errorf("%w: extent index block %d outside the filesystem", ErrFormat, child)
+			}
+			if err := rd.readAt(buf, int64(child)*rd.bs, fmt.Sprintf("extent index block %d", child)); err != nil {
+				return err
 			}
 			if err := rd.extents(buf, out, depth+1); err != nil {
 				return err
 			}
 			continue
 		}
-		logical := int64(le.Uint32(e[0:]))
-		length := int64(le.Uint16(e[4:]))
-		if length > maxExtentLen {
-			continue // uninitialised extent: reads as zeros
+		x := layout.DecodeExtent(node, i)
+		if x.Unwritten {
+			continue // reads as zeros
 		}
-		start := int64(le.Uint32(e[8:])) | int64(le.Uint16(e[6:]))<<32
-		from := logical * rd.bsize
+		from := int64(x.Block) * rd.bs
 		if from >= int64(len(out)) {
 			continue
 		}
-		want := min(length*rd.bsize, int64(len(out))-from)
-		if start*rd.bsize+want > rd.size {
+		want := min(int64(x.Len)*rd.bs, int64(len(out))-from)
+		if x.Start > uint64(rd.size) {
 			return fmt.Errorf("%w: extent past the end of the filesystem", ErrFormat)
 		}
-		if _, err := rd.r.ReadAt(out[from:from+want], start*rd.bsize); err != nil {
-			return fmt.Errorf("%w: data block %d: %v", ErrFormat, start, err)
+		if err := rd.readAt(out[from:from+want], int64(x.Start)*rd.bs, fmt.Sprintf("data block %d", x.Start)); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
+type dirent struct {
+	name  string
+	ino   uint32
+	ftype uint8
+}
+
 func (rd *reader) dirents(data []byte) ([]dirent, error) {
 	var out []dirent
-	le := binary.LittleEndian
-	for blk := 0; blk < len(data); blk += int(rd.bsize) {
-		b := data[blk:min(len(data), blk+int(rd.bsize))]
-		for off := 0; off+8 <= len(b); {
-			ino := le.Uint32(b[off:])
-			rec := int(le.Uint16(b[off+4:]))
-			nl := int(b[off+6])
-			if rec < 8 || off+rec > len(b) || 8+nl > rec {
-				return nil, fmt.Errorf("%w: bad directory entry at %d", ErrFormat, blk+off)
+	for blk := 0; blk < len(data); blk += int(rd.bs) {
+		b := data[blk:min(len(data), blk+int(rd.bs))]
+		for off := 0; off+layout.DirentHeaderSize <= len(b); {
+			d, err := layout.DecodeDirent(b, off)
+			if err != nil {
+				return nil, fmt.Errorf("%w: directory entry at %d: %v", ErrFormat, blk+off, err)
 			}
-			if ino != 0 && nl > 0 {
-				out = append(out, dirent{name: string(b[off+8 : off+8+nl]), ino: ino, ftype: b[off+7]})
+			if d.Inode != 0 && d.NameLen > 0 {
+				out = append(out, dirent{name: string(d.Name), ino: d.Inode, ftype: d.FileType})
 			}
-			off += rec
+			off += d.RecLen
 		}
 	}
 	return out, nil
-}
-
-func decodeDev(block []byte) (major, minor uint32) {
-	le := binary.LittleEndian
-	if old := le.Uint32(block[0:]); old != 0 {
-		return old >> 8 & 0xff, old & 0xff
-	}
-	nw := le.Uint32(block[4:])
-	return nw >> 8 & 0xfff, nw&0xff | nw>>12&0xfff00
 }
 
 func digest(b []byte) string {

@@ -176,9 +176,7 @@ func (fs *FS) writeGroup(g uint64) error {
 }
 
 // itableBlocks is the number of blocks of one group's inode table.
-func (fs *FS) itableBlocks() uint64 {
-	return (uint64(fs.sb.InodesPerGroup)*uint64(fs.sb.InodeSize) + uint64(fs.bs) - 1) / uint64(fs.bs)
-}
+func (fs *FS) itableBlocks() uint64 { return fs.sb.InodeTableBlocks() }
 
 // blockBitmap returns group g's block bitmap, building it if the group is
 // BLOCK_UNINIT (the bitmap block then holds nothing yet).
@@ -202,29 +200,7 @@ func (fs *FS) blockBitmap(g uint64) ([]byte, error) {
 // (of any group) stored in it, and the bits past its end.
 func (fs *FS) initBlockBitmap(g uint64) []byte {
 	b := make([]byte, fs.bs)
-	sb := fs.sb
-	start := sb.GroupFirstBlock(g)
-	nblocks := uint64(sb.GroupBlocks(g))
-	for i := uint64(0); i < sb.BaseMetaBlocks(g); i++ {
-		setBit(b, i)
-	}
-	mark := func(blk, n uint64) {
-		for i := uint64(0); i < n; i++ {
-			if x := blk + i; x >= start && x < start+nblocks {
-				setBit(b, x-start)
-			}
-		}
-	}
-	it := fs.itableBlocks()
-	for h := range fs.groups {
-		d := &fs.groups[h]
-		mark(d.BlockBitmap, 1)
-		mark(d.InodeBitmap, 1)
-		mark(d.InodeTable, it)
-	}
-	for i := nblocks; i < uint64(fs.bs)*8; i++ {
-		setBit(b, i)
-	}
+	fs.sb.InitBlockBitmap(g, fs.groups, b)
 	return b
 }
 
@@ -270,6 +246,6 @@ func (fs *FS) writeInodeBitmap(g uint64, b []byte) error {
 	return fs.writeGroup(g)
 }
 
-func setBit(b []byte, i uint64)       { b[i/8] |= 1 << (i % 8) }
-func clearBit(b []byte, i uint64)     { b[i/8] &^= 1 << (i % 8) }
-func testBit(b []byte, i uint64) bool { return b[i/8]&(1<<(i%8)) != 0 }
+func setBit(b []byte, i uint64)       { layout.SetBit(b, i) }
+func clearBit(b []byte, i uint64)     { layout.ClearBit(b, i) }
+func testBit(b []byte, i uint64) bool { return layout.TestBit(b, i) }

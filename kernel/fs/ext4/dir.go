@@ -343,7 +343,7 @@ func (fs *FS) appendDirBlock(dp *inode) (uint32, uint64, []byte, error) {
 // emptyDirBlock formats b as a block with one unused entry spanning it.
 func (fs *FS) emptyDirBlock(b []byte) {
 	clear(b)
-	layout.EncodeDirent(b, 0, 0, fs.dirEnd(), nil, 0)
+	layout.FillDirBlock(b, fs.dirEnd(), nil)
 }
 
 // addEntry links name to ino in directory dp.
@@ -501,8 +501,7 @@ func (fs *FS) initDir(dp *inode, parent uint32) error {
 	if err != nil {
 		return err
 	}
-	layout.EncodeDirent(b, 0, dp.ino, 12, []byte("."), fs.fileType(abi.S_IFDIR))
-	layout.EncodeDirent(b, 12, parent, fs.dirEnd()-12, []byte(".."), fs.fileType(abi.S_IFDIR))
+	layout.EncodeDotEntries(b, dp.ino, parent, fs.fileType(abi.S_IFDIR), fs.dirEnd())
 	dp.names = map[string]dirLoc{}
 	return fs.sealDirBlock(dp, l, phys, b)
 }

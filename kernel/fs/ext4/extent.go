@@ -247,18 +247,7 @@ func (ip *inode) setRange(lb, n, start uint64, unwritten bool) []layout.Extent {
 // (4 entries), else in tree blocks, reusing the old ones; it updates
 // i_blocks and writes the inode.
 func (fs *FS) storeExtents(ip *inode) error {
-	perBlock := int(layout.ExtentBlockMax(uint32(fs.bs)))
-	// levels[0] = number of leaf nodes, levels[1] = index nodes above ...
-	var levels []int
-	for n := len(ip.ext); n > 4; {
-		nodes := (n + perBlock - 1) / perBlock
-		levels = append(levels, nodes)
-		n = nodes
-	}
-	need := 0
-	for _, l := range levels {
-		need += l
-	}
+	need := layout.ExtentTreeBlocks(len(ip.ext), uint32(fs.bs))
 	blocks := ip.nodes
 	var extra []uint64
 	if len(blocks) > need {
@@ -285,63 +274,9 @@ func (fs *FS) storeExtents(ip *inode) error {
 		blocks = append(blocks, b)
 	}
 	seed := fs.sb.InodeCsumSeed(ip.ino, ip.disk.Generation)
-	// Build bottom-up: each level's entries are (first logical block,
-	// node block).
-	type entry struct {
-		block uint32
-		phys  uint64
-	}
-	next := 0
-	var children []entry
-	depth := uint16(0)
-	if len(levels) == 0 {
-		node := ip.disk.Block[:]
-		clear(node)
-		layout.ExtentHeader{Entries: uint16(len(ip.ext)), Max: 4}.Encode(node)
-		for i, x := range ip.ext {
-			layout.EncodeExtent(node, i, x)
-		}
-	} else {
-		// Leaves.
-		for i := 0; i < len(ip.ext); i += perBlock {
-			part := ip.ext[i:min(i+perBlock, len(ip.ext))]
-			b := make([]byte, fs.bs)
-			layout.ExtentHeader{Entries: uint16(len(part)), Max: uint16(perBlock)}.Encode(b)
-			for j, x := range part {
-				layout.EncodeExtent(b, j, x)
-			}
-			layout.SetExtentBlockChecksum(seed, b)
-			if err := fs.writeMeta(blocks[next], b); err != nil {
-				return err
-			}
-			children = append(children, entry{part[0].Block, blocks[next]})
-			next++
-		}
-		for len(children) > 4 {
-			depth++
-			var up []entry
-			for i := 0; i < len(children); i += perBlock {
-				part := children[i:min(i+perBlock, len(children))]
-				b := make([]byte, fs.bs)
-				layout.ExtentHeader{Entries: uint16(len(part)), Max: uint16(perBlock), Depth: depth}.Encode(b)
-				for j, c := range part {
-					layout.EncodeExtentIndex(b, j, layout.ExtentIndex{Block: c.block, Leaf: c.phys})
-				}
-				layout.SetExtentBlockChecksum(seed, b)
-				if err := fs.writeMeta(blocks[next], b); err != nil {
-					return err
-				}
-				up = append(up, entry{part[0].block, blocks[next]})
-				next++
-			}
-			children = up
-		}
-		depth++
-		node := ip.disk.Block[:]
-		clear(node)
-		layout.ExtentHeader{Entries: uint16(len(children)), Max: 4, Depth: depth}.Encode(node)
-		for i, c := range children {
-			layout.EncodeExtentIndex(node, i, layout.ExtentIndex{Block: c.block, Leaf: c.phys})
+	for i, b := range layout.EncodeExtentTree(ip.disk.Block[:], ip.ext, blocks, uint32(fs.bs), seed) {
+		if err := fs.writeMeta(blocks[i], b); err != nil {
+			return err
 		}
 	}
 	ip.nodes = blocks

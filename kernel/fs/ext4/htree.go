@@ -223,7 +223,7 @@ func (fs *FS) dxInsert(dp *inode, path []*dxLevel, i int, e layout.DxEntry) erro
 		if err != nil {
 			return 0, err
 		}
-		layout.EncodeDirent(b, 0, 0, fs.bs, nil, 0)
+		layout.EncodeDxNode(b, part, nodeLimit)
 		n := &dxLevel{lblk: l, phys: phys, b: b, off: layout.DxNodeEntries, ents: part, limit: nodeLimit}
 		return l, fs.writeDx(dp, n)
 	}

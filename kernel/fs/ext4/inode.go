@@ -128,23 +128,9 @@ func (fs *FS) attrOf(d *layout.Inode) vfs.Attr {
 }
 
 // decodeDev reads a device number from i_block (old or new encoding).
-func decodeDev(b []byte) uint64 {
-	if w0 := le32(b); w0 != 0 {
-		return abi.MakeDev((w0>>8)&0xFF, w0&0xFF)
-	}
-	w1 := le32(b[4:])
-	return abi.MakeDev((w1&0xFFF00)>>8, (w1&0xFF)|((w1>>12)&0xFFF00))
-}
+func decodeDev(b []byte) uint64 { return abi.MakeDev(layout.DecodeDev(b)) }
 
-func encodeDev(b []byte, dev uint64) {
-	maj, min := abi.DevMajor(dev), abi.DevMinor(dev)
-	clear(b[:12])
-	if maj < 256 && min < 256 {
-		putLe32(b, maj<<8|min)
-		return
-	}
-	putLe32(b[4:], (min&0xFF)|(maj<<8)|((min&^0xFF)<<12))
-}
+func encodeDev(b []byte, dev uint64) { layout.EncodeDev(b, abi.DevMajor(dev), abi.DevMinor(dev)) }
 
 func putLe32(b []byte, v uint32) {
 	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)

@@ -15,10 +15,11 @@ import (
 )
 
 // TestMountMkimageRoot mounts the root filesystem mkimage's writer makes
-// (no journal, no checksums, 32-byte descriptors), reads the tree back,
-// writes to it, and leaves it clean for e2fsck.
+// (what mke2fs -t ext4 makes: journal, metadata_csum, 64bit, flex_bg,
+// htree directories), reads the tree back, writes to it through the
+// journal, and leaves it clean for e2fsck.
 func TestMountMkimageRoot(t *testing.T) {
-	need(t, "e2fsck", "debugfs")
+	need(t, "e2fsck", "debugfs", "dumpe2fs")
 	tr := tree.New()
 	add := func(e tree.Entry) {
 		if err := tr.Add(e); err != nil {
@@ -36,14 +37,25 @@ func TestMountMkimageRoot(t *testing.T) {
 	}
 	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<16)
 	add(tree.Entry{Path: "/big", Type: tree.Regular, Mode: 0o644, Data: big})
-	img, err := mkext4.Build(tr, mkext4.Options{UUID: [16]byte{1}, HashSeed: [16]byte{2}, Time: time.Unix(1700000000, 0), MinBlocks: 8192})
+	im, err := mkext4.Make(tr, mkext4.Options{UUID: [16]byte{1}, HashSeed: [16]byte{2}, Time: time.Unix(1700000000, 0), Size: 64 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if im.HashedDirs != 1 {
+		t.Fatalf("%d hashed directories in the image, want /many", im.HashedDirs)
+	}
 	path := filepath.Join(t.TempDir(), "root.img")
-	if err := os.WriteFile(path, img, 0o644); err != nil {
+	f, err := os.Create(path)
+	if err != nil {
 		t.Fatal(err)
 	}
+	if err := f.Truncate(im.Size); err != nil {
+		t.Fatal(err)
+	}
+	if err := im.WriteTo(f); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
 	e := mountImg(t, path, 0)
 	if got := e.readFile("/bin/prog"); string(got) != "#!/bin/sh\necho hi\n" {
 		t.Errorf("/bin/prog: %q", got)
@@ -63,23 +75,36 @@ func TestMountMkimageRoot(t *testing.T) {
 	if n := len(e.readdir("/many")); n != 302 {
 		t.Errorf("/many: %d entries", n)
 	}
+	// Writes go through the journal: invisible on the disk until a sync.
 	e.writeFile("/tmp/new", []byte("written by the kernel"))
-	// No dir_index here: /many grows as a linear directory, by blocks
-	// (the writer leaves 64 spare inodes).
-	for i := 0; i < 60; i++ {
+	if strings.Contains(debugfs(t, path, "ls -p /tmp"), "new") {
+		t.Fatal("/tmp/new on the disk before a sync: nothing is journalled")
+	}
+	e.must(e.v.Sync())
+	if got := debugfs(t, path, "cat /tmp/new"); got != "written by the kernel" {
+		t.Errorf("after sync, /tmp/new reads %q from the disk", got)
+	}
+	// /many is an htree: long names split its leaves.
+	for i := 0; i < 400; i++ {
 		e.writeFile(fmt.Sprintf("/many/%s-%03d", strings.Repeat("n", 200), i), nil)
 	}
-	if n := len(e.readdir("/many")); n != 362 {
+	if n := len(e.readdir("/many")); n != 702 {
 		t.Errorf("/many: %d entries after adding", n)
 	}
-	e.must(e.v.RenameAt(e.c, e.fsc, nil, "/many/file-000", nil, "/tmp/moved", 0))
+	e.must(e.v.MkdirAt(e.c, e.fsc, nil, "/tmp/d", 0o755))
+	e.must(e.v.RenameAt(e.c, e.fsc, nil, "/many/file-000", nil, "/tmp/d/moved", 0))
 	e.must(e.v.UnlinkAt(e.c, e.fsc, nil, "/big", 0))
 	e.unmount()
 	fsck(t, path)
-	if got := len(debugfsLs(t, path, "/many")); got != 359 {
+	if got := len(debugfsLs(t, path, "/many")); got != 699 {
 		t.Errorf("debugfs lists %d names in /many", got)
 	}
-	if got := debugfs(t, path, "cat /tmp/new"); got != "written by the kernel" {
-		t.Errorf("/tmp/new: %q", got)
+	if got := debugfs(t, path, "cat /tmp/d/moved"); got != "\x00" {
+		t.Errorf("/tmp/d/moved: %q", got)
+	}
+	// The journal carried the transactions: its sequence moved on from
+	// the 1 the writer gave it.
+	if h := run(t, "dumpe2fs", "-h", path); strings.Contains(h, "Journal sequence:         0x00000001") {
+		t.Errorf("journal sequence still 1 after commits:\n%s", h)
 	}
 }

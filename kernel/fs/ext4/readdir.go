@@ -151,14 +151,8 @@ func (fs *FS) makeIndexed(dp *inode) error {
 		return err
 	}
 	root := make([]byte, fs.bs)
-	ft := fs.fileType(0o040000)
-	layout.EncodeDirent(root, 0, dotIno, 12, []byte("."), ft)
-	layout.EncodeDirent(root, 12, parent, fs.bs-12, []byte(".."), ft)
-	info := root[layout.DxRootInfoOff:]
-	info[4] = fs.sb.DefHashVersion
-	info[5] = 8 // info length
-	layout.EncodeDxEntries(root, layout.DxRootEntries, []layout.DxEntry{{Hash: 0, Block: l1}},
-		layout.DxLimit(fs.bs, layout.DxRootEntries, fs.csum()))
+	layout.EncodeDxRoot(root, dotIno, parent, fs.fileType(0o040000), fs.sb.DefHashVersion, 0,
+		[]layout.DxEntry{{Hash: 0, Block: l1}}, layout.DxLimit(fs.bs, layout.DxRootEntries, fs.csum()))
 	dp.disk.Flags |= layout.FlagIndex
 	if err := fs.sealDirBlock(dp, 0, phys0, root); err != nil {
 		return err

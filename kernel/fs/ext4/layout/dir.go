@@ -226,3 +226,58 @@ func VerifyDxChecksum(seed uint32, b []byte, off int) bool {
 	c, tail, ok := dxChecksum(seed, b, off)
 	return ok && le.Uint32(b[tail+4:]) == c
 }
+
+// DirEntry is a name to store in a directory block.
+type DirEntry struct {
+	Name     []byte
+	Inode    uint32
+	FileType uint8
+}
+
+// FillDirBlock packs entries from the start of b into its entry area
+// (b[:end]) and returns how many fit; the last one's record stretches to
+// end. With no entries, one unused record spans the area.
+func FillDirBlock(b []byte, end int, ents []DirEntry) int {
+	off, last, n := 0, -1, 0
+	for _, e := range ents {
+		size := DirentSize(len(e.Name))
+		if off+size > end {
+			break
+		}
+		EncodeDirent(b, off, e.Inode, size, e.Name, e.FileType)
+		last, off = off, off+size
+		n++
+	}
+	if last < 0 {
+		EncodeDirent(b, 0, 0, end, nil, 0)
+		return 0
+	}
+	le.PutUint16(b[last+4:], RecLenToDisk(end-last, len(b)))
+	return n
+}
+
+// EncodeDotEntries writes the "." (ino) and ".." (parent) entries that
+// open a directory's block 0; ".." spans to end.
+func EncodeDotEntries(b []byte, ino, parent uint32, ft uint8, end int) {
+	EncodeDirent(b, 0, ino, 12, []byte("."), ft)
+	EncodeDirent(b, 12, parent, end-12, []byte(".."), ft)
+}
+
+// EncodeDxRoot writes an htree root block: "." and ".." (spanning the
+// block), the dx_root_info (hash version, indirect levels) and the
+// entries with their limit. The checksum is the caller's (SetDxChecksum).
+func EncodeDxRoot(b []byte, ino, parent uint32, ft, hashVersion, levels uint8, ents []DxEntry, limit uint16) {
+	clear(b)
+	EncodeDotEntries(b, ino, parent, ft, len(b))
+	info := b[DxRootInfoOff:]
+	info[4], info[5], info[6] = hashVersion, 8, levels
+	EncodeDxEntries(b, DxRootEntries, ents, limit)
+}
+
+// EncodeDxNode writes an htree interior block: an unused entry spanning
+// the block, then the entries with their limit.
+func EncodeDxNode(b []byte, ents []DxEntry, limit uint16) {
+	clear(b)
+	EncodeDirent(b, 0, 0, len(b), nil, 0)
+	EncodeDxEntries(b, DxNodeEntries, ents, limit)
+}

@@ -5,7 +5,11 @@
 // entries, the jbd2 superblock and block headers, the crc32c checksums of
 // metadata_csum (superblock, group descriptors, bitmaps, inodes, extent
 // blocks, directory blocks, htree blocks, xattr blocks, journal blocks), the
-// directory hashes (legacy, half_md4, tea) and the block-group geometry.
+// directory hashes (legacy, half_md4, tea) and the block-group geometry,
+// including the layout `mke2fs -t ext4` gives a new filesystem (Mkfs,
+// MkfsTables, ResizeInode, DefaultJournalBlocks) and the encoders an
+// image writer needs (extent trees, directory blocks, htree roots and
+// nodes, device numbers, the jbd2 superblock).
 //
 // Everything here is a pure function of bytes: the package reads no device
 // and imports nothing from the kernel, so the kernel's filesystem

@@ -138,3 +138,71 @@ func VerifyExtentBlockChecksum(seed uint32, b []byte) bool {
 	off, ok := extentTailOffset(b)
 	return ok && le.Uint32(b[off:]) == ExtentBlockChecksum(seed, b)
 }
+
+// ExtentTreeBlocks is the number of tree blocks an extent tree of n
+// extents needs outside the inode (0 when the four in-inode slots hold
+// them) with blocks of blockSize bytes.
+func ExtentTreeBlocks(n int, blockSize uint32) int {
+	per := int(ExtentBlockMax(blockSize))
+	need := 0
+	for n > 4 {
+		n = (n + per - 1) / per
+		need += n
+	}
+	return need
+}
+
+// EncodeExtentTree writes exts as an extent tree: root is the inode's
+// 60-byte i_block; nodes are the physical blocks for the tree blocks
+// (ExtentTreeBlocks of them: leaves first, then each index level). It
+// returns the contents of each node block, checksummed with seed (the
+// inode's InodeCsumSeed).
+func EncodeExtentTree(root []byte, exts []Extent, nodes []uint64, blockSize uint32, seed uint32) [][]byte {
+	per := int(ExtentBlockMax(blockSize))
+	clear(root[:60])
+	if len(exts) <= 4 {
+		ExtentHeader{Entries: uint16(len(exts)), Max: 4}.Encode(root)
+		for i, x := range exts {
+			EncodeExtent(root, i, x)
+		}
+		return nil
+	}
+	var out [][]byte
+	next := 0
+	var children []ExtentIndex
+	for i := 0; i < len(exts); i += per {
+		part := exts[i:min(i+per, len(exts))]
+		b := make([]byte, blockSize)
+		ExtentHeader{Entries: uint16(len(part)), Max: uint16(per)}.Encode(b)
+		for j, x := range part {
+			EncodeExtent(b, j, x)
+		}
+		SetExtentBlockChecksum(seed, b)
+		out = append(out, b)
+		children = append(children, ExtentIndex{Block: part[0].Block, Leaf: nodes[next]})
+		next++
+	}
+	depth := uint16(0)
+	for len(children) > 4 {
+		depth++
+		var up []ExtentIndex
+		for i := 0; i < len(children); i += per {
+			part := children[i:min(i+per, len(children))]
+			b := make([]byte, blockSize)
+			ExtentHeader{Entries: uint16(len(part)), Max: uint16(per), Depth: depth}.Encode(b)
+			for j, c := range part {
+				EncodeExtentIndex(b, j, c)
+			}
+			SetExtentBlockChecksum(seed, b)
+			out = append(out, b)
+			up = append(up, ExtentIndex{Block: part[0].Block, Leaf: nodes[next]})
+			next++
+		}
+		children = up
+	}
+	ExtentHeader{Entries: uint16(len(children)), Max: 4, Depth: depth + 1}.Encode(root)
+	for i, c := range children {
+		EncodeExtentIndex(root, i, c)
+	}
+	return out
+}

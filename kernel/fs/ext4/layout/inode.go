@@ -237,3 +237,30 @@ func (s *Superblock) VerifyInodeChecksum(ino uint32, raw []byte) bool {
 func (s *Superblock) InodeLocation(ino uint32) (group uint64, index uint32) {
 	return uint64(ino-1) / uint64(s.InodesPerGroup), (ino - 1) % s.InodesPerGroup
 }
+
+// EncodeDev stores a device number in i_block as Linux does: the old
+// 16-bit encoding in word 0 when major and minor fit in 8 bits, else the
+// new encoding (12-bit major, 20-bit minor) in word 1.
+func EncodeDev(b []byte, major, minor uint32) {
+	clear(b[:12])
+	if major < 256 && minor < 256 {
+		le.PutUint32(b, major<<8|minor)
+		return
+	}
+	le.PutUint32(b[4:], minor&0xFF|major<<8|(minor&^0xFF)<<12)
+}
+
+// DecodeDev reads a device number from i_block (either encoding).
+func DecodeDev(b []byte) (major, minor uint32) {
+	if old := le.Uint32(b); old != 0 {
+		return old >> 8 & 0xFF, old & 0xFF
+	}
+	w := le.Uint32(b[4:])
+	return w >> 8 & 0xFFF, w&0xFF | w>>12&0xFFF00
+}
+
+// Device numbers the new encoding holds.
+const (
+	MaxDevMajor = 1<<12 - 1
+	MaxDevMinor = 1<<20 - 1
+)

@@ -354,3 +354,20 @@ func (j *JournalSuper) EncodeCommit(b []byte, seq uint32, sec uint64, nsec uint3
 		be.PutUint32(b[0x10:], Crc32c(j.CsumSeed(), b))
 	}
 }
+
+// NewJournalSuper returns the superblock mke2fs writes at the start of an
+// internal journal of maxLen blocks: version 2, one user, the log starting
+// at block 1, sequence 1, clean (s_start 0), no optional features (the
+// kernel turns on checksums at mount), and the filesystem's UUID.
+func NewJournalSuper(blockSize, maxLen uint32, uuid [16]byte) *JournalSuper {
+	j := &JournalSuper{BlockType: JBlockSuperV2, BlockSize: blockSize, MaxLen: maxLen, First: 1, Sequence: 1, UUID: uuid}
+	r := j.Raw[:]
+	EncodeJournalHeader(r, JBlockSuperV2, 0)
+	be.PutUint32(r[0xC:], blockSize)
+	be.PutUint32(r[0x10:], maxLen)
+	be.PutUint32(r[0x14:], j.First)
+	copy(r[0x30:], uuid[:])
+	be.PutUint32(r[0x40:], 1) // s_nr_users
+	j.Encode()
+	return j
+}
