@@ -132,6 +132,12 @@ func (fs *FS) commit() error {
 	if fs.err != nil {
 		return abi.EIO
 	}
+	// Ordered mode: data before the metadata that refers to it. (A
+	// commit forced by a full transaction in the middle of write-back
+	// goes without the rest of it.)
+	if err := fs.writebackAll(); err != nil {
+		return err
+	}
 	if fs.sbDirty {
 		// The superblock's counters join the transaction.
 		fs.sb.SetChecksum()

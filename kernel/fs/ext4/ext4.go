@@ -77,8 +77,10 @@ package ext4
 
 import (
 	"fmt"
+	"hash/maphash"
 	"sync"
 	"time"
+	"weak"
 
 	"aramid/kernel/abi"
 	"aramid/kernel/block"
@@ -102,6 +104,10 @@ type FS struct {
 	groups    []layout.GroupDesc
 	cache     map[uint64][]byte
 	inodes    map[uint32]*inode
+	// evicted holds inodes let go of by evictInodes, weakly.
+	evicted map[uint32]weak.Pointer[inode]
+	// pc is the page cache (pagecache.go).
+	pc pageCache
 	root      *vfs.Inode
 	sbDirty   bool
 	gen       uint32 // next inode generation
@@ -179,6 +185,7 @@ func mount(dev block.Device, flags uint32, data string, clock func() time.Time) 
 	}
 	fs := &FS{dev: dev, clock: clock, ro: flags&abi.MS_RDONLY != 0,
 		cache: make(map[uint64][]byte), inodes: make(map[uint32]*inode)}
+	fs.pc.seed = maphash.MakeSeed()
 	// The superblock is at byte 1024 whatever the block size.
 	n := (layout.SuperOffset + layout.SuperSize + ss - 1) / ss
 	buf := make([]byte, n*ss)
@@ -528,6 +535,9 @@ func (fs *FS) finish(freeOrphans bool) error {
 		return err
 	}
 	fs.unmounted = true
+	if freeOrphans {
+		fs.dropCache()
+	}
 	if err := fs.dev.Flush(); err != nil {
 		return fs.fail(err)
 	}
