@@ -98,16 +98,16 @@ type FS struct {
 	ro     bool
 	devnum uint64
 
-	mu        sync.Mutex
-	sb        *layout.Superblock
-	bs        int
-	groups    []layout.GroupDesc
-	cache     map[uint64][]byte
-	inodes    map[uint32]*inode
+	mu     sync.Mutex
+	sb     *layout.Superblock
+	bs     int
+	groups []layout.GroupDesc
+	cache  map[uint64][]byte
+	inodes map[uint32]*inode
 	// evicted holds inodes let go of by evictInodes, weakly.
 	evicted map[uint32]weak.Pointer[inode]
 	// pc is the page cache (pagecache.go).
-	pc pageCache
+	pc        pageCache
 	root      *vfs.Inode
 	sbDirty   bool
 	gen       uint32 // next inode generation

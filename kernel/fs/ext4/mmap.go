@@ -94,4 +94,3 @@ func (ip *inode) MapPage(in *vfs.Inode, pg int64) (uint64, error) {
 	}
 	return p.frame, nil
 }
-

@@ -334,10 +334,10 @@ func TestShrink(t *testing.T) {
 		ask                        int
 		freed, cached, dirty, live int
 	}{
-		{10, 10, 86, 32, 86},  // clean pages only
-		{53, 53, 33, 32, 33},  // the rest of the clean unmapped ones
-		{100, 32, 1, 0, 1},    // dirty ones written back, then dropped
-		{100, 0, 1, 0, 1},     // the mapped page stays
+		{10, 10, 86, 32, 86}, // clean pages only
+		{53, 53, 33, 32, 33}, // the rest of the clean unmapped ones
+		{100, 32, 1, 0, 1},   // dirty ones written back, then dropped
+		{100, 0, 1, 0, 1},    // the mapped page stays
 	} {
 		got := e.fs.shrink(tc.ask)
 		cached, nd, _ := e.fs.CacheStats()
