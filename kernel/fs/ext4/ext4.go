@@ -98,16 +98,12 @@ type FS struct {
 	ro     bool
 	devnum uint64
 
-	mu     sync.Mutex
-	sb     *layout.Superblock
-	bs     int
-	groups []layout.GroupDesc
-	cache  map[uint64][]byte
-	inodes map[uint32]*inode
-	// evicted holds inodes let go of by evictInodes, weakly.
-	evicted map[uint32]weak.Pointer[inode]
-	// pc is the page cache (pagecache.go).
-	pc        pageCache
+	mu        sync.Mutex
+	sb        *layout.Superblock
+	bs        int
+	groups    []layout.GroupDesc
+	cache     map[uint64][]byte
+	inodes    map[uint32]*inode
 	root      *vfs.Inode
 	sbDirty   bool
 	gen       uint32 // next inode generation
@@ -123,6 +119,11 @@ type FS struct {
 	// reserveFloor is how many free blocks the running allocation must
 	// leave (the root-reserved blocks, for an unprivileged writer).
 	reserveFloor uint64
+
+	// evicted holds inodes let go of by evictInodes, weakly.
+	evicted map[uint32]weak.Pointer[inode]
+	// pc is the page cache (pagecache.go).
+	pc pageCache
 }
 
 // mountErr is a mount failure: an errno plus what is wrong.
