@@ -40,11 +40,20 @@
 // journal. File data is written in place before the commit (ordered
 // mode). needs_recovery is set while mounted read-write, as on Linux.
 // Filesystems without a journal are written in place with the valid flag
-// cleared while mounted. There is no page cache for read and write:
-// data goes to the device at once. Mapped pages (mmap.go) live in frames
-// from a PageSource (SetPageSource, mm.Frames in the kernel) that
-// mappings share; stores through them are written back on fsync, sync,
-// unmount and every commit interval.
+// cleared while mounted.
+//
+// # The page cache
+//
+// File data goes through a page cache (pagecache.go): reads fill pages
+// (with readahead for sequential reads), writes allocate blocks and dirty
+// pages, and write-back happens on fsync, sync, syncfs,
+// sync_file_range, before every commit (ordered mode), at unmount, past
+// a dirty limit and under memory pressure. Pages are frames from a
+// PageSource (SetPageSource, mm.Frames in the kernel) and are the pages
+// mappings map (mmap.go). Clean pages are evicted (LRU) when memory is
+// short and through mm.ShrinkCaches, before the OOM killer runs.
+// Unreferenced inodes leave the inode cache (evictInodes) and are kept
+// by weak pointers only.
 //
 // # Locking
 //
@@ -55,7 +64,8 @@
 // vfs.Inode.mu (taken by Attr and Update while FS.mu is held). FS.mu is
 // never held while calling back into the VFS except for those attribute
 // calls; IterDir collects entries under it and emits them after. The
-// commit timer's goroutine takes FS.mu alone. A page fault holds its
+// commit timer's goroutine takes FS.mu alone; the page cache's shrinker
+// (called by the memory watchdog and the OOM path) only tries it. A page fault holds its
 // address space's lock and then takes FS.mu (MapPage), so mappings are
 // invalidated only after FS.mu is let go.
 //
@@ -67,8 +77,9 @@
 // (data=journal), a log holding more than one transaction, the orphan
 // file, inline data, meta_bg, large_dir, encryption, casefolding,
 // quotas (read-only mounts only), bigalloc writes, reclaiming mapped
-// pages under memory pressure, shrinking directories, and
-// evicting inodes from memory (every inode looked up stays cached).
+// pages under memory pressure (they stay until truncation, removal or
+// unmount), delayed allocation (blocks are allocated at write(2)), and
+// shrinking directories.
 // Root's reserved blocks are withheld from unprivileged write(2) only
 // (not from directory growth or metadata). Unlinked files still open keep
 // their blocks until the last close, then are freed; an O_TMPFILE inode
