@@ -104,8 +104,12 @@ func (fs *FS) stopJournal() error {
 }
 
 // endOp commits when the running transaction has grown to half the
-// journal; operations call it (deferred) before letting go of FS.mu.
+// journal, and trims the inode cache; operations call it (deferred)
+// before letting go of FS.mu.
 func (fs *FS) endOp() {
+	if len(fs.inodes) > inodeMax {
+		fs.evictInodes(inodeMax * 3 / 4) // between operations: none is using them
+	}
 	if fs.jnl != nil && len(fs.jnl.dirty) >= fs.jnl.limit/2 && fs.err == nil {
 		fs.commit()
 	}

@@ -111,9 +111,6 @@ func (fs *FS) igetInode(ino uint32) (*inode, error) {
 	ip := &inode{fs: fs, ino: ino, disk: d}
 	ip.v = vfs.NewInode(fs, uint64(ino), fs.attrOf(d), ip)
 	fs.inodes[ino] = ip
-	if len(fs.inodes) > inodeMax {
-		fs.evictInodes(inodeMax * 3 / 4)
-	}
 	return ip, nil
 }
 
