@@ -157,6 +157,12 @@ func (fs *FS) allocPage(ip *inode, idx int64) (*cpage, error) {
 		}
 	}
 	p := &cpage{frame: fr, data: data, ip: ip, idx: idx}
+	if fs.inodes[ip.ino] != ip && !ip.freed {
+		// An evicted inode still referenced (a mapping's fault): pages
+		// are only kept on inodes write-back and unmount can find.
+		fs.inodes[ip.ino] = ip
+		delete(fs.evicted, ip.ino)
+	}
 	if ip.pages == nil {
 		ip.pages = map[int64]*cpage{}
 	}
