@@ -5,7 +5,8 @@
  * time to that line), mounts what it needs, runs each benchmark and prints
  *     BENCH <name> <ns_per_op>
  * then "BENCH_DONE" and powers off. bench_set=syscall on the kernel command
- * line (or in the environment) runs only the syscall subset. Each benchmark
+ * line (or in the environment) runs only the syscall subset, bench_set=disk
+ * only the disk rows. Each benchmark
  * is calibrated to run for about 100 ms of wall time.
  *
  * With the full set and a virtio-blk disk (/dev/vda, an empty ext4 made by
@@ -573,7 +574,8 @@ int main(int argc, char **argv)
 	close(fd);
 	const char *set = param("bench_set");
 	int only_syscall = set && strcmp(set, "syscall") == 0;
-	for (size_t i = 0; i < sizeof benches / sizeof benches[0]; i++) {
+	int only_disk = set && strcmp(set, "disk") == 0;
+	for (size_t i = 0; i < sizeof benches / sizeof benches[0] && !only_disk; i++) {
 		if (only_syscall && !benches[i].syscall_set)
 			continue;
 		double ns = measure(benches[i].fn, 100 * 1000 * 1000LL);
