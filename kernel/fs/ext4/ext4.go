@@ -524,6 +524,9 @@ func (fs *FS) finish(freeOrphans bool) error {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	if fs.unmounted || fs.ro {
+		if freeOrphans {
+			fs.dropCache() // a read-only mount's clean pages
+		}
 		fs.unmounted = true
 		return nil
 	}

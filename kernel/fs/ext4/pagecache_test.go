@@ -405,3 +405,25 @@ func TestInodeEviction(t *testing.T) {
 	e.unmount()
 	fsck(t, img)
 }
+
+// TestReadOnlyUnmountFreesPages: the pages of a read-only mount go back
+// at unmount.
+func TestReadOnlyUnmountFreesPages(t *testing.T) {
+	img := mkfs(t, "16M", "")
+	e := mountImg(t, img, 0)
+	e.writeFile("/r", bytes.Repeat([]byte("x"), 10*pageSize))
+	e.unmount()
+	e = mountImg(t, img, abi.MS_RDONLY)
+	frames := &fakeFrames{}
+	e.fs.SetPageSource(frames)
+	if got := e.readFile("/r"); len(got) != 10*pageSize {
+		t.Fatalf("read %d bytes", len(got))
+	}
+	if len(frames.live) == 0 {
+		t.Fatal("nothing cached")
+	}
+	e.unmount()
+	if len(frames.live) != 0 {
+		t.Errorf("%d frames held after a read-only unmount", len(frames.live))
+	}
+}
