@@ -487,6 +487,14 @@ func (fs *FS) writePages(ip *inode, src []byte, off, size int64) (int, error) {
 		if n == 0 {
 			return 0, aerr
 		}
+		// A short write ends at a block boundary: a page allocated
+		// without reading gets the file's bytes past that point.
+		cut := off + int64(n)
+		if p := ip.pages[cut/pageSize]; p != nil && cut%pageSize != 0 && slices.Contains(fresh, p) {
+			if _, err := fs.readDisk(ip, p.data[cut%pageSize:], cut); err != nil {
+				return 0, err
+			}
+		}
 	}
 	written = true
 	for _, p := range pages {
