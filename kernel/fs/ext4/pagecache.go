@@ -406,10 +406,9 @@ func (fs *FS) writePages(ip *inode, src []byte, off, size int64) (int, error) {
 	first, last := off/pageSize, (end-1)/pageSize
 	pages := make([]*cpage, 0, last-first+1)
 	var fresh []*cpage // allocated without reading: wrong unless written
-	written := false
 	defer func() {
 		for _, p := range pages {
-			if !written && slices.Contains(fresh, p) {
+			if !p.dirty && slices.Contains(fresh, p) {
 				fs.dropPage(p)
 			} else if !p.dirty {
 				fs.pc.lruPush(p)
@@ -496,7 +495,6 @@ func (fs *FS) writePages(ip *inode, src []byte, off, size int64) (int, error) {
 			}
 		}
 	}
-	written = true
 	for _, p := range pages {
 		ps := p.idx * pageSize
 		lo, hi := max(off, ps), min(off+int64(n), ps+pageSize)
