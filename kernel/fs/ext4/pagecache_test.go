@@ -427,3 +427,31 @@ func TestReadOnlyUnmountFreesPages(t *testing.T) {
 		t.Errorf("%d frames held after a read-only unmount", len(frames.live))
 	}
 }
+
+// TestInodeCacheBound: looking up more inodes than inodeMax keeps the
+// inode cache bounded (trimmed between operations), and every file
+// still reads back.
+func TestInodeCacheBound(t *testing.T) {
+	img := mkfs(t, "64M", "", "-N", "8192")
+	e := mountImg(t, img, 0)
+	e.must(e.v.MkdirAt(e.c, e.fsc, nil, "/d", 0o755))
+	n := inodeMax + 200
+	for i := 0; i < n; i++ {
+		f := e.open(fmt.Sprintf("/d/%d", i), abi.O_WRONLY|abi.O_CREAT)
+		f.Write(e.c, []byte(fmt.Sprint(i)))
+		f.DecRef()
+	}
+	e.fs.mu.Lock()
+	cached := len(e.fs.inodes)
+	e.fs.mu.Unlock()
+	if cached > inodeMax {
+		t.Errorf("%d inodes cached, want at most %d", cached, inodeMax)
+	}
+	for _, i := range []int{0, 1, n / 2, n - 1} {
+		if got := string(e.readFile(fmt.Sprintf("/d/%d", i))); got != fmt.Sprint(i) {
+			t.Errorf("/d/%d reads %q", i, got)
+		}
+	}
+	e.unmount()
+	fsck(t, img)
+}
