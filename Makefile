@@ -93,11 +93,13 @@ $(LINUX_REF):
 #                               in testing/contracts/known-divergences.txt (part of make test)
 #   make test-contracts-linux   the reference alone: every contract must pass
 #   make bench / bench-syscall  median of 3 interleaved boots per kernel
+#   make bench-disk             only the disk rows: a fresh mke2fs ext4 image on virtio-blk
+#                               per boot (make bench has them too)
 CONTRACT_KERNELS ?= linux,aramid
 CONTRACT_FLAGS   ?=
 BENCH_FLAGS      ?= -runs 3
 
-.PHONY: test-contracts test-contracts-linux bench bench-syscall
+.PHONY: test-contracts test-contracts-linux bench bench-syscall bench-disk
 
 test-contracts: deps $(LINUX_REF) $(KERNEL_ELF)
 	$(GO) run ./testing/cmd/contracts -kernels $(CONTRACT_KERNELS) $(CONTRACT_FLAGS)
@@ -113,6 +115,9 @@ bench: deps $(LINUX_REF) $(KERNEL_ELF) $(MKIMAGE)
 
 bench-syscall: deps $(LINUX_REF) $(KERNEL_ELF)
 	$(GO) run ./testing/bench/cmd/bench -syscall $(BENCH_FLAGS)
+
+bench-disk: deps $(LINUX_REF) $(KERNEL_ELF)
+	$(GO) run ./testing/bench/cmd/bench -disk-only $(BENCH_FLAGS)
 # ---- end contracts ----
 
 # ---- userland ----

@@ -25,6 +25,10 @@ type Watchdog struct {
 	// Reclaim returns the runtime's free pages to the platform
 	// (debug.FreeOSMemory: a full collection, then scavenging).
 	Reclaim func()
+	// Shrink, if set, asks the page caches to free pages (ShrinkCaches);
+	// it runs while free memory is below twice the reserve, before any
+	// collection or kill.
+	Shrink func(pages int) int
 	// OOM runs the OOM killer; false means no process could be killed.
 	OOM func() bool
 	// Logf writes a kernel log line.
@@ -66,6 +70,12 @@ func (w *Watchdog) Check() time.Duration {
 	if d := limit - w.limit; d > limitStep || d < -limitStep {
 		w.limit = limit
 		w.SetLimit(limit)
+	}
+	if w.Shrink != nil && free < 2*reserve {
+		// Caches give back what keeps free memory at twice the reserve.
+		if w.Shrink(int((2*reserve-free)/pageSize)) > 0 {
+			_, free, _ = w.Stats()
+		}
 	}
 	if free >= reserve/2 {
 		w.warned = false

@@ -3,6 +3,7 @@ package x64
 import (
 	"encoding/binary"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -320,6 +321,15 @@ func (i *irq) Wait() {
 		if c != i.seen {
 			i.seen = c
 			return
+		}
+		// Let the goroutines the last interrupt made runnable (a reader
+		// waiting for its request) run first: a goroutine blocked in a
+		// system call keeps its P, and with one P they would otherwise
+		// wait for sysmon to take it back (one or more 1 ms ticks, up to
+		// 10 ms when sysmon has been idle) on every request.
+		runtime.Gosched()
+		if atomic.LoadUint32(i.counter) != c {
+			continue
 		}
 		// The nucleus compares the word with c with interrupts off: an
 		// interrupt since the load makes this return at once.

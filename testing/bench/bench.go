@@ -35,6 +35,8 @@ var Rows = []struct {
 	{"fork_exit_wait", true}, {"fork_exec_wait", true}, {"open_close", false},
 	{"stat", false}, {"mmap_fault_munmap", true}, {"signal_delivery", false},
 	{"epoll_wait_ready", false}, {"futex_pingpong", false}, {"tmpfs_64mib_write_read", false},
+	{"disk_seqwrite_fsync_256mib", false}, {"disk_coldread_256mib", false}, {"disk_randread_4k", false},
+	{"disk_create_fsync_unlink_1000", false}, {"disk_untar_20mb", false},
 	{BootRow, true},
 }
 
@@ -110,12 +112,12 @@ func cell(v float64, format string) string {
 // FormatTable renders the report table; note, if non-empty, is printed under it.
 func FormatTable(rows []Row, note string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-24s %14s %14s %8s\n", "benchmark", "Aramid ns", "Linux ns", "ratio")
+	fmt.Fprintf(&b, "%-30s %14s %14s %8s\n", "benchmark", "Aramid ns", "Linux ns", "ratio")
 	for _, r := range rows {
-		fmt.Fprintf(&b, "%-24s %14s %14s %8s\n", r.Name, cell(r.Aramid, "%.1f"), cell(r.Linux, "%.1f"),
+		fmt.Fprintf(&b, "%-30s %14s %14s %8s\n", r.Name, cell(r.Aramid, "%.1f"), cell(r.Linux, "%.1f"),
 			cell(r.Ratio(), "%.2f"))
 	}
-	fmt.Fprintf(&b, "%-24s %14s %14s %8s\n", "geometric mean", "", "", cell(GeoMean(rows), "%.2f"))
+	fmt.Fprintf(&b, "%-30s %14s %14s %8s\n", "geometric mean", "", "", cell(GeoMean(rows), "%.2f"))
 	if note != "" {
 		fmt.Fprintf(&b, "%s\n", note)
 	}
@@ -137,6 +139,13 @@ type Options struct {
 	// Systemd, if set, is booted too on each run and each kernel, adding
 	// the SystemdRows.
 	Systemd *SystemdImage
+	// Disk adds the disk rows (not with Syscall): every boot gets a fresh
+	// ext4 image (mke2fs -t ext4) as its virtio-blk disk, and the image
+	// carries the reference kernel's virtio modules and a 20 MB tree to
+	// unpack (disk.go).
+	Disk bool
+	// DiskOnly runs the disk rows alone (and the boot row).
+	DiskOnly bool
 }
 
 // SystemdImage is a systemd initramfs (mkimage's systemd-v245 recipe) and
@@ -169,6 +178,12 @@ func Run(ctx context.Context, o Options) ([]Row, string, error) {
 	if err := t.AddCharDev("dev/console", 0o600, 5, 1); err != nil {
 		return nil, "", err
 	}
+	disk := (o.Disk || o.DiskOnly) && !o.Syscall
+	if disk {
+		if err := addDiskFiles(&t, o); err != nil {
+			return nil, "", err
+		}
+	}
 	initrd := filepath.Join(o.BuildDir, "bench.cpio")
 	if err := t.WriteFile(initrd); err != nil {
 		return nil, "", err
@@ -176,6 +191,8 @@ func Run(ctx context.Context, o Options) ([]Row, string, error) {
 	set := "all"
 	if o.Syscall {
 		set = "syscall"
+	} else if o.DiskOnly {
+		set = "disk"
 	}
 	type kernel struct {
 		name, path string
@@ -193,7 +210,17 @@ func Run(ctx context.Context, o Options) ([]Row, string, error) {
 			if k.dead != "" {
 				continue
 			}
-			s, err := boot(ctx, k.path, initrd, set, o, filepath.Join(o.BuildDir, fmt.Sprintf("%s-run%d.log", k.name, run)))
+			var img string
+			if disk {
+				img = filepath.Join(o.BuildDir, "disk.img")
+				if err := makeDisk(ctx, img); err != nil {
+					return nil, "", err
+				}
+			}
+			s, err := boot(ctx, k.path, initrd, set, img, o, filepath.Join(o.BuildDir, fmt.Sprintf("%s-run%d.log", k.name, run)))
+			if img != "" {
+				os.Remove(img)
+			}
 			if err != nil {
 				fmt.Fprintf(o.Out, "bench: %s run %d: %v\n", k.name, run, err)
 				if len(s) == 0 {
@@ -224,7 +251,7 @@ func Run(ctx context.Context, o Options) ([]Row, string, error) {
 	}
 	var rows []Row
 	for _, r := range Rows {
-		if o.Syscall && !r.Syscall {
+		if o.Syscall && !r.Syscall || o.DiskOnly && !strings.HasPrefix(r.Name, "disk_") && r.Name != BootRow {
 			continue
 		}
 		rows = append(rows, Row{Name: r.Name, Aramid: med(ks[1], r.Name), Linux: med(ks[0], r.Name)})
@@ -247,13 +274,17 @@ func Run(ctx context.Context, o Options) ([]Row, string, error) {
 
 // boot runs the benchmark image once and collects its rows. An error means
 // the run did not finish; the rows measured before it are still returned.
-func boot(ctx context.Context, kernel, initrd, set string, o Options, log string) (Sample, error) {
+func boot(ctx context.Context, kernel, initrd, set, disk string, o Options, log string) (Sample, error) {
 	s := Sample{}
 	done, errLine := false, ""
-	res, err := qemu.Run(ctx, qemu.Config{
+	cfg := qemu.Config{
 		Kernel: kernel, Initrd: initrd, Memory: o.Memory, Timeout: o.Timeout, LogFile: log,
 		Append: "console=ttyS0 loglevel=1 panic=-1 bench_set=" + set,
-	}, func(l qemu.Line) bool {
+	}
+	if disk != "" {
+		cfg.Args = []string{"-drive", "file=" + disk + ",format=raw,if=virtio"}
+	}
+	res, err := qemu.Run(ctx, cfg, func(l qemu.Line) bool {
 		l.Text = contract.StripEscapes(l.Text)
 		switch {
 		case strings.Contains(l.Text, "BENCH_INIT"): // may follow an unterminated kernel line

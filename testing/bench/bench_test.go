@@ -66,10 +66,10 @@ func TestFormatTable(t *testing.T) {
 	nan := math.NaN()
 	got := FormatTable([]Row{{"getpid", 61, 93}, {"stat", nan, 449.25}}, "aramid: n/a (no kernel)")
 	want := strings.Join([]string{
-		"benchmark                     Aramid ns       Linux ns    ratio",
-		"getpid                             61.0           93.0     0.66",
-		"stat                                n/a          449.2      n/a",
-		"geometric mean                                             0.66",
+		"benchmark                           Aramid ns       Linux ns    ratio",
+		"getpid                                   61.0           93.0     0.66",
+		"stat                                      n/a          449.2      n/a",
+		"geometric mean                                                   0.66",
 		"aramid: n/a (no kernel)",
 		"",
 	}, "\n")

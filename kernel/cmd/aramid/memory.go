@@ -12,11 +12,16 @@ import (
 	"aramid/platform/x64/nucleus"
 )
 
-// reclaimKernel returns the runtime's unused pages to the page allocator
-// (a full collection, then scavenging) at most every 100 ms, and reports
-// whether more than the reserve plus 1 MiB is free afterwards: what the
-// OOM killer tries before it kills.
+// reclaimKernel is what the OOM killer tries before it kills: the page
+// caches give back their pages (clean ones dropped, dirty ones written
+// back first), and if that freed nothing, the runtime's unused pages go
+// back to the page allocator (a full collection, then scavenging) at
+// most every 100 ms. It reports whether memory was freed (caches) or
+// more than the reserve plus 1 MiB is free afterwards.
 func reclaimKernel() bool {
+	if mm.ShrinkCaches(cacheReclaimBatch) > 0 {
+		return true
+	}
 	const every = int64(100 * time.Millisecond)
 	now := nucleus.SinceBoot()
 	if last := lastReclaim.Load(); last != 0 && now-last < every || !lastReclaim.CompareAndSwap(last, now) {
@@ -29,6 +34,19 @@ func reclaimKernel() bool {
 }
 
 var lastReclaim atomic.Int64
+
+// cacheReclaimBatch is how many cache pages (4 MiB) one OOM-path reclaim
+// frees.
+const cacheReclaimBatch = 1024
+
+// cachePressure is mm.MemoryPressure in the kernel: page caches stop
+// growing while less than three times the reserve is free, leaving room
+// for processes and the kernel's heap.
+func cachePressure() bool {
+	_, free := nucleus.MemStats()
+	reserve, _ := nucleus.MemReserve()
+	return free < 3*reserve
+}
 
 // memoryLow reports that less than half the reserve is free: the kernel's
 // heap is eating into it (user allocations cannot).
@@ -62,6 +80,7 @@ func startWatchdog(log *klog.Logger) {
 		},
 		SetLimit: debug.SetMemoryLimit,
 		Reclaim:  debug.FreeOSMemory,
+		Shrink:   mm.ShrinkCaches,
 		OOM: func() bool {
 			if k := oomKernel.Load(); k != nil {
 				return k.OutOfMemory(nil)
@@ -70,5 +89,6 @@ func startWatchdog(log *klog.Logger) {
 		},
 		Logf: func(format string, args ...any) { log.Log(klog.Err, format, args...) },
 	}
+	mm.SetMemoryPressure(cachePressure)
 	go w.Run(nil)
 }

@@ -104,8 +104,12 @@ func (fs *FS) stopJournal() error {
 }
 
 // endOp commits when the running transaction has grown to half the
-// journal; operations call it (deferred) before letting go of FS.mu.
+// journal, and trims the inode cache; operations call it (deferred)
+// before letting go of FS.mu.
 func (fs *FS) endOp() {
+	if len(fs.inodes) > inodeMax {
+		fs.evictInodes(inodeMax * 3 / 4) // between operations: none is using them
+	}
 	if fs.jnl != nil && len(fs.jnl.dirty) >= fs.jnl.limit/2 && fs.err == nil {
 		fs.commit()
 	}
@@ -132,6 +136,12 @@ func (fs *FS) commit() error {
 	if fs.err != nil {
 		return abi.EIO
 	}
+	// Ordered mode: data before the metadata that refers to it. (A
+	// commit forced by a full transaction in the middle of write-back
+	// goes without the rest of it.)
+	if err := fs.writebackAll(); err != nil {
+		return err
+	}
 	if fs.sbDirty {
 		// The superblock's counters join the transaction.
 		fs.sb.SetChecksum()
@@ -156,13 +166,17 @@ func (fs *FS) commit() error {
 	sort.Slice(blocks, func(a, b int) bool { return blocks[a] < blocks[b] })
 	tid := js.Sequence
 	pos := uint64(js.First)
+	// Log blocks are gathered and written in runs the journal's extents
+	// keep contiguous (writeRuns), one request each.
+	var logRun []logBlock
 	writeLog := func(b []byte) error {
 		phys, _, unwritten, ok := j.ip.mapBlock(pos)
 		if !ok || unwritten || pos >= uint64(js.MaxLen) {
 			return errCorrupt
 		}
 		pos++
-		return fs.dev.WriteSectors(b, phys*fs.sectorsPerBlock())
+		logRun = append(logRun, logBlock{phys, b})
+		return nil
 	}
 	fail := func(err error) error { return fs.fail(err) }
 	per := js.DescriptorTags()
@@ -196,6 +210,10 @@ func (fs *FS) commit() error {
 	}
 	// The log blocks must be durable before the commit block that
 	// vouches for them, and that before the superblock points at it.
+	if err := fs.writeRuns(logRun); err != nil {
+		return fail(err)
+	}
+	logRun = logRun[:0]
 	if err := fs.dev.Flush(); err != nil {
 		return fail(err)
 	}
@@ -203,6 +221,9 @@ func (fs *FS) commit() error {
 	cb := make([]byte, fs.bs)
 	js.EncodeCommit(cb, tid, uint64(now.Unix()), uint32(now.Nanosecond()))
 	if err := writeLog(cb); err != nil {
+		return fail(err)
+	}
+	if err := fs.writeRuns(logRun); err != nil {
 		return fail(err)
 	}
 	js.Start, js.Sequence = js.First, tid
@@ -216,10 +237,12 @@ func (fs *FS) commit() error {
 		return fail(err)
 	}
 	// Checkpoint: the blocks go home; then the journal is empty again.
-	for _, n := range blocks {
-		if err := fs.dev.WriteSectors(fs.cache[n], n*fs.sectorsPerBlock()); err != nil {
-			return fail(err)
-		}
+	home := make([]logBlock, len(blocks))
+	for i, n := range blocks {
+		home[i] = logBlock{n, fs.cache[n]}
+	}
+	if err := fs.writeRuns(home); err != nil {
+		return fail(err)
 	}
 	if err := fs.dev.Flush(); err != nil {
 		return fail(err)
@@ -232,5 +255,36 @@ func (fs *FS) commit() error {
 		return fail(err)
 	}
 	clear(st.dirty)
+	return nil
+}
+
+// logBlock is one block for writeRuns: where it goes and its bytes.
+type logBlock struct {
+	phys uint64
+	b    []byte
+}
+
+// writeRuns writes blocks, merging those whose device blocks follow one
+// another into one request of up to chunkBlocks blocks.
+func (fs *FS) writeRuns(blocks []logBlock) error {
+	for i := 0; i < len(blocks); {
+		j := i + 1
+		for j < len(blocks) && blocks[j].phys == blocks[j-1].phys+1 && j-i < chunkBlocks {
+			j++
+		}
+		var buf []byte
+		if j-i == 1 {
+			buf = blocks[i].b
+		} else {
+			buf = make([]byte, 0, (j-i)*fs.bs)
+			for _, x := range blocks[i:j] {
+				buf = append(buf, x.b...)
+			}
+		}
+		if err := fs.dev.WriteSectors(buf, blocks[i].phys*fs.sectorsPerBlock()); err != nil {
+			return err
+		}
+		i = j
+	}
 	return nil
 }

@@ -40,11 +40,20 @@
 // journal. File data is written in place before the commit (ordered
 // mode). needs_recovery is set while mounted read-write, as on Linux.
 // Filesystems without a journal are written in place with the valid flag
-// cleared while mounted. There is no page cache for read and write:
-// data goes to the device at once. Mapped pages (mmap.go) live in frames
-// from a PageSource (SetPageSource, mm.Frames in the kernel) that
-// mappings share; stores through them are written back on fsync, sync,
-// unmount and every commit interval.
+// cleared while mounted.
+//
+// # The page cache
+//
+// File data goes through a page cache (pagecache.go): reads fill pages
+// (with readahead for sequential reads), writes allocate blocks and dirty
+// pages, and write-back happens on fsync, sync, syncfs,
+// sync_file_range, before every commit (ordered mode), at unmount, past
+// a dirty limit and under memory pressure. Pages are frames from a
+// PageSource (SetPageSource, mm.Frames in the kernel) and are the pages
+// mappings map (mmap.go). Clean pages are evicted (LRU) when memory is
+// short and through mm.ShrinkCaches, before the OOM killer runs.
+// Unreferenced inodes leave the inode cache (evictInodes) and are kept
+// by weak pointers only.
 //
 // # Locking
 //
@@ -55,7 +64,8 @@
 // vfs.Inode.mu (taken by Attr and Update while FS.mu is held). FS.mu is
 // never held while calling back into the VFS except for those attribute
 // calls; IterDir collects entries under it and emits them after. The
-// commit timer's goroutine takes FS.mu alone. A page fault holds its
+// commit timer's goroutine takes FS.mu alone; the page cache's shrinker
+// (called by the memory watchdog and the OOM path) only tries it. A page fault holds its
 // address space's lock and then takes FS.mu (MapPage), so mappings are
 // invalidated only after FS.mu is let go.
 //
@@ -67,8 +77,9 @@
 // (data=journal), a log holding more than one transaction, the orphan
 // file, inline data, meta_bg, large_dir, encryption, casefolding,
 // quotas (read-only mounts only), bigalloc writes, reclaiming mapped
-// pages under memory pressure, shrinking directories, and
-// evicting inodes from memory (every inode looked up stays cached).
+// pages under memory pressure (they stay until truncation, removal or
+// unmount), delayed allocation (blocks are allocated at write(2)), and
+// shrinking directories.
 // Root's reserved blocks are withheld from unprivileged write(2) only
 // (not from directory growth or metadata). Unlinked files still open keep
 // their blocks until the last close, then are freed; an O_TMPFILE inode
@@ -77,8 +88,10 @@ package ext4
 
 import (
 	"fmt"
+	"hash/maphash"
 	"sync"
 	"time"
+	"weak"
 
 	"aramid/kernel/abi"
 	"aramid/kernel/block"
@@ -117,6 +130,11 @@ type FS struct {
 	// reserveFloor is how many free blocks the running allocation must
 	// leave (the root-reserved blocks, for an unprivileged writer).
 	reserveFloor uint64
+
+	// evicted holds inodes let go of by evictInodes, weakly.
+	evicted map[uint32]weak.Pointer[inode]
+	// pc is the page cache (pagecache.go).
+	pc pageCache
 }
 
 // mountErr is a mount failure: an errno plus what is wrong.
@@ -179,6 +197,7 @@ func mount(dev block.Device, flags uint32, data string, clock func() time.Time) 
 	}
 	fs := &FS{dev: dev, clock: clock, ro: flags&abi.MS_RDONLY != 0,
 		cache: make(map[uint64][]byte), inodes: make(map[uint32]*inode)}
+	fs.pc.seed = maphash.MakeSeed()
 	// The superblock is at byte 1024 whatever the block size.
 	n := (layout.SuperOffset + layout.SuperSize + ss - 1) / ss
 	buf := make([]byte, n*ss)
@@ -505,6 +524,9 @@ func (fs *FS) finish(freeOrphans bool) error {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	if fs.unmounted || fs.ro {
+		if freeOrphans {
+			fs.dropCache() // a read-only mount's clean pages
+		}
 		fs.unmounted = true
 		return nil
 	}
@@ -528,6 +550,9 @@ func (fs *FS) finish(freeOrphans bool) error {
 		return err
 	}
 	fs.unmounted = true
+	if freeOrphans {
+		fs.dropCache()
+	}
 	if err := fs.dev.Flush(); err != nil {
 		return fs.fail(err)
 	}

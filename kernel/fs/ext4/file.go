@@ -24,6 +24,9 @@ func (ip *inode) Open(_ *vfs.Caller, in *vfs.Inode, flags uint32) (vfs.FileImpl,
 		return dirFile{fs: fs}, nil
 	case abi.S_IFREG:
 		ip.opens++
+		if flags&abi.O_ACCMODE != abi.O_RDONLY {
+			ip.writable = true // it may be mapped shared and writable now
+		}
 		return &regFile{ip: ip}, nil
 	case abi.S_IFLNK:
 		return nil, abi.ELOOP
@@ -37,20 +40,48 @@ type regFile struct {
 	ip *inode
 }
 
-// Read implements vfs.FileImpl.
-func (r *regFile) Read(_ *vfs.Caller, _ *vfs.File, dst []byte, off int64) (int, error) {
+// Read implements vfs.FileImpl: through the page cache, or with
+// O_DIRECT from the disk after the range's dirty pages are written back.
+func (r *regFile) Read(_ *vfs.Caller, f *vfs.File, dst []byte, off int64) (int, error) {
 	fs := r.ip.fs
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	defer fs.endOp()
+	if direct(f) && len(dst) > 0 {
+		if err := directCheck(off, len(dst)); err != nil {
+			return 0, err
+		}
+		if err := fs.writebackRange(r.ip, off/pageSize, (off+int64(len(dst))+pageSize-1)/pageSize); err != nil {
+			return 0, err
+		}
+		return fs.readDisk(r.ip, dst, off)
+	}
 	return fs.readFile(r.ip, dst, off)
 }
 
-// readFile reads file data at off, as mappings see it (FS.mu held).
-func (fs *FS) readFile(ip *inode, dst []byte, off int64) (int, error) {
-	n, err := fs.readDisk(ip, dst, off)
-	ip.overlayMapped(dst[:n], off)
-	return n, err
+// direct reports an O_DIRECT file.
+func direct(f *vfs.File) bool { return f != nil && f.Flags()&abi.O_DIRECT != 0 }
+
+// directAlign is the alignment O_DIRECT needs of file offsets, lengths
+// and buffers: the logical block size of the disks Aramid drives.
+const directAlign = 512
+
+// directCheck refuses an O_DIRECT transfer that is not aligned, as
+// Linux's iomap direct I/O does (EINVAL).
+func directCheck(off int64, n int) error {
+	if off < 0 || off%directAlign != 0 || n%directAlign != 0 {
+		return abi.EINVAL
+	}
+	return nil
+}
+
+// DirectAlign implements vfs.DirectIO: O_DIRECT buffers are 512-byte
+// aligned.
+func (r *regFile) DirectAlign(write bool, off int64, n uint64) uint64 {
+	if n == 0 {
+		return 0
+	}
+	return directAlign
 }
 
 // readDisk reads file data at off from the disk.
@@ -86,6 +117,17 @@ func (fs *FS) readDisk(ip *inode, dst []byte, off int64) (int, error) {
 			continue
 		}
 		k := min(n, chunkBlocks, uint64((int64(inBlock)+int64(len(dst)-done)+bs-1)/bs))
+		if inBlock == 0 && int64(len(dst)-done) >= int64(k)*bs {
+			// Whole blocks: straight into dst.
+			if err := fs.readBlocks(dst[done:done+int(k)*fs.bs], phys); err != nil {
+				if done > 0 {
+					return done, nil
+				}
+				return 0, err
+			}
+			done += int(k) * fs.bs
+			continue
+		}
 		buf := make([]byte, int(k)*fs.bs)
 		if err := fs.readBlocks(buf, phys); err != nil {
 			if done > 0 {
@@ -98,8 +140,9 @@ func (fs *FS) readDisk(ip *inode, dst []byte, off int64) (int, error) {
 	return done, nil
 }
 
-// Write implements vfs.FileImpl.
-func (r *regFile) Write(c *vfs.Caller, _ *vfs.File, src []byte, off int64) (int, error) {
+// Write implements vfs.FileImpl: into the page cache, or with O_DIRECT
+// through it to the disk, leaving no clean page of the range behind.
+func (r *regFile) Write(c *vfs.Caller, f *vfs.File, src []byte, off int64) (int, error) {
 	fs := r.ip.fs
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
@@ -108,7 +151,29 @@ func (r *regFile) Write(c *vfs.Caller, _ *vfs.File, src []byte, off int64) (int,
 		fs.reserveFloor = fs.sb.RBlocksCount
 		defer func() { fs.reserveFloor = 0 }()
 	}
-	return fs.writeFile(r.ip, src, off)
+	if !direct(f) || len(src) == 0 {
+		return fs.writeFile(r.ip, src, off)
+	}
+	if off < 0 {
+		off = r.ip.v.Attr().Size
+	}
+	if err := directCheck(off, len(src)); err != nil {
+		return 0, err
+	}
+	n, err := fs.writeFile(r.ip, src, off)
+	if n == 0 {
+		return 0, err
+	}
+	from, to := off/pageSize, (off+int64(n)+pageSize-1)/pageSize
+	if err := fs.writebackRange(r.ip, from, to); err != nil {
+		return 0, err
+	}
+	for idx, p := range r.ip.pages {
+		if idx >= from && idx < to && !p.mapped {
+			fs.dropPage(p)
+		}
+	}
+	return n, nil
 }
 
 // mayUseReserved reports whether c may allocate the blocks reserved for
@@ -124,9 +189,11 @@ func (fs *FS) mayUseReserved(c *vfs.Caller) bool {
 
 func le16(b []byte) uint16 { return uint16(b[0]) | uint16(b[1])<<8 }
 
-// writeFile writes src at off (-1: at the end), allocating blocks for
-// holes and converting unwritten extents it covers.
-func (fs *FS) writeFile(ip *inode, src []byte, off int64) (int, error) {
+// writeDisk writes src at off straight to the disk, allocating blocks
+// for holes and converting unwritten extents it covers (write-back of
+// pages a mapping stored into a hole). stamp extends the size and sets
+// the times, as a write(2) does.
+func (fs *FS) writeDisk(ip *inode, src []byte, off int64, stamp bool) (int, error) {
 	if err := fs.writable(); err != nil {
 		return 0, err
 	}
@@ -230,10 +297,12 @@ func (fs *FS) writeFile(ip *inode, src []byte, off int64) (int, error) {
 		}
 	}
 	if done > 0 {
-		ip.updateMapped(src[:done], off)
 		now := fs.now()
 		end := off + int64(done)
 		ip.v.Update(func(a *vfs.Attr) {
+			if !stamp {
+				return
+			}
 			if end > a.Size {
 				a.Size = end
 			}
@@ -279,6 +348,14 @@ func (ip *inode) Truncate(in *vfs.Inode, size int64) error {
 	old := in.Attr().Size
 	bs := int64(fs.bs)
 	if size < old {
+		// The pages past the end go before their blocks do; the last
+		// page keeps zeros past the end.
+		if fs.dropPages(ip, (size+pageSize-1)/pageSize) {
+			invalidate, _ = fs.pages.(PageInvalidator)
+		}
+		if p := ip.pages[size/pageSize]; p != nil {
+			clear(p.data[size%pageSize:])
+		}
 		if err := fs.truncateBlocks(ip, uint64((size+bs-1)/bs)); err != nil {
 			return err
 		}
@@ -291,9 +368,6 @@ func (ip *inode) Truncate(in *vfs.Inode, size int64) error {
 		a.Size = size
 		a.Mtime, a.Ctime = now, now
 	})
-	if size < old && len(ip.mapped) > 0 && fs.dropMappedFrom(ip, size) {
-		invalidate, _ = fs.pages.(PageInvalidator)
-	}
 	return fs.writeInode(ip)
 }
 
@@ -435,7 +509,14 @@ func (ip *inode) PunchHole(in *vfs.Inode, off, length int64) error {
 	}
 	size := in.Attr().Size
 	end := min(off+length, size)
-	ip.zeroMapped(off, end)
+	if off < end {
+		// The disk gets the range's dirty pages first, then the hole;
+		// the cached pages get the punched bytes cleared.
+		if err := fs.writebackRange(ip, off/pageSize, (end+pageSize-1)/pageSize); err != nil {
+			return err
+		}
+		fs.zeroPages(ip, off, end)
+	}
 	if off < end {
 		bs := int64(fs.bs)
 		// Partial blocks at the edges are zeroed in place.
@@ -508,14 +589,14 @@ func (r *regFile) Seek(f *vfs.File, cur, off int64, whence int) (int64, error) {
 	return 0, abi.ENXIO
 }
 
-// Fsync implements vfs.FileImpl: the file's mapped pages are written
-// back, the running transaction commits and the device flushes (data
-// written by write(2) is already on the device).
+// Fsync implements vfs.FileImpl (fsync and fdatasync): the dirty pages
+// are written back (every file's: a commit writes back all data first),
+// the running transaction commits and the device flushes.
 func (r *regFile) Fsync(*vfs.File) error {
 	fs := r.ip.fs
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	if err := fs.writebackMapped(r.ip); err != nil {
+	if err := fs.writebackRange(r.ip, 0, maxPages); err != nil {
 		return err
 	}
 	return fs.syncLocked()

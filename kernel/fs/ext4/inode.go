@@ -1,6 +1,8 @@
 package ext4
 
 import (
+	"weak"
+
 	"aramid/kernel/abi"
 	"aramid/kernel/fs/ext4/layout"
 	"aramid/kernel/vfs"
@@ -30,8 +32,13 @@ type inode struct {
 	// built on demand and dropped when an entry changes.
 	order []hashEnt
 
-	// mapped holds the frames of pages processes map (mmap.go).
-	mapped map[int64]*mappedPage
+	// pages is the file's page cache (pagecache.go); raNext is the page
+	// a sequential read would read next and raWin the readahead window.
+	pages         map[int64]*cpage
+	raNext, raWin int64
+	// writable is set once the file is opened for writing: only then
+	// can a mapping store into its pages.
+	writable bool
 
 	opens  int  // open file descriptions
 	orphan bool // on the orphan list: freed at the last close
@@ -82,6 +89,15 @@ func (fs *FS) igetInode(ino uint32) (*inode, error) {
 	if ip, ok := fs.inodes[ino]; ok && !ip.freed {
 		return ip, nil
 	}
+	if w, ok := fs.evicted[ino]; ok {
+		// Evicted but still referenced (a cwd, a mount point, a watch):
+		// the same inode comes back.
+		delete(fs.evicted, ino)
+		if ip := w.Value(); ip != nil && !ip.freed {
+			fs.inodes[ino] = ip
+			return ip, nil
+		}
+	}
 	d, err := fs.readInode(ino)
 	if err != nil {
 		return nil, err
@@ -96,6 +112,42 @@ func (fs *FS) igetInode(ino uint32) (*inode, error) {
 	ip.v = vfs.NewInode(fs, uint64(ino), fs.attrOf(d), ip)
 	fs.inodes[ino] = ip
 	return ip, nil
+}
+
+// evictInodes lets go of cached inodes nothing of the filesystem needs
+// until at most keep remain (0: all it can): not open, not on the orphan
+// list, with no dirty or mapped page, not the root. Their clean pages,
+// extent lists and name indexes are freed; the inode itself is kept by a
+// weak pointer (fs.evicted) only, so one still referenced from outside
+// (a working directory, a mount point, an inotify watch) is the same
+// inode when looked up again, and one that is not is collected.
+func (fs *FS) evictInodes(keep int) {
+	if keep > 0 && len(fs.inodes) <= keep {
+		return
+	}
+	if fs.evicted == nil {
+		fs.evicted = map[uint32]weak.Pointer[inode]{}
+	}
+	for ino, ip := range fs.inodes {
+		if keep > 0 && len(fs.inodes) <= keep {
+			break
+		}
+		if ip.opens > 0 || ip.orphan || ip.v == fs.root || fs.pc.busy(ip) {
+			continue
+		}
+		fs.dropPages(ip, 0)
+		ip.ext, ip.nodes, ip.extLoaded = nil, nil, false
+		ip.names, ip.order = nil, nil
+		delete(fs.inodes, ino)
+		fs.evicted[ino] = weak.Make(ip)
+	}
+	if len(fs.evicted) > 4*inodeMax {
+		for ino, w := range fs.evicted {
+			if w.Value() == nil {
+				delete(fs.evicted, ino)
+			}
+		}
+	}
 }
 
 func toTimespec(t layout.Timestamp) abi.Timespec {
@@ -267,6 +319,8 @@ func emptyExtentRoot(b []byte) {
 // freeInode releases every block of ip and its inode number.
 func (fs *FS) freeInode(ip *inode) error {
 	isDir := ip.disk.Mode&layout.ModeFmt == layout.ModeDir
+	// Cached pages go before the blocks they would be written to.
+	fs.dropPages(ip, 0)
 	if ip.disk.Flags&layout.FlagExtents != 0 {
 		if err := fs.truncateBlocks(ip, 0); err != nil {
 			return err
@@ -293,7 +347,6 @@ func (fs *FS) freeInode(ip *inode) error {
 		return err
 	}
 	ip.freed = true
-	fs.releaseMapped(ip)
 	ip.names, ip.order = map[string]dirLoc{}, nil
 	ip.v.Update(func(a *vfs.Attr) { a.Size, a.Blocks = 0, 0 })
 	delete(fs.inodes, ip.ino)

@@ -1,20 +1,17 @@
 package ext4
 
 import (
-	"bytes"
-	"sort"
-
 	"aramid/kernel/abi"
+	"aramid/kernel/mm"
 	"aramid/kernel/vfs"
 )
 
-// Mapped pages. With a PageSource (SetPageSource), file pages that
-// processes map are kept in page frames the mappings share: MapPage
-// fills a frame from the file on first use; read and write see and update
-// the frames; fsync, sync, unmount and the commit timer write changed
-// pages back to the file (a MAP_SHARED store reaches the disk). Frames
-// stay with the inode until truncation, removal or unmount. This is a
-// cache of mapped pages only, not a page cache for read and write.
+// Mapped pages. With a PageSource (SetPageSource), the page cache's pages
+// (pagecache.go) are frames from it, and processes map those frames:
+// MapPage returns the cached page, read on first use, and pins it. read,
+// write and every mapping see one copy; write-back finds stores made
+// through mappings. Pinned pages stay with the inode until truncation,
+// removal or unmount.
 //
 // Lock order: a fault holds its address space's lock and calls MapPage,
 // which takes FS.mu; so FS.mu is never held while mappings are
@@ -36,17 +33,22 @@ type PageInvalidator interface {
 	InvalidateFrom(owner any, firstPage int64)
 }
 
-type mappedPage struct {
-	frame uint64
-	data  *[pageSize]byte
-}
-
-// SetPageSource lets files be mapped shared (and privately without a
-// copy until written); call it before the filesystem is used.
+// SetPageSource puts the page cache in frames from p and lets files be
+// mapped shared (and privately without a copy until written); call it
+// before the filesystem is used. The cache then answers the memory
+// watchdog and the OOM path (mm.RegisterShrinker).
 func (fs *FS) SetPageSource(p PageSource) {
 	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	// Pages taken before (Go memory) are written back and let go.
+	fs.writebackAll()
+	for _, ip := range fs.inodes {
+		fs.dropPages(ip, 0)
+	}
 	fs.pages = p
-	fs.mu.Unlock()
+	if fs.pc.unregister == nil {
+		fs.pc.unregister = mm.RegisterShrinker(fs.shrink)
+	}
 }
 
 // CanMapShared implements vfs.SharedPagesOps.
@@ -69,135 +71,26 @@ func (ip *inode) MapPage(in *vfs.Inode, pg int64) (uint64, error) {
 	if pg < 0 || pg*pageSize >= in.Attr().Size {
 		return 0, abi.EFAULT
 	}
-	if mp := ip.mapped[pg]; mp != nil {
-		return mp.frame, nil
-	}
-	frame, data, err := fs.pages.AllocPage()
-	if err != nil {
-		return 0, abi.ENOMEM
-	}
-	n, err := fs.readFile(ip, data[:], pg*pageSize)
-	if err != nil {
-		fs.pages.PutPage(frame)
-		return 0, err
-	}
-	clear(data[n:])
-	if ip.mapped == nil {
-		ip.mapped = map[int64]*mappedPage{}
-	}
-	ip.mapped[pg] = &mappedPage{frame, data}
-	return frame, nil
-}
-
-// overlayMapped copies mapped pages' bytes over dst, which holds the
-// file at off (a read sees stores made through mappings).
-func (ip *inode) overlayMapped(dst []byte, off int64) {
-	if len(ip.mapped) == 0 || len(dst) == 0 {
-		return
-	}
-	end := off + int64(len(dst))
-	for pg, mp := range ip.mapped {
-		ps, pe := pg*pageSize, pg*pageSize+pageSize
-		lo, hi := max(ps, off), min(pe, end)
-		if lo < hi {
-			copy(dst[lo-off:hi-off], mp.data[lo-ps:hi-ps])
+	p := ip.pages[pg]
+	if p == nil {
+		if err := fs.loadExtents(ip); err != nil {
+			return 0, err
+		}
+		if err := fs.fillRun(ip, pg, pg+1, in.Attr().Size, true); err != nil {
+			return 0, err
+		}
+		if p = ip.pages[pg]; p == nil {
+			return 0, abi.ENOMEM
 		}
 	}
-}
-
-// updateMapped copies written bytes into the mapped pages they cover.
-func (ip *inode) updateMapped(src []byte, off int64) {
-	if len(ip.mapped) == 0 || len(src) == 0 {
-		return
-	}
-	end := off + int64(len(src))
-	for pg, mp := range ip.mapped {
-		ps, pe := pg*pageSize, pg*pageSize+pageSize
-		lo, hi := max(ps, off), min(pe, end)
-		if lo < hi {
-			copy(mp.data[lo-ps:hi-ps], src[lo-off:hi-off])
+	if !p.mapped {
+		p.mapped = true
+		fs.pc.lruRemove(p)
+		fs.pc.pinned++
+		mm.CacheAccount(0, 0, 0, 1)
+		if !p.dirty {
+			fs.markClean(p) // records the contents a store changes
 		}
 	}
-}
-
-// zeroMapped clears [from, to) in the mapped pages (punched holes).
-func (ip *inode) zeroMapped(from, to int64) {
-	for pg, mp := range ip.mapped {
-		ps, pe := pg*pageSize, pg*pageSize+pageSize
-		lo, hi := max(ps, from), min(pe, to)
-		if lo < hi {
-			clear(mp.data[lo-ps : hi-ps])
-		}
-	}
-}
-
-// dropMappedFrom releases the frames of pages from the one holding
-// byte size on, and clears the tail of a partly kept page. It reports
-// whether any page was dropped (mappings need invalidating).
-func (fs *FS) dropMappedFrom(ip *inode, size int64) bool {
-	dropped := false
-	for pg, mp := range ip.mapped {
-		ps := pg * pageSize
-		switch {
-		case ps >= size:
-			fs.pages.PutPage(mp.frame)
-			delete(ip.mapped, pg)
-			dropped = true
-		case ps+pageSize > size:
-			clear(mp.data[size-ps:])
-		}
-	}
-	return dropped
-}
-
-// writebackMapped writes the mapped pages of ip that differ from the
-// file back into it.
-func (fs *FS) writebackMapped(ip *inode) error {
-	if len(ip.mapped) == 0 || ip.freed {
-		return nil
-	}
-	pgs := make([]int64, 0, len(ip.mapped))
-	for pg := range ip.mapped {
-		pgs = append(pgs, pg)
-	}
-	sort.Slice(pgs, func(i, j int) bool { return pgs[i] < pgs[j] })
-	size := ip.v.Attr().Size
-	disk := make([]byte, pageSize)
-	for _, pg := range pgs {
-		off := pg * pageSize
-		if off >= size {
-			continue
-		}
-		n := min(int64(pageSize), size-off)
-		data := ip.mapped[pg].data[:n]
-		got, err := fs.readDisk(ip, disk[:n], off)
-		if err != nil {
-			return err
-		}
-		if got == int(n) && bytes.Equal(disk[:n], data) {
-			continue
-		}
-		if _, err := fs.writeFile(ip, append([]byte(nil), data...), off); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// writebackAll writes back every inode's mapped pages.
-func (fs *FS) writebackAll() error {
-	for _, ip := range fs.inodes {
-		if err := fs.writebackMapped(ip); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// releaseMapped gives every frame of ip back (the inode is freed).
-func (fs *FS) releaseMapped(ip *inode) {
-	for pg, mp := range ip.mapped {
-		fs.pages.PutPage(mp.frame)
-		delete(ip.mapped, pg)
-	}
+	return p.frame, nil
 }

@@ -26,6 +26,7 @@ import (
 
 	"aramid/kernel/abi"
 	"aramid/kernel/fs/nsfs"
+	"aramid/kernel/mm"
 	"aramid/kernel/net"
 	"aramid/kernel/socket/unix"
 	"aramid/kernel/task"
@@ -433,11 +434,20 @@ func (fs *FS) meminfo() string {
 	kb := func(v uint64) uint64 { return v >> 10 }
 	var b strings.Builder
 	row := func(name string, v uint64) { fmt.Fprintf(&b, "%-16s%8d kB\n", name+":", v) }
+	// The page caches (ext4's file pages) report their own counters;
+	// clean unmapped cache pages count as available, as on Linux.
+	pc := mm.ReadCacheStats()
 	row("MemTotal", kb(total))
 	row("MemFree", kb(free))
-	row("MemAvailable", kb(free))
-	for _, n := range []string{"Buffers", "Cached", "SwapCached", "Active", "Inactive", "SwapTotal", "SwapFree",
-		"Dirty", "Writeback", "AnonPages", "Mapped", "Shmem", "Slab", "SReclaimable", "SUnreclaim",
+	row("MemAvailable", kb(free+pc.Reclaimable()*4096))
+	row("Buffers", 0)
+	row("Cached", kb(pc.Cached*4096))
+	for _, n := range []string{"SwapCached", "Active", "Inactive", "SwapTotal", "SwapFree"} {
+		row(n, 0)
+	}
+	row("Dirty", kb(pc.Dirty*4096))
+	row("Writeback", kb(pc.Writeback*4096))
+	for _, n := range []string{"AnonPages", "Mapped", "Shmem", "Slab", "SReclaimable", "SUnreclaim",
 		"KernelStack", "PageTables", "CommitLimit", "Committed_AS", "VmallocTotal", "VmallocUsed", "HugePages_Total"} {
 		row(n, 0)
 	}
