@@ -101,6 +101,8 @@ type cpu struct {
 	// is kept alive by its owner and disowns itself before it can be
 	// freed (ReleaseFPU).
 	x87Owner uintptr
+	// apicID is this CPU's local APIC ID (set by startAPs).
+	apicID uint32
 }
 
 // Storage the nucleus owns from the first instruction on.
