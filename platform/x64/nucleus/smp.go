@@ -187,6 +187,10 @@ func startAPs() {
 	if cpusListed <= 1 || limit <= 1 {
 		return
 	}
+	if !isRAM(apTrampPhys, apPDPhys+pageSize) {
+		logLine("smp: no RAM at 0x8000-0xbfff for the AP trampoline: APs not started")
+		return
+	}
 	bsp := lapicRead(lapicID) >> 24
 	cpus[0].apicID = bsp
 	logCPUFeatures(0, ", boot CPU\n")
@@ -217,6 +221,20 @@ func startAPs() {
 		}
 	}
 	logDec("smp: CPUs started (the others parked; threads run on CPU 0 only): ", uint64(cpusStarted), "")
+}
+
+// isRAM reports whether [base, end) lies in one region the boot memory map
+// calls usable RAM.
+//
+//go:nosplit
+func isRAM(base, end uint64) bool {
+	for i := 0; i < numRAM && i < maxRegions; i++ {
+		r := ramRegions[uint(i)%maxRegions]
+		if r.base <= base && end <= r.end {
+			return true
+		}
+	}
+	return false
 }
 
 // ptePresentWriteBits marks a page-table entry present and writable.
