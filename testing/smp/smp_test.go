@@ -57,6 +57,7 @@ var (
 	spinRE     = regexp.MustCompile(`^cpu/wall x100 (\d+) rusage-cpu/wall x100 (\d+) distinct-cpus (\d+)$`)
 	pinnedRE   = regexp.MustCompile(`^cpus (\d+) wrong-cpu (\d+)$`)
 	unmappedRE = regexp.MustCompile(`^rounds (\d+) faulted (\d+)$`)
+	ipiRE      = regexp.MustCompile(`smp: CPU (\d+) answered an IPI in \d+ us`)
 	upRE       = regexp.MustCompile(`smp: CPU (\d+) up: APIC ID (\d+), (CR4 \S+, EFER \S+, XCR0 \S+), (boot CPU|parked)`)
 )
 
@@ -129,7 +130,8 @@ func checkProbe(t *testing.T, k string, p probe, n int) {
 }
 
 // checkAPs judges Aramid's AP lines: n CPUs up with distinct APIC IDs,
-// each AP reporting (from the AP itself) the boot CPU's CR4, EFER and XCR0.
+// each AP reporting (from the AP itself) the boot CPU's CR4, EFER and XCR0,
+// and each AP answering the boot CPU's IPI while parked.
 func checkAPs(t *testing.T, res *qemu.Result, n int) {
 	t.Helper()
 	ids := map[string]bool{}
@@ -153,6 +155,17 @@ func checkAPs(t *testing.T, res *qemu.Result, n int) {
 	}
 	if up != n {
 		t.Errorf("%d CPUs reported up, want %d", up, n)
+	}
+	answered := map[string]bool{}
+	for _, l := range res.Lines {
+		if m := ipiRE.FindStringSubmatch(l.Text); m != nil {
+			answered[m[1]] = true
+		}
+	}
+	for i := 1; i < n; i++ {
+		if !answered[strconv.Itoa(i)] {
+			t.Errorf("CPU %d did not answer an IPI", i)
+		}
 	}
 	want := fmt.Sprintf("smp: CPUs started (the others parked; threads run on CPU 0 only): %d", n)
 	if _, ok := res.Find(want); !ok {

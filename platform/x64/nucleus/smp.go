@@ -12,7 +12,8 @@ import (
 // block behind GS, its GDT, TSS and IST stacks, the shared IDT, the BSP's
 // CR0/CR4/EFER features (NX, SMEP, SMAP, XSAVE with the same XCR0), the
 // SYSCALL MSRs, its local APIC (timer programmed, masked) and an idle
-// thread, and then parks: interrupts off, HLT. A parked CPU runs no
+// thread, and then parks in HLT, taking only IPIs (pingAPs checks one
+// round trip to each AP at boot). A parked CPU runs no
 // threads, so the system reports one CPU (sched_getaffinity, /proc/cpuinfo):
 // the scheduler, futexes, sleep queues and TLB shootdowns are not yet safe
 // with a second CPU running, and no CPU is reported that runs no work.
@@ -46,6 +47,9 @@ const (
 	icrInit      = 0x4500 // INIT, level assert
 	icrStartup   = 0x4600 // STARTUP (vector in the low byte)
 	icrPending   = 1 << 12
+
+	// vectorPing is the IPI a parked AP answers by counting it (pingAPs).
+	vectorPing = 0xf0
 )
 
 // apTrampoline is the AP entry code, hand-encoded (TestAPTrampolineDisassembly
@@ -105,6 +109,8 @@ var (
 	cpusStarted int
 	// apOnline is set by an AP once it is set up (index = CPU index).
 	apOnline [maxCPUs]uint32
+	// pings counts the vectorPing IPIs each CPU has taken.
+	pings [maxCPUs]uint32
 	// apTLS gives each AP a zeroed TLS word for the ABI wrappers' load
 	// of g from -8(FS), as bootTLS does for the boot CPU.
 	apTLS [maxCPUs][2]uint64
@@ -221,6 +227,44 @@ func startAPs() {
 		}
 	}
 	logDec("smp: CPUs started (the others parked; threads run on CPU 0 only): ", uint64(cpusStarted), "")
+	pingAPs()
+}
+
+// pingAPs sends each started AP a fixed IPI and waits up to a second for
+// it to count it: the path wake-ups and TLB shootdowns will take to a
+// halted CPU, checked on every boot.
+//
+//go:nosplit
+func pingAPs() {
+	for i := 1; i < cpusStarted && i < maxCPUs; i++ {
+		before := atomic.LoadUint32(&pings[i])
+		start := sinceBoot()
+		sendIPI(cpus[i].apicID, vectorPing)
+		for atomic.LoadUint32(&pings[i]) == before && sinceBoot()-start < 1e9 {
+			pause()
+		}
+		took := sinceBoot() - start
+		if atomic.LoadUint32(&pings[i]) == before {
+			logDec("smp: no answer to an IPI from CPU ", uint64(i), "")
+			continue
+		}
+		if bootInfoShown {
+			printStamp()
+			print("smp: CPU ")
+			printDec(uint64(i))
+			print(" answered an IPI in ")
+			printDec(uint64(took / 1000))
+			print(" us\n")
+		}
+	}
+}
+
+// pinged is trap's answer to vectorPing.
+//
+//go:nosplit
+func pinged() {
+	atomic.AddUint32(&pings[thisCPU().id&(maxCPUs-1)], 1)
+	lapicEOIWrite()
 }
 
 // isRAM reports whether [base, end) lies in one region the boot memory map
@@ -325,7 +369,9 @@ func apMain(idx uint64) {
 	logCPUFeatures(id, ", parked\n")
 	atomic.StoreUint32(&apOnline[id], 1)
 	for {
-		hlt() // interrupts stay off: only NMI or INIT end this
+		// Interrupts are on only inside the halt. Nothing is routed
+		// here and the timer is masked: only IPIs (pingAPs) arrive.
+		stiHlt()
 	}
 }
 
