@@ -303,6 +303,17 @@ test-unit: deps $(LINUX_REF)
 clean:
 	rm -rf $(BUILD)
 
+# ---- smp ----
+# testing/smp: the SMP probe (guest/smpprobe.c as PID 1) on Linux and Aramid
+# with -smp 4 under multi-threaded TCG, and Aramid's AP bring-up lines. The
+# contract runner takes -smp N too, e.g.
+#   go run ./testing/cmd/contracts -kernels linux,aramid -smp 4 -run threading/
+.PHONY: test-smp
+
+test-smp: deps $(LINUX_REF)
+	$(GO) test -count=1 -v -timeout 20m ./testing/smp/
+# ---- end smp ----
+
 # ---- fuzz ----
 # The random-system-call fuzzer (issue 11; testing/fuzz): PID 1 runs N calls
 # as root and N as an unprivileged uid, from 8 processes x 4 threads, on each

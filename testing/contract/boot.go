@@ -36,6 +36,9 @@ type BootConfig struct {
 	// first virtio-blk disk, with snapshot=on: each boot starts from the
 	// same bytes and writes never reach the file.
 	Disk string
+	// SMP, if above 1, boots every kernel with that many CPUs, each on its
+	// own host thread (multi-threaded TCG).
+	SMP int
 }
 
 // BootFunc boots once and feeds serial lines to judge; ctx cancellation must
@@ -197,6 +200,9 @@ func bootOnce(ctx context.Context, k Kernel, n, start int, bc BootConfig, boot B
 		Append:  fmt.Sprintf("%s contract_start=%d contract_timeout=%d", strings.TrimSpace(k.Append+" "+bc.Append), start, int(bc.TestTimeout/time.Second)),
 		Memory:  bc.Memory,
 		Timeout: 24 * time.Hour, // the watchdog above bounds every phase
+		SMP:     bc.SMP,
+		// Multi-threaded TCG only with several CPUs: one CPU boots as before.
+		MultiThreadTCG: bc.SMP > 1,
 	}
 	if bc.Disk != "" {
 		cfg.Args = append(cfg.Args, "-drive", "file="+bc.Disk+",format=raw,if=virtio,snapshot=on")

@@ -22,14 +22,18 @@ import (
 
 // Config describes one QEMU boot.
 type Config struct {
-	Binary  string        // default qemu-system-x86_64
-	Kernel  string        // -kernel
-	Initrd  string        // -initrd, optional
-	Append  string        // -append, optional
-	Memory  string        // -m, default 128M
-	SMP     int           // -smp, default 1
-	CPU     string        // -cpu model, default max
-	Timeout time.Duration // whole-run limit, default 60s
+	Binary string // default qemu-system-x86_64
+	Kernel string // -kernel
+	Initrd string // -initrd, optional
+	Append string // -append, optional
+	Memory string // -m, default 128M
+	SMP    int    // -smp, default 1
+	// MultiThreadTCG runs each virtual CPU on its own host thread
+	// (-accel tcg,thread=multi), so that an SMP guest's CPUs really run
+	// at the same time.
+	MultiThreadTCG bool
+	CPU            string        // -cpu model, default max
+	Timeout        time.Duration // whole-run limit, default 60s
 	// Args are extra QEMU arguments (drives, firmware, devices). When Kernel is
 	// empty the boot comes from these alone (a disk image through firmware).
 	Args []string
@@ -155,7 +159,11 @@ func (c *Config) args() []string {
 	if cpu == "" {
 		cpu = "max"
 	}
-	a := []string{"-accel", "tcg", "-cpu", cpu, "-m", mem, "-nographic", "-no-reboot",
+	accel := "tcg"
+	if c.MultiThreadTCG {
+		accel = "tcg,thread=multi"
+	}
+	a := []string{"-accel", accel, "-cpu", cpu, "-m", mem, "-nographic", "-no-reboot",
 		"-monitor", "none"}
 	if c.SMP > 1 {
 		a = append(a, "-smp", strconv.Itoa(c.SMP))

@@ -61,6 +61,7 @@ func bootstrap(magic, info uint64) uintptr {
 	lapicInit()
 	acpiInit()
 	threadsInit()
+	startAPs()
 	ioapicRoute(4, vectorSerial)
 	serialEnableRx()
 	logDec("TSC: ", tscHz/1000, " kHz")

@@ -257,6 +257,46 @@ fsbase:
 	STI
 	JMP	_rt0_amd64_linux(SB)
 
+// apEntry64 is where an application processor arrives from the trampoline
+// (smp.go): long mode on the temporary page tables, interrupts off, DI = its
+// CPU index, SP = its idle thread's nucleus stack. It turns on SSE and
+// XSAVE as entry64 does (the boot CPU has checked XSAVE exists), gives Go
+// code a zeroed TLS word (apTLS[index]) and calls apMain, which never returns.
+TEXT ·apEntry64(SB),NOSPLIT|NOFRAME,$0
+	MOVQ	CR0, AX
+	ANDQ	$~0xC, AX
+	ORQ	$0x2, AX
+	MOVQ	AX, CR0
+	MOVQ	DI, R12
+	MOVQ	CR4, AX
+	ORQ	$0x40600, AX
+	MOVQ	AX, CR4
+	XORQ	CX, CX
+	MOVQ	$3, AX
+	XORQ	DX, DX
+	XSETBV
+	MOVQ	R12, AX
+	ANDQ	$(const_maxCPUs-1), AX
+	SHLQ	$4, AX
+	MOVQ	$·apTLS+8(SB), BX
+	ADDQ	BX, AX
+	MOVQ	AX, DX
+	SHRQ	$32, DX
+	MOVL	$0xC0000100, CX
+	WRMSR
+	SUBQ	$16, SP
+	MOVQ	R12, 0(SP)
+	CALL	·apMain(SB)
+aphang:
+	CLI
+	HLT
+	JMP	aphang
+
+TEXT ·apEntry64Addr(SB),NOSPLIT,$0-8
+	MOVQ	$·apEntry64(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
 // syscallEntry is LSTAR. A return address (RCX) in the upper half means the Go
 // runtime itself made the call at ring 0: SYSCALL switched no stack, so move
 // to the current thread's nucleus stack and build a trapFrame there. Ring-3

@@ -18,9 +18,12 @@
 //     it runs with interrupts enabled. The trap handler uses IF to tell the
 //     two apart.
 //
-// Locking: there is one CPU today. State shared between CPUs is already
-// guarded by spinlocks (which run with interrupts off), and per-CPU state is
-// reached through GS, so SMP extends this design rather than replacing it.
+// Locking: threads run on one CPU today. The application processors are
+// started and parked (smp.go): each is set up like the boot CPU, then halts
+// with interrupts off, so it touches no shared state after it has reported
+// in. State shared between CPUs is already guarded by spinlocks (which run
+// with interrupts off), and per-CPU state is reached through GS, so running
+// threads on the APs extends this design rather than replacing it.
 package nucleus
 
 import "unsafe"
@@ -101,6 +104,8 @@ type cpu struct {
 	// is kept alive by its owner and disowns itself before it can be
 	// freed (ReleaseFPU).
 	x87Owner uintptr
+	// apicID is this CPU's local APIC ID (set by startAPs).
+	apicID uint32
 }
 
 // Storage the nucleus owns from the first instruction on.

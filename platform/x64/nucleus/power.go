@@ -106,40 +106,7 @@ func findRSDP() uint64 {
 //
 //go:nosplit
 func acpiInit() {
-	var p uintptr
-	if haveRSDPCopy {
-		p = uintptr(unsafe.Pointer(&rsdpCopy[0]))
-	} else if rsdp := findRSDP(); rsdp != 0 {
-		p = phys2virt(rsdp)
-	} else {
-		return
-	}
-	var root uint64
-	entry := uintptr(4)
-	if *ptr8(p + 15) >= 2 && *ptr64(p + 24) != 0 {
-		root = *ptr64(p + 24) // XSDT
-		entry = 8
-	} else {
-		root = uint64(*ptr32(p + 16)) // RSDT
-	}
-	if root == 0 || root >= directMapTop() {
-		return
-	}
-	r := phys2virt(root)
-	n := (uintptr(*ptr32(r + 4)) - 36) / entry
-	var fadt uintptr
-	for i := uintptr(0); i < n && i < 64; i++ {
-		var t uint64
-		if entry == 8 {
-			t = *ptr64(r + 36 + i*8)
-		} else {
-			t = uint64(*ptr32(r + 36 + i*4))
-		}
-		if t != 0 && t < directMapTop() && sigIs(phys2virt(t), "FACP") {
-			fadt = phys2virt(t)
-			break
-		}
-	}
+	fadt := acpiFind("FACP")
 	if fadt == 0 {
 		return
 	}
@@ -169,6 +136,46 @@ func acpiInit() {
 		acpiReady = true
 		return
 	}
+}
+
+// acpiFind returns the direct-map address of the first ACPI table whose
+// signature is sig, or 0 (no RSDP, no root table, no such table).
+//
+//go:nosplit
+func acpiFind(sig string) uintptr {
+	var p uintptr
+	if haveRSDPCopy {
+		p = uintptr(unsafe.Pointer(&rsdpCopy[0]))
+	} else if rsdp := findRSDP(); rsdp != 0 {
+		p = phys2virt(rsdp)
+	} else {
+		return 0
+	}
+	var root uint64
+	entry := uintptr(4)
+	if *ptr8(p + 15) >= 2 && *ptr64(p + 24) != 0 {
+		root = *ptr64(p + 24) // XSDT
+		entry = 8
+	} else {
+		root = uint64(*ptr32(p + 16)) // RSDT
+	}
+	if root == 0 || root >= directMapTop() {
+		return 0
+	}
+	r := phys2virt(root)
+	n := (uintptr(*ptr32(r + 4)) - 36) / entry
+	for i := uintptr(0); i < n && i < 64; i++ {
+		var t uint64
+		if entry == 8 {
+			t = *ptr64(r + 36 + i*8)
+		} else {
+			t = uint64(*ptr32(r + 36 + i*4))
+		}
+		if t != 0 && t < directMapTop() && sigIs(phys2virt(t), sig) {
+			return phys2virt(t)
+		}
+	}
+	return 0
 }
 
 //go:nosplit

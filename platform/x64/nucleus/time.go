@@ -188,8 +188,9 @@ func lapicInit() {
 	if perTick == 0 {
 		perTick = 1
 	}
+	lapicPerTick = uint32(perTick)
 	lapicWrite(lapicLVTT, lvtPeriodic|vectorTimer)
-	lapicWrite(lapicTICR, uint32(perTick))
+	lapicWrite(lapicTICR, lapicPerTick)
 }
 
 // maskPIC remaps the legacy 8259 PICs away from the exception vectors and

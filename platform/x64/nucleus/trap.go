@@ -63,6 +63,8 @@ func trap(f *trapFrame) uintptr {
 		wake(uintptr(unsafe.Pointer(&rxHead)), maxThreads)
 	case isDeviceVector(v):
 		deviceInterrupt(v)
+	case v == vectorPing:
+		pinged()
 	case v == vectorSpur:
 		// Spurious: no EOI.
 	default:

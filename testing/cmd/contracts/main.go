@@ -83,6 +83,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (bool, er
 	timeout := fs.Duration("timeout", 10*time.Second, "per-test timeout (enforced by the guest runner)")
 	bootTimeout := fs.Duration("boot-timeout", 60*time.Second, "time for a kernel to reach the runner")
 	mem := fs.String("m", "256M", "guest memory")
+	smp := fs.Int("smp", 1, "guest CPUs (above 1: multi-threaded TCG)")
 	jobs := fs.Int("j", 2, "parallel compilations")
 	cc := fs.String("cc", "musl-gcc", "C compiler for the static guest programs")
 	busybox := fs.String("busybox", "/bin/busybox", "static busybox for the programs category")
@@ -125,7 +126,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (bool, er
 		Boot: contract.BootConfig{
 			Memory: *mem, Append: "console=ttyS0 loglevel=1 panic=-1",
 			TestTimeout: *timeout, BootTimeout: *bootTimeout, Grace: 30 * time.Second,
-			Disk: diskPath,
+			Disk: diskPath, SMP: *smp,
 		},
 		Out: stdout,
 	})
