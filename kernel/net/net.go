@@ -142,7 +142,7 @@ type Route struct {
 	OIF       int32
 	Scope     int
 	Protocol  int
-	Priority  int // RTA_PRIORITY (IPv6 metric), 0 if none
+	Priority  int    // RTA_PRIORITY (IPv6 metric), 0 if none
 	Gateway   []byte // RTA_GATEWAY, or nil for a directly connected route
 }
 

@@ -160,19 +160,25 @@ func TestStaticRoutes(t *testing.T) {
 		want error
 	}{
 		{"gateway, eth0 down", func() error { return s.AddRoute(def, false) }, ErrUnreachable},
-		{"dev down", func() error { return s.AddRoute(Route{Family: AF_INET, Dst: []byte{10, 1, 0, 0}, PrefixLen: 16, OIF: eth}, false) }, ErrNetDown},
+		{"dev down", func() error {
+			return s.AddRoute(Route{Family: AF_INET, Dst: []byte{10, 1, 0, 0}, PrefixLen: 16, OIF: eth}, false)
+		}, ErrNetDown},
 		{"up", func() error { return s.SetUp(eth, true) }, nil},
 		{"gateway, no address", func() error { return s.AddRoute(def, false) }, ErrUnreachable},
 		{"address", func() error { return s.AddAddr(eth, Addr{Family: AF_INET, IP: []byte{10, 0, 2, 15}, PrefixLen: 24}) }, nil},
 		{"local gateway", func() error {
 			return s.AddRoute(Route{Family: AF_INET, Dst: []byte{0, 0, 0, 0}, Gateway: []byte{10, 0, 2, 15}}, false)
 		}, ErrInvalid},
-		{"no device", func() error { return s.AddRoute(Route{Family: AF_INET, Dst: []byte{10, 1, 0, 0}, PrefixLen: 16}, false) }, ErrNoDevice},
+		{"no device", func() error {
+			return s.AddRoute(Route{Family: AF_INET, Dst: []byte{10, 1, 0, 0}, PrefixLen: 16}, false)
+		}, ErrNoDevice},
 		{"default", func() error { return s.AddRoute(def, false) }, nil},
 		{"default again", func() error { return s.AddRoute(def, false) }, ErrExists},
 		{"replace", func() error { return s.AddRoute(def, true) }, nil},
 		{"ipv6", func() error { return s.AddRoute(Route{Family: AF_INET6, Dst: make([]byte, 16)}, false) }, ErrUnsupported},
-		{"delete other gateway", func() error { return s.DelRoute(Route{Family: AF_INET, Dst: []byte{0, 0, 0, 0}, Gateway: []byte{10, 0, 2, 3}}) }, ErrNoRoute},
+		{"delete other gateway", func() error {
+			return s.DelRoute(Route{Family: AF_INET, Dst: []byte{0, 0, 0, 0}, Gateway: []byte{10, 0, 2, 3}})
+		}, ErrNoRoute},
 	}
 	for _, st := range steps {
 		if err := st.op(); err != st.want {

@@ -44,7 +44,18 @@ func (s *System) NetStack() *net.Stack {
 	if st, ok := netStacks.Load(s); ok {
 		return st.(*net.Stack)
 	}
-	st, _ := netStacks.LoadOrStore(s, newStack())
+	st, loaded := netStacks.LoadOrStore(s, newStack())
+	if !loaded {
+		// AF_UNIX sockets answer the interface ioctls too (glibc's
+		// if_nametoindex asks one), as every Linux socket does.
+		stack := st.(*net.Stack)
+		s.unixNS().SetDevIoctl(func(c *vfs.Caller, cmd uint32, arg uintptr) (uintptr, error) {
+			if !net.IsIfIoctl(cmd) {
+				return 0, abi.ENOTTY
+			}
+			return stack.Ioctl(c, cmd, arg)
+		})
+	}
 	return st.(*net.Stack)
 }
 
