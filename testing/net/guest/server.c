@@ -2,7 +2,7 @@
  * (each connection is echoed byte for byte until the client shuts down its
  * side, then the server shuts down its own and prints what it moved and
  * eth0's counters) and a UDP echo server on port 8081 that answers each
- * datagram with "udp:" and the datagram. Lines it prints start "NETTEST". */
+ * datagram with "udp:" and the datagram, after printing it. Lines it prints start "NETTEST". */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -59,6 +59,7 @@ static void udp_loop(int s)
 		ssize_t n = recvfrom(s, buf + 4, sizeof buf - 4, 0, (struct sockaddr *)&from, &fl);
 		if (n < 0)
 			die("recvfrom");
+		printf("NETTEST udp from %s:%d: %.*s\n", inet_ntoa(from.sin_addr), ntohs(from.sin_port), (int)n, buf + 4);
 		memcpy(buf, "udp:", 4);
 		if (sendto(s, buf, n + 4, 0, (struct sockaddr *)&from, fl) < 0)
 			die("sendto");
