@@ -128,6 +128,9 @@ func (s *Stack) addAddrLocked(i *Interface, a Addr) error {
 		}
 	}
 	a.IP = append([]byte(nil), a.IP...)
+	if a.Broadcast != nil {
+		a.Broadcast = append([]byte(nil), a.Broadcast...)
+	}
 	i.addrs = append(i.addrs, a)
 	if i.up {
 		s.addToStack(tcpip.NICID(i.Index), a)

@@ -128,7 +128,8 @@ type Addr struct {
 	IP        []byte // 4 or 16 bytes
 	PrefixLen int
 	Scope     int
-	Flags     int // IFA_F_*
+	Flags     int    // IFA_F_*
+	Broadcast []byte // IFA_BROADCAST (IPv4), or nil
 }
 
 // Route is one routing-table entry as Linux lists it.

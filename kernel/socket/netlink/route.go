@@ -371,6 +371,9 @@ func (s *Socket) changeAddr(typ, flags uint16, body []byte) error {
 		return abi.ENODEV
 	}
 	a := net.Addr{Family: fam, IP: ip, PrefixLen: plen, Scope: scope, Flags: net.IFA_F_PERMANENT}
+	if b := as[IFA_BROADCAST]; fam == net.AF_INET && len(b) == 4 {
+		a.Broadcast = b
+	}
 	if typ == RTM_DELADDR {
 		if err := s.st.DelAddr(idx, a); err != nil {
 			return abi.EADDRNOTAVAIL
@@ -539,6 +542,9 @@ func addrMsg(in net.Info, a net.Addr, typ, flags uint16, seq, port uint32) []byt
 	m.attr(IFA_ADDRESS, a.IP)
 	if a.Family == net.AF_INET {
 		m.attr(IFA_LOCAL, a.IP)
+		if a.Broadcast != nil {
+			m.attr(IFA_BROADCAST, a.Broadcast)
+		}
 		m.str(IFA_LABEL, in.Name)
 	}
 	// ifa_cacheinfo: preferred and valid lifetimes forever, timestamps 0.
