@@ -84,10 +84,16 @@ func TestInetIoctls(t *testing.T) {
 		{"class C", admin, SIOCSIFADDR, func() { ifreqIn(m, "eth0", []byte{192, 168, 7, 1}) }, nil, "[192 168 7 1]/24 brd [192 168 7 255];"},
 		{"back", admin, SIOCSIFADDR, func() { ifreqIn(m, "eth0", []byte{10, 0, 2, 15}) }, nil, "[10 0 2 15]/8 brd [10 255 255 255];"},
 		{"netmask again", admin, SIOCSIFNETMASK, func() { ifreqIn(m, "eth0", []byte{255, 255, 255, 0}) }, nil, "[10 0 2 15]/24 brd [10 0 2 255];"},
-		{"route, device down", admin, SIOCADDRT, func() { rtentryIn(m, []byte{0, 0, 0, 0}, []byte{10, 0, 2, 2}, []byte{0, 0, 0, 0}, RTF_UP|RTF_GATEWAY, "") }, abi.ENETUNREACH, "[10 0 2 15]/24 brd [10 0 2 255];"},
+		{"route, device down", admin, SIOCADDRT, func() {
+			rtentryIn(m, []byte{0, 0, 0, 0}, []byte{10, 0, 2, 2}, []byte{0, 0, 0, 0}, RTF_UP|RTF_GATEWAY, "")
+		}, abi.ENETUNREACH, "[10 0 2 15]/24 brd [10 0 2 255];"},
 		{"up", admin, SIOCSIFFLAGS, func() { clear(m.b); copy(m.b, "eth0"); m.b[16] = IFF_UP }, nil, "[10 0 2 15]/24 brd [10 0 2 255];"},
-		{"default route", admin, SIOCADDRT, func() { rtentryIn(m, []byte{0, 0, 0, 0}, []byte{10, 0, 2, 2}, []byte{0, 0, 0, 0}, RTF_UP|RTF_GATEWAY, "") }, nil, "[10 0 2 15]/24 brd [10 0 2 255];"},
-		{"again", admin, SIOCADDRT, func() { rtentryIn(m, []byte{0, 0, 0, 0}, []byte{10, 0, 2, 2}, []byte{0, 0, 0, 0}, RTF_UP|RTF_GATEWAY, "") }, abi.EEXIST, "[10 0 2 15]/24 brd [10 0 2 255];"},
+		{"default route", admin, SIOCADDRT, func() {
+			rtentryIn(m, []byte{0, 0, 0, 0}, []byte{10, 0, 2, 2}, []byte{0, 0, 0, 0}, RTF_UP|RTF_GATEWAY, "")
+		}, nil, "[10 0 2 15]/24 brd [10 0 2 255];"},
+		{"again", admin, SIOCADDRT, func() {
+			rtentryIn(m, []byte{0, 0, 0, 0}, []byte{10, 0, 2, 2}, []byte{0, 0, 0, 0}, RTF_UP|RTF_GATEWAY, "")
+		}, abi.EEXIST, "[10 0 2 15]/24 brd [10 0 2 255];"},
 		{"dst outside mask", admin, SIOCADDRT, func() { rtentryIn(m, []byte{10, 1, 0, 1}, nil, []byte{255, 255, 0, 0}, RTF_UP, "eth0") }, abi.EINVAL, "[10 0 2 15]/24 brd [10 0 2 255];"},
 		{"device route", admin, SIOCADDRT, func() { rtentryIn(m, []byte{10, 1, 0, 0}, nil, []byte{255, 255, 0, 0}, RTF_UP, "eth0") }, nil, "[10 0 2 15]/24 brd [10 0 2 255];"},
 		{"delete it", admin, SIOCDELRT, func() { rtentryIn(m, []byte{10, 1, 0, 0}, nil, []byte{255, 255, 0, 0}, RTF_UP, "") }, nil, "[10 0 2 15]/24 brd [10 0 2 255];"},
