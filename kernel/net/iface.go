@@ -419,11 +419,6 @@ func (s *Stack) AddRoute(r Route, replace bool) error {
 	if r.Gateway != nil {
 		oif := int32(0)
 		for _, i := range s.ifaces {
-			for _, a := range i.addrs {
-				if a.Family == AF_INET && bytes.Equal(a.IP, r.Gateway) {
-					return ErrInvalid
-				}
-			}
 			if !i.up || r.OIF != 0 && i.Index != r.OIF {
 				continue
 			}

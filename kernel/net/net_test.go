@@ -166,9 +166,6 @@ func TestStaticRoutes(t *testing.T) {
 		{"up", func() error { return s.SetUp(eth, true) }, nil},
 		{"gateway, no address", func() error { return s.AddRoute(def, false) }, ErrUnreachable},
 		{"address", func() error { return s.AddAddr(eth, Addr{Family: AF_INET, IP: []byte{10, 0, 2, 15}, PrefixLen: 24}) }, nil},
-		{"local gateway", func() error {
-			return s.AddRoute(Route{Family: AF_INET, Dst: []byte{0, 0, 0, 0}, Gateway: []byte{10, 0, 2, 15}}, false)
-		}, ErrInvalid},
 		{"no device", func() error {
 			return s.AddRoute(Route{Family: AF_INET, Dst: []byte{10, 1, 0, 0}, PrefixLen: 16}, false)
 		}, ErrNoDevice},

@@ -36,6 +36,10 @@ type BootConfig struct {
 	// first virtio-blk disk, with snapshot=on: each boot starts from the
 	// same bytes and writes never reach the file.
 	Disk string
+	// NIC, if set, is the MAC address of a virtio-net NIC every boot gets
+	// on QEMU's user network with restrict=on (nothing leaves the host;
+	// no port is forwarded): eth0 on both kernels.
+	NIC string
 }
 
 // BootFunc boots once and feeds serial lines to judge; ctx cancellation must
@@ -200,6 +204,9 @@ func bootOnce(ctx context.Context, k Kernel, n, start int, bc BootConfig, boot B
 	}
 	if bc.Disk != "" {
 		cfg.Args = append(cfg.Args, "-drive", "file="+bc.Disk+",format=raw,if=virtio,snapshot=on")
+	}
+	if bc.NIC != "" {
+		cfg.Args = append(cfg.Args, "-netdev", "user,id=n0,restrict=on", "-device", "virtio-net-pci,netdev=n0,mac="+bc.NIC)
 	}
 	if bc.LogDir != "" {
 		cfg.LogFile = filepath.Join(bc.LogDir, fmt.Sprintf("%s-boot%d.log", k.Name, n))
