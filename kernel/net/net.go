@@ -197,6 +197,8 @@ func New() *Stack {
 		HandleLocal: false,
 		// SOCK_RAW sockets (kernel/socket/inet checks CAP_NET_RAW).
 		RawFactory: raw.EndpointFactory{},
+		// AF_PACKET sockets send frames (kernel/socket/packet).
+		AllowPacketEndpointWrite: true,
 	})
 	// Linux's behaviour the sockets rely on: SACK on, as net.ipv4.tcp_sack.
 	sack := tcpip.TCPSACKEnabled(true)
@@ -251,7 +253,7 @@ func (s *Stack) AddInterface(name string, d Device) (*Interface, error) {
 		}
 	}
 	ifc := &Interface{Index: s.nextIdx, Name: name, dev: d, gate: &gate{LinkEndpoint: d.Endpoint}}
-	if err := s.NS.CreateNICWithOptions(tcpip.NICID(ifc.Index), ifc.gate, stack.NICOptions{Name: name, Disabled: true}); err != nil {
+	if err := s.NS.CreateNICWithOptions(tcpip.NICID(ifc.Index), ifc.gate, stack.NICOptions{Name: name, Disabled: true, DeliverLinkPackets: true}); err != nil {
 		return nil, errString("net: " + name + ": " + err.String())
 	}
 	if d.MTU != 0 {

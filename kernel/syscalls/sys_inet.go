@@ -8,13 +8,14 @@ import (
 	"aramid/kernel/net"
 	"aramid/kernel/socket/inet"
 	"aramid/kernel/socket/netlink"
+	"aramid/kernel/socket/packet"
 	"aramid/kernel/task"
 	"aramid/kernel/vfs"
 )
 
 // Sockets of the network families: AF_INET and AF_INET6 (kernel/socket/
-// inet over the netstack of kernel/net) and AF_NETLINK (kernel/socket/
-// netlink). socket(2) picks the family in newNetSocket; every other socket
+// inet over the netstack of kernel/net), AF_NETLINK (kernel/socket/
+// netlink) and AF_PACKET (kernel/socket/packet). socket(2) picks the family in newNetSocket; every other socket
 // call on such a descriptor goes through netOr, which sys_socket.go wraps
 // around its AF_UNIX handlers.
 
@@ -83,6 +84,12 @@ func (s *System) newNetSocket(t *task.Task, domain, typ, proto int32) (f *vfs.Fi
 			inet.FromFile(f).SetOwner(cr.UID)
 		}
 		return f, true, err
+	case abi.AF_PACKET:
+		if !capable(t, abi.CAP_NET_RAW) {
+			return nil, true, abi.EPERM
+		}
+		f, err = packet.New(s.NetStack(), kind, int(proto), flags)
+		return f, true, err
 	case abi.AF_NETLINK:
 		pid, _, _, _ := t.TG().IDs()
 		f, err = netlink.New(s.NetStack(), kind, int(proto), flags, pid, capable(t, abi.CAP_NET_ADMIN))
@@ -102,6 +109,8 @@ func netSockOf(t *task.Task, fd int32) (netSocket, *vfs.File, error) {
 	case *inet.Socket:
 		return impl, f, nil
 	case *netlink.Socket:
+		return impl, f, nil
+	case *packet.Socket:
 		return impl, f, nil
 	}
 	f.DecRef()

@@ -5,7 +5,8 @@
 // the way people do, with busybox ip over rtnetlink (link up, 10.0.2.15/24,
 // default route via 10.0.2.2), and starts guest/server.c: a TCP echo
 // server (port 8080) and a UDP echo server (port 8081). The host checks a
-// short and a multi-megabyte echo byte for byte, the UDP answer, the
+// short and a multi-megabyte echo byte for byte, a DHCP lease busybox
+// udhcpc gets over AF_PACKET sockets from QEMU's DHCP server, the UDP answer, the
 // configuration ip reports, and that eth0's counters in sysfs grew by at
 // least the payload moved; through the modern and the legacy
 // (disable-modern=on) interface, on both kernels. Linux's virtio_net is a
@@ -133,7 +134,15 @@ ip addr add 10.0.2.15/24 dev eth0 || echo "NETTEST FAIL ip addr add"
 ip route add default via 10.0.2.2 || echo "NETTEST FAIL ip route add"
 ip -4 addr show dev eth0 | sed 's/^/NETTEST addr: /'
 ip -4 route | sed 's/^/NETTEST route: /'
+udhcpc -i eth0 -f -q -n -t 5 -T 2 -s /dhcp.script || echo "NETTEST FAIL udhcpc"
 exec /server
+`
+
+// dhcpScript is udhcpc's script: it prints the lease (eth0 is configured
+// already, with the address QEMU's DHCP server hands out).
+const dhcpScript = `#!/bin/sh
+[ "$1" = bound ] && echo "NETTEST dhcp bound ip=$ip subnet=$subnet router=$router"
+exit 0
 `
 
 // writeInitrd builds the guest's initramfs.
@@ -155,7 +164,7 @@ func writeInitrd(path string, modules []string) error {
 	if err != nil {
 		return err
 	}
-	for name, data := range map[string][]byte{"bin/busybox": bb, "server": srv, "init": []byte(initScript)} {
+	for name, data := range map[string][]byte{"bin/busybox": bb, "server": srv, "init": []byte(initScript), "dhcp.script": []byte(dhcpScript)} {
 		if err := t.AddFile(name, 0o755, data); err != nil {
 			return err
 		}
@@ -327,6 +336,8 @@ func runGuest(t *testing.T, kernel, appendLine, initrd string, legacy bool) stri
 		`NETTEST addr: .*inet 10\.0\.2\.15/24 .*scope global eth0`,
 		`NETTEST route: default via 10\.0\.2\.2 dev eth0`,
 		`NETTEST route: 10\.0\.2\.0/24 dev eth0 .*scope link\s+src 10\.0\.2\.15`,
+		// busybox udhcpc over AF_PACKET sockets, from QEMU's DHCP server.
+		`NETTEST dhcp bound ip=10\.0\.2\.15 subnet=255\.255\.255\.0 router=10\.0\.2\.2`,
 	} {
 		if !regexp.MustCompile(re).MatchString(log) {
 			t.Errorf("serial log lacks %s", re)
