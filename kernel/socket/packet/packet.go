@@ -60,7 +60,6 @@ type Socket struct {
 	vfs.FileDefaults
 	st    *net.Stack
 	typ   int
-	proto uint16 // the protocol in network byte order, as given
 	ep    tcpip.Endpoint
 	wq    *waiter.Queue
 	entry waiter.Entry
@@ -70,6 +69,19 @@ type Socket struct {
 	ifindex  int32  // bound interface (0: all)
 	bound    uint16 // bound protocol, host order
 	released bool
+	// err is the pending socket error (sk_err): ENETDOWN after binding
+	// to an interface that is down, as Linux's packet_do_bind. SO_ERROR,
+	// the next send or receive report and clear it.
+	err error
+}
+
+// takeErr returns and clears the pending error.
+func (s *Socket) takeErr() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	err := s.err
+	s.err = nil
+	return err
 }
 
 var inoCounter atomic.Uint64
@@ -84,7 +96,7 @@ func New(st *net.Stack, typ, protocol int, flags uint32) (*vfs.File, error) {
 	}
 	// Linux keeps the low 16 bits (a __be16) of whatever was passed.
 	proto := ntohs(uint16(protocol))
-	s := &Socket{st: st, typ: typ, proto: uint16(protocol), bound: proto, wq: &waiter.Queue{}}
+	s := &Socket{st: st, typ: typ, bound: proto, wq: &waiter.Queue{}}
 	ep, err := st.NS.NewPacketEndpoint(typ == abi.SOCK_DGRAM, tcpip.NetworkProtocolNumber(proto), s.wq)
 	if err != nil {
 		return nil, inet.Errno(err)
@@ -131,7 +143,13 @@ func (s *Socket) EventQueue() *vfs.Queue { return &s.q }
 
 // Readiness implements vfs.FileImpl.
 func (s *Socket) Readiness(_ *vfs.File, mask uint32) uint32 {
-	return uint32(s.ep.Readiness(waiter.AllEvents)) & mask
+	r := uint32(s.ep.Readiness(waiter.AllEvents))
+	s.mu.Lock()
+	if s.err != nil {
+		r |= abi.POLLERR
+	}
+	s.mu.Unlock()
+	return r & mask
 }
 
 // Release implements vfs.FileImpl.
@@ -188,10 +206,13 @@ func (s *Socket) Bind(_ *vfs.Caller, b []byte) error {
 	if err != nil {
 		return err
 	}
+	down := false
 	if a.ifindex != 0 {
-		if _, ok := s.st.ByIndex(a.ifindex); !ok {
+		in, ok := s.st.ByIndex(a.ifindex)
+		if !ok {
 			return abi.ENODEV
 		}
+		down = in.Flags&net.IFF_UP == 0
 	}
 	if e := s.ep.Bind(tcpip.FullAddress{NIC: tcpip.NICID(a.ifindex), Port: a.proto}); e != nil {
 		return inet.Errno(e)
@@ -200,6 +221,9 @@ func (s *Socket) Bind(_ *vfs.Caller, b []byte) error {
 	s.ifindex = a.ifindex
 	if a.proto != 0 {
 		s.bound = a.proto
+	}
+	if down {
+		s.err = abi.ENETDOWN
 	}
 	s.mu.Unlock()
 	return nil
@@ -282,6 +306,9 @@ func (s *Socket) SendMsg(c *vfs.Caller, f *vfs.File, data, to []byte, flags int)
 	if len(data) > limit {
 		return 0, abi.EMSGSIZE
 	}
+	if err := s.takeErr(); err != nil {
+		return 0, err
+	}
 	if s.typ == abi.SOCK_RAW && in.Type == net.ARPHRD_ETHER && len(data) < 14 {
 		return 0, abi.EINVAL
 	}
@@ -320,6 +347,9 @@ func (s *Socket) RecvMsg(c *vfs.Caller, f *vfs.File, buf []byte, flags int) (ine
 	nonblock := flags&abi.MSG_DONTWAIT != 0 || f.Nonblocking()
 	var res inet.RecvResult
 	err := s.wait(c, nonblock, func() (bool, error) {
+		if err := s.takeErr(); err != nil {
+			return false, err
+		}
 		w := tcpip.SliceWriter(buf)
 		r, e := s.ep.Read(&w, tcpip.ReadOptions{Peek: flags&abi.MSG_PEEK != 0, NeedRemoteAddr: true, NeedLinkPacketInfo: true})
 		switch e.(type) {
@@ -387,18 +417,22 @@ func (s *Socket) Ioctl(c *vfs.Caller, _ *vfs.File, cmd uint32, arg uintptr) (uin
 
 func intVal(v int) []byte { return binary.LittleEndian.AppendUint32(nil, uint32(int32(v))) }
 
-// GetSockopt answers SO_TYPE, SO_PROTOCOL (the protocol as given, in
-// network byte order), SO_DOMAIN and SO_ERROR; others are ENOPROTOOPT.
+// GetSockopt answers SO_TYPE, SO_PROTOCOL (0: Linux leaves a packet
+// socket's sk_protocol unset), SO_DOMAIN and SO_ERROR; others are
+// ENOPROTOOPT.
 func (s *Socket) GetSockopt(level, name int) ([]byte, error) {
 	if level == abi.SOL_SOCKET {
 		switch name {
 		case SO_TYPE:
 			return intVal(s.typ), nil
 		case SO_PROTOCOL:
-			return intVal(int(s.proto)), nil
+			return intVal(0), nil
 		case SO_DOMAIN:
 			return intVal(abi.AF_PACKET), nil
 		case SO_ERROR:
+			if e, ok := s.takeErr().(abi.Errno); ok {
+				return intVal(int(e)), nil
+			}
 			return intVal(0), nil
 		}
 	}
