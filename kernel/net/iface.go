@@ -18,6 +18,10 @@ var (
 	ErrExists       = errors.New("net: address exists")
 	ErrNoAddress    = errors.New("net: no such address")
 	ErrInvalid      = errors.New("net: invalid argument")
+	ErrNoRoute      = errors.New("net: no such route")
+	ErrUnreachable  = errors.New("net: gateway unreachable")
+	ErrNetDown      = errors.New("net: device down")
+	ErrUnsupported  = errors.New("net: not supported")
 	loopback4       = []byte{127, 0, 0, 1}
 	loopback6       = []byte{15: 1}
 	loopbackPrefix4 = 8
@@ -73,6 +77,7 @@ func (s *Stack) SetUp(idx int32, up bool) error {
 			kept = append(kept, a)
 		}
 		i.addrs = kept
+		s.dropStaticLocked(idx)
 		if !lo {
 			s.NS.DisableNIC(nic)
 		}
@@ -123,6 +128,9 @@ func (s *Stack) addAddrLocked(i *Interface, a Addr) error {
 		}
 	}
 	a.IP = append([]byte(nil), a.IP...)
+	if a.Broadcast != nil {
+		a.Broadcast = append([]byte(nil), a.Broadcast...)
+	}
 	i.addrs = append(i.addrs, a)
 	if i.up {
 		s.addToStack(tcpip.NICID(i.Index), a)
@@ -172,6 +180,11 @@ func (s *Stack) DelAddr(idx int32, a Addr) error {
 		if b.Family == a.Family && bytes.Equal(b.IP, a.IP) && (a.PrefixLen < 0 || a.PrefixLen == b.PrefixLen) {
 			i.addrs = append(i.addrs[:k], i.addrs[k+1:]...)
 			s.NS.RemoveAddress(tcpip.NICID(idx), tcpip.AddrFromSlice(b.IP))
+			if b.Family == AF_INET && !hasFamily(i.addrs, AF_INET) {
+				// The device's last IPv4 address takes its IPv4 routes
+				// along (Linux's fib_disable_ip).
+				s.dropStaticLocked(idx)
+			}
 			s.syncRoutesLocked()
 			s.mu.Unlock()
 			s.tell(AddrRemoved, i, &b)
@@ -238,6 +251,11 @@ func (s *Stack) routesLocked() []Route {
 			}
 		}
 	}
+	for _, r := range s.static {
+		if i := s.ifaces[r.OIF]; i != nil && i.up {
+			rs = append(rs, r)
+		}
+	}
 	sort.SliceStable(rs, func(x, y int) bool {
 		a, b := rs[x], rs[y]
 		if a.Family != b.Family {
@@ -294,7 +312,11 @@ func (s *Stack) syncRoutesLocked() {
 		if err != nil {
 			continue
 		}
-		table = append(table, tcpip.Route{Destination: sub, NIC: tcpip.NICID(r.OIF)})
+		tr := tcpip.Route{Destination: sub, NIC: tcpip.NICID(r.OIF)}
+		if r.Gateway != nil {
+			tr.Gateway = tcpip.AddrFromSlice(r.Gateway)
+		}
+		table = append(table, tr)
 	}
 	// Longest prefix first: the netstack takes the first match.
 	sort.SliceStable(table, func(x, y int) bool { return table[x].Destination.Prefix() > table[y].Destination.Prefix() })
@@ -334,4 +356,121 @@ func (s *Stack) SetPingGroupRange(low, high uint32) {
 	s.mu.Lock()
 	s.pingLow, s.pingHigh = low, high
 	s.mu.Unlock()
+}
+
+func hasFamily(as []Addr, family int) bool {
+	for _, a := range as {
+		if a.Family == family {
+			return true
+		}
+	}
+	return false
+}
+
+// dropStaticLocked removes the static routes through interface idx.
+func (s *Stack) dropStaticLocked(idx int32) {
+	kept := s.static[:0]
+	for _, r := range s.static {
+		if r.OIF != idx {
+			kept = append(kept, r)
+		}
+	}
+	s.static = kept
+}
+
+// sameRoute reports whether a and b have one key in the main table:
+// family, destination prefix and metric (Linux's fib_find_alias).
+func sameRoute(a, b Route) bool {
+	return a.Family == b.Family && a.PrefixLen == b.PrefixLen && a.Priority == b.Priority &&
+		bytes.Equal(maskIP(a.Dst, a.PrefixLen), maskIP(b.Dst, b.PrefixLen))
+}
+
+// AddRoute adds a static IPv4 route to the main table (RTM_NEWROUTE,
+// SIOCADDRT), checked as Linux's fib_check_nh: a gateway must lie in a
+// prefix of an up interface (the route's interface, if given) and not be
+// a local address (ErrUnreachable, ErrInvalid); a route without gateway
+// needs its interface (ErrNoDevice), which must be up (ErrNetDown). An
+// existing route with the same key is ErrExists unless replace is set.
+// IPv6 static routes are ErrUnsupported.
+func (s *Stack) AddRoute(r Route, replace bool) error {
+	if r.Family != AF_INET {
+		return ErrUnsupported
+	}
+	if len(r.Dst) != 4 || r.PrefixLen < 0 || r.PrefixLen > 32 || r.Gateway != nil && len(r.Gateway) != 4 {
+		return ErrInvalid
+	}
+	r.Dst = maskIP(r.Dst, r.PrefixLen)
+	r.Gateway = append([]byte(nil), r.Gateway...)
+	if len(r.Gateway) == 0 {
+		r.Gateway = nil
+	}
+	r.Table, r.Type = RT_TABLE_MAIN, RTN_UNICAST
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r.OIF != 0 {
+		i, ok := s.ifaces[r.OIF]
+		if !ok {
+			return ErrNoDevice
+		}
+		if !i.up {
+			return ErrNetDown
+		}
+	}
+	if r.Gateway != nil {
+		oif := int32(0)
+		for _, i := range s.ifaces {
+			if !i.up || r.OIF != 0 && i.Index != r.OIF {
+				continue
+			}
+			for _, a := range i.addrs {
+				if a.Family == AF_INET && a.PrefixLen < 32 && bytes.Equal(maskIP(a.IP, a.PrefixLen), maskIP(r.Gateway, a.PrefixLen)) {
+					oif = i.Index
+				}
+			}
+		}
+		if oif == 0 {
+			return ErrUnreachable
+		}
+		r.OIF = oif
+	} else if r.OIF == 0 {
+		return ErrNoDevice
+	}
+	for k, o := range s.static {
+		if sameRoute(o, r) {
+			if !replace {
+				return ErrExists
+			}
+			s.static[k] = r
+			s.syncRoutesLocked()
+			return nil
+		}
+	}
+	s.static = append(s.static, r)
+	s.syncRoutesLocked()
+	return nil
+}
+
+// DelRoute removes a static route (RTM_DELROUTE, SIOCDELRT): the first
+// with r's destination prefix whose gateway, interface and metric match
+// those r gives (nil and 0 match any, as Linux's fib_table_delete). ErrNoRoute if none.
+func (s *Stack) DelRoute(r Route) error {
+	if r.Family != AF_INET {
+		return ErrUnsupported
+	}
+	if len(r.Dst) != 4 || r.PrefixLen < 0 || r.PrefixLen > 32 {
+		return ErrInvalid
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, o := range s.static {
+		if o.PrefixLen != r.PrefixLen || !bytes.Equal(o.Dst, maskIP(r.Dst, r.PrefixLen)) ||
+			r.Gateway != nil && !bytes.Equal(o.Gateway, r.Gateway) || r.OIF != 0 && o.OIF != r.OIF ||
+			r.Priority != 0 && o.Priority != r.Priority {
+			continue
+		}
+		s.static = append(s.static[:k], s.static[k+1:]...)
+		s.syncRoutesLocked()
+		return nil
+	}
+	return ErrNoRoute
 }

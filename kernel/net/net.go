@@ -17,12 +17,15 @@
 // Linux at boot; bringing it up adds 127.0.0.1/8 and ::1/128 with their
 // routes, as Linux's inetdev and addrconf do for a loopback device. Each
 // device's endpoint is wrapped in a gate that drops what is sent while the
-// interface is down. A NIC driver (virtio-net) implements
-// stack.LinkEndpoint for its queues (gVisor's link/ethernet adds the
-// Ethernet header; the stack will then also need network/arp's protocol),
-// adds the device with AddInterface (Type ARPHRD_ETHER, its MAC, IFF_BROADCAST|
-// IFF_MULTICAST, MTU 1500, Carrier from the link status) and delivers
-// received frames through the dispatcher its Attach was given.
+// interface is down. A NIC driver (kernel/drivers/virtionet) implements
+// stack.LinkEndpoint for its queues, Ethernet header included (the stack
+// resolves neighbours with network/arp's protocol), and is added with
+// AddInterface (Type ARPHRD_ETHER, its MAC, IFF_BROADCAST|IFF_MULTICAST,
+// MTU 1500, Carrier from the link status, Stats from its counters).
+//
+// Routes are those Linux derives from the addresses (local, broadcast,
+// prefix routes) plus static ones (AddRoute: RTM_NEWROUTE, SIOCADDRT),
+// which, as Linux's fib_sync_down_dev, go when their device goes down.
 //
 // Linux details kept: before lo's first up no route exists, yet 127.0.0.0/8
 // can be bound (Linux has no local table then); after it, lo going down
@@ -45,6 +48,7 @@ import (
 
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/link/loopback"
+	"gvisor.dev/gvisor/pkg/tcpip/network/arp"
 	"gvisor.dev/gvisor/pkg/tcpip/network/ipv4"
 	"gvisor.dev/gvisor/pkg/tcpip/network/ipv6"
 	"gvisor.dev/gvisor/pkg/tcpip/stack"
@@ -113,6 +117,9 @@ type Device struct {
 	// Carrier reports whether the link is physically up (IFF_RUNNING,
 	// IFF_LOWER_UP once the interface is up); nil means always.
 	Carrier func() bool
+	// Stats returns the driver's own counters (a NIC counts whole frames
+	// as Linux's drivers do); nil takes the netstack's NIC counters.
+	Stats func() Stats
 }
 
 // Addr is one interface address as Linux lists it.
@@ -121,7 +128,8 @@ type Addr struct {
 	IP        []byte // 4 or 16 bytes
 	PrefixLen int
 	Scope     int
-	Flags     int // IFA_F_*
+	Flags     int    // IFA_F_*
+	Broadcast []byte // IFA_BROADCAST (IPv4), or nil
 }
 
 // Route is one routing-table entry as Linux lists it.
@@ -135,7 +143,8 @@ type Route struct {
 	OIF       int32
 	Scope     int
 	Protocol  int
-	Priority  int // RTA_PRIORITY (IPv6 metric), 0 if none
+	Priority  int    // RTA_PRIORITY (IPv6 metric), 0 if none
+	Gateway   []byte // RTA_GATEWAY, or nil for a directly connected route
 }
 
 // Interface is one network interface.
@@ -169,6 +178,9 @@ type Stack struct {
 	ifaces   map[int32]*Interface
 	nextIdx  int32
 	watchers []func(Change, *Interface, *Addr)
+	// static are the routes added by RTM_NEWROUTE or SIOCADDRT, in the
+	// order they were added.
+	static []Route
 	// PingGroupRange is net.ipv4.ping_group_range: the groups allowed to
 	// open ICMP datagram sockets (low > high: nobody).
 	pingLow, pingHigh uint32
@@ -177,7 +189,7 @@ type Stack struct {
 // New returns a stack holding the loopback interface lo (index 1), down.
 func New() *Stack {
 	ns := stack.New(stack.Options{
-		NetworkProtocols:   []stack.NetworkProtocolFactory{ipv4.NewProtocol, ipv6.NewProtocol},
+		NetworkProtocols:   []stack.NetworkProtocolFactory{ipv4.NewProtocol, ipv6.NewProtocol, arp.NewProtocol},
 		TransportProtocols: []stack.TransportProtocolFactory{tcp.NewProtocol, udp.NewProtocol, icmp.NewProtocol4, icmp.NewProtocol6},
 		// Traffic to this host's addresses goes through the route table
 		// and the loopback device, as on Linux, so that lo being down
@@ -185,6 +197,8 @@ func New() *Stack {
 		HandleLocal: false,
 		// SOCK_RAW sockets (kernel/socket/inet checks CAP_NET_RAW).
 		RawFactory: raw.EndpointFactory{},
+		// AF_PACKET sockets send frames (kernel/socket/packet).
+		AllowPacketEndpointWrite: true,
 	})
 	// Linux's behaviour the sockets rely on: SACK on, as net.ipv4.tcp_sack.
 	sack := tcpip.TCPSACKEnabled(true)
@@ -239,7 +253,7 @@ func (s *Stack) AddInterface(name string, d Device) (*Interface, error) {
 		}
 	}
 	ifc := &Interface{Index: s.nextIdx, Name: name, dev: d, gate: &gate{LinkEndpoint: d.Endpoint}}
-	if err := s.NS.CreateNICWithOptions(tcpip.NICID(ifc.Index), ifc.gate, stack.NICOptions{Name: name, Disabled: true}); err != nil {
+	if err := s.NS.CreateNICWithOptions(tcpip.NICID(ifc.Index), ifc.gate, stack.NICOptions{Name: name, Disabled: true, DeliverLinkPackets: true}); err != nil {
 		return nil, errString("net: " + name + ": " + err.String())
 	}
 	if d.MTU != 0 {
@@ -313,7 +327,9 @@ func (s *Stack) infoLocked(i *Interface) Info {
 	default:
 		in.OperState = OperDown
 	}
-	if st, ok := s.NS.NICInfo()[tcpip.NICID(i.Index)]; ok {
+	if i.dev.Stats != nil {
+		in.Stats = i.dev.Stats()
+	} else if st, ok := s.NS.NICInfo()[tcpip.NICID(i.Index)]; ok {
 		in.Stats = Stats{
 			RxBytes: st.Stats.Rx.Bytes.Value(), RxPackets: st.Stats.Rx.Packets.Value(),
 			TxBytes: st.Stats.Tx.Bytes.Value(), TxPackets: st.Stats.Tx.Packets.Value(),

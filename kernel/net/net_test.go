@@ -136,3 +136,68 @@ func TestWatchAndPingRange(t *testing.T) {
 		t.Errorf("ping_group_range default %d %d", lo, hi)
 	}
 }
+
+// fakeEther is an Ethernet device for route tests: it drops what is sent.
+func fakeEther(t *testing.T, s *Stack) int32 {
+	t.Helper()
+	in, err := s.AddInterface("eth0", Device{Endpoint: channelEther(), Type: ARPHRD_ETHER,
+		HWAddr: []byte{0x52, 0x54, 0, 0x12, 0x34, 0x56}, Flags: IFF_BROADCAST | IFF_MULTICAST, MTU: 1500,
+		Stats: func() Stats { return Stats{RxPackets: 7} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in.Index
+}
+
+func TestStaticRoutes(t *testing.T) {
+	s := New()
+	eth := fakeEther(t, s)
+	gw := []byte{10, 0, 2, 2}
+	def := Route{Family: AF_INET, Dst: []byte{0, 0, 0, 0}, Gateway: gw, Protocol: 3}
+	steps := []struct {
+		name string
+		op   func() error
+		want error
+	}{
+		{"gateway, eth0 down", func() error { return s.AddRoute(def, false) }, ErrUnreachable},
+		{"dev down", func() error {
+			return s.AddRoute(Route{Family: AF_INET, Dst: []byte{10, 1, 0, 0}, PrefixLen: 16, OIF: eth}, false)
+		}, ErrNetDown},
+		{"up", func() error { return s.SetUp(eth, true) }, nil},
+		{"gateway, no address", func() error { return s.AddRoute(def, false) }, ErrUnreachable},
+		{"address", func() error { return s.AddAddr(eth, Addr{Family: AF_INET, IP: []byte{10, 0, 2, 15}, PrefixLen: 24}) }, nil},
+		{"no device", func() error {
+			return s.AddRoute(Route{Family: AF_INET, Dst: []byte{10, 1, 0, 0}, PrefixLen: 16}, false)
+		}, ErrNoDevice},
+		{"default", func() error { return s.AddRoute(def, false) }, nil},
+		{"default again", func() error { return s.AddRoute(def, false) }, ErrExists},
+		{"replace", func() error { return s.AddRoute(def, true) }, nil},
+		{"ipv6", func() error { return s.AddRoute(Route{Family: AF_INET6, Dst: make([]byte, 16)}, false) }, ErrUnsupported},
+		{"delete other gateway", func() error {
+			return s.DelRoute(Route{Family: AF_INET, Dst: []byte{0, 0, 0, 0}, Gateway: []byte{10, 0, 2, 3}})
+		}, ErrNoRoute},
+	}
+	for _, st := range steps {
+		if err := st.op(); err != st.want {
+			t.Errorf("%s: %v, want %v", st.name, err, st.want)
+		}
+	}
+	rs := s.Routes()
+	if len(rs) == 0 || rs[0].PrefixLen != 0 || rs[0].OIF != eth || fmt.Sprint(rs[0].Gateway) != "[10 0 2 2]" || rs[0].Table != RT_TABLE_MAIN {
+		t.Errorf("first route %+v, want the default via 10.0.2.2 on eth0", rs)
+	}
+	if in, _ := s.ByIndex(eth); in.Stats.RxPackets != 7 {
+		t.Errorf("stats %+v: not the device's", in.Stats)
+	}
+	// Down takes the route along; up does not bring it back.
+	s.SetUp(eth, false)
+	s.SetUp(eth, true)
+	for _, r := range s.Routes() {
+		if r.Gateway != nil {
+			t.Errorf("static route %+v survived the device going down", r)
+		}
+	}
+	if err := s.DelRoute(Route{Family: AF_INET, Dst: []byte{0, 0, 0, 0}}); err != ErrNoRoute {
+		t.Errorf("delete after down: %v", err)
+	}
+}

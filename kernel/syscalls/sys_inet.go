@@ -8,13 +8,14 @@ import (
 	"aramid/kernel/net"
 	"aramid/kernel/socket/inet"
 	"aramid/kernel/socket/netlink"
+	"aramid/kernel/socket/packet"
 	"aramid/kernel/task"
 	"aramid/kernel/vfs"
 )
 
 // Sockets of the network families: AF_INET and AF_INET6 (kernel/socket/
-// inet over the netstack of kernel/net) and AF_NETLINK (kernel/socket/
-// netlink). socket(2) picks the family in newNetSocket; every other socket
+// inet over the netstack of kernel/net), AF_NETLINK (kernel/socket/
+// netlink) and AF_PACKET (kernel/socket/packet). socket(2) picks the family in newNetSocket; every other socket
 // call on such a descriptor goes through netOr, which sys_socket.go wraps
 // around its AF_UNIX handlers.
 
@@ -44,7 +45,18 @@ func (s *System) NetStack() *net.Stack {
 	if st, ok := netStacks.Load(s); ok {
 		return st.(*net.Stack)
 	}
-	st, _ := netStacks.LoadOrStore(s, newStack())
+	st, loaded := netStacks.LoadOrStore(s, newStack())
+	if !loaded {
+		// AF_UNIX sockets answer the interface ioctls too (glibc's
+		// if_nametoindex asks one), as every Linux socket does.
+		stack := st.(*net.Stack)
+		s.unixNS().SetDevIoctl(func(c *vfs.Caller, cmd uint32, arg uintptr) (uintptr, error) {
+			if !net.IsIfIoctl(cmd) {
+				return 0, abi.ENOTTY
+			}
+			return stack.Ioctl(c, cmd, arg)
+		})
+	}
 	return st.(*net.Stack)
 }
 
@@ -72,6 +84,12 @@ func (s *System) newNetSocket(t *task.Task, domain, typ, proto int32) (f *vfs.Fi
 			inet.FromFile(f).SetOwner(cr.UID)
 		}
 		return f, true, err
+	case abi.AF_PACKET:
+		if !capable(t, abi.CAP_NET_RAW) {
+			return nil, true, abi.EPERM
+		}
+		f, err = packet.New(s.NetStack(), kind, int(proto), flags)
+		return f, true, err
 	case abi.AF_NETLINK:
 		pid, _, _, _ := t.TG().IDs()
 		f, err = netlink.New(s.NetStack(), kind, int(proto), flags, pid, capable(t, abi.CAP_NET_ADMIN))
@@ -91,6 +109,8 @@ func netSockOf(t *task.Task, fd int32) (netSocket, *vfs.File, error) {
 	case *inet.Socket:
 		return impl, f, nil
 	case *netlink.Socket:
+		return impl, f, nil
+	case *packet.Socket:
 		return impl, f, nil
 	}
 	f.DecRef()

@@ -16,7 +16,7 @@ import (
 // family); every other family is EAFNOSUPPORT.
 
 func init() {
-	partial("socket", "AF_UNIX (stream, dgram, seqpacket); AF_INET/AF_INET6 (TCP, UDP, ICMP ping, raw); AF_NETLINK (ROUTE, KOBJECT_UEVENT); others EAFNOSUPPORT", sysSocket)
+	partial("socket", "AF_UNIX (stream, dgram, seqpacket); AF_INET/AF_INET6 (TCP, UDP, ICMP ping, raw); AF_NETLINK (ROUTE, KOBJECT_UEVENT); AF_PACKET (SOCK_RAW, SOCK_DGRAM; no socket filters or SOL_PACKET options); others EAFNOSUPPORT", sysSocket)
 	partial("socketpair", "AF_UNIX only", sysSocketpair)
 	full("bind", netOr("bind", sysBind))
 	full("listen", netOr("listen", func(s *System, t *task.Task, a Args) (uint64, error) {

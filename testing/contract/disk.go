@@ -50,15 +50,16 @@ func WriteTestDisk(path string) error {
 	return os.Rename(tmp, path)
 }
 
-// virtioModules are the reference kernel's modules virtio-blk needs, in
-// load order (Debian builds them as modules).
+// virtioModules are the reference kernel's modules virtio-blk and
+// virtio-net need, in load order (Debian builds them as modules).
 var virtioModules = []string{
 	"drivers/virtio/virtio_ring.ko", "drivers/virtio/virtio.ko",
 	"drivers/virtio/virtio_pci_legacy_dev.ko", "drivers/virtio/virtio_pci_modern_dev.ko",
 	"drivers/virtio/virtio_pci.ko", "drivers/block/virtio_blk.ko",
+	"net/core/failover.ko", "drivers/net/net_failover.ko", "drivers/net/virtio_net.ko",
 }
 
-// ReferenceModules finds the virtio-blk modules of the reference kernel
+// ReferenceModules finds the virtio-blk and virtio-net modules of the reference kernel
 // at kernelPath (build/linux/vmlinuz has its package unpacked beside it,
 // under pkg/root/lib/modules/<release>/kernel). It returns nil if they
 // are not there.

@@ -51,6 +51,10 @@ func probeDevices(log *klog.Logger) {
 		}
 		idx := virtioIndex
 		virtioIndex++
+		if typ == virtio.TypeNet {
+			probeNIC(log, plat, d, idx, has("virtio_pci.force_legacy=1"), noMSI, drivers)
+			continue
+		}
 		if typ != virtio.TypeBlock {
 			continue
 		}

@@ -172,6 +172,7 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	if err := addNetSysfs(sysFS, sys.NetStack()); err != nil {
 		return err
 	}
+	attachNICs(log, sys.NetStack(), sysFS)
 	nsFS := nsfs.NewFS(clock, abi.MakeDev(0, nextAnonDev()))
 	nsFS.Install = sys.InstallFor
 	nsFS.SetMount(v.DetachedMount(nsFS))

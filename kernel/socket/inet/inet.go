@@ -146,7 +146,10 @@ func New(st *net.Stack, cr Creator, family, typ, protocol int, flags uint32) (*v
 			return nil, abi.EPROTONOSUPPORT
 		}
 		s.proto = protocol
-		s.ep, err = st.NS.NewRawEndpoint(tcpip.TransportProtocolNumber(protocol), netProto, s.wq, true)
+		// IPPROTO_RAW sockets send packets whose IP header the program
+		// writes (IP_HDRINCL implied) and receive nothing, as on Linux:
+		// the netstack's unassociated raw endpoint.
+		s.ep, err = st.NS.NewRawEndpoint(tcpip.TransportProtocolNumber(protocol), netProto, s.wq, protocol != IPPROTO_RAW)
 	default:
 		return nil, abi.ESOCKTNOSUPPORT
 	}

@@ -441,10 +441,19 @@ func (s *Socket) Write(c *vfs.Caller, f *vfs.File, src []byte, _ int64) (int, er
 }
 
 // Ioctl implements vfs.FileImpl: FIONREAD/SIOCINQ and SIOCOUTQ here; the
-// interface ioctls (SIOCGIF*) are answered by the system-call layer.
+// interface ioctls (SIOCGIF*) and, on AF_INET sockets, the IPv4
+// configuration ioctls (SIOCSIFADDR, SIOCADDRT, ...) by the stack.
 func (s *Socket) Ioctl(c *vfs.Caller, f *vfs.File, cmd uint32, arg uintptr) (uintptr, error) {
 	if net.IsIfIoctl(cmd) {
 		return s.st.Ioctl(c, cmd, arg)
+	}
+	if net.IsInetIoctl(cmd) {
+		if s.family != abi.AF_INET {
+			// IPv6 sockets take struct in6_ifreq and in6_rtmsg
+			// here, which are not implemented.
+			return 0, abi.EOPNOTSUPP
+		}
+		return s.st.InetIoctl(c, cmd, arg)
 	}
 	s.mu.Lock()
 	listening := s.listening

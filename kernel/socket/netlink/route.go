@@ -50,6 +50,7 @@ const (
 
 	RTA_DST      = 1
 	RTA_OIF      = 4
+	RTA_GATEWAY  = 5
 	RTA_PRIORITY = 6
 	RTA_PREFSRC  = 7
 	RTA_TABLE    = 15
@@ -257,7 +258,7 @@ func (s *Socket) request(c *vfs.Caller, msg []byte, typ, flags uint16) ([][]byte
 		}
 		return pack(ms, seq, port), true, nil
 	case RTM_NEWROUTE, RTM_DELROUTE:
-		return nil, false, abi.EOPNOTSUPP
+		return nil, false, s.changeRoute(typ, flags, body)
 	}
 	return nil, false, abi.EOPNOTSUPP
 }
@@ -370,6 +371,9 @@ func (s *Socket) changeAddr(typ, flags uint16, body []byte) error {
 		return abi.ENODEV
 	}
 	a := net.Addr{Family: fam, IP: ip, PrefixLen: plen, Scope: scope, Flags: net.IFA_F_PERMANENT}
+	if b := as[IFA_BROADCAST]; fam == net.AF_INET && len(b) == 4 {
+		a.Broadcast = b
+	}
 	if typ == RTM_DELADDR {
 		if err := s.st.DelAddr(idx, a); err != nil {
 			return abi.EADDRNOTAVAIL
@@ -387,6 +391,94 @@ func (s *Socket) changeAddr(typ, flags uint16, body []byte) error {
 	default:
 		return abi.EINVAL
 	}
+}
+
+// changeRoute applies RTM_NEWROUTE or RTM_DELROUTE to the main table:
+// IPv4 unicast routes with RTA_DST, RTA_GATEWAY, RTA_OIF and
+// RTA_PRIORITY. Other tables, types and attributes are EOPNOTSUPP (no
+// policy routing), IPv6 routes too (not implemented).
+func (s *Socket) changeRoute(typ, flags uint16, body []byte) error {
+	if len(body) < sizeofRtmsg {
+		return abi.EINVAL
+	}
+	fam, plen := int(body[0]), int(body[1])
+	table, proto, scope, rtype := int(body[4]), int(body[5]), int(body[6]), int(body[7])
+	as := attrs(body[sizeofRtmsg:])
+	if v, ok := as[RTA_TABLE]; ok && len(v) >= 4 {
+		table = int(binary.LittleEndian.Uint32(v))
+	}
+	if fam != net.AF_INET {
+		if fam == net.AF_INET6 {
+			return abi.EOPNOTSUPP
+		}
+		return abi.EAFNOSUPPORT
+	}
+	if plen > 32 {
+		return abi.EINVAL
+	}
+	if table != net.RT_TABLE_MAIN && table != 0 || typ == RTM_NEWROUTE && rtype != net.RTN_UNICAST {
+		return abi.EOPNOTSUPP
+	}
+	for t := range as {
+		switch t {
+		case RTA_DST, RTA_GATEWAY, RTA_OIF, RTA_PRIORITY, RTA_TABLE:
+		default:
+			return abi.EOPNOTSUPP
+		}
+	}
+	r := net.Route{Family: fam, PrefixLen: plen, Dst: make([]byte, 4), Protocol: proto, Scope: scope}
+	if v, ok := as[RTA_DST]; ok {
+		if len(v) != 4 {
+			return abi.EINVAL
+		}
+		r.Dst = v
+	}
+	if v, ok := as[RTA_GATEWAY]; ok {
+		if len(v) != 4 {
+			return abi.EINVAL
+		}
+		r.Gateway = v
+	}
+	if v, ok := as[RTA_PRIORITY]; ok {
+		if len(v) < 4 {
+			return abi.EINVAL
+		}
+		r.Priority = int(binary.LittleEndian.Uint32(v))
+	}
+	if v, ok := as[RTA_OIF]; ok {
+		if len(v) < 4 {
+			return abi.EINVAL
+		}
+		r.OIF = int32(binary.LittleEndian.Uint32(v))
+	}
+	var err error
+	if typ == RTM_DELROUTE {
+		err = s.st.DelRoute(r)
+	} else {
+		err = s.st.AddRoute(r, flags&NLM_F_REPLACE != 0 && flags&NLM_F_EXCL == 0)
+	}
+	return routeErrno(err)
+}
+
+// routeErrno is the errno Linux gives for a route change's failure.
+func routeErrno(err error) error {
+	switch err {
+	case nil:
+		return nil
+	case net.ErrExists:
+		return abi.EEXIST
+	case net.ErrNoRoute:
+		return abi.ESRCH
+	case net.ErrNoDevice:
+		return abi.ENODEV
+	case net.ErrNetDown:
+		return abi.ENETDOWN
+	case net.ErrUnreachable:
+		return abi.ENETUNREACH
+	case net.ErrUnsupported:
+		return abi.EOPNOTSUPP
+	}
+	return abi.EINVAL
 }
 
 // linkMsg is rtnl_fill_ifinfo's message for an interface.
@@ -450,6 +542,9 @@ func addrMsg(in net.Info, a net.Addr, typ, flags uint16, seq, port uint32) []byt
 	m.attr(IFA_ADDRESS, a.IP)
 	if a.Family == net.AF_INET {
 		m.attr(IFA_LOCAL, a.IP)
+		if a.Broadcast != nil {
+			m.attr(IFA_BROADCAST, a.Broadcast)
+		}
 		m.str(IFA_LABEL, in.Name)
 	}
 	// ifa_cacheinfo: preferred and valid lifetimes forever, timestamps 0.
@@ -473,8 +568,14 @@ func routeMsg(r net.Route, typ, flags uint16, seq, port uint32) []byte {
 	if r.Family == net.AF_INET6 {
 		m.u32(RTA_PRIORITY, uint32(r.Priority))
 	}
+	if r.Family == net.AF_INET && r.Priority != 0 {
+		m.u32(RTA_PRIORITY, uint32(r.Priority))
+	}
 	if r.Src != nil {
 		m.attr(RTA_PREFSRC, r.Src)
+	}
+	if r.Gateway != nil {
+		m.attr(RTA_GATEWAY, r.Gateway)
 	}
 	m.u32(RTA_OIF, uint32(r.OIF))
 	if r.Family == net.AF_INET6 {

@@ -44,7 +44,8 @@ func (s *Socket) Readiness(_ *vfs.File, mask uint32) uint32 {
 
 // Ioctl implements FIONREAD/SIOCINQ (stream and seqpacket: bytes queued;
 // datagram: the size of the next datagram; listening: EINVAL) and
-// SIOCOUTQ (bytes charged to the send buffer). Others are ENOTTY.
+// SIOCOUTQ (bytes charged to the send buffer). The network-device ioctls
+// go to the namespace's handler (SetDevIoctl); others are ENOTTY.
 func (s *Socket) Ioctl(c *vfs.Caller, _ *vfs.File, cmd uint32, arg uintptr) (uintptr, error) {
 	var v int
 	ns := s.ns
@@ -65,7 +66,11 @@ func (s *Socket) Ioctl(c *vfs.Caller, _ *vfs.File, cmd uint32, arg uintptr) (uin
 	case abi.SIOCOUTQ:
 		v = s.wmem
 	default:
+		dev := ns.devIoctl
 		ns.mu.Unlock()
+		if dev != nil {
+			return dev(c, cmd, arg)
+		}
 		return 0, abi.ENOTTY
 	}
 	ns.mu.Unlock()

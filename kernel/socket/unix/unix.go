@@ -128,6 +128,10 @@ type Namespace struct {
 	// MaxDgramQlen is net.unix.max_dgram_qlen.
 	MaxDgramQlen int
 	sockfs       *sockFS
+	// devIoctl answers the ioctls every socket family passes to the
+	// network devices (Linux's sock_ioctl → dev_ioctl: SIOCGIFINDEX and
+	// the other SIOCGIF*/SIOCSIF* calls); nil: none (ENOTTY).
+	devIoctl func(c *vfs.Caller, cmd uint32, arg uintptr) (uintptr, error)
 
 	// listMu guards all, the live sockets (for /proc/net/unix). It is a
 	// leaf lock, taken after mu when both are held.
@@ -412,4 +416,12 @@ func (m *message) uncharge() {
 		m.sender.q.Notify(abi.POLLOUT | abi.POLLWRNORM | abi.POLLWRBAND)
 		m.sender = nil
 	}
+}
+
+// SetDevIoctl sets the handler of the network-device ioctls the sockets
+// of ns pass on (it returns ENOTTY for commands it does not know).
+func (ns *Namespace) SetDevIoctl(h func(c *vfs.Caller, cmd uint32, arg uintptr) (uintptr, error)) {
+	ns.mu.Lock()
+	ns.devIoctl = h
+	ns.mu.Unlock()
 }

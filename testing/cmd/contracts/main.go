@@ -73,6 +73,9 @@ func parseKernels(spec string, stderr io.Writer) (ref contract.Kernel, cand *con
 	return ref, nil, fmt.Errorf("-kernels %q: want a reference and at most one candidate", spec)
 }
 
+// ContractMAC is the NIC's MAC address the net contracts expect.
+const ContractMAC = "52:54:00:12:34:56"
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) (bool, error) {
 	fs := flag.NewFlagSet("contracts", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -88,6 +91,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (bool, er
 	cc := fs.String("cc", "musl-gcc", "C compiler for the static guest programs")
 	busybox := fs.String("busybox", "/bin/busybox", "static busybox for the programs category")
 	disk := fs.String("disk", "auto", `raw disk image attached as virtio-blk (snapshot=on) to every boot: "auto" writes the test disk to the build directory, "none" attaches none`)
+	nic := fs.String("nic", ContractMAC, `MAC address of the virtio-net NIC (QEMU user network, restrict=on) every boot gets as eth0; "none" attaches none`)
 	if err := fs.Parse(args); err != nil {
 		return false, err
 	}
@@ -110,10 +114,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (bool, er
 	}
 	// The reference kernel has virtio-blk as modules: the runner loads
 	// them (Aramid has the driver built in and refuses modules).
+	if *nic == "none" {
+		*nic = ""
+	}
 	var modules []string
-	if diskPath != "" {
+	if diskPath != "" || *nic != "" {
 		if modules = contract.ReferenceModules(ref.Path); modules == nil {
-			fmt.Fprintf(stderr, "contracts: no virtio-blk modules beside %s: the reference kernel will not see the disk\n", ref.Path)
+			fmt.Fprintf(stderr, "contracts: no virtio modules beside %s: the reference kernel will not see the disk or the NIC\n", ref.Path)
 		}
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
@@ -126,7 +133,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (bool, er
 		Boot: contract.BootConfig{
 			Memory: *mem, Append: "console=ttyS0 loglevel=1 panic=-1",
 			TestTimeout: *timeout, BootTimeout: *bootTimeout, Grace: 30 * time.Second,
-			Disk: diskPath, SMP: *smp,
+			Disk: diskPath, SMP: *smp, NIC: *nic,
 		},
 		Out: stdout,
 	})
