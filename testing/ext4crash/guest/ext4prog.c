@@ -13,7 +13,7 @@
  *                 under exactly one of the names (comma-separated) and
  *                 begins with len bytes of that hash), walks and reads the
  *                 whole tree, unmounts and powers off.
- *   corrupt N     mounts /dev/vdb.. (N disks) one by one, walks, reads and
+ *   corrupt N     mounts /dev/vda.. (N disks) one by one, walks, reads and
  *                 writes them, printing the errno of every failure, then
  *                 checks the kernel still forks, execs and writes files.
  */
@@ -225,10 +225,11 @@ static void writer(uint64_t seed) {
 /* walk reads every file and directory under p; it returns the number of
  * entries seen. */
 static int walkfail;
+static const char *curdisk = "vda";
 static int walk(const char *p, int depth, int verbose) {
 	DIR *d = opendir(p);
 	if (!d) {
-		if (verbose) out("OP opendir %s errno %d\n", p, errno);
+		if (verbose) out("OP %s opendir %s errno %d\n", curdisk, p, errno);
 		walkfail++;
 		return 0;
 	}
@@ -242,35 +243,35 @@ static int walk(const char *p, int depth, int verbose) {
 		count++;
 		struct stat st;
 		if (lstat(q, &st) != 0) {
-			if (verbose) out("OP lstat %s errno %d\n", q, errno);
+			if (verbose) out("OP %s lstat %s errno %d\n", curdisk, q, errno);
 			walkfail++;
 			continue;
 		}
 		char xl[1024];
 		if (llistxattr(q, xl, sizeof xl) < 0 && errno != ENODATA && errno != ERANGE) {
-			if (verbose) out("OP listxattr %s errno %d\n", q, errno);
+			if (verbose) out("OP %s listxattr %s errno %d\n", curdisk, q, errno);
 		}
 		if (S_ISDIR(st.st_mode)) {
 			if (depth < 8) count += walk(q, depth + 1, verbose);
 		} else if (S_ISLNK(st.st_mode)) {
 			char t[4096];
 			if (readlink(q, t, sizeof t) < 0) {
-				if (verbose) out("OP readlink %s errno %d\n", q, errno);
+				if (verbose) out("OP %s readlink %s errno %d\n", curdisk, q, errno);
 				walkfail++;
 			}
 		} else if (S_ISREG(st.st_mode)) {
 			int fd = open(q, O_RDONLY);
 			if (fd < 0) {
-				if (verbose) out("OP open %s errno %d\n", q, errno);
+				if (verbose) out("OP %s open %s errno %d\n", curdisk, q, errno);
 				walkfail++;
 				continue;
 			}
 			char buf[65536];
 			ssize_t r;
-			while ((r = read(fd, buf, sizeof buf)) > 0) {
+			for (int i = 0; i < 16 && (r = read(fd, buf, sizeof buf)) > 0; i++) {
 			}
 			if (r < 0) {
-				if (verbose) out("OP read %s errno %d\n", q, errno);
+				if (verbose) out("OP %s read %s errno %d\n", curdisk, q, errno);
 				walkfail++;
 			}
 			close(fd);
@@ -278,7 +279,7 @@ static int walk(const char *p, int depth, int verbose) {
 		errno = 0;
 	}
 	if (errno != 0) {
-		if (verbose) out("OP readdir %s errno %d\n", p, errno);
+		if (verbose) out("OP %s readdir %s errno %d\n", curdisk, p, errno);
 		walkfail++;
 	}
 	closedir(d);
@@ -353,7 +354,8 @@ static void report(const char *disk, const char *op, const char *p, int r) {
 static void corrupt(int ndisks) {
 	for (int i = 0; i < ndisks; i++) {
 		char dev[32], disk[8];
-		sprintf(disk, "vd%c", 'b' + i);
+		sprintf(disk, "vd%c", 'a' + i);
+		curdisk = disk;
 		sprintf(dev, "/dev/%s", disk);
 		waitdev(dev);
 		for (int rw = 0; rw < 2; rw++) {
@@ -363,9 +365,8 @@ static void corrupt(int ndisks) {
 			}
 			out("MOUNT %s %s ok\n", disk, rw ? "rw" : "ro");
 			walkfail = 0;
-			int n = walk("/mnt", 0, 0);
+			int n = walk("/mnt", 0, 1);
 			out("WALK %s %d entries %d failures\n", disk, n, walkfail);
-			walk("/mnt", 0, 1);
 			if (rw) {
 				int fd = open("/mnt/new", O_RDWR | O_CREAT, 0644);
 				report(disk, "create", "/mnt/new", fd);
@@ -380,7 +381,7 @@ static void corrupt(int ndisks) {
 				struct dirent *e;
 				int j = 0;
 				while (d && (e = readdir(d)) != NULL) {
-					if (e->d_name[0] == '.' || !strcmp(e->d_name, "new")) continue;
+					if (e->d_name[0] == '.' || !strcmp(e->d_name, "new") || !strncmp(e->d_name, "renamed", 7)) continue;
 					char p[320], q[300];
 					snprintf(p, sizeof p, "/mnt/%s", e->d_name);
 					if (e->d_type == DT_REG) {
@@ -406,7 +407,7 @@ static void corrupt(int ndisks) {
 				report(disk, "symlink", "/mnt/newlink", symlink("target", "/mnt/newlink"));
 				sync();
 			}
-			if (umount("/mnt") != 0) out("UMOUNT %s errno %d\n", disk, errno);
+			if (umount("/mnt") != 0) out("UMOUNT %s %s errno %d\n", disk, rw ? "rw" : "ro", errno);
 		}
 	}
 	/* The kernel is still healthy: a child execs this program, files
