@@ -215,7 +215,8 @@ func exercise(t *testing.T, fs *FS, write bool) {
 		}
 	}
 	// Writes to what the walk found: appends with fsync, renames across
-	// directories, unlinks, directory fsync.
+	// directories, unlinks, truncates, links, xattrs, many new names,
+	// directory fsync.
 	for i, p := range files {
 		if i >= 8 {
 			break
@@ -225,12 +226,33 @@ func exercise(t *testing.T, fs *FS, write bool) {
 			f.Fsync()
 			f.DecRef()
 		}
-		switch i % 3 {
+		switch i % 4 {
 		case 0:
 			v.UnlinkAt(c, fsc, nil, p, 0)
 		case 1:
 			if len(dirs) > 0 {
 				v.RenameAt(c, fsc, nil, p, nil, dirs[i%len(dirs)]+"/renamed-"+string(rune('a'+i)), 0)
+			}
+		case 2:
+			v.Truncate(c, fsc, p, 1)
+			v.LinkAt(c, fsc, nil, p, nil, p+".link", 0)
+			if in, err := v.InodeAt(c, fsc, nil, p, abi.AT_SYMLINK_NOFOLLOW); err == nil {
+				in.SetXattr(c, "user.fuzz", make([]byte, 200), 0)
+			}
+		case 3:
+			v.Truncate(c, fsc, p, 100000)
+		}
+	}
+	// Enough names in the first directories to split blocks and grow or
+	// convert to an index.
+	for i, p := range dirs {
+		if i >= 2 {
+			break
+		}
+		for j := 0; j < 40; j++ {
+			name := p + "/many-names-to-fill-a-block-" + string(rune('a'+j%26)) + string(rune('a'+j/26))
+			if f, err := v.OpenAt(c, fsc, nil, name, abi.O_WRONLY|abi.O_CREAT, 0o644); err == nil {
+				f.DecRef()
 			}
 		}
 	}
