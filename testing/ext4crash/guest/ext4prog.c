@@ -235,8 +235,9 @@ static int walk(const char *p, int depth, int verbose) {
 	}
 	int count = 0;
 	struct dirent *e;
-	errno = 0;
-	while ((e = readdir(d)) != NULL) {
+	for (;;) {
+		errno = 0;
+		if ((e = readdir(d)) == NULL) break;
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
 		char q[512];
 		snprintf(q, sizeof q, "%s/%s", p, e->d_name);
@@ -276,7 +277,6 @@ static int walk(const char *p, int depth, int verbose) {
 			}
 			close(fd);
 		}
-		errno = 0;
 	}
 	if (errno != 0) {
 		if (verbose) out("OP %s readdir %s errno %d\n", curdisk, p, errno);
