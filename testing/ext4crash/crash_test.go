@@ -28,6 +28,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -218,7 +219,7 @@ func TestCrash(t *testing.T) {
 		}
 	}
 	checkerInitrd := filepath.Join(dir, "checker.cpio")
-	totalFiles := 0
+	totalFiles, replays := 0, 0
 	for i := 0; i < runs; i++ {
 		runSeed := rng.Int63n(1 << 40)
 		delay := time.Second + time.Duration(rng.Int63n(int64(3*time.Second)))
@@ -286,6 +287,14 @@ func TestCrash(t *testing.T) {
 				os.WriteFile(filepath.Join(dir, fmt.Sprintf("writer%02d.log", i)), []byte(b.String()), 0o644)
 			}
 
+			// Was the kill inside a commit (transactions in the journal)?
+			if out, err := exec.Command("dumpe2fs", "-h", img).Output(); err == nil {
+				if m := regexp.MustCompile(`(?m)^Journal start:\s+(\d+)`).FindSubmatch(out); m != nil && string(m[1]) != "0" {
+					replays++
+					t.Logf("the journal holds transactions to replay (start %s)", m[1])
+				}
+			}
+
 			// The checker boot: replay, check, clean power-off.
 			var expect strings.Builder
 			for _, p := range ps {
@@ -325,5 +334,5 @@ func TestCrash(t *testing.T) {
 			break
 		}
 	}
-	t.Logf("%d runs, %d files with fsync'd content checked", runs, totalFiles)
+	t.Logf("%d runs, %d files with fsync'd content checked, %d runs killed inside a commit (journal replayed)", runs, totalFiles, replays)
 }
