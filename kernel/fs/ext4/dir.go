@@ -175,7 +175,41 @@ func (ip *inode) Lookup(dir *vfs.Inode, name string) (*vfs.Inode, error) {
 	if !ok {
 		return nil, abi.ENOENT
 	}
-	return fs.iget(loc.ino)
+	child, err := fs.iget(loc.ino)
+	if err != nil || !child.IsDir() {
+		return child, err
+	}
+	if err := adoptDir(dir, child, name); err != nil {
+		return nil, err
+	}
+	return child, nil
+}
+
+// adoptDir records dir as the parent of directory child found in it
+// under name: ".." and the rename loop check follow these links. A
+// directory has one name, so a found directory is where it lives
+// (Linux's d_splice_alias moves a directory's only alias likewise). On
+// a corrupted disk, an entry naming the directory itself is EUCLEAN
+// (ext4_lookup) and one naming an ancestor would make a loop: ELOOP, as
+// d_splice_alias.
+func adoptDir(dir, child *vfs.Inode, name string) error {
+	if child == dir {
+		return errCorrupt
+	}
+	for a, i := dir, 0; ; i++ {
+		p, _ := a.Parent()
+		if p == child || i >= 1<<16 {
+			return abi.ELOOP
+		}
+		if p == nil || p == a {
+			break
+		}
+		a = p
+	}
+	if p, n := child.Parent(); p != dir || n != name {
+		child.SetParent(dir, name)
+	}
+	return nil
 }
 
 // IterDir implements vfs.DirOps. Positions 0 and 1 are "." and "..";
