@@ -59,16 +59,21 @@ var virtioModules = []string{
 	"net/core/failover.ko", "drivers/net/net_failover.ko", "drivers/net/virtio_net.ko",
 }
 
-// ReferenceModules finds the virtio-blk and virtio-net modules of the reference kernel
-// at kernelPath (build/linux/vmlinuz has its package unpacked beside it,
-// under pkg/root/lib/modules/<release>/kernel). It returns nil if they
-// are not there.
-func ReferenceModules(kernelPath string) []string {
+// ReferenceModules finds the virtio-blk and virtio-net modules of the
+// reference kernel at kernelPath. It returns nil if they are not there.
+func ReferenceModules(kernelPath string) []string { return FindModules(kernelPath, virtioModules) }
+
+// FindModules returns the host paths of modules (paths relative to the
+// release's kernel/ folder, in load order) of the reference kernel at
+// kernelPath: build/linux/vmlinuz has its package unpacked beside it,
+// under pkg/root/lib/modules/<release>/kernel. It returns nil unless one
+// release has them all.
+func FindModules(kernelPath string, modules []string) []string {
 	dirs, _ := filepath.Glob(filepath.Join(filepath.Dir(kernelPath), "pkg", "root", "lib", "modules", "*", "kernel"))
 	sort.Strings(dirs)
 	for _, d := range dirs {
 		var out []string
-		for _, m := range virtioModules {
+		for _, m := range modules {
 			p := filepath.Join(d, m)
 			if _, err := os.Stat(p); err != nil {
 				out = nil

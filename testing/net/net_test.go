@@ -26,7 +26,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -87,28 +86,6 @@ var netModules = []string{
 	"drivers/virtio/virtio_pci_legacy_dev.ko", "drivers/virtio/virtio_pci_modern_dev.ko",
 	"drivers/virtio/virtio_pci.ko", "net/core/failover.ko", "drivers/net/net_failover.ko",
 	"drivers/net/virtio_net.ko",
-}
-
-// referenceModules finds netModules beside the reference kernel (its
-// package is unpacked under pkg/root/lib/modules/<release>/kernel).
-func referenceModules(kernel string) []string {
-	dirs, _ := filepath.Glob(filepath.Join(filepath.Dir(kernel), "pkg", "root", "lib", "modules", "*", "kernel"))
-	sort.Strings(dirs)
-	for _, d := range dirs {
-		var out []string
-		for _, m := range netModules {
-			p := filepath.Join(d, m)
-			if _, err := os.Stat(p); err != nil {
-				out = nil
-				break
-			}
-			out = append(out, p)
-		}
-		if out != nil {
-			return out
-		}
-	}
-	return nil
 }
 
 // initScript configures eth0 as people do and starts the server. Waiting
@@ -271,7 +248,7 @@ func TestVirtioNet(t *testing.T) {
 				if _, err := os.Stat(linux); err != nil {
 					t.Skip("reference kernel missing: run `make linux-ref` (make test does)")
 				}
-				if mods = referenceModules(linux); mods == nil {
+				if mods = contract.FindModules(linux, netModules); mods == nil {
 					t.Fatalf("no virtio_net modules beside %s", linux)
 				}
 				kernel, appendLine = linux, "console=ttyS0 loglevel=4 panic=-1"
