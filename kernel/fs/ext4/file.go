@@ -189,31 +189,39 @@ func (fs *FS) mayUseReserved(c *vfs.Caller) bool {
 
 func le16(b []byte) uint16 { return uint16(b[0]) | uint16(b[1])<<8 }
 
+// writeStart is what every write does first: the filesystem must be
+// writable and the file extent-mapped; off -1 is the end of the file; src
+// is cut at the largest file size (EFBIG at or past it); the extents are
+// loaded. An empty src comes back empty.
+func (fs *FS) writeStart(ip *inode, src []byte, off int64) ([]byte, int64, error) {
+	if err := fs.writable(); err != nil {
+		return nil, 0, err
+	}
+	if ip.disk.Flags&layout.FlagExtents == 0 {
+		return nil, 0, abi.EOPNOTSUPP // block-mapped files are read-only here
+	}
+	if off < 0 {
+		off = ip.v.Attr().Size
+	}
+	if len(src) == 0 {
+		return nil, off, nil
+	}
+	if off >= fs.maxBytes() {
+		return nil, 0, abi.EFBIG
+	}
+	if rem := fs.maxBytes() - off; int64(len(src)) > rem {
+		src = src[:rem]
+	}
+	return src, off, fs.loadExtents(ip)
+}
+
 // writeDisk writes src at off straight to the disk, allocating blocks
 // for holes and converting unwritten extents it covers (write-back of
 // pages a mapping stored into a hole). stamp extends the size and sets
 // the times, as a write(2) does.
 func (fs *FS) writeDisk(ip *inode, src []byte, off int64, stamp bool) (int, error) {
-	if err := fs.writable(); err != nil {
-		return 0, err
-	}
-	if ip.disk.Flags&layout.FlagExtents == 0 {
-		return 0, abi.EOPNOTSUPP // block-mapped files are read-only here
-	}
-	size := ip.v.Attr().Size
-	if off < 0 {
-		off = size
-	}
-	if len(src) == 0 {
-		return 0, nil
-	}
-	if off >= fs.maxBytes() {
-		return 0, abi.EFBIG
-	}
-	if rem := fs.maxBytes() - off; int64(len(src)) > rem {
-		src = src[:rem]
-	}
-	if err := fs.loadExtents(ip); err != nil {
+	src, off, err := fs.writeStart(ip, src, off)
+	if err != nil || len(src) == 0 {
 		return 0, err
 	}
 	oldExt := append([]layout.Extent(nil), ip.ext...)

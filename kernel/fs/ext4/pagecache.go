@@ -343,26 +343,9 @@ func (fs *FS) readUncached(ip *inode, dst []byte, off int64) (int, error) {
 // are allocated for holes and unwritten extents are converted now, the
 // data reaches the disk at write-back.
 func (fs *FS) writeFile(ip *inode, src []byte, off int64) (int, error) {
-	if err := fs.writable(); err != nil {
-		return 0, err
-	}
-	if ip.disk.Flags&layout.FlagExtents == 0 {
-		return 0, abi.EOPNOTSUPP // block-mapped files are read-only here
-	}
 	size := ip.v.Attr().Size
-	if off < 0 {
-		off = size
-	}
-	if len(src) == 0 {
-		return 0, nil
-	}
-	if off >= fs.maxBytes() {
-		return 0, abi.EFBIG
-	}
-	if rem := fs.maxBytes() - off; int64(len(src)) > rem {
-		src = src[:rem]
-	}
-	if err := fs.loadExtents(ip); err != nil {
+	src, off, err := fs.writeStart(ip, src, off)
+	if err != nil || len(src) == 0 {
 		return 0, err
 	}
 	done := 0
