@@ -1,6 +1,10 @@
 package vfs
 
-import "aramid/kernel/abi"
+import (
+	"strconv"
+
+	"aramid/kernel/abi"
+)
 
 // Sockets in the filesystem. bind(2) on an AF_UNIX socket creates an
 // S_IFSOCK inode; connect(2) and sendto(2) find it again. Which socket is
@@ -67,3 +71,18 @@ func (v *VFS) LookupSocketAt(c *Caller, fsc *FSContext, path string) (*Inode, er
 	}
 	return p.Inode, nil
 }
+
+// SockFS is the pseudo filesystem socket inodes belong to: fstat reports
+// its device 0:8 and statfs SOCKFS_MAGIC, as on Linux.
+type SockFS struct{}
+
+// Sockets is the SockFS the socket families share.
+var Sockets = &SockFS{}
+
+func (*SockFS) Type() string       { return "sockfs" }
+func (*SockFS) Root() *Inode       { return nil }
+func (*SockFS) Dev() uint64        { return abi.MakeDev(0, 8) }
+func (*SockFS) Statfs() abi.Statfs { return abi.Statfs{Type: 0x534f434b, Bsize: 4096, Namelen: 255} }
+
+// SocketName is the name a socket's file has (/proc/<pid>/fd links).
+func SocketName(ino uint64) string { return "socket:[" + strconv.FormatUint(ino, 10) + "]" }

@@ -182,7 +182,7 @@ func (s *Socket) file(flags uint32) *vfs.File {
 	})
 	s.wq.EventRegister(&s.entry)
 	s.ino = inoCounter.Add(1) | 1<<31
-	in := vfs.NewInode(sockfs, s.ino, vfs.Attr{Mode: abi.S_IFSOCK | 0o777, Nlink: 1}, nil)
+	in := vfs.NewInode(vfs.Sockets, s.ino, vfs.Attr{Mode: abi.S_IFSOCK | 0o777, Nlink: 1}, nil)
 	f := vfs.NewFile(s, in, vfs.Path{}, abi.O_RDWR|flags&abi.O_NONBLOCK)
 	f.Name = "socket:[" + itoa(int64(s.ino)) + "]"
 	register(s)
@@ -258,16 +258,6 @@ func (s *Socket) Release(*vfs.File) {
 	s.wq.EventUnregister(&s.entry)
 	s.ep.Close()
 }
-
-// sockFS is the pseudo filesystem socket inodes belong to.
-type sockFS struct{}
-
-var sockfs = &sockFS{}
-
-func (*sockFS) Type() string       { return "sockfs" }
-func (*sockFS) Root() *vfs.Inode   { return nil }
-func (*sockFS) Dev() uint64        { return abi.MakeDev(0, 8) }
-func (*sockFS) Statfs() abi.Statfs { return abi.Statfs{Type: 0x534f434b, Bsize: 4096, Namelen: 255} }
 
 // wait runs try until it reports done, sleeping on the socket's queue for
 // events between tries. nonblock makes a not-done try EAGAIN; timeout 0

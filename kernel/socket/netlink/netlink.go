@@ -17,6 +17,7 @@ package netlink
 
 import (
 	"encoding/binary"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -134,33 +135,11 @@ func New(st *net.Stack, typ, protocol int, flags uint32, pid int32, admin bool) 
 	}
 	s := &Socket{st: st, proto: protocol, typ: typ, pid: pid, admin: admin, rcvbuf: defaultBuf, sndbuf: defaultBuf}
 	s.ino = inoCounter.Add(1) | 1<<30
-	in := vfs.NewInode(sockfs, s.ino, vfs.Attr{Mode: abi.S_IFSOCK | 0o777, Nlink: 1}, nil)
+	in := vfs.NewInode(vfs.Sockets, s.ino, vfs.Attr{Mode: abi.S_IFSOCK | 0o777, Nlink: 1}, nil)
 	f := vfs.NewFile(s, in, vfs.Path{}, abi.O_RDWR|flags&abi.O_NONBLOCK)
-	f.Name = "socket:[" + utoa(s.ino) + "]"
+	f.Name = vfs.SocketName(s.ino)
 	return f, nil
 }
-
-func utoa(v uint64) string {
-	var b [20]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = byte('0' + v%10)
-		v /= 10
-		if v == 0 {
-			return string(b[i:])
-		}
-	}
-}
-
-type sockFS struct{}
-
-var sockfs = &sockFS{}
-
-func (*sockFS) Type() string       { return "sockfs" }
-func (*sockFS) Root() *vfs.Inode   { return nil }
-func (*sockFS) Dev() uint64        { return abi.MakeDev(0, 8) }
-func (*sockFS) Statfs() abi.Statfs { return abi.Statfs{Type: 0x534f434b, Bsize: 4096, Namelen: 255} }
 
 // Type returns SOCK_RAW or SOCK_DGRAM.
 func (s *Socket) Type() int { return s.typ }
@@ -722,7 +701,7 @@ func EmitUevent(action, devpath string, env []string) uint64 {
 	for _, e := range env {
 		msg = append(msg, e+"\x00"...)
 	}
-	msg = append(msg, "SEQNUM="+utoa(seq)+"\x00"...)
+	msg = append(msg, "SEQNUM="+strconv.FormatUint(seq, 10)+"\x00"...)
 	reg.mu.Lock()
 	multicastLocked(NETLINK_KOBJECT_UEVENT, 1, msg, nil)
 	reg.mu.Unlock()

@@ -2,6 +2,7 @@ package netlink
 
 import (
 	"encoding/binary"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -125,9 +126,9 @@ func TestRouteRequests(t *testing.T) {
 
 func itoa(v int32) string {
 	if v < 0 {
-		return "-" + utoa(uint64(-v))
+		return "-" + strconv.FormatUint(uint64(-v), 10)
 	}
-	return utoa(uint64(v))
+	return strconv.FormatUint(uint64(v), 10)
 }
 
 func TestUnprivilegedChange(t *testing.T) {
@@ -177,7 +178,7 @@ func TestGroupsAndUevents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "add@/devices/virtual/net/lo\x00ACTION=add\x00DEVPATH=/devices/virtual/net/lo\x00SUBSYSTEM=net\x00INTERFACE=lo\x00SEQNUM=" + utoa(seq) + "\x00"
+	want := "add@/devices/virtual/net/lo\x00ACTION=add\x00DEVPATH=/devices/virtual/net/lo\x00SUBSYSTEM=net\x00INTERFACE=lo\x00SEQNUM=" + strconv.FormatUint(seq, 10) + "\x00"
 	if string(buf[:r.N]) != want {
 		t.Errorf("uevent %q", buf[:r.N])
 	}

@@ -105,35 +105,13 @@ func New(st *net.Stack, typ, protocol int, flags uint32) (*vfs.File, error) {
 	s.entry = waiter.NewFunctionEntry(waiter.AllEvents, func(m waiter.EventMask) { s.q.Notify(uint32(m)) })
 	s.wq.EventRegister(&s.entry)
 	ino := inoCounter.Add(1) | 1<<30
-	in := vfs.NewInode(sockfs, ino, vfs.Attr{Mode: abi.S_IFSOCK | 0o777, Nlink: 1}, nil)
+	in := vfs.NewInode(vfs.Sockets, ino, vfs.Attr{Mode: abi.S_IFSOCK | 0o777, Nlink: 1}, nil)
 	f := vfs.NewFile(s, in, vfs.Path{}, abi.O_RDWR|flags&abi.O_NONBLOCK)
-	f.Name = "socket:[" + utoa(ino) + "]"
+	f.Name = vfs.SocketName(ino)
 	return f, nil
 }
 
 func ntohs(v uint16) uint16 { return v>>8 | v<<8 }
-
-func utoa(v uint64) string {
-	var b [20]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = byte('0' + v%10)
-		v /= 10
-		if v == 0 {
-			return string(b[i:])
-		}
-	}
-}
-
-type sockFS struct{}
-
-var sockfs = &sockFS{}
-
-func (*sockFS) Type() string       { return "sockfs" }
-func (*sockFS) Root() *vfs.Inode   { return nil }
-func (*sockFS) Dev() uint64        { return abi.MakeDev(0, 8) }
-func (*sockFS) Statfs() abi.Statfs { return abi.Statfs{Type: 0x534f434b, Bsize: 4096, Namelen: 255} }
 
 // Type returns the socket type.
 func (s *Socket) Type() int { return s.typ }

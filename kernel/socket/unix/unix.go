@@ -127,7 +127,7 @@ type Namespace struct {
 	nextAuto uint32
 	// MaxDgramQlen is net.unix.max_dgram_qlen.
 	MaxDgramQlen int
-	sockfs       *sockFS
+	sockfs       *vfs.SockFS
 	// devIoctl answers the ioctls every socket family passes to the
 	// network devices (Linux's sock_ioctl → dev_ioctl: SIOCGIFINDEX and
 	// the other SIOCGIF*/SIOCSIF* calls); nil: none (ENOTTY).
@@ -143,7 +143,7 @@ type Namespace struct {
 // v (nil: binding and connecting to paths fail with EOPNOTSUPP).
 func NewNamespace(v *vfs.VFS) *Namespace {
 	return &Namespace{vfs: v, abstract: make(map[string]*Socket), paths: make(map[*vfs.Inode]*Socket),
-		nextAuto: 0x1a2b3, MaxDgramQlen: DefaultMaxDgramQlen, sockfs: &sockFS{}}
+		nextAuto: 0x1a2b3, MaxDgramQlen: DefaultMaxDgramQlen, sockfs: &vfs.SockFS{}}
 }
 
 type sockState int
@@ -246,21 +246,8 @@ func (ns *Namespace) file(s *Socket, flags uint32) *vfs.File {
 	s.ino.Store(ino)
 	in := vfs.NewInode(ns.sockfs, ino, vfs.Attr{Mode: abi.S_IFSOCK | 0o777, Nlink: 1}, nil)
 	f := vfs.NewFile(s, in, vfs.Path{}, abi.O_RDWR|flags&abi.O_NONBLOCK)
-	f.Name = "socket:[" + utoa(ino) + "]"
+	f.Name = vfs.SocketName(ino)
 	return f
-}
-
-func utoa(v uint64) string {
-	var b [20]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = byte('0' + v%10)
-		v /= 10
-		if v == 0 {
-			return string(b[i:])
-		}
-	}
 }
 
 // Pair implements socketpair(2): two connected sockets of typ, each
@@ -299,15 +286,6 @@ func (s *Socket) EventQueue() *vfs.Queue { return &s.q }
 
 // Fasync implements vfs.Fasync: O_ASYNC signals the owner, as on Linux.
 func (s *Socket) Fasync() {}
-
-// sockFS is the pseudo filesystem socket inodes belong to (fstat reports
-// S_IFSOCK).
-type sockFS struct{}
-
-func (*sockFS) Type() string       { return "sockfs" }
-func (*sockFS) Root() *vfs.Inode   { return nil }
-func (*sockFS) Dev() uint64        { return abi.MakeDev(0, 8) }
-func (*sockFS) Statfs() abi.Statfs { return abi.Statfs{Type: 0x534f434b, Bsize: 4096, Namelen: 255} }
 
 // wait sleeps on q (for events) until ready holds, with ns.mu held on
 // entry and exit. timeout 0 means none. A timeout is EAGAIN, an
