@@ -42,6 +42,8 @@ const (
 	espLabel     = "ARAMID-ESP"
 	rootLabel    = "aramid-root"
 	fat32VolIDAt = 0x43
+	// ext4BlockSize is the block size of package ext4's filesystems.
+	ext4BlockSize = 4096
 )
 
 // ESPFile is a file to put on the EFI system partition.
@@ -58,6 +60,10 @@ type Spec struct {
 	Files   []ESPFile
 	Entries []grub.Entry
 	Default string // menu entry id
+	// RootMinSize, if larger than what the tree needs, is the size in
+	// bytes of the ext4 root: free space for what the booted system
+	// writes (a persistent journal, the shell's files).
+	RootMinSize int64
 }
 
 // Layout is where the partitions went, for tests and inspect.
@@ -73,11 +79,18 @@ func guid(seed, label string) string {
 	return strings.ToUpper(repro.FormatUUID(repro.UUID(seed, label)))
 }
 
+// RootPartUUID is the unique GUID of the root partition of a disk written
+// from seed, as Linux spells a PARTUUID (lower case): a kernel command line
+// names the root with root=PARTUUID=<it>.
+func RootPartUUID(seed string) string {
+	return strings.ToLower(guid(seed, "gpt-root"))
+}
+
 // Write creates the disk image at file (which must not exist yet).
 func Write(ctx context.Context, filename string, s Spec) (*Layout, error) {
 	root, err := ext4.Build(s.Tree, ext4.Options{
 		UUID: repro.UUID(s.Seed, "ext4-uuid"), HashSeed: repro.UUID(s.Seed, "ext4-hash-seed"),
-		Time: s.Epoch, Label: rootLabel,
+		Time: s.Epoch, Label: rootLabel, MinBlocks: (s.RootMinSize + ext4BlockSize - 1) / ext4BlockSize,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("disk: root filesystem: %w", err)
@@ -107,7 +120,7 @@ func Write(ctx context.Context, filename string, s Spec) (*Layout, error) {
 	l.RootStart = l.ESPStart + l.ESPSize
 	l.RootSize = roundUp(int64(len(root)), mib)
 	l.Size = l.RootStart + l.RootSize + mib // room for the backup GPT
-	l.DiskGUID, l.RootGUID = guid(s.Seed, "gpt-disk"), guid(s.Seed, "gpt-root")
+	l.DiskGUID, l.RootGUID = guid(s.Seed, "gpt-disk"), strings.ToUpper(RootPartUUID(s.Seed))
 
 	f, err := os.OpenFile(filename, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,6 +69,9 @@ func TestDisk(t *testing.T) {
 		tb.Partitions[1].Type != gpt.EFISystemPartition || tb.Partitions[2].GUID != l.RootGUID {
 		t.Errorf("GPT = %+v", tb)
 	}
+	if want := RootPartUUID("test-seed"); tb.Partitions[2].GUID != strings.ToUpper(want) || want != strings.ToLower(want) {
+		t.Errorf("root partition GUID %s, RootPartUUID %s (want the same GUID, in lower case)", tb.Partitions[2].GUID, want)
+	}
 	if string(img[510:512]) != "\x55\xaa" || !bytes.Contains(img[:440], []byte("GRUB")) {
 		t.Error("MBR lacks GRUB's boot code")
 	}
@@ -96,4 +101,44 @@ func h(t *testing.T, f string) [32]byte {
 		t.Fatal(err)
 	}
 	return sha256.Sum256(b)
+}
+
+// TestRootMinSize writes a disk whose root must be at least 64 MiB: the
+// ext4 filesystem fills the partition, e2fsck finds it clean and reports
+// the free space as free.
+func TestRootMinSize(t *testing.T) {
+	need(t, "grub-mkimage", "e2fsck", "dumpe2fs")
+	dir := t.TempDir()
+	s := spec(1000)
+	s.RootMinSize = 64 << 20
+	a := filepath.Join(dir, "a.img")
+	l, err := Write(context.Background(), a, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.RootSize < s.RootMinSize {
+		t.Errorf("root partition %d bytes, want >= %d", l.RootSize, s.RootMinSize)
+	}
+	img, _ := os.ReadFile(a)
+	root := filepath.Join(dir, "root")
+	os.WriteFile(root, img[l.RootStart:l.RootStart+l.RootSize], 0o644)
+	if out, err := exec.Command("e2fsck", "-fn", root).CombinedOutput(); err != nil {
+		t.Errorf("e2fsck -fn: %v\n%s", err, out)
+	}
+	out, err := exec.Command("dumpe2fs", "-h", root).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var blocks, free int64
+	for _, line := range strings.Split(string(out), "\n") {
+		if v, ok := strings.CutPrefix(line, "Block count:"); ok {
+			fmt.Sscan(strings.TrimSpace(v), &blocks)
+		}
+		if v, ok := strings.CutPrefix(line, "Free blocks:"); ok {
+			fmt.Sscan(strings.TrimSpace(v), &free)
+		}
+	}
+	if blocks*4096 < s.RootMinSize || free*4096 < s.RootMinSize/2 {
+		t.Errorf("ext4: %d blocks, %d free; want >= %d bytes, mostly free", blocks, free, s.RootMinSize)
+	}
 }
