@@ -175,7 +175,19 @@ func (ip *inode) Lookup(dir *vfs.Inode, name string) (*vfs.Inode, error) {
 	if !ok {
 		return nil, abi.ENOENT
 	}
-	return fs.iget(loc.ino)
+	child, err := fs.iget(loc.ino)
+	if err != nil {
+		return nil, err
+	}
+	// A directory read from the disk learns where it lives as it is
+	// looked up (Linux's dentry): path names of it and of files found in
+	// it (/proc/PID/exe, /proc/PID/cwd, getcwd) are built from it.
+	if child.IsDir() && name != "." && name != ".." {
+		if p, _ := child.Parent(); p == nil {
+			child.SetParent(dir, name)
+		}
+	}
+	return child, nil
 }
 
 // IterDir implements vfs.DirOps. Positions 0 and 1 are "." and "..";
