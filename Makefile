@@ -1,7 +1,8 @@
 # Aramid — top-level build and test entry points.
 #
-#   make run          build the kernel and the busybox image, boot them in QEMU
-#                     to an interactive shell on the serial console (the main job)
+#   make run          build the kernel and the systemd-v245 disk image, boot it in
+#                     QEMU (OVMF, GRUB, ext4 root) to systemd's console shell (the
+#                     main job); make run IMAGE=busybox: the quick busybox shell
 #   make test         install what is missing, then host unit tests + QEMU suites
 #
 # Every QEMU run uses TCG: /dev/kvm does not work on the build machines.
@@ -22,7 +23,7 @@ APPEND     ?= console=ttyS0
 # are missing (apt-get update first), so a fresh Debian machine needs nothing else.
 DEB_PACKAGES := qemu-system-x86 ovmf grub-pc-bin grub-efi-amd64-bin grub-common xorriso \
                 musl-tools cpio xz-utils dosfstools mtools e2fsprogs busybox-static \
-                manpages-dev gcc libc6-dev fdisk
+                manpages-dev gcc libc6-dev fdisk systemd
 
 .PHONY: all deps kernel run run-kernel test test-unit test-boot clean linux-ref
 
@@ -49,13 +50,33 @@ $(KERNEL_ELF): $(KERNEL_SRCS) go.mod
 	@mkdir -p $(BUILD)
 	$(GO) run ./platform/x64/boot/cmd/mkkernel -o $@
 
-# The main job: boot Aramid with the busybox recipe's initramfs in QEMU, to a
-# shell on the serial console (`poweroff -f` or Ctrl-A X quits).
+# The main job: `make run` builds the systemd-v245 recipe's disk image (GPT,
+# GRUB on the ESP, the tree on ext4; GRUB's default entry is Aramid) and boots
+# it in QEMU under OVMF (UEFI): GRUB starts Aramid with root=PARTUUID=... rw,
+# Aramid mounts the ext4 root itself (no initramfs) and runs systemd, which
+# starts the console shell on the serial console. The disk runs with QEMU's
+# snapshot=on: writes go to a throw-away overlay, so every run starts from the
+# image as built. `poweroff` in the shell shuts systemd down (Ctrl-A X quits).
+# `make run IMAGE=busybox` boots the busybox recipe's initramfs instead: the
+# quick shell (`poweroff -f` quits).
 # `make run-kernel APPEND="console=ttyS0 aramid.selftest=1"` boots the kernel
 # alone and runs the in-kernel checks.
-RUN_IMAGE := $(BUILD)/images/busybox/initramfs.cpio.xz
+IMAGE      ?= systemd-v245
+RUN_IMAGE  := $(BUILD)/images/busybox/initramfs.cpio.xz
+RUN_DIR    := $(BUILD)/images/run-$(IMAGE)
+OVMF_FILES := /usr/share/OVMF/OVMF_CODE_4M.fd /usr/share/OVMF/OVMF_CODE.fd /usr/share/ovmf/OVMF.fd
+ifeq ($(IMAGE),busybox)
 run: $(KERNEL_ELF) $(RUN_IMAGE) deps
 	$(QEMU) $(QEMU_FLAGS) -kernel $(KERNEL_ELF) -initrd $(RUN_IMAGE) -append "console=ttyS0 rdinit=/init"
+else
+run: deps $(KERNEL_ELF) $(MKIMAGE)
+	$(MKIMAGE) -q --recipe $(IMAGE) -o $(RUN_DIR) --format disk,manifest --aramid $(KERNEL_ELF) --boot-default aramid
+	@fw=$$(for f in $(OVMF_FILES); do [ -f $$f ] && { echo $$f; break; }; done); \
+	test -n "$$fw" || { echo "run: no OVMF firmware in $(OVMF_FILES) (make deps installs ovmf)"; exit 1; }; \
+	echo "run: $(RUN_DIR)/disk.img under $$fw (snapshot=on: the image is not modified)"; \
+	$(QEMU) -accel tcg -cpu max -m 512M -nographic -no-reboot -drive if=pflash,format=raw,readonly=on,file=$$fw \
+	  -drive file=$(RUN_DIR)/disk.img,format=raw,if=virtio,snapshot=on
+endif
 
 $(RUN_IMAGE): recipes/busybox.yaml $(MKIMAGE) deps
 	$(MKIMAGE) --recipe busybox -o $(BUILD)/images/busybox --format initramfs,manifest
@@ -169,14 +190,18 @@ test-stress-linux: deps $(LINUX_REF)
 #   make mkimage          build build/mkimage
 #   make test-mkimage     unit tests, reproducibility, fsck round trips, and the
 #                         systemd-v245 QEMU boots (initramfs, UEFI, BIOS) on Linux and Aramid
-#   make test-systemd     build the recipe's images and boot them: KERNEL=aramid
-#                         (default, build/kernel.elf) or KERNEL=linux (build/linux/vmlinuz)
+#   make test-systemd     build the recipe's disk image per kernel (GRUB default entry) and boot
+#                         it: initramfs (-kernel/-initrd), then uefi (OVMF) and bios (SeaBIOS) from
+#                         the ext4 root on modern and legacy virtio-blk, each twice on a copy of the
+#                         disk, with e2fsck -fn after each power-off. KERNEL=linux,aramid (default),
+#                         SYSTEMD_MODES=initramfs,uefi,bios, SYSTEMD_VIRTIO=modern,legacy.
 #   make bench-mkimage    mkimage vs the GNU pipeline, same run
 #   make test-systemd-source  (not in make test: slow; see the systemd-source block)
 
-KERNEL         ?= aramid
+KERNEL         ?= linux,aramid
 SYSTEMD_RECIPE ?= systemd-v245
 SYSTEMD_MODES  ?= initramfs,uefi,bios
+SYSTEMD_VIRTIO ?= modern,legacy
 IMAGES         := $(BUILD)/images
 
 .PHONY: mkimage test-mkimage test-systemd bench-mkimage test-systemd-source
@@ -190,10 +215,14 @@ test-mkimage: deps $(LINUX_REF)
 	$(GO) test ./imagebuild/... ./cmd/mkimage/... ./recipes/... ./testing/systemd/...
 
 test-systemd: deps $(LINUX_REF) $(MKIMAGE)
-	@if [ "$(KERNEL)" = aramid ]; then $(MAKE) --no-print-directory kernel; fi
-	$(MKIMAGE) --recipe $(SYSTEMD_RECIPE) -o $(IMAGES)/$(SYSTEMD_RECIPE)-$(KERNEL) --boot-default $(KERNEL)
-	$(GO) run ./testing/systemd/cmd/bootcheck -recipe $(SYSTEMD_RECIPE) -images $(IMAGES)/$(SYSTEMD_RECIPE)-$(KERNEL) \
-	  -kernel $(KERNEL) -modes $(SYSTEMD_MODES)
+	@$(MAKE) --no-print-directory kernel
+	@failed=""; for k in $$(echo $(KERNEL) | tr , ' '); do \
+	  d=$(IMAGES)/$(SYSTEMD_RECIPE)-$$k; \
+	  $(MKIMAGE) --recipe $(SYSTEMD_RECIPE) -o $$d --boot-default $$k || { failed="$$failed $$k"; continue; }; \
+	  $(GO) run ./testing/systemd/cmd/bootcheck -recipe $(SYSTEMD_RECIPE) -images $$d \
+	    -kernel $$k -modes $(SYSTEMD_MODES) -virtio $(SYSTEMD_VIRTIO) || failed="$$failed $$k"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "test-systemd: FAIL:$$failed"; exit 1; fi; echo "test-systemd: PASS ($(KERNEL))"
 
 bench-mkimage: deps $(MKIMAGE)
 	@set -e; b=$(BUILD)/bench-mkimage; rm -rf $$b; mkdir -p $$b; \

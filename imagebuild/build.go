@@ -296,8 +296,8 @@ func Build(ctx context.Context, r *recipe.Recipe, o Options) (m *tree.Manifest, 
 	}
 	m.Toolchain["mkimage"] = "aramid mkimage (Go " + goVersion() + ")"
 	var names []string
-	var initrd []byte // the compressed initramfs: made once, written as the initramfs output and onto the disk
-	if slices.Contains(formats, "initramfs") || slices.Contains(formats, "disk") {
+	var initrd []byte // the compressed initramfs
+	if slices.Contains(formats, "initramfs") {
 		t0, c0 := time.Now(), cpuSeconds()
 		var stats compress.XzStats
 		if initrd, err = compressInitramfs(img.Tree, o, method, &stats); err != nil {
@@ -318,7 +318,7 @@ func Build(ctx context.Context, r *recipe.Recipe, o Options) (m *tree.Manifest, 
 		case "disk":
 			o.log().Info("write", "file", DiskName)
 			t0, c0 := time.Now(), cpuSeconds()
-			if err := writeDisk(ctx, filepath.Join(tmp, DiskName), r, img, o, method, initrd); err != nil {
+			if err := writeDisk(ctx, filepath.Join(tmp, DiskName), r, img, o, method); err != nil {
 				return nil, err
 			}
 			o.log().Info("stage", "name", "disk", "seconds", since(t0), "cpu_seconds", cpuSince(c0))

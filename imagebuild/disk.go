@@ -18,22 +18,60 @@ import (
 	"aramid/imagebuild/recipe"
 )
 
-// writeDisk writes the GPT disk: the tree on ext4, and on the ESP GRUB, the
-// kernels given in Options and the same initramfs the initramfs output holds.
-func writeDisk(ctx context.Context, file string, r *recipe.Recipe, img *Image, o Options, m compress.Method, initrd []byte) error {
-	initrdPath := "/boot/" + InitramfsBase + m.Ext()
-	s := disk.Spec{Seed: r.Seed, Epoch: o.Epoch, Tree: img.Tree,
-		Files: []disk.ESPFile{{Path: initrdPath, Data: initrd}}}
+// RootInitrdName is the file on the ESP holding the Linux entry's
+// root-finding initramfs (see rootInitrd), before the compression's
+// extension.
+const RootInitrdName = "/boot/root-initramfs.cpio"
+
+// DiskCmdline is the kernel command line of a disk's GRUB entries before
+// any per-kernel additions: the root partition by its PARTUUID (derived
+// from the recipe's seed), read-write, waited for, then the recipe's own
+// command line (a root=, ro or rw of its own comes later and wins), and
+// init=<the recipe's init> when that command line names none (rdinit=
+// has no initramfs to name on the disk).
+func DiskCmdline(r *recipe.Recipe) string {
+	c := "root=PARTUUID=" + disk.RootPartUUID(r.Seed) + " rw rootwait"
+	if r.Cmdline != "" {
+		c += " " + r.Cmdline
+	}
+	hasInit := false
+	for _, f := range strings.Fields(r.Cmdline) {
+		hasInit = hasInit || strings.HasPrefix(f, "init=")
+	}
+	if !hasInit && r.Init != "" {
+		c += " init=" + r.Init
+	}
+	return c
+}
+
+// writeDisk writes the GPT disk: the tree on the ext4 root partition, and
+// on the ESP GRUB and the kernels given in Options. Both entries boot from
+// the ext4 root (DiskCmdline): Aramid mounts it itself, with no initramfs;
+// the Linux entry gets the small initramfs rootInitrd makes from the
+// modules beside its kernel, which mounts the root and switches to it.
+func writeDisk(ctx context.Context, file string, r *recipe.Recipe, img *Image, o Options, m compress.Method) error {
+	s := disk.Spec{Seed: r.Seed, Epoch: o.Epoch, Tree: img.Tree}
+	cmdline := DiskCmdline(r)
 	def := o.BootDefault
 	if o.Linux != "" {
 		data, err := os.ReadFile(o.Linux)
 		if err != nil {
 			return fmt.Errorf("imagebuild: linux kernel: %w", err)
 		}
-		s.Files = append(s.Files, disk.ESPFile{Path: "/boot/vmlinuz", Data: data})
+		var xo compress.XzOptions
+		if o.CacheDir != "" {
+			xo.CacheDir = filepath.Join(o.CacheDir, "blocks")
+		}
+		initrd, note, err := rootInitrd(o.Linux, m, xo, o.Epoch)
+		if err != nil {
+			return err
+		}
+		initrdPath := RootInitrdName + m.Ext()
+		s.Files = append(s.Files, disk.ESPFile{Path: "/boot/vmlinuz", Data: data}, disk.ESPFile{Path: initrdPath, Data: initrd})
 		s.Entries = append(s.Entries, grub.Entry{ID: "linux", Title: "Linux reference kernel (" + r.Name + ")",
-			Kernel: "/boot/vmlinuz", Initrd: initrdPath, Cmdline: r.Cmdline})
+			Kernel: "/boot/vmlinuz", Initrd: initrdPath, Cmdline: cmdline})
 		img.Sources["linux-kernel"] = fmt.Sprintf("%s (sha256 %s)", o.Linux, sum(data))
+		img.Sources["linux-root-initramfs"] = fmt.Sprintf("%s%s on the ESP: %s", RootInitrdName, m.Ext(), note)
 	}
 	if o.Aramid != "" {
 		data, err := os.ReadFile(o.Aramid)
@@ -42,7 +80,7 @@ func writeDisk(ctx context.Context, file string, r *recipe.Recipe, img *Image, o
 		}
 		s.Files = append(s.Files, disk.ESPFile{Path: "/boot/aramid.elf", Data: data})
 		s.Entries = append(s.Entries, grub.Entry{ID: "aramid", Title: "Aramid (" + r.Name + ")", Multiboot2: true,
-			Kernel: "/boot/aramid.elf", Initrd: initrdPath, Cmdline: strings.TrimSpace(r.Cmdline + " " + o.AramidAppend)})
+			Kernel: "/boot/aramid.elf", Cmdline: strings.TrimSpace(cmdline + " " + o.AramidAppend)})
 		img.Sources["aramid-kernel"] = fmt.Sprintf("%s (sha256 %s)", o.Aramid, sum(data))
 	}
 	if len(s.Entries) == 0 {
@@ -97,7 +135,7 @@ func diskKey(s disk.Spec, img *Image, grubVersion string) (string, error) {
 		return "", err
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "disk v1\x00%s\x00%s\x00%s\x00%d\x00%s\x00", exe, grubVersion, s.Seed, s.Epoch.Unix(), s.Default)
+	fmt.Fprintf(h, "disk v2\x00%s\x00%s\x00%s\x00%d\x00%s\x00%d\x00", exe, grubVersion, s.Seed, s.Epoch.Unix(), s.Default, s.RootSize)
 	for _, f := range s.Files {
 		fmt.Fprintf(h, "esp %s %s\x00", f.Path, sum(f.Data))
 	}

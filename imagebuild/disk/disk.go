@@ -43,6 +43,8 @@ const (
 	espLabel     = "ARAMID-ESP"
 	rootLabel    = "aramid-root"
 	fat32VolIDAt = 0x43
+	// ext4BlockSize is the block size of package ext4's filesystems.
+	ext4BlockSize = 4096
 )
 
 // ESPFile is a file to put on the EFI system partition.
@@ -76,6 +78,13 @@ type Layout struct {
 
 func guid(seed, label string) string {
 	return strings.ToUpper(repro.FormatUUID(repro.UUID(seed, label)))
+}
+
+// RootPartUUID is the unique GUID of the root partition of a disk written
+// from seed, as Linux spells a PARTUUID (lower case): a kernel command line
+// names the root with root=PARTUUID=<it>.
+func RootPartUUID(seed string) string {
+	return strings.ToLower(guid(seed, "gpt-root"))
 }
 
 // Write creates the disk image at file (which must not exist yet).
@@ -113,7 +122,7 @@ func Write(ctx context.Context, filename string, s Spec) (*Layout, error) {
 	l.RootSize = roundUp(root.Size, mib)
 	l.RootFS = root.Stats
 	l.Size = l.RootStart + l.RootSize + mib // room for the backup GPT
-	l.DiskGUID, l.RootGUID = guid(s.Seed, "gpt-disk"), guid(s.Seed, "gpt-root")
+	l.DiskGUID, l.RootGUID = guid(s.Seed, "gpt-disk"), strings.ToUpper(RootPartUUID(s.Seed))
 
 	f, err := os.OpenFile(filename, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {

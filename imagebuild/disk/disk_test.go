@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,6 +69,9 @@ func TestDisk(t *testing.T) {
 		tb.Partitions[1].Type != gpt.EFISystemPartition || tb.Partitions[2].GUID != l.RootGUID {
 		t.Errorf("GPT = %+v", tb)
 	}
+	if want := RootPartUUID("test-seed"); tb.Partitions[2].GUID != strings.ToUpper(want) || want != strings.ToLower(want) {
+		t.Errorf("root partition GUID %s, RootPartUUID %s (want the same GUID, in lower case)", tb.Partitions[2].GUID, want)
+	}
 	if string(img[510:512]) != "\x55\xaa" || !bytes.Contains(img[:440], []byte("GRUB")) {
 		t.Error("MBR lacks GRUB's boot code")
 	}
@@ -97,3 +102,4 @@ func h(t *testing.T, f string) [32]byte {
 	}
 	return sha256.Sum256(b)
 }
+

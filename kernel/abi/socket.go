@@ -53,6 +53,7 @@ const (
 	SO_RCVTIMEO    = 20 // SO_RCVTIMEO_OLD: struct timeval
 	SO_SNDTIMEO    = 21 // SO_SNDTIMEO_OLD
 	SO_PEERNAME    = 28
+	SO_TIMESTAMP   = 29 // SO_TIMESTAMP_OLD: SCM_TIMESTAMP carries a struct timeval
 	SO_ACCEPTCONN  = 30
 	SO_PEERSEC     = 31
 	SO_SNDBUFFORCE = 32
@@ -68,6 +69,7 @@ const (
 const (
 	SCM_RIGHTS      = 1
 	SCM_CREDENTIALS = 2
+	SCM_TIMESTAMP   = SO_TIMESTAMP
 	// SCM_MAX_FD is the most descriptors one SCM_RIGHTS message carries.
 	SCM_MAX_FD = 253
 )

@@ -457,6 +457,9 @@ func (s *System) recvmsg(t *task.Task, sk *unix.Socket, f *vfs.File, msgAddr uin
 	if m.Control != 0 {
 		room = int(min(m.ControlLen, maxControl))
 	}
+	if r.Timestamp {
+		r.Time = s.K.Now()
+	}
 	ctl, cflags := unix.BuildControl(&r, fds(t), room, flags&abi.MSG_CMSG_CLOEXEC != 0)
 	if len(ctl) > 0 {
 		if err := t.MM().CopyOut(m.Control, ctl); err != nil {

@@ -50,7 +50,15 @@ func (f *File) LinkTarget() LinkTarget { return LinkTarget{Path: f.Path, Dir: f.
 // reading, or for writing when the walk creates), so it must not take the
 // lock again as OpenAt would.
 func (v *VFS) ResolveHeld(c *Caller, path string) (LinkTarget, error) {
-	fsc := NewFSContext(v.Root())
+	return v.ResolveHeldFrom(c, v.Root(), path)
+}
+
+// ResolveHeldFrom is ResolveHeld for a path seen from root: a process's
+// root directory, which is not the namespace's once it has chrooted or
+// its kernel mounted the root from a disk (the root= mount sits on the
+// initial rootfs).
+func (v *VFS) ResolveHeldFrom(c *Caller, root Path, path string) (LinkTarget, error) {
+	fsc := NewFSContext(root)
 	w := v.walker(c, fsc)
 	p, err := v.lookupAt(w, fsc, nil, path, 0)
 	if err != nil {

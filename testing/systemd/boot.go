@@ -32,6 +32,18 @@ func OVMF() (string, error) {
 	return "", errors.New("OVMF firmware not found (make deps installs the ovmf package)")
 }
 
+// Virtio selects the virtio-blk PCI device a disk is attached by.
+type Virtio string
+
+// Virtio-blk kinds: QEMU's default transitional device (both interfaces),
+// a modern-only (virtio 1.x, disable-legacy=on) and a legacy-only (virtio
+// 0.9.5, disable-modern=on) one.
+const (
+	VirtioDefault Virtio = ""
+	VirtioModern  Virtio = "modern"
+	VirtioLegacy  Virtio = "legacy"
+)
+
 // Boot describes one systemd boot.
 type Boot struct {
 	Kernel   string // -kernel; empty for a disk boot
@@ -39,13 +51,17 @@ type Boot struct {
 	Cmdline  string
 	Disk     string // raw disk image, booted through firmware when Kernel is empty
 	Firmware Firmware
+	Virtio   Virtio
+	// Writable lets the boot write to Disk itself; otherwise it runs on a
+	// private copy-on-write overlay (snapshot=on) and Disk is never
+	// modified.
+	Writable bool
 	Memory   string
 	Timeout  time.Duration
 	LogFile  string
 }
 
-// Config renders the QEMU configuration for b. Disk boots run on a private
-// copy-on-write overlay (-snapshot) so the image under test is never modified.
+// Config renders the QEMU configuration for b.
 func (b Boot) Config() (qemu.Config, error) {
 	c := qemu.Config{Kernel: b.Kernel, Initrd: b.Initrd, Append: b.Cmdline, Memory: b.Memory,
 		Timeout: b.Timeout, LogFile: b.LogFile, NoDebugExit: true}
@@ -60,7 +76,22 @@ func (b Boot) Config() (qemu.Config, error) {
 			return c, errors.New("systemd: boot needs a kernel or a disk")
 		}
 		c.Initrd, c.Append = "", ""
-		c.Args = append(c.Args, "-drive", "file="+b.Disk+",format=raw,if=virtio,snapshot=on")
+		snap := ",snapshot=on"
+		if b.Writable {
+			snap = ""
+		}
+		switch b.Virtio {
+		case VirtioDefault:
+			c.Args = append(c.Args, "-drive", "file="+b.Disk+",format=raw,if=virtio"+snap)
+		case VirtioModern, VirtioLegacy:
+			dev := "virtio-blk-pci,drive=root,disable-legacy=on"
+			if b.Virtio == VirtioLegacy {
+				dev = "virtio-blk-pci,drive=root,disable-modern=on"
+			}
+			c.Args = append(c.Args, "-drive", "file="+b.Disk+",format=raw,if=none,id=root"+snap, "-device", dev)
+		default:
+			return c, fmt.Errorf("systemd: unknown virtio-blk kind %q", b.Virtio)
+		}
 		switch b.Firmware {
 		case UEFI:
 			fw, err := OVMF()
@@ -86,5 +117,8 @@ func Run(ctx context.Context, b Boot, exp Expect) (*Judge, *qemu.Result, error) 
 	c.Input = qemu.NewInput()
 	j := NewJudge(exp, c.Input)
 	res, err := qemu.Run(ctx, c, j.Observe)
+	if res != nil {
+		j.PoweredOff(!res.Stopped && !res.TimedOut && res.ExitCode == 0)
+	}
 	return j, res, err
 }

@@ -19,7 +19,9 @@ import (
 var knownDifferences = []KnownDifference{}
 
 // TestSystemdBoots builds the systemd-v245 recipe and boots it three ways —
-// -kernel/-initrd, and disk.img through GRUB under OVMF (UEFI) and SeaBIOS —
+// -kernel/-initrd, and disk.img through GRUB under OVMF (UEFI) and SeaBIOS,
+// with the root on the disk's ext4 partition (the shell must find / ext4
+// read-write in /proc/mounts) —
 // on the reference Linux kernel and on Aramid (GRUB starts Aramid through
 // multiboot2 when the disk's default entry is Aramid's). One QEMU at a time.
 // Each boot goes on into the console shell: the judge types an echo of a
@@ -71,7 +73,11 @@ func TestSystemdBoots(t *testing.T) {
 				t.Run(tt.name, func(t *testing.T) {
 					tt.b.Timeout = 180 * time.Second
 					tt.b.LogFile = filepath.Join(out, "serial-"+tt.name+".log")
-					j, res, err := Run(context.Background(), tt.b, exp)
+					e := exp
+					if tt.b.Disk != "" {
+						e.Probes = []Probe{RootProbe("ext4")} // GRUB's entries boot from the ext4 root
+					}
+					j, res, err := Run(context.Background(), tt.b, e)
 					if err != nil {
 						t.Errorf("boot: %v", err)
 					}

@@ -3,7 +3,6 @@ package systemd
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -86,7 +85,7 @@ func TestDiskRoot(t *testing.T) {
 	})
 	// The root partition, checked on the host after Aramid powered off.
 	part := filepath.Join(t.TempDir(), "root.img")
-	if err := extractPartition(disk, "root", part); err != nil {
+	if err := ExtractPartition(disk, "root", part); err != nil {
 		t.Fatal(err)
 	}
 	if out, err := exec.Command("e2fsck", "-fn", part).CombinedOutput(); err != nil {
@@ -98,37 +97,4 @@ func TestDiskRoot(t *testing.T) {
 	t.Run("read back", func(t *testing.T) {
 		boot(t, []string{"echo read-$(cat /persist.txt)\n", "poweroff -f\n"}, []string{"read-" + marker})
 	})
-}
-
-// extractPartition copies the GPT partition named name out of disk
-// (sfdisk's JSON gives its place).
-func extractPartition(disk, name, to string) error {
-	out, err := exec.Command("sfdisk", "-d", disk).Output()
-	if err != nil {
-		return fmt.Errorf("sfdisk -d: %w", err)
-	}
-	for _, l := range strings.Split(string(out), "\n") {
-		if !strings.Contains(l, `name="`+name+`"`) {
-			continue
-		}
-		var start, size int64
-		for _, f := range strings.Split(l, ",") {
-			f = strings.TrimSpace(f)
-			if i := strings.Index(f, "start="); i >= 0 {
-				fmt.Sscan(strings.TrimSpace(f[i+6:]), &start)
-			}
-			if strings.HasPrefix(f, "size=") {
-				fmt.Sscan(strings.TrimSpace(f[5:]), &size)
-			}
-		}
-		src, err := os.ReadFile(disk)
-		if err != nil {
-			return err
-		}
-		if (start+size)*512 > int64(len(src)) || size == 0 {
-			return fmt.Errorf("partition %s: start %d size %d beyond the disk", name, start, size)
-		}
-		return os.WriteFile(to, src[start*512:(start+size)*512], 0o644)
-	}
-	return fmt.Errorf("no partition named %q in %s", name, disk)
 }

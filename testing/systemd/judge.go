@@ -29,6 +29,22 @@ type Expect struct {
 	// forks the service, before the exec that may still fail, so the
 	// shell is judged by the commands it runs (CheckShell and after).
 	ConsoleShell string
+	// Probes are typed into the shell after the standard checks, in order.
+	Probes []Probe
+	// PowerOff has the judge type `poweroff` last and wait for the kernel
+	// to power the machine off (CheckPowerOff); Run then lets QEMU exit by
+	// itself.
+	PowerOff bool
+}
+
+// Probe is a command the judge types into the console shell, and the
+// verdict on what it printed.
+type Probe struct {
+	Name    string // the check's name in the report
+	Command string // one shell command line
+	// Check judges the command's output lines (kernel log lines that
+	// interleaved are left out) and says what it saw.
+	Check func(out []string) (ok bool, note string)
 }
 
 // Check names, in the order they are reported.
@@ -40,7 +56,11 @@ const (
 	CheckRunning  = "systemctl is-system-running: running"
 	CheckNoUnits  = "systemctl --failed: none"
 	CheckNoFailed = "0 failed units"
+	CheckPowerOff = "poweroff: the kernel powered off and QEMU exited"
 )
+
+// Power-off lines: Linux's kernel_power_off and Aramid's nucleus.
+var powerOffLines = []string{"reboot: Power down", "aramid: power off, status 0"}
 
 // ShellBanner is the line busybox's ash prints when it starts
 // interactively, just before its first prompt: the console shell is
@@ -96,6 +116,8 @@ const (
 	stepEcho             // typed `echo MARKER`
 	stepRunning          // typed is-system-running
 	stepFailed           // typed systemctl --failed
+	stepProbes           // typing Expect.Probes
+	stepPowerOff         // typed poweroff
 	stepDone
 )
 
@@ -121,6 +143,19 @@ type Judge struct {
 	SendErr  error
 	collect  bool // between the --failed begin and end markers
 	unitsEnd string
+	// probe is the index of the probe being typed; probeOut its output.
+	probe    int
+	probeOut []string
+	probes   []probeResult
+	poweroff bool // the power-off line was seen
+	exited   bool // QEMU exited by itself after it (set by Run)
+}
+
+type probeResult struct {
+	ok         bool
+	note       string
+	at         time.Duration
+	outputSeen []string
 }
 
 // NewJudge returns a judge for exp that types into the console through in
@@ -175,7 +210,46 @@ func (j *Judge) Observe(l qemu.Line) bool {
 		mark(CheckStartup)
 	}
 	j.session(s, l.At)
+	if j.step == stepPowerOff {
+		for _, p := range powerOffLines {
+			if strings.Contains(s, p) {
+				j.poweroff = true
+			}
+		}
+		return false // QEMU exits by itself, after the guest's last writes
+	}
 	return j.step == stepDone
+}
+
+// PoweredOff records that QEMU exited by itself (not stopped, not timed
+// out) after the run.
+func (j *Judge) PoweredOff(exited bool) { j.exited = exited }
+
+// ProbeOutput returns what probe i printed.
+func (j *Judge) ProbeOutput(i int) []string {
+	if i < len(j.probes) {
+		return j.probes[i].outputSeen
+	}
+	return nil
+}
+
+func (j *Judge) probeBegin(i int) string { return fmt.Sprintf("begin-%s-%d", j.marker, i) }
+func (j *Judge) probeEnd(i int) string   { return fmt.Sprintf("end-%s-%d", j.marker, i) }
+
+// nextProbe types probe j.probe, or moves on to the power-off or the end.
+func (j *Judge) nextProbe() {
+	if j.probe < len(j.exp.Probes) {
+		j.step = stepProbes
+		j.probeOut, j.collect = nil, false
+		j.send(`echo "` + j.probeBegin(j.probe) + `"; ` + j.exp.Probes[j.probe].Command + `; echo "` + j.probeEnd(j.probe) + `"` + "\n")
+		return
+	}
+	if j.exp.PowerOff {
+		j.step = stepPowerOff
+		j.send("poweroff\n")
+		return
+	}
+	j.step = stepDone
 }
 
 // session advances the shell conversation on line s. Each expected line is
@@ -213,9 +287,22 @@ func (j *Judge) session(s string, at time.Duration) {
 			if len(j.FailedUnits) == 0 {
 				j.seen[CheckNoUnits] = at
 			}
-			j.step = stepDone
+			j.nextProbe()
 		case j.collect && s != "" && !kernelLog.MatchString(s):
 			j.FailedUnits = append(j.FailedUnits, s)
+		}
+	case stepProbes:
+		switch {
+		case s == j.probeBegin(j.probe):
+			j.collect = true
+		case s == j.probeEnd(j.probe) && j.collect:
+			j.collect = false
+			ok, note := j.exp.Probes[j.probe].Check(j.probeOut)
+			j.probes = append(j.probes, probeResult{ok: ok, note: note, at: at, outputSeen: j.probeOut})
+			j.probe++
+			j.nextProbe()
+		case j.collect && s != "" && !kernelLog.MatchString(s):
+			j.probeOut = append(j.probeOut, s)
 		}
 	}
 }
@@ -248,6 +335,26 @@ func (j *Judge) Results() []Result {
 		r := Result{Name: k, Pass: ok, At: at}
 		if !ok {
 			r.Note = notes[k]
+		}
+		out = append(out, r)
+	}
+	for i, p := range j.exp.Probes {
+		r := Result{Name: p.Name, Note: "not typed"}
+		if i < len(j.probes) {
+			pr := j.probes[i]
+			r.Pass, r.At, r.Note = pr.ok, pr.at, pr.note
+		}
+		out = append(out, r)
+	}
+	if j.exp.PowerOff {
+		r := Result{Name: CheckPowerOff, Pass: j.poweroff && j.exited}
+		switch {
+		case j.step < stepPowerOff:
+			r.Note = "not typed"
+		case !j.poweroff:
+			r.Note = "no power-off line"
+		case !j.exited:
+			r.Note = "QEMU did not exit by itself"
 		}
 		out = append(out, r)
 	}

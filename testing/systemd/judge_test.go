@@ -134,3 +134,62 @@ func TestJudgeSession(t *testing.T) {
 		t.Errorf("a shell that only echoes passed:\n%s", res.Log())
 	}
 }
+
+// TestJudgeProbes drives a judge through a whole session (nothing is
+// typed: the input is nil, the judge only reads): the standard checks,
+// three probes with their output between the begin and end markers (a
+// kernel log line interleaved), then the power-off.
+func TestJudgeProbes(t *testing.T) {
+	tests := []struct {
+		name     string
+		mounts   string
+		boots    []string
+		poweroff string
+		exited   bool
+		fail     []string // checks that must fail
+	}{
+		{"all pass", "/dev/root / ext4 rw,relatime 0 0", []string{"IDX BOOT ID FIRST ENTRY LAST ENTRY",
+			" -1 0123456789abcdef0123456789abcdef Mon 2026-12-07", "  0 fedcba9876543210fedcba9876543210 Mon 2026-12-07"},
+			"[   12.1] reboot: Power down", true, nil},
+		{"read-only root", "/dev/root / ext4 ro,relatime 0 0", []string{"  0 fedcba9876543210fedcba9876543210 Mon"},
+			"aramid: power off, status 0", true, []string{"/ is ext4 rw in /proc/mounts", "journalctl --list-boots: 2 boot(s)"}},
+		{"no power-off", "rootfs / rootfs rw 0 0", nil, "", false,
+			[]string{"/ is ext4 rw in /proc/mounts", "journalctl --list-boots: 2 boot(s)", CheckPowerOff}},
+		{"QEMU kept running", "/dev/vda3 / ext4 rw 0 0", []string{" -1 0123456789abcdef0123456789abcdef x", "  0 fedcba9876543210fedcba9876543210 y"},
+			"reboot: Power down", false, []string{CheckPowerOff}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			exp := Expect{Welcome: "Aramid", Target: "Aramid Default Target", PowerOff: true,
+				Probes: []Probe{RootProbe("ext4"), JournalProbe(), ListBootsProbe(2)}}
+			j := NewJudge(exp, nil)
+			m := j.Marker()
+			log := []string{"Welcome to Aramid", "Reached target default.target - Aramid Default Target.",
+				"Startup finished in 1s (kernel) + 1s (userspace) = 2s.", ShellBanner, m, "state-running",
+				"begin-" + m, "end-" + m,
+				"begin-" + m + "-0", "proc /proc proc rw 0 0", "[    9.000] a kernel line", tt.mounts, "end-" + m + "-0",
+				"begin-" + m + "-1", "system.journal", "end-" + m + "-1",
+				"begin-" + m + "-2"}
+			log = append(log, tt.boots...)
+			log = append(log, "end-"+m+"-2")
+			if tt.poweroff != "" {
+				log = append(log, tt.poweroff)
+			}
+			for i, l := range log {
+				if j.Observe(qemu.Line{Text: l}) {
+					t.Fatalf("line %d %q: the judge stopped QEMU; after a power-off QEMU must exit by itself", i, l)
+				}
+			}
+			j.PoweredOff(tt.exited)
+			var failed []string
+			for _, r := range j.Results() {
+				if !r.Pass {
+					failed = append(failed, r.Name)
+				}
+			}
+			if !slices.Equal(failed, tt.fail) {
+				t.Errorf("failed checks %q, want %q", failed, tt.fail)
+			}
+		})
+	}
+}

@@ -118,7 +118,7 @@ type Entry struct {
 	ID, Title  string
 	Multiboot2 bool   // Aramid: multiboot2 + module2
 	Kernel     string // path on the ESP
-	Initrd     string
+	Initrd     string // path on the ESP; empty boots the kernel without one
 	Cmdline    string
 }
 
@@ -129,10 +129,17 @@ func Config(entries []Entry, def string) string {
 	fmt.Fprintf(&b, "set default=%s\nset timeout=1\n\n", def)
 	for _, e := range entries {
 		fmt.Fprintf(&b, "menuentry '%s' --id %s {\n", e.Title, e.ID)
-		if e.Multiboot2 {
-			fmt.Fprintf(&b, "\tmultiboot2 %s %s\n\tmodule2 %s initramfs\n", e.Kernel, e.Cmdline, e.Initrd)
-		} else {
-			fmt.Fprintf(&b, "\tlinux %s %s\n\tinitrd %s\n", e.Kernel, e.Cmdline, e.Initrd)
+		switch {
+		case e.Multiboot2:
+			fmt.Fprintf(&b, "\tmultiboot2 %s %s\n", e.Kernel, e.Cmdline)
+			if e.Initrd != "" {
+				fmt.Fprintf(&b, "\tmodule2 %s initramfs\n", e.Initrd)
+			}
+		default:
+			fmt.Fprintf(&b, "\tlinux %s %s\n", e.Kernel, e.Cmdline)
+			if e.Initrd != "" {
+				fmt.Fprintf(&b, "\tinitrd %s\n", e.Initrd)
+			}
 		}
 		b.WriteString("}\n")
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	"sort"
 	"sync"
 	"time"
@@ -131,8 +133,8 @@ func removeBlockNode(fs *tmpfs.FS, d *block.Bdev) {
 }
 
 // attachSysfs publishes every block device in sysfs: its directory with
-// Linux's attributes, /sys/class/block/<name>, /sys/block/<disk> and
-// /sys/dev/block/MAJ:MIN.
+// Linux's attributes and subsystem link, /sys/class/block/<name>,
+// /sys/block/<disk> and /sys/dev/block/MAJ:MIN.
 func (b *blockDevices) attachSysfs(s *sysfs.FS) {
 	dirOf := func(d *block.Bdev) string {
 		if d.IsPartition() {
@@ -149,6 +151,9 @@ func (b *blockDevices) attachSysfs(s *sysfs.FS) {
 				}
 			}
 			links := []sysfs.Entry{
+				// sd-device (systemd) and udev take a device without a
+				// subsystem link for no block device.
+				{Path: dir + "/subsystem", Kind: sysfs.Symlink, Data: strings.Repeat("../", strings.Count(dir, "/")+1) + "class/block"},
 				{Path: "class/block/" + d.Name, Kind: sysfs.Symlink, Data: "../../" + dir},
 				{Path: "dev/block/" + d.DevNumber(), Kind: sysfs.Symlink, Data: "../../" + dir},
 			}

@@ -176,7 +176,7 @@ func (ip *inode) Lookup(dir *vfs.Inode, name string) (*vfs.Inode, error) {
 		return nil, abi.ENOENT
 	}
 	child, err := fs.iget(loc.ino)
-	if err != nil || !child.IsDir() {
+	if err != nil || !child.IsDir() || name == "." || name == ".." {
 		return child, err
 	}
 	if err := adoptDir(dir, child, name); err != nil {

@@ -162,7 +162,11 @@ func (fs *FS) pidEntriesRaw(pid, tid int32, group bool) []entry {
 			if g.Zombie() {
 				return vfs.LinkTarget{}, abi.ENOENT
 			}
-			// Called inside a walk, with the VFS lock held.
+			// Called inside a walk, with the VFS lock held. The text was
+			// made from the process's root at its exec.
+			if fsc, ok := g.FS.(*vfs.FSContext); ok {
+				return fs.o.VFS.ResolveHeldFrom(c, fsc.Root(), g.Exe())
+			}
 			return fs.o.VFS.ResolveHeld(c, g.Exe())
 		})),
 		linkEntry("cwd", fs.fsLink(pid, func(fsc *vfs.FSContext) vfs.Path { return fsc.Cwd() })),

@@ -109,6 +109,12 @@ func BuildControl(r *RecvResult, ft *vfs.FDTable, room int, cloexec bool) ([]byt
 		out = append(out, msg[:min(len(msg), left)]...)
 		return true
 	}
+	if r.Timestamp {
+		tv := abi.Timeval{Sec: r.Time.Unix(), Usec: int64(r.Time.Nanosecond() / 1000)}
+		b := make([]byte, abi.SizeofTimeval)
+		tv.MarshalTo(b)
+		put(abi.SCM_TIMESTAMP, b)
+	}
 	if r.Cred != nil {
 		b := make([]byte, abi.SizeofUcred)
 		r.Cred.MarshalTo(b)

@@ -36,6 +36,11 @@ type RecvResult struct {
 	HasFrom bool
 	// Cred is SCM_CREDENTIALS for a receiver with SO_PASSCRED.
 	Cred *abi.Ucred
+	// Timestamp says the receiver asked for SCM_TIMESTAMP (SO_TIMESTAMP on
+	// a datagram socket); the caller sets Time, the receive time on the
+	// kernel's CLOCK_REALTIME, before BuildControl.
+	Timestamp bool
+	Time      time.Time
 	// Files are SCM_RIGHTS references, owned by the caller (see
 	// BuildControl).
 	Files []*vfs.File
@@ -471,6 +476,9 @@ func (s *Socket) recvDgram(c *vfs.Caller, f *vfs.File, dst []byte, flags int) (R
 		}
 	}
 	r.From, r.HasFrom = m.from, true
+	// Linux stamps a datagram as unix_dgram_recvmsg takes it (nothing
+	// stamped it on the way); stream reads carry no timestamp.
+	r.Timestamp = s.timestamp
 	if s.passcred {
 		u := passcredDefault
 		if m.cred != nil {

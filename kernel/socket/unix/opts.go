@@ -140,6 +140,8 @@ func (s *Socket) GetSockopt(level, name, size int) ([]byte, error) {
 		return int32Bytes(boolInt(s.passcred)), nil
 	case abi.SO_PASSSEC:
 		return int32Bytes(boolInt(s.passsec)), nil
+	case abi.SO_TIMESTAMP:
+		return int32Bytes(boolInt(s.timestamp)), nil
 	case abi.SO_SNDBUF:
 		return int32Bytes(int32(s.sndbuf)), nil
 	case abi.SO_RCVBUF:
@@ -234,6 +236,8 @@ func (s *Socket) SetSockopt(privileged bool, level, name int, val []byte) error 
 		s.passcred = v != 0
 	case abi.SO_PASSSEC:
 		s.passsec = v != 0
+	case abi.SO_TIMESTAMP:
+		s.timestamp = v != 0
 	case abi.SO_SNDBUF, abi.SO_SNDBUFFORCE:
 		if name == abi.SO_SNDBUFFORCE && !privileged {
 			return abi.EPERM

@@ -196,11 +196,13 @@ type Socket struct {
 	rcvbuf   int
 	passcred bool
 	passsec  bool
-	rcvtimeo time.Duration
-	sndtimeo time.Duration
-	cred     peerCred // SO_PEERCRED
-	released bool
-	opts     map[int]int32 // recorded SOL_SOCKET options with no effect
+	// timestamp is SO_TIMESTAMP: datagrams are received with SCM_TIMESTAMP.
+	timestamp bool
+	rcvtimeo  time.Duration
+	sndtimeo  time.Duration
+	cred      peerCred // SO_PEERCRED
+	released  bool
+	opts      map[int]int32 // recorded SOL_SOCKET options with no effect
 
 	ino atomic.Uint64 // the socket inode's number, once it has a file
 
