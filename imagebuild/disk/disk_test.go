@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -102,4 +101,3 @@ func h(t *testing.T, f string) [32]byte {
 	}
 	return sha256.Sum256(b)
 }
-
