@@ -36,6 +36,9 @@ type BootConfig struct {
 	// first virtio-blk disk, with snapshot=on: each boot starts from the
 	// same bytes and writes never reach the file.
 	Disk string
+	// FSDisk, if set, is a raw disk image attached after Disk, without
+	// snapshot: writes reach the file (the filesystem family's disk).
+	FSDisk string
 }
 
 // BootFunc boots once and feeds serial lines to judge; ctx cancellation must
@@ -200,6 +203,9 @@ func bootOnce(ctx context.Context, k Kernel, n, start int, bc BootConfig, boot B
 	}
 	if bc.Disk != "" {
 		cfg.Args = append(cfg.Args, "-drive", "file="+bc.Disk+",format=raw,if=virtio,snapshot=on")
+	}
+	if bc.FSDisk != "" {
+		cfg.Args = append(cfg.Args, "-drive", "file="+bc.FSDisk+",format=raw,if=virtio")
 	}
 	if bc.LogDir != "" {
 		cfg.LogFile = filepath.Join(bc.LogDir, fmt.Sprintf("%s-boot%d.log", k.Name, n))
