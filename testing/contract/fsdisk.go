@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // The filesystem family: contracts under testing/contracts/<FSFamily> run
@@ -24,6 +25,9 @@ const (
 	// FSDiskSize leaves room for 10,000-entry directories and the
 	// allocations of every program; files past 4 GiB are sparse.
 	FSDiskSize = 256 << 20
+	// FSTestTimeout is the family's least per-program time limit: its
+	// 10,000-entry directories take tens of seconds under TCG.
+	FSTestTimeout = 60 * time.Second
 )
 
 // fsDiskConfig is the mke2fs.conf the disk is made with, so the host's

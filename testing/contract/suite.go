@@ -104,6 +104,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			fbc := bc
 			fbc.Initrd = fsInitrd
 			fbc.FSDisk = FSDiskPath(o.BuildDir, k)
+			fbc.TestTimeout = max(fbc.TestTimeout, FSTestTimeout)
 			fbc.LogDir = filepath.Join(o.BuildDir, FSFamily)
 			if err := os.MkdirAll(fbc.LogDir, 0o755); err != nil {
 				return nil, fmt.Errorf("contract: %w", err)

@@ -26,7 +26,11 @@ static void fs_cleanup(void)
 	if (!fs_mounted)
 		return;
 	fs_mounted = 0;
-	if (chdir(fs_top) == 0 && umount2("mnt", 0) < 0)
+	/* A failed check may leave descriptors and mappings on the disk:
+	 * close them, and detach the mount if it is still busy. */
+	for (int fd = 3; fd < 1024; fd++)
+		close(fd);
+	if (chdir(fs_top) == 0 && umount2("mnt", 0) < 0 && umount2("mnt", MNT_DETACH) < 0)
 		printf("cleanup_umount: %s\n", errname(errno));
 }
 
