@@ -27,7 +27,7 @@ const (
 	FSDiskSize = 256 << 20
 	// FSTestTimeout is the family's least per-program time limit: its
 	// 10,000-entry directories take tens of seconds under TCG.
-	FSTestTimeout = 60 * time.Second
+	FSTestTimeout = 120 * time.Second
 )
 
 // fsDiskConfig is the mke2fs.conf the disk is made with, so the host's
@@ -116,6 +116,7 @@ func FSChecks(ctx context.Context, o Options, bc BootConfig, digestInitrd string
 	rbc := bc
 	rbc.Initrd = digestInitrd
 	rbc.FSDisk = FSDiskPath(o.BuildDir, *o.Candidate)
+	rbc.TestTimeout = max(rbc.TestTimeout, FSTestTimeout)
 	rbc.LogDir = filepath.Join(o.BuildDir, "readback")
 	if err := os.MkdirAll(rbc.LogDir, 0o755); err != nil {
 		return append(out, Result{Name: name, Verdict: Crash, Reason: err.Error()})

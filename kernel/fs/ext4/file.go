@@ -38,12 +38,49 @@ type regFile struct {
 }
 
 // Read implements vfs.FileImpl.
-func (r *regFile) Read(_ *vfs.Caller, _ *vfs.File, dst []byte, off int64) (int, error) {
+func (r *regFile) Read(_ *vfs.Caller, f *vfs.File, dst []byte, off int64) (int, error) {
 	fs := r.ip.fs
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	defer fs.endOp()
+	if err := r.directCheck(f, off, len(dst), false); err != nil {
+		return 0, err
+	}
 	return fs.readFile(r.ip, dst, off)
+}
+
+// directCheck refuses an O_DIRECT transfer whose offset or length is not
+// a multiple of the device's logical block size with EINVAL, as Linux's
+// iomap direct I/O does; an empty transfer and a read at or past the end
+// of the file return before the check (FS.mu held).
+func (r *regFile) directCheck(f *vfs.File, off int64, n int, write bool) error {
+	if f == nil || f.Flags()&abi.O_DIRECT == 0 || n == 0 {
+		return nil
+	}
+	size := r.ip.v.Attr().Size
+	if off < 0 {
+		off = size // O_APPEND
+	}
+	if !write && off >= size {
+		return nil
+	}
+	if lbs := int64(r.ip.fs.dev.SectorSize()); lbs > 1 && (off|int64(n))&(lbs-1) != 0 {
+		return abi.EINVAL
+	}
+	return nil
+}
+
+// DirectAlign implements vfs.DirectIO: an O_DIRECT buffer must be
+// aligned to the device's logical block size (Linux's queue dma
+// alignment, 512 for virtio-blk), except where nothing is transferred.
+func (r *regFile) DirectAlign(write bool, off int64, n uint64) uint64 {
+	if n == 0 {
+		return 0
+	}
+	if !write && off >= 0 && off >= r.ip.v.Attr().Size {
+		return 0
+	}
+	return uint64(r.ip.fs.dev.SectorSize())
 }
 
 // readFile reads file data at off, as mappings see it (FS.mu held).
@@ -99,11 +136,14 @@ func (fs *FS) readDisk(ip *inode, dst []byte, off int64) (int, error) {
 }
 
 // Write implements vfs.FileImpl.
-func (r *regFile) Write(c *vfs.Caller, _ *vfs.File, src []byte, off int64) (int, error) {
+func (r *regFile) Write(c *vfs.Caller, f *vfs.File, src []byte, off int64) (int, error) {
 	fs := r.ip.fs
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	defer fs.endOp()
+	if err := r.directCheck(f, off, len(src), true); err != nil {
+		return 0, err
+	}
 	if !fs.mayUseReserved(c) {
 		fs.reserveFloor = fs.sb.RBlocksCount
 		defer func() { fs.reserveFloor = 0 }()

@@ -14,7 +14,6 @@ int main(void)
 	struct stat st;
 	SYS(fstat(fd, &st));
 	long long blocks = st.st_blocks;
-	OUT("blocks", "%lld", blocks);
 	long offs[] = {0, 1, 4095, 4096, 8191, 12000, 39999};
 	for (unsigned i = 0; i < sizeof offs / sizeof offs[0]; i++) {
 		EQ("byte", pwrite(fd, "#", 1, offs[i]), 1);

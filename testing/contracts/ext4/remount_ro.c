@@ -1,7 +1,7 @@
 /* Read-only ext4: a read-only mount refuses creating, writing, unlinking,
  * renaming, truncating, setting times and attributes (EROFS) but reads;
- * MS_REMOUNT to read-only is refused while a file is open for writing
- * (EBUSY), then allowed, and back to read-write. */
+ * MS_REMOUNT to read-only and back to read-write (remount_ro_busy checks
+ * the EBUSY while a file is open for writing). */
 #include "ext4.h"
 #include <sys/xattr.h>
 
@@ -30,7 +30,6 @@ int main(void)
 	snprintf(top, sizeof top, "%s/mnt", fs_top);
 	SYS(mount(NULL, top, NULL, MS_REMOUNT, NULL));
 	int fd = SYS(open("f", O_WRONLY | O_APPEND));
-	ERR("remount_busy", mount(NULL, top, NULL, MS_REMOUNT | MS_RDONLY, NULL), EBUSY);
 	writeall(fd, "+rw", 3);
 	close(fd);
 	SYS(mount(NULL, top, NULL, MS_REMOUNT | MS_RDONLY, NULL));

@@ -34,7 +34,7 @@ int main(void)
 		snprintf(name, sizeof name, "f%ld", sizes[i]);
 		struct stat st = lstat_of(name);
 		OUT(name, "size=%lld blocks=%lld", (long long)st.st_size,
-		    sizes[i] <= 65536 ? (long long)st.st_blocks : -1LL);
+		    sizes[i] <= 16384 ? (long long)st.st_blocks : -1LL);
 		int fd = SYS(open(name, O_RDONLY));
 		EQ("reread", read(fd, back, sizeof back), sizes[i]);
 		CHECK(check_pattern(back, sizes[i], 0, i));

@@ -43,7 +43,10 @@ static int is_zero(const unsigned char *b, size_t n)
 /* content hashes the non-zero blocks of a regular file. */
 static uint64_t content(const char *path, long long size)
 {
+
 	static unsigned char buf[BLK * 16];
+	if (size == 0)
+		return 14695981039346656037ULL;
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		fail("open %s: %s", path, errname(errno));
