@@ -351,11 +351,31 @@ func (m *MM) residentLocked(v *VMA, va uint64) byte {
 	return 0
 }
 
-// Msync checks msync(2)'s range as Linux does: ENOMEM for a hole (at once
-// for MS_ASYNC alone, after the rest otherwise), EBUSY for MS_INVALIDATE
-// over locked memory. Shared file mappings map the file's own pages, so
-// there is nothing to write back.
+// Syncer is a Mappable that can write its file's data to stable storage
+// (fsync): msync(MS_SYNC) calls it for the shared mappings in its range,
+// as Linux calls vfs_fsync_range.
+type Syncer interface {
+	Sync() error
+}
+
+// Msync implements msync(2): it checks the range as Linux does (ENOMEM
+// for a hole, at once for MS_ASYNC alone, after the rest otherwise;
+// EBUSY for MS_INVALIDATE over locked memory). Shared file mappings map
+// the file's own pages, so stores are already in the file; with MS_SYNC
+// each shared mapping's file is synced (Syncer), after the address space
+// is unlocked, as Linux drops mmap_lock around vfs_fsync_range.
 func (m *MM) Msync(addr, length uint64, flags int) error {
+	var sync []Syncer
+	err := m.msyncRange(addr, length, flags, &sync)
+	for _, s := range sync {
+		if serr := s.Sync(); serr != nil && err == nil {
+			err = serr
+		}
+	}
+	return err
+}
+
+func (m *MM) msyncRange(addr, length uint64, flags int, sync *[]Syncer) error {
 	const msAsync, msInvalidate, msSync = 1, 2, 4
 	if flags&^(msAsync|msInvalidate|msSync) != 0 || addr&pageMask != 0 ||
 		flags&msAsync != 0 && flags&msSync != 0 {
@@ -389,6 +409,9 @@ func (m *MM) Msync(addr, length uint64, flags int) error {
 		}
 		if flags&msInvalidate != 0 && v.Flags&VMLocked != 0 {
 			return abi.EBUSY
+		}
+		if sy, ok := v.File.(Syncer); ok && flags&msSync != 0 && v.Shared {
+			*sync = append(*sync, sy)
 		}
 		start = v.End
 	}

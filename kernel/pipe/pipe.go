@@ -186,6 +186,11 @@ func (e *End) EventQueue() *vfs.Queue { return &e.p.q }
 // Fasync implements vfs.Fasync: O_ASYNC signals the owner, as on Linux.
 func (e *End) Fasync() {}
 
+// Fsync implements vfs.FileImpl: pipes and FIFOs have nothing to sync,
+// and Linux's pipe file operations have no fsync, so fsync(2) and
+// fdatasync(2) on either end fail with EINVAL.
+func (*End) Fsync(*vfs.File) error { return abi.EINVAL }
+
 // Release implements vfs.FileImpl.
 func (e *End) Release(*vfs.File) {
 	p := e.p

@@ -343,3 +343,17 @@ func TestPacketMode(t *testing.T) {
 		t.Errorf("first packet of the long write: %d bytes", n)
 	}
 }
+
+// TestFsyncEINVAL: fsync and fdatasync on either end of a pipe fail
+// with EINVAL, as on Linux.
+func TestFsyncEINVAL(t *testing.T) {
+	r, w, err := NewPair(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, f := range map[string]*vfs.File{"read end": r, "write end": w} {
+		if err := f.Fsync(); err != abi.EINVAL {
+			t.Errorf("%s: fsync = %v, want EINVAL", name, err)
+		}
+	}
+}

@@ -53,9 +53,8 @@ func sysMincore(s *System, t *task.Task, a Args) (uint64, error) {
 	return 0, nil
 }
 
-// sysMsync implements msync(2). Shared file mappings map the file's own
-// pages, so there is nothing to write back; the range and flags are
-// checked as on Linux (see mm.MM.Msync).
+// sysMsync implements msync(2) (see mm.MM.Msync): the range and flags
+// are checked as on Linux, and MS_SYNC syncs shared mappings' files.
 func sysMsync(s *System, t *task.Task, a Args) (uint64, error) {
 	return 0, t.MM().Msync(a[0], a[1], int(a.Int(2)))
 }

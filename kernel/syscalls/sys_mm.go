@@ -185,6 +185,10 @@ func (s *System) mapSource(t *task.Task, f *vfs.File) fileReader {
 	return r
 }
 
+// Sync implements mm.Syncer: msync(MS_SYNC) of a shared mapping syncs
+// the file as fsync(2) does.
+func (r fileReader) Sync() error { return r.f.Fsync() }
+
 // Resident implements mm.Resident: whether the file's page at off is in
 // memory (mincore of a page this mapping has not touched).
 func (r fileReader) Resident(off uint64) bool {

@@ -88,6 +88,9 @@ func sysSplice(s *System, t *task.Task, a Args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if copyOverlaps(in, out, inOff, outOff, a[4]) {
+		return 0, abi.EINVAL
+	}
 	n, err := s.copyBetween(t, in, out, inOff, outOff, a[4])
 	if err == nil && inOff != nil {
 		err = m.WriteUint64(a[1], uint64(*inOff))
@@ -191,6 +194,29 @@ func sysSendfile(s *System, t *task.Task, a Args) (uint64, error) {
 	return n, err
 }
 
+// copyOverlaps reports a copy_file_range within one file whose source
+// and destination ranges overlap, which Linux refuses with EINVAL
+// (generic_copy_file_checks: the count first cut to the source's size).
+// inOff and outOff nil mean the files' positions.
+func copyOverlaps(in, out *vfs.File, inOff, outOff *int64, count uint64) bool {
+	if in.Inode == nil || in.Inode != out.Inode {
+		return false
+	}
+	pin, pout := in.Offset(), out.Offset()
+	if inOff != nil {
+		pin = *inOff
+	}
+	if outOff != nil {
+		pout = *outOff
+	}
+	size := in.Inode.Attr().Size
+	if pin < 0 || pout < 0 || pin >= size {
+		return false
+	}
+	n := int64(min(count, uint64(size-pin)))
+	return pout+n > pin && pout < pin+n
+}
+
 func sysCopyFileRange(s *System, t *task.Task, a Args) (uint64, error) {
 	if a[5] != 0 {
 		return 0, abi.EINVAL
@@ -221,6 +247,9 @@ func sysCopyFileRange(s *System, t *task.Task, a Args) (uint64, error) {
 	outOff, err := readOff(a[3])
 	if err != nil {
 		return 0, err
+	}
+	if copyOverlaps(in, out, inOff, outOff, a[4]) {
+		return 0, abi.EINVAL
 	}
 	n, err := s.copyBetween(t, in, out, inOff, outOff, a[4])
 	if err == nil && inOff != nil {

@@ -38,6 +38,13 @@ const (
 
 // xattrInode resolves the first argument of an *xattr call.
 func (s *System) xattrInode(t *task.Task, how xattrTarget, arg uint64) (*vfs.Inode, error) {
+	return s.xattrResolve(t, how, arg, s.files.vfs.InodeAt)
+}
+
+// xattrResolve resolves the first argument of an *xattr call with at
+// (InodeAt, or XattrWritableAt for the calls that change attributes).
+func (s *System) xattrResolve(t *task.Task, how xattrTarget, arg uint64,
+	at func(*vfs.Caller, *vfs.FSContext, *vfs.File, string, uint32) (*vfs.Inode, error)) (*vfs.Inode, error) {
 	if how == xattrFD {
 		f, err := fds(t).Get(int32(arg))
 		if err != nil {
@@ -47,7 +54,7 @@ func (s *System) xattrInode(t *task.Task, how xattrTarget, arg uint64) (*vfs.Ino
 		if f.IsPath() {
 			return nil, abi.EBADF
 		}
-		return s.files.vfs.InodeAt(s.caller(t), fsctx(t), f, "", abi.AT_EMPTY_PATH)
+		return at(s.caller(t), fsctx(t), f, "", abi.AT_EMPTY_PATH)
 	}
 	p, err := s.path(t, arg)
 	if err != nil {
@@ -57,7 +64,7 @@ func (s *System) xattrInode(t *task.Task, how xattrTarget, arg uint64) (*vfs.Ino
 	if how == xattrLink {
 		flags = abi.AT_SYMLINK_NOFOLLOW
 	}
-	return s.files.vfs.InodeAt(s.caller(t), fsctx(t), nil, p, flags)
+	return at(s.caller(t), fsctx(t), nil, p, flags)
 }
 
 func xattrName(t *task.Task, addr uint64) (string, error) {
@@ -70,8 +77,12 @@ func xattrName(t *task.Task, addr uint64) (string, error) {
 
 // xattrNamed resolves the target and the attribute name, the first two
 // arguments of set/get/removexattr.
-func (s *System) xattrNamed(t *task.Task, how xattrTarget, a Args) (*vfs.Inode, string, error) {
-	in, err := s.xattrInode(t, how, a[0])
+func (s *System) xattrNamed(t *task.Task, how xattrTarget, a Args, write bool) (*vfs.Inode, string, error) {
+	at := s.files.vfs.InodeAt
+	if write {
+		at = s.files.vfs.XattrWritableAt
+	}
+	in, err := s.xattrResolve(t, how, a[0], at)
 	if err != nil {
 		return nil, "", err
 	}
@@ -80,7 +91,7 @@ func (s *System) xattrNamed(t *task.Task, how xattrTarget, a Args) (*vfs.Inode, 
 }
 
 func (s *System) setxattr(t *task.Task, how xattrTarget, a Args) (uint64, error) {
-	in, name, err := s.xattrNamed(t, how, a)
+	in, name, err := s.xattrNamed(t, how, a, true)
 	if err != nil {
 		return 0, err
 	}
@@ -95,7 +106,7 @@ func (s *System) setxattr(t *task.Task, how xattrTarget, a Args) (uint64, error)
 }
 
 func (s *System) getxattr(t *task.Task, how xattrTarget, a Args) (uint64, error) {
-	in, name, err := s.xattrNamed(t, how, a)
+	in, name, err := s.xattrNamed(t, how, a, false)
 	if err != nil {
 		return 0, err
 	}
@@ -119,7 +130,7 @@ func (s *System) listxattr(t *task.Task, how xattrTarget, a Args) (uint64, error
 }
 
 func (s *System) removexattr(t *task.Task, how xattrTarget, a Args) (uint64, error) {
-	in, name, err := s.xattrNamed(t, how, a)
+	in, name, err := s.xattrNamed(t, how, a, true)
 	if err != nil {
 		return 0, err
 	}

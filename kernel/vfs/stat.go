@@ -104,6 +104,11 @@ func (v *VFS) StatfsAt(c *Caller, fsc *FSContext, dir *File, path string) (abi.S
 				st.Flags |= int64(b[1])
 			}
 		}
+		// Linux mounts relatime unless told noatime or strictatime
+		// (procfs's mount options say so too).
+		if mf&(abi.MS_NOATIME|abi.MS_STRICTATIME) == 0 {
+			st.Flags |= abi.ST_RELATIME
+		}
 	}
 	return st, nil
 }

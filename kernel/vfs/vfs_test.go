@@ -656,7 +656,7 @@ func TestMounts(t *testing.T) {
 	}
 	sfs, err := e.v.StatfsAt(e.root, e.fsc, nil, "/mnt")
 	e.must(err)
-	if sfs.Type != abi.TMPFS_MAGIC || sfs.Flags&abi.ST_NOSUID == 0 {
+	if sfs.Type != abi.TMPFS_MAGIC || sfs.Flags&abi.ST_NOSUID == 0 || sfs.Flags&abi.ST_RELATIME == 0 {
 		t.Errorf("statfs %+v", sfs)
 	}
 	var got []string
@@ -827,5 +827,40 @@ func TestXattr(t *testing.T) {
 	e.must(in.RemoveXattr(e.root, "trusted.k"))
 	if _, err := in.GetXattr(e.root, "trusted.k"); err != abi.ENODATA {
 		t.Errorf("get after remove: %v", err)
+	}
+}
+
+// TestXattrEmptyNameAndReadOnly: a namespace prefix alone is EINVAL
+// (EOPNOTSUPP where the namespace is unsupported), and setxattr and
+// removexattr resolve through XattrWritableAt, EROFS on a read-only
+// mount while reading still works.
+func TestXattrEmptyNameAndReadOnly(t *testing.T) {
+	e := newEnv(t)
+	e.write("/f", "x")
+	in, err := e.v.InodeAt(e.root, e.fsc, nil, "/f", 0)
+	e.must(err)
+	tests := []struct {
+		name string
+		want error
+	}{
+		{"trusted.", abi.EINVAL},
+		{"security.", abi.EINVAL},
+		{"user.", abi.EOPNOTSUPP}, // tmpfs has no user.* namespace
+	}
+	for _, tt := range tests {
+		if err := in.SetXattr(e.root, tt.name, []byte("v"), 0); err != tt.want {
+			t.Errorf("set %q = %v, want %v", tt.name, err, tt.want)
+		}
+	}
+	e.must(in.SetXattr(e.root, "trusted.k", []byte("v"), 0))
+	e.must(e.v.BindMount(e.root, e.fsc, "/f", "/f", 0))
+	e.must(e.v.Remount(e.root, e.fsc, "/f", abi.MS_BIND|abi.MS_RDONLY, ""))
+	if _, err := e.v.XattrWritableAt(e.root, e.fsc, nil, "/f", 0); err != abi.EROFS {
+		t.Errorf("XattrWritableAt on a read-only mount = %v, want EROFS", err)
+	}
+	ro, err := e.v.InodeAt(e.root, e.fsc, nil, "/f", 0)
+	e.must(err)
+	if v, err := ro.GetXattr(e.root, "trusted.k"); string(v) != "v" || err != nil {
+		t.Errorf("get on a read-only mount = %q, %v", v, err)
 	}
 }

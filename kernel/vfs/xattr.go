@@ -73,6 +73,13 @@ func xattrCheck(c *Caller, in *Inode, name string, write bool) error {
 	if !ok || !fs.SupportsXattr() {
 		return abi.EOPNOTSUPP
 	}
+	// A namespace prefix with nothing after it names no attribute
+	// (Linux's xattr_resolve_name).
+	for _, ns := range []string{"trusted.", "security.", "user."} {
+		if name == ns && (ns != "user." || xattrOpsOf(in) != nil) {
+			return abi.EINVAL
+		}
+	}
 	switch {
 	case strings.HasPrefix(name, "trusted."):
 		if !c.Capable(abi.CAP_SYS_ADMIN) {
@@ -213,6 +220,20 @@ func (v *VFS) InodeAt(c *Caller, fsc *FSContext, dir *File, path string, flags u
 	p, err := v.lookupInode(c, fsc, dir, path, flags)
 	if err != nil {
 		return nil, err
+	}
+	return p.Inode, nil
+}
+
+// XattrWritableAt resolves path like InodeAt for setxattr(2) and
+// removexattr(2), which change the inode: on a read-only mount they
+// fail with EROFS, as Linux's mnt_want_write makes them.
+func (v *VFS) XattrWritableAt(c *Caller, fsc *FSContext, dir *File, path string, flags uint32) (*Inode, error) {
+	p, err := v.lookupInode(c, fsc, dir, path, flags)
+	if err != nil {
+		return nil, err
+	}
+	if p.Mount != nil && p.Mount.ReadOnly() {
+		return nil, abi.EROFS
 	}
 	return p.Inode, nil
 }

@@ -46,6 +46,9 @@ type BootConfig struct {
 	// slot 3 gets 11: Linux's ACPI link balancing then keeps the
 	// firmware's lines, which Aramid reports.
 	NIC string
+	// FSDisk, if set, is a raw disk image attached after Disk, without
+	// snapshot: writes reach the file (the filesystem family's disk).
+	FSDisk string
 }
 
 // BootFunc boots once and feeds serial lines to judge; ctx cancellation must
@@ -216,6 +219,9 @@ func bootOnce(ctx context.Context, k Kernel, n, start int, bc BootConfig, boot B
 	}
 	if bc.NIC != "" {
 		cfg.Args = append(cfg.Args, "-netdev", "user,id=n0,restrict=on", "-device", "virtio-net-pci,netdev=n0,addr=5,mac="+bc.NIC)
+	}
+	if bc.FSDisk != "" {
+		cfg.Args = append(cfg.Args, "-drive", "file="+bc.FSDisk+",format=raw,if=virtio")
 	}
 	if bc.LogDir != "" {
 		cfg.LogFile = filepath.Join(bc.LogDir, fmt.Sprintf("%s-boot%d.log", k.Name, n))

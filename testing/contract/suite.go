@@ -60,9 +60,30 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	initrd, err := buildImage(ctx, o, names, srcs)
+	// The filesystem family runs in boots of its own, with its disk and
+	// the digest program after it (fsdisk.go).
+	mainN, mainS, fsN, fsS := splitFS(names, srcs)
+	if len(fsN) > 0 {
+		fsN, fsS = append(fsN, DigestName), append(fsS, filepath.Join(o.Dir, "runner", "ext4_digest.c"))
+	}
+	names = append(mainN, fsN...)
+	bins, err := compileAll(ctx, o, append(mainS, fsS...))
 	if err != nil {
 		return nil, err
+	}
+	initrd, err := writeImage(o, "contracts.cpio", bins[0], mainN, bins[1:1+len(mainN)])
+	if err != nil {
+		return nil, err
+	}
+	fsInitrd, digestInitrd := "", ""
+	if len(fsN) > 0 {
+		fsBins := bins[1+len(mainN):]
+		if fsInitrd, err = writeImage(o, "contracts-fs.cpio", bins[0], fsN, fsBins); err != nil {
+			return nil, err
+		}
+		if digestInitrd, err = writeImage(o, "contracts-digest.cpio", bins[0], fsN[len(fsN)-1:], fsBins[len(fsBins)-1:]); err != nil {
+			return nil, err
+		}
 	}
 	fmt.Fprintf(out, "contracts: %d programs, image %s\n", len(names), initrd)
 
@@ -72,15 +93,43 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if bc.Progress == nil {
 		bc.Progress = out
 	}
+	// runAll runs both groups on k: the main one, then the filesystem
+	// family on a fresh disk of k's own.
+	runAll := func(k Kernel) ([]*Outcome, error) {
+		var res []*Outcome
+		if len(mainN) > 0 {
+			res = RunKernel(ctx, k, mainN, bc, o.BootFunc)
+		}
+		if len(fsN) > 0 {
+			fbc := bc
+			fbc.Initrd = fsInitrd
+			fbc.FSDisk = FSDiskPath(o.BuildDir, k)
+			fbc.TestTimeout = max(fbc.TestTimeout, FSTestTimeout)
+			fbc.LogDir = filepath.Join(o.BuildDir, FSFamily)
+			if err := os.MkdirAll(fbc.LogDir, 0o755); err != nil {
+				return nil, fmt.Errorf("contract: %w", err)
+			}
+			if err := WriteFSDisk(ctx, fbc.FSDisk); err != nil {
+				return nil, err
+			}
+			res = append(res, RunKernel(ctx, k, fsN, fbc, o.BootFunc)...)
+		}
+		return res, nil
+	}
 	rep := &Report{Reference: o.Reference.Name, Seconds: map[string]float64{}}
 	t0 := time.Now()
-	ref := RunKernel(ctx, o.Reference, names, bc, o.BootFunc)
+	ref, err := runAll(o.Reference)
+	if err != nil {
+		return nil, err
+	}
 	rep.Seconds[o.Reference.Name] = time.Since(t0).Seconds()
 	var cand []*Outcome
 	if o.Candidate != nil {
 		rep.Candidate = o.Candidate.Name
 		t1 := time.Now()
-		cand = RunKernel(ctx, *o.Candidate, names, bc, o.BootFunc)
+		if cand, err = runAll(*o.Candidate); err != nil {
+			return nil, err
+		}
 		rep.Seconds[o.Candidate.Name] = time.Since(t1).Seconds()
 	}
 	for i, n := range names {
@@ -94,6 +143,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			r.Runs[o.Candidate.Name] = c
 		}
 		rep.Results = append(rep.Results, r)
+	}
+	if len(fsN) > 0 {
+		var candDigest *Outcome
+		if cand != nil {
+			candDigest = cand[len(cand)-1]
+		}
+		rep.Results = append(rep.Results, FSChecks(ctx, o, bc, digestInitrd, candDigest, known)...)
 	}
 	if o.Filter == "" {
 		rep.Stale = known.Unknown(names)
@@ -125,7 +181,8 @@ func loadKnown(path string) (Known, error) {
 	return ParseKnown(f, path)
 }
 
-func buildImage(ctx context.Context, o Options, names, srcs []string) (string, error) {
+// compileAll compiles the runner and then srcs, in that order.
+func compileAll(ctx context.Context, o Options, srcs []string) ([]string, error) {
 	c := o.Compiler
 	if c == nil {
 		c = &Compiler{}
@@ -137,13 +194,15 @@ func buildImage(ctx context.Context, o Options, names, srcs []string) (string, e
 		c.Include = o.Dir
 	}
 	if err := os.MkdirAll(c.CacheDir, 0o755); err != nil {
-		return "", fmt.Errorf("contract: %w", err)
+		return nil, fmt.Errorf("contract: %w", err)
 	}
-	bins, err := c.CompileAll(ctx, append([]string{filepath.Join(o.Dir, "runner", "init.c")}, srcs...))
-	if err != nil {
-		return "", err
-	}
-	im := Image{Init: bins[0], Names: names, Binaries: bins[1:], Modules: o.Modules}
+	return c.CompileAll(ctx, append([]string{filepath.Join(o.Dir, "runner", "init.c")}, srcs...))
+}
+
+// writeImage writes an initramfs running names (built as bins) to
+// BuildDir/file and returns its path.
+func writeImage(o Options, file, init string, names, bins []string) (string, error) {
+	im := Image{Init: init, Names: names, Binaries: bins, Modules: o.Modules}
 	if o.Busybox != "" {
 		im.Extra = map[string]string{"bin/busybox": o.Busybox}
 		im.Symlinks = map[string]string{}
@@ -155,7 +214,7 @@ func buildImage(ctx context.Context, o Options, names, srcs []string) (string, e
 	if err != nil {
 		return "", err
 	}
-	path := filepath.Join(o.BuildDir, "contracts.cpio")
+	path := filepath.Join(o.BuildDir, file)
 	return path, t.WriteFile(path)
 }
 

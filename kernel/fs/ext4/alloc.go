@@ -63,9 +63,15 @@ func (fs *FS) allocBlocks(goal uint64, want int) (uint64, int, error) {
 	return 0, 0, abi.ENOSPC
 }
 
-// findRun finds the first clear bit at or after from (below limit) and
-// the run of up to want clear bits starting there.
+// findRun finds a run of clear bits at or after from (below limit): the
+// first run of want bits if there is one, else the longest shorter run
+// (the first of equals), so a file is not split into the single free
+// blocks a fragmented group has near the goal while whole runs exist
+// further on. It returns the run's start and length (at most want), or
+// 0, 0 when every bit is set.
 func findRun(b []byte, from, limit uint64, want int) (uint64, int) {
+	var best uint64
+	bestN := 0
 	for i := from; i < limit; i++ {
 		if i%8 == 0 && b[i/8] == 0xFF {
 			i += 7
@@ -78,9 +84,15 @@ func findRun(b []byte, from, limit uint64, want int) (uint64, int) {
 		for n < want && i+uint64(n) < limit && !testBit(b, i+uint64(n)) {
 			n++
 		}
-		return i, n
+		if n == want {
+			return i, n
+		}
+		if n > bestN {
+			best, bestN = i, n
+		}
+		i += uint64(n) // the bit after the run is set (or the limit)
 	}
-	return 0, 0
+	return best, bestN
 }
 
 // freeBlocks returns count blocks from n to the free pool.

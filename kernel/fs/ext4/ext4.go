@@ -450,12 +450,29 @@ func (fs *FS) Statfs() abi.Statfs {
 	}
 	blocks := sb.BlocksCount - min(overhead, sb.BlocksCount)
 	bfree := sb.FreeBlocksCount
-	bavail := bfree - min(bfree, sb.RBlocksCount)
+	bavail := bfree - min(bfree, sb.RBlocksCount+fs.resvBlocks())
 	u := sb.UUID[:]
 	fsid := le64(u[0:]) ^ le64(u[8:])
 	return abi.Statfs{Type: abi.EXT4_SUPER_MAGIC, Bsize: int64(fs.bs), Blocks: blocks, Bfree: bfree, Bavail: bavail,
 		Files: uint64(sb.InodesCount), Ffree: uint64(sb.FreeInodesCount), Namelen: layout.NameMax,
 		Frsize: int64(fs.bs), Fsid: [2]int32{int32(uint32(fsid)), int32(uint32(fsid >> 32))}}
+}
+
+// resvBlocks is what Linux's ext4 holds back from every user beyond
+// root's reserved blocks (ext4_calculate_resv_clusters: 2% of the
+// clusters, at most 4096, on extent-mapped filesystems), in blocks; its
+// statfs leaves them out of f_bavail.
+func (fs *FS) resvBlocks() uint64 {
+	sb := fs.sb
+	if sb.FeatureIncompat&layout.IncompatExtents == 0 {
+		return 0
+	}
+	shift := uint64(0)
+	if sb.FeatureRoCompat&layout.RoCompatBigalloc != 0 && sb.LogClusterSize > sb.LogBlockSize {
+		shift = uint64(sb.LogClusterSize - sb.LogBlockSize)
+	}
+	clusters := min((sb.BlocksCount>>shift)/50, 4096)
+	return clusters << shift
 }
 
 // computeOverhead counts metadata blocks as ext4_calculate_overhead does

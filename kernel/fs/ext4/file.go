@@ -48,7 +48,7 @@ func (r *regFile) Read(_ *vfs.Caller, f *vfs.File, dst []byte, off int64) (int, 
 	defer fs.mu.Unlock()
 	defer fs.endOp()
 	if direct(f) && len(dst) > 0 {
-		if err := directCheck(off, len(dst)); err != nil {
+		if err := r.directCheck(f, off, len(dst), false); err != nil {
 			return 0, err
 		}
 		if err := fs.writebackRange(r.ip, off/pageSize, (off+int64(len(dst))+pageSize-1)/pageSize); err != nil {
@@ -62,26 +62,38 @@ func (r *regFile) Read(_ *vfs.Caller, f *vfs.File, dst []byte, off int64) (int, 
 // direct reports an O_DIRECT file.
 func direct(f *vfs.File) bool { return f != nil && f.Flags()&abi.O_DIRECT != 0 }
 
-// directAlign is the alignment O_DIRECT needs of file offsets, lengths
-// and buffers: the logical block size of the disks Aramid drives.
-const directAlign = 512
-
-// directCheck refuses an O_DIRECT transfer that is not aligned, as
-// Linux's iomap direct I/O does (EINVAL).
-func directCheck(off int64, n int) error {
-	if off < 0 || off%directAlign != 0 || n%directAlign != 0 {
+// directCheck refuses an O_DIRECT transfer whose offset or length is not
+// a multiple of the device's logical block size with EINVAL, as Linux's
+// iomap direct I/O does; an empty transfer and a read at or past the end
+// of the file return before the check (FS.mu held).
+func (r *regFile) directCheck(f *vfs.File, off int64, n int, write bool) error {
+	if f == nil || f.Flags()&abi.O_DIRECT == 0 || n == 0 {
+		return nil
+	}
+	size := r.ip.v.Attr().Size
+	if off < 0 {
+		off = size // O_APPEND
+	}
+	if !write && off >= size {
+		return nil
+	}
+	if lbs := int64(r.ip.fs.dev.SectorSize()); lbs > 1 && (off|int64(n))&(lbs-1) != 0 {
 		return abi.EINVAL
 	}
 	return nil
 }
 
-// DirectAlign implements vfs.DirectIO: O_DIRECT buffers are 512-byte
-// aligned.
+// DirectAlign implements vfs.DirectIO: an O_DIRECT buffer must be
+// aligned to the device's logical block size (Linux's queue dma
+// alignment, 512 for virtio-blk), except where nothing is transferred.
 func (r *regFile) DirectAlign(write bool, off int64, n uint64) uint64 {
 	if n == 0 {
 		return 0
 	}
-	return directAlign
+	if !write && off >= 0 && off >= r.ip.v.Attr().Size {
+		return 0
+	}
+	return uint64(r.ip.fs.dev.SectorSize())
 }
 
 // readDisk reads file data at off from the disk.
@@ -147,6 +159,9 @@ func (r *regFile) Write(c *vfs.Caller, f *vfs.File, src []byte, off int64) (int,
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	defer fs.endOp()
+	if err := r.directCheck(f, off, len(src), true); err != nil {
+		return 0, err
+	}
 	if !fs.mayUseReserved(c) {
 		fs.reserveFloor = fs.sb.RBlocksCount
 		defer func() { fs.reserveFloor = 0 }()
@@ -156,9 +171,6 @@ func (r *regFile) Write(c *vfs.Caller, f *vfs.File, src []byte, off int64) (int,
 	}
 	if off < 0 {
 		off = r.ip.v.Attr().Size
-	}
-	if err := directCheck(off, len(src)); err != nil {
-		return 0, err
 	}
 	n, err := fs.writeFile(r.ip, src, off)
 	if n == 0 {
