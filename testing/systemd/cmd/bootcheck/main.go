@@ -48,6 +48,7 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 		timeout = fs.Duration("timeout", 300*time.Second, "per-boot limit")
 		virtio  = fs.String("virtio", "modern,legacy", "virtio-blk devices the disk modes boot on: modern (disable-legacy=on), legacy (disable-modern=on)")
 		logs    = fs.String("logs", "", "directory for serial logs (default: the images directory)")
+		memory  = fs.String("memory", "", "guest RAM for every boot, as QEMU's -m (default 512M)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -74,6 +75,7 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 	}
 	failed := 0
 	boot := func(label string, b systemd.Boot, exp systemd.Expect) bool {
+		b.Memory = *memory
 		fmt.Fprintf(w, "== boot %s (%s)\n", label, r.Name)
 		j, res, err := systemd.Run(ctx, b, exp)
 		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
