@@ -156,6 +156,9 @@ type File struct {
 	// heldWrite: the description counts as a writer of Inode
 	// (writeaccess.go) until its last reference goes.
 	heldWrite bool
+	// mountWriter: the description counts as a writer of its mount
+	// (Mount.writers) until its last reference goes.
+	mountWriter bool
 }
 
 // Status flags F_SETFL may change. O_ASYNC is not among them: as on
@@ -173,6 +176,16 @@ func NewFile(impl FileImpl, in *Inode, p Path, flags uint32) *File {
 	f.refs.Store(1)
 	if p.Mount != nil {
 		p.Mount.openFiles.Add(1)
+		// Linux's do_dentry_open takes mount write access for a file
+		// opened for writing unless it is a device, FIFO or socket.
+		if in != nil && f.Writable() {
+			switch in.Mode() & abi.S_IFMT {
+			case abi.S_IFCHR, abi.S_IFBLK, abi.S_IFIFO, abi.S_IFSOCK:
+			default:
+				f.mountWriter = true
+				p.Mount.writers.Add(1)
+			}
+		}
 	}
 	if in != nil {
 		in.files.Add(1)
@@ -188,6 +201,9 @@ func (f *File) DecRef() {
 	if f.refs.Add(-1) == 0 {
 		if f.Path.Mount != nil {
 			f.Path.Mount.openFiles.Add(-1)
+			if f.mountWriter {
+				f.Path.Mount.writers.Add(-1)
+			}
 		}
 		f.releaseFlock()
 		f.releaseAsync()

@@ -42,6 +42,9 @@ type Mount struct {
 	// openFiles counts open file descriptions on this mount: umount
 	// without MNT_DETACH fails with EBUSY while any is open.
 	openFiles atomic.Int64
+	// writers counts the descriptions open for writing on this mount
+	// (Linux's mnt_writers): remounting read-only is EBUSY while any is.
+	writers atomic.Int64
 
 	// Set under VFS.mu.
 	parent *Mount
@@ -255,6 +258,9 @@ func (v *VFS) Remount(c *Caller, fsc *FSContext, target string, flags uint32, da
 	if p.Inode != p.Mount.Root {
 		return abi.EINVAL
 	}
+	if flags&abi.MS_RDONLY != 0 && !p.Mount.ReadOnly() && v.writersLocked(p.Mount, flags&abi.MS_BIND == 0) {
+		return abi.EBUSY // sb_prepare_remount_readonly, or mnt_make_readonly for a bind remount
+	}
 	if r, ok := p.Mount.FS.(Remounter); ok && flags&abi.MS_BIND == 0 {
 		if err := r.Remount(flags, data); err != nil {
 			return err
@@ -266,6 +272,20 @@ func (v *VFS) Remount(c *Caller, fsc *FSContext, target string, flags uint32, da
 		p.Mount.Data = data
 	}
 	return nil
+}
+
+// writersLocked reports whether m (with sb, every mount of its
+// filesystem) has a description open for writing. Caller holds v.mu.
+func (v *VFS) writersLocked(m *Mount, sb bool) bool {
+	if !sb {
+		return m.writers.Load() > 0
+	}
+	for o := range v.mounts {
+		if o.FS == m.FS && o.writers.Load() > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // SetPropagation records MS_SHARED/MS_PRIVATE/MS_SLAVE/MS_UNBINDABLE on

@@ -1615,6 +1615,7 @@ static void mounts(void)
 static pid_t wpid[MAXW];
 static uint64_t wgen[MAXW];
 static int wdone[MAXW];
+static long long wfail[MAXW]; /* when the worker's respawn first failed, or 0 */
 
 static pid_t spawn(int w, int phase)
 {
@@ -1657,6 +1658,7 @@ static int run_phase(int phase)
 	for (int w = 0; w < nprocs; w++) {
 		wgen[w] = 0;
 		wdone[w] = 0;
+		wfail[w] = 0;
 		wpid[w] = spawn(w, phase);
 	}
 	long long t0 = now_ms(), last_print = t0;
@@ -1696,6 +1698,28 @@ static int run_phase(int phase)
 				sayf("FUZZ death w=%d %s\n", w, why);
 			wpid[w] = spawn(w, phase);
 		}
+		/* a worker whose respawn failed (fork's error) is tried again;
+		 * one that cannot be started for stuck_secs is a hang of the
+		 * kernel's process creation */
+		for (int w = 0; w < nprocs; w++) {
+			if (wdone[w] || wpid[w] > 0)
+				continue;
+			if (wfail[w] == 0)
+				wfail[w] = now_ms();
+			wpid[w] = spawn(w, phase);
+			if (wpid[w] > 0) {
+				wfail[w] = 0;
+				for (int u = 0; u < nthreads; u++)
+					lastmove[w][u] = now_ms();
+			} else if (now_ms() - wfail[w] >= stuck_secs * 1000LL) {
+				sayf("FUZZ HANG phase=%s w=%d: fork fails (%s) for %d s\n", pname, w, strerror(errno),
+				     stuck_secs);
+				hang = 1;
+				wdone[w] = 1;
+			}
+		}
+		if (hang)
+			break;
 		int all = 1;
 		for (int w = 0; w < nprocs; w++)
 			if (!wdone[w])
