@@ -146,16 +146,7 @@ func (in *Inode) GetXattr(c *Caller, name string) ([]byte, error) {
 	if err := xattrCheck(c, in, name, false); err != nil {
 		return nil, err
 	}
-	if x := xattrOpsOf(in); x != nil {
-		return x.GetXattr(in, name)
-	}
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	v, ok := in.xattrs[name]
-	if !ok {
-		return nil, abi.ENODATA
-	}
-	return append([]byte(nil), v...), nil
+	return in.rawXattr(name)
 }
 
 // ListXattr implements listxattr(2): the names c may see, each followed
