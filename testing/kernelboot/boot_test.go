@@ -294,4 +294,3 @@ func TestMultiboot2ViaGRUB(t *testing.T) {
 		t.Logf("serial log:\n%s", log)
 	}
 }
-

@@ -60,16 +60,16 @@ type descPtr struct {
 }
 
 var (
-	idt        [idtEntries]idtEntry
-	xsaveSize  uint64
-	xcr0       uint64
+	idt       [idtEntries]idtEntry
+	xsaveSize uint64
+	xcr0      uint64
 	// hasXSAVE is false on CPUs without XSAVE (qemu64, Nehalem,
 	// Westmere): FPU state is then the 512-byte FXSAVE image and every
 	// save and restore uses FXSAVE64/FXRSTOR64 (xsaveSize 512, xcr0 0).
 	hasXSAVE bool
 	// fxScratch is where FXSAVE_X87 lets FXSAVE write the whole legacy
 	// image before copying its x87 part (per CPU, 16-byte aligned there).
-	fxScratch [maxCPUs][512 + 16]byte
+	fxScratch  [maxCPUs][512 + 16]byte
 	cpuFeatECX uint32 // CPUID.1:ECX
 	cpuFeatEDX uint32 // CPUID.1:EDX
 	hasSMAP    bool
@@ -86,20 +86,6 @@ func rdrand() (v uint64, ok bool) {
 		return 0, false
 	}
 	return rdrandInsn()
-}
-
-// refuseCPU stops the boot on a CPU that lacks something the kernel cannot
-// do without: one line saying what, then power-off (status
-// exitUnsupportedCPU), never a silent hang.
-//
-//go:nosplit
-func refuseCPU(what string) {
-	print("\n")
-	printStamp()
-	print("Aramid cannot run on this machine: ")
-	print(what)
-	print("; powering off\n")
-	powerOff(exitUnsupportedCPU)
 }
 
 // cpuInit prepares CPU c: per-CPU block behind GS, GDT and TSS with IST

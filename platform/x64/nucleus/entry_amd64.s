@@ -217,8 +217,8 @@ TEXT ·entry64(SB),NOSPLIT|NOFRAME,$0
 	// CR0: MP on, EM and TS off. CR4: OSFXSR, OSXMMEXCPT, PGE later, and
 	// OSXSAVE only if CPUID.1:ECX says XSAVE exists: setting it on a CPU
 	// without XSAVE (qemu64, Nehalem) is a #GP before any IDT exists, a
-	// silent triple fault. Without XSAVE, bootstrap refuses the CPU with a
-	// message once the serial console is up.
+	// silent triple fault. Without XSAVE, FPU state is FXSAVE's image
+	// (enableFeatures, hasXSAVE).
 	MOVQ	CR0, AX
 	ANDQ	$~0xC, AX
 	ORQ	$0x2, AX
