@@ -36,68 +36,78 @@ func TestCPUModels(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, model := range cpuModels {
-		t.Run(model+"/selftest", func(t *testing.T) {
-			var failures []string
-			cfg := qemu.Config{Kernel: kernelPath, Append: "console=ttyS0 aramid.selftest=1", Memory: "128M",
-				Timeout: 240 * time.Second, CPU: model}
-			res, err := qemu.Run(context.Background(), cfg, func(l qemu.Line) bool {
-				if strings.HasPrefix(l.Text, "SELFTEST FAIL") {
-					failures = append(failures, l.Text)
-				}
-				return false
-			})
-			if err != nil {
-				t.Fatalf("%s: %v", cfg.CommandLine(), err)
+		t.Run(model+"/selftest", func(t *testing.T) { cpuSelftest(t, model, 1) })
+		t.Run(model+"/shell", func(t *testing.T) { cpuShell(t, model, initrd) })
+	}
+	// Application processors set up their FPU state as the boot CPU does
+	// (and the boot log's per-CPU line must not read XCR0 without XSAVE).
+	t.Run("qemu64/smp2/selftest", func(t *testing.T) { cpuSelftest(t, "qemu64", 2) })
+}
+
+// cpuSelftest boots aramid.selftest=1 on model with smp CPUs: every check
+// passes and the kernel powers off with status 0.
+func cpuSelftest(t *testing.T, model string, smp int) {
+	var failures []string
+	cfg := qemu.Config{Kernel: kernelPath, Append: "console=ttyS0 aramid.selftest=1", Memory: "128M",
+		Timeout: 240 * time.Second, CPU: model, SMP: smp, MultiThreadTCG: smp > 1}
+	res, err := qemu.Run(context.Background(), cfg, func(l qemu.Line) bool {
+		if strings.HasPrefix(l.Text, "SELFTEST FAIL") {
+			failures = append(failures, l.Text)
+		}
+		return false
+	})
+	if err != nil {
+		t.Fatalf("%s: %v", cfg.CommandLine(), err)
+	}
+	log := res.Log()
+	for _, f := range failures {
+		t.Error(f)
+	}
+	end := regexp.MustCompile(`SELFTEST END passed=(\d+) failed=(\d+)`).FindStringSubmatch(log)
+	switch {
+	case end == nil:
+		t.Errorf("-cpu %s: no SELFTEST END line (exit code %d)", model, res.ExitCode)
+	case end[2] != "0" || end[1] == "0":
+		t.Errorf("-cpu %s: SELFTEST END passed=%s failed=%s", model, end[1], end[2])
+	default:
+		t.Logf("-cpu %s: SELFTEST END passed=%s failed=0", model, end[1])
+	}
+	// Status 0: the ACPI power-off (exit code 0), or, when a loaded
+	// host keeps QEMU from finishing it within the nucleus's one
+	// second, the debug-exit fallback with status 0 (exit code 1).
+	if status, ok := qemu.DebugExitStatus(res.ExitCode); !ok || status != 0 {
+		t.Errorf("-cpu %s: QEMU exit code %d, want a status-0 power-off", model, res.ExitCode)
+	}
+	if t.Failed() {
+		t.Logf("serial log:\n%s", log)
+	}
+}
+
+// cpuShell boots the busybox initramfs on model and types a command.
+func cpuShell(t *testing.T, model, initrd string) {
+	in := qemu.NewInput()
+	cfg := qemu.Config{Kernel: kernelPath, Initrd: initrd, Append: "console=ttyS0", Memory: "128M",
+		Timeout: 120 * time.Second, CPU: model, Input: in}
+	answered := false
+	res, err := qemu.Run(context.Background(), cfg, func(l qemu.Line) bool {
+		switch strings.TrimSpace(l.Text) {
+		case "shell-ready":
+			// The shell computes the answer: the echoed command
+			// line itself does not contain it.
+			if err := in.Send("echo cpu-$((6*7))-ok\n"); err != nil {
+				t.Errorf("Send: %v", err)
 			}
-			log := res.Log()
-			for _, f := range failures {
-				t.Error(f)
-			}
-			end := regexp.MustCompile(`SELFTEST END passed=(\d+) failed=(\d+)`).FindStringSubmatch(log)
-			switch {
-			case end == nil:
-				t.Errorf("-cpu %s: no SELFTEST END line (exit code %d)", model, res.ExitCode)
-			case end[2] != "0" || end[1] == "0":
-				t.Errorf("-cpu %s: SELFTEST END passed=%s failed=%s", model, end[1], end[2])
-			default:
-				t.Logf("-cpu %s: SELFTEST END passed=%s failed=0", model, end[1])
-			}
-			// Status 0: the ACPI power-off (exit code 0), or, when a loaded
-			// host keeps QEMU from finishing it within the nucleus's one
-			// second, the debug-exit fallback with status 0 (exit code 1).
-			if status, ok := qemu.DebugExitStatus(res.ExitCode); !ok || status != 0 {
-				t.Errorf("-cpu %s: QEMU exit code %d, want a status-0 power-off", model, res.ExitCode)
-			}
-			if t.Failed() {
-				t.Logf("serial log:\n%s", log)
-			}
-		})
-		t.Run(model+"/shell", func(t *testing.T) {
-			in := qemu.NewInput()
-			cfg := qemu.Config{Kernel: kernelPath, Initrd: initrd, Append: "console=ttyS0", Memory: "128M",
-				Timeout: 120 * time.Second, CPU: model, Input: in}
-			answered := false
-			res, err := qemu.Run(context.Background(), cfg, func(l qemu.Line) bool {
-				switch strings.TrimSpace(l.Text) {
-				case "shell-ready":
-					// The shell computes the answer: the echoed command
-					// line itself does not contain it.
-					if err := in.Send("echo cpu-$((6*7))-ok\n"); err != nil {
-						t.Errorf("Send: %v", err)
-					}
-				case "cpu-42-ok":
-					answered = true
-					return true
-				}
-				return false
-			})
-			if err != nil {
-				t.Fatalf("%s: %v", cfg.CommandLine(), err)
-			}
-			if !answered {
-				t.Errorf("-cpu %s: the shell never answered the typed command; serial log:\n%s", model, res.Log())
-			}
-		})
+		case "cpu-42-ok":
+			answered = true
+			return true
+		}
+		return false
+	})
+	if err != nil {
+		t.Fatalf("%s: %v", cfg.CommandLine(), err)
+	}
+	if !answered {
+		t.Errorf("-cpu %s: the shell never answered the typed command; serial log:\n%s", model, res.Log())
 	}
 }
 
