@@ -402,6 +402,7 @@ const (
 	scFpstate  = 184
 	fpMagic1   = 0x46505853
 	fpMagic2   = 0x46505845
+	fxsaveSize = 512 // FXSAVE's legacy image, all a CPU without XSAVE has
 )
 
 // deliverSignals runs pending signals' actions on the way back to user
@@ -606,24 +607,40 @@ func (t *Task) setupFrame(si sigInfo, act SigAction) error {
 	t.mu.Unlock()
 
 	fpu := t.Ctx.FPU()
-	fpSize := uint64(len(fpu)) + 4 // + FP_XSTATE_MAGIC2
-	fp := (sp - fpSize) &^ 63
+	// An XSAVE image ends in FP_XSTATE_MAGIC2; a CPU without XSAVE has the
+	// 512-byte FXSAVE image and, as on Linux, no MAGIC2 after it (though
+	// fpx_sw_bytes still describe it, with extended_size counting MAGIC2
+	// and xfeatures 0: Linux's user_xfeatures without XSAVE).
+	xsave := len(fpu) > fxsaveSize
+	imgLen := len(fpu)
+	if xsave {
+		imgLen += 4
+	}
+	fp := (sp - uint64(imgLen)) &^ 63
 	frame := (fp-frameSize)&^15 - 8
 
-	img := make([]byte, len(fpu)+4)
+	img := make([]byte, imgLen)
 	copy(img, fpu)
 	// fpx_sw_bytes in the legacy area's software-reserved bytes.
 	binary.LittleEndian.PutUint32(img[464:], fpMagic1)
-	binary.LittleEndian.PutUint32(img[468:], uint32(len(img)))
-	binary.LittleEndian.PutUint64(img[472:], xfeaturesFor(len(fpu)))
+	binary.LittleEndian.PutUint32(img[468:], uint32(len(fpu)+4))
+	if xsave {
+		binary.LittleEndian.PutUint64(img[472:], xfeaturesFor(len(fpu)))
+	}
 	binary.LittleEndian.PutUint32(img[480:], uint32(len(fpu)))
-	binary.LittleEndian.PutUint32(img[len(fpu):], fpMagic2)
+	if xsave {
+		binary.LittleEndian.PutUint32(img[len(fpu):], fpMagic2)
+	}
 
 	b := make([]byte, frameSize)
 	le := binary.LittleEndian
 	le.PutUint64(b[0:], act.Restorer)
 	uc := b[frameUC:]
-	le.PutUint64(uc[0:], 0x1|0x2|0x4) // UC_FP_XSTATE | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS
+	ucFlags := uint64(0x2 | 0x4) // UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS
+	if xsave {
+		ucFlags |= 0x1 // UC_FP_XSTATE
+	}
+	le.PutUint64(uc[0:], ucFlags)
 	le.PutUint64(uc[ucStackOff:], altSP)
 	le.PutUint32(uc[ucStackOff+8:], altFlags)
 	le.PutUint64(uc[ucStackOff+16:], altSize)
@@ -768,7 +785,10 @@ func (t *Task) Sigreturn() error {
 // bad header or MXCSR would fault in the kernel.
 func sanitizeXSave(img []byte) {
 	le := binary.LittleEndian
-	le.PutUint32(img[24:], le.Uint32(img[24:])&0xffff)                   // MXCSR: no reserved bits
+	le.PutUint32(img[24:], le.Uint32(img[24:])&0xffff) // MXCSR: no reserved bits
+	if len(img) <= fxsaveSize {
+		return // FXSAVE image: no header
+	}
 	le.PutUint64(img[512:], le.Uint64(img[512:])&xfeaturesFor(len(img))) // XSTATE_BV
 	for i := 520; i < 576 && i < len(img); i++ {                         // XCOMP_BV and reserved
 		img[i] = 0

@@ -39,6 +39,9 @@ type BootConfig struct {
 	// SMP, if above 1, boots every kernel with that many CPUs, each on its
 	// own host thread (multi-threaded TCG).
 	SMP int
+	// CPU, if set, is the QEMU -cpu model every boot gets (default: QEMU
+	// package's, "max"), e.g. qemu64 for a CPU without XSAVE.
+	CPU string
 	// NIC, if set, is the MAC address of a virtio-net NIC every boot gets
 	// on QEMU's user network with restrict=on (nothing leaves the host;
 	// no port is forwarded): eth0 on both kernels. It sits in PCI slot 5,
@@ -211,6 +214,7 @@ func bootOnce(ctx context.Context, k Kernel, n, start int, bc BootConfig, boot B
 		Memory:  bc.Memory,
 		Timeout: 24 * time.Hour, // the watchdog above bounds every phase
 		SMP:     bc.SMP,
+		CPU:     bc.CPU,
 		// Multi-threaded TCG only with several CPUs: one CPU boots as before.
 		MultiThreadTCG: bc.SMP > 1,
 	}

@@ -60,9 +60,16 @@ type descPtr struct {
 }
 
 var (
-	idt        [idtEntries]idtEntry
-	xsaveSize  uint64
-	xcr0       uint64
+	idt       [idtEntries]idtEntry
+	xsaveSize uint64
+	xcr0      uint64
+	// hasXSAVE is false on CPUs without XSAVE (qemu64, Nehalem,
+	// Westmere): FPU state is then the 512-byte FXSAVE image and every
+	// save and restore uses FXSAVE64/FXRSTOR64 (xsaveSize 512, xcr0 0).
+	hasXSAVE bool
+	// fxScratch is where FXSAVE_X87 lets FXSAVE write the whole legacy
+	// image before copying its x87 part (per CPU, 16-byte aligned there).
+	fxScratch  [maxCPUs][512 + 16]byte
 	cpuFeatECX uint32 // CPUID.1:ECX
 	cpuFeatEDX uint32 // CPUID.1:EDX
 	hasSMAP    bool
@@ -79,20 +86,6 @@ func rdrand() (v uint64, ok bool) {
 		return 0, false
 	}
 	return rdrandInsn()
-}
-
-// refuseCPU stops the boot on a CPU that lacks something the kernel cannot
-// do without: one line saying what, then power-off (status
-// exitUnsupportedCPU), never a silent hang.
-//
-//go:nosplit
-func refuseCPU(what string) {
-	print("\n")
-	printStamp()
-	print("Aramid cannot run on this machine: ")
-	print(what)
-	print("; powering off\n")
-	powerOff(exitUnsupportedCPU)
 }
 
 // cpuInit prepares CPU c: per-CPU block behind GS, GDT and TSS with IST
@@ -175,7 +168,9 @@ func buildIDT() {
 // enableFeatures turns on NX, SMEP, SMAP, global pages and XSAVE for every
 // user state component the CPU supports (x87, SSE, AVX, AVX-512): the Go
 // runtime picks AVX/AVX-512 code paths from CPUID and XCR0, so whatever is
-// enabled here must be saved on context switches (xsaveSize).
+// enabled here must be saved on context switches (xsaveSize). A CPU
+// without XSAVE keeps OSXSAVE off (so neither the runtime nor user code
+// sees AVX) and its FPU state is FXSAVE's 512-byte image.
 //
 //go:nosplit
 func enableFeatures() {
@@ -191,7 +186,10 @@ func enableFeatures() {
 	if hasSMAP {
 		cr4 |= cr4SMAP
 	}
-	if cpuFeatECX&(1<<26) != 0 { // XSAVE
+	c := thisCPU()
+	c.fxArea = (uintptr(unsafe.Pointer(&fxScratch[c.id&(maxCPUs-1)][0])) + 15) &^ 15
+	hasXSAVE = cpuFeatECX&(1<<26) != 0
+	if hasXSAVE {
 		cr4 |= cr4OSXSAVE
 		writeCR4(cr4)
 		supported, _, _, _ := cpuid(0xd, 0)
@@ -206,8 +204,10 @@ func enableFeatures() {
 		_, size, _, _ := cpuid(0xd, 0) // EBX: size for the enabled components
 		xsaveSize = uint64(size)
 	} else {
+		// No XSAVE: FXSAVE's legacy image (x87 and SSE), as Linux uses.
 		writeCR4(cr4)
-		refuseCPU("this CPU has no XSAVE (CPUID.01H:ECX bit 26), which Aramid needs to save user FPU state")
+		xcr0 = 0
+		xsaveSize = 512
 	}
 	if xsaveSize > pageSize {
 		fatal("XSAVE area larger than a page")
@@ -216,7 +216,6 @@ func enableFeatures() {
 	// instructions (see user.go): SSE always, the upper YMM halves when
 	// AVX is on and its XSAVE slot is where the standard format puts it.
 	// Anything beyond (AVX-512) still goes through XSAVE/XRSTOR there.
-	c := thisCPU()
 	c.mxcsr = 0x1f80
 	c.xstateFast = 0x2
 	c.xstateExtra = xcr0 &^ 0x7

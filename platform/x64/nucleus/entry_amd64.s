@@ -1,5 +1,6 @@
 #include "go_asm.h"
 #include "textflag.h"
+#include "fxsave_amd64.h"
 
 // Segment selectors (see gdt.go).
 #define KCODE 0x08
@@ -216,8 +217,8 @@ TEXT ·entry64(SB),NOSPLIT|NOFRAME,$0
 	// CR0: MP on, EM and TS off. CR4: OSFXSR, OSXMMEXCPT, PGE later, and
 	// OSXSAVE only if CPUID.1:ECX says XSAVE exists: setting it on a CPU
 	// without XSAVE (qemu64, Nehalem) is a #GP before any IDT exists, a
-	// silent triple fault. Without XSAVE, bootstrap refuses the CPU with a
-	// message once the serial console is up.
+	// silent triple fault. Without XSAVE, FPU state is FXSAVE's image
+	// (enableFeatures, hasXSAVE).
 	MOVQ	CR0, AX
 	ANDQ	$~0xC, AX
 	ORQ	$0x2, AX
@@ -259,8 +260,8 @@ fsbase:
 
 // apEntry64 is where an application processor arrives from the trampoline
 // (smp.go): long mode on the temporary page tables, interrupts off, DI = its
-// CPU index, SP = its idle thread's nucleus stack. It turns on SSE and
-// XSAVE as entry64 does (the boot CPU has checked XSAVE exists), gives Go
+// CPU index, SP = its idle thread's nucleus stack. It turns on SSE and,
+// where CPUID has it, XSAVE as entry64 does, gives Go
 // code a zeroed TLS word (apTLS[index]) and calls apMain, which never returns.
 TEXT ·apEntry64(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	CR0, AX
@@ -268,13 +269,23 @@ TEXT ·apEntry64(SB),NOSPLIT|NOFRAME,$0
 	ORQ	$0x2, AX
 	MOVQ	AX, CR0
 	MOVQ	DI, R12
+	MOVL	$1, AX
+	XORL	CX, CX
+	CPUID
 	MOVQ	CR4, AX
-	ORQ	$0x40600, AX
+	ORQ	$0x600, AX
+	BTL	$26, CX
+	JCC	apnoxsave
+	ORQ	$0x40000, AX
 	MOVQ	AX, CR4
 	XORQ	CX, CX
 	MOVQ	$3, AX
 	XORQ	DX, DX
 	XSETBV
+	JMP	aptls
+apnoxsave:
+	MOVQ	AX, CR4
+aptls:
 	MOVQ	R12, AX
 	ANDQ	$(const_maxCPUs-1), AX
 	SHLQ	$4, AX
@@ -492,6 +503,8 @@ samecr3:
 	RESTORE_USER_FPU
 	JMP	fpudone
 fullfpu:
+	CMPB	·hasXSAVE(SB), $0
+	JEQ	fxfull
 	TESTQ	SI, SI
 	JZ	loadfpu
 	MOVQ	UserContext_fpu(SI), SI
@@ -503,6 +516,17 @@ loadfpu:
 	MOVL	$0xFFFFFFFF, AX
 	MOVL	$0xFFFFFFFF, DX
 	XRSTOR	(DI)
+	JMP	fpudone
+fxfull:
+	// No XSAVE: the owner's x87 registers go to its FXSAVE image (its SSE
+	// slots already hold what the exit path saved), then FXRSTOR64.
+	TESTQ	SI, SI
+	JZ	fxload
+	MOVQ	UserContext_fpu(SI), SI
+	FXSAVE_X87(SI)
+fxload:
+	MOVQ	BX, cpu_x87Owner(GS)
+	FXRSTOR64	(DI)
 fpudone:
 	// User time starts here (see CHARGE_USER_TIME), and the kernel time
 	// since the last exit ends.
@@ -726,9 +750,14 @@ TEXT ·releaseX87(SB),NOSPLIT,$0-9
 	TESTQ	CX, CX
 	JZ	done
 	MOVQ	UserContext_fpu(BX), DI
+	CMPB	·hasXSAVE(SB), $0
+	JEQ	fx
 	MOVL	$1, AX
 	XORL	DX, DX
 	XSAVE	(DI)
+	JMP	done
+fx:
+	FXSAVE_X87(DI)
 done:
 	POPFQ
 	RET

@@ -1,4 +1,6 @@
+#include "go_asm.h"
 #include "textflag.h"
+#include "fxsave_amd64.h"
 
 // Privileged-instruction helpers. Each is a leaf: no stack growth, no calls.
 
@@ -110,18 +112,32 @@ TEXT ·xsetbv(SB),NOSPLIT,$0-8
 // they save and restore Go code (kernel threads, the runtime's own signal
 // frames), which never uses x87, and the x87 registers belong to the user
 // context recorded in cpu.x87Owner.
+// Without XSAVE, xsave is FXSAVE64 (which also copies the owner's x87
+// registers, harmlessly) and xrstor first copies the live x87 registers
+// into the image so that FXRSTOR64 leaves them as they are.
 TEXT ·xsave(SB),NOSPLIT,$0-8
 	MOVQ	area+0(FP), DI
+	CMPB	·hasXSAVE(SB), $0
+	JEQ	fx
 	MOVL	$0xFFFFFFFE, AX
 	MOVL	$0xFFFFFFFF, DX
 	XSAVE	(DI)
 	RET
+fx:
+	FXSAVE64	(DI)
+	RET
 
 TEXT ·xrstor(SB),NOSPLIT,$0-8
 	MOVQ	area+0(FP), DI
+	CMPB	·hasXSAVE(SB), $0
+	JEQ	fx
 	MOVL	$0xFFFFFFFE, AX
 	MOVL	$0xFFFFFFFF, DX
 	XRSTOR	(DI)
+	RET
+fx:
+	FXSAVE_X87(DI)
+	FXRSTOR64	(DI)
 	RET
 
 TEXT ·invlpg(SB),NOSPLIT,$0-8

@@ -104,6 +104,9 @@ type cpu struct {
 	// is kept alive by its owner and disowns itself before it can be
 	// freed (ReleaseFPU).
 	x87Owner uintptr
+	// fxArea is this CPU's 16-byte-aligned FXSAVE scratch image (see
+	// FXSAVE_X87), used only on CPUs without XSAVE.
+	fxArea uintptr
 	// apicID is this CPU's local APIC ID (set by startAPs).
 	apicID uint32
 }

@@ -11,9 +11,6 @@ const (
 	debugExitPort = 0xf4
 	exitPanic     = 127 // nucleus panic or unhandled exception: QEMU exits 255
 	exitNoMemory  = 126 // the kernel ran out of memory (kernelOutOfMemory): QEMU exits 253
-	// exitUnsupportedCPU: the CPU lacks a feature the kernel needs
-	// (refuseCPU): QEMU exits 251.
-	exitUnsupportedCPU = 125
 )
 
 var (

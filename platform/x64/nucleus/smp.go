@@ -406,8 +406,12 @@ func logCPUFeatures(id int, tail string) {
 	printHex(readCR4())
 	print(", EFER ")
 	printHex(rdmsr(msrEFER))
-	print(", XCR0 ")
-	printHex(xgetbv())
+	if hasXSAVE {
+		print(", XCR0 ")
+		printHex(xgetbv())
+	} else {
+		print(", no XSAVE") // XGETBV would be #UD
+	}
 	print(tail)
 	consoleLock.unlock()
 }

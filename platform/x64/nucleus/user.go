@@ -100,8 +100,8 @@ func (c *UserContext) Init() {
 	releaseX87(c, false) // whatever a CPU holds for c is stale now
 }
 
-// FPUState returns the XSAVE image (for signal frames, fork, exec and
-// rt_sigreturn), complete: live x87 registers are written back first, and
+// FPUState returns the XSAVE image, or on a CPU without XSAVE the 512-byte
+// FXSAVE image (for signal frames, fork, exec and rt_sigreturn), complete: live x87 registers are written back first, and
 // the next entry restores x87 from the image, so callers may also change it.
 func (c *UserContext) FPUState() []byte {
 	releaseX87(c, true)

@@ -87,6 +87,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (bool, er
 	bootTimeout := fs.Duration("boot-timeout", 60*time.Second, "time for a kernel to reach the runner")
 	mem := fs.String("m", "256M", "guest memory")
 	smp := fs.Int("smp", 1, "guest CPUs (above 1: multi-threaded TCG)")
+	cpuModel := fs.String("cpu", "", "QEMU -cpu model for every boot (default max), e.g. qemu64")
 	jobs := fs.Int("j", 2, "parallel compilations")
 	cc := fs.String("cc", "musl-gcc", "C compiler for the static guest programs")
 	busybox := fs.String("busybox", "/bin/busybox", "static busybox for the programs category")
@@ -133,7 +134,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (bool, er
 		Boot: contract.BootConfig{
 			Memory: *mem, Append: "console=ttyS0 loglevel=1 panic=-1",
 			TestTimeout: *timeout, BootTimeout: *bootTimeout, Grace: 30 * time.Second,
-			Disk: diskPath, SMP: *smp, NIC: *nic,
+			Disk: diskPath, SMP: *smp, CPU: *cpuModel, NIC: *nic,
 		},
 		Out: stdout,
 	})
