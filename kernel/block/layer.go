@@ -305,7 +305,8 @@ func (l *Layer) removed(b *Bdev) {
 }
 
 // scan reads disk's partition table and adds its partitions, printing
-// Linux's " vda: vda1 vda2" line.
+// Linux's " vda: vda1 vda2" line (" nvme0n1: p1 p2" for a disk whose
+// name ends in a digit).
 func (l *Layer) scan(disk *Bdev) {
 	kind, parts, err := ScanPartitions(disk.Dev)
 	if err != nil {
@@ -323,7 +324,11 @@ func (l *Layer) scan(disk *Bdev) {
 			b.Major, b.Minor = BlkextMajor, l.extMinorLocked()
 		}
 		bs = append(bs, b)
-		line += " " + b.Name
+		if n := disk.Name; n[len(n)-1] >= '0' && n[len(n)-1] <= '9' {
+			line += " " + strings.TrimPrefix(b.Name, n) // Linux's " nvme0n1: p1 p2"
+		} else {
+			line += " " + b.Name
+		}
 	}
 	l.parts[disk.Name] = bs
 	l.mu.Unlock()

@@ -332,8 +332,12 @@ func TestDirectAlign(t *testing.T) {
 // partitions are named with a "p".
 func TestLayerNVMeNumbers(t *testing.T) {
 	register(t, "nvme0n1", gptDisk(t, twoParts()...))
-	l := NewLayer(nil)
+	var logged []string
+	l := NewLayer(func(format string, a ...any) { logged = append(logged, fmt.Sprintf(format, a...)) })
 	l.Sync()
+	if strings.Join(logged, "|") != " nvme0n1: p1 p2" {
+		t.Errorf("partition line %q, want Linux's %q", logged, " nvme0n1: p1 p2")
+	}
 	var got []string
 	for _, b := range l.All() {
 		got = append(got, b.Name+"="+b.DevNumber())

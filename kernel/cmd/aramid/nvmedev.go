@@ -21,6 +21,7 @@ func probeNVMe(log *klog.Logger, plat hw.Platform, bus *pci.Bus, noMSI bool, dri
 		}
 		ctrl := n
 		n++
+		log.Infof("nvme nvme%d: pci function %s", ctrl, d.Addr) // Linux's line
 		disk, err := nvme.Probe(plat, d, nvme.Options{NoMSIX: noMSI})
 		if err != nil {
 			log.Errorf("nvme nvme%d: %v", ctrl, err)
@@ -33,7 +34,7 @@ func probeNVMe(log *klog.Logger, plat hw.Platform, bus *pci.Bus, noMSI bool, dri
 		}
 		drivers[d] = "nvme"
 		bytes := disk.Sectors() * uint64(disk.SectorSize())
-		log.Infof("nvme nvme%d: pci function %s, %s %s (serial %s, firmware %s)", ctrl, d.Addr, name, disk.Model, disk.Serial, disk.Firmware)
+		log.Infof("nvme nvme%d: %s (serial %s, firmware %s), 1 I/O queue", ctrl, disk.Model, disk.Serial, disk.Firmware)
 		log.Infof("nvme nvme%d: [%s] %d %d-byte logical blocks (%s/%s), %s, transfers up to %d bytes, volatile write cache %v",
 			ctrl, name, disk.Sectors(), disk.SectorSize(), sizeString(bytes, 1000), sizeString(bytes, 1024),
 			disk.Interrupts(), disk.ChunkBytes(), disk.CanFlush())

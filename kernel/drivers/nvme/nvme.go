@@ -125,6 +125,7 @@ type Disk struct {
 	// Identify data.
 	Serial, Model, Firmware string
 	vwc                     bool // volatile write cache: Flush means something
+	ro                      bool // the namespace is write protected (NSATTR bit 0)
 	lbaSize                 int
 	sectors                 uint64
 	chunk                   int
@@ -229,7 +230,6 @@ func (d *Disk) reap(q *queue, fn func(cid int, status uint16)) int {
 		if (dw3>>16)&1 != q.phase {
 			break
 		}
-		q.lastSQHead = int(q.cq.Load32(q.cqHead*cqeSize+8) & 0xffff)
 		fn(int(dw3&0xffff), uint16(dw3>>17)&0x7fff)
 		q.cqHead++
 		if q.cqHead == q.depth {
@@ -245,7 +245,7 @@ func (d *Disk) reap(q *queue, fn func(cid int, status uint16)) int {
 }
 
 // adminCmd runs one admin command by polling (probe runs them one at a
-// time) and returns the completion's DW0.
+// time, before the I/O queue exists).
 func (d *Disk) adminCmd(c command) error {
 	q := &d.admin
 	d.push(q, c, 0)
@@ -377,6 +377,7 @@ func Probe(plat hw.Platform, p *pci.Device, o Options) (*Disk, error) {
 		return fail(fmt.Errorf("%w: %s: LBA format %#x (metadata or block size unsupported)", ErrDevice, p.Addr, lbaf))
 	}
 	d.lbaSize = 1 << lbads
+	d.ro = buf[99]&1 != 0
 	if d.chunk < d.lbaSize {
 		return fail(fmt.Errorf("%w: %s: transfer limit below one block", ErrDevice, p.Addr))
 	}
@@ -472,7 +473,7 @@ func (d *Disk) SectorSize() int { return d.lbaSize }
 func (d *Disk) Sectors() uint64 { return d.sectors }
 
 // ReadOnly implements block.Device.
-func (d *Disk) ReadOnly() bool { return false }
+func (d *Disk) ReadOnly() bool { return d.ro }
 
 // CanFlush reports whether the controller has a volatile write cache.
 func (d *Disk) CanFlush() bool { return d.vwc }
@@ -487,7 +488,12 @@ func (d *Disk) ChunkBytes() int { return d.chunk }
 func (d *Disk) ReadSectors(p []byte, sector uint64) error { return d.rw(p, sector, false) }
 
 // WriteSectors implements block.Device.
-func (d *Disk) WriteSectors(p []byte, sector uint64) error { return d.rw(p, sector, true) }
+func (d *Disk) WriteSectors(p []byte, sector uint64) error {
+	if d.ro {
+		return fmt.Errorf("%w: write to a write-protected namespace: %w", ErrDevice, abi.EROFS)
+	}
+	return d.rw(p, sector, true)
+}
 
 // Flush implements block.Device: without a volatile write cache every
 // completed write is already durable.

@@ -33,6 +33,7 @@ type ctrl struct {
 	mdts    uint8
 	disk    []byte
 	badLBA  int64 // a read or write touching it fails with a media error
+	wp      bool  // the namespace is write protected
 	flushes int
 
 	cc, csts, aqa uint32
@@ -252,6 +253,9 @@ func (c *ctrl) exec(admin bool, e []byte) uint16 {
 				}
 				binary.LittleEndian.PutUint64(id[0:], uint64(len(c.disk)>>c.lbads))
 				binary.LittleEndian.PutUint32(id[128:], uint32(c.lbads)<<16)
+				if c.wp {
+					id[99] = 1
+				}
 			default:
 				return 0x02
 			}
@@ -275,6 +279,9 @@ func (c *ctrl) exec(admin bool, e []byte) uint16 {
 		c.flushes++
 		return 0
 	case 0x01, 0x02:
+		if op == 0x01 && c.wp {
+			return 2<<8 | 0x82 // write fault
+		}
 		lba := uint64(cdw(10)) | uint64(cdw(11))<<32
 		n := (int(cdw(12)&0xffff) + 1) << c.lbads
 		off := int(lba << c.lbads)
@@ -300,11 +307,12 @@ func (c *ctrl) exec(admin bool, e []byte) uint16 {
 	return 0x01
 }
 
-func setup(t *testing.T, lbads, mdts uint8, msix bool, o nvme.Options) (*ctrl, *nvme.Disk) {
+func setup(t *testing.T, lbads, mdts uint8, msix bool, o nvme.Options, wp ...bool) (*ctrl, *nvme.Disk) {
 	t.Helper()
 	f := hw.NewFake()
 	bus := pcitest.NewBus(f)
 	c := newCtrl(f, bus, lbads, mdts, 16384, msix)
+	c.wp = len(wp) > 0 && wp[0]
 	b := pci.Scan(f, func(string, ...any) {})
 	if len(b.Devices) != 1 || !nvme.Is(b.Devices[0]) {
 		t.Fatalf("scan found %d functions", len(b.Devices))
@@ -405,5 +413,25 @@ func TestErrors(t *testing.T) {
 	}
 	if err := d.ReadSectors(p[:100], 0); !errors.Is(err, abi.EINVAL) {
 		t.Errorf("partial block: %v, want EINVAL", err)
+	}
+}
+
+// TestWriteProtected checks a write-protected namespace: the disk says it
+// is read-only and a write fails with EROFS without reaching the
+// controller, while reads work.
+func TestWriteProtected(t *testing.T) {
+	c, d := setup(t, 9, 0, true, nvme.Options{}, true)
+	c.mu.Lock()
+	copy(c.disk, "hello")
+	c.mu.Unlock()
+	if !d.ReadOnly() {
+		t.Fatal("write-protected namespace not read-only")
+	}
+	p := make([]byte, 512)
+	if err := d.WriteSectors(p, 0); !errors.Is(err, abi.EROFS) {
+		t.Errorf("write: %v, want EROFS", err)
+	}
+	if err := d.ReadSectors(p, 0); err != nil || string(p[:5]) != "hello" {
+		t.Errorf("read: %v, %q", err, p[:5])
 	}
 }
