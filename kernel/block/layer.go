@@ -198,6 +198,21 @@ func diskNumber(name string) (major, minor uint32, err error) {
 	return VirtblkMajor, uint32(idx * minorsPerDisk), nil
 }
 
+// extDisk reports whether a disk takes its whole number from the blkext
+// major, as Linux's NVMe namespaces do (nvme0n1 259:0, nvme0n1p1 259:1):
+// no minors of its own, every partition a dynamic blkext minor.
+func extDisk(name string) bool { return strings.HasPrefix(name, "nvme") }
+
+// extMinorLocked takes the lowest free blkext minor; l.mu is held.
+func (l *Layer) extMinorLocked() uint32 {
+	m := uint32(0)
+	for l.extUsed[m] {
+		m++
+	}
+	l.extUsed[m] = true
+	return m
+}
+
 // partName is vda1; a disk whose name ends in a digit gets "p" (nvme0n1p1).
 func partName(disk string, n int) string {
 	if c := disk[len(disk)-1]; c >= '0' && c <= '9' {
@@ -220,13 +235,19 @@ func (l *Layer) Sync() {
 		if known {
 			continue
 		}
-		major, minor, err := diskNumber(d.Name)
-		if err != nil {
+		var major, minor uint32
+		var err error
+		if extDisk(d.Name) {
+			major = BlkextMajor
+		} else if major, minor, err = diskNumber(d.Name); err != nil {
 			l.logf("block: %s: %v", d.Name, err)
 			continue
 		}
 		disk := &Bdev{Name: d.Name, Major: major, Minor: minor, Dev: d.Dev}
 		l.mu.Lock()
+		if major == BlkextMajor {
+			disk.Minor = l.extMinorLocked()
+		}
 		l.diskseq++
 		disk.seq = l.diskseq
 		l.disks[d.Name] = disk
@@ -246,6 +267,9 @@ func (l *Layer) Sync() {
 		l.dropParts(b)
 		l.mu.Lock()
 		delete(l.disks, b.Name)
+		if b.Major == BlkextMajor {
+			delete(l.extUsed, b.Minor)
+		}
 		l.mu.Unlock()
 		b.gone.Store(true)
 		l.removed(b)
@@ -281,7 +305,8 @@ func (l *Layer) removed(b *Bdev) {
 }
 
 // scan reads disk's partition table and adds its partitions, printing
-// Linux's " vda: vda1 vda2" line.
+// Linux's " vda: vda1 vda2" line (" nvme0n1: p1 p2" for a disk whose
+// name ends in a digit).
 func (l *Layer) scan(disk *Bdev) {
 	kind, parts, err := ScanPartitions(disk.Dev)
 	if err != nil {
@@ -293,18 +318,17 @@ func (l *Layer) scan(disk *Bdev) {
 	l.mu.Lock()
 	for _, p := range parts {
 		b := &Bdev{Name: partName(disk.Name, p.Number), Dev: NewView(disk.Dev, p.Start, p.Size), Disk: disk, Part: p}
-		if p.Number < minorsPerDisk {
+		if p.Number < minorsPerDisk && disk.Major != BlkextMajor {
 			b.Major, b.Minor = disk.Major, disk.Minor+uint32(p.Number)
 		} else {
-			m := uint32(0)
-			for l.extUsed[m] {
-				m++
-			}
-			l.extUsed[m] = true
-			b.Major, b.Minor = BlkextMajor, m
+			b.Major, b.Minor = BlkextMajor, l.extMinorLocked()
 		}
 		bs = append(bs, b)
-		line += " " + b.Name
+		if n := disk.Name; n[len(n)-1] >= '0' && n[len(n)-1] <= '9' {
+			line += " " + strings.TrimPrefix(b.Name, n) // Linux's " nvme0n1: p1 p2"
+		} else {
+			line += " " + b.Name
+		}
 	}
 	l.parts[disk.Name] = bs
 	l.mu.Unlock()

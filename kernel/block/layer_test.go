@@ -326,3 +326,33 @@ func TestDirectAlign(t *testing.T) {
 		}
 	}
 }
+
+// TestLayerNVMeNumbers checks Linux's NVMe numbering: the namespace and
+// each of its partitions take the lowest free blkext (259) minors, and the
+// partitions are named with a "p".
+func TestLayerNVMeNumbers(t *testing.T) {
+	register(t, "nvme0n1", gptDisk(t, twoParts()...))
+	var logged []string
+	l := NewLayer(func(format string, a ...any) { logged = append(logged, fmt.Sprintf(format, a...)) })
+	l.Sync()
+	if strings.Join(logged, "|") != " nvme0n1: p1 p2" {
+		t.Errorf("partition line %q, want Linux's %q", logged, " nvme0n1: p1 p2")
+	}
+	var got []string
+	for _, b := range l.All() {
+		got = append(got, b.Name+"="+b.DevNumber())
+	}
+	if want := "nvme0n1=259:0 nvme0n1p1=259:1 nvme0n1p2=259:2"; strings.Join(got, " ") != want {
+		t.Errorf("devices %v, want %s", got, want)
+	}
+	Unregister("nvme0n1")
+	l.Sync()
+	if n := len(l.All()); n != 0 {
+		t.Fatalf("%d devices left after unregistering", n)
+	}
+	register(t, "nvme1n1", gptDisk(t, twoParts()...))
+	l.Sync()
+	if b := l.Lookup("nvme1n1"); b == nil || b.DevNumber() != "259:0" {
+		t.Errorf("after removal the numbers are not reused: %+v", b)
+	}
+}

@@ -42,6 +42,9 @@ const (
 	VirtioDefault Virtio = ""
 	VirtioModern  Virtio = "modern"
 	VirtioLegacy  Virtio = "legacy"
+	// VirtioNVMe is no virtio device: the disk is QEMU's NVMe controller's
+	// namespace 1 (nvme0n1).
+	VirtioNVMe Virtio = "nvme"
 )
 
 // Boot describes one systemd boot.
@@ -89,6 +92,8 @@ func (b Boot) Config() (qemu.Config, error) {
 				dev = "virtio-blk-pci,drive=root,disable-modern=on"
 			}
 			c.Args = append(c.Args, "-drive", "file="+b.Disk+",format=raw,if=none,id=root"+snap, "-device", dev)
+		case VirtioNVMe:
+			c.Args = append(c.Args, "-drive", "file="+b.Disk+",format=raw,if=none,id=root"+snap, "-device", "nvme,serial=aramid0,drive=root")
 		default:
 			return c, fmt.Errorf("systemd: unknown virtio-blk kind %q", b.Virtio)
 		}

@@ -24,6 +24,38 @@ import (
 // Only Aramid: Debian's kernel builds virtio-blk and ext4 as modules, so it
 // cannot mount this root without an initramfs.
 func TestDiskRoot(t *testing.T) {
+	testDiskRoot(t, func(disk string) []string { return []string{"-drive", "file=" + disk + ",if=virtio,format=raw"} }, "", nil)
+}
+
+// TestDiskRootNVMe is TestDiskRoot with the disk on an NVMe controller:
+// the namespace is nvme0n1 (259:0) and its partitions nvme0n1p1, ...
+// (259:1, ...), as Linux names and numbers them, and the root is mounted
+// from nvme0n1p3, found by PARTLABEL. It runs with MSI-X and, with
+// pci=nomsi, with the controller's INTx line.
+func TestDiskRootNVMe(t *testing.T) {
+	for _, tc := range []struct{ name, cmdline, irq string }{{"msix", "", "MSI-X"}, {"intx", " pci=nomsi", "INTx"}} {
+		t.Run(tc.name, func(t *testing.T) { testDiskRootNVMe(t, tc.cmdline, tc.irq) })
+	}
+}
+
+// testDiskRootNVMe boots with cmdline added; the kernel log must say the
+// controller interrupts by irq.
+func testDiskRootNVMe(t *testing.T, cmdline, irq string) {
+	testDiskRoot(t, func(disk string) []string {
+		return []string{"-drive", "file=" + disk + ",if=none,id=d0,format=raw", "-device", "nvme,serial=aramid0,drive=d0"}
+	}, cmdline, [][2]string{
+		{"echo irq-$(dmesg | grep -o 'nvme0n1.*, \\(MSI-X\\|INTx\\)' | sed 's/.*, //')\n", "irq-" + irq},
+		{"echo nvme $(cat /sys/class/block/nvme0n1/dev) $(cat /sys/class/block/nvme0n1p1/dev) $(readlink /sys/dev/block/259:0 | sed 's,.*/,,')\n", "nvme 259:0 259:1 nvme0n1"},
+		// The root (partition 3) is the device / is on: 259:3, in hex.
+		{"echo root $(stat -c %t:%T /dev/nvme0n1p3) $(stat -c %D /) $(grep -c nvme0n1p /proc/partitions)\n", "root 103:3 10303 3"},
+	})
+}
+
+// testDiskRoot is TestDiskRoot with the disk attached by the QEMU
+// arguments drive returns and cmdline added to the kernel command line;
+// extra are more commands typed after the mount check, each with the line
+// it must print.
+func testDiskRoot(t *testing.T, drive func(disk string) []string, cmdline string, extra [][2]string) {
 	repo, _, r := bootable(t, "busybox")
 	for _, tool := range []string{"e2fsck", "debugfs"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -65,8 +97,8 @@ func TestDiskRoot(t *testing.T) {
 			return false
 		}
 		res, err := qemu.Run(context.Background(), qemu.Config{Kernel: kernel, Memory: "256M", Timeout: 120 * time.Second,
-			Append: "console=ttyS0 root=PARTLABEL=root rw init=/init",
-			Args:   []string{"-drive", "file=" + disk + ",if=virtio,format=raw"}, Input: in}, judge)
+			Append: "console=ttyS0 root=PARTLABEL=root rw init=/init" + cmdline,
+			Args:   drive(disk), Input: in}, judge)
 		if err != nil {
 			t.Fatalf("%v; serial log:\n%s", err, res.Log())
 		}
@@ -77,11 +109,14 @@ func TestDiskRoot(t *testing.T) {
 	}
 
 	t.Run("write", func(t *testing.T) {
-		boot(t, []string{
-			"cat /proc/mounts\n",
-			"echo " + marker + " > /persist.txt; busybox sync; echo wrote-$(cat /persist.txt)\n",
+		commands, want := []string{"cat /proc/mounts\n"}, []string{" / ext4 rw"}
+		for _, e := range extra {
+			commands, want = append(commands, e[0]), append(want, e[1])
+		}
+		boot(t, append(commands,
+			"echo "+marker+" > /persist.txt; busybox sync; echo wrote-$(cat /persist.txt)\n",
 			"poweroff -f\n",
-		}, []string{" / ext4 rw", "wrote-" + marker})
+		), append(want, "wrote-"+marker))
 	})
 	// The root partition, checked on the host after Aramid powered off.
 	part := filepath.Join(t.TempDir(), "root.img")

@@ -87,6 +87,7 @@ func probeDevices(log *klog.Logger) {
 			log.Noticef("virtio_blk virtio%d: [%s] write-protected", idx, name)
 		}
 	}
+	probeNVMe(log, plat, bus, noMSI, drivers)
 	var fns []sysfs.PCIFunction
 	for _, d := range bus.Devices {
 		f := sysfs.PCIFunction{

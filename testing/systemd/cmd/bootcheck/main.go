@@ -46,7 +46,7 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 		kernel  = fs.String("kernel", "linux", "linux (build/linux/vmlinuz) or aramid (build/kernel.elf)")
 		modes   = fs.String("modes", "initramfs,uefi,bios", "boots to run: initramfs (-kernel/-initrd), uefi and bios (disk.img through GRUB)")
 		timeout = fs.Duration("timeout", 300*time.Second, "per-boot limit")
-		virtio  = fs.String("virtio", "modern,legacy", "virtio-blk devices the disk modes boot on: modern (disable-legacy=on), legacy (disable-modern=on)")
+		virtio  = fs.String("virtio", "modern,legacy", "virtio-blk devices the disk modes boot on: modern (disable-legacy=on), legacy (disable-modern=on), or nvme (an NVMe controller instead)")
 		logs    = fs.String("logs", "", "directory for serial logs (default: the images directory)")
 		memory  = fs.String("memory", "", "guest RAM for every boot, as QEMU's -m (default 512M)")
 	)
@@ -103,8 +103,8 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 			}
 		case "uefi", "bios":
 			for _, v := range strings.Split(*virtio, ",") {
-				if v != string(systemd.VirtioModern) && v != string(systemd.VirtioLegacy) {
-					return fmt.Errorf("-virtio %q: want modern or legacy", v)
+				if v != string(systemd.VirtioModern) && v != string(systemd.VirtioLegacy) && v != string(systemd.VirtioNVMe) {
+					return fmt.Errorf("-virtio %q: want modern, legacy or nvme", v)
 				}
 				failed += diskBoots(w, *images, *logs, *kernel, mode, systemd.Virtio(v), *timeout, exp, boot)
 			}
