@@ -507,8 +507,6 @@ func (d *Disk) Flush() error {
 	return d.finish(slot, ioFlush)
 }
 
-type pending struct{ slot, off, n int }
-
 // rw moves p in chunks, as many in flight as there are free slots.
 func (d *Disk) rw(p []byte, sector uint64, write bool) error {
 	bs := uint64(d.lbaSize)
@@ -523,35 +521,7 @@ func (d *Disk) rw(p []byte, sector uint64, write bool) error {
 	if write {
 		op = ioWrite
 	}
-	var inflight []pending
-	var firstErr error
-	complete := func(pd pending) {
-		err := d.finish(pd.slot, op)
-		if err == nil && !write {
-			d.data[pd.slot].ReadAt(p[pd.off:pd.off+pd.n], 0)
-		}
-		if err != nil && firstErr == nil {
-			firstErr = err
-		}
-		d.slots <- pd.slot
-	}
-	for off := 0; off < len(p); off += d.chunk {
-		n := len(p) - off
-		if n > d.chunk {
-			n = d.chunk
-		}
-		var slot int
-		select {
-		case slot = <-d.slots:
-		default:
-			// No free slot: finish our own oldest request first, so
-			// requests holding slots never wait on each other.
-			if len(inflight) > 0 {
-				complete(inflight[0])
-				inflight = inflight[1:]
-			}
-			slot = <-d.slots
-		}
+	start := func(slot, off, n int) struct{} {
 		if write {
 			d.data[slot].WriteAt(p[off:off+n], 0)
 		}
@@ -565,12 +535,16 @@ func (d *Disk) rw(p []byte, sector uint64, write bool) error {
 			c.prp2 = d.prps.Phys() + uint64(slot*pageSize)
 		}
 		d.submit(slot, c)
-		inflight = append(inflight, pending{slot, off, n})
+		return struct{}{}
 	}
-	for _, pd := range inflight {
-		complete(pd)
+	end := func(slot, off, n int, _ struct{}) error {
+		err := d.finish(slot, op)
+		if err == nil && !write {
+			d.data[slot].ReadAt(p[off:off+n], 0)
+		}
+		return err
 	}
-	return firstErr
+	return block.Chunks(p, d.chunk, d.slots, start, end)
 }
 
 // submit queues c as command identifier slot on the I/O queue. Slots are

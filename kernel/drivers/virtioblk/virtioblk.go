@@ -188,11 +188,6 @@ func (d *Disk) Flush() error {
 	return d.finish(slot, d.submit(slot, typeFlush, 0, 0))
 }
 
-type pending struct {
-	slot, off, n int
-	tok          virtio.Token
-}
-
 // rw moves p in chunks, as many in flight as there are free slots.
 func (d *Disk) rw(p []byte, sector uint64, write bool) error {
 	bs := uint64(d.blkSize)
@@ -203,50 +198,26 @@ func (d *Disk) rw(p []byte, sector uint64, write bool) error {
 	if sector > d.Sectors() || count > d.Sectors()-sector {
 		return fmt.Errorf("%w: sectors %d+%d beyond the end (%d): %w", ErrDevice, sector, count, d.Sectors(), abi.EIO)
 	}
-	var inflight []pending
-	var firstErr error
-	complete := func(pd pending) {
-		err := d.finish(pd.slot, pd.tok)
-		if err == nil && !write {
-			d.data[pd.slot].ReadAt(p[pd.off:pd.off+pd.n], 0)
-		}
-		if err != nil && firstErr == nil {
-			firstErr = err
-		}
-		d.slots <- pd.slot
+	typ := uint32(typeIn)
+	if write {
+		typ = typeOut
 	}
-	for off := 0; off < len(p); off += d.chunk {
-		n := len(p) - off
-		if n > d.chunk {
-			n = d.chunk
-		}
-		var slot int
-		select {
-		case slot = <-d.slots:
-		default:
-			// No free slot: finish our own oldest request first, so
-			// requests holding slots never wait on each other.
-			if len(inflight) > 0 {
-				complete(inflight[0])
-				inflight = inflight[1:]
-			}
-			slot = <-d.slots
-		}
+	start := func(slot, off, n int) virtio.Token {
 		if write {
 			d.data[slot].WriteAt(p[off:off+n], 0)
 		}
-		typ := uint32(typeIn)
-		if write {
-			typ = typeOut
-		}
 		// The header's sector is in 512-byte units whatever blk_size is.
 		s512 := (sector + uint64(off)/bs) * bs / 512
-		inflight = append(inflight, pending{slot, off, n, d.submit(slot, typ, s512, n)})
+		return d.submit(slot, typ, s512, n)
 	}
-	for _, pd := range inflight {
-		complete(pd)
+	end := func(slot, off, n int, tok virtio.Token) error {
+		err := d.finish(slot, tok)
+		if err == nil && !write {
+			d.data[slot].ReadAt(p[off:off+n], 0)
+		}
+		return err
 	}
-	return firstErr
+	return block.Chunks(p, d.chunk, d.slots, start, end)
 }
 
 // submit queues one request of slot: header, data (n bytes, none for a
