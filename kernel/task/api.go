@@ -180,7 +180,7 @@ func (t *Task) SigTimedWait(set abi.SignalSet, timeout time.Duration) (abi.Signa
 // blockForSet waits for a signal in set (nil) or any unblocked signal
 // (ERESTARTSYS), or the timeout.
 func (t *Task) blockForSet(set abi.SignalSet, timeout time.Duration) error {
-	defer t.away(time.Now())
+	defer t.away(t.k.Monotonic())
 	var tc <-chan time.Time
 	if timeout >= 0 {
 		tm := time.NewTimer(timeout)
@@ -523,14 +523,15 @@ func (g *ThreadGroup) CPUTime() time.Duration {
 }
 
 // away records that the thread was off the CPU — blocked, asleep or
-// yielding to others — from start until now: kernel time, but not system
-// time.
-func (t *Task) away(start time.Time) { t.offCPU.Add(int64(time.Since(start))) }
+// yielding to others — from start (a reading of the kernel's monotonic
+// clock, a TSC read, not a system call as time.Now is here) until now:
+// kernel time, but not system time.
+func (t *Task) away(start time.Duration) { t.offCPU.Add(int64(t.k.Monotonic() - start)) }
 
 // Yield lets other goroutines run (sched_yield, a timer tick); the time
 // they take is not the thread's.
 func (t *Task) Yield() {
-	defer t.away(time.Now())
+	defer t.away(t.k.Monotonic())
 	runtime.Gosched()
 }
 

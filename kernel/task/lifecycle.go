@@ -295,7 +295,7 @@ func (t *Task) WaitVfork(child *Task) {
 	if done == nil {
 		return
 	}
-	defer t.away(time.Now())
+	defer t.away(t.k.Monotonic())
 	for !t.FatalSignalPending() {
 		select {
 		case <-done:

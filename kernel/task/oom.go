@@ -380,7 +380,7 @@ func (t *Task) throttle() {
 		if t.attn.Load() != 0 || t.tg.attn.Load() != 0 {
 			return
 		}
-		start := time.Now()
+		start := t.k.Monotonic()
 		time.Sleep(throttleStep)
 		t.away(start)
 	}

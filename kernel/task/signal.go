@@ -334,7 +334,7 @@ func (t *Task) Block(ch <-chan struct{}, timeout time.Duration) error {
 	if t.interrupted() {
 		return abi.ERESTARTSYS
 	}
-	defer t.away(time.Now())
+	defer t.away(t.k.Monotonic())
 	var tc <-chan time.Time
 	if timeout >= 0 {
 		tm := time.NewTimer(timeout)

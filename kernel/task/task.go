@@ -620,7 +620,7 @@ func (t *Task) handleFault(ev machine.Event) {
 // when nothing at all can be killed does the faulting process die.
 func (t *Task) outOfMemoryOnFault(addr uint64) {
 	if t.k.OutOfMemory(t) {
-		defer t.away(time.Now())
+		defer t.away(t.k.Monotonic())
 		time.Sleep(time.Millisecond)
 		return
 	}
