@@ -162,7 +162,7 @@ static void writer(uint64_t seed) {
 			files[k].len = len;
 			files[k].hash = fnv(buf, len, FNV0);
 			free(buf);
-			out("DUR %d %s/%s %llu %016llx\n", k, files[k].dir, files[k].name, (unsigned long long)len, (unsigned long long)files[k].hash);
+			out("DUR %d %s/%s %llu %016llx .\n", k, files[k].dir, files[k].name, (unsigned long long)len, (unsigned long long)files[k].hash);
 		} else if (op < 7 && n > 0) {
 			/* Append to a file and fsync it. */
 			int k = rnd(n);
@@ -183,7 +183,7 @@ static void writer(uint64_t seed) {
 			files[k].len += add;
 			files[k].hash = h;
 			if (sync)
-				out("DUR %d %s/%s %llu %016llx\n", k, files[k].dir, files[k].name, (unsigned long long)files[k].len, (unsigned long long)h);
+				out("DUR %d %s/%s %llu %016llx .\n", k, files[k].dir, files[k].name, (unsigned long long)files[k].len, (unsigned long long)h);
 			else
 				out("APPENDED %d %llu\n", k, (unsigned long long)files[k].len);
 		} else if (op < 8 && n > 0) {
@@ -202,7 +202,7 @@ static void writer(uint64_t seed) {
 			fsyncpath(p);
 			sprintf(p, "/mnt/%s", od);
 			fsyncpath(p);
-			out("NAME %d %s/%s\n", k, files[k].dir, files[k].name);
+			out("NAME %d %s/%s .\n", k, files[k].dir, files[k].name);
 		} else {
 			/* Scratch work nothing is asserted about: a file written,
 			 * truncated, given an xattr and removed, a directory made
