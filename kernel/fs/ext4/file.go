@@ -96,16 +96,23 @@ func (r *regFile) DirectAlign(write bool, off int64, n uint64) uint64 {
 	return uint64(r.ip.fs.dev.SectorSize())
 }
 
-// readDisk reads file data at off from the disk.
-func (fs *FS) readDisk(ip *inode, dst []byte, off int64) (int, error) {
+// readStart is what every read does first: dst is cut at the end of the
+// file (empty at or past it) and the extents are loaded.
+func (fs *FS) readStart(ip *inode, dst []byte, off int64) ([]byte, error) {
 	size := ip.v.Attr().Size
 	if off >= size || len(dst) == 0 {
-		return 0, nil
+		return nil, nil
 	}
 	if rem := size - off; int64(len(dst)) > rem {
 		dst = dst[:rem]
 	}
-	if err := fs.loadExtents(ip); err != nil {
+	return dst, fs.loadExtents(ip)
+}
+
+// readDisk reads file data at off from the disk.
+func (fs *FS) readDisk(ip *inode, dst []byte, off int64) (int, error) {
+	dst, err := fs.readStart(ip, dst, off)
+	if err != nil || len(dst) == 0 {
 		return 0, err
 	}
 	bs := int64(fs.bs)

@@ -286,13 +286,8 @@ func (fs *FS) fillRun(ip *inode, idx, need int64, size int64, ra bool) error {
 // readFile reads file data at off through the cache (FS.mu held).
 func (fs *FS) readFile(ip *inode, dst []byte, off int64) (int, error) {
 	size := ip.v.Attr().Size
-	if off >= size || len(dst) == 0 {
-		return 0, nil
-	}
-	if rem := size - off; int64(len(dst)) > rem {
-		dst = dst[:rem]
-	}
-	if err := fs.loadExtents(ip); err != nil {
+	dst, err := fs.readStart(ip, dst, off)
+	if err != nil || len(dst) == 0 {
 		return 0, err
 	}
 	end := off + int64(len(dst))
