@@ -338,12 +338,10 @@ func (s *System) netSend(t *task.Task, ns netSocket, f *vfs.File, iov []iovec, t
 }
 
 func (s *System) netSendmsg(t *task.Task, ns netSocket, f *vfs.File, msgAddr uint64, flags int) (uint64, error) {
-	raw := make([]byte, abi.SizeofMsghdr)
-	if err := t.MM().CopyIn(msgAddr, raw); err != nil {
+	m, err := readMsghdr(t, msgAddr)
+	if err != nil {
 		return 0, err
 	}
-	var m abi.Msghdr
-	m.Unmarshal(raw)
 	iov, total, err := readIovecs(t, m.Iov, m.IovLen)
 	if err != nil {
 		return 0, err
@@ -362,12 +360,10 @@ func (s *System) netSendmsg(t *task.Task, ns netSocket, f *vfs.File, msgAddr uin
 }
 
 func (s *System) netRecvmsg(t *task.Task, ns netSocket, f *vfs.File, msgAddr uint64, flags int) (uint64, error) {
-	raw := make([]byte, abi.SizeofMsghdr)
-	if err := t.MM().CopyIn(msgAddr, raw); err != nil {
+	m, err := readMsghdr(t, msgAddr)
+	if err != nil {
 		return 0, err
 	}
-	var m abi.Msghdr
-	m.Unmarshal(raw)
 	if int32(m.NameLen) < 0 {
 		return 0, abi.EINVAL
 	}

@@ -349,6 +349,17 @@ func sysRecvfrom(s *System, t *task.Task, a Args) (uint64, error) {
 
 type iovec struct{ base, len uint64 }
 
+// readMsghdr copies in the struct msghdr of sendmsg/recvmsg at addr.
+func readMsghdr(t *task.Task, addr uint64) (abi.Msghdr, error) {
+	raw := make([]byte, abi.SizeofMsghdr)
+	var m abi.Msghdr
+	if err := t.MM().CopyIn(addr, raw); err != nil {
+		return m, err
+	}
+	m.Unmarshal(raw)
+	return m, nil
+}
+
 // readIovecs reads msg_iov: at most UIO_MAXIOV (1024) entries (EMSGSIZE).
 func readIovecs(t *task.Task, addr, cnt uint64) ([]iovec, uint64, error) {
 	if cnt > 1024 {
@@ -376,12 +387,10 @@ func readIovecs(t *task.Task, addr, cnt uint64) ([]iovec, uint64, error) {
 const maxControl = 1 << 16 // beyond it, sendmsg's control buffer is ENOBUFS
 
 func (s *System) sendmsg(t *task.Task, sk *unix.Socket, f *vfs.File, msgAddr uint64, flags int) (uint64, error) {
-	raw := make([]byte, abi.SizeofMsghdr)
-	if err := t.MM().CopyIn(msgAddr, raw); err != nil {
+	m, err := readMsghdr(t, msgAddr)
+	if err != nil {
 		return 0, err
 	}
-	var m abi.Msghdr
-	m.Unmarshal(raw)
 	iov, total, err := readIovecs(t, m.Iov, m.IovLen)
 	if err != nil {
 		return 0, err
@@ -418,12 +427,10 @@ func (s *System) sendmsg(t *task.Task, sk *unix.Socket, f *vfs.File, msgAddr uin
 }
 
 func (s *System) recvmsg(t *task.Task, sk *unix.Socket, f *vfs.File, msgAddr uint64, flags int) (uint64, error) {
-	raw := make([]byte, abi.SizeofMsghdr)
-	if err := t.MM().CopyIn(msgAddr, raw); err != nil {
+	m, err := readMsghdr(t, msgAddr)
+	if err != nil {
 		return 0, err
 	}
-	var m abi.Msghdr
-	m.Unmarshal(raw)
 	if int32(m.NameLen) < 0 {
 		return 0, abi.EINVAL
 	}
