@@ -32,7 +32,8 @@ var Rows = []struct {
 }{
 	{"getpid", true}, {"getppid", true}, {"clock_gettime", true}, {"read_devzero_1b", true},
 	{"write_devnull_1b", false}, {"pipe_pingpong", true}, {"unix_pingpong", false},
-	{"fork_exit_wait", true}, {"fork_exec_wait", true}, {"open_close", false},
+	{"fork_exit_wait", true}, {"fork_exec_wait", true}, {"fork_exec_large_wait", true},
+	{"sys_clock_gettime", true}, {"open_close", false},
 	{"stat", false}, {"mmap_fault_munmap", true}, {"signal_delivery", false},
 	{"epoll_wait_ready", false}, {"futex_pingpong", false}, {"tmpfs_64mib_write_read", false},
 	{"disk_seqwrite_fsync_256mib", false}, {"disk_coldread_256mib", false}, {"disk_randread_4k", false},
@@ -173,6 +174,21 @@ func Run(ctx context.Context, o Options) ([]Row, string, error) {
 		return nil, "", fmt.Errorf("bench: %w", err)
 	}
 	if err := t.AddFile("init", 0o755, b); err != nil {
+		return nil, "", err
+	}
+	// The large exec row's program: static glibc, over 800 KB.
+	gcc := &contract.Compiler{CC: "gcc", Include: filepath.Dir(o.Src), CacheDir: filepath.Join(o.BuildDir, "cache-glibc")}
+	large, err := gcc.Compile(ctx, filepath.Join(filepath.Dir(o.Src), "exec_large.c"))
+	if err != nil {
+		return nil, "", err
+	}
+	if b, err = os.ReadFile(large); err != nil {
+		return nil, "", fmt.Errorf("bench: %w", err)
+	}
+	if len(b) < 800<<10 {
+		return nil, "", fmt.Errorf("bench: %s is %d bytes; the large exec row needs at least 800 KB", large, len(b))
+	}
+	if err := t.AddFile("bin/exec-large", 0o755, b); err != nil {
 		return nil, "", err
 	}
 	if err := t.AddCharDev("dev/console", 0o600, 5, 1); err != nil {

@@ -177,6 +177,37 @@ static void b_fork_exec(long n)
 	}
 }
 
+/*
+ * b_fork_exec_large is b_fork_exec with a large program: /bin/exec-large is
+ * a static glibc binary of over 800 KB (guest/exec_large.c), so its cost
+ * shows whether exec grows with the file or with the pages it touches.
+ */
+static void b_fork_exec_large(long n)
+{
+	for (long i = 0; i < n; i++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			char *argv[] = {"/bin/exec-large", "exit", NULL};
+			execve(argv[0], argv, (char *[]){NULL});
+			_exit(127);
+		}
+		int st;
+		waitpid(pid, &st, 0);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			die("exec-large child");
+	}
+}
+
+/* b_sys_clock_gettime enters the kernel for the clock (no vDSO). */
+static void b_sys_clock_gettime(long n)
+{
+	struct timespec ts;
+	for (long i = 0; i < n; i++)
+		syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
+}
+
 static void b_open_close(long n)
 {
 	for (long i = 0; i < n; i++) {
@@ -499,6 +530,8 @@ static const struct bench benches[] = {
 	{"unix_pingpong", b_unix, 0},
 	{"fork_exit_wait", b_fork_exit, 1},
 	{"fork_exec_wait", b_fork_exec, 1},
+	{"fork_exec_large_wait", b_fork_exec_large, 1},
+	{"sys_clock_gettime", b_sys_clock_gettime, 1},
 	{"open_close", b_open_close, 0},
 	{"stat", b_stat, 0},
 	{"mmap_fault_munmap", b_mmap, 1},
