@@ -39,7 +39,7 @@ import (
 
 func main() {
 	kernel := flag.String("kernel", "build/kernel.elf", "kernel to boot (-kernel)")
-	syms := flag.String("kernel-syms", "", "symbols for the kernel: an ELF or a System.map (default: -kernel)")
+	syms := flag.String("kernel-syms", "", "symbols for the kernel: an ELF, a System.map, or none (default: -kernel)")
 	initrd := flag.String("initrd", "", "initrd (-initrd)")
 	appendLine := flag.String("append", "", "kernel command line")
 	userELF := flag.String("user", "", "a static user program to attribute ring-3 samples to (optional)")
@@ -48,11 +48,16 @@ func main() {
 	top := flag.Int("top", 40, "functions to print")
 	mem := flag.String("m", "512M", "guest memory")
 	cpu := flag.String("cpu", "max", "QEMU CPU model")
+	var extra []string
+	flag.Func("qemu", "an extra QEMU argument (repeatable), e.g. -qemu -icount -qemu shift=0,sleep=off", func(v string) error {
+		extra = append(extra, v)
+		return nil
+	})
 	flag.Parse()
 	if *syms == "" {
 		*syms = *kernel
 	}
-	if err := run(*kernel, *syms, *initrd, *appendLine, *userELF, *until, *mem, *cpu, *timeout, *top); err != nil {
+	if err := run(*kernel, *syms, *initrd, *appendLine, *userELF, *until, *mem, *cpu, extra, *timeout, *top); err != nil {
 		fmt.Fprintln(os.Stderr, "pcprof:", err)
 		os.Exit(1)
 	}
@@ -137,10 +142,13 @@ var (
 	hltRE = regexp.MustCompile(`HLT=(\d)`)
 )
 
-func run(kernel, syms, initrd, appendLine, userELF, until, mem, cpu string, timeout time.Duration, top int) error {
-	ks, err := loadSyms(syms)
-	if err != nil {
-		return err
+func run(kernel, syms, initrd, appendLine, userELF, until, mem, cpu string, extra []string, timeout time.Duration, top int) error {
+	ks := &symtab{}
+	var err error
+	if syms != "none" {
+		if ks, err = loadSyms(syms); err != nil {
+			return err
+		}
 	}
 	var us *symtab
 	if userELF != "" {
@@ -163,6 +171,7 @@ func run(kernel, syms, initrd, appendLine, userELF, until, mem, cpu string, time
 	if appendLine != "" {
 		args = append(args, "-append", appendLine)
 	}
+	args = append(args, extra...)
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "qemu-system-x86_64", args...)
