@@ -59,6 +59,15 @@ type SparsePageTable interface {
 	NextMapped(va uint64) uint64
 }
 
+// PresentScanner is a PageTable that finds its present entries in order:
+// NextPresent returns the first page in [va, end) that Lookup would find,
+// with what Lookup would return, or ok false when there is none. Fork and
+// exit visit every present page through it at the cost of a scan instead
+// of a full walk per page.
+type PresentScanner interface {
+	NextPresent(va, end uint64) (at uint64, f Frame, p Perm, ok bool)
+}
+
 // Platform creates page tables and contexts.
 type Platform interface {
 	Memory

@@ -234,6 +234,7 @@ func New(p machine.Platform, frames *Frames) (*MM, error) {
 		return nil, err
 	}
 	m := &MM{plat: p, frames: frames, pt: &table{PageTable: pt}}
+	m.pt.scan, _ = pt.(machine.PresentScanner)
 	frames.register(m)
 	return m, nil
 }
@@ -304,7 +305,7 @@ func (m *MM) dropVMA(v *VMA) {
 // their frame references.
 func (m *MM) unmapPages(v *VMA, start, end uint64) {
 	kind := kindOf(v)
-	for va := m.pt.next(start); va < end; va = m.pt.next(va + pageSize) {
+	for va, _, _, ok := m.pt.nextPresent(start, end); ok; va, _, _, ok = m.pt.nextPresent(va+pageSize, end) {
 		if f, ok := m.pt.Unmap(va, kind); ok {
 			m.frames.put(f)
 		}
@@ -531,11 +532,7 @@ func (m *MM) protectLocked(addr, end uint64, perm machine.Perm) {
 		v.Perm = perm
 		// Present pages take the new rights now; private pages whose frame
 		// is shared stay read-only until a write fault copies them.
-		for va := m.pt.next(v.Start); va < v.End; va = m.pt.next(va + pageSize) {
-			f, _, ok := m.pt.Lookup(va)
-			if !ok {
-				continue
-			}
+		for va, f, _, ok := m.pt.nextPresent(v.Start, v.End); ok; va, f, _, ok = m.pt.nextPresent(va+pageSize, v.End) {
 			p := perm
 			if !v.Shared && p&machine.Write != 0 && m.frames.count(f) > 1 {
 				p &^= machine.Write
@@ -644,13 +641,11 @@ func (m *MM) mremap(old, oldLen, newLen uint64, mayMove bool, dst uint64, fixed 
 	nv.Start, nv.End = dst, dst+newLen
 	nv.hold()
 	kind := kindOf(src)
-	for va := m.pt.next(old); va < old+oldLen; va = m.pt.next(va + pageSize) {
+	for va, f, p, ok := m.pt.nextPresent(old, old+oldLen); ok; va, f, p, ok = m.pt.nextPresent(va+pageSize, old+oldLen) {
 		off := va - old
-		if f, p, ok := m.pt.Lookup(old + off); ok {
-			m.pt.Unmap(old+off, kind)
-			if err := m.pt.Map(dst+off, f, p, kind); err != nil {
-				m.frames.put(f)
-			}
+		m.pt.Unmap(va, kind)
+		if err := m.pt.Map(dst+off, f, p, kind); err != nil {
+			m.frames.put(f)
 		}
 	}
 	m.removeRange(old, old+oldLen)
@@ -872,11 +867,7 @@ func (m *MM) Fork() (*MM, error) {
 		if v.Flags&VMWipeOnFork != 0 {
 			continue // the child's copy starts empty: zero pages
 		}
-		for va := m.pt.next(v.Start); va < v.End; va = m.pt.next(va + pageSize) {
-			f, p, ok := m.pt.Lookup(va)
-			if !ok {
-				continue
-			}
+		for va, f, p, ok := m.pt.nextPresent(v.Start, v.End); ok; va, f, p, ok = m.pt.nextPresent(va+pageSize, v.End) {
 			if !v.Shared && p&machine.Write != 0 {
 				p &^= machine.Write
 				m.pt.Map(va, f, p, kindOf(v))

@@ -47,6 +47,24 @@ type table struct {
 	// hiwater is the peak of the counters' sum (Linux's hiwater_rss,
 	// getrusage's ru_maxrss), raised by Map.
 	hiwater atomic.Int64
+	// scan is PageTable as a PresentScanner, when it is one.
+	scan machine.PresentScanner
+}
+
+// nextPresent returns the first page in [va, end) with a present entry,
+// its frame and permissions: through the page table's own scan when it
+// has one (scan, set by New), else by Lookup over what next says may be
+// mapped.
+func (t *table) nextPresent(va, end uint64) (uint64, machine.Frame, machine.Perm, bool) {
+	if t.scan != nil {
+		return t.scan.NextPresent(va, end)
+	}
+	for va = t.next(va); va < end; va = t.next(va + pageSize) {
+		if f, p, ok := t.Lookup(va); ok {
+			return va, f, p, true
+		}
+	}
+	return 0, 0, 0, false
 }
 
 // next returns the first page address at or after va that may be mapped

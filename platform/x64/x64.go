@@ -71,6 +71,15 @@ func (p *pageTable) NextMapped(va uint64) uint64 {
 	return uint64(nucleus.NextUser(p.root, uintptr(va)))
 }
 
+// NextPresent implements machine.PresentScanner.
+func (p *pageTable) NextPresent(va, end uint64) (uint64, machine.Frame, machine.Perm, bool) {
+	if va >= 1<<47 {
+		return 0, 0, 0, false
+	}
+	at, pa, perm, ok := nucleus.NextPresentUser(p.root, uintptr(va), uintptr(end))
+	return uint64(at), machine.Frame(pa), machine.Perm(perm), ok
+}
+
 func (p *pageTable) Lookup(va uint64) (machine.Frame, machine.Perm, bool) {
 	pa, perm, ok := nucleus.LookupUser(p.root, uintptr(va))
 	return machine.Frame(pa), machine.Perm(perm), ok
