@@ -18,10 +18,16 @@ func (m *MM) page(addr uint64, acc Access) ([]byte, error) {
 		return nil, abi.EFAULT
 	}
 	va := addr &^ pageMask
+	e := &m.pt.tlb[(va>>pageShift)%tlbEntries]
+	if e.data != nil && e.va == va && (acc != AccessWrite || e.write) {
+		return e.data, nil
+	}
 	for attempt := 0; attempt < 2; attempt++ {
 		f, p, ok := m.pt.Lookup(va)
 		if ok && p != 0 && (acc != AccessWrite || p&machine.Write != 0) {
-			return m.frames.Mem.FrameData(f), nil
+			data := m.frames.Mem.FrameData(f)
+			*e = tlbEntry{va: va, data: data, write: p&machine.Write != 0}
+			return data, nil
 		}
 		if err := m.fault(addr, acc); err != nil {
 			return nil, abi.EFAULT

@@ -24,8 +24,9 @@ import (
 )
 
 const (
-	pageSize = machine.PageSize
-	pageMask = pageSize - 1
+	pageSize  = machine.PageSize
+	pageMask  = pageSize - 1
+	pageShift = 12
 
 	// UserTop is the end of the user address space (47-bit, minus a guard
 	// page, as on Linux).

@@ -49,7 +49,26 @@ type table struct {
 	hiwater atomic.Int64
 	// scan is PageTable as a PresentScanner, when it is one.
 	scan machine.PresentScanner
+	// tlb remembers translations the copies to and from user memory made
+	// (copy.go), so that a system call's few small copies to the same
+	// pages do not each walk the page table. Map, Unmap and Release empty
+	// it, and every change to a present entry goes through them; it is
+	// read and filled with the MM's lock held.
+	tlb [tlbEntries]tlbEntry
 }
+
+// tlbEntries is the size of the copy translation cache (direct-mapped by
+// page number).
+const tlbEntries = 8
+
+type tlbEntry struct {
+	va    uint64 // page address; valid when data != nil
+	data  []byte // the frame's bytes through the direct map
+	write bool   // the entry allows writes
+}
+
+// flushTLB forgets every cached translation.
+func (t *table) flushTLB() { t.tlb = [tlbEntries]tlbEntry{} }
 
 // nextPresent returns the first page in [va, end) with a present entry,
 // its frame and permissions: through the page table's own scan when it
@@ -87,6 +106,7 @@ func (t *table) total() int64 {
 
 // Map maps va to f and counts the page if va was not mapped before.
 func (t *table) Map(va uint64, f machine.Frame, p machine.Perm, kind int) error {
+	t.tlb[(va>>pageShift)%tlbEntries] = tlbEntry{}
 	_, _, had := t.PageTable.Lookup(va)
 	if err := t.PageTable.Map(va, f, p); err != nil {
 		return err
@@ -105,6 +125,7 @@ func (t *table) Map(va uint64, f machine.Frame, p machine.Perm, kind int) error 
 
 // Unmap removes va's mapping and uncounts it.
 func (t *table) Unmap(va uint64, kind int) (machine.Frame, bool) {
+	t.tlb[(va>>pageShift)%tlbEntries] = tlbEntry{}
 	f, ok := t.PageTable.Unmap(va)
 	if ok {
 		t.pages[kind].Add(-1)
@@ -114,6 +135,7 @@ func (t *table) Unmap(va uint64, kind int) (machine.Frame, bool) {
 
 // Release frees the page table; nothing is resident afterwards.
 func (t *table) Release() {
+	t.flushTLB()
 	t.PageTable.Release()
 	for i := range t.pages {
 		t.pages[i].Store(0)

@@ -147,6 +147,11 @@ type Options struct {
 	Disk bool
 	// DiskOnly runs the disk rows alone (and the boot row).
 	DiskOnly bool
+	// Icount runs QEMU with -icount shift=0,sleep=off: the guest clock
+	// advances one nanosecond per instruction, so every figure is guest
+	// instructions per operation, the same however loaded the host is
+	// (what a change to a path saves, not what it costs in TCG helpers).
+	Icount bool
 }
 
 // SystemdImage is a systemd initramfs (mkimage's systemd-v245 recipe) and
@@ -285,6 +290,9 @@ func Run(ctx context.Context, o Options) ([]Row, string, error) {
 			notes = append(notes, fmt.Sprintf("%s: median of %d runs", k.name, len(k.samples)))
 		}
 	}
+	if o.Icount {
+		notes = append(notes, "-icount: figures are guest instructions, not ns")
+	}
 	return rows, strings.Join(notes, "; "), nil
 }
 
@@ -299,6 +307,9 @@ func boot(ctx context.Context, kernel, initrd, set, disk string, o Options, log 
 	}
 	if disk != "" {
 		cfg.Args = []string{"-drive", "file=" + disk + ",format=raw,if=virtio"}
+	}
+	if o.Icount {
+		cfg.Args = append(cfg.Args, "-icount", "shift=0,sleep=off")
 	}
 	res, err := qemu.Run(ctx, cfg, func(l qemu.Line) bool {
 		l.Text = contract.StripEscapes(l.Text)

@@ -11,6 +11,11 @@
 //	go run ./testing/cmd/pcprof -initrd build/bench/bench.cpio \
 //	    -append "bench_only=getppid bench_ms=5000" -until BENCH_DONE
 //
+// With -trace-from ADDR it traces instead (trace.go): every instruction of
+// one pass through a loop, counted per function, e.g. one getppid round
+// trip from the benchmark loop's first instruction (find it with objdump -d
+// on the benchmark binary, which -user also symbolizes).
+//
 // The samples come from another host thread than the one running the
 // virtual CPU, so each is where the CPU was at the end of a translated
 // block; over thousands of samples that is a fair picture of where the
@@ -37,27 +42,48 @@ import (
 	"time"
 )
 
+// options are the command's flags.
+type options struct {
+	kernel, syms, initrd, appendLine, userELF, until, mem, cpu string
+	extra                                                      []string
+	timeout                                                    time.Duration
+	top                                                        int
+	// traceFrom, when set, single-steps instead of sampling (trace.go).
+	traceFrom uint64
+	traceMax  int
+	traceSeq  bool
+	tracePass int
+}
+
 func main() {
-	kernel := flag.String("kernel", "build/kernel.elf", "kernel to boot (-kernel)")
-	syms := flag.String("kernel-syms", "", "symbols for the kernel: an ELF, a System.map, or none (default: -kernel)")
-	initrd := flag.String("initrd", "", "initrd (-initrd)")
-	appendLine := flag.String("append", "", "kernel command line")
-	userELF := flag.String("user", "", "a static user program to attribute ring-3 samples to (optional)")
-	until := flag.String("until", "BENCH_DONE", "stop when the serial console prints a line containing this")
-	timeout := flag.Duration("timeout", 5*time.Minute, "give up after this long")
-	top := flag.Int("top", 40, "functions to print")
-	mem := flag.String("m", "512M", "guest memory")
-	cpu := flag.String("cpu", "max", "QEMU CPU model")
-	var extra []string
+	var o options
+	flag.StringVar(&o.kernel, "kernel", "build/kernel.elf", "kernel to boot (-kernel)")
+	flag.StringVar(&o.syms, "kernel-syms", "", "symbols for the kernel: an ELF, a System.map, or none (default: -kernel)")
+	flag.StringVar(&o.initrd, "initrd", "", "initrd (-initrd)")
+	flag.StringVar(&o.appendLine, "append", "", "kernel command line")
+	flag.StringVar(&o.userELF, "user", "", "a static user program to attribute ring-3 samples to (optional)")
+	flag.StringVar(&o.until, "until", "BENCH_DONE", "stop when the serial console prints a line containing this")
+	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "give up after this long")
+	flag.IntVar(&o.top, "top", 40, "functions to print")
+	flag.StringVar(&o.mem, "m", "512M", "guest memory")
+	flag.StringVar(&o.cpu, "cpu", "max", "QEMU CPU model")
 	flag.Func("qemu", "an extra QEMU argument (repeatable), e.g. -qemu -icount -qemu shift=0,sleep=off", func(v string) error {
-		extra = append(extra, v)
+		o.extra = append(o.extra, v)
 		return nil
 	})
+	flag.Func("trace-from", "single-step from this address (hex, e.g. a benchmark loop's first instruction) until it comes back, counting instructions per function", func(v string) error {
+		a, err := strconv.ParseUint(strings.TrimPrefix(v, "0x"), 16, 64)
+		o.traceFrom = a
+		return err
+	})
+	flag.IntVar(&o.traceMax, "trace-max", 2000000, "stop a trace after this many instructions")
+	flag.BoolVar(&o.traceSeq, "trace-seq", false, "print the trace's sequence of functions too")
+	flag.IntVar(&o.tracePass, "trace-pass", 30, "trace the Nth pass through -trace-from")
 	flag.Parse()
-	if *syms == "" {
-		*syms = *kernel
+	if o.syms == "" {
+		o.syms = o.kernel
 	}
-	if err := run(*kernel, *syms, *initrd, *appendLine, *userELF, *until, *mem, *cpu, extra, *timeout, *top); err != nil {
+	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "pcprof:", err)
 		os.Exit(1)
 	}
@@ -142,17 +168,17 @@ var (
 	hltRE = regexp.MustCompile(`HLT=(\d)`)
 )
 
-func run(kernel, syms, initrd, appendLine, userELF, until, mem, cpu string, extra []string, timeout time.Duration, top int) error {
+func run(o options) error {
 	ks := &symtab{}
 	var err error
-	if syms != "none" {
-		if ks, err = loadSyms(syms); err != nil {
+	if o.syms != "none" {
+		if ks, err = loadSyms(o.syms); err != nil {
 			return err
 		}
 	}
 	var us *symtab
-	if userELF != "" {
-		if us, err = loadSyms(userELF); err != nil {
+	if o.userELF != "" {
+		if us, err = loadSyms(o.userELF); err != nil {
 			return err
 		}
 	}
@@ -162,17 +188,21 @@ func run(kernel, syms, initrd, appendLine, userELF, until, mem, cpu string, extr
 	}
 	defer os.RemoveAll(dir)
 	sock := filepath.Join(dir, "qmp")
-	args := []string{"-accel", "tcg", "-cpu", cpu, "-m", mem, "-nographic", "-no-reboot",
+	args := []string{"-accel", "tcg", "-cpu", o.cpu, "-m", o.mem, "-nographic", "-no-reboot",
 		"-monitor", "none", "-qmp", "unix:" + sock + ",server=on,wait=off",
-		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", kernel}
-	if initrd != "" {
-		args = append(args, "-initrd", initrd)
+		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", o.kernel}
+	gdbSock := filepath.Join(dir, "gdb")
+	if o.traceFrom != 0 {
+		args = append(args, "-gdb", "unix:"+gdbSock+",server=on,wait=off")
 	}
-	if appendLine != "" {
-		args = append(args, "-append", appendLine)
+	if o.initrd != "" {
+		args = append(args, "-initrd", o.initrd)
 	}
-	args = append(args, extra...)
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	if o.appendLine != "" {
+		args = append(args, "-append", o.appendLine)
+	}
+	args = append(args, o.extra...)
+	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "qemu-system-x86_64", args...)
 	out, err := cmd.StdoutPipe()
@@ -191,7 +221,7 @@ func run(kernel, syms, initrd, appendLine, userELF, until, mem, cpu string, extr
 		for sc.Scan() {
 			line := sc.Text()
 			fmt.Fprintln(os.Stderr, "guest:", line)
-			if until != "" && strings.Contains(line, until) {
+			if o.until != "" && strings.Contains(line, o.until) {
 				break
 			}
 		}
@@ -199,6 +229,9 @@ func run(kernel, syms, initrd, appendLine, userELF, until, mem, cpu string, extr
 		io.Copy(io.Discard, out)
 	}()
 
+	if o.traceFrom != 0 {
+		return trace(ctx, gdbSock, o, ks, us)
+	}
 	var conn net.Conn
 	for i := 0; ; i++ {
 		if conn, err = net.Dial("unix", sock); err == nil {
@@ -229,7 +262,7 @@ loop:
 		case <-done:
 			break loop
 		case <-ctx.Done():
-			return errors.New("timed out before the guest printed " + strconv.Quote(until))
+			return errors.New("timed out before the guest printed " + strconv.Quote(o.until))
 		default:
 		}
 		r, err := qmp(conn, dec, req)
@@ -272,7 +305,7 @@ loop:
 	fmt.Printf("%d samples in %v (%.0f/s): kernel %d, user %d, halted %d\n", total, el.Round(time.Millisecond),
 		float64(total)/el.Seconds(), kern, user, halted)
 	for i, r := range rows {
-		if i >= top {
+		if i >= o.top {
 			break
 		}
 		fmt.Printf("%6.2f%% %6d  %s\n", 100*float64(r.v)/float64(max(total, 1)), r.v, r.k)
