@@ -143,18 +143,18 @@ func (s *System) Dispatch(t *task.Task) {
 	if t.SeccompMode() != task.SeccompDisabled && !s.seccompCheck(t, nr, a) {
 		return
 	}
-	var e Entry
+	var h Handler
 	if nr < uint64(len(table)) {
-		e = table[nr]
+		h = table[nr].Handler
 	}
-	if e.Handler == nil {
+	if h == nil {
 		s.reportENOSYS(t, nr)
 		r.Rax = negErrno(abi.ENOSYS)
 		return
 	}
-	ret, err := e.Handler(s, t, a)
+	ret, err := h(s, t, a)
 	if s.Trace {
-		t.Kernel().Log(klog.Info, "[%d] %s(%#x, %#x, %#x, %#x, %#x, %#x) = %#x %v", t.ID, e.Name, a[0], a[1], a[2], a[3], a[4], a[5], ret, err)
+		t.Kernel().Log(klog.Info, "[%d] %s(%#x, %#x, %#x, %#x, %#x, %#x) = %#x %v", t.ID, table[nr].Name, a[0], a[1], a[2], a[3], a[4], a[5], ret, err)
 	}
 	if nr == sysRtSigreturn && err == nil {
 		return // the registers are the restored context
@@ -165,7 +165,7 @@ func (s *System) Dispatch(t *task.Task) {
 	}
 	var errno abi.Errno
 	if !errors.As(err, &errno) {
-		t.Kernel().Log(klog.Err, "%v: %s: internal error: %v", t, e.Name, err)
+		t.Kernel().Log(klog.Err, "%v: %s: internal error: %v", t, table[nr].Name, err)
 		errno = abi.EIO
 	}
 	switch errno {

@@ -111,7 +111,9 @@ func (g *ThreadGroup) chargeCPU(user, sys time.Duration) {
 		return
 	}
 	g.cpuTotal.Add(int64(d))
-	if g.RlimitCur(RlimitCPU) != RlimInfinity {
+	// The common case (RLIMIT_CPU unlimited, the limits published) without
+	// RlimitCur's call.
+	if !(g.limPublished.Load() && g.limCur[RlimitCPU].Load() == RlimInfinity) && g.RlimitCur(RlimitCPU) != RlimInfinity {
 		g.checkCPULimit(time.Duration(g.cpuTotal.Load()))
 	}
 	if g.cpuItimersArmed.Load() == 0 {
