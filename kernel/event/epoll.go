@@ -244,10 +244,10 @@ func (e *Epoll) Unsend(evs []Event) {
 }
 
 // collect gathers up to max ready events.
-func (e *Epoll) collect(max int) []Event {
+func (e *Epoll) collect(out []Event, max int) []Event {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	var out []Event
+	out = out[:0]
 	for _, it := range e.order {
 		if len(out) >= max {
 			break
@@ -295,8 +295,9 @@ func (e *Epoll) collect(max int) []Event {
 }
 
 // Wait implements epoll_wait: up to max events, waiting up to timeout
-// (negative: forever; zero: poll).
-func (e *Epoll) Wait(c *vfs.Caller, max int, timeout time.Duration) ([]Event, error) {
+// (negative: forever; zero: poll). The events are appended to buf[:0]
+// (which may be nil), so a caller can keep them off the heap.
+func (e *Epoll) Wait(c *vfs.Caller, buf []Event, max int, timeout time.Duration) ([]Event, error) {
 	var deadline time.Time
 	if timeout > 0 {
 		deadline = time.Now().Add(timeout)
@@ -307,7 +308,7 @@ func (e *Epoll) Wait(c *vfs.Caller, max int, timeout time.Duration) ([]Event, er
 		case <-e.waiter.C():
 		default:
 		}
-		if ev := e.collect(max); len(ev) > 0 || timeout == 0 {
+		if ev := e.collect(buf, max); len(ev) > 0 || timeout == 0 {
 			return ev, nil
 		}
 		wait := time.Duration(-1)

@@ -85,18 +85,18 @@ func TestExclusiveWakesOne(t *testing.T) {
 		if err := e.Ctl(abi.EPOLL_CTL_ADD, 3, f, abi.EPOLLIN|abi.EPOLLEXCLUSIVE, 0); err != nil {
 			t.Fatal(err)
 		}
-		e.collect(4) // take the registration wake-up
+		e.collect(nil, 4) // take the registration wake-up
 	}
 	a.sleepers.Add(1) // a thread sleeps on each
 	b.sleepers.Add(1)
 	if _, err := f.Write(&vfs.Caller{}, []byte{1, 0, 0, 0, 0, 0, 0, 0}); err != nil {
 		t.Fatal(err)
 	}
-	if n, m := len(a.collect(4)), len(b.collect(4)); n != 1 || m != 0 {
+	if n, m := len(a.collect(nil, 4)), len(b.collect(nil, 4)); n != 1 || m != 0 {
 		t.Errorf("woken: a %d, b %d; want only a", n, m)
 	}
 	// Level-triggered once on the ready list: a keeps reporting.
-	if n := len(a.collect(4)); n != 1 {
+	if n := len(a.collect(nil, 4)); n != 1 {
 		t.Errorf("a again: %d", n)
 	}
 }
@@ -137,7 +137,7 @@ func TestNestedEdgeTriggered(t *testing.T) {
 				t.Errorf("%s: Readiness #%d = %v", s.name, i+1, got)
 			}
 		}
-		if n := len(inner.collect(4)); n != s.wantWait {
+		if n := len(inner.collect(nil, 4)); n != s.wantWait {
 			t.Errorf("%s: collect = %d events, want %d", s.name, n, s.wantWait)
 		}
 	}

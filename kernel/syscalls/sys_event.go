@@ -153,11 +153,20 @@ func (s *System) epollWait(t *task.Task, epfd int32, evAddr uint64, max int32, t
 		}
 		t.SetCallSigMask(abi.SignalSet(m))
 	}
-	evs, err := ep.Wait(s.caller(t), int(max), timeout)
+	// The common small waits keep their events and the copy-out buffer
+	// on the stack.
+	var evBuf [16]event.Event
+	evs, err := ep.Wait(s.caller(t), evBuf[:0], int(max), timeout)
 	if err != nil {
 		return 0, err
 	}
-	b := make([]byte, 12*len(evs))
+	var small [16 * 12]byte
+	var b []byte
+	if n := 12 * len(evs); n <= len(small) {
+		b = small[:n]
+	} else {
+		b = make([]byte, n)
+	}
 	for i, e := range evs {
 		binary.LittleEndian.PutUint32(b[12*i:], e.Events)
 		binary.LittleEndian.PutUint64(b[12*i+4:], e.Data)
