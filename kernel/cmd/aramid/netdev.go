@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"aramid/kernel/drivers/pci"
 	"aramid/kernel/drivers/virtio"
@@ -11,6 +12,7 @@ import (
 	"aramid/kernel/hw"
 	"aramid/kernel/klog"
 	"aramid/kernel/net"
+	"aramid/kernel/socket/netlink"
 )
 
 // probedNIC is a network device found at boot, waiting for the network
@@ -115,5 +117,18 @@ func addNICSysfs(fs *sysfs.FS, st *net.Stack, idx int32, name, dir string) error
 	// No carrier file: Linux's read fails with EINVAL while the interface
 	// is down, which a generated file cannot do; operstate and netlink's
 	// IFF_LOWER_UP carry the link state.
+	if err := fs.Add(sysfs.Entry{Path: dir + "/subsystem", Kind: sysfs.Symlink, Data: strings.Repeat("../", strings.Count(dir, "/")+1) + "class/net"}); err != nil {
+		return err
+	}
 	return fs.Add(sysfs.Entry{Path: "class/net/" + name, Kind: sysfs.Symlink, Data: "../../" + dir})
 }
+
+// emitUevent announces a device on the NETLINK_KOBJECT_UEVENT sockets
+// (sysfs.Options.Uevent).
+func emitUevent(action, devpath string, env []string) error {
+	netlink.EmitUevent(action, devpath, env)
+	return nil
+}
+
+// ueventSeqnum is /sys/kernel/uevent_seqnum's value.
+func ueventSeqnum() uint64 { return netlink.UeventSeqnum() }
