@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"aramid/kernel/drivers/pci"
 	"aramid/kernel/drivers/virtio"
@@ -13,6 +14,7 @@ import (
 	"aramid/kernel/klog"
 	"aramid/kernel/net"
 	"aramid/kernel/socket/netlink"
+	"aramid/platform/x64/nucleus"
 )
 
 // probedNIC is a network device found at boot, waiting for the network
@@ -128,6 +130,15 @@ func addNICSysfs(fs *sysfs.FS, st *net.Stack, idx int32, name, dir string) error
 func emitUevent(action, devpath string, env []string) error {
 	netlink.EmitUevent(action, devpath, env)
 	return nil
+}
+
+// useTSCClockForNet gives the network stack the nucleus's clocks, which
+// read the TSC (time.Now is two system calls into the nucleus).
+func useTSCClockForNet() {
+	net.SetTimeSource(net.TimeSource{Monotonic: sinceBoot, Wall: func() time.Time {
+		_, _, wallAtZero := nucleus.TimeBase()
+		return time.Unix(0, wallAtZero+nucleus.SinceBoot())
+	}})
 }
 
 // ueventSeqnum is /sys/kernel/uevent_seqnum's value.

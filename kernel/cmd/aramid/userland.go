@@ -120,6 +120,7 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	k.Reclaim = reclaimKernel
 	k.MemoryLow = memoryLow
 	k.Monotonic = sinceBoot
+	useTSCClockForNet()
 	oomKernel.Store(k)
 	vdsoMap, err := newVDSO(k)
 	if err != nil {

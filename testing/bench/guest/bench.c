@@ -6,7 +6,7 @@
  *     BENCH <name> <ns_per_op>
  * then "BENCH_DONE" and powers off. bench_set=syscall on the kernel command
  * line (or in the environment) runs only the syscall subset, bench_set=disk
- * only the disk rows. Each benchmark
+ * only the disk rows, bench_set=net only the networking rows (netrows.h). Each benchmark
  * is calibrated to run for about 100 ms of wall time.
  *
  * With the full set and a virtio-blk disk (/dev/vda, an empty ext4 made by
@@ -552,6 +552,8 @@ static const char *param(const char *key)
 	return NULL;
 }
 
+#include "netrows.h"
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "exit") == 0)
@@ -575,13 +577,16 @@ int main(int argc, char **argv)
 	const char *set = param("bench_set");
 	int only_syscall = set && strcmp(set, "syscall") == 0;
 	int only_disk = set && strcmp(set, "disk") == 0;
-	for (size_t i = 0; i < sizeof benches / sizeof benches[0] && !only_disk; i++) {
+	int only_net = set && strcmp(set, "net") == 0;
+	for (size_t i = 0; i < sizeof benches / sizeof benches[0] && !only_disk && !only_net; i++) {
 		if (only_syscall && !benches[i].syscall_set)
 			continue;
 		double ns = measure(benches[i].fn, 100 * 1000 * 1000LL);
 		printf("BENCH %s %.1f\n", benches[i].name, ns);
 	}
-	if (!only_syscall)
+	if (!only_syscall && !only_disk)
+		net_rows();
+	if (!only_syscall && !only_net)
 		disk_rows();
 	printf("BENCH_DONE\n");
 	fflush(stdout);
