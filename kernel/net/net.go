@@ -199,6 +199,7 @@ func New() *Stack {
 		RawFactory: raw.EndpointFactory{},
 		// AF_PACKET sockets send frames (kernel/socket/packet).
 		AllowPacketEndpointWrite: true,
+		Clock:                    newClock(),
 	})
 	// Linux's behaviour the sockets rely on: SACK on, as net.ipv4.tcp_sack.
 	sack := tcpip.TCPSACKEnabled(true)

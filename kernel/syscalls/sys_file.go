@@ -359,7 +359,8 @@ func (s *System) rwOne(t *task.Task, fd int32, buf, n uint64, off int64, write, 
 		if n > writeChunk {
 			return writeChunked(t, c, f, m, buf, n, off)
 		}
-		b := scratch(t, n)
+		b, release := ioBuffer(t, f, n)
+		defer release()
 		if err := m.CopyIn(buf, b); err != nil {
 			return 0, err
 		}
@@ -377,7 +378,8 @@ func (s *System) rwOne(t *task.Task, fd int32, buf, n uint64, off int64, write, 
 		}
 		return n, err
 	}
-	b := scratch(t, min(n, 1<<20))
+	b, release := ioBuffer(t, f, min(n, 1<<20))
+	defer release()
 	var r int
 	if off >= 0 {
 		r, err = f.Pread(c, b, off)

@@ -203,12 +203,15 @@ var netOps = map[string]netOp{
 		return s.netSend(t, ns, f, []iovec{{a[1], n}}, n, to, int(uint32(a[3])))
 	},
 	"recvfrom": func(s *System, t *task.Task, ns netSocket, f *vfs.File, a Args) (uint64, error) {
-		buf := make([]byte, netRecvLen(t, ns, []iovec{{a[1], a[2]}}))
+		buf, release := netBuf(t, netRecvLen(t, ns, []iovec{{a[1], a[2]}}))
+		defer release()
 		r, err := ns.RecvMsg(s.caller(t), f, buf, int(uint32(a[3])))
 		if err != nil {
 			return 0, err
 		}
-		if c := min(r.N, len(buf)); c > 0 {
+		// A stream's MSG_TRUNC discards: nothing is copied (the buffer is
+		// not written, as on Linux).
+		if c := min(r.N, len(buf)); c > 0 && !streamTrunc(ns, int(uint32(a[3]))) {
 			if err := t.MM().CopyOut(a[1], buf[:c]); err != nil {
 				return 0, err
 			}
@@ -311,7 +314,8 @@ func (s *System) netSend(t *task.Task, ns netSocket, f *vfs.File, iov []iovec, t
 		n, err := ns.SendMsg(c, f, data, to, flags)
 		return uint64(n), err
 	}
-	buf := make([]byte, min(total, sendChunk))
+	buf, release := netBuf(t, min(total, sendChunk))
+	defer release()
 	var done uint64
 	for first := true; first || done < total; first = false {
 		k := min(total-done, sendChunk)
@@ -371,12 +375,16 @@ func (s *System) netRecvmsg(t *task.Task, ns netSocket, f *vfs.File, msgAddr uin
 	if err != nil {
 		return 0, err
 	}
-	buf := make([]byte, netRecvLen(t, ns, iov))
+	buf, release := netBuf(t, netRecvLen(t, ns, iov))
+	defer release()
 	r, err := ns.RecvMsg(s.caller(t), f, buf, flags)
 	if err != nil {
 		return 0, err
 	}
 	got := buf[:min(r.N, len(buf))]
+	if streamTrunc(ns, flags) {
+		got = nil // discarded, not received: the caller's buffer is left alone
+	}
 	for _, v := range iov {
 		if len(got) == 0 {
 			break

@@ -152,6 +152,8 @@ type Options struct {
 	// instructions per operation, the same however loaded the host is
 	// (what a change to a path saves, not what it costs in TCG helpers).
 	Icount bool
+	// NetOnly runs the networking rows alone (and the boot row).
+	NetOnly bool
 }
 
 // SystemdImage is a systemd initramfs (mkimage's systemd-v245 recipe) and
@@ -199,7 +201,7 @@ func Run(ctx context.Context, o Options) ([]Row, string, error) {
 	if err := t.AddCharDev("dev/console", 0o600, 5, 1); err != nil {
 		return nil, "", err
 	}
-	disk := (o.Disk || o.DiskOnly) && !o.Syscall
+	disk := (o.Disk || o.DiskOnly) && !o.Syscall && !o.NetOnly
 	if disk {
 		if err := addDiskFiles(&t, o); err != nil {
 			return nil, "", err
@@ -214,6 +216,8 @@ func Run(ctx context.Context, o Options) ([]Row, string, error) {
 		set = "syscall"
 	} else if o.DiskOnly {
 		set = "disk"
+	} else if o.NetOnly {
+		set = "net"
 	}
 	type kernel struct {
 		name, path string
@@ -272,7 +276,8 @@ func Run(ctx context.Context, o Options) ([]Row, string, error) {
 	}
 	var rows []Row
 	for _, r := range Rows {
-		if o.Syscall && !r.Syscall || o.DiskOnly && !strings.HasPrefix(r.Name, "disk_") && r.Name != BootRow {
+		if o.Syscall && !r.Syscall || o.DiskOnly && !strings.HasPrefix(r.Name, "disk_") && r.Name != BootRow ||
+			o.NetOnly && !isNetRow(r.Name) && r.Name != BootRow {
 			continue
 		}
 		rows = append(rows, Row{Name: r.Name, Aramid: med(ks[1], r.Name), Linux: med(ks[0], r.Name)})

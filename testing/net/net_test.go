@@ -1,17 +1,21 @@
 // Package net boots Aramid and the reference Linux kernel in QEMU with a
 // virtio-net NIC on QEMU's user network (restrict=on: nothing leaves the
 // host, only port forwards on 127.0.0.1 reach the guest) and talks to a
-// server in the guest from the host. The guest's /init configures eth0
-// the way people do, with busybox ip over rtnetlink (link up, 10.0.2.15/24,
-// default route via 10.0.2.2), and starts guest/server.c: a TCP echo
-// server (port 8080) and a UDP echo server (port 8081). The host checks a
-// short and a multi-megabyte echo byte for byte, a DHCP lease busybox
-// udhcpc gets over AF_PACKET sockets from QEMU's DHCP server, the UDP answer, the
-// configuration ip reports, and that eth0's counters in sysfs grew by at
-// least the payload moved; through the modern and the legacy
-// (disable-modern=on) interface, on both kernels. Linux's virtio_net is a
-// module: /init loads the reference kernel's virtio and virtio_net modules
-// first.
+// server in the guest from the host. The guest's /init brings lo and eth0
+// up with busybox ip, lets busybox udhcpc configure eth0 from QEMU's DHCP
+// server (over AF_PACKET sockets), adds the default route via 10.0.2.2,
+// prints ip addr and ip route, pings the gateway (busybox ping as root, a
+// raw socket; guest/server.c's ping-socket client as nobody, refused and
+// then allowed by net.ipv4.ping_group_range), starts busybox httpd and
+// guest/server.c: a TCP echo server (port 8080) and a UDP echo server
+// (port 8081). The host checks a short and a multi-megabyte echo byte for
+// byte, the UDP answer, a file fetched from httpd through the port forward
+// byte for byte, and that eth0's counters in sysfs grew by at least the
+// payload moved; through the modern and the legacy (disable-modern=on)
+// interface, on both kernels; and the tools' output on Aramid must be
+// Linux's, line for line (see transcript). Linux's virtio_net is a
+// module: /init loads the reference kernel's virtio and virtio_net
+// modules first. NETTEST_LOG=1 logs every guest's serial output.
 package net
 
 import (
@@ -22,6 +26,7 @@ import (
 	"io"
 	"math/rand"
 	stdnet "net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -105,27 +110,43 @@ while [ ! -e /sys/class/net/eth0 ]; do
 	usleep 10000
 done
 echo "NETTEST mac $(cat /sys/class/net/eth0/address) mtu $(cat /sys/class/net/eth0/mtu) operstate $(cat /sys/class/net/eth0/operstate)"
+ip link | sed 's/^/NETTEST linkdown: /'
+ip link set lo up || echo "NETTEST FAIL ip link set lo up"
 ip link set eth0 up || echo "NETTEST FAIL ip link set eth0 up"
 ip link | sed 's/^/NETTEST link: /'
-ip addr add 10.0.2.15/24 dev eth0 || echo "NETTEST FAIL ip addr add"
-ip route add default via 10.0.2.2 || echo "NETTEST FAIL ip route add"
-ip -4 addr show dev eth0 | sed 's/^/NETTEST addr: /'
-ip -4 route | sed 's/^/NETTEST route: /'
 udhcpc -i eth0 -f -q -n -t 5 -T 2 -s /dhcp.script || echo "NETTEST FAIL udhcpc"
+ip route add default via 10.0.2.2 || echo "NETTEST FAIL ip route add"
+ip addr | sed 's/^/NETTEST ipaddr: /'
+ip -4 addr show dev eth0 | sed 's/^/NETTEST addr: /'
+ip route | sed 's/^/NETTEST iproute: /'
+ip -4 route | sed 's/^/NETTEST route: /'
+ping -c 3 10.0.2.2 >/tmp/ping 2>&1; echo "NETTEST ping rc $?"
+sed 's/^/NETTEST ping: /' /tmp/ping
+echo "NETTEST ping_group_range $(cat /proc/sys/net/ipv4/ping_group_range)"
+su -s /bin/sh nobody -c 'ping -c 1 10.0.2.2' >/tmp/ping 2>&1; echo "NETTEST nobody ping rc $?"
+sed 's/^/NETTEST nobody ping: /' /tmp/ping
+su -s /bin/sh nobody -c '/server ping 10.0.2.2'; echo "NETTEST nobody pingsock rc $?"
+echo "65534 65534" >/proc/sys/net/ipv4/ping_group_range || echo "NETTEST FAIL ping_group_range"
+su -s /bin/sh nobody -c '/server ping 10.0.2.2'; echo "NETTEST grouped pingsock rc $?"
+httpd -p 80 -h /www || echo "NETTEST FAIL httpd"
 exec /server
 `
 
-// dhcpScript is udhcpc's script: it prints the lease (eth0 is configured
-// already, with the address QEMU's DHCP server hands out).
+// dhcpScript is udhcpc's script: it prints the lease and configures eth0
+// with its address (QEMU's DHCP server names no router when restrict=on:
+// /init adds the default route).
 const dhcpScript = `#!/bin/sh
-[ "$1" = bound ] && echo "NETTEST dhcp bound ip=$ip subnet=$subnet router=$router"
+if [ "$1" = bound ]; then
+	echo "NETTEST dhcp bound ip=$ip subnet=$subnet mask=$mask router=$router"
+	ip addr add $ip/$mask dev $interface || echo "NETTEST FAIL dhcp ip addr add"
+fi
 exit 0
 `
 
 // writeInitrd builds the guest's initramfs.
 func writeInitrd(path string, modules []string) error {
 	var t contract.Tree
-	for _, d := range []string{"bin", "dev", "proc", "sys", "tmp", "lib", "lib/modules", "lib/modules/net"} {
+	for _, d := range []string{"bin", "dev", "etc", "proc", "sys", "tmp", "www", "lib", "lib/modules", "lib/modules/net"} {
 		if err := t.AddDir(d, 0o755); err != nil {
 			return err
 		}
@@ -143,6 +164,15 @@ func writeInitrd(path string, modules []string) error {
 	}
 	for name, data := range map[string][]byte{"bin/busybox": bb, "server": srv, "init": []byte(initScript), "dhcp.script": []byte(dhcpScript)} {
 		if err := t.AddFile(name, 0o755, data); err != nil {
+			return err
+		}
+	}
+	for name, data := range map[string][]byte{
+		"etc/passwd":     []byte("root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n"),
+		"etc/group":      []byte("root:x:0:\nnogroup:x:65534:\n"),
+		"www/" + webFile: webData(),
+	} {
+		if err := t.AddFile(name, 0o644, data); err != nil {
 			return err
 		}
 	}
@@ -164,6 +194,16 @@ func writeInitrd(path string, modules []string) error {
 		}
 	}
 	return t.WriteFile(path)
+}
+
+// webFile is the file the guest's httpd serves from /www; webData is its
+// contents, the same on every call.
+const webFile = "data.bin"
+
+func webData() []byte {
+	b := make([]byte, 3<<20+12345)
+	rand.New(rand.NewSource(14)).Read(b)
+	return b
 }
 
 // freePort returns a port on 127.0.0.1 that was free a moment ago.
@@ -230,47 +270,91 @@ func (g *guest) log() string {
 func TestVirtioNet(t *testing.T) {
 	repo, _ := filepath.Abs("../..")
 	linux := filepath.Join(repo, "build/linux/vmlinuz")
-	for _, tc := range []struct {
-		kernel string
-		legacy bool
-	}{
-		{"aramid", false}, {"aramid", true}, {"linux", false}, {"linux", true},
-	} {
-		name := tc.kernel + "/modern"
-		if tc.legacy {
-			name = tc.kernel + "/legacy"
+	var mu sync.Mutex
+	transcripts := map[string][]string{} // by subtest name
+	t.Run("boot", func(t *testing.T) {
+		for _, tc := range []struct {
+			kernel string
+			legacy bool
+		}{
+			{"aramid", false}, {"aramid", true}, {"linux", false}, {"linux", true},
+		} {
+			name := tc.kernel + "/modern"
+			if tc.legacy {
+				name = tc.kernel + "/legacy"
+			}
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				kernel, appendLine, initrd := aramidKernel, "console=ttyS0", ""
+				var mods []string
+				if tc.kernel == "linux" {
+					if _, err := os.Stat(linux); err != nil {
+						t.Skip("reference kernel missing: run `make linux-ref` (make test does)")
+					}
+					if mods = contract.FindModules(linux, netModules); mods == nil {
+						t.Fatalf("no virtio_net modules beside %s", linux)
+					}
+					kernel, appendLine = linux, "console=ttyS0 loglevel=4 panic=-1"
+				}
+				initrd = filepath.Join(t.TempDir(), "initrd.cpio")
+				if err := writeInitrd(initrd, mods); err != nil {
+					t.Fatal(err)
+				}
+				log := runGuest(t, kernel, appendLine, initrd, tc.legacy)
+				if tc.kernel == "aramid" {
+					kind := map[bool]string{false: "modern", true: "legacy"}[tc.legacy]
+					if !regexp.MustCompile(`virtio_net virtio\d: 52:54:00:12:34:56, ` + kind + ` virtio-pci`).MatchString(log) {
+						t.Errorf("Aramid did not drive the NIC through its %s interface", kind)
+					}
+				}
+				mu.Lock()
+				transcripts[name] = transcript(log)
+				mu.Unlock()
+			})
 		}
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			kernel, appendLine, initrd := aramidKernel, "console=ttyS0", ""
-			var mods []string
-			if tc.kernel == "linux" {
-				if _, err := os.Stat(linux); err != nil {
-					t.Skip("reference kernel missing: run `make linux-ref` (make test does)")
-				}
-				if mods = contract.FindModules(linux, netModules); mods == nil {
-					t.Fatalf("no virtio_net modules beside %s", linux)
-				}
-				kernel, appendLine = linux, "console=ttyS0 loglevel=4 panic=-1"
-			}
-			initrd = filepath.Join(t.TempDir(), "initrd.cpio")
-			if err := writeInitrd(initrd, mods); err != nil {
-				t.Fatal(err)
-			}
-			log := runGuest(t, kernel, appendLine, initrd, tc.legacy)
-			if tc.kernel == "aramid" {
-				kind := map[bool]string{false: "modern", true: "legacy"}[tc.legacy]
-				if !regexp.MustCompile(`virtio_net virtio\d: 52:54:00:12:34:56, ` + kind + ` virtio-pci`).MatchString(log) {
-					t.Errorf("Aramid did not drive the NIC through its %s interface", kind)
-				}
-			}
-		})
+	})
+	// What the tools printed must be Linux's, line for line.
+	for _, mode := range []string{"modern", "legacy"} {
+		a, l := transcripts["aramid/"+mode], transcripts["linux/"+mode]
+		if a == nil || l == nil {
+			continue
+		}
+		if d := contract.Diff(l, a); d != "" {
+			t.Errorf("%s: the tools' output differs from Linux's (- Linux, + Aramid):\n%s", mode, d)
+		}
 	}
+}
+
+// transcriptRE picks the lines of the tools' output that must be Linux's.
+var transcriptRE = regexp.MustCompile(`NETTEST ((mac|linkdown:|link:|dhcp|ipaddr:|addr:|iproute:|route:|ping|ping_group_range|nobody|pingsock|grouped) .*)`)
+
+// transcript returns the tools' output in log with what differs between
+// any two runs normalised: ping's round-trip times. On eth0's lines the
+// queueing discipline (Linux's default is fq_codel, Aramid names
+// pfifo_fast) and NO-CARRIER (the reference guest's link watch has not
+// marked the link running when ip asks) are left out.
+func transcript(log string) []string {
+	var out []string
+	for _, line := range strings.Split(log, "\n") {
+		m := transcriptRE.FindStringSubmatch(strings.TrimRight(line, "\r"))
+		if m == nil {
+			continue
+		}
+		l := m[1]
+		l = regexp.MustCompile(`time=[0-9.]+ ms`).ReplaceAllString(l, "time=T ms")
+		l = regexp.MustCompile(`min/avg/max = [0-9./]+ ms`).ReplaceAllString(l, "min/avg/max = T ms")
+		if strings.Contains(l, " eth0: <") {
+			l = strings.Replace(l, "NO-CARRIER,", "", 1)
+			l = regexp.MustCompile(` qdisc \S+`).ReplaceAllString(l, " qdisc Q")
+		}
+		out = append(out, l)
+	}
+	return out
 }
 
 // runGuest boots one guest, runs the exchanges and returns the serial log.
 func runGuest(t *testing.T, kernel, appendLine, initrd string, legacy bool) string {
-	tcpPort, udpPort := freePort(t, "tcp"), freePort(t, "udp")
+	tcpPort, udpPort, httpPort := freePort(t, "tcp"), freePort(t, "udp"), freePort(t, "tcp")
 	dev := "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56"
 	if legacy {
 		dev += ",disable-modern=on"
@@ -278,7 +362,7 @@ func runGuest(t *testing.T, kernel, appendLine, initrd string, legacy bool) stri
 	cfg := qemu.Config{
 		Kernel: kernel, Initrd: initrd, Append: appendLine, Memory: "256M", Timeout: 150 * time.Second,
 		Args: []string{
-			"-netdev", fmt.Sprintf("user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:%d-:8080,hostfwd=udp:127.0.0.1:%d-:8081", tcpPort, udpPort),
+			"-netdev", fmt.Sprintf("user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:%d-:8080,hostfwd=udp:127.0.0.1:%d-:8081,hostfwd=tcp:127.0.0.1:%d-:80", tcpPort, udpPort, httpPort),
 			"-device", dev,
 		},
 	}
@@ -291,7 +375,7 @@ func runGuest(t *testing.T, kernel, appendLine, initrd string, legacy bool) stri
 	defer func() {
 		cancel()
 		<-g.done
-		if t.Failed() {
+		if t.Failed() || os.Getenv("NETTEST_LOG") != "" {
 			t.Logf("%s\nserial log:\n%s", cfg.CommandLine(), g.log())
 		}
 	}()
@@ -315,7 +399,17 @@ func runGuest(t *testing.T, kernel, appendLine, initrd string, legacy bool) stri
 		`NETTEST route: 10\.0\.2\.0/24 dev eth0 .*scope link\s+src 10\.0\.2\.15`,
 		// busybox udhcpc over AF_PACKET sockets, from QEMU's DHCP server
 		// (which names no router when restrict=on).
-		`NETTEST dhcp bound ip=10\.0\.2\.15 subnet=255\.255\.255\.0 router=\n`,
+		`NETTEST dhcp bound ip=10\.0\.2\.15 subnet=255\.255\.255\.0 mask=24 router=\n`,
+		// busybox ping as root (a raw socket); as nobody it fails
+		// (busybox tries no ping socket). A ping socket as nobody is
+		// refused while ping_group_range ("1 0") admits no group and
+		// gets its reply once the range admits nobody's group.
+		`NETTEST ping rc 0\n`,
+		`NETTEST ping: 3 packets transmitted, 3 packets received, 0% packet loss`,
+		`NETTEST ping_group_range 1\s+0\n`,
+		`NETTEST nobody ping rc 1\n`,
+		`NETTEST pingsock socket: Permission denied\nNETTEST nobody pingsock rc 1\n`,
+		`NETTEST pingsock reply from 10\.0\.2\.2 type 0 seq 14 bytes 24 same_data 1\nNETTEST grouped pingsock rc 0\n`,
 	} {
 		if !regexp.MustCompile(re).MatchString(log) {
 			t.Errorf("serial log lacks %s", re)
@@ -362,6 +456,15 @@ func runGuest(t *testing.T, kernel, appendLine, initrd string, legacy bool) stri
 		}
 	}
 	t.Logf("echoed %d bytes both ways", len(big))
+	// busybox httpd in the guest serves /www through the forward.
+	page, err := fetch(fmt.Sprintf("http://127.0.0.1:%d/%s", httpPort, webFile), 60*time.Second)
+	if err != nil {
+		t.Errorf("fetching from the guest's httpd: %v", err)
+	} else if want := webData(); !bytes.Equal(page, want) {
+		t.Errorf("httpd served %d bytes (sha256 %x), the file has %d (sha256 %x)", len(page), sha256.Sum256(page), len(want), sha256.Sum256(want))
+	} else {
+		t.Logf("fetched %d bytes from the guest's httpd", len(page))
+	}
 	// UDP: the guest must receive the host's datagram through the
 	// forward (and print it). Its answer, sent back to 10.0.2.2, does not
 	// come back through a restrict=on forward on either kernel (QEMU's
@@ -391,6 +494,24 @@ func runGuest(t *testing.T, kernel, appendLine, initrd string, legacy bool) stri
 		t.Logf("no UDP answer: %v", err)
 	}
 	return g.log()
+}
+
+// fetch GETs url and returns the body of a 200 answer.
+func fetch(url string, timeout time.Duration) ([]byte, error) {
+	c := &http.Client{Timeout: timeout}
+	resp, err := c.Get(url)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	return body, nil
 }
 
 // echo sends p, shuts its side down and reads everything back.

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"strconv"
+	"strings"
+	"time"
 
 	"aramid/kernel/drivers/pci"
 	"aramid/kernel/drivers/virtio"
@@ -11,6 +13,8 @@ import (
 	"aramid/kernel/hw"
 	"aramid/kernel/klog"
 	"aramid/kernel/net"
+	"aramid/kernel/socket/netlink"
+	"aramid/platform/x64/nucleus"
 )
 
 // probedNIC is a network device found at boot, waiting for the network
@@ -115,5 +119,27 @@ func addNICSysfs(fs *sysfs.FS, st *net.Stack, idx int32, name, dir string) error
 	// No carrier file: Linux's read fails with EINVAL while the interface
 	// is down, which a generated file cannot do; operstate and netlink's
 	// IFF_LOWER_UP carry the link state.
+	if err := fs.Add(sysfs.Entry{Path: dir + "/subsystem", Kind: sysfs.Symlink, Data: strings.Repeat("../", strings.Count(dir, "/")+1) + "class/net"}); err != nil {
+		return err
+	}
 	return fs.Add(sysfs.Entry{Path: "class/net/" + name, Kind: sysfs.Symlink, Data: "../../" + dir})
 }
+
+// emitUevent announces a device on the NETLINK_KOBJECT_UEVENT sockets
+// (sysfs.Options.Uevent).
+func emitUevent(action, devpath string, env []string) error {
+	netlink.EmitUevent(action, devpath, env)
+	return nil
+}
+
+// useTSCClockForNet gives the network stack the nucleus's clocks, which
+// read the TSC (time.Now is two system calls into the nucleus).
+func useTSCClockForNet() {
+	net.SetTimeSource(net.TimeSource{Monotonic: sinceBoot, Wall: func() time.Time {
+		_, _, wallAtZero := nucleus.TimeBase()
+		return time.Unix(0, wallAtZero+nucleus.SinceBoot())
+	}})
+}
+
+// ueventSeqnum is /sys/kernel/uevent_seqnum's value.
+func ueventSeqnum() uint64 { return netlink.UeventSeqnum() }

@@ -120,6 +120,7 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	k.Reclaim = reclaimKernel
 	k.MemoryLow = memoryLow
 	k.Monotonic = sinceBoot
+	useTSCClockForNet()
 	oomKernel.Store(k)
 	vdsoMap, err := newVDSO(k)
 	if err != nil {
@@ -156,7 +157,7 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	v.RegisterFilesystem("cgroup2", cgroups.Factory())
 	k.ProcessForked = cgroups.Fork
 	k.ProcessExited = cgroups.Exit
-	sysFS := sysfs.New(sysfs.Options{Clock: clock, Dev: abi.MakeDev(0, nextAnonDev())})
+	sysFS := sysfs.New(sysfs.Options{Clock: clock, Dev: abi.MakeDev(0, nextAnonDev()), Uevent: emitUevent, UeventSeqnum: ueventSeqnum})
 	blk.attachSysfs(sysFS)
 	diskFilesystems["ext4"] = func(dev block.Device, rdev uint64, flags uint32, data string) (vfs.Filesystem, error) {
 		fs, err := ext4.MountFS(dev, flags, data, clock)

@@ -21,22 +21,26 @@
 //	                                               (Add, AddGen, Remove)
 //	kernel/mm/transparent_hugepage/{enabled,defrag}  "never" selected:
 //	                                                 no huge pages
-//	kernel/uevent_seqnum                           0: no uevents are sent
+//	kernel/uevent_seqnum                           the last uevent's SEQNUM
+//	                                               (Options.UeventSeqnum)
 //	kernel/cgroup/{features,delegate}              what cgroupfs accepts
 //	fs/cgroup, fs/bpf, fs/pstore, kernel/security,
 //	kernel/debug, kernel/tracing, kernel/config    empty mount points
 //
 // Every file is read-only (opening one for writing is EACCES, as for a
-// sysfs attribute without a store method); directories refuse mkdir
+// sysfs attribute without a store method), except the devices' uevent
+// attributes when Options.Uevent is set (uevent.go: writing an action
+// announces the device); directories refuse mkdir
 // (EPERM), file creation (EACCES) and removal (EPERM). Add extends the
 // tree (for devices found at boot) before it is mounted.
 //
-// Not implemented: uevents and netlink, attribute writes, bus and driver
+// Not implemented: attribute writes other than uevent, bus and driver
 // directories, power management, anything not listed.
 package sysfs
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -86,11 +90,14 @@ var Layout = []Entry{
 
 	file("devices/platform/serial8250/tty/ttyS0/dev", "4:64\n"),
 	file("devices/platform/serial8250/tty/ttyS0/uevent", "MAJOR=4\nMINOR=64\nDEVNAME=ttyS0\n"),
+	symlink("devices/platform/serial8250/tty/ttyS0/subsystem", "../../../../../class/tty"),
 	file("devices/virtual/tty/console/dev", "5:1\n"),
 	file("devices/virtual/tty/console/uevent", "MAJOR=5\nMINOR=1\nDEVNAME=console\n"),
+	symlink("devices/virtual/tty/console/subsystem", "../../../../class/tty"),
 	file("devices/virtual/tty/console/active", "ttyS0\n"),
 	file("devices/virtual/tty/tty/dev", "5:0\n"),
 	file("devices/virtual/tty/tty/uevent", "MAJOR=5\nMINOR=0\nDEVNAME=tty\n"),
+	symlink("devices/virtual/tty/tty/subsystem", "../../../../class/tty"),
 	symlink("class/tty/ttyS0", "../../devices/platform/serial8250/tty/ttyS0"),
 	symlink("class/tty/console", "../../devices/virtual/tty/console"),
 	symlink("class/tty/tty", "../../devices/virtual/tty/tty"),
@@ -104,6 +111,7 @@ var Layout = []Entry{
 	file("devices/virtual/net/lo/iflink", "1\n"),
 	file("devices/virtual/net/lo/type", "772\n"),
 	file("devices/virtual/net/lo/uevent", "INTERFACE=lo\nIFINDEX=1\n"),
+	symlink("devices/virtual/net/lo/subsystem", "../../../../class/net"),
 	symlink("class/net/lo", "../../devices/virtual/net/lo"),
 }
 
@@ -113,6 +121,12 @@ type Options struct {
 	Clock func() time.Time
 	// Dev is st_dev.
 	Dev uint64
+	// Uevent, if set, announces a device (kobject_uevent_env): it adds
+	// ACTION, DEVPATH and SEQNUM around env. Without it the uevent
+	// attributes are read-only.
+	Uevent func(action, devpath string, env []string) error
+	// UeventSeqnum, if set, gives kernel/uevent_seqnum (else 0).
+	UeventSeqnum func() uint64
 }
 
 // FS is one sysfs instance.
@@ -136,6 +150,11 @@ func New(o Options) *FS {
 		}
 	}
 	fs.addRegistered()
+	if o.UeventSeqnum != nil {
+		if in := fs.lookupLocked("kernel/uevent_seqnum"); in != nil {
+			in.Ops.(*fileNode).gen = func() string { return strconv.FormatUint(o.UeventSeqnum(), 10) + "\n" }
+		}
+	}
 	return fs
 }
 
@@ -200,9 +219,16 @@ func (fs *FS) Add(e Entry) error {
 			in = fs.newDir()
 			cur.Update(func(a *vfs.Attr) { a.Nlink++ })
 		case e.Kind == File:
-			a := fs.attr(abi.S_IFREG | 0o444)
+			n := &fileNode{fs: fs, data: e.Data, gen: e.Gen}
+			mode := uint32(0o444)
+			if fs.o.Uevent != nil {
+				if n.ueventDir = ueventDir(e.Path); n.ueventDir != "" {
+					mode = 0o644
+				}
+			}
+			a := fs.attr(abi.S_IFREG | mode)
 			a.Size = 4096 // as sysfs reports for attributes
-			in = vfs.NewInode(fs, fs.nextIno.Add(1), a, &fileNode{data: e.Data, gen: e.Gen})
+			in = vfs.NewInode(fs, fs.nextIno.Add(1), a, n)
 		case e.Kind == Symlink:
 			a := fs.attr(abi.S_IFLNK | 0o777)
 			a.Size = int64(len(e.Data))
@@ -291,21 +317,28 @@ func (d *dirNode) IterDir(self *vfs.Inode, off int64, emit vfs.DirEmit) error {
 	return nil
 }
 
-// fileNode is a read-only attribute.
+// fileNode is an attribute: read-only, or a device's uevent.
 type fileNode struct {
+	fs   *FS
 	data string
 	gen  func() string // AddGen or Entry.Gen: contents made at each open
+	// ueventDir is the device directory of a writable uevent attribute.
+	ueventDir string
 }
 
 // Open implements vfs.InodeOps.
 func (n *fileNode) Open(_ *vfs.Caller, _ *vfs.Inode, flags uint32) (vfs.FileImpl, error) {
-	if flags&abi.O_ACCMODE != abi.O_RDONLY {
-		return nil, abi.EACCES
-	}
+	data := n.data
 	if n.gen != nil {
-		return &attrFile{data: n.gen()}, nil
+		data = n.gen()
 	}
-	return &attrFile{data: n.data}, nil
+	if flags&abi.O_ACCMODE != abi.O_RDONLY {
+		if n.ueventDir == "" {
+			return nil, abi.EACCES
+		}
+		return &ueventFile{attrFile: attrFile{data: data}, fs: n.fs, dir: n.ueventDir, n: n}, nil
+	}
+	return &attrFile{data: data}, nil
 }
 
 type attrFile struct {

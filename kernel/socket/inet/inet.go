@@ -21,8 +21,8 @@
 //
 // # Not implemented
 //
-// Control messages (IP_PKTINFO, IP_TOS and the like are not delivered;
-// sendmsg with a control buffer is EINVAL), MSG_OOB, MSG_ERRQUEUE,
+// Control messages beyond cmsg.go's (IPv6 ones, and sendmsg with a control
+// buffer is EINVAL), SO_TIMESTAMP on stream sockets, MSG_OOB, MSG_ERRQUEUE,
 // multicast membership options, TCP_INFO, SO_ATTACH_FILTER.
 package inet
 
@@ -87,6 +87,8 @@ type Socket struct {
 	// sndbufSet and rcvbufSet are the doubled SO_SNDBUF/SO_RCVBUF values
 	// a program set (0: the protocol default).
 	sndbufSet, rcvbufSet int
+	// tstamp is SO_TIMESTAMP/SO_TIMESTAMPNS (cmsg.go).
+	tstamp int
 }
 
 var inoCounter atomic.Uint64

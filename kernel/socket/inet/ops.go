@@ -366,6 +366,7 @@ func (s *Socket) RecvMsg(c *vfs.Caller, f *vfs.File, buf []byte, flags int) (Rec
 		done += r.Count
 		if !stream {
 			res.From = s.marshalAddr(r.RemoteAddr)
+			res.Control = s.controlMessages(r.ControlMessages)
 			if r.Total > r.Count {
 				res.Flags |= abi.MSG_TRUNC
 			}

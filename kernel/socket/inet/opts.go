@@ -66,6 +66,8 @@ func (s *Socket) GetSockopt(level, name int) ([]byte, error) {
 	switch level {
 	case abi.SOL_SOCKET:
 		switch name {
+		case abi.SO_TIMESTAMP, SO_TIMESTAMPNS:
+			return s.getTimestamp(name)
 		case abi.SO_TYPE:
 			return intVal(s.typ), nil
 		case abi.SO_DOMAIN:
@@ -174,6 +176,12 @@ func (s *Socket) GetSockopt(level, name int) ([]byte, error) {
 			return intVal(v), nil
 		case IP_RECVERR:
 			return boolVal(so.GetIPv4RecvError()), nil
+		case IP_PKTINFO:
+			return boolVal(so.GetReceivePacketInfo()), nil
+		case IP_RECVTTL:
+			return boolVal(so.GetReceiveTTL()), nil
+		case IP_RECVTOS:
+			return boolVal(so.GetReceiveTOS()), nil
 		}
 	case SOL_IPV6:
 		if s.family != abi.AF_INET6 {
@@ -286,6 +294,8 @@ func (s *Socket) SetSockopt(netAdmin bool, level, name int, v []byte) error {
 	switch level {
 	case abi.SOL_SOCKET:
 		switch name {
+		case abi.SO_TIMESTAMP, SO_TIMESTAMPNS:
+			return s.setTimestamp(name, on)
 		case abi.SO_REUSEADDR:
 			so.SetReuseAddress(on)
 			return nil
@@ -383,6 +393,15 @@ func (s *Socket) SetSockopt(netAdmin bool, level, name int, v []byte) error {
 			return Errno(s.ep.SetSockOptInt(tcpip.IPv4TOSOption, n&0xff))
 		case IP_RECVERR:
 			so.SetIPv4RecvError(on)
+			return nil
+		case IP_PKTINFO:
+			so.SetReceivePacketInfo(on)
+			return nil
+		case IP_RECVTTL:
+			so.SetReceiveTTL(on)
+			return nil
+		case IP_RECVTOS:
+			so.SetReceiveTOS(on)
 			return nil
 		}
 	case SOL_IPV6:

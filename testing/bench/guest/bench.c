@@ -6,8 +6,9 @@
  *     BENCH <name> <ns_per_op>
  * then "BENCH_DONE" and powers off. bench_set=syscall on the kernel command
  * line (or in the environment) runs only the syscall subset, bench_set=disk
- * only the disk rows, bench_only=NAME only that row (bench_ms=N calibrates
- * it to N ms instead of 100). Each benchmark
+ * only the disk rows, bench_set=net only the networking rows (netrows.h),
+ * bench_only=NAME only that row of the main table (bench_ms=N calibrates it
+ * to N ms instead of 100). Each benchmark
  * is calibrated to run for about 100 ms of wall time.
  *
  * With the full set and a virtio-blk disk (/dev/vda, an empty ext4 made by
@@ -586,6 +587,8 @@ static const char *param(const char *key)
 	return NULL;
 }
 
+#include "netrows.h"
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "exit") == 0)
@@ -609,17 +612,18 @@ int main(int argc, char **argv)
 	const char *set = param("bench_set");
 	int only_syscall = set && strcmp(set, "syscall") == 0;
 	int only_disk = set && strcmp(set, "disk") == 0;
+	int only_net = set && strcmp(set, "net") == 0;
 	/* bench_only=NAME runs that row alone, for bench_ms (default 100) ms:
-	 * how testing/cmd/pcprof profiles one row. */
-	/* param returns its own buffer: copy before the next call. */
+	 * how testing/cmd/pcprof profiles one row. param returns its own
+	 * buffer: copy before the next call. */
 	const char *only = param("bench_only");
 	if (only)
 		only = strdup(only);
 	const char *ms = param("bench_ms");
 	long long target = (ms ? atoll(ms) : 100) * 1000 * 1000LL;
 	if (only)
-		only_disk = 0;
-	for (size_t i = 0; i < sizeof benches / sizeof benches[0] && !only_disk; i++) {
+		only_disk = only_net = 0;
+	for (size_t i = 0; i < sizeof benches / sizeof benches[0] && !only_disk && !only_net; i++) {
 		if (only_syscall && !benches[i].syscall_set)
 			continue;
 		if (only && strcmp(only, benches[i].name) != 0)
@@ -627,7 +631,9 @@ int main(int argc, char **argv)
 		double ns = measure(benches[i].fn, target);
 		printf("BENCH %s %.1f\n", benches[i].name, ns);
 	}
-	if (!only_syscall && !only)
+	if (!only_syscall && !only_disk && !only)
+		net_rows();
+	if (!only_syscall && !only_net && !only)
 		disk_rows();
 	printf("BENCH_DONE\n");
 	fflush(stdout);

@@ -2,10 +2,14 @@
  * (each connection is echoed byte for byte until the client shuts down its
  * side, then the server shuts down its own and prints what it moved and
  * eth0's counters) and a UDP echo server on port 8081 that answers each
- * datagram with "udp:" and the datagram, after printing it. Lines it prints start "NETTEST". */
+ * datagram with "udp:" and the datagram, after printing it. Lines it prints start "NETTEST".
+ * "server ping ADDR" instead sends one ICMP echo request through an ICMP
+ * datagram ("ping") socket and prints the reply, or why there is none. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/ip_icmp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,9 +70,55 @@ static void udp_loop(int s)
 	}
 }
 
-int main(void)
+/* ping sends one echo request to addr through a ping socket (the kernel
+ * picks the identifier and fills in the checksum) and waits up to 5 s for
+ * the reply; it returns 0 if the reply came. */
+static int ping(const char *addr)
+{
+	int s = socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP);
+	if (s < 0) {
+		printf("NETTEST pingsock socket: %s\n", strerror(errno));
+		return 1;
+	}
+	struct sockaddr_in to = {.sin_family = AF_INET};
+	if (inet_pton(AF_INET, addr, &to.sin_addr) != 1) {
+		printf("NETTEST pingsock bad address %s\n", addr);
+		return 1;
+	}
+	char msg[sizeof(struct icmphdr) + 16] = {0};
+	struct icmphdr *req = (struct icmphdr *)msg;
+	req->type = ICMP_ECHO;
+	req->un.echo.sequence = htons(14);
+	memcpy(msg + sizeof *req, "aramid ping data", 16);
+	if (sendto(s, msg, sizeof msg, 0, (struct sockaddr *)&to, sizeof to) < 0) {
+		printf("NETTEST pingsock sendto: %s\n", strerror(errno));
+		return 1;
+	}
+	struct pollfd p = {.fd = s, .events = POLLIN};
+	if (poll(&p, 1, 5000) != 1) {
+		printf("NETTEST pingsock no reply\n");
+		return 1;
+	}
+	char buf[256];
+	struct sockaddr_in from;
+	socklen_t fl = sizeof from;
+	ssize_t n = recvfrom(s, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
+	if (n < 0) {
+		printf("NETTEST pingsock recvfrom: %s\n", strerror(errno));
+		return 1;
+	}
+	struct icmphdr *rep = (struct icmphdr *)buf;
+	int same = n == (ssize_t)sizeof msg && memcmp(buf + sizeof *rep, msg + sizeof *req, 16) == 0;
+	printf("NETTEST pingsock reply from %s type %d seq %d bytes %zd same_data %d\n", inet_ntoa(from.sin_addr), rep->type,
+	       ntohs(rep->un.echo.sequence), n, same);
+	return !(rep->type == ICMP_ECHOREPLY && same);
+}
+
+int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 3 && strcmp(argv[1], "ping") == 0)
+		return ping(argv[2]);
 	signal(SIGPIPE, SIG_IGN);
 	int t = listener(SOCK_STREAM, 8080);
 	int u = listener(SOCK_DGRAM, 8081);

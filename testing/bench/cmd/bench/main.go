@@ -44,6 +44,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&o.Disk, "disk", true, "add the virtio-blk ext4 disk rows (a fresh mke2fs image per boot)")
 	fs.BoolVar(&o.DiskOnly, "disk-only", false, "run only the disk rows")
 	fs.BoolVar(&o.Icount, "icount", false, "count guest instructions per operation instead of time (QEMU -icount shift=0)")
+	fs.BoolVar(&o.NetOnly, "net-only", false, "run only the networking rows")
 	systemdInitrd := fs.String("systemd", "", "systemd initramfs (mkimage --recipe systemd-v245) to boot for the systemd rows")
 	if err := fs.Parse(args); err != nil {
 		return err
