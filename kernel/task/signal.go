@@ -42,24 +42,36 @@ const (
 	cldContinued = 6
 )
 
-// sigQueue holds pending signals: standard signals at most once,
-// real-time signals queued in order. Each signal has its own FIFO, so
+// sigQueue holds pending signals: standard signals at most once (a slot
+// each in a short slice, no allocation once it has grown), real-time
+// signals queued in order. Each real-time signal has its own FIFO, so
 // taking the oldest instance of a signal costs the same whether one or
 // thousands are queued (a flood of queued real-time signals must not turn
 // every dequeue into a scan of all of them).
 type sigQueue struct {
-	set   abi.SignalSet
-	lists map[abi.Signal]*sigFIFO // created on first use
+	set abi.SignalSet
+	// std holds the pending standard signals' one instance each, in
+	// arrival order. It keeps its backing array when it empties, so a
+	// task that takes signals over and over allocates only once.
+	std []sigInfo
+	// lists holds the real-time signals' queued instances, created on
+	// first use.
+	lists map[abi.Signal]*sigFIFO
 }
 
-// sigFIFO is one signal's queued instances, oldest at head.
+// sigFIFO is one real-time signal's queued instances, oldest at head.
 type sigFIFO struct {
 	items []sigInfo
 	head  int
 }
 
 func (q *sigQueue) add(si sigInfo) {
-	if si.signo < abi.SIGRTMIN && q.set.Has(si.signo) {
+	if si.signo < abi.SIGRTMIN {
+		if q.set.Has(si.signo) {
+			return
+		}
+		q.set |= si.signo.Mask()
+		q.std = append(q.std, si)
 		return
 	}
 	q.set |= si.signo.Mask()
@@ -72,6 +84,23 @@ func (q *sigQueue) add(si sigInfo) {
 		q.lists[si.signo] = f
 	}
 	f.items = append(f.items, si)
+}
+
+// stdIndex returns where sig's instance is in q.std, or -1.
+func (q *sigQueue) stdIndex(sig abi.Signal) int {
+	for i := range q.std {
+		if q.std[i].signo == sig {
+			return i
+		}
+	}
+	return -1
+}
+
+// removeStd drops q.std[i], keeping the order of the rest.
+func (q *sigQueue) removeStd(i int) {
+	n := copy(q.std[i:], q.std[i+1:])
+	q.std[i+n] = sigInfo{}
+	q.std = q.std[:i+n]
 }
 
 // take removes the lowest pending signal not in mask (its oldest
@@ -87,6 +116,17 @@ func (q *sigQueue) take(mask abi.SignalSet) (sigInfo, bool) {
 			sig = s
 			break
 		}
+	}
+	if sig < abi.SIGRTMIN {
+		q.set &^= sig.Mask()
+		i := q.stdIndex(sig)
+		if i < 0 {
+			return sigInfo{signo: sig}, true // pending without its information
+		}
+		si := q.std[i]
+		si.release()
+		q.removeStd(i)
+		return si, true
 	}
 	f := q.lists[sig]
 	if f == nil || f.head == len(f.items) {
@@ -114,6 +154,12 @@ func (q *sigQueue) take(mask abi.SignalSet) (sigInfo, bool) {
 // find returns the first queued instance of sig that match accepts, to be
 // updated in place (a timer's overrun count), or nil.
 func (q *sigQueue) find(sig abi.Signal, match func(*sigInfo) bool) *sigInfo {
+	if sig < abi.SIGRTMIN {
+		if i := q.stdIndex(sig); i >= 0 && match(&q.std[i]) {
+			return &q.std[i]
+		}
+		return nil
+	}
 	f := q.lists[sig]
 	if f == nil {
 		return nil
@@ -128,6 +174,13 @@ func (q *sigQueue) find(sig abi.Signal, match func(*sigInfo) bool) *sigInfo {
 
 func (q *sigQueue) remove(sig abi.Signal) {
 	q.set &^= sig.Mask()
+	if sig < abi.SIGRTMIN {
+		if i := q.stdIndex(sig); i >= 0 {
+			q.std[i].release()
+			q.removeStd(i)
+		}
+		return
+	}
 	if f := q.lists[sig]; f != nil {
 		for i := f.head; i < len(f.items); i++ {
 			f.items[i].release()
@@ -138,6 +191,10 @@ func (q *sigQueue) remove(sig abi.Signal) {
 
 // drop discards every pending signal (the queue's owner is gone).
 func (q *sigQueue) drop() {
+	for i := range q.std {
+		q.std[i].release()
+	}
+	q.std = nil
 	for sig := range q.lists {
 		q.remove(sig)
 	}
