@@ -126,8 +126,10 @@ func SetWallTime(unixNs int64) (wallAtZero int64) {
 
 func lazyBytes() uint64 {
 	var n uint64
-	for _, l := range params.Lazy {
-		n += l.Memsz
+	for i := range params.Lazy {
+		if base, end := lazyFrames(i); base < end {
+			n += end - base
+		}
 	}
 	return n
 }
