@@ -134,7 +134,7 @@ type matrixResult struct {
 	booted   time.Duration // QEMU start to the proof (shell answer, selftest verdict, refusal)
 	total    time.Duration
 	cpu      time.Duration // QEMU's user+system time
-	memTotal int64 // MemTotal from /proc/meminfo in KiB, 0 if not read
+	memTotal int64         // MemTotal from /proc/meminfo in KiB, 0 if not read
 	note     string
 }
 
