@@ -254,6 +254,7 @@ type StackInfo struct {
 	EUID, EGID  uint32
 	Random      [16]byte
 	HWCap       uint64
+	HWCap2      uint64 // AT_HWCAP2
 	VDSO        uint64 // AT_SYSINFO_EHDR, 0 for none
 	MinSigStkSz uint64
 	// Secure is AT_SECURE: the exec changed credentials (set-id) and the
@@ -324,7 +325,7 @@ func SetupStack(m *mm.MM, img *Image, si *StackInfo) (uint64, error) {
 		atGID, uint64(si.GID), atEGID, uint64(si.EGID),
 		atSecure, secure,
 		atRandom, random,
-		atHwcap2, 0,
+		atHwcap2, si.HWCap2,
 		atExecfn, strBase+execfn,
 		atPlatform, strBase+platform,
 		atNull, 0,

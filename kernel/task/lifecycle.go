@@ -371,7 +371,7 @@ func (t *Task) Exec(img *ExecImage, hooks *FileHooks) error {
 		return err
 	}
 	si := &loader.StackInfo{Argv: img.Argv, Envp: img.Envp, ExecFn: img.Path, UID: cr.UID, GID: cr.GID,
-		EUID: cr.EUID, EGID: cr.EGID, Random: img.Random, HWCap: img.HWCap, MinSigStkSz: 2048, Secure: secure}
+		EUID: cr.EUID, EGID: cr.EGID, Random: img.Random, HWCap: img.HWCap, HWCap2: hwCap2, MinSigStkSz: MinSigStkSz(), Secure: secure}
 	if img.VDSO != nil {
 		if si.VDSO, err = img.VDSO(newMM); err != nil {
 			newMM.Release()

@@ -15,6 +15,7 @@ import (
 
 	"aramid/imagebuild"
 	"aramid/imagebuild/recipe"
+	"aramid/platform/x64/boot"
 	"aramid/testing/qemu"
 	"aramid/testing/systemd"
 )
@@ -199,6 +200,8 @@ func TestBootMatrix(t *testing.T) {
 			t.Run(c.name(), func(t *testing.T) {
 				t.Parallel()
 				res := runMatrixCell(t, c, img)
+				t.Logf("%s: %s (proof %.1f s, QEMU CPU %.1f s, MemTotal %d kB)", c.name(), res.verdict,
+					res.booted.Seconds(), res.cpu.Seconds(), res.memTotal)
 				if strings.HasPrefix(res.verdict, "FAIL") {
 					t.Error(res.verdict)
 				}
@@ -289,7 +292,7 @@ var (
 // code's verify_cpu) and Aramid's (the boot trampoline's).
 const (
 	linuxRefusal  = "This kernel requires an x86-64 CPU"
-	aramidRefusal = "Aramid: this CPU cannot run a 64-bit kernel"
+	aramidRefusal = boot.RefusalLine
 )
 
 // runMatrixCell boots one cell and judges it.

@@ -31,6 +31,16 @@ func TestTrampolineDisassembly(t *testing.T) {
 		"cli",
 		"mov ebp, eax",
 		"mov esi, ebx",
+		// long mode and NX, or the refusal
+		"mov eax, 0x80000000",
+		"cpuid",
+		"cmp eax, 0x80000001",
+		"jb 0x100103",
+		"mov eax, 0x80000001",
+		"cpuid",
+		"and edx, 0x20100000",
+		"cmp edx, 0x20100000",
+		"jnz 0x100103",
 		"mov edi, 0x101000",
 		"mov ecx, 0x1c00",
 		"xor eax, eax",
@@ -50,7 +60,7 @@ func TestTrampolineDisassembly(t *testing.T) {
 		"add eax, 0x200000",
 		"add edi, 0x8",
 		"dec ecx",
-		"jnz 0x100072",
+		"jnz 0x10009d",
 		"mov eax, cr4",
 		"or eax, 0x20",
 		"mov cr4, eax",
@@ -64,7 +74,7 @@ func TestTrampolineDisassembly(t *testing.T) {
 		"or eax, 0x80010001",
 		"mov cr0, eax",
 		"lgdt ptr [0x100218]",
-		"jmp far 0x1000b7, 0x8",
+		"jmp far 0x1000e2, 0x8",
 		// long mode
 		"mov eax, 0x10",
 		"mov ds, ax",
@@ -97,6 +107,43 @@ func TestTrampolineDisassembly(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("trampoline disassembly:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// The refusal (32-bit code after the 64-bit part): the line on COM1,
+	// status 1 through isa-debug-exit, then halt.
+	refusal := []string{
+		"mov esi, 0x10012b",
+		"mov dx, 0x3fd",
+		"in al, dx",
+		"test al, 0x20",
+		"jz 0x10010c",
+		"lodsb byte ptr [esi]",
+		"test al, al",
+		"jz 0x10011d",
+		"mov dx, 0x3f8",
+		"out dx, al",
+		"jmp 0x100108",
+		"mov dx, 0xf4",
+		"mov eax, 0x1",
+		"out dx, eax",
+		"cli",
+		"hlt",
+		"jmp 0x100127",
+	}
+	got = got[:0]
+	off := 0x103
+	for len(got) < len(refusal) {
+		inst, err := x86asm.Decode(img[off:], 32)
+		if err != nil {
+			t.Fatalf("offset %#x: %v", off, err)
+		}
+		got = append(got, x86asm.IntelSyntax(inst, uint64(bp.TrampolinePhys+off), nil))
+		off += inst.Len
+	}
+	if strings.Join(got, "\n") != strings.Join(refusal, "\n") {
+		t.Errorf("refusal disassembly:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(refusal, "\n"))
+	}
+	if msg := "\r\n" + RefusalLine + "\r\n\x00"; string(img[off:off+len(msg)]) != msg || off != 0x12b {
+		t.Errorf("refusal message at %#x: %q", off, img[off:off+len(msg)])
 	}
 	// The 64-bit target must be the entry we asked for.
 	_, code64 := codeSplit(img)
