@@ -144,6 +144,9 @@ func matrixCells(haveLinux bool) []matrixCell {
 		}
 		cells = append(cells, matrixCell{Kernel: "linux", CPU: "max", Machine: "pc", Firmware: "seabios",
 			Memory: "16G", Boot: "kernel", Payload: "shell", End: "poweroff"})
+		// OVMF starts Linux's EFI stub from -kernel itself.
+		cells = append(cells, matrixCell{Kernel: "linux", CPU: "max", Machine: "q35", Firmware: "ovmf",
+			Memory: "4G", Boot: "kernel", Payload: "shell", End: "poweroff"})
 		cells = append(cells, matrixCell{Kernel: "linux", CPU: "max", Machine: "pc", Firmware: "seabios",
 			Memory: "1G", LowMem: "128M", Boot: "kernel", Payload: "himem", End: "poweroff"})
 		refuse.Kernel = "linux"
