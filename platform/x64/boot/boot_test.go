@@ -254,6 +254,32 @@ func TestMakeBootable(t *testing.T) {
 	if params.Magic != bp.ParamsMagic || params.NumSegments < 3 || params.Entry64 < bp.KernelBase || params.PhysEnd <= 2<<20 {
 		t.Errorf("params %+v", params)
 	}
+
+	// The lazy tail (Go's 32 MiB FIPS DRBG buffer ends the last segment)
+	// is in params' segments and lazy list but not in what a loader
+	// reserves: the loader's segments end at PhysEnd, where the lazy
+	// object starts, and the lazy object runs to its segment's page end.
+	var loaderEnd uint64
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_LOAD && p.Vaddr >= bp.KernelBase {
+			loaderEnd = max(loaderEnd, p.Paddr+p.Memsz)
+		}
+	}
+	var segEnd uint64
+	for i := uint64(0); i < params.NumSegments; i++ {
+		s := params.Segments[i]
+		segEnd = max(segEnd, (s.Vaddr+s.Memsz+pageSize-1)&^(pageSize-1))
+	}
+	tail := false
+	for _, l := range params.Lazy {
+		if l.Memsz >= 32<<20-pageSize && l.Vaddr+l.Memsz == segEnd && l.Vaddr-bp.KernelBase == params.PhysEnd {
+			tail = true
+		}
+	}
+	if !tail || loaderEnd != params.PhysEnd || params.PhysEnd+32<<20 > segEnd-bp.KernelBase+pageSize {
+		t.Errorf("lazy tail not trimmed: loader end %#x, PhysEnd %#x, segments end %#x, lazy %+v",
+			loaderEnd, params.PhysEnd, segEnd, params.Lazy)
+	}
 }
 
 func TestMakeBootableRejects(t *testing.T) {
