@@ -163,7 +163,9 @@ type matrixResult struct {
 	total    time.Duration
 	cpu      time.Duration // QEMU's user+system time
 	memTotal int64         // MemTotal from /proc/meminfo in KiB, 0 if not read
-	note     string
+	// AT_MINSIGSTKSZ and AT_HWCAP2 from /proc/self/auxv (shell cells).
+	minSigStkSz, hwcap2 uint64
+	note                string
 }
 
 // matrixImages is what the cells boot.
@@ -252,9 +254,26 @@ func TestBootMatrix(t *testing.T) {
 // and the refusal.
 func crossCheck(t *testing.T, results []matrixResult) {
 	var linuxMem int64
+	type auxv struct{ minSigStkSz, hwcap2 uint64 }
+	linuxAuxv := map[string]auxv{}
 	for _, r := range results {
 		if r.cell.Kernel == "linux" && r.cell.Memory == "16G" {
 			linuxMem = r.memTotal
+		}
+		if r.cell.Kernel == "linux" && r.minSigStkSz != 0 {
+			linuxAuxv[r.cell.CPU] = auxv{r.minSigStkSz, r.hwcap2}
+		}
+	}
+	// AT_MINSIGSTKSZ and AT_HWCAP2 are the CPU model's, the same on both
+	// kernels.
+	for _, r := range results {
+		want, ok := linuxAuxv[r.cell.CPU]
+		if r.cell.Kernel != "aramid" || !ok || r.cell.Payload == "selftest" || r.cell.Payload == "refuse" {
+			continue
+		}
+		if got := (auxv{r.minSigStkSz, r.hwcap2}); got != want {
+			t.Errorf("%s: AT_MINSIGSTKSZ %d, AT_HWCAP2 %#x; Linux on %s: %d, %#x", r.cell.name(),
+				got.minSigStkSz, got.hwcap2, r.cell.CPU, want.minSigStkSz, want.hwcap2)
 		}
 	}
 	for _, r := range results {
@@ -290,13 +309,17 @@ func matrixTable(results []matrixResult) string {
 		cpu += r.cpu
 	}
 	fmt.Fprintf(&b, "%d cells, QEMU CPU time %.0f s in all\n", len(results), cpu.Seconds())
-	fmt.Fprintf(&b, "%-6s %-14s %-4s %-7s %-11s %-6s %-8s %-8s %8s %8s %6s %10s  %s\n",
-		"kernel", "cpu", "mach", "fw", "mem", "boot", "payload", "end", "proof_s", "total_s", "cpu_s", "MemTotal", "verdict")
+	fmt.Fprintf(&b, "%-6s %-14s %-4s %-7s %-11s %-6s %-8s %-8s %8s %8s %6s %10s %6s %6s  %s\n",
+		"kernel", "cpu", "mach", "fw", "mem", "boot", "payload", "end", "proof_s", "total_s", "cpu_s", "MemTotal", "minsig", "hwcap2", "verdict")
 	for _, r := range results {
 		c := r.cell
 		mem := "-"
 		if r.memTotal != 0 {
 			mem = strconv.FormatInt(r.memTotal, 10)
+		}
+		minsig, hwcap2 := "-", "-"
+		if r.minSigStkSz != 0 {
+			minsig, hwcap2 = strconv.FormatUint(r.minSigStkSz, 10), "0x"+strconv.FormatUint(r.hwcap2, 16)
 		}
 		v := r.verdict
 		if r.note != "" {
@@ -306,15 +329,16 @@ func matrixTable(results []matrixResult) string {
 		if end == "" {
 			end = "-"
 		}
-		fmt.Fprintf(&b, "%-6s %-14s %-4s %-7s %-11s %-6s %-8s %-8s %8.1f %8.1f %6.1f %10s  %s\n",
+		fmt.Fprintf(&b, "%-6s %-14s %-4s %-7s %-11s %-6s %-8s %-8s %8.1f %8.1f %6.1f %10s %6s %6s  %s\n",
 			c.Kernel, c.CPU, c.Machine, c.Firmware, c.mem(), c.Boot, c.Payload, end,
-			r.booted.Seconds(), r.total.Seconds(), r.cpu.Seconds(), mem, v)
+			r.booted.Seconds(), r.total.Seconds(), r.cpu.Seconds(), mem, minsig, hwcap2, v)
 	}
 	return b.String()
 }
 
 var (
 	memTotalRE    = regexp.MustCompile(`^MemTotal:\s+(\d+) kB`)
+	auxvRE        = regexp.MustCompile(`^auxv (26|51) (\d+)$`)
 	selftestEndRE = regexp.MustCompile(`SELFTEST END passed=(\d+) failed=(\d+)`)
 	powerOffRE    = regexp.MustCompile(`aramid: power off, status (\d+)`)
 )
@@ -414,14 +438,25 @@ func runMatrixCell(t *testing.T, c matrixCell, img matrixImages) matrixResult {
 			if !answered && strings.Contains(s, img.success) && !proved {
 				// The shell computes the answer: the echoed command line
 				// does not contain it.
-				cmd := "echo matrix-$((6*7))-ok; grep MemTotal /proc/meminfo\n"
+				// The auxiliary vector's AT_HWCAP2 (26) and AT_MINSIGSTKSZ
+				// (51), as od itself got them, for crossCheck.
+				auxv := "busybox od -A n -t u8 -v /proc/self/auxv | busybox awk '$1==26||$1==51{print \"auxv\", $1, $2}'; "
+				cmd := auxv + "echo matrix-$((6*7))-ok; grep MemTotal /proc/meminfo\n"
 				if c.Payload == "himem" {
 					cmd = "busybox mount -t tmpfs -o size=512m tmpfs /tmp; " +
 						"busybox dd if=/dev/zero of=/tmp/himem bs=1M count=256 2>/dev/null; " +
 						"echo himem-end-$((6*7)) >> /tmp/himem; busybox tail -c 13 /tmp/himem; " +
-						"echo matrix-$((6*7))-ok; grep MemTotal /proc/meminfo\n"
+						auxv + "echo matrix-$((6*7))-ok; grep MemTotal /proc/meminfo\n"
 				}
 				in.Send(cmd)
+			}
+			if m := auxvRE.FindStringSubmatch(strings.TrimSpace(s)); m != nil {
+				v, _ := strconv.ParseUint(m[2], 10, 64)
+				if m[1] == "26" {
+					res.hwcap2 = v
+				} else {
+					res.minSigStkSz = v
+				}
 			}
 			if strings.TrimSpace(s) == "himem-end-42" {
 				res.note = "256 MiB file read back"

@@ -3,7 +3,8 @@
  * 0xd's size for XCR0, or FXSAVE's 512 bytes without OSXSAVE), and
  * AT_HWCAP2 has HWCAP2_FSGSBASE exactly when the CPU has FSGSBASE, in
  * which case RDFSBASE/WRGSBASE work in user mode and agree with
- * arch_prctl. Run it under -cpu max and -cpu qemu64 (the runner's -cpu). */
+ * arch_prctl. /proc/self/auxv holds the same vector, ending in AT_NULL.
+ * Run it under -cpu max and -cpu qemu64 (the runner's -cpu). */
 #include "contract.h"
 #include <asm/prctl.h>
 #include <cpuid.h>
@@ -53,5 +54,21 @@ int main(void)
 		EQ("rdgsbase_after_yield", gs == 0x12345000UL, 1);
 		__asm__ volatile("wrgsbase %0" : : "r"(0UL));
 	}
+
+	unsigned long v[2 * 64];
+	int fd = SYS(open("/proc/self/auxv", O_RDONLY));
+	long n = SYS(read(fd, v, sizeof v));
+	close(fd);
+	int pairs = n / 16, matches = 1, has_min = 0;
+	for (int i = 0; i < pairs && v[2 * i] != AT_NULL; i++) {
+		if (v[2 * i] == AT_MINSIGSTKSZ)
+			has_min = 1;
+		if (getauxval(v[2 * i]) != v[2 * i + 1])
+			matches = 0;
+	}
+	EQ("proc_auxv_whole_pairs", n % 16, 0);
+	EQ("proc_auxv_ends_at_null", pairs > 0 && v[2 * (pairs - 1)] == AT_NULL, 1);
+	EQ("proc_auxv_is_getauxval", matches, 1);
+	EQ("proc_auxv_has_minsigstksz", has_min, 1);
 	pass();
 }
