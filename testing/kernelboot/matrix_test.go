@@ -30,18 +30,23 @@ import (
 // The full cross (6 models x 2 machines x 2 firmwares x 3 sizes x the boot
 // paths) costs too much TCG time for make test, so matrixCells chooses a
 // covering design: every model on every machine under every firmware at
-// 64 MiB and at 4 GiB, the two SeaBIOS boot paths (direct -kernel and GRUB
-// from the disk image) alternating over machine and size so that each
-// model meets both on both machines, 16 GiB on a subset, reboots spread
-// over models, machines and firmwares, and a CPU without long mode, which
-// both kernels must refuse with one line. The reference Linux kernel boots
-// the cells where it is cheap enough: one per model, the 16 GiB memory
-// figure, and the refusal.
+// 64 MiB (72 MiB under OVMF, see ovmfSmallest) and at 4 GiB, the two
+// SeaBIOS boot paths (direct -kernel and GRUB from the disk image)
+// alternating over machine and size so that each model meets both on both
+// machines, 16 GiB on a subset, reboots spread over models, machines and
+// firmwares, RAM above 4 GiB in use (a 1 GiB machine with 128 MiB below
+// 4 GiB holding a 256 MiB file), and a CPU without long mode, which both
+// kernels must refuse with one line. The reference Linux kernel boots the
+// cells where it is cheap enough: one per model (whose AT_MINSIGSTKSZ and
+// AT_HWCAP2 every Aramid shell cell of that model must match), the 16 GiB
+// MemTotal, the memory above 4 GiB, OVMF, and the refusal. About 330 s of
+// QEMU CPU time in all: under three minutes at make test's parallelism of
+// two on an idle two-core machine.
 
-// ovmfSmallest replaces 64 MiB under OVMF: there GRUB 2.06's EFI heap (a
-// quarter of the memory the firmware leaves free) cannot hold a kernel,
-// and it stops at "error: out of memory." before either kernel runs
-// (Debian's Linux as well as Aramid); at 72 MiB both boot.
+// ovmfSmallest replaces 64 MiB under OVMF: at 64 MiB GRUB 2.06 (EFI)
+// stops at "error: out of memory." while loading either kernel, Debian's
+// Linux as well as Aramid (tried by hand on the busybox disk with each as
+// the default entry), before any kernel code runs; 72 MiB is enough.
 const ovmfSmallest = "72M"
 
 var (
