@@ -31,11 +31,12 @@ func SetCPU(c CPU) {
 
 // Linux's signal frame bounds (arch/x86/kernel/signal.c, init_sigframe_size)
 // for a kernel with 32-bit emulation, as Debian's is: the largest frame
-// kind (struct sigframe_ia32), alignment padding, the FPU image with
+// kind (struct sigframe_ia32: 732 bytes of members, 736 with the 8-byte
+// alignment its fpstate's __u64 xfeatures gives it), alignment padding, the FPU image with
 // FP_XSTATE_MAGIC2 after an XSAVE area, the legacy fsave header 32-bit
 // frames carry, and the XSAVE area's 64-byte alignment.
 const (
-	sigframeIA32Size = 732
+	sigframeIA32Size = 736
 	framePadding     = 15
 	fsaveHeaderSize  = 112
 	xsavePadding     = 63
@@ -44,7 +45,8 @@ const (
 
 // MinSigStkSz is AT_MINSIGSTKSZ, computed as Linux computes it from the
 // CPU's FPU image size: 1440 bytes on a CPU without XSAVE, more with each
-// enabled XSAVE component. Aramid's own 64-bit frame (the FPU image,
+// enabled XSAVE component (1776 with AVX, 3632 with PKRU's area on QEMU's
+// max, as Linux prints "signal: max sigframe size"). Aramid's own 64-bit frame (the FPU image,
 // MAGIC2 and the 440-byte rt_sigframe, aligned) is smaller, so a stack of
 // this size always holds it.
 func MinSigStkSz() uint64 {

@@ -27,9 +27,10 @@ int main(void)
 		__cpuid_count(0xd, 0, a, b, c, d);
 		fpu = b + 4; /* the XSAVE area for XCR0, then FP_XSTATE_MAGIC2 */
 	}
-	/* struct sigframe_ia32 (the largest frame kind), alignment padding,
-	 * the FPU image with the fsave header, the XSAVE alignment padding. */
-	unsigned long want = (732 + 15 + fpu + 112 + 63 + 15) & ~15UL;
+	/* struct sigframe_ia32 (the largest frame kind: 736 bytes with its
+	 * 8-byte alignment), alignment padding, the FPU image with the fsave
+	 * header, the XSAVE alignment padding. */
+	unsigned long want = (736 + 15 + fpu + 112 + 63 + 15) & ~15UL;
 	unsigned long min = getauxval(AT_MINSIGSTKSZ);
 	OUT("osxsave", "%d", osxsave);
 	OUT("minsigstksz", "%lu", min);
