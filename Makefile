@@ -343,6 +343,21 @@ test-smp: deps $(LINUX_REF)
 	$(GO) test -count=1 -v -timeout 20m ./testing/smp/
 # ---- end smp ----
 
+# ---- boot-matrix ----
+# The boot matrix of issue 13 (testing/kernelboot/matrix_test.go, part of
+# go test ./... and so of make test): CPU models x pc/q35 x SeaBIOS/OVMF x
+# 64 MiB-16 GiB, direct -kernel and GRUB (multiboot2) from the busybox
+# recipe's disk, ACPI power-off and reboot, RAM above 4 GiB, and the
+# one-line refusal of a CPU without long mode, with reference Linux rows.
+# `make test-matrix` runs it alone and prints its table (also written to
+# build/boot-matrix.txt).
+.PHONY: test-matrix
+
+test-matrix: deps $(LINUX_REF)
+	$(GO) test -count=1 -v -timeout 30m -run TestBootMatrix ./testing/kernelboot/ | \
+	  grep -v -E '^\s+--- (PASS|SKIP)|^=== (RUN|PAUSE|CONT)'; test $${PIPESTATUS[0]} -eq 0
+# ---- end boot-matrix ----
+
 # ---- fuzz ----
 # The random-system-call fuzzer (issue 11; testing/fuzz): PID 1 runs N calls
 # as root and N as an unprivileged uid, from 8 processes x 4 threads, on each

@@ -248,12 +248,16 @@ const (
 
 // StackInfo is what the initial stack needs beyond the image.
 type StackInfo struct {
-	Argv, Envp  []string
-	ExecFn      string
-	UID, GID    uint32
-	EUID, EGID  uint32
-	Random      [16]byte
-	HWCap       uint64
+	Argv, Envp []string
+	ExecFn     string
+	UID, GID   uint32
+	EUID, EGID uint32
+	Random     [16]byte
+	HWCap      uint64
+	HWCap2     uint64 // AT_HWCAP2
+	// Auxv is filled by SetupStack: the auxiliary vector it wrote, AT_NULL
+	// included (/proc/<pid>/auxv).
+	Auxv        []uint64
 	VDSO        uint64 // AT_SYSINFO_EHDR, 0 for none
 	MinSigStkSz uint64
 	// Secure is AT_SECURE: the exec changed credentials (set-id) and the
@@ -324,11 +328,12 @@ func SetupStack(m *mm.MM, img *Image, si *StackInfo) (uint64, error) {
 		atGID, uint64(si.GID), atEGID, uint64(si.EGID),
 		atSecure, secure,
 		atRandom, random,
-		atHwcap2, 0,
+		atHwcap2, si.HWCap2,
 		atExecfn, strBase+execfn,
 		atPlatform, strBase+platform,
 		atNull, 0,
 	)
+	si.Auxv = aux
 	words := 1 + len(si.Argv) + 1 + len(si.Envp) + 1 + len(aux)
 	sp := (random - uint64(words)*8) &^ 15
 	block := make([]byte, 0, words*8)

@@ -213,12 +213,18 @@ func checkStackGrowth(*Env) error {
 	return nil
 }
 
-// checkGC allocates 1 GiB in total while keeping at most 32 MiB live, runs
-// runtime.GC 20 times along the way, and verifies the live data survived.
+// checkGC allocates 1 GiB in total while keeping at most 32 MiB live (an
+// eighth of the machine's memory when that is less: a 64 MiB machine has
+// no room for 32 MiB live and the heap growth the collector allows it),
+// runs runtime.GC 20 times along the way, and verifies the live data
+// survived.
 func checkGC(env *Env) error {
 	const chunk = 64 << 10
-	const live = 32 << 20 / chunk
 	const total = 1 << 30 / chunk
+	live := 32 << 20 / chunk
+	if env.MemoryLimit != 0 && env.MemoryLimit/8/chunk < uint64(live) {
+		live = int(env.MemoryLimit / 8 / chunk)
+	}
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
 	keep := make([][]byte, live)

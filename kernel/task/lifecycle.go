@@ -1,6 +1,7 @@
 package task
 
 import (
+	"encoding/binary"
 	"path"
 	"time"
 
@@ -207,7 +208,7 @@ func (t *Task) Clone(a CloneArgs, hooks *FileHooks) (*Task, error) {
 		g := &ThreadGroup{k: k, ID: id, tasks: map[int32]*Task{id: child}, children: map[*ThreadGroup]struct{}{},
 			pgid: parent.pgid, sid: parent.sid, mm: newMM, creds: parent.creds, handlers: parent.handlers,
 			exitSignal: a.ExitSignal, childEvent: make(chan struct{}), comm: parent.comm,
-			argv: parent.argv, envp: parent.envp, exe: parent.exe, startTime: k.Monotonic(),
+			argv: parent.argv, envp: parent.envp, auxv: parent.auxv, exe: parent.exe, startTime: k.Monotonic(),
 			limits: parent.limits, limitsSet: parent.limitsSet,
 			oomScoreAdj: parent.oomScoreAdj, oomScoreAdjMin: parent.oomScoreAdjMin}
 		g.nondumpable.Store(parent.nondumpable.Load())
@@ -371,7 +372,7 @@ func (t *Task) Exec(img *ExecImage, hooks *FileHooks) error {
 		return err
 	}
 	si := &loader.StackInfo{Argv: img.Argv, Envp: img.Envp, ExecFn: img.Path, UID: cr.UID, GID: cr.GID,
-		EUID: cr.EUID, EGID: cr.EGID, Random: img.Random, HWCap: img.HWCap, MinSigStkSz: 2048, Secure: secure}
+		EUID: cr.EUID, EGID: cr.EGID, Random: img.Random, HWCap: img.HWCap, HWCap2: hwCap2, MinSigStkSz: MinSigStkSz(), Secure: secure}
 	if img.VDSO != nil {
 		if si.VDSO, err = img.VDSO(newMM); err != nil {
 			newMM.Release()
@@ -399,6 +400,10 @@ func (t *Task) Exec(img *ExecImage, hooks *FileHooks) error {
 	}
 	g.argv = append([]string(nil), img.Argv...)
 	g.envp = append([]string(nil), img.Envp...)
+	g.auxv = make([]byte, 0, 8*len(si.Auxv))
+	for _, v := range si.Auxv {
+		g.auxv = binary.LittleEndian.AppendUint64(g.auxv, v)
+	}
 	g.exe = img.Exe
 	if g.exe == "" {
 		g.exe = img.Path

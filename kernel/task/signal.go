@@ -759,6 +759,9 @@ func resetFPU(fpu []byte) {
 }
 
 func xfeaturesFor(fpuLen int) uint64 {
+	if fpuFeatures != 0 {
+		return fpuFeatures
+	}
 	switch {
 	case fpuLen >= 2688:
 		return 0xe7

@@ -202,6 +202,7 @@ type ThreadGroup struct {
 	comm          string
 	argv          []string
 	envp          []string
+	auxv          []byte // the last execve's auxiliary vector (Auxv)
 	exe           string
 
 	// Files and FS context: the fd table and cwd/root/umask, owned by the
@@ -391,6 +392,14 @@ func (g *ThreadGroup) Argv() []string {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.argv
+}
+
+// Auxv returns the auxiliary vector the last execve gave the program, as
+// /proc/<pid>/auxv shows it (native-endian words, AT_NULL included).
+func (g *ThreadGroup) Auxv() []byte {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.auxv
 }
 
 // Envp returns the environment of the last execve.

@@ -17,9 +17,8 @@ import (
 // cpuModels are the older QEMU CPU models Aramid must boot on, as Linux
 // does: qemu64, Nehalem and Westmere have no XSAVE (FPU state is FXSAVE's
 // 512-byte image there), SandyBridge has XSAVE and AVX but no RDRAND,
-// SMEP, SMAP or FSGSBASE. A CPU Linux cannot use either (one without long
-// mode) cannot be selected under qemu-system-x86_64, so no model is
-// expected to be refused.
+// SMEP, SMAP or FSGSBASE. A CPU neither kernel can use (qemu32, without
+// long mode) is refused in one line: see TestBootMatrix.
 var cpuModels = []string{"qemu64", "Nehalem", "Westmere", "SandyBridge"}
 
 // TestCPUModels boots each older model twice: the in-kernel self-checks

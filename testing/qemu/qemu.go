@@ -32,8 +32,13 @@ type Config struct {
 	// (-accel tcg,thread=multi), so that an SMP guest's CPUs really run
 	// at the same time.
 	MultiThreadTCG bool
-	CPU            string        // -cpu model, default max
-	Timeout        time.Duration // whole-run limit, default 60s
+	CPU            string // -cpu model, default max
+	// Machine is the -machine type (pc, q35); empty leaves QEMU's default (pc).
+	Machine string
+	// Reboot lets a guest's reset restart the machine (no -no-reboot): a
+	// test can then see the firmware start again after a reboot.
+	Reboot  bool
+	Timeout time.Duration // whole-run limit, default 60s
 	// Args are extra QEMU arguments (drives, firmware, devices). When Kernel is
 	// empty the boot comes from these alone (a disk image through firmware).
 	Args []string
@@ -112,6 +117,9 @@ type Result struct {
 	Stopped  bool // the judge ended the run
 	TimedOut bool // the timeout ended the run
 	Elapsed  time.Duration
+	// CPUTime is the user and system time QEMU used: a run's cost on a
+	// loaded host, where Elapsed also counts the waiting.
+	CPUTime time.Duration
 }
 
 // Log returns the whole serial output.
@@ -163,8 +171,14 @@ func (c *Config) args() []string {
 	if c.MultiThreadTCG {
 		accel = "tcg,thread=multi"
 	}
-	a := []string{"-accel", accel, "-cpu", cpu, "-m", mem, "-nographic", "-no-reboot",
-		"-monitor", "none"}
+	a := []string{"-accel", accel, "-cpu", cpu, "-m", mem, "-nographic"}
+	if !c.Reboot {
+		a = append(a, "-no-reboot")
+	}
+	a = append(a, "-monitor", "none")
+	if c.Machine != "" {
+		a = append(a, "-machine", c.Machine)
+	}
 	if c.SMP > 1 {
 		a = append(a, "-smp", strconv.Itoa(c.SMP))
 	}
@@ -315,6 +329,9 @@ func Run(ctx context.Context, c Config, judge Judge) (*Result, error) {
 		<-waitDone
 	}
 	res.Elapsed = time.Since(start)
+	if ps := cmd.ProcessState; ps != nil {
+		res.CPUTime = ps.UserTime() + ps.SystemTime()
+	}
 	if res.TimedOut {
 		return res, fmt.Errorf("%w after %v (%d serial lines; last: %q): %s", ErrTimeout, timeout,
 			len(res.Lines), lastLine(res), strings.TrimSpace(stderr.String()))

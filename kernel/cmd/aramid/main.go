@@ -11,6 +11,7 @@ import (
 	"aramid/kernel/cmdline"
 	"aramid/kernel/klog"
 	"aramid/kernel/selftest"
+	"aramid/kernel/task"
 	"aramid/platform/x64/nucleus"
 )
 
@@ -36,6 +37,7 @@ func main() {
 	log.Noticef("Command line: %s", info.CommandLine)
 	log.Infof("CPU: %d MHz TSC, XCR0 %#x (XSAVE area %d bytes), SMEP %v, SMAP %v",
 		info.TSCHz/1e6, info.XCR0, info.XSaveSize, info.SMEP, info.SMAP)
+	task.SetCPU(task.CPU{XCR0: info.XCR0, FPUSize: int(info.XSaveSize), HWCap2: nucleus.HWCap2()})
 	inUse, free := nucleus.MemStats()
 	log.Infof("Memory: %d KiB available, kernel image %d KiB, %d KiB allocated at main, %d KiB free",
 		info.MemoryTotal>>10, info.ImageSize>>10, inUse>>10, free>>10)

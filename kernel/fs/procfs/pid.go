@@ -83,6 +83,19 @@ func (fs *FS) pidEntriesRaw(pid, tid int32, group bool) []entry {
 			}
 			return strings.Join(g.Argv(), "\x00") + "\x00"
 		})),
+		fileEntry("auxv", fs.file(0o400, func(c *vfs.Caller) ([]byte, error) {
+			g := fs.o.Kernel.Group(pid)
+			if g == nil {
+				return nil, abi.ESRCH
+			}
+			if c.UID != 0 && c.UID != g.Creds().UID {
+				return nil, abi.EACCES
+			}
+			if g.Zombie() {
+				return nil, nil
+			}
+			return g.Auxv(), nil
+		}, nil)),
 		fileEntry("environ", fs.file(0o400, func(c *vfs.Caller) ([]byte, error) {
 			g := fs.o.Kernel.Group(pid)
 			if g == nil {

@@ -31,6 +31,16 @@ func TestTrampolineDisassembly(t *testing.T) {
 		"cli",
 		"mov ebp, eax",
 		"mov esi, ebx",
+		// long mode and NX, or the refusal
+		"mov eax, 0x80000000",
+		"cpuid",
+		"cmp eax, 0x80000001",
+		"jb 0x100103",
+		"mov eax, 0x80000001",
+		"cpuid",
+		"and edx, 0x20100000",
+		"cmp edx, 0x20100000",
+		"jnz 0x100103",
 		"mov edi, 0x101000",
 		"mov ecx, 0x1c00",
 		"xor eax, eax",
@@ -50,7 +60,7 @@ func TestTrampolineDisassembly(t *testing.T) {
 		"add eax, 0x200000",
 		"add edi, 0x8",
 		"dec ecx",
-		"jnz 0x100072",
+		"jnz 0x10009d",
 		"mov eax, cr4",
 		"or eax, 0x20",
 		"mov cr4, eax",
@@ -64,7 +74,7 @@ func TestTrampolineDisassembly(t *testing.T) {
 		"or eax, 0x80010001",
 		"mov cr0, eax",
 		"lgdt ptr [0x100218]",
-		"jmp far 0x1000b7, 0x8",
+		"jmp far 0x1000e2, 0x8",
 		// long mode
 		"mov eax, 0x10",
 		"mov ds, ax",
@@ -97,6 +107,43 @@ func TestTrampolineDisassembly(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("trampoline disassembly:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// The refusal (32-bit code after the 64-bit part): the line on COM1,
+	// status 1 through isa-debug-exit, then halt.
+	refusal := []string{
+		"mov esi, 0x10012b",
+		"mov dx, 0x3fd",
+		"in al, dx",
+		"test al, 0x20",
+		"jz 0x10010c",
+		"lodsb byte ptr [esi]",
+		"test al, al",
+		"jz 0x10011d",
+		"mov dx, 0x3f8",
+		"out dx, al",
+		"jmp 0x100108",
+		"mov dx, 0xf4",
+		"mov eax, 0x1",
+		"out dx, eax",
+		"cli",
+		"hlt",
+		"jmp 0x100127",
+	}
+	got = got[:0]
+	off := 0x103
+	for len(got) < len(refusal) {
+		inst, err := x86asm.Decode(img[off:], 32)
+		if err != nil {
+			t.Fatalf("offset %#x: %v", off, err)
+		}
+		got = append(got, x86asm.IntelSyntax(inst, uint64(bp.TrampolinePhys+off), nil))
+		off += inst.Len
+	}
+	if strings.Join(got, "\n") != strings.Join(refusal, "\n") {
+		t.Errorf("refusal disassembly:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(refusal, "\n"))
+	}
+	if msg := "\r\n" + RefusalLine + "\r\n\x00"; string(img[off:off+len(msg)]) != msg || off != 0x12b {
+		t.Errorf("refusal message at %#x: %q", off, img[off:off+len(msg)])
 	}
 	// The 64-bit target must be the entry we asked for.
 	_, code64 := codeSplit(img)
@@ -206,6 +253,32 @@ func TestMakeBootable(t *testing.T) {
 	}
 	if params.Magic != bp.ParamsMagic || params.NumSegments < 3 || params.Entry64 < bp.KernelBase || params.PhysEnd <= 2<<20 {
 		t.Errorf("params %+v", params)
+	}
+
+	// The lazy tail (Go's 32 MiB FIPS DRBG buffer ends the last segment)
+	// is in params' segments and lazy list but not in what a loader
+	// reserves: the loader's segments end at PhysEnd, where the lazy
+	// object starts, and the lazy object runs to its segment's page end.
+	var loaderEnd uint64
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_LOAD && p.Vaddr >= bp.KernelBase {
+			loaderEnd = max(loaderEnd, p.Paddr+p.Memsz)
+		}
+	}
+	var segEnd uint64
+	for i := uint64(0); i < params.NumSegments; i++ {
+		s := params.Segments[i]
+		segEnd = max(segEnd, (s.Vaddr+s.Memsz+pageSize-1)&^(pageSize-1))
+	}
+	tail := false
+	for _, l := range params.Lazy {
+		if l.Memsz >= 32<<20-pageSize && l.Vaddr+l.Memsz == segEnd && l.Vaddr-bp.KernelBase == params.PhysEnd {
+			tail = true
+		}
+	}
+	if !tail || loaderEnd != params.PhysEnd || params.PhysEnd+32<<20 > segEnd-bp.KernelBase+pageSize {
+		t.Errorf("lazy tail not trimmed: loader end %#x, PhysEnd %#x, segments end %#x, lazy %+v",
+			loaderEnd, params.PhysEnd, segEnd, params.Lazy)
 	}
 }
 

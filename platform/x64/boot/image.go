@@ -81,6 +81,9 @@ func MakeBootable(in []byte) ([]byte, error) {
 	if err := findLazy(f, &params); err != nil {
 		return nil, err
 	}
+	if err := trimLazyTails(f, phdrs, &params); err != nil {
+		return nil, err
+	}
 
 	tramp, err := Trampoline(entry64)
 	if err != nil {
@@ -184,6 +187,45 @@ func findLazy(f *elf.File, p *bp.Params) error {
 		}
 		p.Lazy[n] = bp.Segment{Vaddr: start, Memsz: end - start}
 		n++
+	}
+	return nil
+}
+
+// trimLazyTails keeps a load segment's demand-paged tail out of the
+// physical image: when a lazy object ends exactly where its segment ends,
+// the object is extended to the end of that last page (nothing else lives
+// there) and the program header the loader reads ends where the object
+// starts. GRUB and QEMU then reserve and zero only the memory the kernel
+// really occupies (32 MiB less for Go's FIPS DRBG buffer), which is what
+// lets GRUB under OVMF place the kernel in a 64 MiB machine. params keeps
+// the full segments (the virtual layout); PhysEnd becomes the end of the
+// trimmed image.
+func trimLazyTails(f *elf.File, phdrs []elf.Prog64, params *bp.Params) error {
+	syms, err := f.Symbols()
+	if err != nil {
+		return fmt.Errorf("boot: kernel symbols: %w", err)
+	}
+	params.PhysEnd = 0
+	for i := range phdrs {
+		ph := &phdrs[i]
+		if ph.Type != uint32(elf.PT_LOAD) {
+			continue
+		}
+		end := ph.Vaddr + ph.Memsz
+		for _, s := range syms {
+			if s.Size < bp.LazyThreshold || s.Value+s.Size != end {
+				continue
+			}
+			start := (s.Value + pageSize - 1) &^ (pageSize - 1)
+			for j := range params.Lazy {
+				l := &params.Lazy[j]
+				if l.Memsz != 0 && l.Vaddr == start && start >= ph.Vaddr+ph.Filesz {
+					l.Memsz = (end+pageSize-1)&^(pageSize-1) - start
+					ph.Memsz = start - ph.Vaddr
+				}
+			}
+		}
+		params.PhysEnd = max(params.PhysEnd, ph.Paddr+ph.Memsz)
 	}
 	return nil
 }

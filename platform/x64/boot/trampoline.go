@@ -43,6 +43,18 @@ const (
 	gdtrAddr = gdtAddr + 24
 )
 
+// CPUID.80000001h:EDX bits the kernel cannot run without.
+const (
+	cpuidNX = 1 << 20
+	cpuidLM = 1 << 29
+
+	debugExitPort = 0xF4 // QEMU's isa-debug-exit, as the nucleus uses it
+)
+
+// RefusalLine is what the trampoline prints on a CPU without long mode or
+// NX before it stops.
+const RefusalLine = "Aramid requires an x86-64 CPU with NX (no-execute pages): unable to boot on this CPU"
+
 // gdt is the minimal descriptor table for the mode switch: null, 64-bit code,
 // data. The nucleus installs its real GDT (with TSS and user segments) later.
 var gdt = [3]uint64{0, 0x00af9a000000ffff, 0x00cf92000000ffff}
@@ -59,6 +71,30 @@ func Trampoline(entry64 uint64) ([]byte, error) {
 	a.bytes(0xFA)       // cli
 	a.bytes(0x89, 0xC5) // mov ebp, eax   ; keep the boot magic
 	a.bytes(0x89, 0xDE) // mov esi, ebx   ; keep the boot info pointer
+
+	// The CPU must have long mode and NX (the trampoline sets EFER.NXE and
+	// the nucleus maps with NX): otherwise say so on the serial port in
+	// one line, as Linux's setup code refuses a CPU without long mode, and
+	// stop (status 1 through isa-debug-exit where there is one, then halt).
+	var refuseJumps []int
+	a.bytes(0xB8)
+	a.u32(0x80000000)   // mov eax, 0x80000000
+	a.bytes(0x0F, 0xA2) // cpuid
+	a.bytes(0x3D)
+	a.u32(0x80000001)   // cmp eax, 0x80000001
+	a.bytes(0x0F, 0x82) // jb refuse
+	refuseJumps = append(refuseJumps, len(a.b))
+	a.u32(0)
+	a.bytes(0xB8)
+	a.u32(0x80000001)   // mov eax, 0x80000001
+	a.bytes(0x0F, 0xA2) // cpuid
+	a.bytes(0x81, 0xE2)
+	a.u32(cpuidLM | cpuidNX) // and edx, LM|NX
+	a.bytes(0x81, 0xFA)
+	a.u32(cpuidLM | cpuidNX) // cmp edx, LM|NX
+	a.bytes(0x0F, 0x85)      // jne refuse
+	refuseJumps = append(refuseJumps, len(a.b))
+	a.u32(0)
 
 	// Zero the page-table area: loaders zero-fill bss, but do not depend on it.
 	a.bytes(0xBF)
@@ -131,6 +167,39 @@ func Trampoline(entry64 uint64) ([]byte, error) {
 	a.bytes(0x48, 0xB8)
 	a.u64(entry64)      // mov rax, entry64
 	a.bytes(0xFF, 0xE0) // jmp rax
+
+	// refuse: 32-bit code again (only the checks above jump here).
+	refuse := len(a.b)
+	for _, j := range refuseJumps {
+		binary.LittleEndian.PutUint32(a.b[j:], uint32(refuse-(j+4)))
+	}
+	a.bytes(0xBE)
+	msgAt := len(a.b)
+	a.u32(0) // mov esi, message
+	next := len(a.b)
+	a.bytes(0x66, 0xBA)
+	a.u16(0x3FD) // mov dx, COM1 line status
+	wait := len(a.b)
+	a.bytes(0xEC)                                // in al, dx
+	a.bytes(0xA8, 0x20)                          // test al, THR empty
+	a.bytes(0x74, byte(int8(wait-(len(a.b)+2)))) // jz wait
+	a.bytes(0xAC)                                // lodsb
+	a.bytes(0x84, 0xC0)                          // test al, al
+	a.bytes(0x74, 0x07)                          // jz done (skips the 7 bytes below)
+	a.bytes(0x66, 0xBA)
+	a.u16(0x3F8)                                 // mov dx, COM1 data
+	a.bytes(0xEE)                                // out dx, al
+	a.bytes(0xEB, byte(int8(next-(len(a.b)+2)))) // jmp next
+	a.bytes(0x66, 0xBA)
+	a.u16(debugExitPort) // done: mov dx, isa-debug-exit
+	a.bytes(0xB8)
+	a.u32(1)            // mov eax, 1
+	a.bytes(0xEF)       // out dx, eax
+	a.bytes(0xFA)       // cli
+	a.bytes(0xF4)       // hlt
+	a.bytes(0xEB, 0xFC) // jmp back to the cli
+	binary.LittleEndian.PutUint32(a.b[msgAt:], a.pc())
+	a.bytes([]byte("\r\n" + RefusalLine + "\r\n\x00")...)
 
 	if len(a.b) > bp.GDTOffset-bp.CodeOffset {
 		return nil, fmt.Errorf("boot: trampoline code is %d bytes, room for %d", len(a.b), bp.GDTOffset)

@@ -94,6 +94,15 @@ func FaultInNucleus() {
 // HWCap is AT_HWCAP for user programs: CPUID.1:EDX, as Linux reports it.
 func HWCap() uint64 { return uint64(cpuFeatEDX) }
 
+// HWCap2 is AT_HWCAP2 for user programs: HWCAP2_FSGSBASE (bit 1) when user
+// code may use RDFSBASE and its kin (CR4.FSGSBASE), as Linux sets it.
+func HWCap2() uint64 {
+	if hasFSGSBASE {
+		return 1 << 1
+	}
+	return 0
+}
+
 // HasRDRAND reports whether the CPU has the RDRAND instruction; without it
 // Random's bytes are only TSC-derived and the kernel keeps its own
 // generator (kernel/cmd/aramid/random.go).
@@ -126,8 +135,10 @@ func SetWallTime(unixNs int64) (wallAtZero int64) {
 
 func lazyBytes() uint64 {
 	var n uint64
-	for _, l := range params.Lazy {
-		n += l.Memsz
+	for i := range params.Lazy {
+		if base, end := lazyFrames(i); base < end {
+			n += end - base
+		}
 	}
 	return n
 }

@@ -70,6 +70,9 @@ func bootstrap(magic, info uint64) uintptr {
 		logHex("ACPI: power-off via FADT PM1a control port ", uint64(pm1aCnt))
 		logHex("ACPI: S5 sleep type ", uint64(slpTypA))
 	}
+	if resetSpace != 0xff {
+		logHex("ACPI: reset via FADT reset register ", resetAddr)
+	}
 	return buildProcessStack()
 }
 

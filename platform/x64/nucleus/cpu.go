@@ -18,6 +18,7 @@ const (
 	cr4OSXSAVE     = 1 << 18
 	cr4SMEP        = 1 << 20
 	cr4SMAP        = 1 << 21
+	cr4FSGSBASE    = 1 << 16
 	rflagsIF       = 1 << 9
 	fmaskBits      = 0x47700 // TF, IF, DF, NT, AC cleared on SYSCALL
 	idtEntries     = 256
@@ -73,8 +74,12 @@ var (
 	cpuFeatECX uint32 // CPUID.1:ECX
 	cpuFeatEDX uint32 // CPUID.1:EDX
 	hasSMAP    bool
-	hasSMEP    bool
-	hasRDRAND  bool // CPUID.1:ECX bit 30
+	// hasFSGSBASE: CR4.FSGSBASE is on, so user code may change its FS and
+	// GS bases with WRFSBASE/WRGSBASE and the exit paths read them back
+	// (SAVE_USER_BASES); AT_HWCAP2 then has HWCAP2_FSGSBASE, as on Linux.
+	hasFSGSBASE bool
+	hasSMEP     bool
+	hasRDRAND   bool // CPUID.1:ECX bit 30
 )
 
 // rdrand returns a hardware random number, or false when the CPU has no
@@ -165,8 +170,20 @@ func buildIDT() {
 	}
 }
 
+// XSAVE components that travel with the x87 registers: kernel code never
+// touches them, so they stay live in the CPU while one user context owns
+// it and are saved only when another context takes it (enterUser,
+// releaseX87). PKRU is enabled in XCR0 as Linux enables it, so that the
+// XSAVE area (and the signal frame and AT_MINSIGSTKSZ sized from it) is
+// Linux's; CR4.PKE stays off, so protection keys themselves are not
+// offered (CPUID's OSPKE reads 0).
+const (
+	xstatePKRU    = 1 << 9
+	xstateWithX87 = 1 | xstatePKRU
+)
+
 // enableFeatures turns on NX, SMEP, SMAP, global pages and XSAVE for every
-// user state component the CPU supports (x87, SSE, AVX, AVX-512): the Go
+// user state component the CPU supports (x87, SSE, AVX, AVX-512, PKRU): the Go
 // runtime picks AVX/AVX-512 code paths from CPUID and XCR0, so whatever is
 // enabled here must be saved on context switches (xsaveSize). A CPU
 // without XSAVE keeps OSXSAVE off (so neither the runtime nor user code
@@ -179,12 +196,16 @@ func enableFeatures() {
 	_, ebx7, _, _ := cpuid(7, 0)
 	hasSMEP = ebx7&(1<<7) != 0
 	hasSMAP = ebx7&(1<<20) != 0
+	hasFSGSBASE = ebx7&1 != 0
 	cr4 := readCR4() | cr4PGE
 	if hasSMEP {
 		cr4 |= cr4SMEP
 	}
 	if hasSMAP {
 		cr4 |= cr4SMAP
+	}
+	if hasFSGSBASE {
+		cr4 |= cr4FSGSBASE
 	}
 	c := thisCPU()
 	c.fxArea = (uintptr(unsafe.Pointer(&fxScratch[c.id&(maxCPUs-1)][0])) + 15) &^ 15
@@ -193,7 +214,7 @@ func enableFeatures() {
 		cr4 |= cr4OSXSAVE
 		writeCR4(cr4)
 		supported, _, _, _ := cpuid(0xd, 0)
-		xcr0 = uint64(supported) & 0xe7 // x87, SSE, AVX, opmask, ZMM_Hi256, Hi16_ZMM
+		xcr0 = uint64(supported) & 0x2e7 // x87, SSE, AVX, opmask, ZMM_Hi256, Hi16_ZMM, PKRU
 		if xcr0&0x4 == 0 {
 			xcr0 &= 0x3
 		}
@@ -218,7 +239,7 @@ func enableFeatures() {
 	// Anything beyond (AVX-512) still goes through XSAVE/XRSTOR there.
 	c.mxcsr = 0x1f80
 	c.xstateFast = 0x2
-	c.xstateExtra = xcr0 &^ 0x7
+	c.xstateExtra = xcr0 &^ (0x7 | xstatePKRU)
 	if xcr0&0x4 != 0 {
 		if _, off, _, _ := cpuid(0xd, 2); off == xsaveYMMHiOff {
 			c.xstateFast |= 0x4

@@ -177,6 +177,22 @@ noextra:
 	SUBQ	cpu_enterTSC(GS), AX; \
 	ADDQ	AX, UserContext_userTSC(BX)
 
+// SAVE_USER_BASES records the user's FS and GS bases in the user context
+// at BX when the CPU lets user code change them itself (CR4.FSGSBASE,
+// hasFSGSBASE): RDFSBASE, and RDGSBASE between two SWAPGS (the user's GS
+// base waits in KERNEL_GS_BASE meanwhile). Interrupts are off. Clobbers AX.
+#define SAVE_USER_BASES \
+	CMPB	·hasFSGSBASE(SB), $0; \
+	JEQ	nobases; \
+	BYTE	$0xF3; BYTE $0x48; BYTE $0x0F; BYTE $0xAE; BYTE $0xC0; \
+	MOVQ	AX, UserContext_FsBase(BX); \
+	SWAPGS; \
+	BYTE	$0xF3; BYTE $0x48; BYTE $0x0F; BYTE $0xAE; BYTE $0xC8; \
+	SWAPGS; \
+	MOVQ	AX, UserContext_GsBase(BX); \
+	MOVQ	AX, cpu_userGS(GS); \
+nobases:
+
 // RESTORE_KERNEL_FS puts back the FS base (TLS) of the M that entered user
 // mode. Clobbers AX, CX, DX.
 #define RESTORE_KERNEL_FS \
@@ -508,7 +524,7 @@ fullfpu:
 	TESTQ	SI, SI
 	JZ	loadfpu
 	MOVQ	UserContext_fpu(SI), SI
-	MOVL	$1, AX
+	MOVL	$const_xstateWithX87, AX
 	XORL	DX, DX
 	XSAVE	(SI)
 loadfpu:
@@ -644,6 +660,7 @@ slowsyscall:
 	CHARGE_USER_TIME
 	MOVQ	UserContext_fpu(BX), DI
 	SAVE_USER_FPU
+	SAVE_USER_BASES // RDFSBASE, RDGSBASE
 	RESTORE_KERNEL_FS
 	JMP	·exitToKernel(SB)
 fastpid:
@@ -707,6 +724,7 @@ TEXT ·userTrap(SB),NOSPLIT|NOFRAME,$0
 	CHARGE_USER_TIME
 	MOVQ	UserContext_fpu(BX), DI
 	SAVE_USER_FPU
+	SAVE_USER_BASES // RDFSBASE, RDGSBASE
 	// Go code (userInterrupt's ABI wrapper) reads g at -8(FS): the M's TLS
 	// must be back first.
 	RESTORE_KERNEL_FS
@@ -752,7 +770,7 @@ TEXT ·releaseX87(SB),NOSPLIT,$0-9
 	MOVQ	UserContext_fpu(BX), DI
 	CMPB	·hasXSAVE(SB), $0
 	JEQ	fx
-	MOVL	$1, AX
+	MOVL	$const_xstateWithX87, AX
 	XORL	DX, DX
 	XSAVE	(DI)
 	JMP	done

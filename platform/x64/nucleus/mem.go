@@ -90,11 +90,27 @@ func initPhysAlloc() {
 	}
 	// The frames under demand-paged kernel objects are free too.
 	for i := 0; i < bp.MaxLazy; i++ {
-		l := params.Lazy[i]
-		if l.Memsz != 0 {
-			pushExtent(l.Vaddr-bp.KernelBase, l.Vaddr+l.Memsz-bp.KernelBase)
+		if base, end := lazyFrames(i); base < end {
+			pushExtent(base, end)
 		}
 	}
+}
+
+// lazyFrames returns the physical range of the image under lazy object i:
+// a demand-paged tail mkkernel cut off the image (trimLazyTails) has no
+// frames of the image's own (the memory map's RAM there is free already).
+//
+//go:nosplit
+func lazyFrames(i int) (base, end uint64) {
+	l := params.Lazy[uint(i)%bp.MaxLazy]
+	if l.Memsz == 0 {
+		return 0, 0
+	}
+	base, end = l.Vaddr-bp.KernelBase, l.Vaddr+l.Memsz-bp.KernelBase
+	if imageEnd := (params.PhysEnd + pageSize - 1) &^ (pageSize - 1); end > imageEnd {
+		end = imageEnd
+	}
+	return base, end
 }
 
 // isLazy reports whether va lies in a demand-paged kernel object.

@@ -23,6 +23,12 @@ var (
 	slpTypB      uint16
 	acpiReady    bool
 	poweringOff  uint32
+	// The FADT's reset register (ACPI 2.0+, RESET_REG_SUP), which Linux
+	// writes first when it reboots: resetSpace is its address space (0
+	// memory, 1 system I/O; 0xff when there is none).
+	resetSpace uint8 = 0xff
+	resetAddr  uint64
+	resetValue uint8
 )
 
 //go:nosplit
@@ -107,6 +113,7 @@ func acpiInit() {
 	if fadt == 0 {
 		return
 	}
+	acpiResetInit(fadt)
 	pm1aCnt = uint16(*ptr32(fadt + 64))
 	pm1bCnt = uint16(*ptr32(fadt + 68))
 	dsdt := uint64(*ptr32(fadt + 40))
@@ -133,6 +140,24 @@ func acpiInit() {
 		acpiReady = true
 		return
 	}
+}
+
+// acpiResetInit records the FADT's reset register: flags bit 10
+// (RESET_REG_SUP), the Generic Address Structure at offset 116 and the
+// value at 128, in a table long enough to hold them.
+//
+//go:nosplit
+func acpiResetInit(fadt uintptr) {
+	const resetRegSup = 1 << 10
+	if *ptr32(fadt + 4) < 129 || *ptr32(fadt + 112)&resetRegSup == 0 {
+		return
+	}
+	space, addr := *ptr8(fadt + 116), *ptr64(fadt + 120)
+	if addr == 0 || (space != 0 && space != 1) || (space == 1 && addr > 0xffff) ||
+		(space == 0 && addr >= directMapTop()) {
+		return
+	}
+	resetSpace, resetAddr, resetValue = space, addr, *ptr8(fadt + 128)
 }
 
 // acpiFind returns the direct-map address of the first ACPI table whose
@@ -187,15 +212,22 @@ func amlInt(q uintptr) (uint16, uintptr) {
 	}
 }
 
-// Reset restarts the machine: the PIIX/ICH reset-control register (0xcf9),
-// then the keyboard controller's reset line. Under QEMU with -no-reboot
-// either makes QEMU exit with status 0.
+// Reset restarts the machine as Linux's default reboot does: the ACPI
+// reset register when the FADT has one, then the PIIX/ICH reset-control
+// register (0xcf9), then the keyboard controller's reset line. Under QEMU
+// with -no-reboot any of them makes QEMU exit with status 0.
 //
 //go:nosplit
 func Reset() {
 	cli()
 	printStamp()
 	print("aramid: restarting system\n")
+	switch resetSpace {
+	case 1:
+		outb(uint16(resetAddr), resetValue)
+	case 0:
+		*ptr8(phys2virt(resetAddr)) = resetValue
+	}
 	outb(0xcf9, 0x02)
 	outb(0xcf9, 0x06)
 	outb(0x64, 0xfe)
