@@ -10,12 +10,14 @@ import (
 
 // Journalled metadata. On a read-write mount of a filesystem with a
 // journal, metadata block writes (writeMeta, the superblock included)
-// only change the cache and join the running transaction. commit writes
-// the transaction to the journal (descriptor blocks, the blocks, a commit
-// block), points the journal superblock at it, writes the blocks home,
-// and empties the journal again: at rest the journal is empty, and a
-// crash at any point leaves either the old or the new metadata (replayed
-// at the next mount, by this package, e2fsck or Linux). File data is
+// only change the cache and join the running transaction. commit points
+// the journal superblock at the transaction it is about to write, writes
+// it to the journal (descriptor blocks, the blocks; a flush; a commit
+// block; a flush), writes the blocks home, and empties the journal again
+// (a flush on each side of the superblock's write): at rest the journal
+// is empty, and a crash at any point leaves either the old or the new
+// metadata (replayed at the next mount, by this package, e2fsck or
+// Linux). File data is
 // written in place before the commit that makes metadata refer to it
 // (ordered mode). A block freed during a transaction leaves it (so a
 // replay cannot write stale metadata over data that reused the block),
@@ -208,8 +210,16 @@ func (fs *FS) commit() error {
 			}
 		}
 	}
-	// The log blocks must be durable before the commit block that
-	// vouches for them, and that before the superblock points at it.
+	// The journal superblock points at the transaction from the start:
+	// until its commit block is on the disk a replay finds nothing to do
+	// there (no commit block of sequence tid follows the descriptor), as
+	// jbd2, e2fsck and this package's scan all stop at the first block
+	// that does not continue the log. The log blocks must be durable
+	// before the commit block that vouches for them.
+	js.Start, js.Sequence = js.First, tid
+	if err := j.writeSuper(fs); err != nil {
+		return fail(err)
+	}
 	if err := fs.writeRuns(logRun); err != nil {
 		return fail(err)
 	}
@@ -224,13 +234,6 @@ func (fs *FS) commit() error {
 		return fail(err)
 	}
 	if err := fs.writeRuns(logRun); err != nil {
-		return fail(err)
-	}
-	js.Start, js.Sequence = js.First, tid
-	if err := fs.dev.Flush(); err != nil {
-		return fail(err)
-	}
-	if err := j.writeSuper(fs); err != nil {
 		return fail(err)
 	}
 	if err := fs.dev.Flush(); err != nil {
