@@ -104,12 +104,18 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 			fmt.Fprintf(w, "minram: %s %4d MiB: %s (serial log %s)\n", k, mib, verdict, b.LogFile)
 			return ok, nil
 		}
-		min, _, err := systemd.MinRAM(ctx, *lo, *hi, *step, boots)
+		min, trials, err := systemd.MinRAM(ctx, *lo, *hi, *step, boots)
 		if err != nil {
 			return fmt.Errorf("%s: %w", k, err)
 		}
 		mins[k] = min
-		fmt.Fprintf(w, "minram: %s boots %s in %d MiB (not in %d)\n", k, r.Name, min, min-*step)
+		below := fmt.Sprintf("-lo %d MiB taken as too little", *lo)
+		for _, t := range trials {
+			if t.MiB == min-*step {
+				below = fmt.Sprintf("not in %d", t.MiB)
+			}
+		}
+		fmt.Fprintf(w, "minram: %s boots %s in %d MiB (%s)\n", k, r.Name, min, below)
 	}
 	if a, l := mins["aramid"], mins["linux"]; a > 0 && l > 0 {
 		fmt.Fprintf(w, "minram: Aramid %d MiB, Linux %d MiB: ratio %.2f (goal <= 0.50)\n", a, l, float64(a)/float64(l))
