@@ -245,6 +245,21 @@ bench-mkimage: deps $(MKIMAGE)
 	echo "bench-mkimage: ratio mkimage (cold)/GNU = $$(awk "BEGIN{printf \"%.2f\", ($$t1-$$t0)/($$t3-$$t2)}")"
 # ---- end mkimage ----
 
+# ---- bench-minram ----
+# make bench-minram   the least RAM (MiB) each kernel boots the systemd-v245 disk in, and the ratio
+#                     (goal: Aramid <= half of Linux). QEMU starts the kernel directly (GRUB needs
+#                     more memory than either kernel), root=PARTUUID on virtio-blk, Linux through
+#                     the disk's module initramfs; bisected in 4 MiB steps; a boot counts when
+#                     systemd reports "Startup finished", no unit failed and the shell answers.
+#                     MINRAM_FLAGS="-kernels aramid -step 2" narrows it.
+MINRAM_FLAGS ?=
+.PHONY: bench-minram
+bench-minram: deps $(LINUX_REF) $(MKIMAGE)
+	@$(MAKE) --no-print-directory kernel
+	$(MKIMAGE) -q --recipe $(SYSTEMD_RECIPE) -o $(IMAGES)/$(SYSTEMD_RECIPE)-minram --format disk
+	$(GO) run ./testing/systemd/cmd/minram -recipe $(SYSTEMD_RECIPE) -images $(IMAGES)/$(SYSTEMD_RECIPE)-minram $(MINRAM_FLAGS)
+# ---- end bench-minram ----
+
 # ---- systemd-source ----
 # systemd built from Debian's source packages by mkimage (imagebuild/systemdsrc).
 #   make test-systemd-source  fetch bullseye's systemd 247 and bookworm's 252 with

@@ -179,7 +179,8 @@ func (v *VFS) isMountpoint(p Path) bool {
 }
 
 // Mount attaches fs at target (mount(2) of a new filesystem). Only root may
-// mount; target must be a directory.
+// mount; target must be a directory, and not the root of a mount of fs
+// itself (EBUSY).
 func (v *VFS) Mount(c *Caller, fsc *FSContext, target string, fs Filesystem, flags uint32, source, data string) error {
 	if !c.Capable(abi.CAP_SYS_ADMIN) {
 		return abi.EPERM
@@ -193,6 +194,11 @@ func (v *VFS) Mount(c *Caller, fsc *FSContext, target string, fs Filesystem, fla
 	}
 	if !p.Inode.IsDir() {
 		return abi.ENOTDIR
+	}
+	if p.Mount != nil && p.Mount.FS == fs && p.Inode == p.Mount.Root {
+		// Linux's do_add_mount: the same superblock on the root of a
+		// mount of it (sysfs on /sys, a disk on its own mount point).
+		return abi.EBUSY
 	}
 	m := v.newMount(fs, fs.Root(), source, flags, data)
 	m.propagation.Store(flags & propagationFlags)

@@ -864,3 +864,34 @@ func TestXattrEmptyNameAndReadOnly(t *testing.T) {
 		t.Errorf("get on a read-only mount = %q, %v", v, err)
 	}
 }
+
+// TestMountSameFilesystemOnItsRoot: mounting a filesystem on the root of a
+// mount of that same filesystem is EBUSY (Linux's do_add_mount); inside
+// it, or another instance, is allowed.
+func TestMountSameFilesystemOnItsRoot(t *testing.T) {
+	e := newEnv(t)
+	e.tree()
+	e.mkdir("/mnt", 0o755)
+	clock := func() time.Time { return e.clock }
+	one := tmpfs.New(tmpfs.Options{Clock: clock, Dev: abi.MakeDev(0, 21)})
+	two := tmpfs.New(tmpfs.Options{Clock: clock, Dev: abi.MakeDev(0, 22)})
+	e.must(e.v.Mount(e.root, e.fsc, "/mnt", one, 0, "one", ""))
+	e.mkdir("/mnt/sub", 0o755)
+	for _, tc := range []struct {
+		name   string
+		target string
+		fs     vfs.Filesystem
+		want   error
+	}{
+		{"one", "/mnt", one, abi.EBUSY},
+		{"one", "/mnt/", one, abi.EBUSY},
+		{"one", "/mnt/sub", one, nil},
+		{"one", "/mnt/sub", one, abi.EBUSY}, // now the root of the mount just made
+		{"two", "/mnt", two, nil},
+		{"one", "/mnt", one, nil}, // on two's root: a different filesystem
+	} {
+		if err := e.v.Mount(e.root, e.fsc, tc.target, tc.fs, 0, "x", ""); err != tc.want {
+			t.Errorf("mount %s on %s = %v, want %v", tc.name, tc.target, err, tc.want)
+		}
+	}
+}

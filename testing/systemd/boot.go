@@ -49,10 +49,10 @@ const (
 
 // Boot describes one systemd boot.
 type Boot struct {
-	Kernel   string // -kernel; empty for a disk boot
+	Kernel   string // -kernel; empty for a disk boot through firmware
 	Initrd   string
 	Cmdline  string
-	Disk     string // raw disk image, booted through firmware when Kernel is empty
+	Disk     string // raw disk image: booted through firmware when Kernel is empty, else attached beside -kernel
 	Firmware Firmware
 	Virtio   Virtio
 	// Writable lets the boot write to Disk itself; otherwise it runs on a
@@ -74,11 +74,10 @@ func (b Boot) Config() (qemu.Config, error) {
 	if c.Timeout == 0 {
 		c.Timeout = 150 * time.Second
 	}
-	if b.Kernel == "" {
-		if b.Disk == "" {
-			return c, errors.New("systemd: boot needs a kernel or a disk")
-		}
-		c.Initrd, c.Append = "", ""
+	if b.Kernel == "" && b.Disk == "" {
+		return c, errors.New("systemd: boot needs a kernel or a disk")
+	}
+	if b.Disk != "" {
 		snap := ",snapshot=on"
 		if b.Writable {
 			snap = ""
@@ -97,6 +96,9 @@ func (b Boot) Config() (qemu.Config, error) {
 		default:
 			return c, fmt.Errorf("systemd: unknown virtio-blk kind %q", b.Virtio)
 		}
+	}
+	if b.Kernel == "" {
+		c.Initrd, c.Append = "", ""
 		switch b.Firmware {
 		case UEFI:
 			fw, err := OVMF()

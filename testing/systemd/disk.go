@@ -129,3 +129,51 @@ func FsckRoot(disk, dir string) (string, error) {
 	}
 	return string(out), nil
 }
+
+// blockUnderPCI is where Linux puts a disk or partition driven over PCI:
+// under its virtio device (…/virtioN/block/vda[/vda1]) or its NVMe
+// controller (…/nvme/nvmeN/nvmeNn1[/nvmeNn1p1]).
+var blockUnderPCI = regexp.MustCompile(`^/sys/devices/pci[0-9a-f]{4}:[0-9a-f]{2}/(\S+/)?[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]/(virtio\d+/block|nvme/nvme\d+)/\S+$`)
+
+// SysfsBlockProbe checks that every block device in /sys/class/block
+// resolves to a directory under its PCI device, as Linux lays sysfs out
+// (udev's ID_PATH and the /dev/disk/by-path links walk that tree).
+func SysfsBlockProbe() Probe {
+	return Probe{
+		Name:    "/sys/class/block/* under their PCI devices",
+		Command: "for d in /sys/class/block/*; do readlink -f $d; done",
+		Check: func(out []string) (bool, string) {
+			n := 0
+			for _, l := range out {
+				l = strings.TrimSpace(l)
+				if !strings.HasPrefix(l, "/sys/") {
+					continue
+				}
+				if !blockUnderPCI.MatchString(l) {
+					return false, l
+				}
+				n++
+			}
+			return n > 0, fmt.Sprintf("%d devices", n)
+		},
+	}
+}
+
+// SysfsMountProbe checks /proc/mounts holds one sysfs on /sys: systemd
+// (libselinux's setup) mounts sysfs on /sys once more and relies on the
+// kernel refusing it (EBUSY) there.
+func SysfsMountProbe() Probe {
+	return Probe{
+		Name:    "one sysfs on /sys in /proc/mounts",
+		Command: "cat /proc/mounts",
+		Check: func(out []string) (bool, string) {
+			n := 0
+			for _, l := range out {
+				if f := strings.Fields(l); len(f) >= 3 && f[1] == "/sys" {
+					n++
+				}
+			}
+			return n == 1, fmt.Sprintf("%d mount(s) on /sys", n)
+		},
+	}
+}

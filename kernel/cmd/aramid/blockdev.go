@@ -22,11 +22,6 @@ import (
 // device's number (the filesystem's st_dev). userland registers ext4.
 var diskFilesystems = map[string]func(dev block.Device, rdev uint64, flags uint32, data string) (vfs.Filesystem, error){}
 
-// blockSysfsParent is the sysfs directory (under /sys) holding a disk's
-// directory: Linux's is the driver's device (…/virtio1/block); until the
-// bus code gives one, disks sit under devices/virtual/block.
-var blockSysfsParent = func(disk string) string { return "devices/virtual/block" }
-
 // blockDevices connects the block layer to device nodes, devtmpfs, sysfs,
 // /proc/partitions and mount(2).
 type blockDevices struct {
@@ -159,6 +154,9 @@ func (b *blockDevices) attachSysfs(s *sysfs.FS) {
 			}
 			if !d.IsPartition() {
 				links = append(links, sysfs.Entry{Path: "block/" + d.Name, Kind: sysfs.Symlink, Data: "../" + dir})
+				if dev := diskDeviceLink(d.Name); dev != "" {
+					links = append(links, sysfs.Entry{Path: dir + "/device", Kind: sysfs.Symlink, Data: dev})
+				}
 			}
 			for _, l := range links {
 				if err := s.Add(l); err != nil {

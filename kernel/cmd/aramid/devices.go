@@ -69,10 +69,13 @@ func probeDevices(log *klog.Logger) {
 			log.Errorf("virtio_blk virtio%d: %v", idx, err)
 			continue
 		}
+		vdir, ves := virtioSysfs(d, v, idx, "virtio_blk", disk.Features())
+		placeDisk(name, vdir, "block")
 		if err := block.Register(name, disk); err != nil {
 			log.Errorf("virtio_blk virtio%d: %v", idx, err)
 			continue
 		}
+		sysfs.Register(ves...)
 		drivers[d] = "virtio-pci" // the uevent's DRIVER=: only what is driven
 		disks++
 		bytes := disk.Sectors() * uint64(disk.SectorSize())

@@ -6,6 +6,7 @@ import (
 	"aramid/kernel/block"
 	"aramid/kernel/drivers/nvme"
 	"aramid/kernel/drivers/pci"
+	"aramid/kernel/fs/sysfs"
 	"aramid/kernel/hw"
 	"aramid/kernel/klog"
 )
@@ -28,10 +29,13 @@ func probeNVMe(log *klog.Logger, plat hw.Platform, bus *pci.Bus, noMSI bool, dri
 			continue
 		}
 		name := fmt.Sprintf("nvme%dn1", ctrl)
+		ndir, nes := nvmeSysfs(d, ctrl, disk.Model, disk.Serial, disk.Firmware)
+		placeDisk(name, ndir, "")
 		if err := block.Register(name, disk); err != nil {
 			log.Errorf("nvme nvme%d: %v", ctrl, err)
 			continue
 		}
+		sysfs.Register(nes...)
 		drivers[d] = "nvme"
 		bytes := disk.Sectors() * uint64(disk.SectorSize())
 		log.Infof("nvme nvme%d: %s (serial %s, firmware %s), 1 I/O queue", ctrl, disk.Model, disk.Serial, disk.Firmware)

@@ -10,12 +10,23 @@ import (
 
 // Journalled metadata. On a read-write mount of a filesystem with a
 // journal, metadata block writes (writeMeta, the superblock included)
-// only change the cache and join the running transaction. commit writes
-// the transaction to the journal (descriptor blocks, the blocks, a commit
-// block), points the journal superblock at it, writes the blocks home,
-// and empties the journal again: at rest the journal is empty, and a
-// crash at any point leaves either the old or the new metadata (replayed
-// at the next mount, by this package, e2fsck or Linux). File data is
+// only change the cache and join the running transaction. commit points
+// the journal superblock at the transaction it is about to write, writes
+// it to the journal (descriptor blocks, the blocks; a flush; a commit
+// block; a flush) and writes the blocks home without waiting for them:
+// the transaction stays in the journal (pending) until the next commit's
+// first flush has made its home blocks durable, and that commit's log
+// goes after it (or, when it does not fit there, before it), so a replay
+// of the pending transaction always finds its log intact. The journal
+// superblock then moves to the new transaction before the new commit
+// block can be written, so a committed transaction is never followed by
+// a replay of an older one (whose blocks the newer may have freed and
+// reused: what jbd2's revoke records are for). drain empties the journal
+// (a flush, the superblock, a flush) at unmount, remount read-only, when
+// a transaction fits nowhere else, and on the commit timer once nothing
+// is dirty: at rest the journal is empty, and a crash at any point leaves
+// either the old or the new metadata (replayed at the next mount, by this
+// package, e2fsck or Linux). File data is
 // written in place before the commit that makes metadata refer to it
 // (ordered mode). A block freed during a transaction leaves it (so a
 // replay cannot write stale metadata over data that reused the block),
@@ -36,6 +47,12 @@ type jstate struct {
 	dirty map[uint64]bool // metadata blocks of the running transaction
 	limit int             // most blocks one transaction may hold
 	stop  chan struct{}
+	// pending is set while the last committed transaction is still in
+	// the journal (its home blocks written but maybe not durable): it
+	// occupies journal blocks [pendStart, pendEnd), and the journal
+	// superblock points at it.
+	pending            bool
+	pendStart, pendEnd uint64
 }
 
 // startJournal sets up journalled writes for a read-write mount.
@@ -85,6 +102,8 @@ func (fs *FS) committer(stop chan struct{}) {
 				fs.writebackAll()
 				if len(fs.jnl.dirty) > 0 || fs.sbDirty {
 					fs.commit()
+				} else {
+					fs.drain() // idle: leave the journal empty
 				}
 			}
 			fs.mu.Unlock()
@@ -98,6 +117,9 @@ func (fs *FS) stopJournal() error {
 		return nil
 	}
 	err := fs.commit()
+	if err == nil {
+		err = fs.drain()
+	}
 	close(fs.jnl.stop)
 	fs.jnl = nil
 	return err
@@ -165,7 +187,33 @@ func (fs *FS) commit() error {
 	}
 	sort.Slice(blocks, func(a, b int) bool { return blocks[a] < blocks[b] })
 	tid := js.Sequence
+	if st.pending {
+		tid++ // the journal superblock still names the pending one
+	}
+	// Where the log goes: after the pending transaction, else before it,
+	// else (it fits neither) at the start of an emptied journal.
+	per := js.DescriptorTags()
+	need := uint64((len(blocks)+per-1)/per + len(blocks) + 1)
 	pos := uint64(js.First)
+	if st.pending {
+		switch {
+		case st.pendEnd+need <= uint64(js.MaxLen):
+			pos = st.pendEnd
+		case uint64(js.First)+need <= st.pendStart:
+		default:
+			if err := fs.drain(); err != nil {
+				return err
+			}
+		}
+	}
+	start := pos
+	// The pending transaction's home blocks must be durable before the
+	// superblock stops pointing at it.
+	if st.pending {
+		if err := fs.dev.Flush(); err != nil {
+			return fs.fail(err)
+		}
+	}
 	// Log blocks are gathered and written in runs the journal's extents
 	// keep contiguous (writeRuns), one request each.
 	var logRun []logBlock
@@ -179,7 +227,6 @@ func (fs *FS) commit() error {
 		return nil
 	}
 	fail := func(err error) error { return fs.fail(err) }
-	per := js.DescriptorTags()
 	for i := 0; i < len(blocks); i += per {
 		part := blocks[i:min(i+per, len(blocks))]
 		tags := make([]layout.JournalTag, len(part))
@@ -208,8 +255,16 @@ func (fs *FS) commit() error {
 			}
 		}
 	}
-	// The log blocks must be durable before the commit block that
-	// vouches for them, and that before the superblock points at it.
+	// The journal superblock points at the transaction from the start:
+	// until its commit block is on the disk a replay finds nothing to do
+	// there (no commit block of sequence tid follows the descriptor), as
+	// jbd2, e2fsck and this package's scan all stop at the first block
+	// that does not continue the log. The log blocks must be durable
+	// before the commit block that vouches for them.
+	js.Start, js.Sequence = uint32(start), tid
+	if err := j.writeSuper(fs); err != nil {
+		return fail(err)
+	}
 	if err := fs.writeRuns(logRun); err != nil {
 		return fail(err)
 	}
@@ -226,17 +281,11 @@ func (fs *FS) commit() error {
 	if err := fs.writeRuns(logRun); err != nil {
 		return fail(err)
 	}
-	js.Start, js.Sequence = js.First, tid
 	if err := fs.dev.Flush(); err != nil {
 		return fail(err)
 	}
-	if err := j.writeSuper(fs); err != nil {
-		return fail(err)
-	}
-	if err := fs.dev.Flush(); err != nil {
-		return fail(err)
-	}
-	// Checkpoint: the blocks go home; then the journal is empty again.
+	// The transaction is durable. Its blocks go home now; the next
+	// commit's first flush (or drain) makes them durable.
 	home := make([]logBlock, len(blocks))
 	for i, n := range blocks {
 		home[i] = logBlock{n, fs.cache[n]}
@@ -244,17 +293,34 @@ func (fs *FS) commit() error {
 	if err := fs.writeRuns(home); err != nil {
 		return fail(err)
 	}
-	if err := fs.dev.Flush(); err != nil {
-		return fail(err)
-	}
-	js.Start, js.Sequence = 0, tid+1
-	if err := j.writeSuper(fs); err != nil {
-		return fail(err)
-	}
-	if err := fs.dev.Flush(); err != nil {
-		return fail(err)
-	}
+	st.pending, st.pendStart, st.pendEnd = true, start, pos
 	clear(st.dirty)
+	return nil
+}
+
+// drain empties the journal: the pending transaction's home blocks are
+// made durable, then the journal superblock says the journal is empty.
+// FS.mu held.
+func (fs *FS) drain() error {
+	st := fs.jnl
+	if st == nil || !st.pending {
+		return nil
+	}
+	if fs.err != nil {
+		return abi.EIO
+	}
+	if err := fs.dev.Flush(); err != nil {
+		return fs.fail(err)
+	}
+	js := st.j.js
+	js.Start, js.Sequence = 0, js.Sequence+1
+	if err := st.j.writeSuper(fs); err != nil {
+		return fs.fail(err)
+	}
+	if err := fs.dev.Flush(); err != nil {
+		return fs.fail(err)
+	}
+	st.pending = false
 	return nil
 }
 

@@ -494,11 +494,19 @@ func (fs *FS) computeOverhead() uint64 {
 	return n
 }
 
-// Sync writes the superblock and flushes the device.
+// Sync implements sync(2) and syncfs(2): everything is written back and
+// committed, and the journal is emptied (so a machine powered off after
+// sync leaves a filesystem e2fsck finds clean).
 func (fs *FS) Sync() error {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	return fs.syncLocked()
+	if err := fs.syncLocked(); err != nil {
+		return err
+	}
+	if fs.ro || fs.unmounted {
+		return nil
+	}
+	return fs.drain()
 }
 
 func (fs *FS) syncLocked() error {

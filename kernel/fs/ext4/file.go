@@ -651,4 +651,8 @@ type dirFile struct {
 
 // Fsync implements vfs.FileImpl: fsync of a directory commits the
 // running transaction (so a rename or create in it is durable).
-func (d dirFile) Fsync(*vfs.File) error { return d.fs.Sync() }
+func (d dirFile) Fsync(*vfs.File) error {
+	d.fs.mu.Lock()
+	defer d.fs.mu.Unlock()
+	return d.fs.syncLocked()
+}

@@ -88,10 +88,24 @@ func initPhysAlloc() {
 		}
 		addFreeRange(r, params.PhysStart, (params.PhysEnd+pageSize-1)&^(pageSize-1))
 	}
-	// The frames under demand-paged kernel objects are free too.
+	// The frames under demand-paged kernel objects are free too, where
+	// there is RAM under them: a large zeroed object (the runtime's 32 MiB
+	// FIPS buffer) can reach past the end of a small machine's memory, and
+	// pages there would be handed out (a virtqueue in no memory at all).
+	// The initrd may sit there too.
 	for i := 0; i < bp.MaxLazy; i++ {
-		if base, end := lazyFrames(i); base < end {
-			pushExtent(base, end)
+		lb, le := lazyFrames(i)
+		if lb >= le {
+			continue
+		}
+		lb = (lb + pageSize - 1) &^ (pageSize - 1)
+		le &^= pageSize - 1
+		for j := 0; j < numRAM && j < maxRegions; j++ {
+			r := ramRegions[j]
+			b, e := max(lb, (r.base+pageSize-1)&^(pageSize-1), 1<<20), min(le, r.end&^(pageSize-1))
+			if b < e {
+				addFreeRange(memRegion{b, e}, 0, 0)
+			}
 		}
 	}
 }

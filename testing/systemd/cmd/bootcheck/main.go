@@ -134,7 +134,8 @@ func diskBoots(w io.Writer, images, logs, kernel, mode string, v systemd.Virtio,
 	for n := 1; n <= 2; n++ {
 		label := fmt.Sprintf("%s/%s-%s/boot%d", kernel, mode, v, n)
 		e := exp
-		e.Probes = []systemd.Probe{systemd.RootProbe("ext4"), systemd.JournalProbe(), systemd.ListBootsProbe(n)}
+		e.Probes = []systemd.Probe{systemd.RootProbe("ext4"), systemd.JournalProbe(), systemd.ListBootsProbe(n),
+			systemd.SysfsBlockProbe(), systemd.SysfsMountProbe()}
 		e.PowerOff = true
 		b := systemd.Boot{Disk: disk, Firmware: systemd.Firmware(mode), Virtio: v, Writable: true, Timeout: timeout,
 			LogFile: filepath.Join(logs, fmt.Sprintf("serial-%s-boot%d.log", name, n))}
