@@ -96,7 +96,6 @@ func cpuInit(id int) {
 	c := &cpus[id&(maxCPUs-1)]
 	c.self = uintptr(unsafe.Pointer(c))
 	c.id = uint32(id)
-	c.runHead, c.runTail = -1, -1
 	wrmsr(msrGSBase, uint64(c.self))
 	wrmsr(msrKernelGS, 0)
 
