@@ -481,6 +481,29 @@ TEXT ·entry64Addr(SB),NOSPLIT,$0-8
 TEXT ·enterUser(SB),NOSPLIT,$0-8
 	MOVQ	c+0(FP), BX
 	CLI
+	// Placement: refuse a CPU outside CPUMask or other than WantCPU - 1
+	// (VectorCPU); the Go side moves or tells the thread and comes back.
+	MOVL	cpu_id(GS), CX
+	MOVQ	CX, UserContext_CPU(BX)
+	MOVQ	UserContext_CPUMask(BX), AX
+	TESTQ	AX, AX
+	JZ	maskok
+	MOVL	$1, DX
+	SHLQ	CX, DX
+	TESTQ	DX, AX
+	JZ	wrongcpu
+maskok:
+	MOVQ	UserContext_WantCPU(BX), AX
+	TESTQ	AX, AX
+	JZ	cpuok
+	INCQ	CX
+	CMPQ	CX, AX
+	JEQ	cpuok
+wrongcpu:
+	MOVQ	$const_vectorCPU, UserContext_Vector(BX)
+	STI
+	RET
+cpuok:
 	// The M's TLS, to put back on the way out: read with interrupts off,
 	// where the thread can no longer move to another CPU.
 	MOVQ	cpu_fsBase(GS), AX

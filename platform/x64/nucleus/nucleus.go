@@ -86,7 +86,7 @@ type cpu struct {
 	sliceEnd  int64 // when the running thread's time slice ends (ns)
 	ticks     uint64
 	tss       tss
-	gdt       [7]uint64
+	gdt       [16]uint64
 	istTop    uintptr
 	nmiTop    uintptr
 
@@ -128,6 +128,8 @@ type cpu struct {
 	// tlbSeen counts, per sending CPU, the shootdown requests this CPU
 	// has carried out (tlb.go).
 	tlbSeen [maxCPUs]uint32
+	// idleNs is the time this CPU has spent halted in its idle loop.
+	idleNs int64
 }
 
 // Storage the nucleus owns from the first instruction on.

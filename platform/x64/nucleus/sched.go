@@ -53,6 +53,9 @@ type thread struct {
 	altSP     uint64 // sigaltstack
 	altSize   uint64
 	altFlags  uint64
+	// affinity, when not 0, is the CPUs (bit per CPU) the thread may be
+	// run on while it moves (migrateTo); 0 is any.
+	affinity uint32
 }
 
 var (
@@ -112,6 +115,7 @@ func newThread() int32 {
 	}
 	t.fpuSaved = false
 	t.next = -1
+	t.affinity = 0
 	t.altSP, t.altSize, t.altFlags = 0, 0, 2 // SS_DISABLE
 	return idx
 }
@@ -130,46 +134,102 @@ func enqueue(i int32) {
 		threadAt(runTail).next = i
 	}
 	runTail = i
-	kickIdle()
+	kickIdle(t.affinity)
 }
 
-// kickIdle wakes one idle CPU other than this one, if there is one, to
-// take the work just queued.
+// kickIdle wakes one idle CPU other than this one among those in aff (0:
+// any), if there is one, to take the work just queued. A thread that may
+// run only on busy CPUs other than this one makes the first of them
+// preempt its Go code at once (vectorResched) rather than at its next
+// slice's end.
 //
 //go:nosplit
-func kickIdle() {
+func kickIdle(aff uint32) {
 	me := uint32(1) << (thisCPU().id & 31)
 	for {
 		all := atomic.LoadUint32(&idleMask)
 		m := all &^ me
+		if aff != 0 {
+			m &= aff
+		}
 		if m == 0 {
+			if aff != 0 && aff&me == 0 {
+				id := lowestBit(aff)
+				if id < atomic.LoadUint32(&cpusRunning) {
+					sendIPI(cpus[id&(maxCPUs-1)].apicID, vectorResched)
+				}
+			}
 			return
 		}
 		bit := m & -m
 		if atomic.CompareAndSwapUint32(&idleMask, all, all&^bit) {
-			id := uint32(0)
-			for bit > 1 {
-				bit >>= 1
-				id++
-			}
-			sendIPI(cpus[id&(maxCPUs-1)].apicID, vectorResched)
+			sendIPI(cpus[lowestBit(bit)&(maxCPUs-1)].apicID, vectorResched)
 			return
 		}
 	}
 }
 
-// dequeue takes the first runnable thread, or -1 (schedLock held).
+// lowestBit returns the index of m's lowest set bit (m != 0).
+//
+//go:nosplit
+func lowestBit(m uint32) uint32 {
+	id := uint32(0)
+	for id < 31 && m&(1<<id) == 0 {
+		id++
+	}
+	return id
+}
+
+// dequeue takes the first runnable thread this CPU may run, or -1
+// (schedLock held).
 //
 //go:nosplit
 func dequeue() int32 {
+	bit := uint32(1) << (thisCPU().id & 31)
+	prev := int32(-1)
 	i := runHead
-	if i >= 0 {
-		runHead = threadAt(i).next
-		if runHead < 0 {
-			runTail = -1
+	for n := 0; i >= 0 && n < maxThreads; n++ {
+		t := threadAt(i)
+		if t.affinity == 0 || t.affinity&bit != 0 {
+			if prev < 0 {
+				runHead = t.next
+			} else {
+				threadAt(prev).next = t.next
+			}
+			if runTail == i {
+				runTail = prev
+			}
+			t.next = -1
+			return i
 		}
+		prev = i
+		i = t.next
 	}
-	return i
+	return -1
+}
+
+// migrateTo moves the calling thread to one of the CPUs in mask (bit per
+// CPU) unless it is on one already: it waits in the run queue for one of
+// them (sched_setaffinity from MoveTo).
+//
+//go:nosplit
+func migrateTo(mask uint64) int64 {
+	mask &= 1<<atomic.LoadUint32(&cpusRunning) - 1
+	if mask == 0 {
+		return -errEINVAL
+	}
+	c := thisCPU()
+	if mask&(1<<(c.id&63)) != 0 {
+		return 0
+	}
+	t := current()
+	schedLock.lock()
+	t.affinity = uint32(mask)
+	enqueue(c.current)
+	schedule()
+	// Here on a CPU in mask (dequeue saw to it).
+	t.affinity = 0
+	return 0
 }
 
 // schedule switches to the next runnable thread, or to the idle thread. The
@@ -353,7 +413,9 @@ func idleLoop() {
 			}
 			schedLock.unlock()
 		}
+		t0 := sinceBoot()
 		stiHlt()
+		atomic.AddInt64(&c.idleNs, sinceBoot()-t0)
 	}
 }
 

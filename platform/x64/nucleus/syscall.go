@@ -63,6 +63,7 @@ const (
 	sysTkill            = 200
 	sysTime             = 201
 	sysFutex            = 202
+	sysSchedSetaffinity = 203
 	sysSchedGetaffinity = 204
 	sysEpollWait        = 232
 	sysEpollCtl         = 233
@@ -188,6 +189,9 @@ func dispatch(f *trapFrame) int64 {
 		return -errEINVAL
 	case sysFutex:
 		return sysFutexImpl(a0, a1, a2, a3)
+	case sysSchedSetaffinity:
+		// The runtime never pins its threads; this is MoveTo.
+		return migrateTo(a1)
 	case sysSchedGetaffinity:
 		if a1 < 8 {
 			return -errEINVAL

@@ -71,6 +71,12 @@ func trap(f *trapFrame) uintptr {
 	case v == vectorTLB:
 		lapicEOIWrite()
 		tlbService()
+	case v == vectorResched:
+		// A thread that may run only here is waiting (kickIdle).
+		lapicEOIWrite()
+		if inGoCode(f) && atomic.LoadInt32(&runHead) >= 0 {
+			return 1
+		}
 	case v == vectorSpur:
 		// Spurious: no EOI.
 	default:
@@ -83,7 +89,7 @@ func trap(f *trapFrame) uintptr {
 //
 //go:nosplit
 func trapSlow(f *trapFrame) {
-	if f.vector == vectorTimer {
+	if f.vector == vectorTimer || f.vector == vectorResched {
 		preempt()
 		return
 	}

@@ -31,7 +31,30 @@ import (
 const (
 	VectorSyscall = vectorSyscall
 	VectorTimer   = vectorTimer
+	// VectorCPU: Run did not enter ring 3 on this CPU (CPUMask, WantCPU).
+	VectorCPU = vectorCPU
 )
+
+const vectorCPU = 0x102
+
+// NumCPUs is how many CPUs run threads: CPUs 0 to NumCPUs()-1.
+func NumCPUs() int { return int(atomic.LoadUint32(&cpusRunning)) }
+
+// CPUIdle returns how many nanoseconds CPU i has spent idle since boot.
+func CPUIdle(i int) int64 {
+	if i < 0 || i >= maxCPUs {
+		return 0
+	}
+	return atomic.LoadInt64(&cpus[i].idleNs)
+}
+
+// MoveTo moves the calling kernel thread (the goroutine's M) to one of
+// the CPUs in mask, bit per CPU, unless it runs on one already.
+//
+//go:nosplit
+func MoveTo(mask uint64) {
+	rawSyscall(sysSchedSetaffinity, 0, uintptr(mask))
+}
 
 // UserContext is a user thread's machine state. The register block follows
 // Linux's struct user_regs_struct (the order ptrace and core dumps use).
@@ -52,6 +75,13 @@ type UserContext struct {
 	// FullRestore makes the next entry restore every register through
 	// IRETQ (after rt_sigreturn); enterUser clears it.
 	FullRestore uint64
+
+	// CPUMask, when not 0, is the CPUs (bit per CPU) the thread's user
+	// code may run on; WantCPU, when not 0, is the CPU + 1 the thread was
+	// last told it runs on (rseq). Run returns VectorCPU instead of
+	// entering ring 3 on a CPU outside CPUMask or other than WantCPU - 1.
+	// CPU is the CPU of the last entry (or of that refusal).
+	CPUMask, WantCPU, CPU uint64
 
 	// Set when Run returns: VectorSyscall for a system call, else the CPU
 	// vector (0-31 exceptions, 32+ interrupts) with its error code and, for
