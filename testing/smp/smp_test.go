@@ -31,7 +31,6 @@ import (
 // cpus is the guest's CPU count in every boot of this test.
 const cpus = 4
 
-
 // probe is what one boot of smpprobe printed: key → the rest of the line.
 type probe map[string]string
 

@@ -202,7 +202,7 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 			Dev: abi.MakeDev(0, nextAnonDev()), Memory: memory, Release: syscalls.Release,
 			Version: "Linux version " + syscalls.Release + " (aramid) #1 SMP Aramid", Cmdline: cmdlineText,
 			BootID: bootID, Hostname: sys.Hostname, CPUInfo: cpuinfoText(), UUID: newUUID, Cgroup: cgroups.CgroupOf,
-			CPUIdle: func(i int) time.Duration { return time.Duration(nucleus.CPUIdle(i)) },
+			CPUIdle:     func(i int) time.Duration { return time.Duration(nucleus.CPUIdle(i)) },
 			UnixSockets: func() []unix.Info { return sys.UnixNamespace().Sockets() }, Net: sys.NetStack(),
 			Tunables: tunables, NSFS: nsFS, Namespaces: sys.Namespaces, Partitions: blk.layer.ProcPartitions,
 			DiskFilesystems: diskFSNames}), nil
