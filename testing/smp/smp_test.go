@@ -60,7 +60,7 @@ var (
 func TestSMP(t *testing.T) {
 	repo, linux := needQEMU(t)
 	dir := t.TempDir()
-	initrd, err := image(context.Background(), repo, dir)
+	initrd, err := image(context.Background(), repo, dir, "smpprobe")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,10 +213,10 @@ func probeLines(res *qemu.Result) []string {
 	return s
 }
 
-// image builds an initramfs with guest/smpprobe.c as /init.
-func image(ctx context.Context, repo, dir string) (string, error) {
+// image builds an initramfs with guest/<name>.c as /init.
+func image(ctx context.Context, repo, dir, name string) (string, error) {
 	c := &contract.Compiler{Include: filepath.Join(repo, "testing/contracts"), CacheDir: filepath.Join(dir, "cache")}
-	bin, err := c.Compile(ctx, filepath.Join(repo, "testing/smp/guest/smpprobe.c"))
+	bin, err := c.Compile(ctx, filepath.Join(repo, "testing/smp/guest/"+name+".c"))
 	if err != nil {
 		return "", err
 	}
@@ -225,7 +225,7 @@ func image(ctx context.Context, repo, dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	path := filepath.Join(dir, "smpprobe.cpio")
+	path := filepath.Join(dir, name+".cpio")
 	if err := tree.WriteFile(path); err != nil {
 		return "", fmt.Errorf("smp: %w", err)
 	}
