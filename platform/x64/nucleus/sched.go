@@ -74,6 +74,8 @@ var (
 	// that a tick scans the table only when a deadline may have passed.
 	// Written under schedLock, read by ticks without it.
 	nextWake int64
+	// schedFence is the target of kickIdle's locked instruction.
+	schedFence uint32
 )
 
 //go:nosplit
@@ -145,6 +147,10 @@ func enqueue(i int32) {
 //
 //go:nosplit
 func kickIdle(aff uint32) {
+	// The queue's update must be visible before idleMask is read: an
+	// idle CPU sets its bit (a locked instruction) before it looks at
+	// the queue, so one of the two sees the other.
+	atomic.AddUint32(&schedFence, 1)
 	me := uint32(1) << (thisCPU().id & 31)
 	for {
 		all := atomic.LoadUint32(&idleMask)
