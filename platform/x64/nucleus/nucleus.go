@@ -25,8 +25,8 @@
 // interrupts off, or changed with atomic instructions (page-table entries,
 // eventfd counters, idleMask). Lock order, outermost first:
 //
-//	schedLock → memLock
-//	consoleLock, fdLock, ioapicLock, mmioLock: leaves (nothing taken inside)
+//	mmioLock → memLock (MapMMIO allocates page tables)
+//	schedLock, consoleLock, fdLock, ioapicLock, memLock: leaves
 //
 // schedLock is held across a thread switch and released by the thread
 // switched to. A TLB shootdown (tlb.go) waits for other CPUs and is never
