@@ -48,8 +48,9 @@ func (Platform) NewPageTable() (machine.PageTable, error) {
 func (Platform) NewContext() machine.Context {
 	c := &context{}
 	c.uc.Init()
-	// The CPU may hold this context's x87 registers (and write them back
-	// into it) after the thread is gone: disown before the memory goes.
+	// With one CPU running threads, the CPU may hold this context's x87
+	// registers (and write them back into it) after the thread is gone:
+	// disown before the memory goes.
 	runtime.SetFinalizer(c, func(c *context) { c.uc.ReleaseFPU() })
 	return c
 }

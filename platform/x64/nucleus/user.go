@@ -18,9 +18,9 @@ import (
 // preemption request waits at most one tick for the goroutine to reach Go
 // code, and the task loop yields the P on each tick. Bracketing ring 3 with
 // runtime.entersyscall/exitsyscall instead (the first design) let the GC run
-// beside user code but cost about a tenth of every system call under TCG;
-// with one CPU there is nothing to run beside it that the tick does not
-// already let in.
+// beside user code but cost about a tenth of every system call under TCG.
+// With several CPUs each P runs its own user thread; a stop-the-world
+// still waits at most one tick for every CPU's ring-3 stretch to end.
 //
 // User page tables: each address space has its own PML4 whose upper half
 // (slots 256-511) points at the kernel's shared tables, so kernel memory is
