@@ -119,8 +119,14 @@ func (e *Epoll) Ctl(op int, fd int32, f *vfs.File, events uint32, data uint64) e
 				it.q.Register(it.w, events)
 			}
 		}
-		it.ready = true // a file ready at registration is reported, ET included
-		it.w.Notify()
+		// A file ready at registration is reported, ET included, as
+		// Linux's ep_insert puts it on the ready list; one that is not
+		// gets no pending edge (with another CPU writing meanwhile, a
+		// stale edge would report that write twice).
+		if e.readyNow(it) {
+			it.ready = true
+			it.w.Notify()
+		}
 	case abi.EPOLL_CTL_MOD:
 		if it == nil {
 			return abi.ENOENT
@@ -132,7 +138,9 @@ func (e *Epoll) Ctl(op int, fd int32, f *vfs.File, events uint32, data uint64) e
 		if it.q != nil {
 			it.q.Register(it.w, events)
 		}
-		it.w.Notify()
+		if e.readyNow(it) { // ep_modify: queued again only if ready
+			it.w.Notify()
+		}
 	case abi.EPOLL_CTL_DEL:
 		if it == nil {
 			return abi.ENOENT
@@ -243,6 +251,16 @@ func (e *Epoll) Unsend(evs []Event) {
 	}
 }
 
+// readyNow reports whether it's file has any of its events now.
+func (e *Epoll) readyNow(it *item) bool {
+	mask := it.events & pollMask
+	return it.key.f.Readiness(mask)&mask != 0
+}
+
+// pollMask is the readiness bits an item can report.
+const pollMask = abi.POLLIN | abi.POLLOUT | abi.POLLPRI | abi.POLLERR | abi.POLLHUP |
+	abi.POLLRDNORM | abi.POLLRDBAND | abi.POLLWRNORM | abi.POLLWRBAND | abi.POLLMSG | abi.POLLRDHUP
+
 // collect gathers up to max ready events.
 func (e *Epoll) collect(out []Event, max int) []Event {
 	e.mu.Lock()
@@ -275,8 +293,7 @@ func (e *Epoll) collect(out []Event, max int) []Event {
 				continue
 			}
 		}
-		mask := it.events & (abi.POLLIN | abi.POLLOUT | abi.POLLPRI | abi.POLLERR | abi.POLLHUP |
-			abi.POLLRDNORM | abi.POLLRDBAND | abi.POLLWRNORM | abi.POLLWRBAND | abi.POLLMSG | abi.POLLRDHUP)
+		mask := it.events & pollMask
 		r := it.key.f.Readiness(mask) & mask
 		if r == 0 {
 			it.ready = false

@@ -95,6 +95,9 @@ const (
 	// EventInterrupt: a device or timer interrupt; the thread may run again
 	// at once (after the kernel had a chance to reschedule).
 	EventInterrupt
+	// EventCPU: no user code ran; the thread is about to run on CPU
+	// Event.CPU, not the one it was last told of (Placer).
+	EventCPU
 )
 
 // Event is what Switch returns.
@@ -110,6 +113,24 @@ type Event struct {
 	// to this run's entry: the kernel's handling of the previous event,
 	// including any time the thread slept or waited for a CPU then.
 	Kernel time.Duration
+	// CPU is the CPU the thread ran on (or, for EventCPU, is on).
+	CPU int
+}
+
+// CPUs is implemented by platforms whose CPUs run threads at the same
+// time; a platform without it has one CPU.
+type CPUs interface {
+	// NumCPUs is how many CPUs run threads: CPUs 0 to NumCPUs()-1.
+	NumCPUs() int
+}
+
+// Placer is implemented by the contexts of a platform with CPUs.
+type Placer interface {
+	// Place restricts the thread's user code to the CPUs in mask, bit per
+	// CPU (0: any), and, when cpu >= 0, makes Switch return EventCPU
+	// instead of running user code on another CPU than cpu, so that what
+	// the thread was told of its CPU (rseq's cpu_id) is never stale.
+	Place(mask uint64, cpu int)
 }
 
 // Page-fault error-code bits.

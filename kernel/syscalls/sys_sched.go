@@ -10,12 +10,13 @@ import (
 
 // Scheduling policies and attributes: sched_setscheduler, sched_setparam,
 // sched_setattr and their getters, getpriority/setpriority, and CPU
-// affinity. Attributes are per thread, as on Linux. One CPU runs every
-// thread and the Go scheduler does not weigh priorities, so the attributes
-// are validated, permission-checked, recorded and inherited exactly as
-// Linux does, and reported back; they do not change who runs first.
+// affinity. Attributes are per thread, as on Linux. The Go scheduler does
+// not weigh priorities, so the attributes are validated, permission-checked,
+// recorded and inherited exactly as Linux does, and reported back; they do
+// not change who runs first. CPU affinity is honoured: a thread's user code
+// runs only on the CPUs of its mask (task/affinity.go).
 func init() {
-	const note = "validated, permission-checked, recorded and inherited per thread; one CPU runs everything and priorities are not weighed"
+	const note = "validated, permission-checked, recorded and inherited per thread; priorities are not weighed"
 	partial("getpriority", note, sysGetpriority)
 	partial("setpriority", note, sysSetpriority)
 	partial("sched_setscheduler", note, func(s *System, t *task.Task, a Args) (uint64, error) {
@@ -82,8 +83,8 @@ func init() {
 		}
 		return 0, writeTimespec(t, a[1], d)
 	})
-	partial("sched_getaffinity", "one CPU: the mask is CPU 0", sysSchedGetaffinity)
-	partial("sched_setaffinity", "one CPU: a mask must include CPU 0 (EINVAL otherwise); the effective mask is always CPU 0", sysSchedSetaffinity)
+	full("sched_getaffinity", sysSchedGetaffinity)
+	full("sched_setaffinity", sysSchedSetaffinity)
 	full("sched_yield", func(s *System, t *task.Task, a Args) (uint64, error) {
 		t.Yield()
 		return 0, nil
@@ -91,12 +92,12 @@ func init() {
 	full("getcpu", func(s *System, t *task.Task, a Args) (uint64, error) {
 		m := t.MM()
 		if a[0] != 0 {
-			if err := m.WriteUint32(a[0], 0); err != nil {
+			if err := m.WriteUint32(a[0], uint32(t.CPU())); err != nil {
 				return 0, err
 			}
 		}
 		if a[1] != 0 {
-			return 0, m.WriteUint32(a[1], 0)
+			return 0, m.WriteUint32(a[1], 0) // one NUMA node
 		}
 		return 0, nil
 	})
@@ -376,7 +377,8 @@ func sysSchedGetattr(s *System, t *task.Task, a Args) (uint64, error) {
 	return 0, t.MM().CopyOut(a[1], b[:n])
 }
 
-// cpumaskSize is Linux's cpumask_size() with one possible CPU: one long.
+// cpumaskSize is Linux's cpumask_size() for up to 64 possible CPUs: one
+// long.
 const cpumaskSize = 8
 
 // sysSchedGetaffinity implements sched_getaffinity(2): the length must
@@ -387,10 +389,11 @@ func sysSchedGetaffinity(s *System, t *task.Task, a Args) (uint64, error) {
 	if n*8 < 1 || n&7 != 0 {
 		return 0, abi.EINVAL
 	}
-	if _, err := s.schedTask(t, int32(a[0]), true); err != nil {
+	g, err := s.schedTask(t, int32(a[0]), true)
+	if err != nil {
 		return 0, err
 	}
-	return cpumaskSize, t.MM().WriteUint64(a[2], 1)
+	return cpumaskSize, t.MM().WriteUint64(a[2], g.CPUAffinity())
 }
 
 // sysSchedSetaffinity implements sched_setaffinity(2): a short mask is
@@ -409,9 +412,11 @@ func sysSchedSetaffinity(s *System, t *task.Task, a Args) (uint64, error) {
 	if !sameOwner(t, g) && !capable(t, abi.CAP_SYS_NICE) {
 		return 0, abi.EPERM
 	}
-	if b[0]&1 == 0 {
+	mask := binary.LittleEndian.Uint64(b) & s.K.AllCPUs()
+	if mask == 0 {
 		return 0, abi.EINVAL // no online CPU in the mask
 	}
+	g.SetCPUAffinity(mask)
 	return 0, nil
 }
 

@@ -186,6 +186,8 @@ func (t *Task) Clone(a CloneArgs, hooks *FileHooks) (*Task, error) {
 	child.comm = t.comm
 	child.copySeccomp(t)
 	child.sched = forkSched(t.sched)
+	child.cpuMask.Store(t.cpuMask.Load())
+	child.cpu.Store(t.cpu.Load())
 	if f&CloneVM == 0 {
 		child.rseq = t.rseq // fork keeps the registration; threads start without one
 	}

@@ -7,7 +7,7 @@ import (
 )
 
 // Restartable sequences (rseq). A thread registers a struct rseq; the
-// kernel keeps its cpu_id fields current (always CPU 0 here) whenever the
+// kernel keeps its cpu_id fields current (the CPU it returns to) whenever the
 // thread returns to user space after a signal or a preemption, and a
 // critical section interrupted by either is restarted at its abort
 // handler. State is per thread and touched only by the thread itself.
@@ -20,6 +20,8 @@ type rseqState struct {
 	// event records a preemption or signal since the last fix-up: a
 	// critical section it interrupted must restart.
 	event bool
+	// cpu is the CPU id last stored in the area.
+	cpu int32
 }
 
 // RseqSize is sizeof(struct rseq) (Linux 6.1: the 32-byte original).
@@ -159,7 +161,9 @@ func (t *Task) rseqFixup() error {
 		}
 	}
 	t.rseq.event = false
-	return m.WriteUint64(base, 0) // cpu_id_start = cpu_id = 0: the one CPU
+	cpu := t.cpu.Load()
+	t.rseq.cpu = cpu
+	return m.WriteUint64(base, uint64(uint32(cpu))*0x100000001) // cpu_id_start, cpu_id
 }
 
 // forceDefault delivers sig with its default action, whatever the handler

@@ -318,6 +318,10 @@ type Task struct {
 	sc seccompState
 	// sched is the thread's scheduling attributes (recorded; one CPU).
 	sched SchedAttr
+	// cpuMask is the thread's CPU affinity, bit per CPU (0: every CPU);
+	// cpu is the CPU its user code last ran on (affinity.go).
+	cpuMask atomic.Uint64
+	cpu     atomic.Int32
 }
 
 // TG returns the task's thread group.
@@ -542,7 +546,9 @@ func (t *Task) run() {
 		} else {
 			t.Ctx.SetIDs(0, 0) // every system call goes through Dispatch
 		}
+		t.place()
 		ev := t.Ctx.Switch(t.MM().PageTable())
+		t.cpu.Store(int32(ev.CPU))
 		sys := max(ev.Kernel-time.Duration(t.offCPU.Swap(0)), 0)
 		t.cpuTime.Add(int64(ev.User))
 		t.sysTime.Add(int64(sys))
@@ -561,6 +567,8 @@ func (t *Task) run() {
 		case machine.EventInterrupt:
 			t.Yield()
 			t.rseqPreempted()
+		case machine.EventCPU:
+			t.rseqPreempted() // moved: a critical section restarts, cpu_id follows
 		}
 		if t.attn.Load() != 0 || t.tg.attn.Load() != 0 {
 			t.deliverSignals()

@@ -96,14 +96,21 @@ tmDone:
 	RET
 
 	// Slot 3: int __vdso_getcpu(unsigned *cpu, unsigned *node, void *unused)
+	// The CPU and node are the limit of the per-CPU GDT entry 15
+	// (selector 0x7b), as Linux's vdso_read_cpunode reads them.
 	PCALIGN	$128
+	MOVL	$0x7b, AX
+	LSLL	AX, AX
 	TESTQ	DI, DI
 	JEQ	gcNode
-	MOVL	$0, 0(DI)
+	MOVL	AX, CX
+	ANDL	$0xfff, CX
+	MOVL	CX, 0(DI)
 gcNode:
 	TESTQ	SI, SI
 	JEQ	gcDone
-	MOVL	$0, 0(SI)
+	SHRL	$12, AX
+	MOVL	AX, 0(SI)
 gcDone:
 	XORL	AX, AX
 	RET

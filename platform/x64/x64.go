@@ -15,7 +15,15 @@ import (
 // Platform is the x86-64 machine.
 type Platform struct{}
 
-var _ machine.Platform = Platform{}
+var (
+	_ machine.Platform = Platform{}
+	_ machine.CPUs     = Platform{}
+	_ machine.Placer   = (*context)(nil)
+)
+
+// NumCPUs implements machine.CPUs: every CPU the nucleus started runs
+// threads.
+func (Platform) NumCPUs() int { return nucleus.NumCPUs() }
 
 func (Platform) AllocFrame() (machine.Frame, error) {
 	pa := nucleus.AllocFrame()
@@ -40,8 +48,9 @@ func (Platform) NewPageTable() (machine.PageTable, error) {
 func (Platform) NewContext() machine.Context {
 	c := &context{}
 	c.uc.Init()
-	// The CPU may hold this context's x87 registers (and write them back
-	// into it) after the thread is gone: disown before the memory goes.
+	// With one CPU running threads, the CPU may hold this context's x87
+	// registers (and write them back into it) after the thread is gone:
+	// disown before the memory goes.
 	runtime.SetFinalizer(c, func(c *context) { c.uc.ReleaseFPU() })
 	return c
 }
@@ -123,16 +132,38 @@ func (c *context) RestoreAll() { c.uc.FullRestore = 1 }
 
 func (c *context) SetIDs(pid, tid int32) { c.uc.PID, c.uc.TID = uint64(pid), uint64(tid) }
 
+// Place implements machine.Placer.
+func (c *context) Place(mask uint64, cpu int) {
+	c.uc.CPUMask = mask & (1<<nucleus.NumCPUs() - 1) // none left: any
+	c.uc.WantCPU = 0
+	if cpu >= 0 {
+		c.uc.WantCPU = uint64(cpu) + 1
+	}
+}
+
 func (c *context) Switch(pt machine.PageTable) machine.Event {
 	c.uc.CR3 = pt.(*pageTable).root
-	c.uc.Run()
+	for {
+		c.uc.Run()
+		if c.uc.Vector != nucleus.VectorCPU {
+			break
+		}
+		// Refused: on a CPU outside the mask, move (the M waits for one
+		// inside it); on an allowed CPU other than the one the thread
+		// was told of, tell it.
+		if m := c.uc.CPUMask; m == 0 || m&(1<<c.uc.CPU) != 0 {
+			return machine.Event{Kind: machine.EventCPU, CPU: int(c.uc.CPU)}
+		}
+		nucleus.MoveTo(c.uc.CPUMask)
+	}
 	user, kern := time.Duration(c.uc.UserTime()), time.Duration(c.uc.KernelTime())
+	cpu := int(c.uc.CPU)
 	switch v := c.uc.Vector; {
 	case v == nucleus.VectorSyscall:
-		return machine.Event{Kind: machine.EventSyscall, User: user, Kernel: kern}
+		return machine.Event{Kind: machine.EventSyscall, User: user, Kernel: kern, CPU: cpu}
 	case v < 32:
-		return machine.Event{Kind: machine.EventFault, Vector: v, ErrorCode: c.uc.ErrorCode, Addr: c.uc.FaultAddr, User: user, Kernel: kern}
+		return machine.Event{Kind: machine.EventFault, Vector: v, ErrorCode: c.uc.ErrorCode, Addr: c.uc.FaultAddr, User: user, Kernel: kern, CPU: cpu}
 	default:
-		return machine.Event{Kind: machine.EventInterrupt, Vector: v, User: user, Kernel: kern}
+		return machine.Event{Kind: machine.EventInterrupt, Vector: v, User: user, Kernel: kern, CPU: cpu}
 	}
 }

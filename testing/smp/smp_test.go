@@ -5,10 +5,9 @@
 // thread, and a fork/exec/munmap storm. On Aramid it also judges the
 // nucleus's boot lines for the application processors.
 //
-// Aramid today starts the APs and parks them: threads run on CPU 0 only,
-// so every interface must say one CPU (a kernel never reports a CPU that
-// runs no work), and the checks that need two CPUs are judged on Linux
-// alone, which shows the probe can see parallelism when it is there.
+// Every CPU Aramid starts runs threads, so every interface must say four
+// CPUs (two with maxcpus=2), and the same checks are judged on both
+// kernels: parallel CPU time, pinning, ping-pong between pinned threads.
 package smp
 
 import (
@@ -31,9 +30,6 @@ import (
 
 // cpus is the guest's CPU count in every boot of this test.
 const cpus = 4
-
-// aramidRunCPUs is how many CPUs run threads on Aramid: the APs are parked.
-const aramidRunCPUs = 1
 
 // probe is what one boot of smpprobe printed: key → the rest of the line.
 type probe map[string]string
@@ -58,13 +54,13 @@ var (
 	pinnedRE   = regexp.MustCompile(`^cpus (\d+) wrong-cpu (\d+)$`)
 	unmappedRE = regexp.MustCompile(`^rounds (\d+) faulted (\d+)$`)
 	ipiRE      = regexp.MustCompile(`smp: CPU (\d+) answered an IPI in \d+ us`)
-	upRE       = regexp.MustCompile(`smp: CPU (\d+) up: APIC ID (\d+), (CR4 \S+, EFER \S+, XCR0 \S+), (boot CPU|parked)`)
+	upRE       = regexp.MustCompile(`smp: CPU (\d+) up: APIC ID (\d+), (CR4 \S+, EFER \S+, XCR0 \S+), (boot CPU|running threads)`)
 )
 
 func TestSMP(t *testing.T) {
 	repo, linux := needQEMU(t)
 	dir := t.TempDir()
-	initrd, err := image(context.Background(), repo, dir)
+	initrd, err := image(context.Background(), repo, dir, "smpprobe")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +70,6 @@ func TestSMP(t *testing.T) {
 			want := cpus
 			if k == "aramid" {
 				kernel = aramidKernel(t, repo)
-				want = aramidRunCPUs
 			}
 			p, res := boot(t, kernel, initrd, "console=ttyS0 panic=-1", filepath.Join(dir, k+".log"))
 			checkProbe(t, k, p, want)
@@ -84,11 +79,11 @@ func TestSMP(t *testing.T) {
 		})
 	}
 	// maxcpus= limits the CPUs brought up, as on Linux (the boot CPU
-	// counts): two here, so one AP parked.
+	// counts): two here, each running threads.
 	t.Run("aramid-maxcpus", func(t *testing.T) {
 		p, res := boot(t, aramidKernel(t, repo), initrd, "console=ttyS0 panic=-1 maxcpus=2",
 			filepath.Join(dir, "aramid-maxcpus.log"))
-		checkProbe(t, "aramid maxcpus=2", p, aramidRunCPUs)
+		checkProbe(t, "aramid maxcpus=2", p, 2)
 		checkAPs(t, res, 2)
 	})
 }
@@ -131,7 +126,7 @@ func checkProbe(t *testing.T, k string, p probe, n int) {
 
 // checkAPs judges Aramid's AP lines: n CPUs up with distinct APIC IDs,
 // each AP reporting (from the AP itself) the boot CPU's CR4, EFER and XCR0,
-// and each AP answering the boot CPU's IPI while parked.
+// and each AP answering the boot CPU's IPI.
 func checkAPs(t *testing.T, res *qemu.Result, n int) {
 	t.Helper()
 	ids := map[string]bool{}
@@ -167,7 +162,7 @@ func checkAPs(t *testing.T, res *qemu.Result, n int) {
 			t.Errorf("CPU %d did not answer an IPI", i)
 		}
 	}
-	want := fmt.Sprintf("smp: CPUs started (the others parked; threads run on CPU 0 only): %d", n)
+	want := fmt.Sprintf("smp: CPUs started, each running threads: %d", n)
 	if _, ok := res.Find(want); !ok {
 		t.Errorf("no line %q", want)
 	}
@@ -218,10 +213,10 @@ func probeLines(res *qemu.Result) []string {
 	return s
 }
 
-// image builds an initramfs with guest/smpprobe.c as /init.
-func image(ctx context.Context, repo, dir string) (string, error) {
+// image builds an initramfs with guest/<name>.c as /init.
+func image(ctx context.Context, repo, dir, name string) (string, error) {
 	c := &contract.Compiler{Include: filepath.Join(repo, "testing/contracts"), CacheDir: filepath.Join(dir, "cache")}
-	bin, err := c.Compile(ctx, filepath.Join(repo, "testing/smp/guest/smpprobe.c"))
+	bin, err := c.Compile(ctx, filepath.Join(repo, "testing/smp/guest/"+name+".c"))
 	if err != nil {
 		return "", err
 	}
@@ -230,7 +225,7 @@ func image(ctx context.Context, repo, dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	path := filepath.Join(dir, "smpprobe.cpio")
+	path := filepath.Join(dir, name+".cpio")
 	if err := tree.WriteFile(path); err != nil {
 		return "", fmt.Errorf("smp: %w", err)
 	}

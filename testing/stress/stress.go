@@ -93,8 +93,11 @@ type Options struct {
 	Remeasure int
 	Verbose   bool // print every workload's own lines, not only a failure's
 	Append    string
-	Out       io.Writer
-	boot      contract.BootFunc // tests replace QEMU
+	// SMP is the guest's CPU count (0 or 1: one; above 1 the boots use
+	// multi-threaded TCG, as the contract runner's -smp does).
+	SMP  int
+	Out  io.Writer
+	boot contract.BootFunc // tests replace QEMU
 }
 
 func (o *Options) defaults() {
@@ -548,6 +551,10 @@ func bootOnce(ctx context.Context, k contract.Kernel, initrd string, n, start in
 		Memory:  o.Memory,
 		Timeout: 24 * time.Hour, // the watchdog above bounds every phase
 		LogFile: log,
+		SMP:     o.SMP,
+	}
+	if o.SMP > 1 {
+		cfg.MultiThreadTCG = true
 	}
 	res, err := o.boot(bctx, cfg, judge)
 	mu.Lock()

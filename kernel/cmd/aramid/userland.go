@@ -157,7 +157,7 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 	v.RegisterFilesystem("cgroup2", cgroups.Factory())
 	k.ProcessForked = cgroups.Fork
 	k.ProcessExited = cgroups.Exit
-	sysFS := sysfs.New(sysfs.Options{Clock: clock, Dev: abi.MakeDev(0, nextAnonDev()), Uevent: emitUevent, UeventSeqnum: ueventSeqnum})
+	sysFS := sysfs.New(sysfs.Options{Clock: clock, Dev: abi.MakeDev(0, nextAnonDev()), Uevent: emitUevent, UeventSeqnum: ueventSeqnum, CPUs: nucleus.NumCPUs()})
 	blk.attachSysfs(sysFS)
 	diskFilesystems["ext4"] = func(dev block.Device, rdev uint64, flags uint32, data string) (vfs.Filesystem, error) {
 		fs, err := ext4.MountFS(dev, flags, data, clock)
@@ -203,6 +203,7 @@ func userland(log *klog.Logger, cfg cmdline.Config, initrd []byte) error {
 			Dev: abi.MakeDev(0, nextAnonDev()), Memory: memory, Release: syscalls.Release,
 			Version: "Linux version " + syscalls.Release + " (aramid) #1 SMP Aramid", Cmdline: cmdlineText,
 			BootID: bootID, Hostname: sys.Hostname, CPUInfo: cpuinfoText(), UUID: newUUID, Cgroup: cgroups.CgroupOf,
+			CPUIdle:     func(i int) time.Duration { return time.Duration(nucleus.CPUIdle(i)) },
 			UnixSockets: func() []unix.Info { return sys.UnixNamespace().Sockets() }, Net: sys.NetStack(),
 			Tunables: tunables, NSFS: nsFS, Namespaces: sys.Namespaces, Partitions: blk.layer.ProcPartitions,
 			DiskFilesystems: diskFSNames}), nil
@@ -362,7 +363,7 @@ func newUUID() string {
 
 func cpuinfoText() string {
 	info := nucleus.MachineInfo()
-	return cpuinfo.Text(cpuinfo.Machine{CPUID: nucleus.CPUID, XCR0: info.XCR0, TSCHz: info.TSCHz, CPUs: 1})
+	return cpuinfo.Text(cpuinfo.Machine{CPUID: nucleus.CPUID, XCR0: info.XCR0, TSCHz: info.TSCHz, CPUs: nucleus.NumCPUs()})
 }
 
 // randomReader reads the kernel's random source (random.go).

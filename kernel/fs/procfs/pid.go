@@ -473,8 +473,12 @@ func (fs *FS) pidStat(g *task.ThreadGroup, self bool) string {
 	// utime, stime, cutime and cstime in clock ticks.
 	u, s := g.Times()
 	cu, cs := g.ChildrenTimes()
-	return fmt.Sprintf("%d (%s) %c %d %d %d 0 -1 4194560 0 0 0 0 %d %d %d %d 20 0 %d 0 %d %d %d 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
-		pid, g.Comm(), state(g, self), ppid, pgid, sid, uint64(u/1e7), uint64(s/1e7), uint64(cu/1e7), uint64(cs/1e7), len(g.Tasks()), start, vsz, rss/machine.PageSize)
+	cpu := 0 // processor: the CPU the main thread last ran on
+	if t := mainThread(g); t != nil {
+		cpu = t.CPU()
+	}
+	return fmt.Sprintf("%d (%s) %c %d %d %d 0 -1 4194560 0 0 0 0 %d %d %d %d 20 0 %d 0 %d %d %d 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 %d 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
+		pid, g.Comm(), state(g, self), ppid, pgid, sid, uint64(u/1e7), uint64(s/1e7), uint64(cu/1e7), uint64(cs/1e7), len(g.Tasks()), start, vsz, rss/machine.PageSize, cpu)
 }
 
 func (fs *FS) pidStatus(g *task.ThreadGroup, self bool) string {
@@ -498,11 +502,17 @@ func (fs *FS) pidStatus(g *task.ThreadGroup, self bool) string {
 	}
 	queued, qlimit := g.QueuedSignals()
 	nnp, mode, filters := 0, int32(0), 0
+	allowed := uint64(1)
 	if t := mainThread(g); t != nil {
 		if t.NoNewPrivs() {
 			nnp = 1
 		}
 		mode, filters = t.SeccompMode(), t.SeccompFilter().Count()
+		allowed = t.CPUAffinity()
+	}
+	ncpu := 1
+	if fs.o.Kernel != nil {
+		ncpu = fs.o.Kernel.NumCPUs()
 	}
 	umask := "0022"
 	if fsc, ok := g.FS.(*vfs.FSContext); ok {
@@ -512,11 +522,44 @@ func (fs *FS) pidStatus(g *task.ThreadGroup, self bool) string {
 		"Uid:\t%d\t%d\t%d\t%d\nGid:\t%d\t%d\t%d\t%d\nFDSize:\t64\nGroups:\t%s\nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n"+
 		"VmPeak:\t%8d kB\nVmSize:\t%8d kB\nVmLck:\t%8d kB\nVmPin:\t%8d kB\nVmRSS:\t%8d kB\nThreads:\t%d\nSigQ:\t%d/%d\nSigPnd:\t%016x\nShdPnd:\t%016x\n"+
 		"SigBlk:\t%016x\nSigIgn:\t%016x\nSigCgt:\t%016x\nCapInh:\t%016x\nCapPrm:\t%016x\nCapEff:\t%016x\nCapBnd:\t%016x\nCapAmb:\t%016x\n"+
-		"NoNewPrivs:\t%d\nSeccomp:\t%d\nSeccomp_filters:\t%d\nCpus_allowed:\t1\nCpus_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
+		"NoNewPrivs:\t%d\nSeccomp:\t%d\nSeccomp_filters:\t%d\nCpus_allowed:\t%s\nCpus_allowed_list:\t%s\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
 		g.Comm(), umask, state, pid, pid, ppid, c.UID, c.EUID, c.SUID, c.FSUID, c.GID, c.EGID, c.SGID, c.FSGID,
 		strings.Join(groups, " "), pid, pid, pgid, sid, vsz>>10, vsz>>10, locked>>10, 0, rss>>10, len(g.Tasks()), queued, qlimit, uint64(pnd), uint64(shd),
 		uint64(blk), uint64(ign), uint64(cgt), c.Caps.Inheritable, c.Caps.Permitted, c.Caps.Effective, c.Caps.Bounding,
-		c.Caps.Ambient, nnp, mode, filters)
+		c.Caps.Ambient, nnp, mode, filters, cpumaskHex(allowed, ncpu), cpuList(allowed))
+}
+
+// cpumaskHex formats a CPU mask as Linux's %*pb does for n possible CPUs:
+// hexadecimal, as many digits as n needs, 32-bit groups split by commas.
+func cpumaskHex(mask uint64, n int) string {
+	digits := max((n+3)/4, 1)
+	s := fmt.Sprintf("%0*x", digits, mask)
+	for i := len(s) - 8; i > 0; i -= 8 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// cpuList formats a CPU mask as Linux's %*pbl does: ranges, e.g. "0-2,5".
+func cpuList(mask uint64) string {
+	var parts []string
+	for c := 0; c < 64; {
+		if mask&(1<<c) == 0 {
+			c++
+			continue
+		}
+		end := c
+		for end+1 < 64 && mask&(1<<(end+1)) != 0 {
+			end++
+		}
+		if end == c {
+			parts = append(parts, strconv.Itoa(c))
+		} else {
+			parts = append(parts, fmt.Sprintf("%d-%d", c, end))
+		}
+		c = end + 1
+	}
+	return strings.Join(parts, ",")
 }
 
 // mainThread returns the thread whose id is the process id, or another

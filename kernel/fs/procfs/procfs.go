@@ -47,6 +47,9 @@ type Options struct {
 	BootID   string // /proc/sys/kernel/random/boot_id, stable for the boot
 	Hostname func() string
 	CPUInfo  string
+	// CPUIdle returns how long CPU i has been idle since boot (/proc/stat;
+	// nil: never). The number of CPUs is Kernel.NumCPUs.
+	CPUIdle func(i int) time.Duration
 	// UUID returns a fresh random UUID (/proc/sys/kernel/random/uuid).
 	UUID func() string
 	// Cgroup returns a process's cgroup path ("/" when nil).
@@ -454,11 +457,30 @@ func (fs *FS) meminfo() string {
 	return b.String()
 }
 
+// stat is /proc/stat: per CPU, the time it was idle and (as user time)
+// the rest of the time since boot, in USER_HZ ticks; "cpu" sums them.
 func (fs *FS) stat() string {
-	up := uint64(fs.o.Uptime() / (10 * time.Millisecond))
-	boot := fs.o.Clock().Add(-fs.o.Uptime()).Unix()
-	return fmt.Sprintf("cpu  %d 0 0 0 0 0 0 0 0 0\ncpu0 %d 0 0 0 0 0 0 0 0 0\nintr 0\nctxt 0\nbtime %d\nprocesses %d\nprocs_running 1\nprocs_blocked 0\n",
-		up, up, boot, fs.lastPID())
+	const tick = 10 * time.Millisecond // USER_HZ 100
+	uptime := fs.o.Uptime()
+	boot := fs.o.Clock().Add(-uptime).Unix()
+	n := 1
+	if fs.o.Kernel != nil {
+		n = fs.o.Kernel.NumCPUs()
+	}
+	var lines strings.Builder
+	var busySum, idleSum uint64
+	for i := range n {
+		idle := time.Duration(0)
+		if fs.o.CPUIdle != nil {
+			idle = min(fs.o.CPUIdle(i), uptime)
+		}
+		busy, id := uint64((uptime-idle)/tick), uint64(idle/tick)
+		busySum += busy
+		idleSum += id
+		fmt.Fprintf(&lines, "cpu%d %d 0 0 %d 0 0 0 0 0 0\n", i, busy, id)
+	}
+	return fmt.Sprintf("cpu  %d 0 0 %d 0 0 0 0 0 0\n%sintr 0\nctxt 0\nbtime %d\nprocesses %d\nprocs_running 1\nprocs_blocked 0\n",
+		busySum, idleSum, lines.String(), boot, fs.lastPID())
 }
 
 // sysEntries is /proc/sys and below, from the sysctl table.

@@ -1,13 +1,13 @@
 // Package sysfs is a small, read-only /sys (statfs magic SYSFS_MAGIC)
-// describing the machine Aramid presents: one CPU, one 16550 serial port
+// describing the machine Aramid presents: its CPUs, one 16550 serial port
 // (ttyS0, the console), the loopback interface, and the mount points
 // systemd mounts over (fs/cgroup, fs/bpf, fs/pstore, kernel/security,
 // kernel/debug, kernel/tracing, kernel/config).
 //
 // What is there (Layout lists every entry):
 //
-//	devices/system/cpu/{online,possible,present}   "0": CPU 0 only
-//	devices/system/cpu/cpu0/                       the CPU's directory
+//	devices/system/cpu/{online,possible,present}   "0-N" (Options.CPUs; cpus.go)
+//	devices/system/cpu/cpuN/                       each CPU's directory
 //	devices/platform/serial8250/tty/ttyS0/{dev,uevent}   4:64
 //	devices/virtual/tty/{console,tty}/{dev,uevent}       5:1, 5:0
 //	devices/virtual/tty/console/active             "ttyS0": the console
@@ -82,11 +82,7 @@ var Layout = []Entry{
 	file("kernel/cgroup/features", "nsdelegate\nmemory_recursiveprot\n"),
 	file("kernel/cgroup/delegate", "cgroup.procs\ncgroup.threads\ncgroup.subtree_control\nmemory.oom.group\n"),
 
-	file("devices/system/cpu/online", "0\n"),
-	file("devices/system/cpu/possible", "0\n"),
-	file("devices/system/cpu/present", "0\n"),
 	file("devices/system/cpu/kernel_max", "0\n"),
-	dir("devices/system/cpu/cpu0"),
 
 	file("devices/platform/serial8250/tty/ttyS0/dev", "4:64\n"),
 	file("devices/platform/serial8250/tty/ttyS0/uevent", "MAJOR=4\nMINOR=64\nDEVNAME=ttyS0\n"),
@@ -127,6 +123,8 @@ type Options struct {
 	Uevent func(action, devpath string, env []string) error
 	// UeventSeqnum, if set, gives kernel/uevent_seqnum (else 0).
 	UeventSeqnum func() uint64
+	// CPUs is how many CPUs run threads (0 counts as 1).
+	CPUs int
 }
 
 // FS is one sysfs instance.
@@ -144,7 +142,7 @@ func New(o Options) *FS {
 	fs := &FS{o: o, dirs: map[*vfs.Inode]*dirNode{}}
 	fs.root = fs.newDir()
 	fs.root.SetParent(fs.root, "")
-	for _, e := range Layout {
+	for _, e := range append(Layout, cpuEntries(o.CPUs)...) {
 		if err := fs.Add(e); err != nil {
 			panic("sysfs: " + e.Path + ": " + err.Error())
 		}

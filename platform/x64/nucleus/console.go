@@ -63,13 +63,15 @@ func putcRaw(c byte) {
 //
 //go:nosplit
 func serialInterrupt() {
+	consoleLock.lock()
 	for inb(uartLSR)&lsrDR != 0 {
 		c := inb(uartData)
 		if rxTail-rxHead < rxBufSize {
 			rxBuf[rxTail%rxBufSize] = c
-			rxTail++
+			atomic.StoreUint32(&rxTail, rxTail+1)
 		}
 	}
+	consoleLock.unlock()
 }
 
 // consoleWrite writes n bytes at addr to the console.

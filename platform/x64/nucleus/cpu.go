@@ -14,6 +14,7 @@ const (
 	msrFSBase      = 0xc0000100
 	msrGSBase      = 0xc0000101
 	msrKernelGS    = 0xc0000102
+	msrTSCAux      = 0xc0000103
 	cr4PGE         = 1 << 7
 	cr4OSXSAVE     = 1 << 18
 	cr4SMEP        = 1 << 20
@@ -101,7 +102,6 @@ func cpuInit(id int) {
 	c := &cpus[id&(maxCPUs-1)]
 	c.self = uintptr(unsafe.Pointer(c))
 	c.id = uint32(id)
-	c.runHead, c.runTail = -1, -1
 	wrmsr(msrGSBase, uint64(c.self))
 	wrmsr(msrKernelGS, 0)
 
@@ -121,6 +121,10 @@ func cpuInit(id int) {
 	limit := uint64(unsafe.Sizeof(c.tss) - 1)
 	c.gdt[5] = limit&0xffff | (base&0xffffff)<<16 | 0x89<<40 | (limit>>16&0xf)<<48 | (base>>24&0xff)<<56
 	c.gdt[6] = base >> 32
+	// Entry 15 (selector 0x7b) is Linux's GDT_ENTRY_CPUNODE: a user data
+	// segment whose limit is the CPU number (node 0 in bits 12 and up),
+	// which the vDSO's getcpu reads with LSL.
+	c.gdt[15] = uint64(id)&0xffff | 0xf3<<40
 	var gp descPtr
 	gp.limit = uint16(len(c.gdt)*8 - 1)
 	gp.base = uint64(uintptr(unsafe.Pointer(&c.gdt[0])))
@@ -136,6 +140,11 @@ func cpuInit(id int) {
 	lidt(uintptr(unsafe.Pointer(&ip.limit)))
 
 	enableFeatures()
+
+	// TSC_AUX holds the CPU number for RDTSCP and RDPID, as on Linux.
+	if _, _, _, edx := cpuid(0x80000001, 0); edx&(1<<27) != 0 {
+		wrmsr(msrTSCAux, uint64(id))
+	}
 
 	wrmsr(msrSTAR, uint64(kernelCS)<<32|uint64(userDS-8-3)<<48)
 	wrmsr(msrLSTAR, uint64(syscallEntryAddr()))

@@ -118,6 +118,23 @@ noymm: \
 	XSAVE	(DI); \
 noextra:
 
+// SAVE_X87_EAGER writes the user's x87 registers to the image at DI too
+// when more than one CPU runs threads (x87Eager): the context may enter
+// ring 3 next on another CPU, which must find its image whole. With one
+// CPU they stay in the CPU (cpu.x87Owner). Clobbers AX, CX, DX.
+#define SAVE_X87_EAGER \
+	CMPB	·x87Eager(SB), $0; \
+	JEQ	nox87; \
+	CMPB	·hasXSAVE(SB), $0; \
+	JEQ	x87fx; \
+	MOVL	$1, AX; \
+	XORL	DX, DX; \
+	XSAVE	(DI); \
+	JMP	nox87; \
+x87fx: \
+	FXSAVE_X87(DI); \
+nox87:
+
 // RESTORE_USER_FPU is SAVE_USER_FPU's inverse, for a context whose x87
 // registers are still live in this CPU. Clobbers AX, DX.
 #define RESTORE_USER_FPU \
@@ -436,10 +453,12 @@ TEXT ·switchStacks(SB),NOSPLIT|NOFRAME,$0-16
 // threadStart is the first return address of a new thread's nucleus stack:
 // the stack above it holds the trapFrame the thread starts from.
 TEXT ·threadStart(SB),NOSPLIT|NOFRAME,$0
+	CALL	·afterSwitch(SB)
 	JMP	·returnToFrame(SB)
 
 // idleStart is the first return address of the idle thread.
 TEXT ·idleStart(SB),NOSPLIT|NOFRAME,$0
+	CALL	·afterSwitch(SB)
 	CALL	·idleLoop(SB)
 	HLT
 
@@ -475,10 +494,35 @@ TEXT ·entry64Addr(SB),NOSPLIT,$0-8
 // exitToKernel) at its next system call, exception or interrupt. Called by
 // (*UserContext).Run with interrupts on. Only BP needs saving: Go's ABI has no other callee-saved register, and
 // the ABI wrapper reloads R14 (g) and X15 after the call.
-TEXT ·enterUser(SB),NOSPLIT,$0-16
+TEXT ·enterUser(SB),NOSPLIT,$0-8
 	MOVQ	c+0(FP), BX
-	MOVQ	kernelFS+8(FP), AX
 	CLI
+	// Placement: refuse a CPU outside CPUMask or other than WantCPU - 1
+	// (VectorCPU); the Go side moves or tells the thread and comes back.
+	MOVL	cpu_id(GS), CX
+	MOVQ	CX, UserContext_CPU(BX)
+	MOVQ	UserContext_CPUMask(BX), AX
+	TESTQ	AX, AX
+	JZ	maskok
+	MOVL	$1, DX
+	SHLQ	CX, DX
+	TESTQ	DX, AX
+	JZ	wrongcpu
+maskok:
+	MOVQ	UserContext_WantCPU(BX), AX
+	TESTQ	AX, AX
+	JZ	cpuok
+	INCQ	CX
+	CMPQ	CX, AX
+	JEQ	cpuok
+wrongcpu:
+	MOVQ	$const_vectorCPU, UserContext_Vector(BX)
+	STI
+	RET
+cpuok:
+	// The M's TLS, to put back on the way out: read with interrupts off,
+	// where the thread can no longer move to another CPU.
+	MOVQ	cpu_fsBase(GS), AX
 	MOVQ	AX, cpu_kernelFS(GS)
 	PUSHQ	BP
 	MOVQ	SP, cpu_kernelSP(GS)
@@ -506,6 +550,7 @@ gsdone:
 	MOVQ	CR3, CX
 	CMPQ	AX, CX
 	JEQ	samecr3
+	MOVQ	AX, cpu_cr3(GS) // before the load: see tlb.go
 	MOVQ	AX, CR3
 samecr3:
 	// FPU state: register moves when this CPU still holds the context's
@@ -516,9 +561,22 @@ samecr3:
 	MOVQ	cpu_x87Owner(GS), SI
 	CMPQ	SI, BX
 	JNE	fullfpu
+	MOVL	cpu_id(GS), AX
+	INCQ	AX
+	CMPQ	AX, UserContext_x87CPU(BX)
+	JNE	fullfpu
 	RESTORE_USER_FPU
 	JMP	fpudone
 fullfpu:
+	// With x87Eager every image is whole at exit: nothing to write back,
+	// and a stale owner on this CPU is simply replaced.
+	CMPB	·x87Eager(SB), $0
+	JEQ	writeback
+	XORL	SI, SI
+writeback:
+	MOVL	cpu_id(GS), AX
+	INCQ	AX
+	MOVQ	AX, UserContext_x87CPU(BX)
 	CMPB	·hasXSAVE(SB), $0
 	JEQ	fxfull
 	TESTQ	SI, SI
@@ -660,6 +718,7 @@ slowsyscall:
 	CHARGE_USER_TIME
 	MOVQ	UserContext_fpu(BX), DI
 	SAVE_USER_FPU
+	SAVE_X87_EAGER
 	SAVE_USER_BASES // RDFSBASE, RDGSBASE
 	RESTORE_KERNEL_FS
 	JMP	·exitToKernel(SB)
@@ -724,6 +783,7 @@ TEXT ·userTrap(SB),NOSPLIT|NOFRAME,$0
 	CHARGE_USER_TIME
 	MOVQ	UserContext_fpu(BX), DI
 	SAVE_USER_FPU
+	SAVE_X87_EAGER
 	SAVE_USER_BASES // RDFSBASE, RDGSBASE
 	// Go code (userInterrupt's ABI wrapper) reads g at -8(FS): the M's TLS
 	// must be back first.
@@ -762,6 +822,13 @@ TEXT ·releaseX87(SB),NOSPLIT,$0-9
 	MOVBQZX	save+8(FP), CX
 	PUSHFQ
 	CLI
+	// The next entry, on any CPU, loads the image whole.
+	MOVQ	$0, UserContext_x87CPU(BX)
+	// With x87Eager the image is already whole (SAVE_X87_EAGER).
+	CMPB	·x87Eager(SB), $0
+	JEQ	lazy
+	XORL	CX, CX
+lazy:
 	CMPQ	BX, cpu_x87Owner(GS)
 	JNE	done
 	MOVQ	$0, cpu_x87Owner(GS)

@@ -1,6 +1,9 @@
 package nucleus
 
-import "unsafe"
+import (
+	"sync/atomic"
+	"unsafe"
+)
 
 // The nucleus's own file descriptors: the eventfd and epoll instance the
 // runtime's netpoller needs (and fds 0-2, the console). The kernel proper
@@ -43,7 +46,7 @@ type nfile struct {
 var (
 	files   [maxFDs]nfile
 	fdLock  spinlock
-	epollWQ uint32 // key epoll waiters block on
+	epollWQ uint32 // key epoll waiters block on; counts eventfd writes
 )
 
 //go:nosplit
@@ -113,7 +116,10 @@ func eventfdWrite(fd int64, buf, n uint64) int64 {
 	if n < 8 {
 		return -errEINVAL
 	}
-	f.counter += *ptr64(uintptr(buf))
+	atomic.AddUint64(&f.counter, *ptr64(uintptr(buf)))
+	// epollWQ counts writes, so a reader or epoll_wait that found
+	// nothing and is about to block sees that one came (blockIf).
+	atomic.AddUint32(&epollWQ, 1)
 	wake(uintptr(unsafe.Pointer(&epollWQ)), maxThreads)
 	return 8
 }
@@ -127,15 +133,17 @@ func eventfdRead(fd int64, buf, n uint64) int64 {
 	if n < 8 {
 		return -errEINVAL
 	}
-	for f.counter == 0 {
+	for {
+		gen := atomic.LoadUint32(&epollWQ)
+		if v := atomic.SwapUint64(&f.counter, 0); v != 0 {
+			*ptr64(uintptr(buf)) = v
+			return 8
+		}
 		if f.flags&efdNonblk != 0 {
 			return -errEAGAIN
 		}
-		block(uintptr(unsafe.Pointer(&epollWQ)), 0)
+		blockIf(uintptr(unsafe.Pointer(&epollWQ)), 0, &epollWQ, gen)
 	}
-	*ptr64(uintptr(buf)) = f.counter
-	f.counter = 0
-	return 8
 }
 
 //go:nosplit
@@ -204,6 +212,7 @@ func epollWait(epfd int64, events, maxEvents uint64, timeoutMs int64) int64 {
 		deadline = sinceBoot() + timeoutMs*1e6
 	}
 	for {
+		gen := atomic.LoadUint32(&epollWQ)
 		n := uint64(0)
 		for i := 0; i < maxEpRegs && n < maxEvents; i++ {
 			r := &ep.regs[i]
@@ -214,7 +223,7 @@ func epollWait(epfd int64, events, maxEvents uint64, timeoutMs int64) int64 {
 			ready := uint32(0)
 			if f.kind == kindEvent {
 				ready = epollOut
-				if f.counter > 0 {
+				if atomic.LoadUint64(&f.counter) > 0 {
 					ready |= epollIn
 				}
 			}
@@ -229,7 +238,7 @@ func epollWait(epfd int64, events, maxEvents uint64, timeoutMs int64) int64 {
 		if n > 0 || timeoutMs == 0 {
 			return int64(n)
 		}
-		if block(uintptr(unsafe.Pointer(&epollWQ)), deadline) == wakeTimeout {
+		if blockIf(uintptr(unsafe.Pointer(&epollWQ)), deadline, &epollWQ, gen) == wakeTimeout {
 			return 0
 		}
 	}

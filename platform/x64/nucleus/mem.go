@@ -1,6 +1,10 @@
 package nucleus
 
-import bp "aramid/platform/x64/bootparams"
+import (
+	"sync/atomic"
+
+	bp "aramid/platform/x64/bootparams"
+)
 
 // Physical memory: free extents from the boot memory map (minus the image,
 // the initrd and low memory), handed out by bumping, plus a free list of
@@ -13,16 +17,18 @@ import bp "aramid/platform/x64/bootparams"
 // carrying ptDemand, filled with a zero page on first touch.
 
 const (
-	ptPresent = 1 << 0
-	ptWrite   = 1 << 1
-	ptUser    = 1 << 2
-	ptPWT     = 1 << 3
-	ptPCD     = 1 << 4
-	ptLarge   = 1 << 7
-	ptGlobal  = 1 << 8
-	ptDemand  = 1 << 10 // software: allocate a zero page on first touch
-	ptNX      = 1 << 63
-	ptAddr    = 0x000ffffffffff000
+	ptPresent  = 1 << 0
+	ptWrite    = 1 << 1
+	ptUser     = 1 << 2
+	ptPWT      = 1 << 3
+	ptPCD      = 1 << 4
+	ptAccessed = 1 << 5
+	ptDirty    = 1 << 6
+	ptLarge    = 1 << 7
+	ptGlobal   = 1 << 8
+	ptDemand   = 1 << 10 // software: allocate a zero page on first touch
+	ptNX       = 1 << 63
+	ptAddr     = 0x000ffffffffff000
 
 	maxRegions = 64
 )
@@ -311,12 +317,23 @@ func pte(pml4 uintptr, va uintptr, level int, floor uint64) uintptr {
 				return 0
 			}
 			// Intermediate entries are permissive; the leaf decides.
-			v = pa | ptPresent | ptWrite
+			nv := pa | ptPresent | ptWrite
 			if va < 1<<47 {
-				v |= ptUser
+				nv |= ptUser
 			}
-			*ptr64(e) = v
-		} else if v&ptLarge != 0 {
+			// Another CPU may be filling the same entry: the first
+			// table placed wins and the other is given back.
+			if atomic.CompareAndSwapUint64(ptr64(e), v, nv) {
+				v = nv
+			} else {
+				freePage(pa)
+				v = atomic.LoadUint64(ptr64(e))
+				if v&ptPresent == 0 {
+					return 0
+				}
+			}
+		}
+		if v&ptLarge != 0 {
 			return 0
 		}
 		table = uintptr(v & ptAddr)
@@ -409,7 +426,11 @@ func demandFault(va uintptr) bool {
 	if pa == 0 {
 		kernelOutOfMemory()
 	}
-	*ptr64(e) = pa | (v & (ptWrite | ptNX)) | ptPresent
+	// Two CPUs may fault on the same page at once: one frame is kept.
+	if !atomic.CompareAndSwapUint64(ptr64(e), v, pa|(v&(ptWrite|ptNX))|ptPresent) {
+		freePage(pa)
+		invlpg(va &^ (pageSize - 1))
+	}
 	return true
 }
 
@@ -483,11 +504,13 @@ func leafOrGap(va uintptr) (uintptr, uintptr) {
 //
 //go:nosplit
 func setRange(va, n uintptr, demand uint64) bool {
+	var fl flushRange
 	for p := va; p < va+n; p += pageSize {
 		var e uintptr
 		if demand != 0 {
 			e = pte(kernelPML4, p, 1, 0)
 			if e == 0 {
+				fl.done()
 				return false
 			}
 		} else {
@@ -498,15 +521,13 @@ func setRange(va, n uintptr, demand uint64) bool {
 				continue
 			}
 		}
-		v := *ptr64(e)
+		v := atomic.SwapUint64(ptr64(e), demand)
 		if v&ptPresent != 0 {
+			fl.add(p)
 			freePage(v & ptAddr)
-			*ptr64(e) = demand
-			invlpg(p)
-		} else {
-			*ptr64(e) = demand
 		}
 	}
+	fl.done()
 	return true
 }
 
@@ -529,11 +550,12 @@ func sysMmap(addr, length, prot, flags, fd, off uint64) int64 {
 		// runtime accepts any address, and upper-half arenas work on amd64.
 		memLock.lock()
 		va = heapNext
-		heapNext += n
-		memLock.unlock()
-		if heapNext > heapLimit {
+		if va+n > heapLimit || va+n < va {
+			memLock.unlock()
 			return -errENOMEM
 		}
+		heapNext += n
+		memLock.unlock()
 	}
 	if !setRange(va, n, protPTE(prot)) {
 		// Only a page table could not be had: every page is in use. The
@@ -575,6 +597,7 @@ func sysMadvise(addr, length, advice uint64) int64 {
 	if va < heapBase || va+n > heapLimit {
 		return -errENOMEM
 	}
+	var fl flushRange
 	for p := va; p < va+n; p += pageSize {
 		e, gap := leafOrGap(p)
 		if e == 0 {
@@ -583,11 +606,12 @@ func sysMadvise(addr, length, advice uint64) int64 {
 		}
 		v := *ptr64(e)
 		if v&ptPresent != 0 {
+			v = atomic.SwapUint64(ptr64(e), ptDemand|(v&(ptWrite|ptNX)))
+			fl.add(p)
 			freePage(v & ptAddr)
-			*ptr64(e) = ptDemand | (v & (ptWrite | ptNX))
-			invlpg(p)
 		}
 	}
+	fl.done()
 	return 0
 }
 
@@ -603,6 +627,7 @@ func sysMprotect(addr, length, prot uint64) int64 {
 	if want != 0 {
 		floor = 0
 	}
+	var fl flushRange
 	for p := va; p < va+n; p += pageSize {
 		e := pte(kernelPML4, p, 1, floor)
 		if e == 0 {
@@ -613,19 +638,46 @@ func sysMprotect(addr, length, prot uint64) int64 {
 		case want == 0:
 			// PROT_NONE on the runtime's own memory only happens when it
 			// gives memory back; dropping the page is what it expects.
+			v = atomic.SwapUint64(ptr64(e), 0)
 			if v&ptPresent != 0 {
+				fl.add(p)
 				freePage(v & ptAddr)
-				invlpg(p)
 			}
-			*ptr64(e) = 0
 		case v&ptPresent != 0:
 			*ptr64(e) = v&^(ptWrite|ptNX) | want&(ptWrite|ptNX)
-			invlpg(p)
+			fl.add(p)
 		default:
 			*ptr64(e) = want
 		}
 	}
+	fl.done()
 	return 0
+}
+
+// flushRange collects the kernel pages whose present entries a walk
+// changed: each is flushed here at once, and the other CPUs are asked once,
+// at the end, for the span from the first to the last. The runtime does
+// not touch memory it is giving back, so a frame freed before that answer
+// cannot be reached through another CPU's stale entry meanwhile.
+type flushRange struct {
+	first, last uintptr
+	any         bool
+}
+
+//go:nosplit
+func (f *flushRange) add(p uintptr) {
+	invlpg(p)
+	if !f.any {
+		f.first, f.any = p, true
+	}
+	f.last = p
+}
+
+//go:nosplit
+func (f *flushRange) done() {
+	if f.any {
+		shootdownKernel(f.first, (f.last-f.first)/pageSize+1)
+	}
 }
 
 // allocStack maps npages of fresh memory below a guard page in the stack

@@ -18,12 +18,20 @@
 //     it runs with interrupts enabled. The trap handler uses IF to tell the
 //     two apart.
 //
-// Locking: threads run on one CPU today. The application processors are
-// started and parked (smp.go): each is set up like the boot CPU, then halts
-// with interrupts off, so it touches no shared state after it has reported
-// in. State shared between CPUs is already guarded by spinlocks (which run
-// with interrupts off), and per-CPU state is reached through GS, so running
-// threads on the APs extends this design rather than replacing it.
+// Locking: every CPU the boot brought up runs threads (smp.go, sched.go).
+// Per-CPU state is reached through GS and touched only by its CPU with
+// interrupts off (tlbSeen and cr3 are also read by other CPUs, atomically).
+// State shared between CPUs is guarded by spinlocks, which run with
+// interrupts off, or changed with atomic instructions (page-table entries,
+// eventfd counters, idleMask). Lock order, outermost first:
+//
+//	mmioLock → memLock (MapMMIO allocates page tables)
+//	schedLock, consoleLock, fdLock, ioapicLock, memLock: leaves
+//
+// schedLock is held across a thread switch and released by the thread
+// switched to. A TLB shootdown (tlb.go) waits for other CPUs and is never
+// started with a lock held; a CPU waiting for a lock or a shootdown keeps
+// serving its own shootdown requests or has interrupts off only briefly.
 package nucleus
 
 import "unsafe"
@@ -75,12 +83,10 @@ type cpu struct {
 	current   int32   // running thread
 	idle      int32   // this CPU's idle thread
 	id        uint32
-	runHead   int32 // run queue (thread indices, -1 = empty)
-	runTail   int32
 	sliceEnd  int64 // when the running thread's time slice ends (ns)
 	ticks     uint64
 	tss       tss
-	gdt       [7]uint64
+	gdt       [16]uint64
 	istTop    uintptr
 	nmiTop    uintptr
 
@@ -109,6 +115,21 @@ type cpu struct {
 	fxArea uintptr
 	// apicID is this CPU's local APIC ID (set by startAPs).
 	apicID uint32
+	// fsBase is what the FS base MSR holds for the running thread (its
+	// TLS); exitToKernel puts it back after ring 3.
+	fsBase uint64
+	// cr3 is the page table this CPU has loaded (kept beside every CR3
+	// write): a CPU whose cr3 is not an address space caches none of its
+	// user translations (no PCIDs), so TLB shootdowns go only to CPUs
+	// whose cr3 matches (see tlb.go).
+	cr3 uint64
+	// pendingCR2 carries a page fault's address from trap to trapSlow.
+	pendingCR2 uint64
+	// tlbSeen counts, per sending CPU, the shootdown requests this CPU
+	// has carried out (tlb.go).
+	tlbSeen [maxCPUs]uint32
+	// idleNs is the time this CPU has spent halted in its idle loop.
+	idleNs int64
 }
 
 // Storage the nucleus owns from the first instruction on.

@@ -11,12 +11,12 @@ import (
 // temporary page table and jumps to apEntry64. There the AP gets its per-CPU
 // block behind GS, its GDT, TSS and IST stacks, the shared IDT, the BSP's
 // CR0/CR4/EFER features (NX, SMEP, SMAP, XSAVE with the same XCR0), the
-// SYSCALL MSRs, its local APIC (timer programmed, masked) and an idle
-// thread, and then parks in HLT, taking only IPIs (pingAPs checks one
-// round trip to each AP at boot). A parked CPU runs no
-// threads, so the system reports one CPU (sched_getaffinity, /proc/cpuinfo):
-// the scheduler, futexes, sleep queues and TLB shootdowns are not yet safe
-// with a second CPU running, and no CPU is reported that runs no work.
+// SYSCALL MSRs, its local APIC with its timer ticking at tickHz (slices
+// and sleepers' deadlines, as on the boot CPU) and an idle thread, and then
+// runs threads from the shared run queue (sched.go) like the boot CPU:
+// cpusRunning CPUs run threads, which is what sched_getaffinity reports to
+// the runtime (GOMAXPROCS) and the kernel to user programs. pingAPs checks
+// one IPI round trip to each AP at boot.
 //
 // `nosmp` or `maxcpus=1` (maxcpus counts the boot CPU) leave the APs in
 // their reset state, as on Linux.
@@ -48,8 +48,10 @@ const (
 	icrStartup   = 0x4600 // STARTUP (vector in the low byte)
 	icrPending   = 1 << 12
 
-	// vectorPing is the IPI a parked AP answers by counting it (pingAPs).
+	// vectorPing is the IPI an AP answers by counting it (pingAPs).
 	vectorPing = 0xf0
+	// vectorResched wakes an idle CPU to look at the run queue.
+	vectorResched = 0xf1
 )
 
 // apTrampoline is the AP entry code, hand-encoded (TestAPTrampolineDisassembly
@@ -105,8 +107,13 @@ var (
 	cpuAPICIDs [maxCPUs]uint32
 	cpusListed int
 	// cpusStarted counts the CPUs brought up: the boot CPU and every AP
-	// that reached apMain (each parked now).
+	// that reached apMain.
 	cpusStarted int
+	// cpusRunning is how many CPUs run threads: CPUs 0 to cpusRunning-1.
+	cpusRunning uint32 = 1
+	// x87Eager is set when more than one CPU runs threads: user x87
+	// state is written back at every exit from ring 3 (user.go).
+	x87Eager bool
 	// apOnline is set by an AP once it is set up (index = CPU index).
 	apOnline [maxCPUs]uint32
 	// pings counts the vectorPing IPIs each CPU has taken.
@@ -226,7 +233,9 @@ func startAPs() {
 			cpusStarted = next
 		}
 	}
-	logDec("smp: CPUs started (the others parked; threads run on CPU 0 only): ", uint64(cpusStarted), "")
+	logDec("smp: CPUs started, each running threads: ", uint64(cpusStarted), "")
+	x87Eager = cpusStarted > 1
+	atomic.StoreUint32(&cpusRunning, uint32(cpusStarted))
 	pingAPs()
 }
 
@@ -356,34 +365,32 @@ func spinNs(ns int64) {
 // apMain is where an AP arrives from apEntry64, on its idle thread's
 // nucleus stack, still on the temporary page tables. It sets the CPU up as
 // cpuInit did the boot CPU, moves to the kernel page tables, reports in and
-// parks.
+// becomes its idle thread, which takes threads from the run queue.
 //
 //go:nosplit
 func apMain(idx uint64) {
 	id := int(idx & (maxCPUs - 1))
 	cpuInit(id)
-	writeCR3(uint64(kernelPML4))
+	loadCR3(uint64(kernelPML4))
 	c := thisCPU()
 	c.tss.setRSP0(c.kstackTop)
+	c.fsBase = threadAt(c.idle).fsBase
 	lapicInitAP()
-	logCPUFeatures(id, ", parked\n")
+	logCPUFeatures(id, ", running threads\n")
 	atomic.StoreUint32(&apOnline[id], 1)
-	for {
-		// Interrupts are on only inside the halt. Nothing is routed
-		// here and the timer is masked: only IPIs (pingAPs) arrive.
-		stiHlt()
-	}
+	// Interrupts are on only inside the idle loop's halt.
+	idleLoop()
 }
 
-// lapicInitAP enables this AP's local APIC and programs its timer for
-// tickHz as on the boot CPU, masked: a parked CPU takes no interrupts.
+// lapicInitAP enables this AP's local APIC and starts its timer at tickHz
+// as on the boot CPU: time slices and sleepers' deadlines.
 //
 //go:nosplit
 func lapicInitAP() {
 	wrmsr(0x1b, uint64(lapicBase-directMapBase)|1<<11)
 	lapicWrite(lapicSVR, 0x100|vectorSpur)
 	lapicWrite(lapicTDCR, 0x3)
-	lapicWrite(lapicLVTT, lvtMasked|lvtPeriodic|vectorTimer)
+	lapicWrite(lapicLVTT, lvtPeriodic|vectorTimer)
 	lapicWrite(lapicTICR, lapicPerTick)
 }
 

@@ -1,6 +1,9 @@
 package nucleus
 
-import "unsafe"
+import (
+	"sync/atomic"
+	"unsafe"
+)
 
 // The system calls the Go runtime makes of its kernel, serviced at ring 0.
 // The caller is the runtime itself, so pointers are trusted to be kernel
@@ -60,6 +63,7 @@ const (
 	sysTkill            = 200
 	sysTime             = 201
 	sysFutex            = 202
+	sysSchedSetaffinity = 203
 	sysSchedGetaffinity = 204
 	sysEpollWait        = 232
 	sysEpollCtl         = 233
@@ -146,8 +150,7 @@ func dispatch(f *trapFrame) int64 {
 	case sysIoctl:
 		return -errENOTTY
 	case sysSchedYield:
-		enqueue(thisCPU().current)
-		schedule()
+		yield()
 		return 0
 	case sysNanosleep:
 		return sleepFor(a0, a1)
@@ -186,11 +189,14 @@ func dispatch(f *trapFrame) int64 {
 		return -errEINVAL
 	case sysFutex:
 		return sysFutexImpl(a0, a1, a2, a3)
+	case sysSchedSetaffinity:
+		// The runtime never pins its threads; this is MoveTo.
+		return migrateTo(a1)
 	case sysSchedGetaffinity:
 		if a1 < 8 {
 			return -errEINVAL
 		}
-		*ptr64(uintptr(a2)) = 1 // one CPU
+		*ptr64(uintptr(a2)) = 1<<atomic.LoadUint32(&cpusRunning) - 1 // every CPU that runs threads
 		return 8
 	case sysClockGettime:
 		return clockGettime(a0, a1)
@@ -265,15 +271,21 @@ func sysReadImpl(fd, buf, n uint64) int64 {
 //
 //go:nosplit
 func consoleRead(buf, n uint64) int64 {
-	for rxHead == rxTail {
-		block(uintptr(unsafe.Pointer(&rxHead)), 0)
+	for {
+		consoleLock.lock()
+		tail := rxTail
+		var i uint64
+		for ; i < n && rxHead != rxTail; i++ {
+			*ptr8(uintptr(buf + i)) = rxBuf[rxHead%rxBufSize]
+			rxHead++
+		}
+		consoleLock.unlock()
+		if i > 0 {
+			return int64(i)
+		}
+		// The serial interrupt advances rxTail before its wake.
+		blockIf(uintptr(unsafe.Pointer(&rxHead)), 0, &rxTail, tail)
 	}
-	var i uint64
-	for ; i < n && rxHead != rxTail; i++ {
-		*ptr8(uintptr(buf + i)) = rxBuf[rxHead%rxBufSize]
-		rxHead++
-	}
-	return int64(i)
 }
 
 //go:nosplit
@@ -285,6 +297,7 @@ func sysArchPrctlImpl(code, addr uint64) int64 {
 			return -errEPERM // non-canonical
 		}
 		current().fsBase = addr
+		thisCPU().fsBase = addr
 		wrmsr(msrFSBase, addr)
 		return 0
 	case archGetFS:
@@ -402,7 +415,12 @@ func sysFutexImpl(addr, op, val, timeout uint64) int64 {
 				deadline = 1
 			}
 		}
-		if block(uintptr(addr), deadline) == wakeTimeout {
+		// The value is checked again under schedLock, where a waker on
+		// another CPU cannot slip between the check and the sleep.
+		switch blockIf(uintptr(addr), deadline, ptr32(uintptr(addr)), uint32(val)) {
+		case wakeNone:
+			return -errEAGAIN
+		case wakeTimeout:
 			return -errETIMEDOUT
 		}
 		return 0
@@ -438,14 +456,18 @@ func sysCloneImpl(f *trapFrame) int64 {
 		t.fsBase = f.r8
 	}
 	t.sigmask = current().sigmask
+	tid := t.tid
+	schedLock.lock()
 	enqueue(idx)
-	return int64(t.tid)
+	schedLock.unlock()
+	return int64(tid)
 }
 
 // threadExit ends the calling thread; its slot and stack are reused later.
 //
 //go:nosplit
 func threadExit() {
+	schedLock.lock()
 	current().state = threadDead
 	schedule()
 	fatal("dead thread scheduled")

@@ -1,6 +1,9 @@
 package nucleus
 
-import "unsafe"
+import (
+	"sync/atomic"
+	"unsafe"
+)
 
 // Traps: every exception and interrupt arrives at trap on this CPU's IST
 // stack. The common cases end there (timer tick, demand-paging fault,
@@ -38,7 +41,7 @@ func trap(f *trapFrame) uintptr {
 		lapicEOIWrite()
 		now := sinceBoot()
 		wakeExpired(now)
-		if inGoCode(f) && c.runHead >= 0 && now >= c.sliceEnd {
+		if inGoCode(f) && atomic.LoadInt32(&runHead) >= 0 && now >= c.sliceEnd {
 			return 1
 		}
 		return 0
@@ -48,7 +51,7 @@ func trap(f *trapFrame) uintptr {
 			return 0
 		}
 		if inGoCode(f) && canDeliver(f) {
-			pendingCR2 = cr2
+			thisCPU().pendingCR2 = cr2
 			return 1
 		}
 		fatalTrap(f, cr2)
@@ -65,6 +68,15 @@ func trap(f *trapFrame) uintptr {
 		deviceInterrupt(v)
 	case v == vectorPing:
 		pinged()
+	case v == vectorTLB:
+		lapicEOIWrite()
+		tlbService()
+	case v == vectorResched:
+		// A thread that may run only here is waiting (kickIdle).
+		lapicEOIWrite()
+		if inGoCode(f) && atomic.LoadInt32(&runHead) >= 0 {
+			return 1
+		}
 	case v == vectorSpur:
 		// Spurious: no EOI.
 	default:
@@ -73,19 +85,17 @@ func trap(f *trapFrame) uintptr {
 	return 0
 }
 
-var pendingCR2 uint64
-
 // trapSlow runs on the interrupted thread's nucleus stack with f at its top.
 //
 //go:nosplit
 func trapSlow(f *trapFrame) {
-	if f.vector == vectorTimer {
+	if f.vector == vectorTimer || f.vector == vectorResched {
 		preempt()
 		return
 	}
 	cr2 := uint64(0)
 	if f.vector == 14 {
-		cr2 = pendingCR2
+		cr2 = thisCPU().pendingCR2
 	}
 	printStamp()
 	print("nucleus: ")

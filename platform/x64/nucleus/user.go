@@ -1,6 +1,7 @@
 package nucleus
 
 import (
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -17,9 +18,9 @@ import (
 // preemption request waits at most one tick for the goroutine to reach Go
 // code, and the task loop yields the P on each tick. Bracketing ring 3 with
 // runtime.entersyscall/exitsyscall instead (the first design) let the GC run
-// beside user code but cost about a tenth of every system call under TCG;
-// with one CPU there is nothing to run beside it that the tick does not
-// already let in.
+// beside user code but cost about a tenth of every system call under TCG.
+// With several CPUs each P runs its own user thread; a stop-the-world
+// still waits at most one tick for every CPU's ring-3 stretch to end.
 //
 // User page tables: each address space has its own PML4 whose upper half
 // (slots 256-511) points at the kernel's shared tables, so kernel memory is
@@ -30,7 +31,30 @@ import (
 const (
 	VectorSyscall = vectorSyscall
 	VectorTimer   = vectorTimer
+	// VectorCPU: Run did not enter ring 3 on this CPU (CPUMask, WantCPU).
+	VectorCPU = vectorCPU
 )
+
+const vectorCPU = 0x102
+
+// NumCPUs is how many CPUs run threads: CPUs 0 to NumCPUs()-1.
+func NumCPUs() int { return int(atomic.LoadUint32(&cpusRunning)) }
+
+// CPUIdle returns how many nanoseconds CPU i has spent idle since boot.
+func CPUIdle(i int) int64 {
+	if i < 0 || i >= maxCPUs {
+		return 0
+	}
+	return atomic.LoadInt64(&cpus[i].idleNs)
+}
+
+// MoveTo moves the calling kernel thread (the goroutine's M) to one of
+// the CPUs in mask, bit per CPU, unless it runs on one already.
+//
+//go:nosplit
+func MoveTo(mask uint64) {
+	rawSyscall(sysSchedSetaffinity, 0, uintptr(mask))
+}
 
 // UserContext is a user thread's machine state. The register block follows
 // Linux's struct user_regs_struct (the order ptrace and core dumps use).
@@ -52,6 +76,13 @@ type UserContext struct {
 	// IRETQ (after rt_sigreturn); enterUser clears it.
 	FullRestore uint64
 
+	// CPUMask, when not 0, is the CPUs (bit per CPU) the thread's user
+	// code may run on; WantCPU, when not 0, is the CPU + 1 the thread was
+	// last told it runs on (rseq). Run returns VectorCPU instead of
+	// entering ring 3 on a CPU outside CPUMask or other than WantCPU - 1.
+	// CPU is the CPU of the last entry (or of that refusal).
+	CPUMask, WantCPU, CPU uint64
+
 	// Set when Run returns: VectorSyscall for a system call, else the CPU
 	// vector (0-31 exceptions, 32+ interrupts) with its error code and, for
 	// a page fault, the faulting address.
@@ -64,6 +95,11 @@ type UserContext struct {
 	// kernelTSC accumulates the ticks from there to the next entry, the
 	// kernel's time on the thread's behalf, blocked or not (KernelTime).
 	leftTSC, kernelTSC uint64
+
+	// x87CPU is the index + 1 of the CPU whose x87 registers hold this
+	// context's (0: none; the image is whole). It counts only while
+	// that CPU's x87Owner is this context.
+	x87CPU uint64
 
 	fpu    uintptr // 64-byte-aligned XSAVE area inside fpuBuf
 	fpuBuf [4096 + 64]byte
@@ -82,8 +118,15 @@ type UserContext struct {
 // XRSTOR of the image happens when a context takes the x87 registers over.
 // Go code that reads or replaces the image goes through FPUState, which
 // writes x87 back and disowns the context (releaseX87) so the next entry
-// loads the image whole. One CPU runs user code today; with more, a context
-// that moves between CPUs must be flushed on the CPU it left.
+// loads the image whole.
+//
+// With more than one CPU running threads (x87Eager) a context can enter
+// ring 3 next on any CPU, so every exit also writes the x87 registers to
+// the image (SAVE_X87_EAGER), and an entry keeps the live registers only
+// when this CPU loaded them for this context last (x87CPU): the image is
+// then always whole outside ring 3, nothing is ever written back into a
+// context from another CPU, and an owner pointer a CPU still holds is only
+// compared, never followed.
 
 // Init prepares a fresh context: initial FPU state (MXCSR 0x1f80, x87
 // defaults), user segments.
@@ -119,8 +162,9 @@ func (c *UserContext) CopyFrom(o *UserContext) {
 }
 
 // enterUser is assembly: it runs c in ring 3 until the next event and
-// comes back with kernelFS, the calling M's TLS base, in the FS base.
-func enterUser(c *UserContext, kernelFS uint64)
+// comes back with the calling M's TLS base (cpu.fsBase, read with
+// interrupts off) in the FS base.
+func enterUser(c *UserContext)
 
 // releaseX87 is assembly: this CPU stops holding c's x87 registers,
 // writing them back to c's image first if save is set.
@@ -153,10 +197,10 @@ func (c *UserContext) KernelTime() int64 {
 //
 //go:nosplit
 func (c *UserContext) Run() {
-	// The M's TLS (its FS base) is known: no need to read the MSR back.
-	// enterUser records it with interrupts off, where no other M can
-	// enter ring 3 on this CPU and overwrite it.
-	enterUser(c, current().fsBase)
+	// The M's TLS (its FS base) is known to the CPU (cpu.fsBase):
+	// enterUser records it with interrupts off, where this thread can no
+	// longer move to another CPU and no other M can enter ring 3 here.
+	enterUser(c)
 }
 
 // userInterrupt does the interrupt-side work for an interrupt or exception
@@ -176,6 +220,11 @@ func userInterrupt(vector uint64) {
 		wake(uintptr(unsafe.Pointer(&rxHead)), maxThreads)
 	case isDeviceVector(vector):
 		deviceInterrupt(vector)
+	case vector == vectorTLB:
+		lapicEOIWrite()
+		tlbService()
+	case vector == vectorPing:
+		pinged()
 	case vector >= 32 && vector != vectorSpur:
 		lapicEOIWrite()
 	}
@@ -198,11 +247,41 @@ func NewAddressSpace() uint64 {
 // FreeAddressSpace frees the page tables of the lower half of root and root
 // itself. The caller has already unmapped (and freed) every user page.
 func FreeAddressSpace(root uint64) {
-	if readCR3() == root {
-		writeCR3(uint64(kernelPML4))
-	}
+	leaveAddressSpace(root)
 	freeTables(root)
 	freePage(root)
+}
+
+// leaveAddressSpace makes sure no CPU has root loaded (this one and, by
+// shootdown, every other), so its tables can be freed.
+//
+//go:nosplit
+func leaveAddressSpace(root uint64) {
+	flags := readRFLAGS()
+	cli()
+	if thisCPU().cr3 == root {
+		loadCR3(uint64(kernelPML4))
+	}
+	shootdownUser(root)
+	if flags&rflagsIF != 0 {
+		sti()
+	}
+}
+
+// flushUser drops va of address space root from this CPU's TLB if root is
+// loaded here, and makes every other CPU that has it loaded leave it.
+//
+//go:nosplit
+func flushUser(root uint64, va uintptr) {
+	flags := readRFLAGS()
+	cli()
+	if thisCPU().cr3 == root {
+		invlpg(va)
+	}
+	shootdownUser(root)
+	if flags&rflagsIF != 0 {
+		sti()
+	}
 }
 
 // freeTables frees every page table below the lower-half slots of a PML4.
@@ -295,10 +374,9 @@ func MapUser(root uint64, va uintptr, pa uint64, perm int) bool {
 	if perm&PermExec == 0 {
 		v |= ptNX
 	}
-	old := *ptr64(e)
-	*ptr64(e) = v
-	if old&ptPresent != 0 && readCR3() == root {
-		invlpg(va)
+	old := atomic.SwapUint64(ptr64(e), v)
+	if old&ptPresent != 0 && old&^(ptAccessed|ptDirty) != v {
+		flushUser(root, va)
 	}
 	return true
 }
@@ -312,12 +390,12 @@ func UnmapUser(root uint64, va uintptr) (uint64, bool) {
 	if e == 0 || *ptr64(e)&ptPresent == 0 {
 		return 0, false
 	}
-	pa := *ptr64(e) & ptAddr
-	*ptr64(e) = 0
-	if readCR3() == root {
-		invlpg(va)
+	old := atomic.SwapUint64(ptr64(e), 0)
+	if old&ptPresent == 0 {
+		return 0, false
 	}
-	return pa, true
+	flushUser(root, va)
+	return old & ptAddr, true
 }
 
 // LookupUser returns the frame and permissions of va.

@@ -80,6 +80,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (bool, er
 	appendArgs := fs.String("append", "", "extra kernel command-line words")
 	verbose := fs.Bool("v", false, "print every workload's own summary lines")
 	again := fs.Int("remeasure", 2, "times a workload over the ratio is measured again on both kernels (best time kept)")
+	smp := fs.Int("smp", 1, "guest CPUs (above 1: multi-threaded TCG)")
 	if err := fs.Parse(args); err != nil {
 		return false, err
 	}
@@ -107,7 +108,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (bool, er
 	_, ok, err := stress.Run(ctx, stress.Options{
 		GuestDir: *guest, BuildDir: *buildDir, Kernels: ks, Memory: *mem, Workloads: wls,
 		WorkloadTimeout: *timeout, MaxRatio: *ratio, Slack: *slack, Parallel: *parallel,
-		Append: *appendArgs, Out: stdout, Verbose: *verbose, Remeasure: *again,
+		Append: *appendArgs, Out: stdout, Verbose: *verbose, Remeasure: *again, SMP: *smp,
 	})
 	if err != nil {
 		return false, err
