@@ -30,7 +30,8 @@ func Checks(hostname string, packages int) []Check {
 		{Name: "journalctl -b | tail", Command: "journalctl -b --no-pager | tail -n 5", Verify: func(out []string, st int) (bool, string) {
 			return st == 0 && len(out) == 5, fmt.Sprintf("%d lines", len(out))
 		}},
-		{Name: "ps aux", Command: "ps aux", Verify: func(out []string, st int) (bool, string) {
+		// ww: the full command lines, not cut at the terminal's 80 columns.
+		{Name: "ps aux", Command: "ps auxww", Verify: func(out []string, st int) (bool, string) {
 			var missing []string
 			for _, want := range [][]string{{"systemd-journald"}, {"systemd-udevd"}, {"dbus-daemon"}, {"systemd-logind"},
 				{"agetty", "login"}, {"-bash"}, {"/sbin/init", "systemd"}} {
