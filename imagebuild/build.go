@@ -69,6 +69,12 @@ type Options struct {
 	// SystemdSource is a systemd source tarball that replaces the recipe's
 	// systemd.source (mkimage --systemd-source).
 	SystemdSource string
+	// RefreshLock resolves a debian recipe's packages against the archive
+	// again and rewrites its lock (mkimage --refresh-lock).
+	RefreshLock bool
+	// DebianNoCache builds a debian recipe's root tarball even when the
+	// cache holds it.
+	DebianNoCache bool
 }
 
 func (o *Options) log() *slog.Logger {
@@ -111,6 +117,11 @@ func Assemble(ctx context.Context, r *recipe.Recipe, o Options) (*Image, error) 
 			img.Sources[k] = v
 		}
 		overlay, overlayOrigin = note.overlay, note.origin
+	}
+	if r.Debian != nil {
+		if err := debianRoot(ctx, r, o, img); err != nil {
+			return nil, err
+		}
 	}
 	h, err := harvest.NewOverlay(r.Harvest.Sysroot, overlay, overlayOrigin, t)
 	if err != nil {

@@ -30,6 +30,15 @@ var rootInitrdModules = []string{
 	"drivers/virtio/virtio_pci.ko", "drivers/block/virtio_blk.ko",
 }
 
+// rootInitrdNetModules are loaded after rootInitrdModules when the kernel
+// has them all: the virtio-net driver and what it needs, so that a booted
+// system (a Debian image's networkd) finds its NIC although the image holds
+// no modules of the reference kernel. Modules stay loaded across
+// switch_root.
+var rootInitrdNetModules = []string{
+	"net/core/failover.ko", "drivers/net/net_failover.ko", "drivers/net/virtio_net.ko",
+}
+
 // kernelModules finds rootInitrdModules for the kernel at kernelPath: the
 // reference kernel (build/linux/vmlinuz) has its package unpacked beside
 // it, under pkg/root/lib/modules/<release>/kernel. It returns the release
@@ -50,7 +59,16 @@ func kernelModules(kernelPath string) (release string, files []string) {
 			out = append(out, p)
 		}
 		if out != nil {
-			return filepath.Base(filepath.Dir(d)), out
+			var net []string
+			for _, m := range rootInitrdNetModules {
+				p := filepath.Join(d, filepath.FromSlash(m))
+				if fi, err := os.Stat(p); err != nil || !fi.Mode().IsRegular() {
+					net = nil
+					break
+				}
+				net = append(net, p)
+			}
+			return filepath.Base(filepath.Dir(d)), append(out, net...)
 		}
 	}
 	return "", nil
@@ -177,7 +195,7 @@ func rootInitrd(kernelPath string, m compress.Method, xo compress.XzOptions, epo
 		if rerr != nil {
 			return nil, "", fmt.Errorf("imagebuild: root initramfs: %w", rerr)
 		}
-		q := path.Join("/lib/modules", release, "kernel", rootInitrdModules[i])
+		q := path.Join("/lib/modules", release, "kernel", append(rootInitrdModules[:len(rootInitrdModules):len(rootInitrdModules)], rootInitrdNetModules...)[i])
 		add(tree.Entry{Path: q, Type: tree.Regular, Mode: 0o644, Data: data, Origin: "copied from " + p})
 		inImage = append(inImage, q)
 		names = append(names, path.Base(q)+" (sha256 "+sum(data)+")")

@@ -102,6 +102,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		bootDefault = fs.String("boot-default", "", "GRUB default entry: linux or aramid (default: linux when a Linux kernel is given, else aramid)")
 		aramidArgs  = fs.String("aramid-append", "", "extra kernel command line for the Aramid entry, e.g. aramid.selftest=1")
 		quiet       = fs.Bool("q", false, "no progress output")
+		refreshLock = fs.Bool("refresh-lock", false, "debian recipes: resolve the package list against the archive again and rewrite the lock file")
+		debNoCache  = fs.Bool("no-rootfs-cache", false, "debian recipes: run mmdebstrap even when the cache holds the root tarball of the same lock")
 		systemdSrc  = fs.String("systemd-source", "", "systemd source tarball to build instead of the recipe's systemd.source (must be of the recipe's systemd.version)")
 	)
 	fs.Usage = func() {
@@ -171,6 +173,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		o.BuildOutput = stderr
 	}
 	o.SystemdSource = *systemdSrc
+	o.RefreshLock, o.DebianNoCache = *refreshLock, *debNoCache
 	if *formats != "" {
 		o.Formats = strings.Split(*formats, ",")
 	}

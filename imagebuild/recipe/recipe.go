@@ -22,6 +22,7 @@ type Recipe struct {
 	Outputs     []string  `yaml:"outputs"` // initramfs, disk
 	Compression string    `yaml:"compression"`
 	Systemd     *Systemd  `yaml:"systemd"`
+	Debian      *Debian   `yaml:"debian"`
 	Harvest     Harvest   `yaml:"harvest"`
 	Compile     []Compile `yaml:"compile"`
 	Files       []File    `yaml:"files"`
@@ -51,6 +52,27 @@ type Systemd struct {
 	// Fallback is what to do when the source cannot be had: "host" harvests
 	// the host's systemd (and says so loudly), "fail" stops.
 	Fallback string `yaml:"fallback"`
+}
+
+// Debian asks for a Debian root file system built by mmdebstrap from the
+// archive's packages (imagebuild/debian), pinned by a lock file. The
+// recipe's files are laid over it: a file the recipe declares replaces the
+// package's at that path.
+type Debian struct {
+	Suite    string   `yaml:"suite"`    // bookworm
+	Mirror   string   `yaml:"mirror"`   // default http://deb.debian.org/debian
+	Variant  string   `yaml:"variant"`  // mmdebstrap --variant; default apt
+	Packages []string `yaml:"packages"` // installed with their dependencies
+	// Lock is the lock file (relative to the recipe's folder); default
+	// NAME.lock beside the recipe.
+	Lock string `yaml:"lock"`
+	// RootPasswordHash is root's crypt(3) hash in /etc/shadow.
+	RootPasswordHash string `yaml:"root_password_hash"`
+	// Enable lists systemd units to enable (systemctl enable in the chroot).
+	Enable []string `yaml:"enable"`
+	// Customize are shell commands mmdebstrap runs after installing, with
+	// the root's directory in $1 (mmdebstrap --customize-hook).
+	Customize []string `yaml:"customize"`
 }
 
 // Harvest lists host files to copy. Binaries and libraries must be ELF64
@@ -217,6 +239,38 @@ func (r *Recipe) ValidateFor(outputs []string) error {
 		case "host", "fail":
 		default:
 			bad("systemd.fallback", "%q: want host or fail", s.Fallback)
+		}
+	}
+	if d := r.Debian; d != nil {
+		if d.Suite == "" || strings.ContainsAny(d.Suite, " /'\"") {
+			bad("debian.suite", "%q: want a suite name (bookworm)", d.Suite)
+		}
+		switch d.Variant {
+		case "", "essential", "apt", "required", "minbase", "important", "standard":
+		default:
+			bad("debian.variant", "%q: want essential, apt, required, minbase, important or standard", d.Variant)
+		}
+		if d.Mirror != "" && !strings.HasPrefix(d.Mirror, "http://") && !strings.HasPrefix(d.Mirror, "https://") || strings.ContainsAny(d.Mirror, " '\"") {
+			bad("debian.mirror", "%q: want an http(s) URL", d.Mirror)
+		}
+		if len(d.Packages) == 0 {
+			bad("debian.packages", "missing")
+		}
+		for i, p := range d.Packages {
+			if p == "" || strings.Trim(p, "abcdefghijklmnopqrstuvwxyz0123456789+-.") != "" {
+				bad(fmt.Sprintf("debian.packages[%d]", i), "%q is not a Debian package name", p)
+			}
+		}
+		if d.Lock != "" {
+			hostPath(bad, "debian.lock", d.Lock)
+		}
+		if h := d.RootPasswordHash; h != "" && (!strings.HasPrefix(h, "$") || strings.ContainsAny(h, ": '\"\n")) {
+			bad("debian.root_password_hash", "want a crypt(3) hash ($6$salt$...; openssl passwd -6)")
+		}
+		for i, u := range d.Enable {
+			if u == "" || strings.ContainsAny(u, " /'\"\n$`;&|") {
+				bad(fmt.Sprintf("debian.enable[%d]", i), "%q is not a unit name", u)
+			}
 		}
 	}
 	if r.Harvest.Sysroot != "" {

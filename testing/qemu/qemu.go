@@ -53,6 +53,11 @@ type Config struct {
 	// Input, if set, lets the caller type into the guest's first serial port
 	// during the run (see Input). Without it QEMU's input is empty, as before.
 	Input *Input
+	// Prompts are line endings a guest prints without a newline and then
+	// waits ("login: ", "Password: ", a shell's "# "): output that ends
+	// with one is passed to the judge as a line of its own at once.
+	// Without them a line reaches the judge only when its newline comes.
+	Prompts []string
 }
 
 // Input writes to the guest's first serial port while a run is going on:
@@ -280,8 +285,12 @@ func Run(ctx context.Context, c Config, judge Judge) (*Result, error) {
 		defer close(readDone)
 		r := bufio.NewReaderSize(out, 64<<10)
 		stopped := false
+		read := r.ReadString
+		if len(c.Prompts) > 0 {
+			read = promptReader(r, c.Prompts)
+		}
 		for {
-			s, err := r.ReadString('\n')
+			s, err := read('\n')
 			if len(s) > 0 {
 				io.WriteString(logw, s)
 				text := strings.TrimRight(s, "\r\n")
@@ -340,6 +349,39 @@ func Run(ctx context.Context, c Config, judge Judge) (*Result, error) {
 		return res, fmt.Errorf("qemu: exited %d with no output: %s", res.ExitCode, strings.TrimSpace(stderr.String()))
 	}
 	return res, nil
+}
+
+// promptReader returns a ReadString for r that also ends a "line" where
+// the output read so far ends with one of prompts and nothing more has
+// arrived yet.
+func promptReader(r *bufio.Reader, prompts []string) func(byte) (string, error) {
+	var pending []byte
+	return func(delim byte) (string, error) {
+		for {
+			b, err := r.ReadByte()
+			if err != nil {
+				s := string(pending)
+				pending = nil
+				return s, err
+			}
+			pending = append(pending, b)
+			if b == delim {
+				s := string(pending)
+				pending = nil
+				return s, nil
+			}
+			if r.Buffered() > 0 {
+				continue
+			}
+			for _, p := range prompts {
+				if bytes.HasSuffix(pending, []byte(p)) {
+					s := string(pending)
+					pending = nil
+					return s, nil
+				}
+			}
+		}
+	}
 }
 
 func lastLine(r *Result) string {
