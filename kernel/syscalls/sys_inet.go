@@ -307,7 +307,16 @@ func (s *System) netSend(t *task.Task, ns netSocket, f *vfs.File, iov []iovec, t
 		if total > 1<<16+1<<15 {
 			return 0, abi.EMSGSIZE // beyond any datagram (65535 less headers)
 		}
-		data := make([]byte, total)
+		// An inet socket copies what it sends (netBuf's condition); the
+		// other families may keep the slice in the receiver's queue.
+		var data []byte
+		if _, ok := ns.(*inet.Socket); ok {
+			buf, release := netBuf(t, total)
+			defer release()
+			data = buf
+		} else {
+			data = make([]byte, total)
+		}
 		if err := gatherIovecs(t, iov, 0, data); err != nil {
 			return 0, err
 		}

@@ -339,16 +339,14 @@ func (s *Socket) RecvMsg(c *vfs.Caller, f *vfs.File, buf []byte, flags int) (Rec
 	done := 0
 	eof := false
 	err := s.wait(c, abi.POLLIN, nonblock, timeo, func() (bool, error) {
-		w := tcpip.SliceWriter(buf[done:])
-		var dst = &w
-		var discard discardWriter
 		var r tcpip.ReadResult
 		var e tcpip.Error
 		if stream && flags&abi.MSG_TRUNC != 0 {
-			discard.n = len(buf) - done
-			r, e = s.ep.Read(&discard, tcpip.ReadOptions{Peek: peek})
+			r, e = s.ep.Read(&discardWriter{n: len(buf) - done}, tcpip.ReadOptions{Peek: peek})
 		} else {
-			r, e = s.ep.Read(dst, tcpip.ReadOptions{Peek: peek, NeedRemoteAddr: !stream})
+			// Only the writer this read uses is allocated.
+			w := tcpip.SliceWriter(buf[done:])
+			r, e = s.ep.Read(&w, tcpip.ReadOptions{Peek: peek, NeedRemoteAddr: !stream})
 		}
 		switch e.(type) {
 		case nil:

@@ -8,7 +8,8 @@
  * line (or in the environment) runs only the syscall subset, bench_set=disk
  * only the disk rows, bench_set=net only the networking rows (netrows.h),
  * bench_only=NAME only that row of the main table (bench_ms=N calibrates it
- * to N ms instead of 100). Each benchmark
+ * to N ms instead of 100) or of the networking rows (tcp_*, udp_*; those
+ * keep their own calibration). Each benchmark
  * is calibrated to run for about 100 ms of wall time.
  *
  * With the full set and a virtio-blk disk (/dev/vda, an empty ext4 made by
@@ -622,7 +623,7 @@ int main(int argc, char **argv)
 	const char *ms = param("bench_ms");
 	long long target = (ms ? atoll(ms) : 100) * 1000 * 1000LL;
 	if (only)
-		only_disk = only_net = 0;
+		only_disk = only_net = 0; /* the net rows take bench_only too */
 	for (size_t i = 0; i < sizeof benches / sizeof benches[0] && !only_disk && !only_net; i++) {
 		if (only_syscall && !benches[i].syscall_set)
 			continue;
@@ -631,8 +632,8 @@ int main(int argc, char **argv)
 		double ns = measure(benches[i].fn, target);
 		printf("BENCH %s %.1f\n", benches[i].name, ns);
 	}
-	if (!only_syscall && !only_disk && !only)
-		net_rows();
+	if (!only_syscall && !only_disk && (!only || strncmp(only, "tcp_", 4) == 0 || strncmp(only, "udp_", 4) == 0))
+		net_rows(only);
 	if (!only_syscall && !only_net && !only)
 		disk_rows();
 	printf("BENCH_DONE\n");

@@ -146,12 +146,9 @@ static void b_udp(long n)
 	}
 }
 
-static void net_rows(void)
+/* net_udp runs the udp_pingpong_1b row with a forked echoer. */
+static void net_udp(void)
 {
-	lo_up();
-	tcp_one_way(8 << 20);
-	report("tcp_loopback_64mib", (double)tcp_one_way(64LL << 20));
-
 	struct sockaddr_in a, b;
 	int x = listener(SOCK_DGRAM, &a), y = listener(SOCK_DGRAM, &b);
 	if (connect(x, (struct sockaddr *)&b, sizeof b) != 0 || connect(y, (struct sockaddr *)&a, sizeof a) != 0)
@@ -183,6 +180,26 @@ static void net_rows(void)
 	int st;
 	waitpid(pid, &st, 0);
 	close(x);
+}
+
+/* net_row reports whether row name runs: all of them, or only the one
+ * bench_only=NAME names (how testing/cmd/pcprof profiles one row). */
+static int net_row(const char *only, const char *name)
+{
+	return !only || strcmp(only, name) == 0;
+}
+
+static void net_rows(const char *only)
+{
+	lo_up();
+	if (net_row(only, "tcp_loopback_64mib")) {
+		tcp_one_way(8 << 20);
+		report("tcp_loopback_64mib", (double)tcp_one_way(64LL << 20));
+	}
+	if (net_row(only, "udp_pingpong_1b"))
+		net_udp();
+	if (!net_row(only, "tcp_connect_accept_close"))
+		return;
 
 	/* Last: the connections it closes stay in TIME_WAIT (60 s) on both
 	 * kernels, which the rows above should not run beside. */
