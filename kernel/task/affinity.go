@@ -47,8 +47,12 @@ func (t *Task) CPU() int { return int(t.cpu.Load()) }
 
 // place tells the platform where the thread may run before it does.
 func (t *Task) place() {
-	p, ok := t.Ctx.(machine.Placer)
-	if !ok {
+	if !t.placerLooked {
+		t.placer, _ = t.Ctx.(machine.Placer)
+		t.placerLooked = true
+	}
+	p := t.placer
+	if p == nil {
 		return
 	}
 	want := -1

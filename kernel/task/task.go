@@ -322,6 +322,11 @@ type Task struct {
 	// cpu is the CPU its user code last ran on (affinity.go).
 	cpuMask atomic.Uint64
 	cpu     atomic.Int32
+	// placer is Ctx as a machine.Placer (nil when it is not one), looked
+	// up once by the task's own goroutine (an interface assertion per
+	// ring-3 entry was a sixth of a system call).
+	placer       machine.Placer
+	placerLooked bool
 }
 
 // TG returns the task's thread group.
