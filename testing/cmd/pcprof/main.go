@@ -232,15 +232,9 @@ func run(o options) error {
 	if o.traceFrom != 0 {
 		return trace(ctx, gdbSock, o, ks, us)
 	}
-	var conn net.Conn
-	for i := 0; ; i++ {
-		if conn, err = net.Dial("unix", sock); err == nil {
-			break
-		}
-		if i > 200 {
-			return fmt.Errorf("QMP socket: %w", err)
-		}
-		time.Sleep(10 * time.Millisecond)
+	conn, err := dialWait(sock, "QMP")
+	if err != nil {
+		return err
 	}
 	defer conn.Close()
 	dec := json.NewDecoder(conn)
@@ -335,5 +329,20 @@ func qmp(w io.Writer, dec *json.Decoder, cmd string) (string, error) {
 			return string(m["return"]), nil
 		}
 		return s, nil
+	}
+}
+
+// dialWait connects to the Unix socket QEMU is about to create, trying for
+// five seconds.
+func dialWait(sock, what string) (net.Conn, error) {
+	for i := 0; ; i++ {
+		c, err := net.Dial("unix", sock)
+		if err == nil {
+			return c, nil
+		}
+		if i > 500 {
+			return nil, fmt.Errorf("%s socket: %w", what, err)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

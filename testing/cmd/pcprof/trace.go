@@ -82,16 +82,9 @@ func (g *rsp) pc() (uint64, error) {
 }
 
 func trace(ctx context.Context, sock string, o options, ks, us *symtab) error {
-	var c net.Conn
-	var err error
-	for i := 0; ; i++ {
-		if c, err = net.Dial("unix", sock); err == nil {
-			break
-		}
-		if i > 500 {
-			return fmt.Errorf("gdbstub socket: %w", err)
-		}
-		time.Sleep(10 * time.Millisecond)
+	c, err := dialWait(sock, "gdbstub")
+	if err != nil {
+		return err
 	}
 	defer c.Close()
 	go func() { <-ctx.Done(); c.Close() }()
