@@ -8,14 +8,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"aramid/imagebuild"
 	"aramid/imagebuild/recipe"
+	"aramid/testing/kernelbuild"
 	"aramid/testing/qemu"
-	"aramid/testing/srcdeps"
 )
 
 // TestOOMKiller runs guest/oomtest.c as PID 1 in a 256 MiB guest on Linux
@@ -38,7 +37,7 @@ func TestOOMKiller(t *testing.T) {
 	for _, k := range []string{"linux", "aramid"} {
 		kernel := linux
 		if k == "aramid" {
-			kernel = aramidKernel(t, repo)
+			kernel = kernelbuild.Path(t, repo)
 		}
 		log := filepath.Join(dir, k+".log")
 		rep, res, err := Boot(context.Background(), kernel, initrd, "oomtest", "256M", log)
@@ -138,42 +137,8 @@ func needQEMU(t *testing.T) (repo, linux string) {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if aramidBuild.path != "" {
-		os.RemoveAll(filepath.Dir(aramidBuild.path))
-	}
+	kernelbuild.Remove()
 	os.Exit(code)
-}
-
-var aramidBuild struct {
-	once sync.Once
-	path string
-	err  error
-}
-
-// aramidKernel builds the kernel once per test binary, from this tree.
-func aramidKernel(t *testing.T, repo string) string {
-	t.Helper()
-	aramidBuild.once.Do(func() {
-		// The kernel is built in a subprocess: make go test's cache see its sources.
-		if aramidBuild.err = srcdeps.Track("kernel", "platform"); aramidBuild.err != nil {
-			return
-		}
-		dir, err := os.MkdirTemp("", "aramid-kernel-")
-		if err != nil {
-			aramidBuild.err = err
-			return
-		}
-		aramidBuild.path = filepath.Join(dir, "kernel.elf")
-		cmd := exec.Command("nice", "-n", "19", "go", "run", "./platform/x64/boot/cmd/mkkernel", "-o", aramidBuild.path)
-		cmd.Dir = repo
-		if out, err := cmd.CombinedOutput(); err != nil {
-			aramidBuild.err = fmt.Errorf("mkkernel: %v\n%s", err, out)
-		}
-	})
-	if aramidBuild.err != nil {
-		t.Fatal(aramidBuild.err)
-	}
-	return aramidBuild.path
 }
 
 // TestKernelMemoryPressure is the random-syscall fuzzer's case: children
@@ -192,7 +157,7 @@ func TestKernelMemoryPressure(t *testing.T) {
 	for _, k := range []string{"linux", "aramid"} {
 		kernel := linux
 		if k == "aramid" {
-			kernel = aramidKernel(t, repo)
+			kernel = kernelbuild.Path(t, repo)
 		}
 		rep, res, err := Boot(context.Background(), kernel, initrd, "pipehog", "128M", filepath.Join(dir, k+".log"))
 		if err != nil {
@@ -256,7 +221,7 @@ func TestSystemdSmallMemory(t *testing.T) {
 	if _, err := imagebuild.Build(context.Background(), r, opts); err != nil {
 		t.Fatal(err)
 	}
-	kernel := aramidKernel(t, repo)
+	kernel := kernelbuild.Path(t, repo)
 	for _, tt := range []struct {
 		mem  string
 		boot bool

@@ -19,13 +19,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"aramid/testing/contract"
+	"aramid/testing/kernelbuild"
 	"aramid/testing/qemu"
-	"aramid/testing/srcdeps"
 )
 
 // cpus is the guest's CPU count in every boot of this test.
@@ -69,7 +68,7 @@ func TestSMP(t *testing.T) {
 			kernel := linux
 			want := cpus
 			if k == "aramid" {
-				kernel = aramidKernel(t, repo)
+				kernel = kernelbuild.Path(t, repo)
 			}
 			p, res := boot(t, kernel, initrd, "console=ttyS0 panic=-1", filepath.Join(dir, k+".log"))
 			checkProbe(t, k, p, want)
@@ -81,7 +80,7 @@ func TestSMP(t *testing.T) {
 	// maxcpus= limits the CPUs brought up, as on Linux (the boot CPU
 	// counts): two here, each running threads.
 	t.Run("aramid-maxcpus", func(t *testing.T) {
-		p, res := boot(t, aramidKernel(t, repo), initrd, "console=ttyS0 panic=-1 maxcpus=2",
+		p, res := boot(t, kernelbuild.Path(t, repo), initrd, "console=ttyS0 panic=-1 maxcpus=2",
 			filepath.Join(dir, "aramid-maxcpus.log"))
 		checkProbe(t, "aramid maxcpus=2", p, 2)
 		checkAPs(t, res, 2)
@@ -251,39 +250,6 @@ func needQEMU(t *testing.T) (repo, linux string) {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if aramidBuild.path != "" {
-		os.RemoveAll(filepath.Dir(aramidBuild.path))
-	}
+	kernelbuild.Remove()
 	os.Exit(code)
-}
-
-var aramidBuild struct {
-	once sync.Once
-	path string
-	err  error
-}
-
-// aramidKernel builds the kernel once per test binary, from this tree.
-func aramidKernel(t *testing.T, repo string) string {
-	t.Helper()
-	aramidBuild.once.Do(func() {
-		if aramidBuild.err = srcdeps.Track("kernel", "platform"); aramidBuild.err != nil {
-			return
-		}
-		dir, err := os.MkdirTemp("", "aramid-kernel-")
-		if err != nil {
-			aramidBuild.err = err
-			return
-		}
-		aramidBuild.path = filepath.Join(dir, "kernel.elf")
-		cmd := exec.Command("nice", "-n", "19", "go", "run", "./platform/x64/boot/cmd/mkkernel", "-o", aramidBuild.path)
-		cmd.Dir = repo
-		if out, err := cmd.CombinedOutput(); err != nil {
-			aramidBuild.err = fmt.Errorf("mkkernel: %v\n%s", err, out)
-		}
-	})
-	if aramidBuild.err != nil {
-		t.Fatal(aramidBuild.err)
-	}
-	return aramidBuild.path
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"aramid/imagebuild"
+	"aramid/testing/kernelbuild"
 	"aramid/testing/qemu"
 )
 
@@ -25,7 +26,7 @@ func TestDiskBootsAramid(t *testing.T) {
 	if _, err := exec.LookPath("grub-mkimage"); err != nil {
 		t.Skip("grub-mkimage not installed (make deps installs it)")
 	}
-	kernel := aramidKernel(t, repo)
+	kernel := kernelbuild.Path(t, repo)
 	dir := t.TempDir()
 	out := filepath.Join(dir, "img")
 	_, err := imagebuild.Build(context.Background(), r, imagebuild.Options{

@@ -10,6 +10,7 @@ import (
 
 	"aramid/imagebuild"
 	"aramid/imagebuild/recipe"
+	"aramid/testing/kernelbuild"
 )
 
 // knownDifferences are systemd messages Aramid's boots print and Linux's do
@@ -53,7 +54,7 @@ func TestSystemdBoots(t *testing.T) {
 			opts := imagebuild.Options{RepoDir: repo, Epoch: time.Unix(1700000000, 0), EpochFrom: "test",
 				Linux: linux, BootDefault: k}
 			if k == "aramid" {
-				kernel = aramidKernel(t, repo)
+				kernel = kernelbuild.Path(t, repo)
 				opts.Aramid = kernel
 			}
 			out := t.TempDir()

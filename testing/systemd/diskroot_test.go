@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"aramid/imagebuild"
+	"aramid/testing/kernelbuild"
 	"aramid/testing/qemu"
 )
 
@@ -62,7 +63,7 @@ func testDiskRoot(t *testing.T, drive func(disk string) []string, cmdline string
 			t.Skipf("%s not installed (make deps installs e2fsprogs)", tool)
 		}
 	}
-	kernel := aramidKernel(t, repo)
+	kernel := kernelbuild.Path(t, repo)
 	out := t.TempDir()
 	m, err := imagebuild.Build(context.Background(), r, imagebuild.Options{
 		RepoDir: repo, OutDir: out, CacheDir: filepath.Join(repo, "build", "cache"),

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"aramid/imagebuild/cpio"
+	"aramid/testing/kernelbuild"
 	"aramid/testing/qemu"
 )
 
@@ -73,7 +74,7 @@ func TestInitramfsWithoutConsole(t *testing.T) {
 	for _, k := range []struct{ name, path string }{{"linux", linux}, {"aramid", ""}} {
 		path := k.path
 		if path == "" {
-			path = aramidKernel(t, repo)
+			path = kernelbuild.Path(t, repo)
 		}
 		judge := func(l qemu.Line) bool {
 			s := Clean(l.Text)

@@ -2,19 +2,17 @@ package systemd
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"aramid/imagebuild"
 	"aramid/imagebuild/recipe"
+	"aramid/testing/kernelbuild"
 	"aramid/testing/qemu"
-	"aramid/testing/srcdeps"
 )
 
 // bootable returns the repository, the reference kernel and the loaded
@@ -64,7 +62,7 @@ func TestBusyboxShell(t *testing.T) {
 		t.Run(k.name, func(t *testing.T) {
 			path := k.path
 			if path == "" {
-				path = aramidKernel(t, repo)
+				path = kernelbuild.Path(t, repo)
 			}
 			in := qemu.NewInput()
 			var step int
@@ -128,39 +126,6 @@ func TestBusyboxShell(t *testing.T) {
 	}
 }
 
-var aramidBuild struct {
-	once sync.Once
-	path string
-	err  error
-}
-
-// aramidKernel builds the kernel once per test binary into a temporary
-// directory and returns its path.
-func aramidKernel(t *testing.T, repo string) string {
-	t.Helper()
-	aramidBuild.once.Do(func() {
-		// The kernel is built in a subprocess: make go test's cache see its sources.
-		if aramidBuild.err = srcdeps.Track("kernel", "platform"); aramidBuild.err != nil {
-			return
-		}
-		dir, err := os.MkdirTemp("", "aramid-kernel-")
-		if err != nil {
-			aramidBuild.err = err
-			return
-		}
-		aramidBuild.path = filepath.Join(dir, "kernel.elf")
-		cmd := exec.Command("nice", "-n", "19", "go", "run", "./platform/x64/boot/cmd/mkkernel", "-o", aramidBuild.path)
-		cmd.Dir = repo
-		if out, err := cmd.CombinedOutput(); err != nil {
-			aramidBuild.err = fmt.Errorf("mkkernel: %v\n%s", err, out)
-		}
-	})
-	if aramidBuild.err != nil {
-		t.Fatal(aramidBuild.err)
-	}
-	return aramidBuild.path
-}
-
 // TestProgramsBoot boots the programs recipe: imagecheck (gcc -static) runs
 // as PID 1, checks the image and its musl twin, prints TEST_PASS/TEST_FAIL
 // lines and TEST_END, and powers off.
@@ -200,4 +165,10 @@ func TestProgramsBoot(t *testing.T) {
 		t.Errorf("passed %v, want %v", passed, want)
 	}
 	t.Logf("imagecheck: %d passed in %.1fs", len(passed), res.Elapsed.Seconds())
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	kernelbuild.Remove()
+	os.Exit(code)
 }
